@@ -1,0 +1,37 @@
+from django.contrib.auth.backends import ModelBackend
+
+from gongzhi.core.scoping import paths_q
+
+from .roles import grants
+
+
+class ScopedModelBackend(ModelBackend):
+    """Permissions come from role assignments, limited to the assigned subtree.
+
+    ``user.has_perm(perm)``: some assignment's role grants ``perm``.
+    ``user.has_perm(perm, obj)``: and ``obj`` lies under that assignment's node.
+    Superusers (system administrators) pass everything. Deny by default.
+    """
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous:
+            return set()
+        table = grants()
+        return set().union(*(table.get(role, ()) for role, _p in user_obj.role_grants))
+
+    def has_perm(self, user_obj, perm, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous:
+            return False
+        if user_obj.is_superuser:
+            return True
+        paths = user_obj.scope_paths(perm)
+        if obj is None:
+            return bool(paths)
+        obj_path = getattr(obj, "scope_path", None)
+        return bool(obj_path) and any(obj_path.startswith(p) for p in paths)
+
+    def has_module_perms(self, user_obj, app_label):
+        return user_obj.is_active and user_obj.is_superuser
+
+
+__all__ = ["ScopedModelBackend", "paths_q"]

@@ -1,0 +1,127 @@
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.scoping import ScopedQuerySet, TreePathField
+
+from .roles import TWO_FACTOR_ROLES, Role, grants
+
+
+class UserQuerySet(ScopedQuerySet):
+    pass
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person who signs in. What they may see and do comes from their role assignments."""
+
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # The area under which the account is administered (scope of user management).
+    home_path = TreePathField(_("所属区域"), blank=True)
+
+    scope_path_field = "home_path"
+    objects = ScopedUserManager()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @cached_property
+    def role_grants(self) -> list[tuple[str, str]]:
+        """[(role, area path)] of the user's active assignments, loaded once per request."""
+        if not self.pk:
+            return []
+        return list(self.role_assignments.values_list("role", "area__path"))
+
+    def scope_paths(self, perm: str) -> list[str]:
+        table = grants()
+        return [path for role, path in self.role_grants if perm in table.get(role, ())]
+
+    @property
+    def roles(self) -> set[str]:
+        return {role for role, _path in self.role_grants}
+
+    @property
+    def role_summary(self) -> str:
+        labels = dict(Role.choices)
+        return "、".join(str(labels.get(r, r)) for r in sorted(self.roles)) or (
+            "系统管理员" if self.is_superuser else ""
+        )
+
+    @property
+    def requires_two_factor(self) -> bool:
+        return self.is_superuser or bool(self.roles & TWO_FACTOR_ROLES)
+
+    def password_expired(self, max_age_days: int) -> bool:
+        if not self.password_changed_at:
+            return False
+        return timezone.now() - self.password_changed_at > timezone.timedelta(days=max_age_days)
+
+
+class RoleAssignment(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("管辖区域"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "area"], name="unique_role_assignment")
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} @ {self.area}"
+
+    @property
+    def scope_path(self) -> str:
+        return self.area.path
+
+
+def hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its hash is stored; the key is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("名称"), max_length=50)
+    prefix = models.CharField(_("前缀"), max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked = models.BooleanField(_("已吊销"), default=False)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def new_key() -> str:
+        return "gz_" + secrets.token_urlsafe(32)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.revoked and (self.expires_at is None or self.expires_at > timezone.now())

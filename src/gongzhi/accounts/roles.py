@@ -1,0 +1,65 @@
+"""The roles of SPEC.md "Who uses it", declared once.
+
+A role is granted on an area node by a ``RoleAssignment``; what each role may do is
+the union of the ``GRANTS`` tables in every app's ``permissions.py`` (collected here),
+so a new module declares its permissions beside its code.
+"""
+
+from functools import lru_cache
+from importlib import import_module
+
+from django.apps import apps
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DISTRICT_ADMIN = "district_admin", _("区级管理员")
+    STREET_ADMIN = "street_admin", _("街道管理员")
+    COMMUNITY_SECRETARY = "community_secretary", _("社区书记")
+    COMMUNITY_STAFF = "community_staff", _("社区工作者")
+    GRID_WORKER = "grid_worker", _("网格员")
+    BRANCH_SECRETARY = "branch_secretary", _("支部书记")
+    UNIT_HANDLER = "unit_handler", _("职能部门处理人")
+    INSERVICE_MEMBER = "inservice_member", _("在职党员")
+    RESIDENT = "resident", _("居民")
+    AUDITOR = "auditor", _("安全审计员")
+
+
+# Roles that must pass a TOTP second factor (RULES.md level-3 protection).
+TWO_FACTOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.STREET_ADMIN})
+
+# Roles that administer accounts, and the roles each may hand out within its subtree.
+ASSIGNABLE = {
+    Role.DISTRICT_ADMIN: frozenset(Role) - {Role.AUDITOR},
+    Role.STREET_ADMIN: frozenset(Role) - {Role.DISTRICT_ADMIN, Role.AUDITOR},
+    Role.COMMUNITY_SECRETARY: frozenset(
+        {
+            Role.COMMUNITY_STAFF,
+            Role.GRID_WORKER,
+            Role.BRANCH_SECRETARY,
+            Role.INSERVICE_MEMBER,
+            Role.RESIDENT,
+        }
+    ),
+}
+
+
+@lru_cache(maxsize=1)
+def grants() -> dict[str, frozenset[str]]:
+    """{role: permissions}, merged from every installed app's ``permissions.GRANTS``."""
+    merged: dict[str, set[str]] = {role: set() for role in Role}
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.permissions")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.permissions":
+                raise
+            continue
+        for role, perms in getattr(module, "GRANTS", {}).items():
+            merged[role].update(perms)
+    return {role: frozenset(perms) for role, perms in merged.items()}
+
+
+def roles_with(perm: str) -> frozenset[str]:
+    return frozenset(role for role, perms in grants().items() if perm in perms)

@@ -1,0 +1,167 @@
+"""Areas and households over the API: the same selectors and services as the pages."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from . import selectors, services
+from .choices import HouseholdStatus, Level
+from .permissions import CHANGE_AREA, CHANGE_HOUSEHOLD
+
+router = Router(tags=["areas"])
+household_router = Router(tags=["households"])
+
+
+class AreaOut(Schema):
+    id: int
+    parent_id: int | None
+    level: int
+    code: str
+    grid_code: str
+    name: str
+    full_name: str
+    path: str
+    version: int
+    updated_at: datetime
+
+
+class AreaIn(Schema):
+    parent_id: int = Field(..., description="上级区域编号")
+    level: Level
+    code: str = Field(..., min_length=1, max_length=30, pattern=r"^\d+$")
+    name: str = Field(..., min_length=1, max_length=100)
+
+
+class AreaPatch(Schema):
+    version: int = Field(..., ge=1, description="乐观锁版本号：取自读取时的 version")
+    name: str | None = Field(None, min_length=1, max_length=100)
+    geometry: dict | None = None
+
+
+class AreaFilters(FilterSchema):
+    level: Level | None = None
+    parent_id: int | None = None
+    q: str | None = Field(None, max_length=100)
+
+
+class HouseholdOut(Schema):
+    id: int
+    area_id: int
+    code: str
+    door_number: str
+    address: str
+    status: str
+    area_m2: Decimal | None
+    note: str
+    version: int
+
+
+class HouseholdIn(Schema):
+    area_id: int
+    code: str = Field(..., min_length=1, max_length=30, pattern=r"^\d+$")
+    door_number: str = Field(..., min_length=1, max_length=20)
+    status: HouseholdStatus = HouseholdStatus.OCCUPIED
+    area_m2: Decimal | None = Field(None, ge=0, max_digits=8, decimal_places=2)
+    note: str = Field("", max_length=200)
+
+
+class HouseholdPatch(Schema):
+    version: int = Field(..., ge=1)
+    door_number: str | None = Field(None, min_length=1, max_length=20)
+    status: HouseholdStatus | None = None
+    area_m2: Decimal | None = Field(None, ge=0, max_digits=8, decimal_places=2)
+    note: str | None = Field(None, max_length=200)
+
+
+class HouseholdFilters(FilterSchema):
+    area_id: int | None = None
+    status: HouseholdStatus | None = None
+    q: str | None = Field(None, max_length=100)
+
+
+@router.get("", response=list[AreaOut])
+@paginate(LimitOffsetPagination)
+def list_areas(request, filters: Query[AreaFilters]):
+    qs = selectors.areas_for(request.user).order_by("path")
+    if filters.level is not None:
+        qs = qs.filter(level=filters.level)
+    if filters.parent_id is not None:
+        qs = qs.filter(parent_id=filters.parent_id)
+    if filters.q:
+        qs = qs.filter(name__contains=filters.q)
+    return qs
+
+
+@router.get("/{int:area_id}", response=AreaOut)
+def get_area(request, area_id: int):
+    return selectors.get_area(request.user, area_id)
+
+
+@router.post("", response={201: AreaOut})
+def create_area(request, payload: AreaIn):
+    parent = selectors.get_area(request.user, payload.parent_id, CHANGE_AREA)
+    area = services.create_area(
+        actor=request.user, parent=parent, level=payload.level, code=payload.code, name=payload.name
+    )
+    return 201, area
+
+
+@router.patch("/{int:area_id}", response=AreaOut)
+def update_area(request, area_id: int, payload: AreaPatch):
+    area = selectors.get_area(request.user, area_id, CHANGE_AREA)
+    return services.update_area(
+        area,
+        actor=request.user,
+        version=payload.version,
+        name=payload.name,
+        geometry=payload.geometry,
+    )
+
+
+@router.delete("/{int:area_id}", response={204: None})
+def delete_area(request, area_id: int, version: int | None = None):
+    area = selectors.get_area(request.user, area_id, CHANGE_AREA)
+    services.delete_area(area, actor=request.user, version=version)
+    return 204, None
+
+
+@household_router.get("", response=list[HouseholdOut])
+@paginate(LimitOffsetPagination)
+def list_households(request, filters: Query[HouseholdFilters]):
+    qs = selectors.households_for(request.user).order_by("path")
+    if filters.area_id is not None:
+        area = selectors.get_area(request.user, filters.area_id)
+        qs = qs.filter(path__under=area.path)
+    if filters.status is not None:
+        qs = qs.filter(status=filters.status)
+    if filters.q:
+        qs = qs.filter(address__contains=filters.q)
+    return qs
+
+
+@household_router.get("/{int:household_id}", response=HouseholdOut)
+def get_household(request, household_id: int):
+    return selectors.get_household(request.user, household_id)
+
+
+@household_router.post("", response={201: HouseholdOut})
+def create_household(request, payload: HouseholdIn):
+    area = selectors.get_area(request.user, payload.area_id, CHANGE_HOUSEHOLD)
+    data = payload.dict(exclude={"area_id"})
+    return 201, services.create_household(actor=request.user, area=area, **data)
+
+
+@household_router.patch("/{int:household_id}", response=HouseholdOut)
+def update_household(request, household_id: int, payload: HouseholdPatch):
+    household = selectors.get_household(request.user, household_id, CHANGE_HOUSEHOLD)
+    data = payload.dict(exclude_unset=True, exclude={"version"})
+    return services.update_household(household, actor=request.user, version=payload.version, **data)
+
+
+@household_router.delete("/{int:household_id}", response={204: None})
+def delete_household(request, household_id: int, version: int | None = None):
+    household = selectors.get_household(request.user, household_id, CHANGE_HOUSEHOLD)
+    services.delete_household(household, actor=request.user, version=version)
+    return 204, None

@@ -1,0 +1,48 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import HouseholdStatus, Level
+from .models import Area, Household
+
+
+class UnderAreaFilter(django_filters.NumberFilter):
+    """Rows under an area the user can see (the area is fetched through the scope)."""
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        area = (
+            Area.objects.visible_to(self.parent.request.user, "areas.view_area")
+            .filter(pk=value)
+            .first()
+        )
+        if area is None:
+            return qs.none()
+        return qs.filter(path__under=area.path)
+
+
+class AreaFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("名称或编码"), method="search")
+    level = django_filters.ChoiceFilter(label=_("层级"), choices=Level.choices)
+    within = UnderAreaFilter(label=_("所属区域"))
+
+    class Meta:
+        model = Area
+        fields = []
+
+    def search(self, qs, name, value):
+        return qs.filter(Q(name__contains=value) | Q(code__startswith=value))
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("地址或门牌"), method="search")
+    status = django_filters.ChoiceFilter(label=_("居住状态"), choices=HouseholdStatus.choices)
+    within = UnderAreaFilter(label=_("所属区域"))
+
+    class Meta:
+        model = Household
+        fields = []
+
+    def search(self, qs, name, value):
+        return qs.filter(Q(address__contains=value) | Q(code__startswith=value))

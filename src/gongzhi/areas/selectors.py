@@ -1,0 +1,76 @@
+"""Scoped reads of the area tree, for pages, API and exports alike."""
+
+from django.db.models import Count, Q
+
+from gongzhi.core.errors import NotFoundOrForbidden
+
+from .choices import Level
+from .models import Area, Household
+from .permissions import VIEW_AREA, VIEW_HOUSEHOLD
+
+
+def areas_for(user, perm: str = VIEW_AREA):
+    return Area.objects.visible_to(user, perm).select_related("parent")
+
+
+def households_for(user, perm: str = VIEW_HOUSEHOLD):
+    return Household.objects.visible_to(user, perm)
+
+
+def get_area(user, pk, perm: str = VIEW_AREA) -> Area:
+    try:
+        return areas_for(user, perm).get(pk=pk)
+    except (Area.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrForbidden() from None
+
+
+def get_household(user, pk, perm: str = VIEW_HOUSEHOLD) -> Household:
+    try:
+        return households_for(user, perm).select_related("area").get(pk=pk)
+    except (Household.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrForbidden() from None
+
+
+def top_areas(user):
+    """The highest nodes the user can see: the roots of their part of the tree."""
+    if user.is_superuser:
+        return Area.objects.filter(parent__isnull=True)
+    paths = set(user.scope_paths(VIEW_AREA))
+    return Area.objects.filter(path__in=paths).order_by("path")
+
+
+def children_with_counts(user, area: Area):
+    """The children of ``area`` with how many sub-nodes and households each holds."""
+    children = areas_for(user).filter(parent=area).order_by("code")
+    return children.annotate(
+        child_count=Count("children", distinct=True),
+        household_count=Count("households", distinct=True),
+    )
+
+
+def subtree_household_count(user, area: Area) -> int:
+    return households_for(user).filter(path__under=area.path).count()
+
+
+def breadcrumbs(user, area: Area) -> list[Area]:
+    """Ancestors of ``area`` that the user may see, from the top down."""
+    visible = areas_for(user).filter(path__in=area.ancestor_paths())
+    return sorted(visible, key=lambda a: a.level)
+
+
+def level_counts(user, area: Area | None = None) -> dict[int, int]:
+    qs = areas_for(user)
+    if area is not None:
+        qs = qs.filter(path__under=area.path)
+    return dict(qs.values_list("level").annotate(n=Count("id")).values_list("level", "n"))
+
+
+def search_areas(user, q: str, limit: int = 50):
+    q = (q or "").strip()
+    qs = areas_for(user)
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(code__startswith=q) | Q(full_name__contains=q))
+    return qs.order_by("path")[:limit]
+
+
+LEVELS_WITH_HOUSEHOLDS = (Level.ESTATE, Level.BUILDING, Level.UNIT)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "areas"
+urlpatterns = [
+    path("", views.AreaTreeView.as_view(), name="tree"),
+    path("<int:pk>/", views.AreaDetailView.as_view(), name="area_detail"),
+    path("<int:pk>/new/", views.AreaCreateView.as_view(), name="area_create"),
+    path("<int:pk>/edit/", views.AreaEditView.as_view(), name="area_edit"),
+    path("<int:pk>/delete/", views.AreaDeleteView.as_view(), name="area_delete"),
+    path("<int:pk>/households/new/", views.HouseholdCreateView.as_view(), name="household_create"),
+    path("households/", views.HouseholdListView.as_view(), name="household_list"),
+    path("households/<int:pk>/", views.HouseholdDetailView.as_view(), name="household_detail"),
+    path("households/<int:pk>/edit/", views.HouseholdEditView.as_view(), name="household_edit"),
+    path(
+        "households/<int:pk>/delete/", views.HouseholdDeleteView.as_view(), name="household_delete"
+    ),
+]

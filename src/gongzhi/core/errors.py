@@ -1,0 +1,48 @@
+"""Domain errors: what a service raises when a rule refuses an action.
+
+Each carries a machine-readable ``code`` and a translated message naming the field and
+the reason; views show the message next to the field, the API answers 4xx with both.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    code = "invalid"
+    status = 400
+
+    def __init__(
+        self, message=None, *, field: str | None = None, code: str | None = None, **params
+    ):
+        self.message = message if message is not None else self.default_message
+        self.field = field
+        if code:
+            self.code = code
+        self.params = params
+        super().__init__(str(self.message))
+
+    default_message = _("操作未通过校验。")
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": str(self.message), "field": self.field}
+
+
+class RuleViolation(DomainError):
+    code = "rule_violation"
+    status = 422
+
+
+class NotFoundOrForbidden(DomainError):
+    """Missing and forbidden answer alike, so scope never leaks whether a row exists."""
+
+    code = "not_found"
+    status = 404
+    default_message = _("对象不存在或无权访问。")
+
+
+class Conflict(DomainError):
+    """A stale form: the row changed since the user loaded it (optimistic locking)."""
+
+    code = "conflict"
+    status = 409
+    default_message = _("数据已被他人修改，请刷新后重试。")

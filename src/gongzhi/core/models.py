@@ -1,0 +1,101 @@
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .scoping import ScopedQuerySet, TreePathField
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditLogQuerySet(ScopedQuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("audit records cannot be changed")
+
+    def delete(self):
+        raise AppendOnlyError("audit records cannot be deleted")
+
+
+class AuditLog(models.Model):
+    """One audited event. Written only by ``core.audit.log``; never changed or deleted
+    (the model, its queryset and database triggers all refuse)."""
+
+    RESULT_CHOICES = [("success", _("成功")), ("failure", _("失败")), ("denied", _("拒绝"))]
+
+    time = models.DateTimeField(_("时间"), db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    username = models.CharField(_("账号"), max_length=150, blank=True, db_index=True)
+    role = models.CharField(_("角色"), max_length=100, blank=True)
+    action = models.CharField(_("事件"), max_length=100, db_index=True)
+    result = models.CharField(_("结果"), max_length=10, choices=RESULT_CHOICES)
+    target_type = models.CharField(_("对象类型"), max_length=100, blank=True)
+    target_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    target_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    area_path = TreePathField(_("所属区域"), blank=True)
+    ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    channel = models.CharField(_("渠道"), max_length=20, blank=True)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    scope_path_field = "area_path"
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self):
+        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.username} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("audit records cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit records cannot be deleted")
+
+
+class Holiday(models.Model):
+    """An administrator's override of the official schedule for one day."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_working_day = models.BooleanField(
+        _("是否工作日"), help_text=_("勾选表示调休上班日；不勾选表示放假。")
+    )
+    name = models.CharField(_("名称"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日调整")
+        verbose_name_plural = _("节假日调整")
+        ordering = ["date"]
+
+    def __str__(self):
+        kind = _("上班") if self.is_working_day else _("放假")
+        return f"{self.date} {self.name} ({kind})"
+
+    CACHE_KEY = "gongzhi:holidays:version"
+
+    @classmethod
+    def cache_version(cls) -> int:
+        return cache.get_or_set(cls.CACHE_KEY, 1)
+
+    @classmethod
+    def bump_cache(cls) -> None:
+        try:
+            cache.incr(cls.CACHE_KEY)
+        except ValueError:
+            cache.set(cls.CACHE_KEY, 2)

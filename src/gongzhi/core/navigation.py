@@ -1,0 +1,37 @@
+"""The workbench navigation: one entry per built module, shown to users who may use it."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str  # "" = any signed-in user
+    icon: str
+    group: str
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+NAV = [
+    NavItem(_("工作台"), "core:workbench", "", "speedometer2", _("概览")),
+    NavItem(_("区域与网格"), "areas:tree", "areas.view_area", "diagram-3", _("网格与居民")),
+    NavItem(
+        _("住户"), "areas:household_list", "areas.view_household", "house-door", _("网格与居民")
+    ),
+    NavItem(_("用户与角色"), "accounts:user_list", "accounts.view_user", "people", _("系统")),
+    NavItem(_("节假日"), "core:holiday_list", "core.change_holiday", "calendar3", _("系统")),
+    NavItem(_("审计日志"), "core:audit_list", "core.view_auditlog", "journal-text", _("系统")),
+]
+
+
+def items_for(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    return [item for item in NAV if not item.permission or user.has_perm(item.permission)]

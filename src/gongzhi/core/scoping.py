@@ -1,0 +1,102 @@
+"""Data scope: one place turns (user, permission, queryset) into what the user may see.
+
+Every row that belongs to a place stores the materialized path of its area node
+(``/510107/001/002/``). A role assignment names a role and a node; the user sees and
+acts on rows whose path lies under one of the nodes whose role grants the permission.
+Selectors, views, exports and the API all go through :func:`scope` (ADR 0002).
+"""
+
+import re
+from functools import reduce
+from operator import or_
+
+from django.db import models
+from django.db.models import Lookup, Q
+
+PATH_RE = re.compile(r"^(/\d+)+/$")
+
+
+def is_valid_path(path: str) -> bool:
+    return bool(PATH_RE.match(path or ""))
+
+
+class TreePathField(models.CharField):
+    """A materialized area path made of digit segments, e.g. ``/510107/001/``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+
+@TreePathField.register_lookup
+class Under(Lookup):
+    """``path__under=p``: the node at ``p`` and everything below it.
+
+    Compiled so that both databases use the path index: a prefix ``GLOB`` on SQLite
+    (its ``LIKE`` is case-insensitive and skips the index) and a prefix ``LIKE`` on
+    PostgreSQL (Django adds a ``varchar_pattern_ops`` index for indexed CharFields).
+    Paths hold only digits and slashes, so neither pattern needs escaping.
+    """
+
+    lookup_name = "under"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        if not is_valid_path(value):
+            raise ValueError(f"not an area path: {value!r}")
+        wildcard = "*" if connection.vendor == "sqlite" else "%"
+        return ("%s", [value + wildcard])
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        operator = "GLOB" if connection.vendor == "sqlite" else "LIKE"
+        return f"{lhs} {operator} {rhs}", [*lhs_params, *rhs_params]
+
+
+def paths_q(field: str, paths) -> Q:
+    """Rows whose ``field`` lies under any of ``paths`` (an empty list matches nothing)."""
+    paths = minimal_paths(paths)
+    if not paths:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{field}__under": p}) for p in paths))
+
+
+def minimal_paths(paths) -> list[str]:
+    """Drop paths that lie under another path of the list (their rows are already in)."""
+    result: list[str] = []
+    for p in sorted(set(paths), key=len):
+        if not any(p.startswith(q) for q in result):
+            result.append(p)
+    return result
+
+
+def scope(user, perm: str, queryset: models.QuerySet) -> models.QuerySet:
+    """The part of ``queryset`` that ``user`` may act on with ``perm``; deny by default."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    field = queryset.model.scope_path_field
+    return queryset.filter(paths_q(field, user.scope_paths(perm)))
+
+
+class ScopedQuerySet(models.QuerySet):
+    def visible_to(self, user, perm: str):
+        return scope(user, perm, self)
+
+
+class ScopedModel(models.Model):
+    """A row that belongs to a place: it carries the path its scope is decided on."""
+
+    scope_path_field = "path"
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def scope_path(self) -> str:
+        return getattr(self, self.scope_path_field)

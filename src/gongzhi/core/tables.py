@@ -1,0 +1,55 @@
+"""A table declares a list's columns once: the page renders it and the export writes it."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    header: Any  # a lazy translated string
+    accessor: str | Callable[[Any], Any] | None = None
+    link: bool = False  # the cell links to the row's detail page
+
+    def value(self, row) -> Any:
+        accessor = self.accessor or self.name
+        if callable(accessor):
+            return accessor(row)
+        value = attrgetter(accessor)(row)
+        display = getattr(row, f"get_{accessor}_display", None)
+        return display() if callable(display) else value
+
+
+class Table:
+    columns: tuple[Column, ...] = ()
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    @property
+    def headers(self):
+        return [c.header for c in self.columns]
+
+    def cells(self, row):
+        return [(c, c.value(row)) for c in self.columns]
+
+    def __iter__(self):
+        for row in self.rows:
+            yield row, self.cells(row)
+
+
+class AuditLogTable(Table):
+    columns = (
+        Column("time", _("时间")),
+        Column("username", _("账号")),
+        Column("role", _("角色")),
+        Column("action", _("事件")),
+        Column("result", _("结果")),
+        Column("target_repr", _("对象")),
+        Column("ip", _("来源地址")),
+        Column("channel", _("渠道")),
+    )

@@ -1,0 +1,287 @@
+"""Generic scoped views: a page declares its model, permission, filterset, table and form.
+
+Every queryset comes from ``Model.objects.visible_to(user, perm)`` and every object is
+fetched through it, so a view cannot forget the scope (NetBox's ObjectView pattern).
+Missing and forbidden both answer 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import DetailView, ListView, TemplateView
+
+from . import audit, calendar, services
+from .errors import Conflict, DomainError, NotFoundOrForbidden
+from .exports import table_rows, xlsx_response
+from .filters import AuditLogFilter
+from .forms import HolidayForm
+from .models import AuditLog, Holiday
+from .tables import AuditLogTable
+
+
+class ScopedMixin(LoginRequiredMixin):
+    model = None
+    permission: str = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except NotFoundOrForbidden:
+            raise Http404() from None
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user, self.permission)
+
+    def get_object(self, queryset=None):
+        queryset = self.get_queryset() if queryset is None else queryset
+        try:
+            return queryset.get(pk=self.kwargs["pk"])
+        except (self.model.DoesNotExist, ValueError):
+            raise Http404() from None
+
+
+class ScopedListView(ScopedMixin, ListView):
+    """A filtered, paginated list with an Excel export of exactly what the user can see."""
+
+    template_name = "core/list.html"
+    filterset_class = None
+    table_class = None
+    title = ""
+    export_name = ""
+    paginate_by = 50
+    create_url = None
+    create_permission = ""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        self.filterset = None
+        if self.filterset_class is not None:
+            self.filterset = self.filterset_class(
+                self.request.GET or None, queryset=queryset, request=self.request
+            )
+            queryset = (
+                self.filterset.qs
+                if self.filterset.is_bound and self.filterset.is_valid()
+                else queryset
+            )
+        return queryset
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "xlsx" and self.export_name:
+            queryset = self.get_queryset()
+            audit.log(
+                "core.list.exported",
+                actor=request.user,
+                data={"list": self.export_name, "query": request.GET.urlencode()[:500]},
+            )
+            return xlsx_response(
+                self.export_name,
+                str(self.title),
+                [c.header for c in self.table_class.columns],
+                table_rows(self.table_class, queryset),
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            title=self.title,
+            filter=self.filterset,
+            table=self.table_class(context["object_list"]),
+            querystring=query.urlencode(),
+            can_create=bool(self.create_url) and self.request.user.has_perm(self.create_permission),
+            create_url=self.create_url,
+            export_enabled=bool(self.export_name),
+        )
+        return context
+
+
+class ScopedDetailView(ScopedMixin, DetailView):
+    pass
+
+
+class ServiceFormView(ScopedMixin, TemplateView):
+    """A form whose valid submission calls exactly one service.
+
+    Subclasses implement ``get_form`` and ``perform(form)``; a domain error lands on its
+    field (or the form) with the user's input kept, nothing written.
+    """
+
+    template_name = "core/form.html"
+    title = ""
+    success_message = _("已保存。")
+
+    def get_form(self, data=None, files=None):
+        raise NotImplementedError
+
+    def perform(self, form):
+        raise NotImplementedError
+
+    def get_success_url(self, result):
+        return result.get_absolute_url()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("title", self.title)
+        return context
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self.get_form()))
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                result = self.perform(form)
+            except NotFoundOrForbidden:
+                raise
+            except Conflict as exc:
+                form.add_error(None, str(exc.message))
+            except DomainError as exc:
+                field = exc.field if exc.field in form.fields else None
+                form.add_error(field, str(exc.message))
+            else:
+                messages.success(request, self.success_message)
+                return HttpResponseRedirect(self.get_success_url(result))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ServiceActionView(ScopedMixin, View):
+    """A POST that changes one object through one service (delete, state change)."""
+
+    http_method_names = ["post"]
+    success_message = _("操作已完成。")
+
+    def perform(self, obj):
+        raise NotImplementedError
+
+    def get_success_url(self, obj):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        obj = self.get_object()
+        try:
+            self.perform(obj)
+        except NotFoundOrForbidden:
+            raise
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+            return HttpResponseRedirect(obj.get_absolute_url())
+        messages.success(request, self.success_message)
+        return HttpResponseRedirect(self.get_success_url(obj))
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+class PermissionRequiredPage(LoginRequiredMixin):
+    permission: str = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_perm(self.permission):
+            audit.log(
+                "core.permission.denied",
+                actor=request.user,
+                result=audit.DENIED,
+                data={"perm": self.permission, "path": request.path[:200]},
+            )
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+# --- Pages of the platform module ---------------------------------------------
+
+
+class WorkbenchView(LoginRequiredMixin, TemplateView):
+    template_name = "core/workbench.html"
+
+    def get_context_data(self, **kwargs):
+        from gongzhi.areas.choices import Level
+        from gongzhi.areas.selectors import households_for, level_counts, top_areas
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["top_areas"] = list(top_areas(user)[:20])
+        cards = []
+        if user.has_perm("areas.view_area"):
+            counts = level_counts(user)
+            cards = [
+                (Level(level).label, counts[level])
+                for level in sorted(counts)
+                if level >= Level.COMMUNITY
+            ]
+        if user.has_perm("areas.view_household"):
+            cards.append((_("住户"), households_for(user).count()))
+        context["level_cards"] = cards
+        return context
+
+
+class AuditLogListView(ScopedListView):
+    model = AuditLog
+    filterset_class = AuditLogFilter
+    table_class = AuditLogTable
+    permission = "core.view_auditlog"
+    title = _("审计日志")
+    export_name = "audit-log"
+
+    def get_queryset(self):
+        user = self.request.user
+        if not user.has_perm(self.permission):
+            audit.log(
+                "core.permission.denied",
+                actor=user,
+                result=audit.DENIED,
+                data={"perm": self.permission},
+            )
+            raise PermissionDenied
+        return super().get_queryset()
+
+
+class HolidayListView(PermissionRequiredPage, TemplateView):
+    permission = "core.change_holiday"
+    template_name = "core/holidays.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        years = [today.year, today.year + 1]
+        context.update(
+            holidays=Holiday.objects.all(),
+            form=kwargs.get("form") or HolidayForm(),
+            sources=[(y, calendar.year_source(y)) for y in years],
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = HolidayForm(request.POST)
+        if form.is_valid():
+            services.set_holiday(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("已保存。"))
+            return HttpResponseRedirect(request.path)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class HolidayDeleteView(PermissionRequiredPage, View):
+    permission = "core.change_holiday"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        holiday = Holiday.objects.filter(pk=pk).first()
+        if holiday is None:
+            raise Http404()
+        services.delete_holiday(holiday, actor=request.user)
+        messages.success(request, _("已删除。"))
+        return HttpResponseRedirect(reverse("core:holiday_list"))

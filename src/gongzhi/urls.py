@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api
+
+handler403 = "gongzhi.core.views.permission_denied"
+handler404 = "gongzhi.core.views.page_not_found"
+
+urlpatterns = [
+    path("", include("gongzhi.core.urls")),
+    path("accounts/", include("gongzhi.accounts.urls")),
+    path("areas/", include("gongzhi.areas.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("sysadmin/", admin.site.urls),
+]
+
+admin.site.site_header = "共治 Gongzhi 系统管理"
+admin.site.site_title = "共治 Gongzhi"
