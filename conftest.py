@@ -1,0 +1,31 @@
+import pytest
+
+from gongzhi.core.testing import build_world, sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_cache(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def world(db):
+    """Two sibling communities under one street, and a user for every role."""
+    return build_world()
+
+
+@pytest.fixture
+def client_as(client):
+    """``client_as(user)``: the test client signed in as ``user`` (TOTP passed)."""
+
+    def _sign_in(user, verified=True):
+        return sign_in(client, user, verified=verified)
+
+    return _sign_in

@@ -1,0 +1,114 @@
+"""Test helpers shared by every app: a small district with two sibling communities,
+one user per role, and a way to sign them in. Used by conftest.py and by tests."""
+
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from gongzhi.accounts.models import RoleAssignment, User
+from gongzhi.accounts.roles import Role
+from gongzhi.areas.choices import Level
+from gongzhi.areas.models import Area, Household, code_to_path
+
+PASSWORD = "Test@Passw0rd!"  # noqa: S105 (test accounts only)
+
+
+def make_area(parent: Area | None, level: int, segment: str, name: str) -> Area:
+    code = (parent.code if parent else "") + segment
+    return Area.objects.create(
+        parent=parent,
+        level=level,
+        code=code,
+        name=name,
+        path=code_to_path(code),
+        full_name=f"{parent.full_name}{name}" if parent else name,
+    )
+
+
+def make_household(unit: Area, segment: str, door: str) -> Household:
+    return Household.objects.create(
+        area=unit,
+        code=unit.code + segment,
+        door_number=door,
+        path=f"{unit.path}{segment}/",
+        address=f"{unit.full_name}{door}",
+    )
+
+
+def make_user(username: str, role: str | None = None, area: Area | None = None, **extra) -> User:
+    user = User(
+        username=username,
+        full_name=extra.pop("full_name", username),
+        home_path=area.path if area else "",
+        password_changed_at=timezone.now(),
+        **extra,
+    )
+    user.set_password(PASSWORD)
+    user.save()
+    if role:
+        RoleAssignment.objects.create(user=user, role=role, area=area)
+    return user
+
+
+@dataclass
+class Community:
+    community: Area
+    grid: Area
+    estate: Area
+    building: Area
+    unit: Area
+    households: list[Household] = field(default_factory=list)
+
+
+@dataclass
+class World:
+    district: Area
+    street: Area
+    ours: Community  # the community the "mine" users work in
+    sibling: Community  # a neighbouring community they must never reach
+    users: dict[str, User]
+
+
+def build_community(street: Area, segment: str, name: str, marker: str) -> Community:
+    community = make_area(street, Level.COMMUNITY, segment, name)
+    grid = make_area(community, Level.GRID, "001", f"{marker}第1网格")
+    estate = make_area(grid, Level.ESTATE, "001", f"{marker}花园")
+    building = make_area(estate, Level.BUILDING, "001", "1栋")
+    unit = make_area(building, Level.UNIT, "01", "1单元")
+    households = [make_household(unit, f"0{i}01", f"{i}01") for i in range(1, 4)]
+    return Community(community, grid, estate, building, unit, households)
+
+
+def build_world() -> World:
+    district = make_area(None, Level.DISTRICT, "510107", "武侯区")
+    street = make_area(district, Level.STREET, "001", "锦华街道")
+    ours = build_community(street, "001", "和顺社区", "和顺")
+    sibling = build_community(street, "002", "邻里社区", "邻里")
+    users = {
+        "district_admin": make_user("qu", Role.DISTRICT_ADMIN, district),
+        "street_admin": make_user("jd", Role.STREET_ADMIN, street),
+        "secretary": make_user("sj", Role.COMMUNITY_SECRETARY, ours.community),
+        "staff": make_user("gz", Role.COMMUNITY_STAFF, ours.community),
+        "grid_worker": make_user("wg", Role.GRID_WORKER, ours.grid),
+        "branch_secretary": make_user("zb", Role.BRANCH_SECRETARY, ours.community),
+        "unit_handler": make_user("bm", Role.UNIT_HANDLER, ours.community),
+        "inservice_member": make_user("zz", Role.INSERVICE_MEMBER, ours.community),
+        "resident": make_user("jm", Role.RESIDENT, ours.community),
+        "auditor": make_user("sh", Role.AUDITOR, district),
+        "nobody": make_user("wu"),
+        "superuser": make_user("root", is_superuser=True, is_staff=True),
+    }
+    return World(district, street, ours, sibling, users)
+
+
+def sign_in(client, user: User, *, verified: bool = True):
+    """Log ``user`` in on a Django test client; ``verified`` passes the TOTP step."""
+    client.force_login(user)
+    if verified and user.requires_two_factor:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+    return client
