@@ -201,3 +201,7 @@ NINJA_PAGINATION_PER_PAGE = 50
 # Lockout is per account name (RULES.md); a per-IP limit would lock out a whole office
 # behind one NAT address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Key for encrypting personal information at rest (ID numbers). Set it in production and
+# keep it in the backup plan: data encrypted with a lost key cannot be read back.
+GONGZHI_FIELD_KEY = os.environ.get("GONGZHI_FIELD_KEY", "")

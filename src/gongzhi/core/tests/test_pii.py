@@ -1,0 +1,77 @@
+from datetime import date
+
+import pytest
+
+from gongzhi.core import pii
+from gongzhi.core.errors import RuleViolation
+
+VALID = "11010519491231002X"  # the example number published with GB 11643
+
+
+def test_valid_number_with_x_check_character():
+    assert pii.normalize_id_number(VALID.lower()) == VALID
+    assert pii.birth_date(VALID) == date(1949, 12, 31)
+    assert pii.sex(VALID) == "female"
+
+
+def test_legacy_15_digit_number_is_converted():
+    converted = pii.normalize_id_number("110105491231002")
+    assert converted == VALID
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("110105194912310021", "校验位"),  # wrong check character
+        ("11010519491331002X", "出生日期"),  # month 13
+        ("11010519490230002X", "出生日期"),  # 30 February
+        ("1101051949123100", "18位"),  # too short
+        ("11010519491231002Y", "18位"),  # not a digit or X
+        ("", "18位"),
+    ],
+)
+def test_invalid_numbers_are_refused_with_the_reason(raw, reason):
+    with pytest.raises(RuleViolation) as exc:
+        pii.normalize_id_number(raw, field="身份证号")
+    assert reason in str(exc.value.message)
+    assert exc.value.field == "身份证号"
+
+
+def test_every_check_character_is_computed():
+    # Changing any of the first 17 digits changes the check character (single-error detection).
+    base = VALID[:17]
+    for i in range(17):
+        changed = base[:i] + str((int(base[i]) + 1) % 10) + base[i + 1 :]
+        assert pii.check_char(changed) != pii.check_char(base)
+
+
+def test_masking():
+    assert pii.mask_id_number(VALID) == "1101**********002X"
+    assert pii.mask_phone("13812345678") == "138****5678"
+    assert pii.mask_name("张小明") == "张*明"
+    assert pii.mask_name("李四") == "李*"
+    assert pii.mask_name("欧阳娜娜") == "欧**娜"
+
+
+def test_phone_validation():
+    assert pii.normalize_phone("+86 138 1234 5678") == "13812345678"
+    assert pii.normalize_phone("028-85551234") == "028-85551234"
+    with pytest.raises(RuleViolation):
+        pii.normalize_phone("12812345678")
+    with pytest.raises(RuleViolation):
+        pii.normalize_phone("1381234567")
+
+
+def test_age_on_birthday_boundaries():
+    born = date(2008, 3, 15)
+    assert pii.age_on(born, date(2026, 3, 14)) == 17
+    assert pii.age_on(born, date(2026, 3, 15)) == 18
+
+
+def test_encryption_round_trip_and_keyed_hash():
+    token = pii.encrypt(VALID)
+    assert VALID not in token
+    assert pii.decrypt(token) == VALID
+    assert pii.decrypt("garbage") == ""
+    assert pii.lookup_hash(VALID) == pii.lookup_hash(VALID)
+    assert pii.lookup_hash(VALID) != pii.lookup_hash("110105491231002")
