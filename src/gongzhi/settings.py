@@ -115,7 +115,11 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:workbench"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        # The account's own name and phone number make guessable passwords too.
+        "OPTIONS": {"user_attributes": ("username", "full_name", "phone", "email")},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": env_int("GONGZHI_PASSWORD_MIN_LENGTH", 10)},
@@ -142,6 +146,9 @@ AXES_FAILURE_LIMIT = env_int("GONGZHI_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("GONGZHI_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+# The lock lasts 15 minutes from the 5th failure: attempts refused meanwhile do not
+# extend it (else anyone could keep someone else's account locked indefinitely).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "gongzhi.accounts.views.locked_out"
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False

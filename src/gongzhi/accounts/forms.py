@@ -30,3 +30,59 @@ class ChangePasswordForm(PasswordChangeForm):
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=50)
     days = forms.IntegerField(label=_("有效天数"), min_value=1, max_value=365, initial=90)
+
+
+class AreaChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.full_name or obj.name
+
+
+class _RoleAreaFields(forms.Form):
+    """A role and the area it is held on, offered only within what the actor may grant."""
+
+    role = forms.ChoiceField(label=_("角色"))
+    area = AreaChoiceField(label=_("管辖区域"), queryset=None)
+
+    def __init__(self, *args, actor, **kwargs):
+        from .selectors import manageable_areas, role_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [("", "---------"), *role_choices(actor)]
+        self.fields["area"].queryset = manageable_areas(actor)
+
+
+class UserCreateForm(_RoleAreaFields):
+    username = forms.CharField(
+        label=_("账号"),
+        max_length=150,
+        help_text=_("字母、数字和 @/./+/-/_，登录时使用，创建后不可修改。"),
+    )
+    full_name = forms.CharField(label=_("姓名"), max_length=50)
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    password = forms.CharField(
+        label=_("初始密码"),
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("至少10位，含大写字母、小写字母、数字、符号中的至少3类；首次登录须修改。"),
+    )
+    field_order = ["username", "full_name", "phone", "password", "role", "area"]
+
+
+class RoleAssignForm(_RoleAreaFields):
+    pass
+
+
+class PasswordResetForm(forms.Form):
+    password = forms.CharField(
+        label=_("临时密码"),
+        strip=False,
+        widget=forms.PasswordInput,
+        help_text=_("用户下次登录时须修改；其 API 令牌将被吊销。"),
+    )
+    password2 = forms.CharField(label=_("确认临时密码"), strip=False, widget=forms.PasswordInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        return data

@@ -1,9 +1,16 @@
-"""Account rules that hold on every page: forced password change and the second factor."""
+"""Account rules that hold on every page: the second factor and a forced password change.
+
+Until the step is done, every page redirects to it (coming back afterwards) and the API
+answers 403 with a machine-readable error; only sign-out and static files stay open.
+"""
+
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 EXEMPT_PREFIXES = ("/static/", "/i18n/", "/favicon", "/api/v1/openapi.json", "/public/")
 
@@ -16,26 +23,31 @@ class AccountSecurityMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or request.path.startswith(EXEMPT_PREFIXES):
             return self.get_response(request)
-        target = self._required_step(request, user)
-        if target and request.path != target and request.path != reverse("accounts:logout"):
-            if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {
-                        "error": {
-                            "code": "account_step_required",
-                            "message": "请先在网页完成账号安全设置。",
-                        }
-                    },
-                    status=403,
-                )
-            return redirect(target)
-        return self.get_response(request)
+        step = self._required_step(user)
+        if step is None:
+            return self.get_response(request)
+        target, code, message = step
+        if request.path in (target, reverse("accounts:logout")):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"error": {"code": code, "message": message}}, status=403)
+        if request.method == "GET":
+            target += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(target)
 
-    def _required_step(self, request, user) -> str | None:
+    def _required_step(self, user) -> tuple[str, str, str] | None:
         if user.requires_two_factor and not user.is_verified():
-            return reverse("accounts:two_factor")
+            return (
+                reverse("accounts:two_factor"),
+                "two_factor_required",
+                _("请先在网页完成动态验证码验证。"),
+            )
         if user.must_change_password or user.password_expired(
             settings.GONGZHI_PASSWORD_MAX_AGE_DAYS
         ):
-            return reverse("accounts:password_change")
+            return (
+                reverse("accounts:password_change"),
+                "password_change_required",
+                _("请先在网页修改密码（首次登录或密码已过期）。"),
+            )
         return None

@@ -1,19 +1,29 @@
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.pii import mask_phone
 from gongzhi.core.scoping import ScopedQuerySet, TreePathField
 
 from .roles import TWO_FACTOR_ROLES, Role, grants
 
 
 class UserQuerySet(ScopedQuerySet):
-    pass
+    def with_roles(self):
+        """Load every row's role assignments in one extra query (no N+1 in lists)."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "role_assignments",
+                queryset=RoleAssignment.objects.select_related("area").order_by("pk"),
+            )
+        )
 
 
 class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
@@ -40,11 +50,26 @@ class User(AbstractUser):
     def __str__(self):
         return self.full_name or self.username
 
+    def get_absolute_url(self):
+        return reverse("accounts:user_detail", args=[self.pk])
+
+    @property
+    def scope_path(self) -> str:
+        """Account management is scoped by the area the account belongs to."""
+        return self.home_path
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
     @cached_property
     def role_grants(self) -> list[tuple[str, str]]:
-        """[(role, area path)] of the user's active assignments, loaded once per request."""
+        """[(role, area path)] of the user's assignments, loaded once per request
+        (or taken from ``UserQuerySet.with_roles()`` when a list prefetched them)."""
         if not self.pk:
             return []
+        if "role_assignments" in getattr(self, "_prefetched_objects_cache", {}):
+            return [(a.role, a.area.path) for a in self.role_assignments.all()]
         return list(self.role_assignments.values_list("role", "area__path"))
 
     def scope_paths(self, perm: str) -> list[str]:
@@ -67,9 +92,10 @@ class User(AbstractUser):
         return self.is_superuser or bool(self.roles & TWO_FACTOR_ROLES)
 
     def password_expired(self, max_age_days: int) -> bool:
-        if not self.password_changed_at:
-            return False
-        return timezone.now() - self.password_changed_at > timezone.timedelta(days=max_age_days)
+        """Older than ``max_age_days`` (day 90 still valid, day 91 expired); an account
+        never stamped (e.g. ``createsuperuser``) counts from the day it was created."""
+        changed = self.password_changed_at or self.date_joined
+        return timezone.now() - changed > timedelta(days=max_age_days)
 
 
 class RoleAssignment(models.Model):

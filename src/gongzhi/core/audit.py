@@ -2,13 +2,20 @@
 
 ``audit.log(action, actor=..., target=...)`` with namespaced action names
 (``areas.area.created``), like pretix's ``LoggedModel.log_action``. Records are
-hash-chained (like byro's log) so that `gongzhi audit-verify` detects tampering; the
-database refuses UPDATE and DELETE on the table (migration triggers).
+hash-chained (like byro's log) so that `gongzhi audit_verify` detects tampering; the
+database refuses UPDATE and DELETE on the table (migration triggers). Records are never
+deleted by the application (docs/adr/0003-audit-log.md).
+
+Every record carries an area path, which decides which auditor sees it: the target's,
+else the actor's home area, else the root of the district the deployment serves
+(``GONGZHI_DISTRICT_CODE``) for events that belong to no place, such as a failed sign-in
+with an unknown account name or a system administrator's action.
 """
 
 import hashlib
 import json
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -41,6 +48,11 @@ def _canonical(record) -> str:
     )
 
 
+def default_area_path() -> str:
+    """The root of the deployment's district: where records that belong nowhere go."""
+    return f"/{settings.GONGZHI_DISTRICT_CODE}/"
+
+
 def compute_hash(record) -> str:
     return hashlib.sha256(_canonical(record).encode()).hexdigest()
 
@@ -71,6 +83,7 @@ def log(
             area_path = actor.home_path or ""
     else:
         user_id = None
+    area_path = area_path or default_area_path()
     record = AuditLog(
         time=timezone.now(),
         user_id=user_id,

@@ -1,0 +1,43 @@
+"""Scoped reads for account administration: lists, details and the choices of its forms."""
+
+from gongzhi.areas.choices import Level
+from gongzhi.areas.models import Area
+from gongzhi.core.scoping import paths_q
+
+from .models import RoleAssignment, User
+from .permissions import MANAGE_USER, VIEW_USER
+from .roles import Role
+from .services import grantable_roles
+
+
+def users_for(actor, perm: str = VIEW_USER):
+    """Accounts belonging under the actor's areas, with their roles loaded in one query."""
+    return User.objects.visible_to(actor, perm).with_roles()
+
+
+def home_area(user: User) -> Area | None:
+    return Area.objects.filter(path=user.home_path).first() if user.home_path else None
+
+
+def assignments_visible_to(actor, user: User):
+    """The account's role assignments that lie in the actor's part of the tree."""
+    queryset = RoleAssignment.objects.filter(user=user).select_related("area").order_by("pk")
+    if actor.is_superuser:
+        return queryset
+    return queryset.filter(paths_q("area__path", actor.scope_paths(VIEW_USER)))
+
+
+def manageable_areas(actor):
+    """Where the actor may place accounts and grant roles: their subtree down to the grid
+    (roles are held on a district, street, community or grid, never on a building)."""
+    return (
+        Area.objects.visible_to(actor, MANAGE_USER)
+        .filter(level__lte=Level.GRID)
+        .order_by("path")
+        .only("pk", "path", "name", "full_name", "level")
+    )
+
+
+def role_choices(actor) -> list[tuple[str, str]]:
+    allowed = grantable_roles(actor)
+    return [(value, label) for value, label in Role.choices if value in allowed]
