@@ -1,5 +1,7 @@
 """Every write to the area tree and households: scope-checked, locked, audited."""
 
+import functools
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -15,10 +17,32 @@ def require(actor, perm: str, obj=None) -> None:
     """Refuse (and audit the denial) unless ``actor`` holds ``perm`` on ``obj``'s subtree."""
     if actor.has_perm(perm, obj):
         return
-    audit.log(
-        "core.permission.denied", actor=actor, target=obj, result=audit.DENIED, data={"perm": perm}
-    )
-    raise NotFoundOrForbidden()
+    denial = {"actor": actor, "target": obj, "data": {"perm": perm}}
+    audit.log("core.permission.denied", result=audit.DENIED, **denial)
+    exc = NotFoundOrForbidden()
+    exc.denial = denial
+    raise exc
+
+
+def _atomic(func):
+    """``transaction.atomic`` that keeps the audit record of a denial.
+
+    Rolling back a refused write also rolls back the denial record ``require`` wrote
+    inside it, so the record is written again once the transaction block is left.
+    """
+    atomic_func = transaction.atomic(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return atomic_func(*args, **kwargs)
+        except NotFoundOrForbidden as exc:
+            denial = getattr(exc, "denial", None)
+            if denial is not None:
+                audit.log("core.permission.denied", result=audit.DENIED, **denial)
+            raise
+
+    return wrapper
 
 
 def _check_version(obj, version: int | None) -> None:
@@ -29,7 +53,7 @@ def _check_version(obj, version: int | None) -> None:
 def validate_child_code(parent: Area | None, level: int, code: str) -> None:
     digits = SEGMENT_DIGITS[Level(level)]
     prefix = parent.code if parent else ""
-    if not code.isdigit():
+    if not (code.isascii() and code.isdigit()):
         raise RuleViolation(_("编码只能由数字组成。"), field="code")
     if parent is None and level != Level.DISTRICT:
         raise RuleViolation(_("除区以外的区域必须有上级区域。"), field="parent")
@@ -51,7 +75,7 @@ def _full_name(parent: Area | None, name: str) -> str:
     return f"{parent.full_name}{name}" if parent else name
 
 
-@transaction.atomic
+@_atomic
 def create_area(
     *, actor, parent: Area | None, level: int, code: str, name: str, geometry=None
 ) -> Area:
@@ -80,7 +104,7 @@ def create_area(
     return area
 
 
-@transaction.atomic
+@_atomic
 def update_area(
     area: Area,
     *,
@@ -129,7 +153,7 @@ def _refresh_descendant_names(area: Area) -> None:
     Household.objects.bulk_update(households, ["address"], 1000)
 
 
-@transaction.atomic
+@_atomic
 def delete_area(area: Area, *, actor, version: int | None = None) -> None:
     area = Area.objects.select_for_update().get(pk=area.pk)
     require(actor, CHANGE_AREA, area)
@@ -144,23 +168,19 @@ def delete_area(area: Area, *, actor, version: int | None = None) -> None:
 
 def household_address(area: Area, door_number: str) -> str:
     """``锦绣花园3栋2单元501``: the names from the estate down, then the door number."""
-    start = area.full_name.find(_estate_name(area)) if area.level > Level.ESTATE else -1
-    base = area.full_name[start:] if start >= 0 else area.name
+    names, node = [], area
+    while node is not None and node.level >= Level.ESTATE:
+        names.append(node.name)
+        node = node.parent if node.level > Level.ESTATE else None
+    base = "".join(reversed(names)) or area.name
     return f"{base}{door_number}"
-
-
-def _estate_name(area: Area) -> str:
-    node = area
-    while node is not None and node.level > Level.ESTATE:
-        node = node.parent
-    return node.name if node is not None else area.name
 
 
 def validate_household_code(area: Area, code: str) -> None:
     if area.level not in HOUSEHOLD_PARENT_LEVELS:
         raise RuleViolation(_("住户只能建在小区/院落、楼栋或单元之下。"), field="area")
     if (
-        not code.isdigit()
+        not (code.isascii() and code.isdigit())
         or not code.startswith(area.code)
         or len(code) != len(area.code) + HOUSEHOLD_DIGITS
     ):
@@ -171,7 +191,7 @@ def validate_household_code(area: Area, code: str) -> None:
         )
 
 
-@transaction.atomic
+@_atomic
 def create_household(
     *,
     actor,
@@ -208,7 +228,7 @@ def create_household(
     return household
 
 
-@transaction.atomic
+@_atomic
 def update_household(household: Household, *, actor, version: int | None, **fields) -> Household:
     household = Household.objects.select_for_update().select_related("area").get(pk=household.pk)
     require(actor, CHANGE_HOUSEHOLD, household)
@@ -241,7 +261,7 @@ def update_household(household: Household, *, actor, version: int | None, **fiel
     return household
 
 
-@transaction.atomic
+@_atomic
 def delete_household(household: Household, *, actor, version: int | None = None) -> None:
     household = Household.objects.select_for_update().get(pk=household.pk)
     require(actor, CHANGE_HOUSEHOLD, household)
