@@ -29,3 +29,12 @@ def client_as(client):
         return sign_in(client, user, verified=verified)
 
     return _sign_in
+
+
+@pytest.fixture
+def party(world):
+    """An organization tree over ``world``: street committee, our community's committee
+    with a branch and a grid branch, and the sibling community's committee and branch."""
+    from gongzhi.party.testing import build_party
+
+    return build_party(world)

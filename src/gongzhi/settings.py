@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "gongzhi.core",
     "gongzhi.accounts",
     "gongzhi.areas",
+    "gongzhi.party",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

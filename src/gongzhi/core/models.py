@@ -99,3 +99,23 @@ class Holiday(models.Model):
             cache.incr(cls.CACHE_KEY)
         except ValueError:
             cache.set(cls.CACHE_KEY, 2)
+
+
+class ParameterValue(models.Model):
+    """A jurisdiction's value for a rule parameter from an effective date (core.params)."""
+
+    key = models.CharField(_("参数"), max_length=100)
+    value = models.JSONField(_("取值"))
+    effective_from = models.DateField(_("生效日期"))
+    note = models.CharField(_("依据/说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("规则参数")
+        verbose_name_plural = _("规则参数")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "effective_from"], name="unique_parameter_date")
+        ]
+
+    def __str__(self):
+        return f"{self.key}={self.value} ({self.effective_from})"

@@ -1,0 +1,126 @@
+"""Rule parameters: every number a regulation fixes is data, not code.
+
+Each app declares its parameters in ``params.py`` (``PARAMETERS = [Parameter(...)]``)
+with the national default and its source. An administrator may set a jurisdiction's
+value from an effective date (``set_parameter``, audited); ``value(key, on=day)`` gives
+the value in force on that day, so a past month is always computed with the rules of
+that month.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib import import_module
+from typing import Any
+
+from django.apps import apps
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import audit
+from .errors import NotFoundOrForbidden, RuleViolation
+
+CHANGE_PARAMETER = "core.change_parameter"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    key: str
+    default: Any
+    label: str
+    source: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def check(self, value) -> Any:
+        if isinstance(self.default, bool):
+            if not isinstance(value, bool):
+                raise RuleViolation(_("“%(p)s”应为是或否。") % {"p": self.label}, field="value")
+            return value
+        if isinstance(self.default, int | float):
+            try:
+                number = type(self.default)(value)
+            except (TypeError, ValueError):
+                raise RuleViolation(_("“%(p)s”应为数字。") % {"p": self.label}, field="value") from None
+            if self.minimum is not None and number < self.minimum:
+                raise RuleViolation(
+                    _("“%(p)s”不能小于%(n)s。") % {"p": self.label, "n": self.minimum}, field="value"
+                )
+            if self.maximum is not None and number > self.maximum:
+                raise RuleViolation(
+                    _("“%(p)s”不能大于%(n)s。") % {"p": self.label, "n": self.maximum}, field="value"
+                )
+            return number
+        return value
+
+
+@lru_cache(maxsize=1)
+def registry() -> dict[str, Parameter]:
+    found: dict[str, Parameter] = {}
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.params")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.params":
+                raise
+            continue
+        for parameter in getattr(module, "PARAMETERS", []):
+            found[parameter.key] = parameter
+    return found
+
+
+_CACHE_KEY = "gongzhi:params:version"
+
+
+def _overrides() -> dict[str, list[tuple[date, Any]]]:
+    from .models import ParameterValue
+
+    version = cache.get_or_set(_CACHE_KEY, 1)
+    key = f"gongzhi:params:{version}"
+    table = cache.get(key)
+    if table is None:
+        table = {}
+        for row in ParameterValue.objects.order_by("key", "effective_from"):
+            table.setdefault(row.key, []).append((row.effective_from, row.value))
+        cache.set(key, table, 3600)
+    return table
+
+
+def value(key: str, on: date | None = None) -> Any:
+    """The value of parameter ``key`` in force on ``on`` (today by default)."""
+    parameter = registry()[key]
+    day = on or timezone.localdate()
+    current = parameter.default
+    for effective_from, override in _overrides().get(key, []):
+        if effective_from <= day:
+            current = override
+    return current
+
+
+def _bump() -> None:
+    try:
+        cache.incr(_CACHE_KEY)
+    except ValueError:
+        cache.set(_CACHE_KEY, 2)
+
+
+@transaction.atomic
+def set_parameter(*, actor, key: str, new_value, effective_from: date, note: str = ""):
+    from .models import ParameterValue
+
+    if not actor.has_perm(CHANGE_PARAMETER):
+        audit.log("core.permission.denied", actor=actor, result=audit.DENIED,
+                  data={"perm": CHANGE_PARAMETER})
+        raise NotFoundOrForbidden()
+    if key not in registry():
+        raise RuleViolation(_("未知的参数。"), field="key")
+    checked = registry()[key].check(new_value)
+    row, _created = ParameterValue.objects.update_or_create(
+        key=key, effective_from=effective_from, defaults={"value": checked, "note": note}
+    )
+    audit.log("core.parameter.set", actor=actor, target=row,
+              data={"key": key, "value": checked, "effective_from": str(effective_from)})
+    transaction.on_commit(_bump)
+    return row

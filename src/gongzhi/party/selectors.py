@@ -1,0 +1,264 @@
+"""Scoped reads of the party module and the rule checks shown as warnings."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.areas.choices import Level
+from gongzhi.areas.models import Area
+from gongzhi.core import pii
+from gongzhi.core.calendar import add_months
+from gongzhi.core.errors import NotFoundOrForbidden
+from gongzhi.core.params import value as param
+
+from .choices import (
+    BRANCH_TYPES,
+    GRADUATE_EDUCATION,
+    HOLDING,
+    Category,
+    CommitteePost,
+    MemberStatus,
+    OrgType,
+    ResidentsPost,
+    Standing,
+    TransferState,
+)
+from .models import CommunityCadre, Member, Organization, Transfer
+from .permissions import MANAGE_TRANSFER, VIEW_MEMBER, VIEW_ORG
+
+
+def organizations_for(user, perm: str = VIEW_ORG):
+    return Organization.objects.visible_to(user, perm).select_related("area", "parent")
+
+
+def members_for(user, perm: str = VIEW_MEMBER):
+    return Member.objects.visible_to(user, perm).select_related("organization")
+
+
+def transfers_for(user, perm: str = MANAGE_TRANSFER):
+    return Transfer.objects.visible_to(user, perm).select_related("member", "from_org", "to_org")
+
+
+def _get(qs, pk):
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrForbidden() from None
+
+
+def get_organization(user, pk, perm: str = VIEW_ORG) -> Organization:
+    return _get(organizations_for(user, perm), pk)
+
+
+def get_member(user, pk, perm: str = VIEW_MEMBER) -> Member:
+    return _get(members_for(user, perm), pk)
+
+
+def get_transfer(user, pk, perm: str = MANAGE_TRANSFER) -> Transfer:
+    return _get(transfers_for(user, perm), pk)
+
+
+# --- Organization tree with counts and warnings ----------------------------------------
+
+
+@dataclass
+class OrgNode:
+    org: Organization
+    depth: int
+    members: int = 0  # holding members directly in this organization
+    full_members: int = 0
+    subtree_members: int = 0
+    committee_size: int = 0
+    warnings: list[str] = field(default_factory=list)
+    term: str = "none"  # none / ok / due / overdue
+
+
+def term_status(org: Organization, today: date) -> str:
+    ends = org.term_ends_on
+    if ends is None:
+        return "none"
+    if ends < today:
+        return "overdue"
+    if ends - timedelta(days=param("party.term_warning_days", today)) <= today:
+        return "due"
+    return "ok"
+
+
+def size_warnings(
+    org: Organization, members: int, full: int, committee: int, today: date
+) -> list[str]:
+    """RULES.md "Organization size", as warnings shown beside the organization."""
+    warnings = []
+    if org.org_type in BRANCH_TYPES:
+        if full < param("party.branch_min_full_members", today):
+            warnings.append(
+                _("正式党员不足%(n)d名，不符合成立党支部的条件。")
+                % {"n": param("party.branch_min_full_members", today)}
+            )
+        if members > param("party.branch_max_members", today):
+            warnings.append(
+                _("党员超过%(n)d名，可考虑分设支部或成立党总支。")
+                % {"n": param("party.branch_max_members", today)}
+            )
+        if full >= param("party.committee_from_full_members", today) and committee < 3:
+            warnings.append(
+                _("正式党员%(n)d名以上，应设立支部委员会（3至5人）。")
+                % {"n": param("party.committee_from_full_members", today)}
+            )
+    return warnings
+
+
+def organization_tree(
+    user, root: Organization | None = None, today: date | None = None
+) -> list[OrgNode]:
+    """The user's organizations (under ``root``) in tree order, with member counts per
+    organization and per subtree, committee sizes and warnings: three queries in all."""
+    today = today or timezone.localdate()
+    orgs = organizations_for(user)
+    if root is not None:
+        orgs = orgs.filter(tree_path__startswith=root.tree_path)
+    orgs = list(orgs.annotate(committee_size=Count("seats")).order_by("tree_path"))
+    ids = [o.pk for o in orgs]
+    counts = (
+        (
+            Member.objects.filter(organization_id__in=ids, standing__in=HOLDING)
+            .values("organization_id")
+            .annotate(n=Count("id"), full=Count("id", filter=Q(status=MemberStatus.FULL)))
+        )
+        if ids
+        else []
+    )
+    by_org = {row["organization_id"]: row for row in counts}
+    base_depth = min((o.tree_path.count("/") for o in orgs), default=0)
+    nodes = []
+    subtree = defaultdict(int)
+    for org in orgs:
+        row = by_org.get(org.pk, {"n": 0, "full": 0})
+        for ancestor in org.tree_path.strip("/").split("/"):
+            subtree[int(ancestor)] += row["n"]
+    for org in orgs:
+        row = by_org.get(org.pk, {"n": 0, "full": 0})
+        node = OrgNode(
+            org,
+            org.tree_path.count("/") - base_depth,
+            row["n"],
+            row["full"],
+            subtree[org.pk],
+            org.committee_size,
+        )
+        node.term = term_status(org, today)
+        node.warnings = size_warnings(
+            org,
+            node.subtree_members if org.org_type not in BRANCH_TYPES else node.members,
+            node.full_members,
+            node.committee_size,
+            today,
+        )
+        if org.org_type == OrgType.GENERAL_BRANCH and node.subtree_members <= param(
+            "party.general_branch_over", today
+        ):
+            node.warnings.append(
+                _("党员不足%(n)d名，一般不设党总支。")
+                % {"n": param("party.general_branch_over", today) + 1}
+            )
+        if node.term == "due":
+            node.warnings.append(_("任期将于%(d)s届满，请按期换届。") % {"d": org.term_ends_on})
+        elif node.term == "overdue":
+            node.warnings.append(_("任期已于%(d)s届满，已超期未换届。") % {"d": org.term_ends_on})
+        nodes.append(node)
+    return nodes
+
+
+# --- Community two committees (社区“两委”) ---------------------------------------------
+
+
+def two_committee_problems(cadres: list[CommunityCadre], today: date) -> list[str]:
+    """What a community's two-committee roster misses (RULES.md "Community")."""
+    problems = []
+    low, high = param("party.two_committee_min", today), param("party.two_committee_max", today)
+    if not low <= len(cadres) <= high:
+        problems.append(
+            _("“两委”成员%(n)d人，应为%(lo)d至%(hi)d人。")
+            % {"n": len(cadres), "lo": low, "hi": high}
+        )
+    young = param("party.two_committee_young_age", today)
+    if not any(pii.age_on(c.birth_date, today) < young for c in cadres):
+        problems.append(_("没有%(n)d周岁以下的成员。") % {"n": young})
+    if not any(c.education in GRADUATE_EDUCATION for c in cadres):
+        problems.append(_("没有大学（大专及以上）学历的成员。"))
+    secretary_is_director = any(
+        c.party_post == CommitteePost.SECRETARY and c.residents_post == ResidentsPost.DIRECTOR
+        for c in cadres
+    )
+    if secretary_is_director and not any(
+        c.party_post == CommitteePost.DEPUTY_SECRETARY and c.is_full_time for c in cadres
+    ):
+        problems.append(_("书记、主任“一肩挑”，应配备一名专职副书记。"))
+    if not any(c.party_post == CommitteePost.SECRETARY for c in cadres):
+        problems.append(_("未配备党组织书记。"))
+    return problems
+
+
+def communities_failing_checks(user, today: date | None = None) -> list[tuple[Area, list[str]]]:
+    """Every community in scope whose two-committee roster fails a check, with the reasons."""
+    today = today or timezone.localdate()
+    communities = list(
+        Area.objects.visible_to(user, VIEW_ORG).filter(level=Level.COMMUNITY).order_by("path")
+    )
+    cadres = defaultdict(list)
+    for cadre in CommunityCadre.objects.filter(community__in=communities):
+        cadres[cadre.community_id].append(cadre)
+    result = []
+    for community in communities:
+        problems = two_committee_problems(cadres[community.pk], today)
+        if problems:
+            result.append((community, problems))
+    return result
+
+
+# --- Members: warnings and search ------------------------------------------------------
+
+
+def floating_not_contacted(user, today: date):
+    """Floating members not contacted within the configured months (default 6)."""
+    cutoff = add_months(today, -param("party.floating_contact_months", today))
+    return (
+        members_for(user)
+        .filter(category=Category.FLOATING, standing=Standing.ACTIVE)
+        .filter(Q(last_contact_on__lte=cutoff) | Q(last_contact_on__isnull=True))
+    )
+
+
+def out_of_contact(user, today: date):
+    """Active members out of contact long enough to suspend their standing."""
+    cutoff = add_months(today, -param("party.lost_contact_months", today))
+    return members_for(user).filter(standing=Standing.ACTIVE, last_contact_on__lte=cutoff)
+
+
+def removal_due(user, today: date):
+    """Suspended members still out of contact after the configured period (default 2 years)."""
+    cutoff = add_months(today, -param("party.removal_after_months", today))
+    return members_for(user).filter(standing=Standing.SUSPENDED, suspended_on__lte=cutoff)
+
+
+def overdue_letters(user, today: date):
+    """Introduction letters past their validity that nobody has received yet."""
+    return transfers_for(user).filter(state=TransferState.SENT, valid_until__lt=today)
+
+
+def pocket_members(user):
+    return members_for(user).filter(category=Category.POCKET, standing__in=HOLDING)
+
+
+def talent_search(user, skill: str, within: Area | None = None):
+    """ "Who can do legal advice in this community?": skills, hobbies and job, holding members."""
+    qs = members_for(user).filter(standing__in=HOLDING)
+    if within is not None:
+        qs = qs.filter(path__under=within.path)
+    for word in (skill or "").split():
+        qs = qs.filter(Q(skills__contains=word) | Q(hobbies__contains=word) | Q(job__contains=word))
+    return qs.order_by("name")

@@ -1,0 +1,809 @@
+"""Every write of the party module: organizations, members, transfers, committees.
+
+Each function checks the actor's scope, locks what it changes, refuses with a Chinese
+reason naming the field, writes the member's timeline event and the audit record.
+"""
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from gongzhi.areas.choices import Level
+from gongzhi.core import audit, pii
+from gongzhi.core.calendar import add_months
+from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
+from gongzhi.core.params import value as param
+
+from .choices import (
+    BRANCH_TYPES,
+    HOLDING,
+    TERMED_TYPES,
+    Category,
+    EventKind,
+    MemberStatus,
+    OrgType,
+    Standing,
+    TransferKind,
+    TransferState,
+)
+from .models import (
+    CommitteeSeat,
+    CommunityCadre,
+    FloatingContact,
+    Member,
+    MemberEvent,
+    Organization,
+    Transfer,
+)
+from .permissions import CHANGE_MEMBER, CHANGE_ORG, MANAGE_TRANSFER, VIEW_MEMBER_PII
+
+
+def require(actor, perm: str, obj=None) -> None:
+    if actor.has_perm(perm, obj):
+        return
+    audit.log(
+        "core.permission.denied", actor=actor, target=obj, result=audit.DENIED, data={"perm": perm}
+    )
+    raise NotFoundOrForbidden()
+
+
+def _check_version(obj, version) -> None:
+    if version is not None and obj.version != version:
+        raise Conflict()
+
+
+def _event(member: Member, kind: str, on: date, actor, note: str = "", **data) -> MemberEvent:
+    return MemberEvent.objects.create(
+        member=member, kind=kind, occurred_on=on, actor=actor, note=note, data=data
+    )
+
+
+# --- Organizations -----------------------------------------------------------------
+
+
+def default_term_years(org_type: str, area, parent: Organization | None) -> int | None:
+    """The community's own party organization (its top one) 5 years, other committees
+    3 (RULES.md); party groups have no term."""
+    if org_type not in TERMED_TYPES:
+        return None
+    top_of_community = parent is None or parent.area.level < Level.COMMUNITY
+    if area.level == Level.COMMUNITY and top_of_community:
+        return param("party.term_years.community")
+    return param("party.term_years.other")
+
+
+@transaction.atomic
+def create_organization(
+    *,
+    actor,
+    parent: Organization | None,
+    name: str,
+    org_type: str,
+    area,
+    founded_on=None,
+    term_started_on=None,
+    term_years=None,
+) -> Organization:
+    require(actor, CHANGE_ORG, area)
+    name = (name or "").strip()
+    if not name:
+        raise RuleViolation(_("名称不能为空。"), field="name")
+    if org_type not in OrgType.values:
+        raise RuleViolation(_("党组织类型不正确。"), field="org_type")
+    if parent is None and area.level > Level.STREET:
+        raise RuleViolation(_("社区及以下的党组织须有上级党组织。"), field="parent")
+    if parent is not None:
+        parent = Organization.objects.select_for_update().get(pk=parent.pk)
+        require(actor, CHANGE_ORG, parent)
+        if not area.path.startswith(parent.path):
+            raise RuleViolation(_("服务区域须在上级党组织的服务区域之内。"), field="area")
+        if parent.org_type == OrgType.GROUP:
+            raise RuleViolation(_("党小组下不能再设党组织。"), field="parent")
+    if org_type == OrgType.GROUP and (parent is None or parent.org_type not in BRANCH_TYPES):
+        raise RuleViolation(_("党小组须设在党支部之下。"), field="parent")
+    if term_years is None:
+        term_years = default_term_years(org_type, area, parent)
+    org = Organization.objects.create(
+        parent=parent,
+        name=name,
+        org_type=org_type,
+        area=area,
+        path=area.path,
+        founded_on=founded_on,
+        term_started_on=term_started_on,
+        term_years=term_years,
+    )
+    org.tree_path = f"{parent.tree_path if parent else '/'}{org.pk}/"
+    org.save(update_fields=["tree_path"])
+    audit.log(
+        "party.organization.created",
+        actor=actor,
+        target=org,
+        data={"type": org_type, "area": area.code},
+    )
+    return org
+
+
+@transaction.atomic
+def update_organization(org: Organization, *, actor, version: int | None, **fields) -> Organization:
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    require(actor, CHANGE_ORG, org)
+    _check_version(org, version)
+    allowed = {"name", "founded_on", "term_started_on", "term_years", "is_active"}
+    changed = {}
+    for key, new in fields.items():
+        if key not in allowed:
+            raise RuleViolation(_("字段“%(f)s”不可修改。") % {"f": key}, field=key)
+        if key == "name" and not (new or "").strip():
+            raise RuleViolation(_("名称不能为空。"), field="name")
+        if key == "term_years" and new is not None and not 1 <= new <= 5:
+            raise RuleViolation(_("任期应为1至5年。"), field="term_years")
+        if getattr(org, key) != new:
+            changed[key] = [str(getattr(org, key)), str(new)]
+            setattr(org, key, new)
+    if not changed:
+        return org
+    org.version += 1
+    org.save(update_fields=[*changed, "version", "updated_at"])
+    audit.log("party.organization.changed", actor=actor, target=org, data=changed)
+    return org
+
+
+def renew_term(org: Organization, *, actor, version: int | None, started_on: date) -> Organization:
+    """按期换届: the new committee's term starts; the reminder clock restarts."""
+    if org.org_type not in TERMED_TYPES:
+        raise RuleViolation(_("党小组没有任期。"), field="term_started_on")
+    return update_organization(org, actor=actor, version=version, term_started_on=started_on)
+
+
+# --- Members -----------------------------------------------------------------------
+
+PROFILE_FIELDS = {
+    "phone",
+    "education",
+    "ethnicity",
+    "employer",
+    "employer_org",
+    "job",
+    "skills",
+    "hobbies",
+    "duty_post",
+    "household",
+    "floating_whereabouts",
+    "party_group",
+}
+
+
+def _check_dates(*, birth: date, applied_on, admitted_on, converted_on, status) -> None:
+    min_age = param("party.min_age_at_application")
+    if applied_on is not None and pii.age_on(birth, applied_on) < min_age:
+        raise RuleViolation(
+            _("申请入党时须年满%(n)d周岁：按身份证出生日期，申请日未满%(n)d周岁。")
+            % {"n": min_age},
+            field="applied_on",
+        )
+    if applied_on is not None and admitted_on < applied_on:
+        raise RuleViolation(_("入党日期不能早于申请入党日期。"), field="admitted_on")
+    if applied_on is None and pii.age_on(birth, admitted_on) < min_age:
+        raise RuleViolation(_("入党时须年满%(n)d周岁。") % {"n": min_age}, field="admitted_on")
+    if status == MemberStatus.FULL:
+        if converted_on is None:
+            raise RuleViolation(_("正式党员须填写转正日期。"), field="converted_on")
+        if converted_on < admitted_on:
+            raise RuleViolation(_("转正日期不能早于入党日期。"), field="converted_on")
+    elif converted_on is not None:
+        raise RuleViolation(_("预备党员不能有转正日期。"), field="converted_on")
+
+
+def _check_branch(org: Organization, field: str = "organization") -> None:
+    if org.org_type not in BRANCH_TYPES:
+        raise RuleViolation(_("党员须编入党支部（含联合、网格、楼院党支部）。"), field=field)
+
+
+def _check_group(group: Organization | None, org: Organization) -> None:
+    if group is not None and (group.org_type != OrgType.GROUP or group.parent_id != org.pk):
+        raise RuleViolation(_("党小组须属于所在党支部。"), field="party_group")
+
+
+def _check_household(actor, household) -> None:
+    if household is not None and not actor.has_perm("areas.view_household", household):
+        raise RuleViolation(_("居住户不存在或不在管辖范围内。"), field="household")
+
+
+@transaction.atomic
+def register_member(
+    *,
+    actor,
+    organization: Organization,
+    name: str,
+    id_number: str,
+    status: str,
+    category: str,
+    admitted_on: date,
+    applied_on: date | None = None,
+    converted_on: date | None = None,
+    on: date | None = None,
+    **profile,
+) -> Member:
+    require(actor, CHANGE_MEMBER, organization)
+    _check_branch(organization)
+    name = (name or "").strip()
+    if not name:
+        raise RuleViolation(_("姓名不能为空。"), field="name")
+    number = pii.normalize_id_number(id_number)
+    if status not in MemberStatus.values:
+        raise RuleViolation(_("党员状态不正确。"), field="status")
+    if category not in Category.values:
+        raise RuleViolation(_("党员类别不正确。"), field="category")
+    birth = pii.birth_date(number)
+    _check_dates(
+        birth=birth,
+        applied_on=applied_on,
+        admitted_on=admitted_on,
+        converted_on=converted_on,
+        status=status,
+    )
+    unknown = set(profile) - PROFILE_FIELDS
+    if unknown:
+        raise RuleViolation(_("字段“%(f)s”不可填写。") % {"f": ", ".join(sorted(unknown))})
+    _check_group(profile.get("party_group"), organization)
+    _check_household(actor, profile.get("household"))
+    if profile.get("phone"):
+        profile["phone"] = pii.normalize_phone(profile["phone"])
+    digest = pii.lookup_hash(number)
+    if Member.objects.filter(id_number_hash=digest, standing__in=HOLDING).exists():
+        raise RuleViolation(
+            _("该身份证号已有在册党员档案，不能重复登记；如已迁入请办理组织关系转接。"),
+            field="id_number",
+        )
+    member = Member(
+        name=name,
+        sex=pii.sex(number),
+        birth_date=birth,
+        id_number_enc=pii.encrypt(number),
+        id_number_hash=digest,
+        id_tail=number[-4:],
+        organization=organization,
+        path=organization.path,
+        status=status,
+        category=category,
+        applied_on=applied_on,
+        admitted_on=admitted_on,
+        converted_on=converted_on,
+        last_contact_on=on,
+        **profile,
+    )
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError:
+        raise RuleViolation(
+            _("该身份证号已有在册党员档案，不能重复登记。"), field="id_number"
+        ) from None
+    _event(member, EventKind.REGISTERED, on or admitted_on, actor, organization=organization.name)
+    audit.log(
+        "party.member.registered",
+        actor=actor,
+        target=member,
+        data={"organization": organization.pk, "category": category, "status": status},
+    )
+    return member
+
+
+def _locked_member(member: Member, actor, perm: str = CHANGE_MEMBER, version=None) -> Member:
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    require(actor, perm, member)
+    _check_version(member, version)
+    return member
+
+
+@transaction.atomic
+def update_member(member: Member, *, actor, version: int | None, on: date, **fields) -> Member:
+    member = _locked_member(member, actor, version=version)
+    allowed = PROFILE_FIELDS | {"name", "applied_on", "admitted_on", "converted_on", "status"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise RuleViolation(_("字段“%(f)s”不可修改。") % {"f": ", ".join(sorted(unknown))})
+    if "phone" in fields and fields["phone"]:
+        fields["phone"] = pii.normalize_phone(fields["phone"])
+    if "name" in fields and not (fields["name"] or "").strip():
+        raise RuleViolation(_("姓名不能为空。"), field="name")
+    _check_group(fields.get("party_group", member.party_group), member.organization)
+    if "household" in fields:
+        _check_household(actor, fields["household"])
+    merged = {
+        k: fields.get(k, getattr(member, k))
+        for k in ("applied_on", "admitted_on", "converted_on", "status")
+    }
+    _check_dates(birth=member.birth_date, **merged)
+    changed = {
+        k: [str(getattr(member, k)), str(v)] for k, v in fields.items() if getattr(member, k) != v
+    }
+    if not changed:
+        return member
+    for key in changed:
+        setattr(member, key, fields[key])
+    member.version += 1
+    member.save(update_fields=[*changed, "version", "updated_at"])
+    _event(member, EventKind.PROFILE_CHANGED, on, actor, fields=sorted(changed))
+    audit.log("party.member.changed", actor=actor, target=member, data={"fields": sorted(changed)})
+    return member
+
+
+def reveal_id_number(member: Member, *, actor) -> str:
+    """The full ID number for a role that needs it; every view is audited."""
+    require(actor, VIEW_MEMBER_PII, member)
+    audit.log("party.member.pii_viewed", actor=actor, target=member, data={"field": "id_number"})
+    return member.id_number_full()
+
+
+@transaction.atomic
+def move_member(
+    member: Member, *, actor, version: int | None, to_org: Organization, on: date, note: str = ""
+) -> Member:
+    """Move a member between branches the actor manages (not a relation transfer)."""
+    member = _locked_member(member, actor, version=version)
+    require(actor, CHANGE_MEMBER, to_org)
+    _check_branch(to_org, "to_org")
+    if to_org.pk == member.organization_id:
+        raise RuleViolation(_("党员已在该党支部。"), field="to_org")
+    source = member.organization
+    member.organization, member.path, member.party_group = to_org, to_org.path, None
+    member.version += 1
+    member.save(update_fields=["organization", "path", "party_group", "version", "updated_at"])
+    _event(member, EventKind.MOVED, on, actor, note, source=source.name, target=to_org.name)
+    audit.log(
+        "party.member.moved", actor=actor, target=member, data={"from": source.pk, "to": to_org.pk}
+    )
+    return member
+
+
+@transaction.atomic
+def change_category(
+    member: Member, *, actor, version: int | None, category: str, on: date, note: str = ""
+) -> Member:
+    member = _locked_member(member, actor, version=version)
+    if category not in Category.values:
+        raise RuleViolation(_("党员类别不正确。"), field="category")
+    if category == member.category:
+        raise RuleViolation(_("类别未改变。"), field="category")
+    if member.category == Category.POCKET:
+        raise RuleViolation(_("口袋党员须通过组织关系转入转为本社区党员。"), field="category")
+    previous = member.category
+    member.category = category
+    member.version += 1
+    member.save(update_fields=["category", "version", "updated_at"])
+    _event(
+        member, EventKind.CATEGORY_CHANGED, on, actor, note, previous=previous, category=category
+    )
+    audit.log(
+        "party.member.category_changed",
+        actor=actor,
+        target=member,
+        data={"from": previous, "to": category},
+    )
+    return member
+
+
+@transaction.atomic
+def convert_to_full(member: Member, *, actor, version: int | None, on: date) -> Member:
+    """转正: status full from ``on``; 党龄 counts from this day."""
+    member = _locked_member(member, actor, version=version)
+    if member.status != MemberStatus.PROBATIONARY:
+        raise RuleViolation(_("只有预备党员可以转正。"), field="status")
+    if on < member.admitted_on:
+        raise RuleViolation(_("转正日期不能早于入党日期。"), field="converted_on")
+    member.status, member.converted_on = MemberStatus.FULL, on
+    member.version += 1
+    member.save(update_fields=["status", "converted_on", "version", "updated_at"])
+    _event(member, EventKind.CONVERTED, on, actor)
+    audit.log("party.member.converted", actor=actor, target=member, data={"on": str(on)})
+    return member
+
+
+@transaction.atomic
+def record_contact(
+    member: Member, *, actor, on: date, method: str, note: str = ""
+) -> FloatingContact:
+    member = _locked_member(member, actor)
+    if not (method or "").strip():
+        raise RuleViolation(_("请填写联系方式（电话、走访、微信等）。"), field="method")
+    contact = FloatingContact.objects.create(
+        member=member,
+        path=member.path,
+        contacted_on=on,
+        method=method.strip(),
+        note=note,
+        actor=actor,
+    )
+    if member.last_contact_on is None or on > member.last_contact_on:
+        member.last_contact_on = on
+        member.save(update_fields=["last_contact_on", "updated_at"])
+    _event(member, EventKind.CONTACTED, on, actor, note, method=method)
+    audit.log("party.member.contacted", actor=actor, target=member, data={"method": method})
+    return contact
+
+
+def months_out_of_contact(member: Member, today: date) -> int | None:
+    if member.last_contact_on is None:
+        return None
+    months = (
+        (today.year - member.last_contact_on.year) * 12 + today.month - member.last_contact_on.month
+    )
+    if today.day < member.last_contact_on.day:
+        months -= 1
+    return months
+
+
+@transaction.atomic
+def suspend_standing(
+    member: Member, *, actor, version: int | None, on: date, note: str = ""
+) -> Member:
+    """停止党籍: only after the configured months out of contact (RULES.md: 6)."""
+    member = _locked_member(member, actor, version=version)
+    if member.standing != Standing.ACTIVE:
+        raise RuleViolation(_("只有党籍正常的党员可以停止党籍。"), field="standing")
+    limit = param("party.lost_contact_months", on)
+    if member.last_contact_on is None or add_months(member.last_contact_on, limit) > on:
+        raise RuleViolation(
+            _("失去联系满%(n)d个月方可停止党籍；最近联系日期为%(d)s。")
+            % {"n": limit, "d": member.last_contact_on or _("未记录")},
+            field="standing",
+        )
+    member.standing, member.suspended_on = Standing.SUSPENDED, on
+    member.version += 1
+    member.save(update_fields=["standing", "suspended_on", "version", "updated_at"])
+    _event(member, EventKind.SUSPENDED, on, actor, note)
+    audit.log("party.member.suspended", actor=actor, target=member)
+    return member
+
+
+@transaction.atomic
+def restore_standing(
+    member: Member, *, actor, version: int | None, on: date, note: str = ""
+) -> Member:
+    member = _locked_member(member, actor, version=version)
+    if member.standing != Standing.SUSPENDED:
+        raise RuleViolation(_("只有停止党籍的党员可以恢复。"), field="standing")
+    member.standing, member.suspended_on, member.last_contact_on = Standing.ACTIVE, None, on
+    member.version += 1
+    member.save(
+        update_fields=["standing", "suspended_on", "last_contact_on", "version", "updated_at"]
+    )
+    _event(member, EventKind.RESTORED, on, actor, note)
+    audit.log("party.member.restored", actor=actor, target=member)
+    return member
+
+
+@transaction.atomic
+def remove_member(member: Member, *, actor, version: int | None, on: date, reason: str) -> Member:
+    member = _locked_member(member, actor, version=version)
+    if member.standing not in HOLDING:
+        raise RuleViolation(_("该党员已不在册。"), field="standing")
+    if not (reason or "").strip():
+        raise RuleViolation(_("请填写除名依据。"), field="reason")
+    member.standing = Standing.REMOVED
+    member.version += 1
+    member.save(update_fields=["standing", "version", "updated_at"])
+    _event(member, EventKind.REMOVED, on, actor, reason)
+    audit.log("party.member.removed", actor=actor, target=member)
+    return member
+
+
+@transaction.atomic
+def record_death(member: Member, *, actor, version: int | None, on: date, note: str = "") -> Member:
+    member = _locked_member(member, actor, version=version)
+    if member.standing not in HOLDING:
+        raise RuleViolation(_("该党员已不在册。"), field="standing")
+    member.standing = Standing.DECEASED
+    member.version += 1
+    member.save(update_fields=["standing", "version", "updated_at"])
+    _event(member, EventKind.DECEASED, on, actor, note)
+    audit.log("party.member.deceased", actor=actor, target=member)
+    return member
+
+
+# --- Organizational-relation transfers (组织关系接转) ----------------------------------
+#
+# One declared table: (kind, state) → {action: (new state, which side acts)}.
+# The sending organization stays responsible for the member until the receiver accepts.
+
+SENDER, RECEIVER = "sender", "receiver"
+TRANSITIONS = {
+    (TransferKind.INTERNAL, TransferState.SENT): {
+        "receive": (TransferState.RECEIVED, RECEIVER),
+        "return": (TransferState.RETURNED, RECEIVER),
+        "cancel": (TransferState.CANCELLED, SENDER),
+    },
+    (TransferKind.INTERNAL, TransferState.RECEIVED): {"confirm": (TransferState.COMPLETED, SENDER)},
+    (TransferKind.OUT, TransferState.SENT): {
+        "confirm": (TransferState.COMPLETED, SENDER),  # the receipt (回执) came back
+        "cancel": (TransferState.CANCELLED, SENDER),
+    },
+}
+
+
+def allowed_actions(transfer: Transfer) -> dict[str, tuple[str, str]]:
+    return TRANSITIONS.get((transfer.kind, transfer.state), {})
+
+
+def _letter(letter_no: str, issued_on: date):
+    letter_no = (letter_no or "").strip()
+    if not letter_no:
+        raise RuleViolation(_("请填写介绍信编号。"), field="letter_no")
+    return letter_no, add_months(issued_on, param("party.letter_validity_months", issued_on))
+
+
+def _no_open_transfer(member: Member) -> None:
+    if member.transfers.filter(state__in=[TransferState.SENT, TransferState.RECEIVED]).exists():
+        raise RuleViolation(_("该党员已有办理中的组织关系转接。"), field="member")
+
+
+@transaction.atomic
+def send_transfer(
+    member: Member,
+    *,
+    actor,
+    to_org: Organization | None = None,
+    external_org: str = "",
+    letter_no: str,
+    issued_on: date,
+    reason: str = "",
+) -> Transfer:
+    """Issue the introduction letter: to an organization in the system (internal) or outside."""
+    member = _locked_member(member, actor, perm=MANAGE_TRANSFER)
+    if member.standing != Standing.ACTIVE:
+        raise RuleViolation(_("只有党籍正常的党员可以转出组织关系。"), field="member")
+    _no_open_transfer(member)
+    letter_no, valid_until = _letter(letter_no, issued_on)
+    if to_org is not None:
+        # The receiving organization must be one the actor can see (RULES: out of scope refused).
+        if not actor.has_perm("party.view_organization", to_org):
+            raise RuleViolation(
+                _("接收党组织不存在或不在管辖范围内；系统外请按“转出到系统外”办理。"),
+                field="to_org",
+            )
+        _check_branch(to_org, "to_org")
+        if to_org.pk == member.organization_id:
+            raise RuleViolation(_("接收党组织不能是党员当前所在党支部。"), field="to_org")
+        kind, to_path = TransferKind.INTERNAL, to_org.path
+    else:
+        if not (external_org or "").strip():
+            raise RuleViolation(_("请选择接收党组织或填写系统外党组织名称。"), field="external_org")
+        kind, to_path = TransferKind.OUT, ""
+    transfer = Transfer.objects.create(
+        member=member,
+        kind=kind,
+        from_org=member.organization,
+        to_org=to_org,
+        external_org=external_org.strip(),
+        from_path=member.path,
+        to_path=to_path,
+        letter_no=letter_no,
+        issued_on=issued_on,
+        valid_until=valid_until,
+        reason=reason,
+    )
+    _event(
+        member,
+        EventKind.TRANSFER_OUT,
+        issued_on,
+        actor,
+        reason,
+        letter_no=letter_no,
+        target=to_org.name if to_org else external_org,
+    )
+    audit.log("party.transfer.sent", actor=actor, target=transfer, data={"kind": kind})
+    return transfer
+
+
+def _act(transfer: Transfer, actor, action: str, version: int | None) -> tuple[Transfer, str]:
+    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    _check_version(transfer, version)
+    step = allowed_actions(transfer).get(action)
+    if step is None:
+        raise RuleViolation(
+            _("当前状态“%(s)s”下不能执行该操作。") % {"s": transfer.get_state_display()},
+            field="state",
+        )
+    new_state, side = step
+    side_obj = transfer.from_org if side == SENDER else transfer.to_org
+    require(actor, MANAGE_TRANSFER, side_obj)
+    return transfer, new_state
+
+
+def _finish(transfer: Transfer, new_state: str, actor, action: str, **fields) -> Transfer:
+    transfer.state = new_state
+    for key, val in fields.items():
+        setattr(transfer, key, val)
+    transfer.version += 1
+    transfer.save(update_fields=["state", *fields, "version", "updated_at"])
+    audit.log(f"party.transfer.{action}", actor=actor, target=transfer, data={"state": new_state})
+    return transfer
+
+
+@transaction.atomic
+def receive_transfer(transfer: Transfer, *, actor, version: int | None, on: date) -> Transfer:
+    """The receiving branch accepts: the member joins it from today."""
+    transfer, new_state = _act(transfer, actor, "receive", version)
+    if on > transfer.valid_until:
+        raise RuleViolation(
+            _("介绍信已于%(d)s过期，请转出方重新开具。") % {"d": transfer.valid_until},
+            field="received_on",
+        )
+    member = Member.objects.select_for_update().get(pk=transfer.member_id)
+    member.organization, member.path, member.party_group = (
+        transfer.to_org,
+        transfer.to_org.path,
+        None,
+    )
+    if member.category == Category.POCKET:
+        member.category = Category.SELF_MANAGED
+    member.version += 1
+    member.save(
+        update_fields=["organization", "path", "party_group", "category", "version", "updated_at"]
+    )
+    _event(
+        member,
+        EventKind.TRANSFER_IN,
+        on,
+        actor,
+        letter_no=transfer.letter_no,
+        source=transfer.from_org.name,
+    )
+    return _finish(transfer, new_state, actor, "received", received_on=on)
+
+
+@transaction.atomic
+def return_transfer(transfer: Transfer, *, actor, version: int | None, reason: str) -> Transfer:
+    transfer, new_state = _act(transfer, actor, "return", version)
+    if not (reason or "").strip():
+        raise RuleViolation(_("退回须说明理由。"), field="reason")
+    return _finish(transfer, new_state, actor, "returned", reason=reason.strip())
+
+
+@transaction.atomic
+def cancel_transfer(transfer: Transfer, *, actor, version: int | None) -> Transfer:
+    transfer, new_state = _act(transfer, actor, "cancel", version)
+    return _finish(transfer, new_state, actor, "cancelled")
+
+
+@transaction.atomic
+def confirm_transfer(transfer: Transfer, *, actor, version: int | None, on: date) -> Transfer:
+    """The sender files the receipt (回执): internal transfers close; outward ones end the
+    membership here."""
+    transfer, new_state = _act(transfer, actor, "confirm", version)
+    if transfer.kind == TransferKind.OUT:
+        member = Member.objects.select_for_update().get(pk=transfer.member_id)
+        member.standing = Standing.TRANSFERRED_OUT
+        member.version += 1
+        member.save(update_fields=["standing", "version", "updated_at"])
+    return _finish(transfer, new_state, actor, "confirmed", completed_on=on)
+
+
+@transaction.atomic
+def receive_from_outside(
+    *,
+    actor,
+    to_org: Organization,
+    letter_no: str,
+    issued_on: date,
+    external_org: str,
+    received_on: date,
+    member: Member | None = None,
+    **member_data,
+) -> Transfer:
+    """A letter from outside the system arrives: register the member (or turn a pocket
+    member of this branch into a regular one) and complete the transfer."""
+    require(actor, MANAGE_TRANSFER, to_org)
+    _check_branch(to_org, "to_org")
+    letter_no, valid_until = _letter(letter_no, issued_on)
+    if not (external_org or "").strip():
+        raise RuleViolation(_("请填写转出党组织名称。"), field="external_org")
+    if received_on > valid_until:
+        raise RuleViolation(_("介绍信已于%(d)s过期。") % {"d": valid_until}, field="received_on")
+    if member is None:
+        member = register_member(actor=actor, organization=to_org, on=received_on, **member_data)
+    else:
+        member = _locked_member(member, actor, perm=MANAGE_TRANSFER)
+        if member.category != Category.POCKET:
+            raise RuleViolation(_("只有口袋党员可以通过转入登记转为本支部党员。"), field="member")
+        member.category, member.organization, member.path = (
+            Category.SELF_MANAGED,
+            to_org,
+            to_org.path,
+        )
+        member.version += 1
+        member.save(update_fields=["category", "organization", "path", "version", "updated_at"])
+    transfer = Transfer.objects.create(
+        member=member,
+        kind=TransferKind.IN,
+        state=TransferState.COMPLETED,
+        to_org=to_org,
+        external_org=external_org.strip(),
+        to_path=to_org.path,
+        from_path="",
+        letter_no=letter_no,
+        issued_on=issued_on,
+        valid_until=valid_until,
+        received_on=received_on,
+        completed_on=received_on,
+    )
+    _event(
+        member, EventKind.TRANSFER_IN, received_on, actor, letter_no=letter_no, source=external_org
+    )
+    audit.log("party.transfer.received_from_outside", actor=actor, target=transfer)
+    return transfer
+
+
+# --- Committees ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_seat(
+    *, actor, organization: Organization, member: Member, post: str, started_on: date
+) -> CommitteeSeat:
+    require(actor, CHANGE_ORG, organization)
+    if organization.org_type == OrgType.GROUP:
+        raise RuleViolation(_("党小组不设委员会。"), field="organization")
+    if member.status != MemberStatus.FULL or member.standing != Standing.ACTIVE:
+        raise RuleViolation(_("委员须为党籍正常的正式党员。"), field="member")
+    if not member.organization.tree_path.startswith(organization.tree_path):
+        raise RuleViolation(_("委员须为本组织（含下级支部）的党员。"), field="member")
+    if CommitteeSeat.objects.filter(organization=organization, member=member).exists():
+        raise RuleViolation(_("该党员已是本届委员会成员。"), field="member")
+    seat = CommitteeSeat.objects.create(
+        organization=organization,
+        member=member,
+        post=post,
+        path=organization.path,
+        started_on=started_on,
+    )
+    audit.log(
+        "party.committee.seat_added",
+        actor=actor,
+        target=organization,
+        data={"member": member.pk, "post": post},
+    )
+    return seat
+
+
+@transaction.atomic
+def remove_seat(seat: CommitteeSeat, *, actor) -> None:
+    require(actor, CHANGE_ORG, seat.organization)
+    audit.log(
+        "party.committee.seat_removed",
+        actor=actor,
+        target=seat.organization,
+        data={"member": seat.member_id, "post": seat.post},
+    )
+    seat.delete()
+
+
+@transaction.atomic
+def save_cadre(
+    *, actor, community, cadre: CommunityCadre | None = None, **fields
+) -> CommunityCadre:
+    """Add or change a member of the community's two committees."""
+    if community.level != Level.COMMUNITY:
+        raise RuleViolation(_("“两委”成员须登记在社区。"), field="community")
+    require(actor, CHANGE_ORG, community)
+    if not (fields.get("name") or "").strip():
+        raise RuleViolation(_("姓名不能为空。"), field="name")
+    if not fields.get("party_post") and not fields.get("residents_post"):
+        raise RuleViolation(_("请至少填写一个党组织或居委会职务。"), field="party_post")
+    if cadre is None:
+        cadre = CommunityCadre(community=community, path=community.path)
+    for key, val in fields.items():
+        setattr(cadre, key, val)
+    cadre.save()
+    audit.log("party.cadre.saved", actor=actor, target=cadre, data={"community": community.code})
+    return cadre
+
+
+@transaction.atomic
+def remove_cadre(cadre: CommunityCadre, *, actor) -> None:
+    require(actor, CHANGE_ORG, cadre.community)
+    audit.log("party.cadre.removed", actor=actor, target=cadre)
+    cadre.delete()

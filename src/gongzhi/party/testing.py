@@ -1,0 +1,82 @@
+"""Party fixtures on top of core.testing's world: an organization tree per community."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from gongzhi.core import pii
+
+from . import services
+from .choices import Category, MemberStatus, OrgType
+from .models import Member, Organization
+
+
+@dataclass
+class PartyWorld:
+    street_committee: Organization
+    ours_committee: Organization
+    ours_branch: Organization
+    ours_grid_branch: Organization
+    sibling_committee: Organization
+    sibling_branch: Organization
+
+
+def id_number(birth: date, serial: int = 1, female: bool = False) -> str:
+    """A valid ID number (GB 11643 checksum) born on ``birth``, in Chengdu Wuhou (510107)."""
+    seq = f"{serial % 100:02d}{(serial * 2 + (0 if female else 1)) % 10}"
+    first17 = f"510107{birth:%Y%m%d}{seq}"
+    return first17 + pii.check_char(first17)
+
+
+def build_party(world) -> PartyWorld:
+    admin = world.users["district_admin"]
+
+    def org(parent, name, org_type, area, **kw):
+        return services.create_organization(
+            actor=admin, parent=parent, name=name, org_type=org_type, area=area, **kw
+        )
+
+    street = org(
+        None,
+        "锦华街道党工委",
+        OrgType.WORKING_COMMITTEE,
+        world.street,
+        term_started_on=date(2022, 1, 1),
+    )
+    ours = org(
+        street,
+        "和顺社区党委",
+        OrgType.COMMITTEE,
+        world.ours.community,
+        term_started_on=date(2021, 12, 1),
+    )
+    branch = org(ours, "和顺社区第一党支部", OrgType.BRANCH, world.ours.community)
+    grid_branch = org(ours, "和顺第1网格党支部", OrgType.GRID_BRANCH, world.ours.grid)
+    sibling = org(street, "邻里社区党委", OrgType.COMMITTEE, world.sibling.community)
+    sibling_branch = org(sibling, "邻里社区党支部", OrgType.BRANCH, world.sibling.community)
+    return PartyWorld(street, ours, branch, grid_branch, sibling, sibling_branch)
+
+
+def add_member(
+    actor,
+    organization,
+    name="张小明",
+    serial=1,
+    birth=date(1980, 5, 6),
+    *,
+    status=MemberStatus.FULL,
+    category=Category.SELF_MANAGED,
+    **kw,
+) -> Member:
+    defaults = {"applied_on": date(2005, 3, 1), "admitted_on": date(2006, 7, 1)}
+    if status == MemberStatus.FULL:
+        defaults["converted_on"] = date(2007, 7, 1)
+    defaults.update(kw)
+    return services.register_member(
+        actor=actor,
+        organization=organization,
+        name=name,
+        id_number=id_number(birth, serial),
+        status=status,
+        category=category,
+        **defaults,
+    )
