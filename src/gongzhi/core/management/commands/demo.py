@@ -1,9 +1,9 @@
-"""Load the demo street once: areas, households and an account for every role.
-
-Re-running finds the demo district and changes nothing (idempotent).
+"""Load the demo street once: areas, households, an account for every role, and each
+module's demo data (DEMO_SECTIONS). Re-running changes nothing (idempotent).
 """
 
 import random
+from importlib import import_module
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -23,6 +23,8 @@ DEMO_TOTP = {
     "quadmin": "4142434445464748494a4b4c4d4e4f5051525354",
     "jiedao": "6162636465666768696a6b6c6d6e6f7071727374",
 }
+# Modules that add demo data, in dependency order; each loads once (see its load()).
+DEMO_SECTIONS = ["gongzhi.party.demo"]
 COMMUNITIES = ["锦华社区", "和顺社区", "桂溪社区", "芳草社区"]
 ESTATES = ["锦绣花园", "阳光小区", "桂苑", "翠竹院落", "和园", "芳邻里", "南苑", "蜀风雅居"]
 
@@ -49,10 +51,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         district_code = settings.GONGZHI_DISTRICT_CODE
         if Area.objects.filter(code=district_code).exists():
-            self.stdout.write("演示数据已存在，未重复加载。")
+            self.stdout.write("区域、住户和账号的演示数据已存在，未重复加载。")
         else:
             self._load(district_code)
-            self.stdout.write(self.style.SUCCESS("演示数据已加载。"))
+            self.stdout.write(self.style.SUCCESS("已加载区域、住户和账号的演示数据。"))
+        # Each module adds its demo data once, on top of the street above.
+        for section in DEMO_SECTIONS:
+            message = import_module(section).load(district_code)
+            self.stdout.write(message)
         self._print_accounts()
 
     @transaction.atomic
