@@ -25,6 +25,7 @@ NAV = [
     NavItem(
         _("住户"), "areas:household_list", "areas.view_household", "house-door", _("网格与居民")
     ),
+    NavItem(_("区域导入"), "areas:import", "areas.change_area", "upload", _("网格与居民")),
     NavItem(_("用户与角色"), "accounts:user_list", "accounts.view_user", "people", _("系统")),
     NavItem(_("节假日"), "core:holiday_list", "core.change_holiday", "calendar3", _("系统")),
     NavItem(_("审计日志"), "core:audit_list", "core.view_auditlog", "journal-text", _("系统")),
