@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "gongzhi.accounts",
     "gongzhi.areas",
     "gongzhi.party",
+    "gongzhi.dues",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -188,9 +189,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # --- Gongzhi ------------------------------------------------------------------
 GONGZHI_IMPORT_MAX_ROWS = env_int("GONGZHI_IMPORT_MAX_ROWS", 200_000)
 GONGZHI_DISTRICT_CODE = os.environ.get("GONGZHI_DISTRICT_CODE", "510107")
-GONGZHI_NOTIFICATION_SENDERS = os.environ.get(
-    "GONGZHI_NOTIFICATION_SENDERS", "gongzhi.core.notifications.LogSender"
-).split(",")
 PAGE_SIZE = 50
 
 LOGGING = {

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from importlib import import_module
-from typing import Any
+from typing import Any, Callable
 
 from django.apps import apps
 from django.core.cache import cache
@@ -33,8 +33,13 @@ class Parameter:
     source: str = ""
     minimum: float | None = None
     maximum: float | None = None
+    # For table-valued parameters (e.g. dues brackets): returns the clean value or raises
+    # RuleViolation with the reason.
+    validator: Callable[[Any], Any] | None = None
 
     def check(self, value) -> Any:
+        if self.validator is not None:
+            return self.validator(value)
         if isinstance(self.default, bool):
             if not isinstance(value, bool):
                 raise RuleViolation(_("“%(p)s”应为是或否。") % {"p": self.label}, field="value")

@@ -99,4 +99,9 @@ class ScopedModel(models.Model):
 
     @property
     def scope_path(self) -> str:
-        return getattr(self, self.scope_path_field)
+        """The path scope is decided on; ``scope_path_field`` may follow a relation
+        (``member__path``), in which case the row's scope moves with the related row."""
+        value = self
+        for part in self.scope_path_field.split("__"):
+            value = getattr(value, part)
+        return value

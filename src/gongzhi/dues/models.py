@@ -1,0 +1,158 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.scoping import ScopedModel, TreePathField
+
+from .choices import DuesKind, PaymentKind, PaymentMethod
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class DuesProfile(ScopedModel):
+    """A member's declared dues basis from a month on (yearly re-declaration adds a row)."""
+
+    member = models.ForeignKey(
+        "party.Member", on_delete=models.CASCADE, related_name="dues_profiles"
+    )
+    kind = models.CharField(_("计缴类别"), max_length=15, choices=DuesKind.choices)
+    base = models.DecimalField(_("计缴基数（元/月）"), null=True, blank=True, **MONEY)
+    fixed_amount = models.DecimalField(_("定额（元/月）"), null=True, blank=True, **MONEY)
+    effective_month = models.DateField(_("起始月份"))
+    declared_on = models.DateField(_("申报日期"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    scope_path_field = "member__path"
+
+    class Meta:
+        verbose_name = _("党费计缴基数")
+        verbose_name_plural = _("党费计缴基数")
+        ordering = ["member", "effective_month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "effective_month"], name="one_profile_per_month"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.effective_month:%Y-%m} {self.get_kind_display()}"
+
+
+class DuesReduction(ScopedModel):
+    """少交或免交: decided by the branch, approved by the higher committee, for a period."""
+
+    member = models.ForeignKey(
+        "party.Member", on_delete=models.CASCADE, related_name="dues_reductions"
+    )
+    start_month = models.DateField(_("起始月份"))
+    end_month = models.DateField(_("截止月份"))
+    monthly_amount = models.DecimalField(_("每月应缴（元，0为免交）"), **MONEY)
+    reason = models.CharField(_("原因"), max_length=200)
+    branch_decided_on = models.DateField(_("支部决定日期"))
+    approved_on = models.DateField(_("上级党委批准日期"))
+    approver = models.CharField(_("批准党组织"), max_length=100)
+
+    scope_path_field = "member__path"
+
+    class Meta:
+        verbose_name = _("党费减免")
+        verbose_name_plural = _("党费减免")
+        ordering = ["member", "start_month"]
+
+    def __str__(self):
+        return f"{self.member} {self.start_month:%Y-%m}–{self.end_month:%Y-%m}"
+
+
+class DuesCharge(ScopedModel):
+    """What a member owes for one month, in the branch they belonged to that month."""
+
+    member = models.ForeignKey(
+        "party.Member", on_delete=models.CASCADE, related_name="dues_charges"
+    )
+    organization = models.ForeignKey(
+        "party.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    path = TreePathField()
+    month = models.DateField(_("月份"))
+    amount = models.DecimalField(_("应缴"), **MONEY)
+    paid = models.DecimalField(_("实缴"), default=Decimal("0.00"), **MONEY)
+    basis = models.JSONField(_("计算依据"), default=dict)
+
+    class Meta:
+        verbose_name = _("党费应缴")
+        verbose_name_plural = _("党费应缴")
+        ordering = ["month", "member"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "month"], name="one_charge_per_month")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "month"]),
+            models.Index(fields=["path", "month"]),
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.month:%Y-%m} {self.amount}"
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.amount - self.paid, Decimal("0.00"))
+
+
+class DuesPayment(ScopedModel):
+    """Money received: dues for a month (partial and in advance allowed) or a special payment."""
+
+    member = models.ForeignKey(
+        "party.Member", on_delete=models.PROTECT, related_name="dues_payments"
+    )
+    organization = models.ForeignKey(
+        "party.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    path = TreePathField()
+    kind = models.CharField(
+        _("类型"), max_length=10, choices=PaymentKind.choices, default=PaymentKind.DUES
+    )
+    month = models.DateField(_("所缴月份"), null=True, blank=True)
+    amount = models.DecimalField(_("金额"), **MONEY)
+    paid_on = models.DateField(_("缴纳日期"))
+    method = models.CharField(_("缴纳方式"), max_length=10, choices=PaymentMethod.choices)
+    receiver = models.CharField(_("收款人"), max_length=50)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("党费缴纳")
+        verbose_name_plural = _("党费缴纳")
+        ordering = ["-paid_on", "-id"]
+        indexes = [
+            models.Index(fields=["member", "month"]),
+            models.Index(fields=["path", "paid_on"]),
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.amount} {self.paid_on}"
+
+
+class DuesAccount(ScopedModel):
+    """Per-member dues standing kept current by the services: the arrears list reads it.
+    Scoped through the member, so it follows the member to a new branch."""
+
+    scope_path_field = "member__path"
+
+    member = models.OneToOneField(
+        "party.Member", on_delete=models.CASCADE, related_name="dues_account"
+    )
+    unpaid_streak = models.PositiveSmallIntegerField(_("连续未交月数"), default=0, db_index=True)
+    last_charged_month = models.DateField(_("最近应缴月份"), null=True, blank=True)
+    last_paid_month = models.DateField(_("最近缴清月份"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("党费账户")
+        verbose_name_plural = _("党费账户")
+
+    def __str__(self):
+        return f"{self.member} {self.unpaid_streak}"

@@ -1,0 +1,423 @@
+"""Dues: the bracket rule (once, here), declarations, reductions, the monthly run and
+payments. Money is Decimal, rounded half-up to the fen (ADR 0004)."""
+
+from collections import defaultdict
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils.translation import gettext as _
+
+from gongzhi.core import audit
+from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
+from gongzhi.core.params import value as param
+from gongzhi.party.choices import Standing
+from gongzhi.party.models import Member
+
+from .choices import BASED_KINDS, DuesKind, PaymentKind, PaymentMethod
+from .models import DuesAccount, DuesCharge, DuesPayment, DuesProfile, DuesReduction
+from .permissions import APPROVE_REDUCTION, MANAGE_DUES
+
+FEN = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def money(value, *, field: str = "amount") -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (TypeError, ValueError, InvalidOperation):
+        raise RuleViolation(_("金额格式不正确。"), field=field) from None
+    if not amount.is_finite() or amount < 0:
+        raise RuleViolation(_("金额不能为负数。"), field=field)
+    if amount != amount.quantize(FEN):
+        raise RuleViolation(_("金额须精确到分（最多两位小数）。"), field=field)
+    return amount
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _require(actor, perm: str, obj) -> None:
+    if actor.has_perm(perm, obj):
+        return
+    audit.log(
+        "core.permission.denied", actor=actor, target=obj, result=audit.DENIED, data={"perm": perm}
+    )
+    raise NotFoundOrForbidden()
+
+
+# --- The rule --------------------------------------------------------------------------------
+
+
+def bracket_rate(base: Decimal, brackets) -> Decimal:
+    """The rate of the bracket ``base`` falls in (upper bounds inclusive)."""
+    for upper, rate in brackets:
+        if upper is None or base <= Decimal(upper):
+            return Decimal(rate)
+    raise ValueError("brackets must end with an open bracket")
+
+
+def monthly_dues(
+    kind: str, *, month: date, base: Decimal | None = None, fixed_amount: Decimal | None = None
+) -> tuple[Decimal, dict]:
+    """Monthly dues for a basis under the rules in force in ``month``: (amount, basis)."""
+    if kind == DuesKind.EMPLOYED or kind == DuesKind.RETIRED:
+        brackets = param(f"dues.brackets.{kind}", month)
+        rate = bracket_rate(base, brackets)
+        amount = (base * rate).quantize(FEN, rounding=ROUND_HALF_UP)
+        return amount, {"kind": kind, "base": str(base), "rate": str(rate)}
+    if kind == DuesKind.FARMER:
+        return fixed_amount, {"kind": kind, "fixed": str(fixed_amount)}
+    fixed = Decimal(param("dues.fixed.low_income", month))
+    return fixed, {"kind": kind, "fixed": str(fixed)}
+
+
+# --- Declarations and reductions ---------------------------------------------------------------
+
+
+@transaction.atomic
+def declare(
+    member: Member,
+    *,
+    actor,
+    kind: str,
+    effective_month: date,
+    declared_on: date,
+    base=None,
+    fixed_amount=None,
+    note: str = "",
+) -> DuesProfile:
+    """Declare (or re-declare yearly) the member's dues basis from a month on."""
+    _require(actor, MANAGE_DUES, member)
+    if kind not in DuesKind.values:
+        raise RuleViolation(_("计缴类别不正确。"), field="kind")
+    month = first_of_month(effective_month)
+    if kind in BASED_KINDS:
+        if base in (None, ""):
+            raise RuleViolation(
+                _("在职和离退休党员须填写计缴基数（税后月收入或实得离退休费）。"), field="base"
+            )
+        base, fixed_amount = money(base, field="base"), None
+    elif kind == DuesKind.FARMER:
+        if fixed_amount in (None, ""):
+            raise RuleViolation(_("农民党员须填写每月定额。"), field="fixed_amount")
+        fixed_amount = money(fixed_amount, field="fixed_amount")
+        low, high = (
+            Decimal(param("dues.farmer.min", month)),
+            Decimal(param("dues.farmer.max", month)),
+        )
+        if not low <= fixed_amount <= high:
+            raise RuleViolation(
+                _("农民党员每月党费应在%(lo)s至%(hi)s元之间。") % {"lo": low, "hi": high},
+                field="fixed_amount",
+            )
+        base = None
+    else:
+        base = fixed_amount = None
+    profile, created = DuesProfile.objects.update_or_create(
+        member=member,
+        effective_month=month,
+        defaults={
+            "kind": kind,
+            "base": base,
+            "fixed_amount": fixed_amount,
+            "declared_on": declared_on,
+            "note": note,
+        },
+    )
+    audit.log(
+        "dues.profile.declared",
+        actor=actor,
+        target=member,
+        data={"kind": kind, "month": f"{month:%Y-%m}", "created": created},
+    )
+    return profile
+
+
+@transaction.atomic
+def grant_reduction(
+    member: Member,
+    *,
+    actor,
+    start_month: date,
+    end_month: date,
+    monthly_amount,
+    reason: str,
+    branch_decided_on: date,
+    approved_on: date,
+    approver: str,
+) -> DuesReduction:
+    """Record a reduction or exemption: the branch decides, the higher committee approves."""
+    _require(actor, APPROVE_REDUCTION, member)
+    start, end = first_of_month(start_month), first_of_month(end_month)
+    if end < start:
+        raise RuleViolation(_("截止月份不能早于起始月份。"), field="end_month")
+    if not (reason or "").strip():
+        raise RuleViolation(_("请填写少交或免交的原因。"), field="reason")
+    if not (approver or "").strip():
+        raise RuleViolation(_("请填写批准的上级党委。"), field="approver")
+    if approved_on < branch_decided_on:
+        raise RuleViolation(_("上级党委批准日期不能早于支部决定日期。"), field="approved_on")
+    amount = money(monthly_amount, field="monthly_amount")
+    overlap = DuesReduction.objects.filter(
+        member=member, start_month__lte=end, end_month__gte=start
+    )
+    if overlap.exists():
+        raise RuleViolation(_("与已有的减免期间重叠。"), field="start_month")
+    reduction = DuesReduction.objects.create(
+        member=member,
+        start_month=start,
+        end_month=end,
+        monthly_amount=amount,
+        reason=reason.strip(),
+        branch_decided_on=branch_decided_on,
+        approved_on=approved_on,
+        approver=approver.strip(),
+    )
+    audit.log(
+        "dues.reduction.granted",
+        actor=actor,
+        target=member,
+        data={"from": f"{start:%Y-%m}", "to": f"{end:%Y-%m}", "amount": str(amount)},
+    )
+    return reduction
+
+
+# --- The monthly run -----------------------------------------------------------------------------
+
+
+def _month_end(month: date) -> date:
+    nxt = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
+
+
+def charge_for(member: Member, month: date, profiles, reductions) -> tuple[Decimal, dict] | None:
+    """What ``member`` owes for ``month`` given their profiles and reductions (sorted by
+    month), or None when nothing is owed or no basis is declared."""
+    if member.admitted_on > _month_end(month):
+        return None  # probationary members owe from the month the branch admitted them
+    profile = None
+    for candidate in profiles:
+        if candidate.effective_month <= month:
+            profile = candidate
+    if profile is None:
+        return None
+    amount, basis = monthly_dues(
+        profile.kind, month=month, base=profile.base, fixed_amount=profile.fixed_amount
+    )
+    for reduction in reductions:
+        if reduction.start_month <= month <= reduction.end_month:
+            basis = {**basis, "normal": str(amount), "reduction": reduction.pk}
+            amount = min(amount, reduction.monthly_amount)
+    return amount, basis
+
+
+@transaction.atomic
+def run_month(month: date, *, actor=None, within: str | None = None) -> dict:
+    """Create every member's charge for ``month`` (idempotent: existing charges are kept).
+
+    Bulk: a handful of queries for the whole district. Advance payments already recorded
+    for the month are applied. Returns counts for the report.
+    """
+    month = first_of_month(month)
+    members = Member.objects.filter(standing=Standing.ACTIVE, admitted_on__lte=_month_end(month))
+    if within:
+        members = members.filter(path__under=within)
+    members = list(members.only("id", "organization_id", "path", "admitted_on"))
+    existing = DuesCharge.objects.filter(month=month)
+    if within:
+        existing = existing.filter(path__under=within)
+    existing = set(existing.values_list("member_id", flat=True))
+    profiles, reductions = defaultdict(list), defaultdict(list)
+    for p in DuesProfile.objects.filter(effective_month__lte=month).order_by("effective_month"):
+        profiles[p.member_id].append(p)
+    for r in DuesReduction.objects.filter(start_month__lte=month, end_month__gte=month):
+        reductions[r.member_id].append(r)
+    advance = dict(
+        DuesPayment.objects.filter(month=month, kind=PaymentKind.DUES)
+        .values("member_id")
+        .annotate(total=Sum("amount"))
+        .values_list("member_id", "total")
+    )
+    charges, undeclared = [], 0
+    for member in members:
+        if member.pk in existing:
+            continue
+        result = charge_for(
+            member, month, profiles.get(member.pk, ()), reductions.get(member.pk, ())
+        )
+        if result is None:
+            undeclared += member.pk not in profiles
+            continue
+        amount, basis = result
+        charges.append(
+            DuesCharge(
+                member_id=member.pk,
+                organization_id=member.organization_id,
+                path=member.path,
+                month=month,
+                amount=amount,
+                paid=min(advance.get(member.pk, ZERO), amount),
+                basis=basis,
+            )
+        )
+    DuesCharge.objects.bulk_create(charges, batch_size=2000)
+    _refresh_accounts([c.member_id for c in charges], month)
+    total = sum((c.amount for c in charges), ZERO)
+    result = {
+        "month": f"{month:%Y-%m}",
+        "charged": len(charges),
+        "undeclared": undeclared,
+        "total": str(total),
+    }
+    if actor is not None:
+        audit.log("dues.month.run", actor=actor, data=result)
+    return result
+
+
+def _refresh_accounts(member_ids, month: date) -> None:
+    """After new charges: unpaid charges extend the streak, paid or exempt ones reset it."""
+    for chunk in _chunks(member_ids):
+        existing = set(
+            DuesAccount.objects.filter(member_id__in=chunk).values_list("member_id", flat=True)
+        )
+        DuesAccount.objects.bulk_create(
+            [DuesAccount(member_id=m) for m in chunk if m not in existing]
+        )
+        charges = DuesCharge.objects.filter(member_id__in=chunk, month=month)
+        unpaid = list(charges.filter(amount__gt=F("paid")).values_list("member_id", flat=True))
+        settled = list(charges.filter(amount__lte=F("paid")).values_list("member_id", flat=True))
+        DuesAccount.objects.filter(member_id__in=unpaid).update(
+            unpaid_streak=F("unpaid_streak") + 1, last_charged_month=month
+        )
+        DuesAccount.objects.filter(member_id__in=settled).update(
+            unpaid_streak=0, last_charged_month=month, last_paid_month=month
+        )
+
+
+def _chunks(items, size: int = 900):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def recompute_account(member: Member) -> DuesAccount:
+    """The streak from the member's charges: unpaid months back from the latest charge."""
+    account, _ = DuesAccount.objects.get_or_create(member=member)
+    streak, last_paid, last_charged = 0, None, None
+    for charge in DuesCharge.objects.filter(member=member).order_by("-month")[:24]:
+        last_charged = last_charged or charge.month
+        if charge.amount > charge.paid:
+            streak += 1
+            continue
+        last_paid = charge.month
+        break
+    if last_paid is None:
+        last_paid = (
+            DuesCharge.objects.filter(member=member, paid__gte=F("amount"))
+            .order_by("-month")
+            .values_list("month", flat=True)
+            .first()
+        )
+    DuesAccount.objects.filter(pk=account.pk).update(
+        unpaid_streak=streak, last_paid_month=last_paid, last_charged_month=last_charged
+    )
+    account.refresh_from_db()
+    return account
+
+
+# --- Payments ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_payment(
+    member: Member,
+    *,
+    actor,
+    month: date,
+    amount,
+    paid_on: date,
+    method: str,
+    receiver: str,
+    note: str = "",
+) -> DuesPayment:
+    """Dues paid for a month: partial payments add up; a future month is paid in advance."""
+    _require(actor, MANAGE_DUES, member)
+    amount = money(amount)
+    if amount <= 0:
+        raise RuleViolation(_("缴纳金额须大于0。"), field="amount")
+    if method not in PaymentMethod.values:
+        raise RuleViolation(_("缴纳方式不正确。"), field="method")
+    if not (receiver or "").strip():
+        raise RuleViolation(_("请填写收款人。"), field="receiver")
+    month = first_of_month(month)
+    if member.admitted_on > _month_end(month):
+        raise RuleViolation(
+            _("%(m)s时尚未入党，无需缴纳党费。") % {"m": f"{month:%Y年%m月}"}, field="month"
+        )
+    charge = DuesCharge.objects.select_for_update().filter(member=member, month=month).first()
+    if charge is not None and charge.paid + amount > charge.amount:
+        raise RuleViolation(
+            _(
+                "超出该月应缴金额：应缴%(due)s元，已缴%(paid)s元。一次性自愿多交1000元以上请按“特殊党费”登记。"
+            )
+            % {"due": charge.amount, "paid": charge.paid},
+            field="amount",
+        )
+    payment = DuesPayment.objects.create(
+        member=member,
+        organization_id=member.organization_id,
+        path=member.path,
+        kind=PaymentKind.DUES,
+        month=month,
+        amount=amount,
+        paid_on=paid_on,
+        method=method,
+        receiver=receiver.strip(),
+        note=note,
+        created_by=actor,
+    )
+    if charge is not None:
+        DuesCharge.objects.filter(pk=charge.pk).update(paid=F("paid") + amount)
+        recompute_account(member)
+    audit.log(
+        "dues.payment.recorded",
+        actor=actor,
+        target=member,
+        data={"month": f"{month:%Y-%m}", "amount": str(amount), "method": method},
+    )
+    return payment
+
+
+@transaction.atomic
+def record_special_payment(
+    member: Member, *, actor, amount, paid_on: date, method: str, receiver: str, note: str = ""
+) -> DuesPayment:
+    """A voluntary one-off payment of at least 1,000 yuan: kept apart, not dues."""
+    _require(actor, MANAGE_DUES, member)
+    amount = money(amount)
+    minimum = Decimal(param("dues.special_min", paid_on))
+    if amount < minimum:
+        raise RuleViolation(
+            _("一次性自愿多交党费须在%(n)s元以上。") % {"n": minimum}, field="amount"
+        )
+    if method not in PaymentMethod.values:
+        raise RuleViolation(_("缴纳方式不正确。"), field="method")
+    if not (receiver or "").strip():
+        raise RuleViolation(_("请填写收款人。"), field="receiver")
+    payment = DuesPayment.objects.create(
+        member=member,
+        organization_id=member.organization_id,
+        path=member.path,
+        kind=PaymentKind.SPECIAL,
+        month=None,
+        amount=amount,
+        paid_on=paid_on,
+        method=method,
+        receiver=receiver.strip(),
+        note=note,
+        created_by=actor,
+    )
+    audit.log("dues.payment.special", actor=actor, target=member, data={"amount": str(amount)})
+    return payment
