@@ -30,7 +30,6 @@ from typing import Any
 
 import xlsxwriter
 from django.conf import settings
-from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -174,7 +173,10 @@ class DecimalNumber(Parser):
             raise Invalid(_("应为数字。")) from None
         if not number.is_finite():
             raise Invalid(_("应为数字。"))
-        number = number.quantize(Decimal(1).scaleb(-self.decimal_places))
+        try:
+            number = number.quantize(Decimal(1).scaleb(-self.decimal_places))
+        except InvalidOperation:  # more digits than any context holds
+            raise Invalid(_("数值过大。")) from None
         if len(number.as_tuple().digits) > self.max_digits:
             raise Invalid(_("数值过大。"))
         if self.min_value is not None and number < self.min_value:
@@ -776,8 +778,6 @@ class ImportView(ImportPageMixin, TemplateView):
         upload = form.cleaned_data["file"]
         result = self.get_importer().run(upload, partial=form.cleaned_data["partial"])
         key = save_result(request, result)
-        if result.written and not result.errors:
-            messages.success(request, _("导入成功，共写入%(n)d行。") % {"n": result.written})
         return HttpResponseRedirect(reverse(self.url_names["result"], args=[key]))
 
 

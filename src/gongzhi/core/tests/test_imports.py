@@ -313,6 +313,8 @@ def test_decimal_integer_date_yes_no():
         DecimalNumber(8, 2, Decimal(0))("-1")
     with pytest.raises(Invalid):
         DecimalNumber(8, 2)("abc")
+    with pytest.raises(Invalid, match="数值过大"):
+        DecimalNumber(8, 2)("1e40")
     assert Integer()("7") == 7
     assert DateValue()("2024.3.1") == date(2024, 3, 1)
     assert DateValue()("2024年3月1日") == date(2024, 3, 1)
