@@ -4,10 +4,14 @@ Errors are machine-readable: ``{"error": {"code", "message", "field"}}`` with a 
 status, never a 500 for bad input.
 """
 
+import json
+
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from gongzhi.accounts.services import authenticate_token
@@ -22,12 +26,24 @@ class TokenAuth(HttpBearer):
         return user
 
 
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+class StrictJSONParser(Parser):
+    """Standard JSON only: ``NaN`` and ``Infinity`` (which Python accepts) are refused."""
+
+    def parse_body(self, request):
+        return json.loads(request.body, parse_constant=_refuse_constant)
+
+
 api = NinjaAPI(
     title="Gongzhi 共治 API",
     version="1",
     urls_namespace="api",
     auth=[TokenAuth(), django_auth],
     docs_url="/docs",
+    parser=StrictJSONParser(),
 )
 
 
@@ -53,22 +69,92 @@ def _unauthenticated(request, exc):
     return error(request, 401, "unauthenticated", _("请先登录或提供有效的访问令牌。"))
 
 
+HTTP_ERRORS = {
+    400: ("bad_request", gettext_lazy("请求无法解析。")),
+    403: ("forbidden", gettext_lazy("无权执行此操作。")),
+    404: ("not_found", gettext_lazy("对象不存在或无权访问。")),
+    405: ("method_not_allowed", gettext_lazy("不支持该请求方法。")),
+    429: ("throttled", gettext_lazy("请求过于频繁，请稍后再试。")),
+}
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        return error(request, 400, "malformed_json", _("请求体不是有效的 JSON。"))
+    code, message = HTTP_ERRORS.get(exc.status_code, ("http_error", _("请求未被接受。")))
+    return error(request, exc.status_code, code, str(message))
+
+
+# Chinese for the pydantic error types a client can provoke; the rest get a generic text.
+VALIDATION_MESSAGES = {
+    "missing": gettext_lazy("必须填写。"),
+    "string_type": gettext_lazy("应为字符串。"),
+    "string_too_short": gettext_lazy("长度不能少于%(min_length)s个字符。"),
+    "string_too_long": gettext_lazy("长度不能超过%(max_length)s个字符。"),
+    "string_pattern_mismatch": gettext_lazy("格式不正确。"),
+    "string_unicode": gettext_lazy("不是有效的文字。"),
+    "int_type": gettext_lazy("应为整数。"),
+    "int_parsing": gettext_lazy("应为整数。"),
+    "int_from_float": gettext_lazy("应为整数。"),
+    "float_type": gettext_lazy("应为数字。"),
+    "float_parsing": gettext_lazy("应为数字。"),
+    "finite_number": gettext_lazy("应为有限的数字。"),
+    "decimal_type": gettext_lazy("应为数字。"),
+    "decimal_parsing": gettext_lazy("应为数字。"),
+    "decimal_max_digits": gettext_lazy("数字位数不能超过%(max_digits)s位。"),
+    "decimal_max_places": gettext_lazy("小数不能超过%(decimal_places)s位。"),
+    "decimal_whole_digits": gettext_lazy("整数部分位数过多。"),
+    "greater_than": gettext_lazy("应大于%(gt)s。"),
+    "greater_than_equal": gettext_lazy("不能小于%(ge)s。"),
+    "less_than": gettext_lazy("应小于%(lt)s。"),
+    "less_than_equal": gettext_lazy("不能大于%(le)s。"),
+    "enum": gettext_lazy("取值应为：%(expected)s。"),
+    "literal_error": gettext_lazy("取值应为：%(expected)s。"),
+    "bool_type": gettext_lazy("应为是/否。"),
+    "bool_parsing": gettext_lazy("应为是/否。"),
+    "dict_type": gettext_lazy("应为对象。"),
+    "model_type": gettext_lazy("应为对象。"),
+    "model_attributes_type": gettext_lazy("应为对象。"),
+    "list_type": gettext_lazy("应为数组。"),
+    "too_short": gettext_lazy("元素个数过少。"),
+    "too_long": gettext_lazy("元素个数过多。"),
+    "extra_forbidden": gettext_lazy("不是可接受的字段。"),
+}
+
+
+def _error_field(loc) -> str | None:
+    """``("body", "payload", "area_id")`` → ``area_id``; ``("query", "limit")`` → ``limit``."""
+    parts = [str(p) for p in loc]
+    if parts[:1] == ["body"]:
+        parts = parts[2:] or parts[1:]
+    else:
+        parts = parts[1:]
+    return ".".join(parts) or None
+
+
+def _error_message(e) -> str:
+    template = VALIDATION_MESSAGES.get(e.get("type"))
+    if template is None:
+        return _("取值不正确。")
+    try:
+        return str(template) % dict(e.get("ctx") or {})
+    except (KeyError, TypeError, ValueError):
+        return _("取值不正确。")
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request, exc: ValidationError):
     details = [
-        {
-            "field": ".".join(str(p) for p in e.get("loc", [])[1:]) or None,
-            "message": e.get("msg", ""),
-        }
-        for e in exc.errors
+        {"field": _error_field(e.get("loc", ())), "message": _error_message(e)} for e in exc.errors
     ]
-    first = details[0] if details else {"field": None, "message": ""}
+    first = details[0] if details else {"field": None, "message": _("取值不正确。")}
+    label = first["field"] or _("请求")
     return error(
         request,
         422,
         "validation_error",
-        _("请求数据格式不正确：%(field)s %(msg)s")
-        % {"field": first["field"] or "", "msg": first["message"]},
+        _("“%(field)s”%(msg)s") % {"field": label, "msg": first["message"]},
         first["field"],
         details,
     )
