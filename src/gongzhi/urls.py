@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("gongzhi.core.urls")),
     path("accounts/", include("gongzhi.accounts.urls")),
     path("areas/", include("gongzhi.areas.urls")),
+    path("party/", include("gongzhi.party.urls")),
+    path("dues/", include("gongzhi.dues.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("sysadmin/", admin.site.urls),

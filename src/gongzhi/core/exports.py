@@ -38,9 +38,9 @@ def _cell(value):
     return neutralise(str(value))
 
 
-def write_workbook(target, sheet_title: str, headers, rows) -> None:
-    """Write ``rows`` (iterables of cell values) under ``headers`` to ``target``."""
-    workbook = xlsxwriter.Workbook(
+def new_workbook(target) -> xlsxwriter.Workbook:
+    """A streaming workbook that never turns cell text into formulas or links."""
+    return xlsxwriter.Workbook(
         target,
         {
             "constant_memory": True,
@@ -49,18 +49,28 @@ def write_workbook(target, sheet_title: str, headers, rows) -> None:
             "strings_to_urls": False,
         },
     )
+
+
+def write_row(sheet, row_index: int, values, cell_format=None) -> None:
+    """Write one row of values, neutralised and typed (numbers stay numbers)."""
+    for c, value in enumerate(values):
+        value = _cell(value)
+        if isinstance(value, str):
+            sheet.write_string(row_index, c, value, cell_format)
+        else:
+            sheet.write_number(row_index, c, value, cell_format)
+
+
+def write_workbook(target, sheet_title: str, headers, rows) -> None:
+    """Write ``rows`` (iterables of cell values) under ``headers`` to ``target``."""
+    workbook = new_workbook(target)
     sheet = workbook.add_worksheet(sheet_title[:31])
     bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     for col, header in enumerate(headers):
         sheet.write_string(0, col, str(header), bold)
         sheet.set_column(col, col, max(10, len(str(header)) * 2 + 2))
     for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row):
-            value = _cell(value)
-            if isinstance(value, str):
-                sheet.write_string(r, c, value)
-            else:
-                sheet.write_number(r, c, value)
+        write_row(sheet, r, row)
     sheet.freeze_panes(1, 0)
     workbook.close()
 
@@ -70,9 +80,10 @@ def table_rows(table_class, queryset, chunk_size: int = 2000):
         yield [c.value(row) for c in table_class.columns]
 
 
-def xlsx_response(filename: str, sheet_title: str, headers, rows) -> FileResponse:
+def file_response(filename: str, write) -> FileResponse:
+    """Stream the workbook that ``write(target)`` writes as a download."""
     tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (closed by FileResponse)
-    write_workbook(tmp, sheet_title, headers, rows)
+    write(tmp)
     tmp.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     return FileResponse(
@@ -80,4 +91,10 @@ def xlsx_response(filename: str, sheet_title: str, headers, rows) -> FileRespons
         as_attachment=True,
         filename=f"{filename}-{stamp}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def xlsx_response(filename: str, sheet_title: str, headers, rows) -> FileResponse:
+    return file_response(
+        filename, lambda target: write_workbook(target, sheet_title, headers, rows)
     )

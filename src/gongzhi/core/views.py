@@ -58,8 +58,13 @@ class ScopedListView(ScopedMixin, ListView):
     create_url = None
     create_permission = ""
 
+    def get_base_queryset(self):
+        """The scoped rows before filtering; override to narrow or order them (through a
+        selector), never to widen them."""
+        return super().get_queryset()
+
     def get_queryset(self):
-        queryset = super().get_queryset()
+        queryset = self.get_base_queryset()
         self.filterset = None
         if self.filterset_class is not None:
             self.filterset = self.filterset_class(

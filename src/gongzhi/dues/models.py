@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.scoping import ScopedModel, TreePathField
@@ -156,3 +157,6 @@ class DuesAccount(ScopedModel):
 
     def __str__(self):
         return f"{self.member} {self.unpaid_streak}"
+
+    def get_absolute_url(self):
+        return reverse("dues:member", args=[self.member_id])

@@ -1,0 +1,121 @@
+"""The branch ledger in the layout branches hand in (党费收缴明细表)."""
+
+from django.utils.translation import gettext as _
+
+from gongzhi.core.exports import file_response, new_workbook, write_row
+
+HEADERS = [
+    "序号",
+    "姓名",
+    "党员类别",
+    "计缴类别",
+    "计缴基数（元）",
+    "缴纳比例",
+    "应缴金额（元）",
+    "实缴金额（元）",
+    "缴纳方式",
+    "缴纳日期",
+    "收款人",
+    "备注",
+]
+
+
+def ledger_response(organization, month, rows, totals, payments_by_member):
+    def write(target):
+        workbook = new_workbook(target)
+        sheet = workbook.add_worksheet(f"{month:%Y-%m}")
+        title = workbook.add_format({"bold": True, "font_size": 14, "align": "center"})
+        head = workbook.add_format(
+            {"bold": True, "border": 1, "bg_color": "#F2F2F2", "align": "center"}
+        )
+        cell = workbook.add_format({"border": 1})
+        bold = workbook.add_format({"border": 1, "bold": True})
+        sheet.merge_range(
+            0,
+            0,
+            0,
+            len(HEADERS) - 1,
+            _("%(org)s %(y)d年%(m)d月党费收缴明细表")
+            % {"org": organization.name, "y": month.year, "m": month.month},
+            title,
+        )
+        write_row(sheet, 1, HEADERS, head)
+        for index, width in enumerate([6, 10, 12, 12, 14, 10, 14, 14, 10, 12, 10, 16]):
+            sheet.set_column(index, index, width)
+        r = 2
+        for n, charge in enumerate(rows, start=1):
+            member, basis = charge.member, charge.basis
+            paid = payments_by_member.get(member.pk, [])
+            write_row(
+                sheet,
+                r,
+                [
+                    n,
+                    member.name,
+                    member.get_category_display(),
+                    _kind_label(basis.get("kind")),
+                    basis.get("base", ""),
+                    _rate(basis),
+                    charge.amount,
+                    charge.paid,
+                    "、".join(sorted({p.get_method_display() for p in paid})),
+                    "、".join(sorted({f"{p.paid_on:%m-%d}" for p in paid})),
+                    "、".join(sorted({p.receiver for p in paid})),
+                    _("减免") if "reduction" in basis else "",
+                ],
+                cell,
+            )
+            r += 1
+        write_row(
+            sheet,
+            r,
+            [
+                "",
+                _("合计"),
+                "",
+                "",
+                "",
+                "",
+                totals.due,
+                totals.paid,
+                "",
+                "",
+                "",
+                _("未缴%(n)s元") % {"n": totals.missing},
+            ],
+            bold,
+        )
+        write_row(
+            sheet,
+            r + 1,
+            [
+                "",
+                _("特殊党费"),
+                "",
+                "",
+                "",
+                "",
+                "",
+                totals.special,
+                "",
+                "",
+                "",
+                _("一次性自愿多交，不计入党费"),
+            ],
+            cell,
+        )
+        sheet.write_string(r + 3, 1, _("支部书记：            收款人：            填表日期："))
+        workbook.close()
+
+    return file_response(f"ledger-{month:%Y%m}", write)
+
+
+def _kind_label(kind):
+    from .choices import DuesKind
+
+    return dict(DuesKind.choices).get(kind, "")
+
+
+def _rate(basis):
+    rate = basis.get("rate")
+    return f"{float(rate) * 100:g}%" if rate else _("定额")
