@@ -162,3 +162,6 @@ def _invalid(request, exc: ValidationError):
 
 api.add_router("/areas", "gongzhi.areas.api.router")
 api.add_router("/households", "gongzhi.areas.api.household_router")
+api.add_router("/organizations", "gongzhi.party.api.router")
+api.add_router("/members", "gongzhi.party.api.member_router")
+api.add_router("/transfers", "gongzhi.party.api.transfer_router")

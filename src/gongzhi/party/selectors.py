@@ -250,8 +250,13 @@ def overdue_letters(user, today: date):
     return transfers_for(user).filter(state=TransferState.SENT, valid_until__lt=today)
 
 
-def pocket_members(user):
-    return members_for(user).filter(category=Category.POCKET, standing__in=HOLDING)
+def letter_overdue(transfer: Transfer, today: date) -> bool:
+    """One row of :func:`overdue_letters`."""
+    return transfer.state == TransferState.SENT and transfer.valid_until < today
+
+
+def pocket_members(user, perm: str = VIEW_MEMBER):
+    return members_for(user, perm).filter(category=Category.POCKET, standing__in=HOLDING)
 
 
 def talent_search(user, skill: str, within: Area | None = None):
@@ -262,3 +267,73 @@ def talent_search(user, skill: str, within: Area | None = None):
     for word in (skill or "").split():
         qs = qs.filter(Q(skills__contains=word) | Q(hobbies__contains=word) | Q(job__contains=word))
     return qs.order_by("name")
+
+
+# --- Pages and API: detail reads ---------------------------------------------------------
+
+
+def organizations_term_due(user, today: date | None = None) -> list[tuple[Organization, str]]:
+    """Organizations whose term ends within the reminder window or has ended:
+    (organization, "due" | "overdue"), in tree order."""
+    today = today or timezone.localdate()
+    orgs = organizations_for(user).filter(
+        is_active=True, term_started_on__isnull=False, term_years__isnull=False
+    )
+    found = []
+    for org in orgs.order_by("tree_path"):
+        status = term_status(org, today)
+        if status in ("due", "overdue"):
+            found.append((org, status))
+    return found
+
+
+def committee_candidates(user, organization: Organization):
+    """Who may sit on ``organization``'s committee: full members in good standing of the
+    organization or the branches below it (services.add_seat checks the same)."""
+    return (
+        members_for(user)
+        .filter(
+            organization__tree_path__startswith=organization.tree_path,
+            status=MemberStatus.FULL,
+            standing=Standing.ACTIVE,
+        )
+        .order_by("name")
+    )
+
+
+def seats_of(user, organization: Organization):
+    return (
+        organization.seats.visible_to(user, VIEW_ORG)
+        .select_related("member")
+        .order_by("post", "started_on")
+    )
+
+
+def get_seat(user, organization: Organization, pk, perm: str = VIEW_ORG):
+    return _get(organization.seats.visible_to(user, perm).select_related("member"), pk)
+
+
+def members_of(user, organization: Organization):
+    """Holding members directly in ``organization``."""
+    return members_for(user).filter(organization=organization, standing__in=HOLDING)
+
+
+def timeline(member: Member):
+    return member.events.select_related("actor").order_by("-occurred_on", "-id")
+
+
+def member_transfers(user, member: Member):
+    return transfers_for(user).filter(member=member)
+
+
+def cadres_for(user, community: Area, perm: str = VIEW_ORG):
+    return (
+        CommunityCadre.objects.visible_to(user, perm)
+        .filter(community=community)
+        .select_related("member")
+        .order_by("id")
+    )
+
+
+def communities_for(user, perm: str = VIEW_ORG):
+    return Area.objects.visible_to(user, perm).filter(level=Level.COMMUNITY).order_by("path")
