@@ -1,11 +1,14 @@
 """Fixtures for the cross-cutting tests: the demo data and a real chromium."""
 
+import importlib
 import os
 import shutil
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from pytest_django.plugin import blocking_manager_key
 
 CHROMIUM = os.environ.get("GONGZHI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,8 +32,56 @@ def demo(db):
     return list(User.objects.order_by("id"))
 
 
-@pytest.fixture(scope="session")
-def _playwright_browser():
+def _audit_trigger_sql(vendor: str) -> tuple[list[str], list[str]]:
+    """(drop, create) statements of the audit log's append-only triggers."""
+    migration = importlib.import_module("gongzhi.core.migrations.0002_auditlog_append_only")
+    if vendor == "postgresql":
+        return migration.POSTGRES_DROP, migration.POSTGRES
+    return migration.SQLITE_DROP, migration.SQLITE
+
+
+_audit_triggers_dropped = False
+
+
+@pytest.fixture
+def flushable_audit_log(transactional_db):
+    """Let a transactional test's closing flush empty the append-only audit log.
+
+    The database refuses DELETE (and on PostgreSQL TRUNCATE) of audit records, which is
+    how a transactional test database is emptied. Just before that flush the triggers
+    are dropped; ``pytest_runtest_teardown`` below puts them back right after it.
+    """
+    yield
+    global _audit_triggers_dropped
+    drop, _ = _audit_trigger_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        for statement in drop:
+            cursor.execute(statement)
+    _audit_triggers_dropped = True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    global _audit_triggers_dropped
+    if _audit_triggers_dropped:
+        _, create = _audit_trigger_sql(connection.vendor)
+        with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
+            for statement in create:
+                cursor.execute(statement)
+        _audit_triggers_dropped = False
+    return result
+
+
+@pytest.fixture
+def browser(live_server, flushable_audit_log, monkeypatch):
+    """A headless chromium (Debian's, never a downloaded one) for one test.
+
+    Started per test, after the live server and its database: Playwright's sync API
+    keeps an event loop running in this thread, which Django takes for an async context
+    and would refuse ORM calls in every later test. While it runs, the test's own
+    (synchronous) ORM calls are allowed explicitly.
+    """
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         message = f"chromium not found at {CHROMIUM}: apt-get install chromium"
         if os.environ.get("GONGZHI_REQUIRE_BROWSER") == "1":
@@ -38,18 +89,8 @@ def _playwright_browser():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def browser(_playwright_browser, monkeypatch):
-    """A headless chromium (Debian's, never a downloaded one).
-
-    Playwright's sync API runs an event loop in this thread, which Django would take
-    for an async context; the test's own ORM calls are plain synchronous code.
-    """
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    return _playwright_browser
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
