@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "gongzhi.areas",
     "gongzhi.party",
     "gongzhi.dues",
+    "gongzhi.development",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -211,3 +212,11 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # Key for encrypting personal information at rest (ID numbers). Set it in production and
 # keep it in the backup plan: data encrypted with a lost key cannot be read back.
 GONGZHI_FIELD_KEY = os.environ.get("GONGZHI_FIELD_KEY", "")
+
+# Who hears about a demand's progress besides the in-app inbox: dotted paths of sender
+# classes (gongzhi.core.notifications.LogSender logs; WebhookSender posts to an intranet
+# gateway for SMS / WeChat Work at GONGZHI_WEBHOOK_URL).
+GONGZHI_NOTIFICATION_SENDERS = [
+    s for s in os.environ.get("GONGZHI_NOTIFICATION_SENDERS", "gongzhi.core.notifications.LogSender").split(",") if s
+]
+GONGZHI_WEBHOOK_URL = os.environ.get("GONGZHI_WEBHOOK_URL", "")
