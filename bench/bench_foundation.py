@@ -54,10 +54,15 @@ def ensure_district(args) -> dict:
         previous = json.loads(stamp.read_text()) if stamp.exists() else {}
         return {**previous, "reused": True}
     print(f"Generating {args.residents:,} residents' worth of district (seed {args.seed}) …")
-    ctx = synth.run(residents=args.residents, seed=args.seed, district_code=DISTRICT_CODE)
+    ctx = synth.run(
+        residents=args.residents, seed=args.seed, district_code=DISTRICT_CODE, log=print
+    )
     info = {
         "residents": args.residents,
         "seed": args.seed,
+        # The area tree and its households (what the 5-minute target is about) …
+        "area_tree_seconds": round(ctx.timings["areas"] + ctx.timings["households"], 1),
+        # … and everything, with the steps later modules add (party members, dues, …).
         "seconds": round(ctx.timings["total"], 1),
         "steps_s": {k: round(v, 1) for k, v in ctx.timings.items() if k != "total"},
         "counts": ctx.counts,
@@ -207,7 +212,6 @@ def street_page(street, admin) -> dict:
 
 def scoping_overhead(secretaries, args) -> dict:
     """The same page of 50 rows plus count, fetched scoped and unscoped, interleaved."""
-    from gongzhi.accounts.models import User
     from gongzhi.areas.models import Household
     from gongzhi.areas.permissions import VIEW_HOUSEHOLD
 
@@ -245,12 +249,14 @@ def scoping_overhead(secretaries, args) -> dict:
                     else:
                         unscoped(community.path, offset)
                 warm[variant].append(t.seconds)
-            # Per request: the scoped side loads the user's role grants (one more query);
-            # the unscoped side loads the community it filters by.
+            # Per request: the scoped side loads the user's role grants (the signed-in user
+            # is loaded by the auth middleware either way); the unscoped side loads the
+            # community it filters by. One query more on each side.
             for variant in order:
                 with common.Timer() as t:
                     if variant == "scoped":
-                        scoped(User.objects.get(pk=user.pk), offset)
+                        user.__dict__.pop("role_grants", None)
+                        scoped(user, offset)
                     else:
                         area_path = type(community).objects.get(pk=community.pk).path
                         unscoped(area_path, offset)
@@ -339,9 +345,9 @@ def main(argv=None) -> int:
             "ok": plans["uses_path_index"],
         },
     }
-    if synth_info.get("seconds") is not None:
-        targets["synth_1m_residents"] = common.target(
-            synth_info["seconds"], SYNTH_TARGET_S, unit="s"
+    if synth_info.get("area_tree_seconds") is not None:
+        targets[f"synth_area_tree_{synth_info['residents']}_residents"] = common.target(
+            synth_info["area_tree_seconds"], SYNTH_TARGET_S, unit="s"
         )
     result = {
         "benchmark": "foundation",
@@ -358,7 +364,7 @@ def main(argv=None) -> int:
     path = common.write_result("foundation", result)
     print_report(result)
     print(f"\nWritten to {path.relative_to(common.PROJECT)}")
-    return 0 if all(t["ok"] for t in targets.values()) else 1
+    return 0 if all(t["ok"] for t in targets.values()) else common.TARGET_MISSED
 
 
 def print_report(r) -> None:
@@ -374,9 +380,11 @@ def print_report(r) -> None:
         f"Foundation benchmark ({r['machine_before']['database']}, "
         f"load {r['machine_before']['loadavg']} → {r['machine_after']['loadavg']})",
         (
-            f"  synth {synth['residents']:,} residents: {synth['seconds']} s"
+            f"  synth {synth['residents']:,} residents: area tree "
+            f"{synth['area_tree_seconds']} s, all steps {synth['seconds']} s "
+            f"{synth['steps_s']}"
             + (" (recorded when the bench database was built)" if synth["reused"] else "")
-            if "seconds" in synth
+            if "area_tree_seconds" in synth
             else "  synth: bench database reused, no generation time recorded (run --fresh)"
         ),
         f"  households page (secretary, {page['all']['n']} requests): "

@@ -16,6 +16,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT / "bench" / "results"
 DEFAULT_VAR_DIR = PROJECT / "var" / "bench"
+TARGET_MISSED = 3  # a script's exit code when it ran but missed a target
 
 
 def bench_var_dir() -> Path:

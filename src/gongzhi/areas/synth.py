@@ -260,6 +260,7 @@ class SynthContext:
         return random.Random(f"{self.seed}:{step}")  # noqa: S311 (test data, not secrets)
 
     def count(self, name: str, n: int) -> None:
+        name = str(name)  # level labels are lazy translations
         self.counts[name] = self.counts.get(name, 0) + n
 
     def bulk_create(self, model, objs: Iterable, batch_size: int = HOUSEHOLD_BATCH) -> int:
