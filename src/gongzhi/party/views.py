@@ -96,6 +96,11 @@ class TransferFormMixin:
     def get_queryset(self):
         return selectors.transfers_for(self.request.user, self.permission)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["parent"] = self.get_object().member  # the page is headed by the member
+        return context
+
 
 # --- Organizations -------------------------------------------------------------------
 
