@@ -38,3 +38,11 @@ def party(world):
     from gongzhi.party.testing import build_party
 
     return build_party(world)
+
+
+@pytest.fixture
+def demands(world):
+    """Units (a property company with a handler, a district department) and categories."""
+    from gongzhi.demands.testing import build_demands
+
+    return build_demands(world)

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "gongzhi.areas",
     "gongzhi.party",
     "gongzhi.dues",
+    "gongzhi.demands",
     "gongzhi.development",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("areas/", include("gongzhi.areas.urls")),
     path("party/", include("gongzhi.party.urls")),
     path("dues/", include("gongzhi.dues.urls")),
+    path("demands/", include("gongzhi.demands.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("sysadmin/", admin.site.urls),

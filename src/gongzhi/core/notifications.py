@@ -1,0 +1,81 @@
+"""Notifications: an in-app inbox for users, and pluggable senders for people reached by
+phone or other channels (SMS, WeChat Work, webhook). The default sender only logs, with
+the phone masked; production configures real senders in ``GONGZHI_NOTIFICATION_SENDERS``.
+
+``notify(...)`` is called inside a service's transaction; delivery happens on commit, so
+a rolled-back action never notifies anyone.
+"""
+
+import json
+import logging
+import urllib.request
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from . import pii
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+    phone: str = ""
+    link: str = ""
+
+
+class LogSender:
+    """Development sender: writes the message to the log (phone masked)."""
+
+    def send(self, message: Message) -> None:
+        logger.info("notification to %s: %s", pii.mask_phone(message.phone) or "-", message.title)
+
+
+class WebhookSender:
+    """Posts the message as JSON to ``GONGZHI_WEBHOOK_URL`` (an intranet gateway that relays
+    to SMS or WeChat Work). Failures are logged, never raised into the user's action."""
+
+    def __init__(self, url: str | None = None, timeout: float = 5.0):
+        self.url = url or getattr(settings, "GONGZHI_WEBHOOK_URL", "")
+        self.timeout = timeout
+
+    def send(self, message: Message) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            return
+        data = json.dumps(message.__dict__, ensure_ascii=False).encode()
+        request = urllib.request.Request(
+            self.url, data=data, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout):
+                pass
+        except OSError as exc:
+            logger.warning("webhook notification failed: %s", exc)
+
+
+@lru_cache(maxsize=1)
+def senders():
+    return [import_string(path)() for path in settings.GONGZHI_NOTIFICATION_SENDERS]
+
+
+def notify(*, user=None, phone: str = "", title: str, body: str = "", link: str = "") -> None:
+    """Tell a person: in the app if they have an account, and through the senders."""
+    from .models import Notification
+
+    if user is not None:
+        Notification.objects.create(user=user, title=title[:200], body=body, link=link)
+    message = Message(title=title, body=body, phone=phone, link=link)
+
+    def deliver():
+        for sender in senders():
+            try:
+                sender.send(message)
+            except Exception:  # a broken channel must not break the others
+                logger.exception("notification sender %s failed", type(sender).__name__)
+
+    transaction.on_commit(deliver)

@@ -1,0 +1,107 @@
+"""Chinese full-text search on SQLite and PostgreSQL alike, without extra servers.
+
+Text is indexed as CJK unigrams and bigrams plus whole Latin/digit words (the classic
+CJK bigram analysis), stored in one ``search_tokens`` column of the model. SQLite keeps
+an FTS5 external-content table in sync by triggers; PostgreSQL uses a GIN index over
+``to_tsvector('simple', search_tokens)``. A query matches rows containing every bigram
+of each query word, so "楼道漏水" finds "三单元楼道漏水严重".
+"""
+
+import re
+import unicodedata
+
+from django.db import migrations
+from django.db.models.expressions import RawSQL
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUNS = re.compile(rf"[{_CJK}]+|[0-9a-z]+")
+_IS_CJK = re.compile(rf"[{_CJK}]")
+MAX_QUERY_TERMS = 24
+
+
+def _normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def index_tokens(text: str) -> str:
+    """The tokens stored for ``text``: CJK unigrams and bigrams, Latin/digit words."""
+    tokens = []
+    for run in _RUNS.findall(_normalize(text)):
+        if _IS_CJK.match(run):
+            tokens.extend(run)
+            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            tokens.append(run)
+    return " ".join(dict.fromkeys(tokens))  # unique, order kept
+
+
+def query_terms(query: str) -> list[str]:
+    """The tokens every match must contain: a word's bigrams (or the single character)."""
+    terms = []
+    for run in _RUNS.findall(_normalize(query)):
+        if _IS_CJK.match(run) and len(run) > 1:
+            terms.extend(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            terms.append(run)
+    return list(dict.fromkeys(terms))[:MAX_QUERY_TERMS]
+
+
+def search(queryset, query: str, field: str = "search_tokens"):
+    """Rows of ``queryset`` whose indexed text matches every term of ``query``."""
+    terms = query_terms(query)
+    if not terms:
+        return queryset.none()
+    table = queryset.model._meta.db_table
+    if _vendor(queryset) == "sqlite":
+        match = " AND ".join(f'"{t}"' for t in terms)
+        return queryset.filter(
+            pk__in=RawSQL(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s", [match])
+        )
+    tsquery = " & ".join(f"'{t}'" for t in terms)
+    return queryset.filter(
+        pk__in=RawSQL(
+            f"SELECT id FROM {table} WHERE to_tsvector('simple', {field}) @@ to_tsquery('simple', %s)",
+            [tsquery],
+        )
+    )
+
+
+def _vendor(queryset) -> str:
+    from django.db import connections
+
+    return connections[queryset.db].vendor
+
+
+def fulltext_operation(table: str, field: str = "search_tokens") -> migrations.RunPython:
+    """The migration step that creates the index for ``table.field`` on either database."""
+    # Identifiers below come from migrations (model metadata), never from user input.
+    sqlite = [
+        f"CREATE VIRTUAL TABLE {table}_fts USING fts5({field}, content='{table}', content_rowid='id', "
+        "tokenize='unicode61')",
+        f"CREATE TRIGGER {table}_fts_ai AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {table}_fts(rowid, {field}) VALUES (new.id, new.{field}); END",
+        f"CREATE TRIGGER {table}_fts_ad AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {table}_fts({table}_fts, rowid, {field}) VALUES ('delete', old.id, old.{field}); END",
+        f"CREATE TRIGGER {table}_fts_au AFTER UPDATE OF {field} ON {table} BEGIN "
+        f"INSERT INTO {table}_fts({table}_fts, rowid, {field}) VALUES ('delete', old.id, old.{field}); "
+        f"INSERT INTO {table}_fts(rowid, {field}) VALUES (new.id, new.{field}); END",
+    ]
+    sqlite_drop = [f"DROP TABLE IF EXISTS {table}_fts"] + [
+        f"DROP TRIGGER IF EXISTS {table}_fts_{s}" for s in ("ai", "ad", "au")
+    ]
+    postgres = [
+        f"CREATE INDEX {table}_fts_gin ON {table} USING gin (to_tsvector('simple', {field}))"
+    ]
+    postgres_drop = [f"DROP INDEX IF EXISTS {table}_fts_gin"]
+
+    def run(statements):
+        def apply(apps, schema_editor):
+            for sql in statements.get(schema_editor.connection.vendor, []):
+                schema_editor.execute(sql)
+
+        return apply
+
+    return migrations.RunPython(
+        run({"sqlite": sqlite, "postgresql": postgres}),
+        run({"sqlite": sqlite_drop, "postgresql": postgres_drop}),
+    )

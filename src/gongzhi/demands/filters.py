@@ -1,0 +1,28 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.areas.filters import UnderAreaFilter
+
+from . import selectors
+from .choices import Channel, Status, Urgency
+from .models import Category, Demand
+
+
+class DemandFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("关键词或编号"), method="search")
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=Status.choices)
+    category = django_filters.ModelChoiceFilter(
+        label=_("类别"), queryset=Category.objects.filter(is_active=True)
+    )
+    urgency = django_filters.ChoiceFilter(label=_("紧急程度"), choices=Urgency.choices)
+    channel = django_filters.ChoiceFilter(label=_("来源渠道"), choices=Channel.choices)
+    overdue = django_filters.BooleanFilter(label=_("已超期"))
+    supervised = django_filters.BooleanFilter(label=_("督办"))
+    within = UnderAreaFilter(label=_("所属区域"))
+
+    class Meta:
+        model = Demand
+        fields = []
+
+    def search(self, qs, name, value):
+        return qs.filter(pk__in=selectors.search_demands(self.request.user, value).values("pk"))

@@ -1,0 +1,397 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core import pii
+from gongzhi.core.scoping import ScopedModel, ScopedQuerySet, TreePathField, paths_q
+
+from .choices import (
+    Channel,
+    ExtensionState,
+    LimitUnit,
+    Outcome,
+    Rating,
+    RequesterKind,
+    Status,
+    UnitKind,
+    Urgency,
+)
+
+
+class Unit(ScopedModel):
+    """A responsible unit demands are routed to (职能部门, 机关单位, 物业, the community itself)."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=20, choices=UnitKind.choices)
+    area = models.ForeignKey(
+        "areas.Area",
+        verbose_name=_("服务区域"),
+        on_delete=models.PROTECT,
+        related_name="demand_units",
+    )
+    path = TreePathField()
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    handlers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("处理人"), blank=True, related_name="demand_units"
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("责任单位")
+        verbose_name_plural = _("责任单位")
+        ordering = ["path", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Category(models.Model):
+    """An administrator-edited demand category with its routing rule and time limit."""
+
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级类别"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    name = models.CharField(_("名称"), max_length=50)
+    full_name = models.CharField(_("全称"), max_length=200, blank=True)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("默认责任单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="categories",
+        help_text=_("分派规则：该类诉求默认派给的单位；留空则由社区自行办理或人工指定。"),
+    )
+    urgency = models.CharField(
+        _("默认紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.ORDINARY
+    )
+    limit_amount = models.PositiveSmallIntegerField(
+        _("办理时限"), null=True, blank=True, help_text=_("留空按紧急程度的默认时限。")
+    )
+    limit_unit = models.CharField(
+        _("时限单位"), max_length=15, choices=LimitUnit.choices, blank=True
+    )
+    community_may_close = models.BooleanField(_("社区可自行办结"), default=True)
+    max_extension_days = models.PositiveSmallIntegerField(
+        _("最长延期（工作日）"), null=True, blank=True
+    )
+    trained = models.PositiveIntegerField(default=0)  # closed demands learned from
+    trained_tokens = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("诉求类别")
+        verbose_name_plural = _("诉求类别")
+        ordering = ["full_name"]
+
+    def __str__(self):
+        return self.full_name or self.name
+
+
+class Meeting(ScopedModel):
+    """A meeting where residents raised many items at once (坝坝会, 居民夜话, 联席会)."""
+
+    title = models.CharField(_("会议名称"), max_length=100)
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="+"
+    )
+    path = TreePathField()
+    held_at = models.DateTimeField(_("召开时间"))
+    host = models.CharField(_("主持人"), max_length=50, blank=True)
+    attendees = models.PositiveIntegerField(_("参加人数"), null=True, blank=True)
+    note = models.TextField(_("会议记录"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("议事会议")
+        verbose_name_plural = _("议事会议")
+        ordering = ["-held_at"]
+
+    def __str__(self):
+        return self.title
+
+
+class DemandQuerySet(ScopedQuerySet):
+    def visible_to(self, user, perm: str):
+        """Staff reach demands by area; unit handlers reach the demands routed to their
+        units; a requester reaches their own. Deny by default."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        q = paths_q("path", user.scope_paths(perm))
+        if perm in ("demands.view_demand", "demands.handle") and user.scope_paths("demands.handle"):
+            unit_ids = handler_unit_ids(user)
+            if unit_ids:
+                q |= Q(unit_id__in=unit_ids)
+        if perm == "demands.view_demand":
+            q |= Q(requester_user=user)
+        return self.filter(q)
+
+
+def handler_unit_ids(user) -> list[int]:
+    """The units ``user`` handles demands for (cached on the user for the request)."""
+    if not hasattr(user, "_demand_unit_ids"):
+        user._demand_unit_ids = list(
+            user.demand_units.filter(is_active=True).values_list("id", flat=True)
+        )
+    return user._demand_unit_ids
+
+
+class Demand(ScopedModel):
+    """One resident demand (诉求) on its way 点单 → 报单 → 派单 → 结单 → 评单."""
+
+    objects = DemandQuerySet.as_manager()
+
+    title = models.CharField(_("标题"), max_length=100)
+    content = models.TextField(_("诉求内容"))
+    suggestion = models.TextField(_("意见建议（“1+1”）"), blank=True)
+    channel = models.CharField(_("来源渠道"), max_length=10, choices=Channel.choices)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("类别"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="demands",
+    )
+    urgency = models.CharField(
+        _("紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.ORDINARY
+    )
+    status = models.CharField(
+        _("状态"), max_length=15, choices=Status.choices, default=Status.RECEIVED
+    )
+    outcome = models.CharField(_("办理结果"), max_length=20, choices=Outcome.choices, blank=True)
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("发生地点"), on_delete=models.PROTECT, related_name="demands"
+    )
+    path = TreePathField()
+    household = models.ForeignKey(
+        "areas.Household",
+        verbose_name=_("相关住户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="demands",
+    )
+    location = models.CharField(_("具体位置"), max_length=200, blank=True)
+    requester_kind = models.CharField(_("诉求人类型"), max_length=10, choices=RequesterKind.choices)
+    requester_name = models.CharField(_("诉求人"), max_length=50, blank=True)
+    requester_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    requester_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="demands"
+    )
+    received_at = models.DateTimeField(_("受理时间"), db_index=True)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("责任单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="demands",
+    )
+    handled_by_community = models.BooleanField(_("社区自办"), default=False)
+    dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
+    accept_due = models.DateTimeField(_("接单期限"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("接单时间"), null=True, blank=True)
+    due_at = models.DateTimeField(_("办结期限"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answer = models.TextField(_("答复内容"), blank=True)
+    contacted = models.BooleanField(_("已联系诉求人"), default=False)
+    rating = models.CharField(_("评价"), max_length=12, choices=Rating.choices, blank=True)
+    rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+    rating_note = models.CharField(_("评价意见"), max_length=200, blank=True)
+    followed_up = models.BooleanField(_("有效回访"), default=False)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True, db_index=True)
+    extension_days = models.PositiveSmallIntegerField(_("已延期（工作日）"), default=0)
+    supervised = models.BooleanField(_("督办"), default=False)
+    overdue = models.BooleanField(_("已超期"), default=False)
+    accept_overdue = models.BooleanField(_("接单超时"), default=False)
+    reminded = models.BooleanField(default=False)
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)
+    search_tokens = models.TextField(blank=True, default="")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("诉求")
+        verbose_name_plural = _("诉求")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["path", "received_at"]),
+            models.Index(fields=["path", "status", "received_at"]),
+            models.Index(fields=["unit", "status", "due_at"]),
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["household", "received_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="demand_idempotency",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}" if self.pk else self.title
+
+    def get_absolute_url(self):
+        return reverse("demands:detail", args=[self.pk])
+
+    @property
+    def number(self) -> str:
+        """编号: the local receipt date and the id, e.g. ``20261122-0001234``."""
+        from django.utils import timezone
+
+        return f"{timezone.localtime(self.received_at):%Y%m%d}-{self.pk:07d}"
+
+    @staticmethod
+    def id_from_number(number: str) -> int | None:
+        tail = (number or "").strip().rsplit("-", 1)[-1]
+        return int(tail) if tail.isdigit() else None
+
+    @property
+    def requester_phone_masked(self) -> str:
+        return pii.mask_phone(self.requester_phone)
+
+    @property
+    def requester_name_masked(self) -> str:
+        return pii.mask_name(self.requester_name)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (Status.CLOSED, Status.MERGED)
+
+
+class DemandRequester(models.Model):
+    """A further requester of the same problem (after duplicates are merged): all are told."""
+
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="requesters")
+    source = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("诉求人"), max_length=50, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    household = models.ForeignKey(
+        "areas.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("共同诉求人")
+        verbose_name_plural = _("共同诉求人")
+
+    def __str__(self):
+        return self.name
+
+
+class DemandEvent(models.Model):
+    """One step of a demand's life: the source of its timeline, deadlines and statistics."""
+
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("动作"), max_length=30)
+    from_status = models.CharField(max_length=15, blank=True)
+    to_status = models.CharField(max_length=15, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"))
+    note = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("诉求流转记录")
+        verbose_name_plural = _("诉求流转记录")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["demand", "at"])]
+
+    def __str__(self):
+        return f"{self.demand_id} {self.action}"
+
+
+class Extension(models.Model):
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="extensions")
+    days = models.PositiveSmallIntegerField(_("延期（工作日）"))
+    reason = models.CharField(_("理由"), max_length=200)
+    state = models.CharField(
+        _("状态"), max_length=10, choices=ExtensionState.choices, default=ExtensionState.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+
+    def __str__(self):
+        return f"{self.demand_id} +{self.days}"
+
+
+class MonthlyFigures(models.Model):
+    """Closed demands counted per month, community, unit and category — updated in the
+    same transaction as the closing, so the rates are instant and never stale."""
+
+    month = models.DateField()
+    path = TreePathField()  # the community's path
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    closed = models.PositiveIntegerField(default=0)
+    followed = models.PositiveIntegerField(default=0)
+    contacted = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basic = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "path", "unit", "category"], name="one_figures_row"
+            )
+        ]
+        indexes = [models.Index(fields=["month", "path"])]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.path}"
+
+
+class TokenCount(models.Model):
+    """How often a text token appeared in demands of a category (the category suggester)."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=20)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "category"], name="one_token_count")
+        ]
+
+    def __str__(self):
+        return f"{self.token}:{self.count}"

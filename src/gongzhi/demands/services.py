@@ -1,0 +1,955 @@
+"""The demand workflow: one declared state machine, one function per transition.
+
+Every transition checks the actor's reach (``Demand.objects.visible_to``), the state in
+the TRANSITIONS table and the form's version (a stale form is a Conflict), writes the
+new state and one DemandEvent in the same transaction, tells the requesters, and is
+audited. Deadlines come from the calendar module; the overdue sweep calls the same code.
+"""
+
+import math
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.areas.models import Area, Household
+from gongzhi.core import audit, calendar, pii
+from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
+from gongzhi.core.notifications import notify
+from gongzhi.core.params import value as param
+from gongzhi.core.search import index_tokens, query_terms
+
+from .choices import (
+    Channel,
+    ExtensionState,
+    LimitUnit,
+    Outcome,
+    Rating,
+    RequesterKind,
+    Status,
+    UnitKind,
+    Urgency,
+)
+from .models import (
+    Category,
+    Demand,
+    DemandEvent,
+    DemandRequester,
+    Extension,
+    Meeting,
+    MonthlyFigures,
+    Unit,
+)
+from .permissions import DISPATCH, HANDLE, INTAKE, SUPERVISE, VIEW
+
+S = Status
+OPEN = {S.RECEIVED, S.CLASSIFIED, S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS}
+REQUESTER = "requester"
+
+# action: (states it may start from, the permission it needs)
+TRANSITIONS: dict[str, tuple[frozenset, str]] = {
+    "classify": (frozenset({S.RECEIVED, S.CLASSIFIED}), DISPATCH),
+    "dispatch": (frozenset({S.CLASSIFIED}), DISPATCH),
+    "handle_self": (frozenset({S.CLASSIFIED}), DISPATCH),
+    "reassign": (frozenset({S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS}), DISPATCH),
+    "accept": (frozenset({S.DISPATCHED}), HANDLE),
+    "return": (frozenset({S.DISPATCHED, S.ACCEPTED}), HANDLE),
+    "start": (frozenset({S.ACCEPTED}), HANDLE),
+    "contact": (frozenset({S.ACCEPTED, S.IN_PROGRESS}), HANDLE),
+    "request_extension": (frozenset({S.ACCEPTED, S.IN_PROGRESS}), HANDLE),
+    "decide_extension": (frozenset({S.ACCEPTED, S.IN_PROGRESS}), DISPATCH),
+    "answer": (frozenset({S.ACCEPTED, S.IN_PROGRESS}), HANDLE),
+    "rate": (frozenset({S.ANSWERED}), REQUESTER),
+    "follow_up": (frozenset({S.ANSWERED}), DISPATCH),
+    "reopen": (frozenset({S.RATED}), DISPATCH),
+    "close": (frozenset({S.ANSWERED, S.RATED}), DISPATCH),
+    "close_unresolved": (frozenset(OPEN | {S.ANSWERED, S.RATED}), DISPATCH),
+    "merge": (frozenset({S.RECEIVED, S.CLASSIFIED}), DISPATCH),
+    "supervise": (frozenset(OPEN | {S.ANSWERED, S.RATED}), SUPERVISE),
+}
+
+
+def allowed_actions(demand: Demand, user) -> list[str]:
+    """The actions ``user`` may take on ``demand`` now (for the page's buttons)."""
+    actions = []
+    for action, (states, perm) in TRANSITIONS.items():
+        if demand.status not in states:
+            continue
+        if perm == REQUESTER:
+            if demand.requester_user_id == user.pk:
+                actions.append(action)
+        elif _reaches(user, perm, demand):
+            actions.append(action)
+    return actions
+
+
+def _reaches(user, perm: str, demand: Demand) -> bool:
+    if perm == HANDLE and demand.handled_by_community is False and demand.unit_id is not None:
+        from .models import handler_unit_ids
+
+        if demand.unit_id in handler_unit_ids(user):
+            return True
+    return Demand.objects.visible_to(user, perm).filter(pk=demand.pk).exists()
+
+
+def _begin(demand: Demand, actor, action: str, version: int | None) -> Demand:
+    """Lock the row, check reach, state and version for ``action``."""
+    states, perm = TRANSITIONS[action]
+    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    if perm == REQUESTER:
+        if actor is None or demand.requester_user_id != actor.pk:
+            raise NotFoundOrForbidden()
+    elif not _reaches(actor, perm, demand):
+        audit.log(
+            "core.permission.denied",
+            actor=actor,
+            target=demand,
+            result=audit.DENIED,
+            data={"action": action},
+        )
+        raise NotFoundOrForbidden()
+    if version is not None and demand.version != version:
+        raise Conflict()
+    if demand.status not in states:
+        raise RuleViolation(
+            _("诉求当前为“%(s)s”，不能执行该操作。") % {"s": demand.get_status_display()},
+            field="status",
+        )
+    return demand
+
+
+def _commit(
+    demand: Demand, actor, action: str, *, fields=(), note: str = "", tell: str = "", **data
+) -> Demand:
+    """Save the changed fields and the new state, write the event, audit, notify."""
+    previous = Demand.objects.filter(pk=demand.pk).values_list("status", flat=True).first()
+    demand.version += 1
+    demand.save(update_fields=[*set(fields) | {"status"}, "version", "updated_at"])
+    DemandEvent.objects.create(
+        demand=demand,
+        action=action,
+        from_status=previous or "",
+        to_status=demand.status,
+        actor=actor,
+        at=timezone.now(),
+        note=note,
+        data={k: str(v) for k, v in data.items()},
+    )
+    audit.log(
+        f"demands.demand.{action}",
+        actor=actor,
+        target=demand,
+        data={"status": demand.status, **{k: str(v) for k, v in data.items()}},
+    )
+    if tell:
+        tell_requesters(demand, tell)
+    return demand
+
+
+def tell_requesters(demand: Demand, message: str) -> None:
+    title = _("您的诉求（%(n)s）%(m)s") % {"n": demand.number, "m": message}
+    notify(
+        user=demand.requester_user,
+        phone=demand.requester_phone,
+        title=title,
+        link=demand.get_absolute_url(),
+    )
+    for other in demand.requesters.all():
+        notify(user=other.user, phone=other.phone, title=title)
+
+
+# --- Time limits -----------------------------------------------------------------------
+
+
+def time_limit(category: Category | None, urgency: str, on) -> tuple[int, str]:
+    """(amount, unit) of a demand's time limit: the category's own, else by urgency."""
+    if category is not None and category.limit_amount:
+        return category.limit_amount, category.limit_unit or LimitUnit.WORKING_DAYS
+    if urgency == Urgency.URGENT:
+        return param("demands.limit.urgent.hours", on), LimitUnit.HOURS
+    if urgency == Urgency.UTILITY:
+        return param("demands.limit.utility.hours", on), LimitUnit.HOURS
+    if urgency == Urgency.COMPLEX:
+        return param("demands.limit.complex.days", on), LimitUnit.WORKING_DAYS
+    return param("demands.limit.ordinary.days", on), LimitUnit.WORKING_DAYS
+
+
+def due_at(received_at: datetime, category: Category | None, urgency: str) -> datetime:
+    amount, unit = time_limit(category, urgency, timezone.localtime(received_at).date())
+    return calendar.deadline(received_at, amount, unit)
+
+
+# --- Intake ------------------------------------------------------------------------------
+
+
+def _clean_text(value: str, field: str, label: str, maximum: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise RuleViolation(_("请填写%(f)s。") % {"f": label}, field=field)
+    if len(value) > maximum:
+        raise RuleViolation(_("%(f)s不能超过%(n)d字。") % {"f": label, "n": maximum}, field=field)
+    return value.replace("\x00", "")
+
+
+@transaction.atomic
+def create_demand(
+    *,
+    actor,
+    area: Area,
+    title: str,
+    content: str,
+    channel: str,
+    requester_kind: str,
+    requester_name: str = "",
+    requester_phone: str = "",
+    received_at: datetime | None = None,
+    suggestion: str = "",
+    household: Household | None = None,
+    location: str = "",
+    category: Category | None = None,
+    urgency: str | None = None,
+    meeting: Meeting | None = None,
+    requester_user=None,
+    idempotency_key: str | None = None,
+) -> Demand:
+    """点单/报单: record a demand from any channel, with its "1+1" suggestion."""
+    if idempotency_key:
+        existing = Demand.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    if not actor.has_perm(INTAKE, area):
+        audit.log(
+            "core.permission.denied",
+            actor=actor,
+            target=area,
+            result=audit.DENIED,
+            data={"perm": INTAKE},
+        )
+        raise NotFoundOrForbidden()
+    title = _clean_text(title, "title", _("标题"), 100)
+    content = _clean_text(content, "content", _("诉求内容"), 5000)
+    suggestion = _clean_text(suggestion, "suggestion", _("意见建议"), 2000, required=False)
+    location = _clean_text(location, "location", _("具体位置"), 200, required=False)
+    if channel not in Channel.values:
+        raise RuleViolation(_("来源渠道不正确。"), field="channel")
+    if requester_kind not in RequesterKind.values:
+        raise RuleViolation(_("诉求人类型不正确。"), field="requester_kind")
+    if urgency is not None and urgency not in Urgency.values:
+        raise RuleViolation(_("紧急程度不正确。"), field="urgency")
+    if requester_kind != RequesterKind.ANONYMOUS:
+        requester_name = _clean_text(requester_name, "requester_name", _("诉求人"), 50)
+        if requester_phone:
+            requester_phone = pii.normalize_phone(requester_phone, field="requester_phone")
+    else:
+        requester_name, requester_phone = "", ""
+    if (
+        household is not None
+        and not household.path.startswith(area.path)
+        and not area.path.startswith(household.path.rsplit("/", 2)[0] + "/")
+    ):
+        raise RuleViolation(_("相关住户不在诉求发生的区域内。"), field="household")
+    if household is not None and not actor.has_perm("areas.view_household", household):
+        raise RuleViolation(_("相关住户不存在或不在管辖范围内。"), field="household")
+    if meeting is not None:
+        if not meeting.path.startswith(area.path) and not area.path.startswith(meeting.path):
+            raise RuleViolation(_("会议与诉求不在同一区域。"), field="meeting")
+        received_at = meeting.held_at  # the meeting's date is the received time
+    now = timezone.now()
+    received_at = received_at or now
+    if received_at > now + timedelta(minutes=5):
+        raise RuleViolation(_("受理时间不能晚于当前时间。"), field="received_at")
+    demand = Demand.objects.create(
+        title=title,
+        content=content,
+        suggestion=suggestion,
+        channel=channel,
+        area=area,
+        path=area.path,
+        household=household,
+        location=location,
+        requester_kind=requester_kind,
+        requester_name=requester_name,
+        requester_phone=requester_phone,
+        requester_user=requester_user,
+        meeting=meeting,
+        received_at=received_at,
+        urgency=urgency or (category.urgency if category else Urgency.ORDINARY),
+        created_by=actor,
+        idempotency_key=idempotency_key or None,
+        search_tokens=index_tokens(" ".join([title, content, location, suggestion])),
+    )
+    DemandEvent.objects.create(
+        demand=demand,
+        action="create",
+        to_status=S.RECEIVED,
+        actor=actor,
+        at=now,
+        data={"channel": channel},
+    )
+    audit.log("demands.demand.created", actor=actor, target=demand, data={"channel": channel})
+    tell_requesters(demand, _("已受理"))
+    if category is not None:
+        classify(demand, actor=actor, version=demand.version, category=category, urgency=urgency)
+        demand.refresh_from_db()
+    return demand
+
+
+@transaction.atomic
+def record_meeting(
+    *,
+    actor,
+    area: Area,
+    title: str,
+    held_at: datetime,
+    host: str = "",
+    attendees: int | None = None,
+    note: str = "",
+    items=(),
+) -> Meeting:
+    """A 坝坝会/居民夜话 with the many items raised there, each a demand received at the
+    meeting's time."""
+    if not actor.has_perm(INTAKE, area):
+        raise NotFoundOrForbidden()
+    title = _clean_text(title, "title", _("会议名称"), 100)
+    if held_at > timezone.now():
+        raise RuleViolation(_("会议时间不能晚于当前时间。"), field="held_at")
+    meeting = Meeting.objects.create(
+        title=title,
+        area=area,
+        path=area.path,
+        held_at=held_at,
+        host=host,
+        attendees=attendees,
+        note=note,
+        created_by=actor,
+    )
+    for index, item in enumerate(items, start=1):
+        try:
+            create_demand(
+                actor=actor,
+                area=item.pop("area", area),
+                channel=Channel.MEETING,
+                meeting=meeting,
+                **item,
+            )
+        except RuleViolation as exc:
+            raise RuleViolation(
+                _("第%(n)d条：%(m)s") % {"n": index, "m": exc.message}, field=exc.field
+            ) from None
+    audit.log("demands.meeting.recorded", actor=actor, target=meeting, data={"items": len(items)})
+    return meeting
+
+
+# --- Classification and dispatch ------------------------------------------------------------
+
+
+@transaction.atomic
+def classify(
+    demand: Demand, *, actor, version: int | None, category: Category, urgency: str | None = None
+):
+    demand = _begin(demand, actor, "classify", version)
+    if category is None or not category.is_active:
+        raise RuleViolation(_("请选择有效的诉求类别。"), field="category")
+    urgency = urgency or category.urgency
+    if urgency not in Urgency.values:
+        raise RuleViolation(_("紧急程度不正确。"), field="urgency")
+    demand.category, demand.urgency, demand.status = category, urgency, S.CLASSIFIED
+    demand.due_at = due_at(demand.received_at, category, urgency)
+    return _commit(
+        demand,
+        actor,
+        "classify",
+        fields=["category", "urgency", "due_at"],
+        category=category.pk,
+        urgency=urgency,
+    )
+
+
+def community_unit(area: Area) -> Unit:
+    """The community's own unit (for demands it handles itself)."""
+    community_path = "/".join(area.path.split("/")[:4]) + "/"
+    unit = Unit.objects.filter(kind=UnitKind.COMMUNITY, path=community_path).first()
+    if unit is None:
+        community = Area.objects.get(path=community_path)
+        unit = Unit.objects.create(
+            name=community.name, kind=UnitKind.COMMUNITY, area=community, path=community.path
+        )
+    return unit
+
+
+def _route(demand: Demand, unit: Unit, actor) -> None:
+    if not unit.is_active:
+        raise RuleViolation(_("该责任单位已停用。"), field="unit")
+    if not (unit.path.startswith(demand.path) or demand.path.startswith(unit.path)):
+        raise RuleViolation(_("责任单位的服务区域不包含诉求发生地。"), field="unit")
+    now = timezone.now()
+    demand.unit, demand.handled_by_community = unit, unit.kind == UnitKind.COMMUNITY
+    demand.dispatched_at, demand.accept_due, demand.accept_overdue = (
+        now,
+        now + timedelta(hours=param("demands.accept_hours", now.date())),
+        False,
+    )
+    for handler in unit.handlers.all():
+        notify(
+            user=handler,
+            title=_("新派单：%(t)s") % {"t": demand.title},
+            link=demand.get_absolute_url(),
+        )
+
+
+@transaction.atomic
+def dispatch(demand: Demand, *, actor, version: int | None, unit: Unit | None = None) -> Demand:
+    """派单: to the unit given, or by the category's routing rule."""
+    demand = _begin(demand, actor, "dispatch", version)
+    unit = unit or (demand.category.unit if demand.category else None)
+    if unit is None:
+        raise RuleViolation(
+            _("该类别没有默认责任单位，请指定责任单位或由社区自行办理。"), field="unit"
+        )
+    _route(demand, unit, actor)
+    demand.status = S.DISPATCHED
+    return _commit(
+        demand,
+        actor,
+        "dispatch",
+        tell=_("已派至%(u)s办理") % {"u": unit.name},
+        fields=["unit", "handled_by_community", "dispatched_at", "accept_due", "accept_overdue"],
+        unit=unit.pk,
+    )
+
+
+@transaction.atomic
+def handle_self(demand: Demand, *, actor, version: int | None) -> Demand:
+    """The community takes the demand on itself (where the category allows it)."""
+    demand = _begin(demand, actor, "handle_self", version)
+    if demand.category and not demand.category.community_may_close:
+        raise RuleViolation(_("该类诉求须派至责任单位办理，社区不能自行办结。"), field="category")
+    _route(demand, community_unit(demand.area), actor)
+    demand.status, demand.accepted_at = S.ACCEPTED, timezone.now()
+    return _commit(
+        demand,
+        actor,
+        "handle_self",
+        tell=_("由社区办理"),
+        fields=[
+            "unit",
+            "handled_by_community",
+            "dispatched_at",
+            "accept_due",
+            "accept_overdue",
+            "accepted_at",
+        ],
+    )
+
+
+@transaction.atomic
+def reassign(demand: Demand, *, actor, version: int | None, unit: Unit, reason: str) -> Demand:
+    demand = _begin(demand, actor, "reassign", version)
+    reason = _clean_text(reason, "reason", _("改派理由"), 200)
+    if unit.pk == demand.unit_id:
+        raise RuleViolation(_("已是该责任单位。"), field="unit")
+    _route(demand, unit, actor)
+    demand.status, demand.accepted_at = S.DISPATCHED, None
+    return _commit(
+        demand,
+        actor,
+        "reassign",
+        note=reason,
+        tell=_("已改派至%(u)s办理") % {"u": unit.name},
+        fields=[
+            "unit",
+            "handled_by_community",
+            "dispatched_at",
+            "accept_due",
+            "accept_overdue",
+            "accepted_at",
+        ],
+        unit=unit.pk,
+    )
+
+
+# --- Handling ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def accept(demand: Demand, *, actor, version: int | None) -> Demand:
+    demand = _begin(demand, actor, "accept", version)
+    demand.status, demand.accepted_at = S.ACCEPTED, timezone.now()
+    return _commit(
+        demand,
+        actor,
+        "accept",
+        tell=_("已由%(u)s接单") % {"u": demand.unit.name},
+        fields=["accepted_at"],
+    )
+
+
+@transaction.atomic
+def return_demand(demand: Demand, *, actor, version: int | None, reason: str) -> Demand:
+    """退单: not this unit's business; back to the dispatcher with the reason."""
+    demand = _begin(demand, actor, "return", version)
+    reason = _clean_text(reason, "reason", _("退单理由"), 200)
+    returned_from = demand.unit
+    demand.status, demand.unit, demand.accepted_at, demand.dispatched_at, demand.accept_due = (
+        S.CLASSIFIED,
+        None,
+        None,
+        None,
+        None,
+    )
+    demand.handled_by_community = False
+    return _commit(
+        demand,
+        actor,
+        "return",
+        note=reason,
+        fields=["unit", "accepted_at", "dispatched_at", "accept_due", "handled_by_community"],
+        unit=returned_from.pk if returned_from else "",
+    )
+
+
+@transaction.atomic
+def start(demand: Demand, *, actor, version: int | None) -> Demand:
+    demand = _begin(demand, actor, "start", version)
+    demand.status = S.IN_PROGRESS
+    return _commit(demand, actor, "start", tell=_("正在办理"))
+
+
+@transaction.atomic
+def record_contact(demand: Demand, *, actor, version: int | None, note: str) -> Demand:
+    """响应: the handler has contacted the requester (counts in the response rate)."""
+    demand = _begin(demand, actor, "contact", version)
+    note = _clean_text(note, "note", _("联系情况"), 500)
+    demand.contacted = True
+    return _commit(demand, actor, "contact", note=note, fields=["contacted"])
+
+
+@transaction.atomic
+def answer(
+    demand: Demand, *, actor, version: int | None, text: str, resolved: bool, contacted: bool = True
+):
+    """结单: the handler's answer; the requester is asked to rate it."""
+    demand = _begin(demand, actor, "answer", version)
+    demand.answer = _clean_text(text, "answer", _("答复内容"), 5000)
+    demand.status, demand.answered_at = S.ANSWERED, timezone.now()
+    demand.outcome = Outcome.RESOLVED if resolved else Outcome.UNRESOLVED
+    demand.contacted = demand.contacted or contacted
+    return _commit(
+        demand,
+        actor,
+        "answer",
+        tell=_("已答复，请评价"),
+        fields=["answer", "answered_at", "outcome", "contacted"],
+        resolved=resolved,
+    )
+
+
+@transaction.atomic
+def request_extension(
+    demand: Demand, *, actor, version: int | None, days: int, reason: str
+) -> Extension:
+    demand = _begin(demand, actor, "request_extension", version)
+    reason = _clean_text(reason, "reason", _("延期理由"), 200)
+    limit = (
+        demand.category.max_extension_days
+        if demand.category and demand.category.max_extension_days
+        else param("demands.max_extension_days")
+    )
+    if not isinstance(days, int) or days < 1:
+        raise RuleViolation(_("延期天数须为正整数。"), field="days")
+    if demand.extension_days + days > limit:
+        raise RuleViolation(
+            _("累计延期不能超过%(n)d个工作日（已延期%(d)d个）。")
+            % {"n": limit, "d": demand.extension_days},
+            field="days",
+        )
+    if demand.extensions.filter(state=ExtensionState.PENDING).exists():
+        raise RuleViolation(_("已有待审批的延期申请。"), field="days")
+    extension = Extension.objects.create(
+        demand=demand, days=days, reason=reason, requested_by=actor, requested_at=timezone.now()
+    )
+    _commit(demand, actor, "request_extension", note=reason, days=days)
+    return extension
+
+
+@transaction.atomic
+def decide_extension(extension: Extension, *, actor, approve: bool, note: str = "") -> Extension:
+    demand = _begin(extension.demand, actor, "decide_extension", None)
+    extension = Extension.objects.select_for_update().get(pk=extension.pk)
+    if extension.state != ExtensionState.PENDING:
+        raise RuleViolation(_("该延期申请已处理。"), field="state")
+    extension.state = ExtensionState.APPROVED if approve else ExtensionState.REJECTED
+    extension.decided_by, extension.decided_at = actor, timezone.now()
+    extension.save(update_fields=["state", "decided_by", "decided_at"])
+    fields = []
+    if approve:
+        local_due = timezone.localtime(demand.due_at).date()
+        demand.due_at = calendar.end_of_day(calendar.add_working_days(local_due, extension.days))
+        demand.extension_days += extension.days
+        demand.overdue = demand.overdue and demand.due_at < timezone.now()
+        demand.reminded = False
+        fields = ["due_at", "extension_days", "overdue", "reminded"]
+    _commit(
+        demand,
+        actor,
+        "decide_extension",
+        note=note,
+        fields=fields,
+        approved=approve,
+        days=extension.days,
+        tell=_("办理期限已延长%(d)d个工作日") % {"d": extension.days} if approve else "",
+    )
+    return extension
+
+
+# --- Rating, follow-up, closing ------------------------------------------------------------------
+
+
+def _close(demand: Demand, actor, action: str, outcome: str, note: str = "", **data) -> Demand:
+    demand.status, demand.outcome, demand.closed_at = S.CLOSED, outcome, timezone.now()
+    demand = _commit(
+        demand, actor, action, note=note, fields=["outcome", "closed_at"], tell=_("已办结"), **data
+    )
+    _count_closed(demand)
+    transaction.on_commit(lambda: learn(demand.pk))
+    return demand
+
+
+def _count_closed(demand: Demand) -> None:
+    """Add the closed demand to its month's figures (same transaction: never stale)."""
+    month = timezone.localtime(demand.closed_at).date().replace(day=1)
+    community = "/".join(demand.path.split("/")[:4]) + "/"
+    unit = demand.unit or community_unit(demand.area)
+    category = (
+        demand.category
+        or Category.objects.get_or_create(
+            name=_("未分类"), parent=None, defaults={"full_name": _("未分类")}
+        )[0]
+    )
+    row, _created = MonthlyFigures.objects.get_or_create(
+        month=month, path=community, unit=unit, category=category
+    )
+    followed = demand.followed_up
+    MonthlyFigures.objects.filter(pk=row.pk).update(
+        closed=F("closed") + 1,
+        followed=F("followed") + int(followed),
+        contacted=F("contacted") + int(followed and demand.contacted),
+        resolved=F("resolved") + int(followed and demand.outcome == Outcome.RESOLVED),
+        satisfied=F("satisfied") + int(followed and demand.rating == Rating.SATISFIED),
+        basic=F("basic") + int(followed and demand.rating == Rating.BASIC),
+        on_time=F("on_time")
+        + int(bool(demand.answered_at and demand.due_at and demand.answered_at <= demand.due_at)),
+    )
+
+
+def _apply_rating(demand: Demand, actor, action: str, rating: str, note: str) -> Demand:
+    if rating not in Rating.values:
+        raise RuleViolation(_("请选择满意、基本满意或不满意。"), field="rating")
+    demand.rating, demand.rated_at, demand.rating_note, demand.followed_up = (
+        rating,
+        timezone.now(),
+        note,
+        True,
+    )
+    if rating in (Rating.SATISFIED, Rating.BASIC):
+        demand.save(update_fields=["rating", "rated_at", "rating_note", "followed_up"])
+        return _close(
+            demand, actor, action, demand.outcome or Outcome.RESOLVED, note, rating=rating
+        )
+    demand.status = S.RATED
+    return _commit(
+        demand,
+        actor,
+        action,
+        note=note,
+        fields=["rating", "rated_at", "rating_note", "followed_up"],
+        rating=rating,
+    )
+
+
+@transaction.atomic
+def rate(demand: Demand, *, actor, version: int | None, rating: str, note: str = "") -> Demand:
+    """评单 by the requester: satisfied or basically satisfied closes the demand; not
+    satisfied sends it back to the dispatcher to reopen or close."""
+    demand = _begin(demand, actor, "rate", version)
+    return _apply_rating(
+        demand, actor, "rate", rating, _clean_text(note, "note", _("评价意见"), 200, False)
+    )
+
+
+@transaction.atomic
+def follow_up(
+    demand: Demand, *, actor, version: int | None, rating: str | None, note: str
+) -> Demand:
+    """回访: staff ask a requester who has not rated; their answer counts as the rating.
+    With no rating obtained the demand stays answered (no valid follow-up yet)."""
+    demand = _begin(demand, actor, "follow_up", version)
+    note = _clean_text(note, "note", _("回访情况"), 200)
+    if demand.requester_kind == RequesterKind.ANONYMOUS:
+        raise RuleViolation(_("匿名诉求无法回访。"), field="rating")
+    if not rating:
+        return _commit(demand, actor, "follow_up", note=note, reached=False)
+    return _apply_rating(demand, actor, "follow_up", rating, note)
+
+
+@transaction.atomic
+def reopen(
+    demand: Demand, *, actor, version: int | None, reason: str, unit: Unit | None = None
+) -> Demand:
+    """The requester is not satisfied: handle again (same or another unit)."""
+    demand = _begin(demand, actor, "reopen", version)
+    reason = _clean_text(reason, "reason", _("重办理由"), 200)
+    _route(demand, unit or demand.unit, actor)
+    demand.status, demand.accepted_at, demand.answered_at = S.DISPATCHED, None, None
+    demand.rating, demand.rated_at, demand.followed_up, demand.outcome = "", None, False, ""
+    demand.reopen_count += 1
+    return _commit(
+        demand,
+        actor,
+        "reopen",
+        note=reason,
+        tell=_("已重新办理"),
+        fields=[
+            "unit",
+            "handled_by_community",
+            "dispatched_at",
+            "accept_due",
+            "accept_overdue",
+            "accepted_at",
+            "answered_at",
+            "rating",
+            "rated_at",
+            "followed_up",
+            "outcome",
+            "reopen_count",
+        ],
+    )
+
+
+@transaction.atomic
+def close(demand: Demand, *, actor, version: int | None, note: str = "") -> Demand:
+    """Close an answered demand the requester did not rate (after the waiting days), or a
+    rated one the requester was not satisfied with (as not resolved)."""
+    demand = _begin(demand, actor, "close", version)
+    if demand.status == S.ANSWERED:
+        wait = param("demands.rating_wait_days")
+        if timezone.now() < demand.answered_at + timedelta(days=wait):
+            raise RuleViolation(
+                _("答复后%(n)d天内等待诉求人评价，期满后回访或办结。") % {"n": wait}, field="status"
+            )
+        return _close(demand, actor, "close", demand.outcome or Outcome.RESOLVED, note)
+    return _close(demand, actor, "close", Outcome.UNRESOLVED, note)
+
+
+@transaction.atomic
+def close_unresolved(demand: Demand, *, actor, version: int | None, reason: str) -> Demand:
+    """不予解决/无法解决: closed without resolution, with the reason (policy, jurisdiction…)."""
+    demand = _begin(demand, actor, "close_unresolved", version)
+    reason = _clean_text(reason, "reason", _("理由"), 500)
+    return _close(demand, actor, "close_unresolved", Outcome.CLOSED_UNRESOLVED, reason)
+
+
+@transaction.atomic
+def merge(demand: Demand, *, actor, version: int | None, into: Demand) -> Demand:
+    """The same problem from another household: one case, many requesters, all told."""
+    demand = _begin(demand, actor, "merge", version)
+    target = Demand.objects.select_for_update().get(pk=into.pk)
+    if target.pk == demand.pk or not target.is_open and target.status != S.ANSWERED:
+        raise RuleViolation(_("只能合并到另一条未办结的诉求。"), field="into")
+    if not _reaches(actor, DISPATCH, target):
+        raise RuleViolation(_("目标诉求不存在或不在管辖范围内。"), field="into")
+    DemandRequester.objects.create(
+        demand=target,
+        source=demand,
+        name=demand.requester_name,
+        phone=demand.requester_phone,
+        user=demand.requester_user,
+        household=demand.household,
+    )
+    DemandRequester.objects.filter(demand=demand).update(demand=target)
+    demand.status, demand.merged_into = S.MERGED, target
+    _commit(
+        demand,
+        actor,
+        "merge",
+        fields=["merged_into"],
+        into=target.pk,
+        tell=_("已与同类诉求%(n)s合并办理") % {"n": target.number},
+    )
+    DemandEvent.objects.create(
+        demand=target,
+        action="merged_in",
+        actor=actor,
+        at=timezone.now(),
+        data={"source": str(demand.pk)},
+    )
+    return demand
+
+
+@transaction.atomic
+def supervise(demand: Demand, *, actor, version: int | None, note: str) -> Demand:
+    """督办 by the street or district: flagged, and the handlers are told."""
+    demand = _begin(demand, actor, "supervise", version)
+    note = _clean_text(note, "note", _("督办意见"), 500)
+    demand.supervised = True
+    for handler in demand.unit.handlers.all() if demand.unit else []:
+        notify(
+            user=handler,
+            title=_("督办：%(t)s") % {"t": demand.title},
+            body=note,
+            link=demand.get_absolute_url(),
+        )
+    return _commit(demand, actor, "supervise", note=note, fields=["supervised"])
+
+
+# --- The sweep (reminders and escalation) -----------------------------------------------------
+
+
+def sweep(now: datetime | None = None) -> dict:
+    """Remind before deadlines, escalate after them. Idempotent: each demand is reminded
+    and escalated once per deadline (flags), whatever how often the sweep runs."""
+    now = now or timezone.now()
+    counts = {"reminded": 0, "overdue": 0, "accept_overdue": 0}
+    open_states = [S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.CLASSIFIED, S.RECEIVED]
+    ahead = now + timedelta(hours=param("demands.remind_before_hours", now.date()))
+    for demand_id in Demand.objects.filter(
+        status__in=open_states, reminded=False, due_at__gt=now, due_at__lte=ahead
+    ).values_list("id", flat=True)[:5000]:
+        counts["reminded"] += _flag(demand_id, "reminded", "remind", now, _("即将到期，请按时办结"))
+    for demand_id in Demand.objects.filter(
+        status__in=open_states, overdue=False, due_at__lt=now
+    ).values_list("id", flat=True)[:5000]:
+        counts["overdue"] += _flag(demand_id, "overdue", "escalate", now, _("已超期，转入督办"))
+    for demand_id in Demand.objects.filter(
+        status=S.DISPATCHED, accept_overdue=False, accept_due__lt=now
+    ).values_list("id", flat=True)[:5000]:
+        counts["accept_overdue"] += _flag(
+            demand_id, "accept_overdue", "accept_overdue", now, _("派单后超时未接单")
+        )
+    return counts
+
+
+@transaction.atomic
+def _flag(demand_id: int, field: str, action: str, now: datetime, message: str) -> int:
+    """Set ``field`` once (the UPDATE's condition makes the sweep idempotent)."""
+    changes = {field: True}
+    if field == "overdue":
+        changes["supervised"] = True
+    if not Demand.objects.filter(pk=demand_id, **{field: False}).update(
+        **changes, version=F("version") + 1
+    ):
+        return 0
+    demand = Demand.objects.select_related("unit").get(pk=demand_id)
+    DemandEvent.objects.create(
+        demand=demand,
+        action=action,
+        from_status=demand.status,
+        to_status=demand.status,
+        at=now,
+        note=str(message),
+    )
+    audit.log(f"demands.demand.{action}", target=demand, data={"due_at": str(demand.due_at)})
+    for handler in demand.unit.handlers.all() if demand.unit else []:
+        notify(user=handler, title=f"{demand.title}：{message}", link=demand.get_absolute_url())
+    return 1
+
+
+# --- Suggesting a category (naive Bayes over text bigrams) ---------------------------------------
+
+
+def _tokens(text: str) -> list[str]:
+    return list(query_terms(text)) + [t for t in index_tokens(text).split() if len(t) == 1]
+
+
+def learn(demand_id: int) -> None:
+    """Learn the closed demand's category from its text (one upsert for all its tokens)."""
+    demand = Demand.objects.filter(pk=demand_id).select_related("category").first()
+    if demand is None or demand.category_id is None:
+        return
+    tokens = Counter(t[:20] for t in _tokens(f"{demand.title} {demand.content}"))
+    if not tokens:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO demands_tokencount (token, category_id, count) VALUES (%s, %s, %s) "
+            "ON CONFLICT (token, category_id) DO UPDATE SET count = demands_tokencount.count + excluded.count",
+            [(token, demand.category_id, n) for token, n in tokens.items()],
+        )
+    Category.objects.filter(pk=demand.category_id).update(
+        trained=F("trained") + 1, trained_tokens=F("trained_tokens") + sum(tokens.values())
+    )
+
+
+def suggest_category(text: str, limit: int = 3) -> list[tuple[Category, float]]:
+    """The likeliest categories for ``text`` learned from past closed demands, with their
+    probabilities (empty until something has been learned)."""
+    from .models import TokenCount
+
+    tokens = Counter(t[:20] for t in _tokens(text))
+    categories = {c.pk: c for c in Category.objects.filter(is_active=True, trained__gt=0)}
+    if not tokens or not categories:
+        return []
+    counts: dict[tuple[int, str], int] = {}
+    for category_id, token, n in TokenCount.objects.filter(token__in=list(tokens)).values_list(
+        "category_id", "token", "count"
+    ):
+        counts[(category_id, token)] = n
+    total_docs = sum(c.trained for c in categories.values())
+    vocabulary = max(1, TokenCount.objects.values("token").distinct().count()) if len(tokens) else 1
+    scores = {}
+    for pk, category in categories.items():
+        score = math.log(category.trained / total_docs)
+        denominator = category.trained_tokens + vocabulary
+        for token, n in tokens.items():
+            score += n * math.log((counts.get((pk, token), 0) + 1) / denominator)
+        scores[pk] = score
+    best = max(scores.values())
+    weights = {pk: math.exp(s - best) for pk, s in scores.items()}
+    norm = sum(weights.values())
+    ranked = sorted(weights.items(), key=lambda kv: -kv[1])[:limit]
+    return [(categories[pk], w / norm) for pk, w in ranked]
+
+
+# --- Duplicates ------------------------------------------------------------------------------------
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of the texts' bigram sets."""
+    sa, sb = set(query_terms(a)), set(query_terms(b))
+    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
+
+
+def possible_duplicates(
+    user,
+    *,
+    area: Area,
+    text: str,
+    household: Household | None = None,
+    at: datetime | None = None,
+    threshold: float = 0.35,
+    limit: int = 5,
+):
+    """Demands of the last 30 days from the same household, or the same place with
+    similar text, that the user can see: offered at intake to merge instead of duplicate."""
+    at = at or timezone.now()
+    since = at - timedelta(days=param("demands.duplicate_window_days", at.date()))
+    recent = (
+        Demand.objects.visible_to(user, VIEW)
+        .filter(received_at__gte=since, received_at__lte=at)
+        .exclude(status=S.MERGED)
+    )
+    same_place = recent.filter(path=area.path).order_by("-received_at")[:300]
+    candidates = list(same_place)
+    if household is not None:
+        candidates += list(recent.filter(household=household).order_by("-received_at")[:50])
+    scored = {}
+    for demand in candidates:
+        score = similarity(text, f"{demand.title} {demand.content}")
+        if household is not None and demand.household_id == household.pk:
+            score = max(score, 0.5 + score / 2)
+        if score >= threshold:
+            scored[demand.pk] = (demand, score)
+    return sorted(scored.values(), key=lambda ds: -ds[1])[:limit]
