@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core.params import value as param
+from gongzhi.core.scoping import minimal_paths
 from gongzhi.party.choices import Standing
 from gongzhi.party.models import Member
 
@@ -274,6 +275,35 @@ def run_month(month: date, *, actor=None, within: str | None = None) -> dict:
     }
     if actor is not None:
         audit.log("dues.month.run", actor=actor, data=result)
+    return result
+
+
+def run_month_in_scope(month: date, *, actor) -> dict:
+    """The monthly run over every part of the tree where ``actor`` may manage dues: one
+    run per top node of their scope (the whole district for a superuser). The page and
+    the API both run a month this way. The scope check comes before the transaction so
+    that the audit record of a denial is kept."""
+    if actor.is_superuser:
+        paths = [None]
+    else:
+        paths = minimal_paths(actor.scope_paths(MANAGE_DUES))
+    if not paths:
+        audit.log(
+            "core.permission.denied",
+            actor=actor,
+            result=audit.DENIED,
+            data={"perm": MANAGE_DUES, "action": "dues.month.run"},
+        )
+        raise NotFoundOrForbidden(_("无权生成应缴党费。"))
+    result = {"month": f"{first_of_month(month):%Y-%m}", "charged": 0, "undeclared": 0}
+    total = ZERO
+    with transaction.atomic():
+        for path in paths:
+            part = run_month(month, actor=actor, within=path)
+            result["charged"] += part["charged"]
+            result["undeclared"] += part["undeclared"]
+            total += Decimal(part["total"])
+    result["total"] = str(total)
     return result
 
 

@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from gongzhi.core import audit
-from gongzhi.core.scoping import minimal_paths
 from gongzhi.core.views import (
     PermissionRequiredPage,
     ScopedDetailView,
@@ -249,14 +248,7 @@ class RunMonthView(PermissionRequiredPage, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         month: date = form.cleaned_data["month"]
-        paths = (
-            [None]
-            if request.user.is_superuser
-            else minimal_paths(request.user.scope_paths(MANAGE_DUES))
-        )
-        charged = 0
-        for path in paths:
-            charged += services.run_month(month, actor=request.user, within=path)["charged"]
+        charged = services.run_month_in_scope(month, actor=request.user)["charged"]
         messages.success(
             request, _("已生成%(m)s应缴党费%(n)d条。") % {"m": f"{month:%Y-%m}", "n": charged}
         )
