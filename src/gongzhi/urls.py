@@ -13,6 +13,7 @@ urlpatterns = [
     path("party/", include("gongzhi.party.urls")),
     path("dues/", include("gongzhi.dues.urls")),
     path("demands/", include("gongzhi.demands.urls")),
+    path("development/", include("gongzhi.development.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("sysadmin/", admin.site.urls),

@@ -57,6 +57,13 @@ NAV = [
         _("党组织与党员"),
     ),
     NavItem(_("党费"), "dues:ledger", "dues.view_dues", "cash-coin", _("党费与发展")),
+    NavItem(
+        _("发展党员"),
+        "development:file_list",
+        "development.view_file",
+        "person-plus",
+        _("党费与发展"),
+    ),
     NavItem(_("用户与角色"), "accounts:user_list", "accounts.view_user", "people", _("系统")),
     NavItem(_("节假日"), "core:holiday_list", "core.change_holiday", "calendar3", _("系统")),
     NavItem(_("审计日志"), "core:audit_list", "core.view_auditlog", "journal-text", _("系统")),

@@ -79,3 +79,13 @@ class Outcome(models.TextChoices):
     CONVERT = "convert", _("按期转为正式党员")
     EXTEND = "extend", _("延长预备期")
     CANCEL = "cancel", _("取消预备党员资格")
+
+
+# Who the person is in each stage, for boards and counts.
+STAGE_SHORT = {
+    Stage.APPLICATION: _("入党申请人"),
+    Stage.ACTIVIST: _("入党积极分子"),
+    Stage.OBJECT: _("发展对象"),
+    Stage.ADMISSION: _("接收中"),
+    Stage.PROBATION: _("预备党员"),
+}

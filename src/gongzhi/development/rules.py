@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongzhi.core.calendar import add_months, add_working_days
 from gongzhi.core.errors import RuleViolation
@@ -206,6 +207,16 @@ WAITING, READY, DUE_SOON, OVERDUE, BLOCKED, CLOSED = (
 )
 
 
+STATUS_DISPLAY = {
+    WAITING: (gettext_lazy("未到办理时间"), "secondary"),
+    READY: (gettext_lazy("可办理"), "primary"),
+    DUE_SOON: (gettext_lazy("即将到期"), "warning"),
+    OVERDUE: (gettext_lazy("已逾期"), "danger"),
+    BLOCKED: (gettext_lazy("受阻"), "dark"),
+    CLOSED: (gettext_lazy("已结束"), "success"),
+}
+
+
 @dataclass
 class Plan:
     next_step: int | None
@@ -221,6 +232,14 @@ class Plan:
     @property
     def next_label(self) -> str:
         return Step(self.next_step).label if self.next_step else ""
+
+    @property
+    def status_label(self):
+        return STATUS_DISPLAY[self.status][0]
+
+    @property
+    def status_css(self) -> str:
+        return STATUS_DISPLAY[self.status][1]
 
 
 def plan(file, records, reviews, today: date) -> Plan:

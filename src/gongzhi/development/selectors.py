@@ -16,7 +16,7 @@ from gongzhi.party.choices import BRANCH_TYPES, HOLDING, MemberStatus, Standing
 from gongzhi.party.models import Member, Organization
 
 from . import rules
-from .choices import STAGE_STEPS, FileState, Stage, Step
+from .choices import STAGE_SHORT, STAGE_STEPS, FileState, Stage, Step
 from .models import DevelopmentFile, Review, StepRecord
 from .permissions import MANAGE_FILE, VIEW_FILE
 
@@ -33,9 +33,12 @@ def with_history(queryset):
     )
 
 
-def get_file(user, pk, perm: str = VIEW_FILE) -> DevelopmentFile:
+def get_file(user, pk, perm: str = VIEW_FILE, history: bool = False) -> DevelopmentFile:
+    queryset = files_for(user, perm)
+    if history:
+        queryset = with_history(queryset)
     try:
-        return files_for(user, perm).get(pk=pk)
+        return queryset.get(pk=pk)
     except (DevelopmentFile.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrForbidden() from None
 
@@ -139,6 +142,10 @@ class BranchBoard:
     branch: Organization
     rows: list[BoardRow]
     counts: dict[int, int]  # files per stage
+
+    @property
+    def stage_counts(self) -> list[tuple[str, int]]:
+        return [(STAGE_SHORT[stage], n) for stage, n in self.counts.items()]
 
     @property
     def overdue(self) -> int:
