@@ -5,15 +5,12 @@ database is reachable by name, so the online backup API works on it), PostgreSQL
 DATABASE_URL points at a server (CI runs both).
 """
 
-import importlib
 import io
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.db.models.signals import post_migrate
 
 from gongzhi.accounts.models import RoleAssignment, User
 from gongzhi.areas.choices import HouseholdStatus, Level
@@ -22,36 +19,7 @@ from gongzhi.core import audit
 from gongzhi.core.models import AuditLog
 from gongzhi.core.testing import build_world, make_area
 
-TRIGGERS = importlib.import_module("gongzhi.core.migrations.0002_auditlog_append_only")
 SUFFIX = {"sqlite": ".sqlite3", "postgresql": ".pgdump"}
-
-
-@pytest.fixture
-def audit_log_flushable(transactional_db):
-    """Let pytest-django empty the tables after a transactional test.
-
-    It flushes with DELETE (SQLite) or TRUNCATE (PostgreSQL), both of which the audit
-    log's triggers refuse, as they should. Drop the triggers just before that flush and
-    create them again right after it: the flush command sends ``post_migrate`` when done.
-    """
-    yield
-    vendor = connection.vendor
-    drop = {"sqlite": TRIGGERS.SQLITE_DROP, "postgresql": TRIGGERS.POSTGRES_DROP}[vendor]
-    create = {"sqlite": TRIGGERS.SQLITE, "postgresql": TRIGGERS.POSTGRES}[vendor]
-    core = apps.get_app_config("core")
-
-    def recreate(sender, using, **kwargs):
-        post_migrate.disconnect(recreate, sender=core)
-        from django.db import connections
-
-        with connections[using].cursor() as cursor:
-            for sql in create:
-                cursor.execute(sql)
-
-    with connection.cursor() as cursor:
-        for sql in drop:
-            cursor.execute(sql)
-    post_migrate.connect(recreate, sender=core, weak=False)
 
 
 def snapshot(model) -> dict:
@@ -65,7 +33,7 @@ def backup_to(path) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_restore_finds_every_row_of_the_backup(tmp_path, audit_log_flushable):
+def test_restore_finds_every_row_of_the_backup(tmp_path, flushable_audit_log):
     world = build_world()
     secretary = world.users["secretary"]
     household = world.ours.households[0]
@@ -111,7 +79,7 @@ def test_restore_finds_every_row_of_the_backup(tmp_path, audit_log_flushable):
 
 @pytest.mark.django_db(transaction=True)
 def test_restore_asks_first_and_changes_nothing_without_yes(
-    tmp_path, monkeypatch, audit_log_flushable
+    tmp_path, monkeypatch, flushable_audit_log
 ):
     backup_file = tmp_path / f"gongzhi{SUFFIX[connection.vendor]}"
     backup_to(backup_file)
