@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "gongzhi.core",
     "gongzhi.accounts",
     "gongzhi.areas",
+    "gongzhi.residents",
     "gongzhi.party",
     "gongzhi.dues",
     "gongzhi.demands",

@@ -10,7 +10,8 @@ of each query word, so "楼道漏水" finds "三单元楼道漏水严重".
 import re
 import unicodedata
 
-from django.db import migrations
+from django.db import migrations, models
+from django.db.models import Lookup
 from django.db.models.expressions import RawSQL
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -105,3 +106,42 @@ def fulltext_operation(table: str, field: str = "search_tokens") -> migrations.R
         run({"sqlite": sqlite, "postgresql": postgres}),
         run({"sqlite": sqlite_drop, "postgresql": postgres_drop}),
     )
+
+
+class PrefixSearchField(models.CharField):
+    """A short text searched by prefix (a name, pinyin initials) through its index.
+
+    ``field__prefix=text`` compiles to ``GLOB 'text*'`` on SQLite (whose ``LIKE`` skips
+    indexes) and ``LIKE 'text%'`` on PostgreSQL under byte ("C") collation, with the
+    pattern characters of either escaped.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql" and not self.db_collation:
+            params["collation"] = "C"
+        return params
+
+
+@PrefixSearchField.register_lookup
+class Prefix(Lookup):
+    lookup_name = "prefix"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        value = str(value)
+        if connection.vendor == "sqlite":
+            escaped = "".join(f"[{c}]" if c in "*?[" else c for c in value)
+            return ("%s", [escaped + "*"])
+        escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return ("%s", [escaped + "%"])
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        operator = "GLOB" if connection.vendor == "sqlite" else "LIKE"
+        return f"{lhs} {operator} {rhs}", [*lhs_params, *rhs_params]

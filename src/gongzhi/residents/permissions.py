@@ -1,0 +1,14 @@
+from gongzhi.accounts.roles import Role
+
+VIEW = "residents.view_resident"
+CHANGE = "residents.change_resident"
+VIEW_SENSITIVE = "residents.view_sensitive"  # full ID, photo, minors, health tags; audited
+MANAGE_RESPONSIBILITY = "residents.manage_responsibility"
+
+GRANTS = {
+    Role.DISTRICT_ADMIN: {VIEW, CHANGE, VIEW_SENSITIVE, MANAGE_RESPONSIBILITY},
+    Role.STREET_ADMIN: {VIEW, CHANGE, VIEW_SENSITIVE, MANAGE_RESPONSIBILITY},
+    Role.COMMUNITY_SECRETARY: {VIEW, CHANGE, VIEW_SENSITIVE, MANAGE_RESPONSIBILITY},
+    Role.COMMUNITY_STAFF: {VIEW, CHANGE, VIEW_SENSITIVE, MANAGE_RESPONSIBILITY},
+    Role.GRID_WORKER: {VIEW, CHANGE},
+}

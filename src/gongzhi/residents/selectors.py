@@ -1,0 +1,211 @@
+"""Scoped reads of the resident registry: search, the coverage report, map and cards."""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from gongzhi.areas.choices import Level
+from gongzhi.areas.models import Area, Household
+from gongzhi.core import pii
+from gongzhi.core.errors import NotFoundOrForbidden
+from gongzhi.core.params import value as param
+
+from .choices import Duty
+from .models import Resident, Responsibility
+from .permissions import VIEW, VIEW_SENSITIVE
+
+_DIGITS = re.compile(r"^\d+$")
+_LETTERS = re.compile(r"^[a-zA-Z]+$")
+_ADDRESS = re.compile(r"\d|栋|幢|单元|号|室|楼")
+
+
+def residents_for(user, perm: str = VIEW):
+    return Resident.objects.visible_to(user, perm).select_related("household")
+
+
+def get_resident(user, pk, perm: str = VIEW) -> Resident:
+    try:
+        return residents_for(user, perm).get(pk=pk)
+    except (Resident.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrForbidden() from None
+
+
+def search(user, query: str, *, present_only: bool = True):
+    """What resident staff type: a name (张小明), pinyin initials (zhxm / zxm), a phone
+    or ID tail (5678), a whole phone or ID number, or an address (3栋2单元501)."""
+    query = re.sub(r"\s+", "", query or "")
+    qs = residents_for(user)
+    if present_only:
+        qs = qs.filter(present=True)
+    if not query:
+        return qs.none()
+    if _DIGITS.match(query) and len(query) == 4:
+        return qs.filter(Q(phone_tail=query) | Q(id_tail=query))
+    if _DIGITS.match(query) and len(query) == 11:
+        return qs.filter(phone=query)
+    if len(query) in (15, 18) and re.match(r"^\d{14,17}[\dxX]$", query):
+        try:
+            return qs.filter(id_number_hash=pii.lookup_hash(pii.normalize_id_number(query)))
+        except Exception:  # noqa: BLE001 (an invalid number simply finds nobody)
+            return qs.none()
+    if _LETTERS.match(query):
+        letters = query.lower()
+        return qs.filter(Q(initials__prefix=letters) | Q(short_initials__prefix=letters))
+    if _ADDRESS.search(query):
+        households = Household.objects.visible_to(user, "areas.view_household").filter(
+            address__contains=query
+        )
+        return qs.filter(household__in=households)
+    return qs.filter(name__prefix=query)
+
+
+def shows_sensitive(user, resident: Resident) -> bool:
+    return user.has_perm(VIEW_SENSITIVE, resident)
+
+
+def display_name(user, resident: Resident, today=None) -> str:
+    """Children under 14 are sensitive (PIPL art. 28): masked unless the role may see them."""
+    today = today or timezone.localdate()
+    if resident.age_on(today) < param("residents.minor_age", today) and not shows_sensitive(
+        user, resident
+    ):
+        return pii.mask_name(resident.name)
+    return resident.name
+
+
+# --- Coverage of the responsibility map (结对联系三必有) --------------------------------------
+
+
+@dataclass
+class CoverageRow:
+    community: Area
+    gaps: list[tuple[Area, str]] = field(default_factory=list)
+    counts: dict = field(default_factory=lambda: defaultdict(int))
+
+
+def coverage(user, within: Area) -> list[CoverageRow]:
+    """Every grid without a grid worker, building without a head or with fewer than the
+    required linked in-service members, courtyard without an organ unit and community
+    without a leader, under ``within``, grouped by community with counts."""
+    areas = list(
+        Area.objects.visible_to(user, "areas.view_area")
+        .filter(path__under=within.path)
+        .filter(level__in=[Level.COMMUNITY, Level.GRID, Level.ESTATE, Level.BUILDING])
+        .only("id", "name", "full_name", "path", "level", "code")
+        .order_by("path")
+    )
+    links = defaultdict(int)
+    for area_id, duty, n in (
+        Responsibility.objects.filter(path__under=within.path)
+        .values_list("area_id", "duty")
+        .annotate(n=Count("id"))
+        .values_list("area_id", "duty", "n")
+    ):
+        links[(area_id, duty)] = n
+    members_needed = param("residents.building_linked_members")
+    rows: dict[str, CoverageRow] = {}
+    for area in areas:
+        if area.level == Level.COMMUNITY:
+            rows[area.path] = CoverageRow(area)
+    for area in areas:
+        row = rows.get("/".join(area.path.split("/")[:4]) + "/")
+        if row is None:
+            continue
+        missing = []
+        if area.level == Level.COMMUNITY and not links[(area.pk, Duty.LEADER)]:
+            missing.append(Duty.LEADER.label)
+        if area.level == Level.GRID and not links[(area.pk, Duty.GRID_WORKER)]:
+            missing.append(Duty.GRID_WORKER.label)
+        if area.level == Level.ESTATE and not links[(area.pk, Duty.ORGAN_UNIT)]:
+            missing.append(Duty.ORGAN_UNIT.label)
+        if area.level == Level.BUILDING:
+            if not links[(area.pk, Duty.BUILDING_HEAD)]:
+                missing.append(Duty.BUILDING_HEAD.label)
+            if links[(area.pk, Duty.LINKED_MEMBER)] < members_needed:
+                missing.append(
+                    f"{Duty.LINKED_MEMBER.label}（{links[(area.pk, Duty.LINKED_MEMBER)]}/{members_needed}）"
+                )
+        row.counts[area.level] += 1
+        for gap in missing:
+            row.gaps.append((area, str(gap)))
+            row.counts[f"gap_{area.level}"] += 1
+    return list(rows.values())
+
+
+# --- Grid map --------------------------------------------------------------------------------
+
+
+def grid_map(user, community: Area) -> dict:
+    """GeoJSON features of the community's grids with their indicators (households, care
+    households, coverage gaps) for the ECharts map; a handful of queries."""
+    grids = list(
+        Area.objects.visible_to(user, "areas.view_area")
+        .filter(parent=community, level=Level.GRID)
+        .order_by("code")
+    )
+    if not grids:
+        return {"type": "FeatureCollection", "features": []}
+    length = len(grids[0].path)
+    households = dict(
+        Household.objects.filter(path__under=community.path)
+        .annotate(grid=Substr("path", 1, length))
+        .values("grid")
+        .annotate(n=Count("id"))
+        .values_list("grid", "n")
+    )
+    care = dict(
+        Resident.objects.filter(path__under=community.path, present=True, tag_links__isnull=False)
+        .annotate(grid=Substr("path", 1, length))
+        .values("grid")
+        .annotate(n=Count("household_id", distinct=True))
+        .values_list("grid", "n")
+    )
+    gaps = defaultdict(int)
+    for row in coverage(user, community):
+        for area, _gap in row.gaps:
+            gaps[area.path[:length]] += 1
+    features = []
+    for grid in grids:
+        features.append(
+            {
+                "type": "Feature",
+                "id": grid.pk,
+                "properties": {
+                    "id": grid.pk,
+                    "name": grid.name,
+                    "code": grid.code,
+                    "url": grid.get_absolute_url(),
+                    "households": households.get(grid.path, 0),
+                    "care_households": care.get(grid.path, 0),
+                    "coverage_gaps": gaps.get(grid.path, 0),
+                },
+                "geometry": grid.geometry,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+# --- Contact card (联系卡) ------------------------------------------------------------------
+
+
+def contact_card(user, household: Household) -> dict:
+    """Who a household can reach: its grid worker, building head and linked party members."""
+    ancestors = household.area.ancestor_paths() + [household.area.path]
+    links = (
+        Responsibility.objects.filter(path__in=ancestors).select_related("area").order_by("duty")
+    )
+    by_duty = defaultdict(list)
+    for link in links:
+        by_duty[link.duty].append(link)
+    return {
+        "household": household,
+        "residents": Resident.objects.filter(household=household, present=True).order_by("id"),
+        "grid_workers": by_duty[Duty.GRID_WORKER],
+        "building_heads": by_duty[Duty.BUILDING_HEAD],
+        "linked_members": by_duty[Duty.LINKED_MEMBER],
+        "leaders": by_duty[Duty.LEADER],
+    }
