@@ -96,6 +96,11 @@ def _require_user(actor, user: User) -> None:
         raise RuleViolation(_("不能修改自己的账号状态或角色，请联系上级管理员。"), field="user")
     if not may_manage(actor, user):
         _deny(actor, user)
+        if actor.has_perm(MANAGE_USER, user) and not user.is_superuser:
+            # The account is in the actor's area (and listed for them): say why.
+            raise RuleViolation(
+                _("该用户拥有您无权授予的角色，请联系上级管理员办理。"), field="user"
+            )
         raise NotFoundOrForbidden()
 
 

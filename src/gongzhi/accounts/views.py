@@ -65,8 +65,8 @@ def locked_out(request, original_response=None, credentials=None):
         result=audit.DENIED,
         username=username,
     )
-    form = SignInForm(request, data=request.POST or None)
-    form.errors.clear()
+    # Unbound (validating would run authentication again), with the typed name kept.
+    form = SignInForm(request, initial={"username": username})
     return render(
         request,
         "accounts/login.html",

@@ -171,10 +171,13 @@ def test_account_holding_a_role_the_actor_cannot_grant_is_out_of_reach(world):
     grant: the secretary can neither change its roles nor switch it off."""
     secretary, handler = world.users["secretary"], world.users["unit_handler"]
     assert not services.may_manage(secretary, handler)
-    with pytest.raises(NotFoundOrForbidden):
+    with pytest.raises(RuleViolation):
         services.set_active(handler, actor=secretary, active=False)
-    with pytest.raises(NotFoundOrForbidden):
+    with pytest.raises(RuleViolation):
         services.revoke_role(handler.role_assignments.get(), actor=secretary)
+    with pytest.raises(RuleViolation):
+        services.reset_password(handler, actor=secretary, password="Temp-Pass-2026x")
+    assert denials(secretary) == 3
     handler.refresh_from_db()
     assert handler.is_active and handler.role_assignments.exists()
     # The street administrator above may.
@@ -189,7 +192,7 @@ def test_revoke_refused_for_a_role_in_another_community(world):
     foreign = RoleAssignment.objects.create(
         user=staff, role=Role.RESIDENT, area=world.sibling.community
     )
-    with pytest.raises(NotFoundOrForbidden):
+    with pytest.raises(RuleViolation):
         services.revoke_role(foreign, actor=world.users["secretary"])
     assert RoleAssignment.objects.filter(pk=foreign.pk).exists()
 
@@ -428,13 +431,15 @@ def test_actions_on_accounts_out_of_scope_answer_not_found(world, client_as, nei
     assert RoleAssignment.objects.filter(user=neighbour).exists()
 
 
-def test_refused_action_on_a_visible_account_shows_a_message(world, client_as):
+def test_refused_action_on_a_visible_account_shows_why(world, client_as):
     """The unit handler is listed for the secretary, but switching it off is refused."""
     client = client_as(world.users["secretary"])
     handler = world.users["unit_handler"]
-    page = client.get(reverse("accounts:user_detail", args=[handler.pk])).content.decode()
-    assert "停用" not in page.split("角色授权")[0].split("</h1>")[1]
-    response = client.post(reverse("accounts:user_deactivate", args=[handler.pk]))
-    assert response.status_code == 404
+    detail = reverse("accounts:user_detail", args=[handler.pk])
+    page = client.get(detail).content.decode()
+    assert reverse("accounts:user_deactivate", args=[handler.pk]) not in page
+    response = client.post(reverse("accounts:user_deactivate", args=[handler.pk]), follow=True)
+    assert response.redirect_chain == [(detail, 302)]
+    assert "无权授予的角色" in response.content.decode()
     handler.refresh_from_db()
     assert handler.is_active
