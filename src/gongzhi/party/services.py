@@ -4,10 +4,13 @@ Each function checks the actor's scope, locks what it changes, refuses with a Ch
 reason naming the field, writes the member's timeline event and the audit record.
 """
 
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gongzhi.areas.choices import Level
 from gongzhi.core import audit, pii
@@ -211,8 +214,7 @@ def _check_household(actor, household) -> None:
         raise RuleViolation(_("居住户不存在或不在管辖范围内。"), field="household")
 
 
-@transaction.atomic
-def register_member(
+def _new_member(
     *,
     actor,
     organization: Organization,
@@ -226,7 +228,12 @@ def register_member(
     on: date | None = None,
     **profile,
 ) -> Member:
-    require(actor, CHANGE_MEMBER, organization)
+    """Check one member's data like every registration does and build the unsaved row.
+
+    The rules of :func:`register_member` and :func:`import_members` alike, except the
+    one needing the database (one holding membership per ID number), which each caller
+    checks its own way: one query for one member, one for a whole file.
+    """
     _check_branch(organization)
     name = (name or "").strip()
     if not name:
@@ -251,18 +258,12 @@ def register_member(
     _check_household(actor, profile.get("household"))
     if profile.get("phone"):
         profile["phone"] = pii.normalize_phone(profile["phone"])
-    digest = pii.lookup_hash(number)
-    if Member.objects.filter(id_number_hash=digest, standing__in=HOLDING).exists():
-        raise RuleViolation(
-            _("该身份证号已有在册党员档案，不能重复登记；如已迁入请办理组织关系转接。"),
-            field="id_number",
-        )
-    member = Member(
+    return Member(
         name=name,
         sex=pii.sex(number),
         birth_date=birth,
         id_number_enc=pii.encrypt(number),
-        id_number_hash=digest,
+        id_number_hash=pii.lookup_hash(number),
         id_tail=number[-4:],
         organization=organization,
         path=organization.path,
@@ -274,6 +275,19 @@ def register_member(
         last_contact_on=on,
         **profile,
     )
+
+
+DUPLICATE_ID = gettext_noop(
+    "该身份证号已有在册党员档案，不能重复登记；如已迁入请办理组织关系转接。"
+)
+
+
+@transaction.atomic
+def register_member(*, actor, organization: Organization, on: date | None = None, **data) -> Member:
+    require(actor, CHANGE_MEMBER, organization)
+    member = _new_member(actor=actor, organization=organization, on=on, **data)
+    if Member.objects.filter(id_number_hash=member.id_number_hash, standing__in=HOLDING).exists():
+        raise RuleViolation(_(DUPLICATE_ID), field="id_number")
     try:
         with transaction.atomic():
             member.save()
@@ -281,14 +295,206 @@ def register_member(
         raise RuleViolation(
             _("该身份证号已有在册党员档案，不能重复登记。"), field="id_number"
         ) from None
-    _event(member, EventKind.REGISTERED, on or admitted_on, actor, organization=organization.name)
+    _event(
+        member,
+        EventKind.REGISTERED,
+        on or member.admitted_on,
+        actor,
+        organization=organization.name,
+    )
     audit.log(
         "party.member.registered",
         actor=actor,
         target=member,
-        data={"organization": organization.pk, "category": category, "status": status},
+        data={
+            "organization": organization.pk,
+            "category": member.category,
+            "status": member.status,
+        },
     )
     return member
+
+
+# --- Member import (Excel) ----------------------------------------------------------
+
+IMPORT_BATCH = 1000
+IMPORT_PROFILE = (
+    "phone",
+    "education",
+    "ethnicity",
+    "employer",
+    "employer_org",
+    "job",
+    "skills",
+    "hobbies",
+    "duty_post",
+    "floating_whereabouts",
+)
+
+
+@dataclass
+class MemberRow:
+    """One member of an import file: ``ref`` is its row number, ``organization`` the
+    branch as typed (its id or its name), ``invalid`` set when a cell already failed."""
+
+    ref: int
+    organization: str
+    name: str
+    id_number: str
+    status: str
+    category: str
+    admitted_on: date | None
+    applied_on: date | None = None
+    converted_on: date | None = None
+    profile: dict = field(default_factory=dict)
+    invalid: bool = False
+
+
+@dataclass
+class MemberImportOutcome:
+    written: int = 0
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (ref, field, reason)
+
+
+def _branches_by_reference(actor) -> tuple[dict[str, Organization], set[str]]:
+    """The branches the actor may register members in, by id and by name; names used by
+    two branches in scope are ambiguous and must be given by id."""
+    branches = Organization.objects.visible_to(actor, CHANGE_MEMBER).filter(
+        org_type__in=BRANCH_TYPES, is_active=True
+    )
+    by_ref: dict[str, Organization] = {}
+    ambiguous: set[str] = set()
+    for org in branches:
+        by_ref[str(org.pk)] = org
+        if org.name in by_ref and by_ref[org.name].pk != org.pk:
+            ambiguous.add(org.name)
+        by_ref.setdefault(org.name, org)
+    return by_ref, ambiguous
+
+
+def _holding_hashes(digests) -> set[str]:
+    digests, found = list(digests), set()
+    for i in range(0, len(digests), IMPORT_BATCH):
+        found.update(
+            Member.objects.filter(
+                id_number_hash__in=digests[i : i + IMPORT_BATCH], standing__in=HOLDING
+            ).values_list("id_number_hash", flat=True)
+        )
+    return found
+
+
+@transaction.atomic
+def import_members(
+    rows: list[MemberRow],
+    *,
+    actor,
+    partial: bool = False,
+    dry_run: bool = False,
+    audit_data: dict | None = None,
+    on: date | None = None,
+) -> MemberImportOutcome:
+    """Register many members at once with the checks of :func:`register_member`.
+
+    Branches in scope and the ID numbers already on the rolls are loaded in bulk (no
+    query per row); an ID number may appear once in the file. With any error nothing is
+    written unless ``partial``, which writes the rows that passed; ``dry_run`` only
+    checks. One audit record per import that writes.
+    """
+    on = on or timezone.localdate()
+    outcome = MemberImportOutcome()
+    require(actor, CHANGE_MEMBER)
+    branches, ambiguous = _branches_by_reference(actor)
+    planned: list[tuple[MemberRow, Member]] = []
+    first_row: dict[str, int] = {}
+    for row in rows:
+        if row.invalid:
+            continue
+        reference = (row.organization or "").strip()
+        try:
+            if reference in ambiguous:
+                raise RuleViolation(
+                    _("范围内有多个党支部名为“%(name)s”，请填写党支部编号。") % {"name": reference},
+                    field="organization",
+                )
+            organization = branches.get(reference)
+            if organization is None:
+                raise RuleViolation(
+                    _("党支部“%(name)s”不存在或不在您的管理范围内（须为党支部名称或编号）。")
+                    % {"name": reference},
+                    field="organization",
+                )
+            if row.admitted_on is None:
+                raise RuleViolation(_("请填写入党日期。"), field="admitted_on")
+            profile = {k: v for k, v in row.profile.items() if k in IMPORT_PROFILE}
+            if not profile.get("ethnicity"):
+                profile.pop("ethnicity", None)
+            profile["education"] = profile.get("education") or ""
+            member = _new_member(
+                actor=actor,
+                organization=organization,
+                name=row.name,
+                id_number=row.id_number,
+                status=row.status,
+                category=row.category,
+                admitted_on=row.admitted_on,
+                applied_on=row.applied_on,
+                converted_on=row.converted_on,
+                on=on,
+                **profile,
+            )
+            first = first_row.setdefault(member.id_number_hash, row.ref)
+            if first != row.ref:
+                raise RuleViolation(
+                    _("与第%(row)d行是同一身份证号。") % {"row": first}, field="id_number"
+                )
+        except RuleViolation as exc:
+            outcome.errors.append((row.ref, exc.field or "", str(exc.message)))
+            continue
+        planned.append((row, member))
+    taken = _holding_hashes(m.id_number_hash for _r, m in planned)
+    if taken:
+        kept = []
+        for row, member in planned:
+            if member.id_number_hash in taken:
+                outcome.errors.append((row.ref, "id_number", _(DUPLICATE_ID)))
+            else:
+                kept.append((row, member))
+        planned = kept
+    outcome.errors.sort()
+    failed = bool(outcome.errors) or any(r.invalid for r in rows)
+    if dry_run or (failed and not partial) or not planned:
+        return outcome
+    members = [m for _r, m in planned]
+    try:
+        with transaction.atomic():
+            Member.objects.bulk_create(members, batch_size=IMPORT_BATCH)
+    except IntegrityError:
+        raise Conflict(_("导入期间有相同身份证号的党员被登记，请重新导入。")) from None
+    MemberEvent.objects.bulk_create(
+        [
+            MemberEvent(
+                member=m,
+                kind=EventKind.REGISTERED,
+                occurred_on=on,
+                actor=actor,
+                note=_("批量导入"),
+                data={"organization": m.organization.name},
+            )
+            for m in members
+        ],
+        batch_size=IMPORT_BATCH,
+    )
+    outcome.written = len(members)
+    audit.log(
+        "party.member.imported",
+        actor=actor,
+        data={
+            **(audit_data or {}),
+            "rows_written": outcome.written,
+            "rows_failed": len({ref for ref, _f, _m in outcome.errors}),
+        },
+    )
+    return outcome
 
 
 def _locked_member(member: Member, actor, perm: str = CHANGE_MEMBER, version=None) -> Member:

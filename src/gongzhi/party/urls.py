@@ -50,6 +50,22 @@ urlpatterns = [
     path("members/", views.MemberListView.as_view(), name="member_list"),
     path("members/new/", views.MemberCreateView.as_view(), name="member_create"),
     path("members/warnings/", views.WarningsView.as_view(), name="warnings"),
+    path("members/import/", views.MemberImportView.as_view(), name="member_import"),
+    path(
+        "members/import/template/",
+        views.MemberImportTemplateView.as_view(),
+        name="member_import_template",
+    ),
+    path(
+        "members/import/<str:key>/",
+        views.MemberImportResultView.as_view(),
+        name="member_import_result",
+    ),
+    path(
+        "members/import/<str:key>/errors/",
+        views.MemberImportErrorsView.as_view(),
+        name="member_import_errors",
+    ),
     path("members/<int:pk>/", views.MemberDetailView.as_view(), name="member_detail"),
     *(path(f"members/<int:pk>/{p}/", v.as_view(), name=n) for p, v, n in member),
     path("talent/", views.TalentView.as_view(), name="talent"),
