@@ -28,6 +28,16 @@ class TreePathField(models.CharField):
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
 
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql" and not self.db_collation:
+            # Byte order ("C") on PostgreSQL: paths are digits and slashes, so the order is
+            # the same, but the column's own index then serves both ``path__under``'s prefix
+            # match and ``ORDER BY path``. Under a locale collation the planner could walk
+            # the whole index in path order to find one community's page (bench/README.md).
+            params["collation"] = "C"
+        return params
+
 
 @TreePathField.register_lookup
 class Under(Lookup):
