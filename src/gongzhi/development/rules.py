@@ -277,6 +277,8 @@ def plan(file, records, reviews, today: date) -> Plan:
     elif result.due and (result.due - today).days <= soon:
         result.status = DUE_SOON
     # Warnings: the next step overdue, a late review, and flags of recorded steps.
+    if result.blocked:
+        result.warnings.append(result.blocked)
     if result.status == OVERDUE:
         result.warnings.append(
             _("第%(n)d步“%(s)s”已逾期：%(r)s")

@@ -56,6 +56,8 @@ class FileDetailView(ScopedDetailView):
             can_review=file.is_open and 3 <= file.last_step < 7,
             can_end=file.is_open and file.last_step < 17,
             can_view_pii=user.has_perm(VIEW_FILE_PII, file),
+            can_view_member=file.member_id is not None
+            and user.has_perm("party.view_member", file.member),
         )
         return context
 
