@@ -1,6 +1,5 @@
 """Every write to the area tree and households: scope-checked, locked, audited."""
 
-import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -9,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
+from gongzhi.core.services import atomic, require
 
 from .choices import (
     HOUSEHOLD_DIGITS,
@@ -20,38 +20,6 @@ from .choices import (
 )
 from .models import Area, Household, code_to_path
 from .permissions import CHANGE_AREA, CHANGE_HOUSEHOLD
-
-
-def require(actor, perm: str, obj=None) -> None:
-    """Refuse (and audit the denial) unless ``actor`` holds ``perm`` on ``obj``'s subtree."""
-    if actor.has_perm(perm, obj):
-        return
-    denial = {"actor": actor, "target": obj, "data": {"perm": perm}}
-    audit.log("core.permission.denied", result=audit.DENIED, **denial)
-    exc = NotFoundOrForbidden()
-    exc.denial = denial
-    raise exc
-
-
-def _atomic(func):
-    """``transaction.atomic`` that keeps the audit record of a denial.
-
-    Rolling back a refused write also rolls back the denial record ``require`` wrote
-    inside it, so the record is written again once the transaction block is left.
-    """
-    atomic_func = transaction.atomic(func)
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return atomic_func(*args, **kwargs)
-        except NotFoundOrForbidden as exc:
-            denial = getattr(exc, "denial", None)
-            if denial is not None:
-                audit.log("core.permission.denied", result=audit.DENIED, **denial)
-            raise
-
-    return wrapper
 
 
 def _check_version(obj, version: int | None) -> None:
@@ -84,7 +52,7 @@ def _full_name(parent: Area | None, name: str) -> str:
     return f"{parent.full_name}{name}" if parent else name
 
 
-@_atomic
+@atomic
 def create_area(
     *, actor, parent: Area | None, level: int, code: str, name: str, geometry=None
 ) -> Area:
@@ -113,7 +81,7 @@ def create_area(
     return area
 
 
-@_atomic
+@atomic
 def update_area(
     area: Area,
     *,
@@ -162,7 +130,7 @@ def _refresh_descendant_names(area: Area) -> None:
     Household.objects.bulk_update(households, ["address"], 1000)
 
 
-@_atomic
+@atomic
 def delete_area(area: Area, *, actor, version: int | None = None) -> None:
     area = Area.objects.select_for_update().get(pk=area.pk)
     require(actor, CHANGE_AREA, area)
@@ -205,7 +173,7 @@ def household_path(area: Area, code: str) -> str:
     return f"{area.path}{code[len(area.code) :]}/"
 
 
-@_atomic
+@atomic
 def create_household(
     *,
     actor,
@@ -242,7 +210,7 @@ def create_household(
     return household
 
 
-@_atomic
+@atomic
 def update_household(household: Household, *, actor, version: int | None, **fields) -> Household:
     household = Household.objects.select_for_update().select_related("area").get(pk=household.pk)
     require(actor, CHANGE_HOUSEHOLD, household)
@@ -275,7 +243,7 @@ def update_household(household: Household, *, actor, version: int | None, **fiel
     return household
 
 
-@_atomic
+@atomic
 def delete_household(household: Household, *, actor, version: int | None = None) -> None:
     household = Household.objects.select_for_update().get(pk=household.pk)
     require(actor, CHANGE_HOUSEHOLD, household)

@@ -1,4 +1,7 @@
-"""Writes of the platform module: the holiday table."""
+"""What every service shares — the permission check and the transaction that keeps the
+record of a refusal — and the platform's own writes (the holiday table)."""
+
+import functools
 
 from django.db import transaction
 
@@ -9,15 +12,48 @@ from .models import Holiday
 HOLIDAY_PERM = "core.change_holiday"
 
 
-def _require(actor, perm: str) -> None:
-    if not actor.has_perm(perm):
-        audit.log("core.permission.denied", actor=actor, result=audit.DENIED, data={"perm": perm})
-        raise NotFoundOrForbidden()
+def require(actor, perm: str, obj=None, **data) -> None:
+    """Refuse, and audit the refusal, unless ``actor`` holds ``perm`` (on ``obj``'s part of
+    the tree when given). Missing and forbidden answer alike."""
+    if actor is not None and actor.has_perm(perm, obj):
+        return
+    deny(actor, perm, obj, **data)
 
 
-@transaction.atomic
+def deny(actor, perm: str, obj=None, **data):
+    """Audit a refusal and raise it (for checks that are not a plain ``has_perm``)."""
+    denial = {"actor": actor, "target": obj, "data": {"perm": perm, **data}}
+    audit.log("core.permission.denied", result=audit.DENIED, **denial)
+    exc = NotFoundOrForbidden()
+    exc.denial = denial
+    raise exc
+
+
+def atomic(func):
+    """``transaction.atomic`` for a service, keeping the audit record of a refusal.
+
+    Rolling back a refused write also rolls back the denial record ``require`` wrote
+    inside it, so the record is written again once the block is left. Each enclosing
+    rollback discards the previous copy, so exactly one record survives.
+    """
+    atomic_func = transaction.atomic(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return atomic_func(*args, **kwargs)
+        except NotFoundOrForbidden as exc:
+            denial = getattr(exc, "denial", None)
+            if denial is not None:
+                audit.log("core.permission.denied", result=audit.DENIED, **denial)
+            raise
+
+    return wrapper
+
+
+@atomic
 def set_holiday(*, actor, date, is_working_day: bool, name: str = "") -> Holiday:
-    _require(actor, HOLIDAY_PERM)
+    require(actor, HOLIDAY_PERM)
     holiday, created = Holiday.objects.update_or_create(
         date=date, defaults={"is_working_day": is_working_day, "name": name}
     )
@@ -31,9 +67,9 @@ def set_holiday(*, actor, date, is_working_day: bool, name: str = "") -> Holiday
     return holiday
 
 
-@transaction.atomic
+@atomic
 def delete_holiday(holiday: Holiday, *, actor) -> None:
-    _require(actor, HOLIDAY_PERM)
+    require(actor, HOLIDAY_PERM)
     audit.log("core.holiday.deleted", actor=actor, target=holiday, data={"date": str(holiday.date)})
     holiday.delete()
     transaction.on_commit(Holiday.bump_cache)

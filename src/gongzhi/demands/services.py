@@ -21,6 +21,7 @@ from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.notifications import notify
 from gongzhi.core.params import value as param
 from gongzhi.core.search import index_tokens, query_terms
+from gongzhi.core.services import atomic, deny, require
 
 from .choices import (
     Channel,
@@ -103,14 +104,7 @@ def _begin(demand: Demand, actor, action: str, version: int | None) -> Demand:
         if actor is None or demand.requester_user_id != actor.pk:
             raise NotFoundOrForbidden()
     elif not _reaches(actor, perm, demand):
-        audit.log(
-            "core.permission.denied",
-            actor=actor,
-            target=demand,
-            result=audit.DENIED,
-            data={"action": action},
-        )
-        raise NotFoundOrForbidden()
+        deny(actor, perm, demand, action=action)
     if version is not None and demand.version != version:
         raise Conflict()
     if demand.status not in states:
@@ -194,7 +188,7 @@ def _clean_text(value: str, field: str, label: str, maximum: int, required: bool
     return value.replace("\x00", "")
 
 
-@transaction.atomic
+@atomic
 def create_demand(
     *,
     actor,
@@ -220,15 +214,7 @@ def create_demand(
         existing = Demand.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-    if not actor.has_perm(INTAKE, area):
-        audit.log(
-            "core.permission.denied",
-            actor=actor,
-            target=area,
-            result=audit.DENIED,
-            data={"perm": INTAKE},
-        )
-        raise NotFoundOrForbidden()
+    require(actor, INTAKE, area)
     title = _clean_text(title, "title", _("标题"), 100)
     content = _clean_text(content, "content", _("诉求内容"), 5000)
     suggestion = _clean_text(suggestion, "suggestion", _("意见建议"), 2000, required=False)
@@ -297,7 +283,7 @@ def create_demand(
     return demand
 
 
-@transaction.atomic
+@atomic
 def record_meeting(
     *,
     actor,
@@ -311,8 +297,7 @@ def record_meeting(
 ) -> Meeting:
     """A 坝坝会/居民夜话 with the many items raised there, each a demand received at the
     meeting's time."""
-    if not actor.has_perm(INTAKE, area):
-        raise NotFoundOrForbidden()
+    require(actor, INTAKE, area)
     title = _clean_text(title, "title", _("会议名称"), 100)
     if held_at > timezone.now():
         raise RuleViolation(_("会议时间不能晚于当前时间。"), field="held_at")
@@ -346,7 +331,7 @@ def record_meeting(
 # --- Classification and dispatch ------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def classify(
     demand: Demand, *, actor, version: int | None, category: Category, urgency: str | None = None
 ):
@@ -400,7 +385,7 @@ def _route(demand: Demand, unit: Unit, actor) -> None:
         )
 
 
-@transaction.atomic
+@atomic
 def dispatch(demand: Demand, *, actor, version: int | None, unit: Unit | None = None) -> Demand:
     """派单: to the unit given, or by the category's routing rule."""
     demand = _begin(demand, actor, "dispatch", version)
@@ -421,7 +406,7 @@ def dispatch(demand: Demand, *, actor, version: int | None, unit: Unit | None = 
     )
 
 
-@transaction.atomic
+@atomic
 def handle_self(demand: Demand, *, actor, version: int | None) -> Demand:
     """The community takes the demand on itself (where the category allows it)."""
     demand = _begin(demand, actor, "handle_self", version)
@@ -445,7 +430,7 @@ def handle_self(demand: Demand, *, actor, version: int | None) -> Demand:
     )
 
 
-@transaction.atomic
+@atomic
 def reassign(demand: Demand, *, actor, version: int | None, unit: Unit, reason: str) -> Demand:
     demand = _begin(demand, actor, "reassign", version)
     reason = _clean_text(reason, "reason", _("改派理由"), 200)
@@ -474,7 +459,7 @@ def reassign(demand: Demand, *, actor, version: int | None, unit: Unit, reason: 
 # --- Handling ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def accept(demand: Demand, *, actor, version: int | None) -> Demand:
     demand = _begin(demand, actor, "accept", version)
     demand.status, demand.accepted_at = S.ACCEPTED, timezone.now()
@@ -487,7 +472,7 @@ def accept(demand: Demand, *, actor, version: int | None) -> Demand:
     )
 
 
-@transaction.atomic
+@atomic
 def return_demand(demand: Demand, *, actor, version: int | None, reason: str) -> Demand:
     """退单: not this unit's business; back to the dispatcher with the reason."""
     demand = _begin(demand, actor, "return", version)
@@ -511,14 +496,14 @@ def return_demand(demand: Demand, *, actor, version: int | None, reason: str) ->
     )
 
 
-@transaction.atomic
+@atomic
 def start(demand: Demand, *, actor, version: int | None) -> Demand:
     demand = _begin(demand, actor, "start", version)
     demand.status = S.IN_PROGRESS
     return _commit(demand, actor, "start", tell=_("正在办理"))
 
 
-@transaction.atomic
+@atomic
 def record_contact(demand: Demand, *, actor, version: int | None, note: str) -> Demand:
     """响应: the handler has contacted the requester (counts in the response rate)."""
     demand = _begin(demand, actor, "contact", version)
@@ -527,7 +512,7 @@ def record_contact(demand: Demand, *, actor, version: int | None, note: str) -> 
     return _commit(demand, actor, "contact", note=note, fields=["contacted"])
 
 
-@transaction.atomic
+@atomic
 def answer(
     demand: Demand, *, actor, version: int | None, text: str, resolved: bool, contacted: bool = True
 ):
@@ -547,7 +532,7 @@ def answer(
     )
 
 
-@transaction.atomic
+@atomic
 def request_extension(
     demand: Demand, *, actor, version: int | None, days: int, reason: str
 ) -> Extension:
@@ -575,7 +560,7 @@ def request_extension(
     return extension
 
 
-@transaction.atomic
+@atomic
 def decide_extension(extension: Extension, *, actor, approve: bool, note: str = "") -> Extension:
     demand = _begin(extension.demand, actor, "decide_extension", None)
     extension = Extension.objects.select_for_update().get(pk=extension.pk)
@@ -670,7 +655,7 @@ def _apply_rating(demand: Demand, actor, action: str, rating: str, note: str) ->
     )
 
 
-@transaction.atomic
+@atomic
 def rate(demand: Demand, *, actor, version: int | None, rating: str, note: str = "") -> Demand:
     """评单 by the requester: satisfied or basically satisfied closes the demand; not
     satisfied sends it back to the dispatcher to reopen or close."""
@@ -680,7 +665,7 @@ def rate(demand: Demand, *, actor, version: int | None, rating: str, note: str =
     )
 
 
-@transaction.atomic
+@atomic
 def follow_up(
     demand: Demand, *, actor, version: int | None, rating: str | None, note: str
 ) -> Demand:
@@ -695,7 +680,7 @@ def follow_up(
     return _apply_rating(demand, actor, "follow_up", rating, note)
 
 
-@transaction.atomic
+@atomic
 def reopen(
     demand: Demand, *, actor, version: int | None, reason: str, unit: Unit | None = None
 ) -> Demand:
@@ -729,7 +714,7 @@ def reopen(
     )
 
 
-@transaction.atomic
+@atomic
 def close(demand: Demand, *, actor, version: int | None, note: str = "") -> Demand:
     """Close an answered demand the requester did not rate (after the waiting days), or a
     rated one the requester was not satisfied with (as not resolved)."""
@@ -744,7 +729,7 @@ def close(demand: Demand, *, actor, version: int | None, note: str = "") -> Dema
     return _close(demand, actor, "close", Outcome.UNRESOLVED, note)
 
 
-@transaction.atomic
+@atomic
 def close_unresolved(demand: Demand, *, actor, version: int | None, reason: str) -> Demand:
     """不予解决/无法解决: closed without resolution, with the reason (policy, jurisdiction…)."""
     demand = _begin(demand, actor, "close_unresolved", version)
@@ -752,7 +737,7 @@ def close_unresolved(demand: Demand, *, actor, version: int | None, reason: str)
     return _close(demand, actor, "close_unresolved", Outcome.CLOSED_UNRESOLVED, reason)
 
 
-@transaction.atomic
+@atomic
 def merge(demand: Demand, *, actor, version: int | None, into: Demand) -> Demand:
     """The same problem from another household: one case, many requesters, all told."""
     demand = _begin(demand, actor, "merge", version)
@@ -789,7 +774,7 @@ def merge(demand: Demand, *, actor, version: int | None, into: Demand) -> Demand
     return demand
 
 
-@transaction.atomic
+@atomic
 def supervise(demand: Demand, *, actor, version: int | None, note: str) -> Demand:
     """督办 by the street or district: flagged, and the handlers are told."""
     demand = _begin(demand, actor, "supervise", version)
@@ -832,7 +817,7 @@ def sweep(now: datetime | None = None) -> dict:
     return counts
 
 
-@transaction.atomic
+@atomic
 def _flag(demand_id: int, field: str, action: str, now: datetime, message: str) -> int:
     """Set ``field`` once (the UPDATE's condition makes the sweep idempotent)."""
     changes = {field: True}

@@ -13,6 +13,7 @@ from gongzhi.core import audit
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core.params import value as param
 from gongzhi.core.scoping import minimal_paths
+from gongzhi.core.services import atomic, require
 from gongzhi.party.choices import Standing
 from gongzhi.party.models import Member
 
@@ -38,15 +39,6 @@ def money(value, *, field: str = "amount") -> Decimal:
 
 def first_of_month(day: date) -> date:
     return day.replace(day=1)
-
-
-def _require(actor, perm: str, obj) -> None:
-    if actor.has_perm(perm, obj):
-        return
-    audit.log(
-        "core.permission.denied", actor=actor, target=obj, result=audit.DENIED, data={"perm": perm}
-    )
-    raise NotFoundOrForbidden()
 
 
 # --- The rule --------------------------------------------------------------------------------
@@ -78,7 +70,7 @@ def monthly_dues(
 # --- Declarations and reductions ---------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def declare(
     member: Member,
     *,
@@ -91,7 +83,7 @@ def declare(
     note: str = "",
 ) -> DuesProfile:
     """Declare (or re-declare yearly) the member's dues basis from a month on."""
-    _require(actor, MANAGE_DUES, member)
+    require(actor, MANAGE_DUES, member)
     if kind not in DuesKind.values:
         raise RuleViolation(_("计缴类别不正确。"), field="kind")
     month = first_of_month(effective_month)
@@ -137,7 +129,7 @@ def declare(
     return profile
 
 
-@transaction.atomic
+@atomic
 def grant_reduction(
     member: Member,
     *,
@@ -151,7 +143,7 @@ def grant_reduction(
     approver: str,
 ) -> DuesReduction:
     """Record a reduction or exemption: the branch decides, the higher committee approves."""
-    _require(actor, APPROVE_REDUCTION, member)
+    require(actor, APPROVE_REDUCTION, member)
     start, end = first_of_month(start_month), first_of_month(end_month)
     if end < start:
         raise RuleViolation(_("截止月份不能早于起始月份。"), field="end_month")
@@ -215,7 +207,7 @@ def charge_for(member: Member, month: date, profiles, reductions) -> tuple[Decim
     return amount, basis
 
 
-@transaction.atomic
+@atomic
 def run_month(month: date, *, actor=None, within: str | None = None) -> dict:
     """Create every member's charge for ``month`` (idempotent: existing charges are kept).
 
@@ -360,7 +352,7 @@ def recompute_account(member: Member) -> DuesAccount:
 # --- Payments ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def record_payment(
     member: Member,
     *,
@@ -373,7 +365,7 @@ def record_payment(
     note: str = "",
 ) -> DuesPayment:
     """Dues paid for a month: partial payments add up; a future month is paid in advance."""
-    _require(actor, MANAGE_DUES, member)
+    require(actor, MANAGE_DUES, member)
     amount = money(amount)
     if amount <= 0:
         raise RuleViolation(_("缴纳金额须大于0。"), field="amount")
@@ -420,12 +412,12 @@ def record_payment(
     return payment
 
 
-@transaction.atomic
+@atomic
 def record_special_payment(
     member: Member, *, actor, amount, paid_on: date, method: str, receiver: str, note: str = ""
 ) -> DuesPayment:
     """A voluntary one-off payment of at least 1,000 yuan: kept apart, not dues."""
-    _require(actor, MANAGE_DUES, member)
+    require(actor, MANAGE_DUES, member)
     amount = money(amount)
     minimum = Decimal(param("dues.special_min", paid_on))
     if amount < minimum:

@@ -15,8 +15,9 @@ from django.utils.translation import gettext_noop
 from gongzhi.areas.choices import Level
 from gongzhi.core import audit, pii
 from gongzhi.core.calendar import add_months
-from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
+from gongzhi.core.errors import Conflict, RuleViolation
 from gongzhi.core.params import value as param
+from gongzhi.core.services import atomic, require
 
 from .choices import (
     BRANCH_TYPES,
@@ -40,15 +41,6 @@ from .models import (
     Transfer,
 )
 from .permissions import CHANGE_MEMBER, CHANGE_ORG, MANAGE_TRANSFER, VIEW_MEMBER_PII
-
-
-def require(actor, perm: str, obj=None) -> None:
-    if actor.has_perm(perm, obj):
-        return
-    audit.log(
-        "core.permission.denied", actor=actor, target=obj, result=audit.DENIED, data={"perm": perm}
-    )
-    raise NotFoundOrForbidden()
 
 
 def _check_version(obj, version) -> None:
@@ -76,7 +68,7 @@ def default_term_years(org_type: str, area, parent: Organization | None) -> int 
     return param("party.term_years.other")
 
 
-@transaction.atomic
+@atomic
 def create_organization(
     *,
     actor,
@@ -128,7 +120,7 @@ def create_organization(
     return org
 
 
-@transaction.atomic
+@atomic
 def update_organization(org: Organization, *, actor, version: int | None, **fields) -> Organization:
     org = Organization.objects.select_for_update().get(pk=org.pk)
     require(actor, CHANGE_ORG, org)
@@ -282,7 +274,7 @@ DUPLICATE_ID = gettext_noop(
 )
 
 
-@transaction.atomic
+@atomic
 def register_member(*, actor, organization: Organization, on: date | None = None, **data) -> Member:
     require(actor, CHANGE_MEMBER, organization)
     member = _new_member(actor=actor, organization=organization, on=on, **data)
@@ -383,7 +375,7 @@ def _holding_hashes(digests) -> set[str]:
     return found
 
 
-@transaction.atomic
+@atomic
 def import_members(
     rows: list[MemberRow],
     *,
@@ -504,7 +496,7 @@ def _locked_member(member: Member, actor, perm: str = CHANGE_MEMBER, version=Non
     return member
 
 
-@transaction.atomic
+@atomic
 def update_member(member: Member, *, actor, version: int | None, on: date, **fields) -> Member:
     member = _locked_member(member, actor, version=version)
     allowed = PROFILE_FIELDS | {"name", "applied_on", "admitted_on", "converted_on", "status"}
@@ -544,7 +536,7 @@ def reveal_id_number(member: Member, *, actor) -> str:
     return member.id_number_full()
 
 
-@transaction.atomic
+@atomic
 def move_member(
     member: Member, *, actor, version: int | None, to_org: Organization, on: date, note: str = ""
 ) -> Member:
@@ -565,7 +557,7 @@ def move_member(
     return member
 
 
-@transaction.atomic
+@atomic
 def change_category(
     member: Member, *, actor, version: int | None, category: str, on: date, note: str = ""
 ) -> Member:
@@ -592,7 +584,7 @@ def change_category(
     return member
 
 
-@transaction.atomic
+@atomic
 def convert_to_full(member: Member, *, actor, version: int | None, on: date) -> Member:
     """转正: status full from ``on``; 党龄 counts from this day."""
     member = _locked_member(member, actor, version=version)
@@ -608,7 +600,7 @@ def convert_to_full(member: Member, *, actor, version: int | None, on: date) -> 
     return member
 
 
-@transaction.atomic
+@atomic
 def record_contact(
     member: Member, *, actor, on: date, method: str, note: str = ""
 ) -> FloatingContact:
@@ -642,7 +634,7 @@ def months_out_of_contact(member: Member, today: date) -> int | None:
     return months
 
 
-@transaction.atomic
+@atomic
 def suspend_standing(
     member: Member, *, actor, version: int | None, on: date, note: str = ""
 ) -> Member:
@@ -665,7 +657,7 @@ def suspend_standing(
     return member
 
 
-@transaction.atomic
+@atomic
 def restore_standing(
     member: Member, *, actor, version: int | None, on: date, note: str = ""
 ) -> Member:
@@ -682,7 +674,7 @@ def restore_standing(
     return member
 
 
-@transaction.atomic
+@atomic
 def remove_member(member: Member, *, actor, version: int | None, on: date, reason: str) -> Member:
     member = _locked_member(member, actor, version=version)
     if member.standing not in HOLDING:
@@ -697,7 +689,7 @@ def remove_member(member: Member, *, actor, version: int | None, on: date, reaso
     return member
 
 
-@transaction.atomic
+@atomic
 def record_death(member: Member, *, actor, version: int | None, on: date, note: str = "") -> Member:
     member = _locked_member(member, actor, version=version)
     if member.standing not in HOLDING:
@@ -746,7 +738,7 @@ def _no_open_transfer(member: Member) -> None:
         raise RuleViolation(_("该党员已有办理中的组织关系转接。"), field="member")
 
 
-@transaction.atomic
+@atomic
 def send_transfer(
     member: Member,
     *,
@@ -829,7 +821,7 @@ def _finish(transfer: Transfer, new_state: str, actor, action: str, **fields) ->
     return transfer
 
 
-@transaction.atomic
+@atomic
 def receive_transfer(transfer: Transfer, *, actor, version: int | None, on: date) -> Transfer:
     """The receiving branch accepts: the member joins it from today."""
     transfer, new_state = _act(transfer, actor, "receive", version)
@@ -861,7 +853,7 @@ def receive_transfer(transfer: Transfer, *, actor, version: int | None, on: date
     return _finish(transfer, new_state, actor, "received", received_on=on)
 
 
-@transaction.atomic
+@atomic
 def return_transfer(transfer: Transfer, *, actor, version: int | None, reason: str) -> Transfer:
     transfer, new_state = _act(transfer, actor, "return", version)
     if not (reason or "").strip():
@@ -869,13 +861,13 @@ def return_transfer(transfer: Transfer, *, actor, version: int | None, reason: s
     return _finish(transfer, new_state, actor, "returned", reason=reason.strip())
 
 
-@transaction.atomic
+@atomic
 def cancel_transfer(transfer: Transfer, *, actor, version: int | None) -> Transfer:
     transfer, new_state = _act(transfer, actor, "cancel", version)
     return _finish(transfer, new_state, actor, "cancelled")
 
 
-@transaction.atomic
+@atomic
 def confirm_transfer(transfer: Transfer, *, actor, version: int | None, on: date) -> Transfer:
     """The sender files the receipt (回执): internal transfers close; outward ones end the
     membership here."""
@@ -888,7 +880,7 @@ def confirm_transfer(transfer: Transfer, *, actor, version: int | None, on: date
     return _finish(transfer, new_state, actor, "confirmed", completed_on=on)
 
 
-@transaction.atomic
+@atomic
 def receive_from_outside(
     *,
     actor,
@@ -946,7 +938,7 @@ def receive_from_outside(
 # --- Committees ----------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def add_seat(
     *, actor, organization: Organization, member: Member, post: str, started_on: date
 ) -> CommitteeSeat:
@@ -975,7 +967,7 @@ def add_seat(
     return seat
 
 
-@transaction.atomic
+@atomic
 def remove_seat(seat: CommitteeSeat, *, actor) -> None:
     require(actor, CHANGE_ORG, seat.organization)
     audit.log(
@@ -987,7 +979,7 @@ def remove_seat(seat: CommitteeSeat, *, actor) -> None:
     seat.delete()
 
 
-@transaction.atomic
+@atomic
 def save_cadre(
     *, actor, community, cadre: CommunityCadre | None = None, **fields
 ) -> CommunityCadre:
@@ -1008,7 +1000,7 @@ def save_cadre(
     return cadre
 
 
-@transaction.atomic
+@atomic
 def remove_cadre(cadre: CommunityCadre, *, actor) -> None:
     require(actor, CHANGE_ORG, cadre.community)
     audit.log("party.cadre.removed", actor=actor, target=cadre)

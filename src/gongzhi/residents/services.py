@@ -10,6 +10,7 @@ from pypinyin import Style, lazy_pinyin
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, pii
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
+from gongzhi.core.services import atomic, require
 from gongzhi.party.choices import HOLDING
 
 from .choices import DUTY_LEVEL, Duty, MoveKind, PermitStatus, PoliticalStatus, Relation
@@ -54,15 +55,6 @@ def name_initials(name: str) -> tuple[str, str]:
     initials = [*head, *(f or s for f, s in zip(full, short, strict=True))]
     letters = [*(part[0] for part in head), *short]
     return "".join(initials).lower()[:60], "".join(letters).lower()[:30]
-
-
-def _require(actor, perm: str, obj) -> None:
-    if actor.has_perm(perm, obj):
-        return
-    audit.log(
-        "core.permission.denied", actor=actor, target=obj, result=audit.DENIED, data={"perm": perm}
-    )
-    raise NotFoundOrForbidden()
 
 
 PROFILE_FIELDS = {
@@ -119,7 +111,7 @@ def _party_member_for(digest: str):
     return Member.objects.filter(id_number_hash=digest, standing__in=HOLDING).first()
 
 
-@transaction.atomic
+@atomic
 def register_resident(
     *,
     actor,
@@ -131,7 +123,7 @@ def register_resident(
     **fields,
 ) -> Resident:
     """Enter a person in a household; a party member is linked to their member record."""
-    _require(actor, CHANGE, household)
+    require(actor, CHANGE, household)
     fields = _clean_profile({"name": name, "relation": relation, **fields})
     number = pii.normalize_id_number(id_number)
     digest = pii.lookup_hash(number)
@@ -184,13 +176,13 @@ def register_resident(
 
 def _locked(resident: Resident, actor, version) -> Resident:
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
-    _require(actor, CHANGE, resident)
+    require(actor, CHANGE, resident)
     if version is not None and resident.version != version:
         raise Conflict()
     return resident
 
 
-@transaction.atomic
+@atomic
 def update_resident(resident: Resident, *, actor, version: int | None, **fields) -> Resident:
     resident = _locked(resident, actor, version)
     fields = _clean_profile(fields)
@@ -208,7 +200,7 @@ def update_resident(resident: Resident, *, actor, version: int | None, **fields)
     return resident
 
 
-@transaction.atomic
+@atomic
 def move_out(
     resident: Resident, *, actor, version: int | None, on: date, note: str = "", died: bool = False
 ) -> Resident:
@@ -230,7 +222,7 @@ def move_out(
     return resident
 
 
-@transaction.atomic
+@atomic
 def move_to(
     resident: Resident,
     *,
@@ -243,7 +235,7 @@ def move_to(
 ) -> Resident:
     """户间变动: the person now lives in another household of the actor's scope."""
     resident = _locked(resident, actor, version)
-    _require(actor, CHANGE, household)
+    require(actor, CHANGE, household)
     if household.pk == resident.household_id:
         raise RuleViolation(_("已在该户。"), field="household")
     if relation not in Relation.values:
@@ -270,11 +262,11 @@ def move_to(
     return resident
 
 
-@transaction.atomic
+@atomic
 def set_tag(resident: Resident, *, actor, tag: CareTag, on: date, note: str = "") -> ResidentTag:
-    _require(actor, CHANGE, resident)
+    require(actor, CHANGE, resident)
     if tag.sensitive:
-        _require(actor, VIEW_SENSITIVE, resident)
+        require(actor, VIEW_SENSITIVE, resident)
     if not tag.is_active:
         raise RuleViolation(_("该标签已停用。"), field="tag")
     link, created = ResidentTag.objects.get_or_create(
@@ -286,11 +278,11 @@ def set_tag(resident: Resident, *, actor, tag: CareTag, on: date, note: str = ""
     return link
 
 
-@transaction.atomic
+@atomic
 def remove_tag(resident: Resident, *, actor, tag: CareTag) -> None:
-    _require(actor, CHANGE, resident)
+    require(actor, CHANGE, resident)
     if tag.sensitive:
-        _require(actor, VIEW_SENSITIVE, resident)
+        require(actor, VIEW_SENSITIVE, resident)
     if not ResidentTag.objects.filter(resident=resident, tag=tag).delete()[0]:
         raise RuleViolation(_("没有该标签。"), field="tag")
     audit.log("residents.tag.removed", actor=actor, target=resident, data={"tag": tag.name})
@@ -298,7 +290,7 @@ def remove_tag(resident: Resident, *, actor, tag: CareTag) -> None:
 
 def reveal_id_number(resident: Resident, *, actor) -> str:
     """The full ID number for a role that needs it; every view is audited."""
-    _require(actor, VIEW_SENSITIVE, resident)
+    require(actor, VIEW_SENSITIVE, resident)
     audit.log(
         "residents.resident.pii_viewed", actor=actor, target=resident, data={"field": "id_number"}
     )
@@ -307,7 +299,7 @@ def reveal_id_number(resident: Resident, *, actor) -> str:
 
 def open_photo(resident: Resident, *, actor):
     """The resident's photo (biometric, PIPL art. 28) for a role that needs it; audited."""
-    _require(actor, VIEW_SENSITIVE, resident)
+    require(actor, VIEW_SENSITIVE, resident)
     if not resident.photo:
         raise NotFoundOrForbidden()
     audit.log(
@@ -316,10 +308,10 @@ def open_photo(resident: Resident, *, actor):
     return resident.photo.open("rb")
 
 
-@transaction.atomic
+@atomic
 def set_photo(resident: Resident, *, actor, upload) -> Resident:
     resident = _locked(resident, actor, None)
-    _require(actor, VIEW_SENSITIVE, resident)
+    require(actor, VIEW_SENSITIVE, resident)
     if upload.size > 2 * 1024 * 1024:
         raise RuleViolation(_("照片不能超过2MB。"), field="photo")
     head = upload.read(12)
@@ -332,7 +324,7 @@ def set_photo(resident: Resident, *, actor, upload) -> Resident:
     return resident
 
 
-@transaction.atomic
+@atomic
 def save_rental(
     *,
     actor,
@@ -345,7 +337,7 @@ def save_rental(
     note: str = "",
     rental: Rental | None = None,
 ) -> Rental:
-    _require(actor, CHANGE, household)
+    require(actor, CHANGE, household)
     if not (landlord_name or "").strip():
         raise RuleViolation(_("请填写房东。"), field="landlord_name")
     if ends_on is not None and ends_on < starts_on:
@@ -353,7 +345,7 @@ def save_rental(
     if landlord_phone:
         landlord_phone = pii.normalize_phone(landlord_phone, field="landlord_phone")
     for tenant in tenants:
-        _require(actor, CHANGE, tenant)
+        require(actor, CHANGE, tenant)
     rental = rental or Rental(household=household, path=household.path)
     rental.landlord_name, rental.landlord_phone = landlord_name.strip(), landlord_phone
     rental.starts_on, rental.ends_on, rental.note = starts_on, ends_on, note
@@ -365,12 +357,12 @@ def save_rental(
     return rental
 
 
-@transaction.atomic
+@atomic
 def set_responsibility(
     *, actor, area: Area, duty: str, name: str, phone: str = "", user=None, member=None
 ) -> Responsibility:
     """Link a person or unit to a grid, building, courtyard or community (三必有)."""
-    _require(actor, MANAGE_RESPONSIBILITY, area)
+    require(actor, MANAGE_RESPONSIBILITY, area)
     if duty not in Duty.values:
         raise RuleViolation(_("职责不正确。"), field="duty")
     if area.level != DUTY_LEVEL[duty]:
@@ -392,9 +384,9 @@ def set_responsibility(
     return link
 
 
-@transaction.atomic
+@atomic
 def remove_responsibility(link: Responsibility, *, actor) -> None:
-    _require(actor, MANAGE_RESPONSIBILITY, link)
+    require(actor, MANAGE_RESPONSIBILITY, link)
     audit.log(
         "residents.responsibility.removed", actor=actor, target=link, data={"duty": link.duty}
     )

@@ -12,7 +12,8 @@ import schemathesis
 import time_machine
 from django.core.signals import request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -437,6 +438,41 @@ def test_receive_from_outside(world, party, api):
     assert Member.objects.get(pk=pocket.pk).category == Category.SELF_MANAGED
     late = {**letter, "letter_no": "外转3", "received_on": "2026-09-01", "member_id": pocket.pk}
     _error(api.post("/transfers/receive-from-outside", late), 422)
+
+
+@pytest.mark.parametrize("path", ["/members", "/members/talent", "/transfers", "/organizations"])
+def test_api_lists_do_not_grow_queries_with_rows(world, party, api, path):
+    sec = world.users["secretary"]
+
+    def add(first, count):
+        for i in range(first, first + count):
+            m = add_member(sec, party.ours_branch, f"甲{i}", serial=i, skills="法律")
+            services.send_transfer(
+                m,
+                actor=sec,
+                to_org=party.ours_grid_branch,
+                letter_no=f"L{i}",
+                issued_on=date(2026, 5, 1),
+            )
+            services.create_organization(
+                actor=sec,
+                parent=party.ours_committee,
+                name=f"支部{i}",
+                org_type="branch",
+                area=world.ours.community,
+            )
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            response = api.get(path)
+        assert response.status_code == 200 and response.json()["count"] >= 3
+        return len(ctx.captured_queries)
+
+    add(0, 3)
+    queries()  # warm up: the first call also stamps the token's last use
+    baseline = queries()
+    add(3, 27)
+    assert queries() == baseline
 
 
 def test_unauthenticated_requests_are_refused(client, party):
