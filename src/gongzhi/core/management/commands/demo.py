@@ -22,6 +22,7 @@ DEMO_TOTP = {
     "sysadmin": "3132333435363738393031323334353637383930",
     "quadmin": "4142434445464748494a4b4c4d4e4f5051525354",
     "jiedao": "6162636465666768696a6b6c6d6e6f7071727374",
+    "shenji": "3031323334353637383961626364656630313233",
 }
 # Modules that add demo data, in dependency order; each loads once (see its load()).
 DEMO_SECTIONS = ["gongzhi.party.demo", "gongzhi.development.demo"]
