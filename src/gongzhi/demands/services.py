@@ -116,7 +116,15 @@ def _begin(demand: Demand, actor, action: str, version: int | None) -> Demand:
 
 
 def _commit(
-    demand: Demand, actor, action: str, *, fields=(), note: str = "", tell: str = "", **data
+    demand: Demand,
+    actor,
+    action: str,
+    *,
+    fields=(),
+    note: str = "",
+    tell: str = "",
+    at: datetime | None = None,
+    **data,
 ) -> Demand:
     """Save the changed fields and the new state, write the event, audit, notify."""
     previous = Demand.objects.filter(pk=demand.pk).values_list("status", flat=True).first()
@@ -128,7 +136,7 @@ def _commit(
         from_status=previous or "",
         to_status=demand.status,
         actor=actor,
-        at=timezone.now(),
+        at=at or timezone.now(),
         note=note,
         data={k: str(v) for k, v in data.items()},
     )
@@ -208,8 +216,14 @@ def create_demand(
     meeting: Meeting | None = None,
     requester_user=None,
     idempotency_key: str | None = None,
+    merge_into: Demand | None = None,
+    at: datetime | None = None,
 ) -> Demand:
-    """点单/报单: record a demand from any channel, with its "1+1" suggestion."""
+    """点单/报单: record a demand from any channel, with its "1+1" suggestion.
+
+    ``merge_into``: the desk recognised a duplicate at intake; the new demand joins that
+    case at once (needs the dispatch permission). ``at``: when it was recorded, for
+    loading historical records (default now)."""
     if idempotency_key:
         existing = Demand.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -243,7 +257,7 @@ def create_demand(
         if not meeting.path.startswith(area.path) and not area.path.startswith(meeting.path):
             raise RuleViolation(_("会议与诉求不在同一区域。"), field="meeting")
         received_at = meeting.held_at  # the meeting's date is the received time
-    now = timezone.now()
+    now = at or timezone.now()
     received_at = received_at or now
     if received_at > now + timedelta(minutes=5):
         raise RuleViolation(_("受理时间不能晚于当前时间。"), field="received_at")
@@ -278,7 +292,12 @@ def create_demand(
     audit.log("demands.demand.created", actor=actor, target=demand, data={"channel": channel})
     tell_requesters(demand, _("已受理"))
     if category is not None:
-        classify(demand, actor=actor, version=demand.version, category=category, urgency=urgency)
+        classify(
+            demand, actor=actor, version=demand.version, category=category, urgency=urgency, at=at
+        )
+        demand.refresh_from_db()
+    if merge_into is not None:
+        merge(demand, actor=actor, version=demand.version, into=merge_into, at=at)
         demand.refresh_from_db()
     return demand
 
@@ -294,12 +313,13 @@ def record_meeting(
     attendees: int | None = None,
     note: str = "",
     items=(),
+    at: datetime | None = None,
 ) -> Meeting:
     """A 坝坝会/居民夜话 with the many items raised there, each a demand received at the
     meeting's time."""
     require(actor, INTAKE, area)
     title = _clean_text(title, "title", _("会议名称"), 100)
-    if held_at > timezone.now():
+    if held_at > (at or timezone.now()):
         raise RuleViolation(_("会议时间不能晚于当前时间。"), field="held_at")
     meeting = Meeting.objects.create(
         title=title,
@@ -318,6 +338,7 @@ def record_meeting(
                 area=item.pop("area", area),
                 channel=Channel.MEETING,
                 meeting=meeting,
+                at=at,
                 **item,
             )
         except RuleViolation as exc:
@@ -333,7 +354,13 @@ def record_meeting(
 
 @atomic
 def classify(
-    demand: Demand, *, actor, version: int | None, category: Category, urgency: str | None = None
+    demand: Demand,
+    *,
+    actor,
+    version: int | None,
+    category: Category,
+    urgency: str | None = None,
+    at: datetime | None = None,
 ):
     demand = _begin(demand, actor, "classify", version)
     if category is None or not category.is_active:
@@ -347,6 +374,7 @@ def classify(
         demand,
         actor,
         "classify",
+        at=at,
         fields=["category", "urgency", "due_at"],
         category=category.pk,
         urgency=urgency,
@@ -365,12 +393,12 @@ def community_unit(area: Area) -> Unit:
     return unit
 
 
-def _route(demand: Demand, unit: Unit, actor) -> None:
+def _route(demand: Demand, unit: Unit, actor, at: datetime | None = None) -> None:
     if not unit.is_active:
         raise RuleViolation(_("该责任单位已停用。"), field="unit")
     if not (unit.path.startswith(demand.path) or demand.path.startswith(unit.path)):
         raise RuleViolation(_("责任单位的服务区域不包含诉求发生地。"), field="unit")
-    now = timezone.now()
+    now = at or timezone.now()
     demand.unit, demand.handled_by_community = unit, unit.kind == UnitKind.COMMUNITY
     demand.dispatched_at, demand.accept_due, demand.accept_overdue = (
         now,
@@ -386,7 +414,14 @@ def _route(demand: Demand, unit: Unit, actor) -> None:
 
 
 @atomic
-def dispatch(demand: Demand, *, actor, version: int | None, unit: Unit | None = None) -> Demand:
+def dispatch(
+    demand: Demand,
+    *,
+    actor,
+    version: int | None,
+    unit: Unit | None = None,
+    at: datetime | None = None,
+) -> Demand:
     """派单: to the unit given, or by the category's routing rule."""
     demand = _begin(demand, actor, "dispatch", version)
     unit = unit or (demand.category.unit if demand.category else None)
@@ -394,12 +429,13 @@ def dispatch(demand: Demand, *, actor, version: int | None, unit: Unit | None = 
         raise RuleViolation(
             _("该类别没有默认责任单位，请指定责任单位或由社区自行办理。"), field="unit"
         )
-    _route(demand, unit, actor)
+    _route(demand, unit, actor, at)
     demand.status = S.DISPATCHED
     return _commit(
         demand,
         actor,
         "dispatch",
+        at=at,
         tell=_("已派至%(u)s办理") % {"u": unit.name},
         fields=["unit", "handled_by_community", "dispatched_at", "accept_due", "accept_overdue"],
         unit=unit.pk,
@@ -407,17 +443,20 @@ def dispatch(demand: Demand, *, actor, version: int | None, unit: Unit | None = 
 
 
 @atomic
-def handle_self(demand: Demand, *, actor, version: int | None) -> Demand:
+def handle_self(
+    demand: Demand, *, actor, version: int | None, at: datetime | None = None
+) -> Demand:
     """The community takes the demand on itself (where the category allows it)."""
     demand = _begin(demand, actor, "handle_self", version)
     if demand.category and not demand.category.community_may_close:
         raise RuleViolation(_("该类诉求须派至责任单位办理，社区不能自行办结。"), field="category")
-    _route(demand, community_unit(demand.area), actor)
-    demand.status, demand.accepted_at = S.ACCEPTED, timezone.now()
+    _route(demand, community_unit(demand.area), actor, at)
+    demand.status, demand.accepted_at = S.ACCEPTED, at or timezone.now()
     return _commit(
         demand,
         actor,
         "handle_self",
+        at=at,
         tell=_("由社区办理"),
         fields=[
             "unit",
@@ -431,17 +470,26 @@ def handle_self(demand: Demand, *, actor, version: int | None) -> Demand:
 
 
 @atomic
-def reassign(demand: Demand, *, actor, version: int | None, unit: Unit, reason: str) -> Demand:
+def reassign(
+    demand: Demand,
+    *,
+    actor,
+    version: int | None,
+    unit: Unit,
+    reason: str,
+    at: datetime | None = None,
+) -> Demand:
     demand = _begin(demand, actor, "reassign", version)
     reason = _clean_text(reason, "reason", _("改派理由"), 200)
     if unit.pk == demand.unit_id:
         raise RuleViolation(_("已是该责任单位。"), field="unit")
-    _route(demand, unit, actor)
+    _route(demand, unit, actor, at)
     demand.status, demand.accepted_at = S.DISPATCHED, None
     return _commit(
         demand,
         actor,
         "reassign",
+        at=at,
         note=reason,
         tell=_("已改派至%(u)s办理") % {"u": unit.name},
         fields=[
@@ -460,20 +508,23 @@ def reassign(demand: Demand, *, actor, version: int | None, unit: Unit, reason: 
 
 
 @atomic
-def accept(demand: Demand, *, actor, version: int | None) -> Demand:
+def accept(demand: Demand, *, actor, version: int | None, at: datetime | None = None) -> Demand:
     demand = _begin(demand, actor, "accept", version)
-    demand.status, demand.accepted_at = S.ACCEPTED, timezone.now()
+    demand.status, demand.accepted_at = S.ACCEPTED, at or timezone.now()
     return _commit(
         demand,
         actor,
         "accept",
+        at=at,
         tell=_("已由%(u)s接单") % {"u": demand.unit.name},
         fields=["accepted_at"],
     )
 
 
 @atomic
-def return_demand(demand: Demand, *, actor, version: int | None, reason: str) -> Demand:
+def return_demand(
+    demand: Demand, *, actor, version: int | None, reason: str, at: datetime | None = None
+) -> Demand:
     """退单: not this unit's business; back to the dispatcher with the reason."""
     demand = _begin(demand, actor, "return", version)
     reason = _clean_text(reason, "reason", _("退单理由"), 200)
@@ -490,6 +541,7 @@ def return_demand(demand: Demand, *, actor, version: int | None, reason: str) ->
         demand,
         actor,
         "return",
+        at=at,
         note=reason,
         fields=["unit", "accepted_at", "dispatched_at", "accept_due", "handled_by_community"],
         unit=returned_from.pk if returned_from else "",
@@ -497,35 +549,45 @@ def return_demand(demand: Demand, *, actor, version: int | None, reason: str) ->
 
 
 @atomic
-def start(demand: Demand, *, actor, version: int | None) -> Demand:
+def start(demand: Demand, *, actor, version: int | None, at: datetime | None = None) -> Demand:
     demand = _begin(demand, actor, "start", version)
     demand.status = S.IN_PROGRESS
-    return _commit(demand, actor, "start", tell=_("正在办理"))
+    return _commit(demand, actor, "start", at=at, tell=_("正在办理"))
 
 
 @atomic
-def record_contact(demand: Demand, *, actor, version: int | None, note: str) -> Demand:
+def record_contact(
+    demand: Demand, *, actor, version: int | None, note: str, at: datetime | None = None
+) -> Demand:
     """响应: the handler has contacted the requester (counts in the response rate)."""
     demand = _begin(demand, actor, "contact", version)
     note = _clean_text(note, "note", _("联系情况"), 500)
     demand.contacted = True
-    return _commit(demand, actor, "contact", note=note, fields=["contacted"])
+    return _commit(demand, actor, "contact", at=at, note=note, fields=["contacted"])
 
 
 @atomic
 def answer(
-    demand: Demand, *, actor, version: int | None, text: str, resolved: bool, contacted: bool = True
+    demand: Demand,
+    *,
+    actor,
+    version: int | None,
+    text: str,
+    resolved: bool,
+    contacted: bool = True,
+    at: datetime | None = None,
 ):
     """结单: the handler's answer; the requester is asked to rate it."""
     demand = _begin(demand, actor, "answer", version)
     demand.answer = _clean_text(text, "answer", _("答复内容"), 5000)
-    demand.status, demand.answered_at = S.ANSWERED, timezone.now()
+    demand.status, demand.answered_at = S.ANSWERED, at or timezone.now()
     demand.outcome = Outcome.RESOLVED if resolved else Outcome.UNRESOLVED
     demand.contacted = demand.contacted or contacted
     return _commit(
         demand,
         actor,
         "answer",
+        at=at,
         tell=_("已答复，请评价"),
         fields=["answer", "answered_at", "outcome", "contacted"],
         resolved=resolved,
@@ -534,7 +596,13 @@ def answer(
 
 @atomic
 def request_extension(
-    demand: Demand, *, actor, version: int | None, days: int, reason: str
+    demand: Demand,
+    *,
+    actor,
+    version: int | None,
+    days: int,
+    reason: str,
+    at: datetime | None = None,
 ) -> Extension:
     demand = _begin(demand, actor, "request_extension", version)
     reason = _clean_text(reason, "reason", _("延期理由"), 200)
@@ -554,33 +622,41 @@ def request_extension(
     if demand.extensions.filter(state=ExtensionState.PENDING).exists():
         raise RuleViolation(_("已有待审批的延期申请。"), field="days")
     extension = Extension.objects.create(
-        demand=demand, days=days, reason=reason, requested_by=actor, requested_at=timezone.now()
+        demand=demand,
+        days=days,
+        reason=reason,
+        requested_by=actor,
+        requested_at=at or timezone.now(),
     )
-    _commit(demand, actor, "request_extension", note=reason, days=days)
+    _commit(demand, actor, "request_extension", at=at, note=reason, days=days)
     return extension
 
 
 @atomic
-def decide_extension(extension: Extension, *, actor, approve: bool, note: str = "") -> Extension:
+def decide_extension(
+    extension: Extension, *, actor, approve: bool, note: str = "", at: datetime | None = None
+) -> Extension:
     demand = _begin(extension.demand, actor, "decide_extension", None)
     extension = Extension.objects.select_for_update().get(pk=extension.pk)
     if extension.state != ExtensionState.PENDING:
         raise RuleViolation(_("该延期申请已处理。"), field="state")
     extension.state = ExtensionState.APPROVED if approve else ExtensionState.REJECTED
-    extension.decided_by, extension.decided_at = actor, timezone.now()
+    now = at or timezone.now()
+    extension.decided_by, extension.decided_at = actor, now
     extension.save(update_fields=["state", "decided_by", "decided_at"])
     fields = []
     if approve:
         local_due = timezone.localtime(demand.due_at).date()
         demand.due_at = calendar.end_of_day(calendar.add_working_days(local_due, extension.days))
         demand.extension_days += extension.days
-        demand.overdue = demand.overdue and demand.due_at < timezone.now()
+        demand.overdue = demand.overdue and demand.due_at < now
         demand.reminded = False
         fields = ["due_at", "extension_days", "overdue", "reminded"]
     _commit(
         demand,
         actor,
         "decide_extension",
+        at=at,
         note=note,
         fields=fields,
         approved=approve,
@@ -593,10 +669,25 @@ def decide_extension(extension: Extension, *, actor, approve: bool, note: str = 
 # --- Rating, follow-up, closing ------------------------------------------------------------------
 
 
-def _close(demand: Demand, actor, action: str, outcome: str, note: str = "", **data) -> Demand:
-    demand.status, demand.outcome, demand.closed_at = S.CLOSED, outcome, timezone.now()
+def _close(
+    demand: Demand,
+    actor,
+    action: str,
+    outcome: str,
+    note: str = "",
+    at: datetime | None = None,
+    **data,
+) -> Demand:
+    demand.status, demand.outcome, demand.closed_at = S.CLOSED, outcome, at or timezone.now()
     demand = _commit(
-        demand, actor, action, note=note, fields=["outcome", "closed_at"], tell=_("已办结"), **data
+        demand,
+        actor,
+        action,
+        at=at,
+        note=note,
+        fields=["outcome", "closed_at"],
+        tell=_("已办结"),
+        **data,
     )
     _count_closed(demand)
     transaction.on_commit(lambda: learn(demand.pk))
@@ -630,25 +721,28 @@ def _count_closed(demand: Demand) -> None:
     )
 
 
-def _apply_rating(demand: Demand, actor, action: str, rating: str, note: str) -> Demand:
+def _apply_rating(
+    demand: Demand, actor, action: str, rating: str, note: str, at: datetime | None = None
+) -> Demand:
     if rating not in Rating.values:
         raise RuleViolation(_("请选择满意、基本满意或不满意。"), field="rating")
     demand.rating, demand.rated_at, demand.rating_note, demand.followed_up = (
         rating,
-        timezone.now(),
+        at or timezone.now(),
         note,
         True,
     )
     if rating in (Rating.SATISFIED, Rating.BASIC):
         demand.save(update_fields=["rating", "rated_at", "rating_note", "followed_up"])
         return _close(
-            demand, actor, action, demand.outcome or Outcome.RESOLVED, note, rating=rating
+            demand, actor, action, demand.outcome or Outcome.RESOLVED, note, at, rating=rating
         )
     demand.status = S.RATED
     return _commit(
         demand,
         actor,
         action,
+        at=at,
         note=note,
         fields=["rating", "rated_at", "rating_note", "followed_up"],
         rating=rating,
@@ -656,18 +750,32 @@ def _apply_rating(demand: Demand, actor, action: str, rating: str, note: str) ->
 
 
 @atomic
-def rate(demand: Demand, *, actor, version: int | None, rating: str, note: str = "") -> Demand:
+def rate(
+    demand: Demand,
+    *,
+    actor,
+    version: int | None,
+    rating: str,
+    note: str = "",
+    at: datetime | None = None,
+) -> Demand:
     """评单 by the requester: satisfied or basically satisfied closes the demand; not
     satisfied sends it back to the dispatcher to reopen or close."""
     demand = _begin(demand, actor, "rate", version)
     return _apply_rating(
-        demand, actor, "rate", rating, _clean_text(note, "note", _("评价意见"), 200, False)
+        demand, actor, "rate", rating, _clean_text(note, "note", _("评价意见"), 200, False), at
     )
 
 
 @atomic
 def follow_up(
-    demand: Demand, *, actor, version: int | None, rating: str | None, note: str
+    demand: Demand,
+    *,
+    actor,
+    version: int | None,
+    rating: str | None,
+    note: str,
+    at: datetime | None = None,
 ) -> Demand:
     """回访: staff ask a requester who has not rated; their answer counts as the rating.
     With no rating obtained the demand stays answered (no valid follow-up yet)."""
@@ -676,18 +784,24 @@ def follow_up(
     if demand.requester_kind == RequesterKind.ANONYMOUS:
         raise RuleViolation(_("匿名诉求无法回访。"), field="rating")
     if not rating:
-        return _commit(demand, actor, "follow_up", note=note, reached=False)
-    return _apply_rating(demand, actor, "follow_up", rating, note)
+        return _commit(demand, actor, "follow_up", at=at, note=note, reached=False)
+    return _apply_rating(demand, actor, "follow_up", rating, note, at)
 
 
 @atomic
 def reopen(
-    demand: Demand, *, actor, version: int | None, reason: str, unit: Unit | None = None
+    demand: Demand,
+    *,
+    actor,
+    version: int | None,
+    reason: str,
+    unit: Unit | None = None,
+    at: datetime | None = None,
 ) -> Demand:
     """The requester is not satisfied: handle again (same or another unit)."""
     demand = _begin(demand, actor, "reopen", version)
     reason = _clean_text(reason, "reason", _("重办理由"), 200)
-    _route(demand, unit or demand.unit, actor)
+    _route(demand, unit or demand.unit, actor, at)
     demand.status, demand.accepted_at, demand.answered_at = S.DISPATCHED, None, None
     demand.rating, demand.rated_at, demand.followed_up, demand.outcome = "", None, False, ""
     demand.reopen_count += 1
@@ -695,6 +809,7 @@ def reopen(
         demand,
         actor,
         "reopen",
+        at=at,
         note=reason,
         tell=_("已重新办理"),
         fields=[
@@ -715,30 +830,36 @@ def reopen(
 
 
 @atomic
-def close(demand: Demand, *, actor, version: int | None, note: str = "") -> Demand:
+def close(
+    demand: Demand, *, actor, version: int | None, note: str = "", at: datetime | None = None
+) -> Demand:
     """Close an answered demand the requester did not rate (after the waiting days), or a
     rated one the requester was not satisfied with (as not resolved)."""
     demand = _begin(demand, actor, "close", version)
     if demand.status == S.ANSWERED:
         wait = param("demands.rating_wait_days")
-        if timezone.now() < demand.answered_at + timedelta(days=wait):
+        if (at or timezone.now()) < demand.answered_at + timedelta(days=wait):
             raise RuleViolation(
                 _("答复后%(n)d天内等待诉求人评价，期满后回访或办结。") % {"n": wait}, field="status"
             )
-        return _close(demand, actor, "close", demand.outcome or Outcome.RESOLVED, note)
-    return _close(demand, actor, "close", Outcome.UNRESOLVED, note)
+        return _close(demand, actor, "close", demand.outcome or Outcome.RESOLVED, note, at)
+    return _close(demand, actor, "close", Outcome.UNRESOLVED, note, at)
 
 
 @atomic
-def close_unresolved(demand: Demand, *, actor, version: int | None, reason: str) -> Demand:
+def close_unresolved(
+    demand: Demand, *, actor, version: int | None, reason: str, at: datetime | None = None
+) -> Demand:
     """不予解决/无法解决: closed without resolution, with the reason (policy, jurisdiction…)."""
     demand = _begin(demand, actor, "close_unresolved", version)
     reason = _clean_text(reason, "reason", _("理由"), 500)
-    return _close(demand, actor, "close_unresolved", Outcome.CLOSED_UNRESOLVED, reason)
+    return _close(demand, actor, "close_unresolved", Outcome.CLOSED_UNRESOLVED, reason, at)
 
 
 @atomic
-def merge(demand: Demand, *, actor, version: int | None, into: Demand) -> Demand:
+def merge(
+    demand: Demand, *, actor, version: int | None, into: Demand, at: datetime | None = None
+) -> Demand:
     """The same problem from another household: one case, many requesters, all told."""
     demand = _begin(demand, actor, "merge", version)
     target = Demand.objects.select_for_update().get(pk=into.pk)
@@ -760,6 +881,7 @@ def merge(demand: Demand, *, actor, version: int | None, into: Demand) -> Demand
         demand,
         actor,
         "merge",
+        at=at,
         fields=["merged_into"],
         into=target.pk,
         tell=_("已与同类诉求%(n)s合并办理") % {"n": target.number},
@@ -768,14 +890,16 @@ def merge(demand: Demand, *, actor, version: int | None, into: Demand) -> Demand
         demand=target,
         action="merged_in",
         actor=actor,
-        at=timezone.now(),
+        at=at or timezone.now(),
         data={"source": str(demand.pk)},
     )
     return demand
 
 
 @atomic
-def supervise(demand: Demand, *, actor, version: int | None, note: str) -> Demand:
+def supervise(
+    demand: Demand, *, actor, version: int | None, note: str, at: datetime | None = None
+) -> Demand:
     """督办 by the street or district: flagged, and the handlers are told."""
     demand = _begin(demand, actor, "supervise", version)
     note = _clean_text(note, "note", _("督办意见"), 500)
@@ -787,7 +911,7 @@ def supervise(demand: Demand, *, actor, version: int | None, note: str) -> Deman
             body=note,
             link=demand.get_absolute_url(),
         )
-    return _commit(demand, actor, "supervise", note=note, fields=["supervised"])
+    return _commit(demand, actor, "supervise", at=at, note=note, fields=["supervised"])
 
 
 # --- The sweep (reminders and escalation) -----------------------------------------------------
