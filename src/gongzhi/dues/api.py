@@ -289,7 +289,7 @@ class SummaryFilters(Schema):
     by: Literal["branch", "community", "street"] = Field(
         "branch", description="按党支部、社区或街道汇总"
     )
-    year: Year
+    year: Year | None = Field(None, description="不填为今年")
     month: int | None = Field(None, ge=1, le=12, description="不填为全年")
 
 
@@ -389,7 +389,7 @@ def arrears(request, filters: Query[ArrearsFilters]):
 @router.get("/summaries", response={200: SummaryOut, ERRORS: ErrorOut})
 def summaries(request, filters: Query[SummaryFilters]):
     """Due, paid and missing per branch, community or street, for a year or a month."""
-    user, year, month = request.user, filters.year, filters.month
+    user, year, month = request.user, filters.year or _today().year, filters.month
     if filters.by == "branch":
         rows = [
             {

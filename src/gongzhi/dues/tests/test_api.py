@@ -589,7 +589,8 @@ def test_summaries_by_branch_community_and_street(world, party, api, api_as):
     _error(api.get("/summaries", year=2026, month=13), 422, field="month")
     _error(api.get("/summaries", year="abc"), 422, field="year")
     _error(api.get("/summaries", year=10**20), 422, field="year")
-    _error(api.get("/summaries"), 422, field="year")
+    this_year = api.get("/summaries").json()  # this year (2026) by branch
+    assert this_year["year"] == 2026 and this_year["totals"]["due"] == "200.00"
     _error(api.get("/summaries", year=2026, by="district"), 422, field="by")
 
 
@@ -611,3 +612,20 @@ def test_undeclared_and_redeclaration_due(world, party, api):
     assert set(names(api.get("/redeclaration-due"))) == {"未申报", "去年申报"}
     assert declared.name not in names(api.get("/redeclaration-due"))
     _error(api.get("/undeclared", month="2025-6"), 422, field="month")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="record_payment adds with F('paid') + amount: on SQLite the sum is a float "
+    "(0.7 + 0.1 = 0.7999…), so SQL comparisons of paid and amount (ledger totals, the run's "
+    "streaks) miss the fen; reported, to be fixed in dues/services.py",
+)
+def test_seventy_fen_and_ten_fen_settle_eighty_in_the_totals(world, party, api):
+    member = _member(world, party.ours_branch, kind=DuesKind.FARMER, fixed_amount=Decimal("0.80"))
+    services.run_month(MAY)
+    url = f"/members/{member.pk}/payments"
+    api.post(url, {**PAYMENT, "amount": "0.70"})
+    data = api.post(url, {**PAYMENT, "amount": "0.10"}).json()
+    assert data["charge"]["state"] == "settled"
+    ledger = api.get(f"/organizations/{party.ours_branch.pk}/ledger", month="2026-05").json()
+    assert ledger["totals"]["settled"] == 1 and ledger["totals"]["partial"] == 0
