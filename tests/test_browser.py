@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import openpyxl
 import pytest
 from django_otp.oath import TOTP
+from playwright.sync_api import expect
 
 from gongzhi.core.testing import PASSWORD
 
@@ -36,7 +37,12 @@ class Session:
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
         self.requests: list[str] = []
+        self.server_errors: list[str] = []
         self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on(
+            "response",
+            lambda r: self.server_errors.append(f"{r.status} {r.url}") if r.status >= 500 else None,
+        )
 
     def goto(self, path: str):
         return self.page.goto(self.origin + path)
@@ -95,7 +101,7 @@ def test_secretary_works_through_the_pages_without_leaving_the_server(world, ses
 
     # A wrong password first: a Chinese message that does not say whether the account exists.
     s.sign_in("sj", "wrong-password")
-    assert page.locator(".alert-danger").inner_text().startswith("账号或密码错误")
+    expect(page.locator(".alert-danger")).to_contain_text("账号或密码错误")
     s.sign_in("sj")
 
     # The workbench with the navigation of every built module the role may use.
@@ -131,9 +137,8 @@ def test_secretary_works_through_the_pages_without_leaving_the_server(world, ses
     page.fill("#id_area_m2", "86.5")
     page.fill("#id_note", "浏览器测试")
     page.get_by_role("button", name="保存").click()
-    page.wait_for_load_state()
     field = page.locator(".mb-3", has=page.locator("#id_door_number"))
-    assert "门牌号：这个字段是必填项。" in field.locator(".invalid-feedback").inner_text()
+    expect(field.locator(".invalid-feedback")).to_have_text("门牌号：这个字段是必填项。")
     assert "is-invalid" in page.locator("#id_door_number").get_attribute("class")
     assert page.input_value("#id_code") == code
     assert page.input_value("#id_note") == "浏览器测试"
@@ -143,7 +148,7 @@ def test_secretary_works_through_the_pages_without_leaving_the_server(world, ses
     page.fill("#id_door_number", "401")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url("**/areas/households/*/")
-    assert page.get_by_text("已保存。").is_visible()
+    expect(page.get_by_text("已保存。")).to_be_visible()
     assert page.locator("dl").get_by_text("出租").is_visible()
 
     # The households list, filtered, then exported to Excel.
@@ -171,14 +176,18 @@ def test_secretary_works_through_the_pages_without_leaving_the_server(world, ses
     assert exported[1][3] == "出租"
 
     # The API documentation renders from local files too.
-    s.goto("/api/v1/docs")
-    page.locator(".swagger-ui .info").wait_for()
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/openapi.json")) as schema:
+        s.goto("/api/v1/docs")
+    assert schema.value.status == 200
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Gongzhi")
+    expect(page.locator(".swagger-ui .opblock-summary-path").first).to_contain_text("/api/v1/")
 
     s.goto("/")
     s.sign_out()
     assert page.get_by_role("button", name="登录").is_visible()
     assert s.requests, "no request was recorded"
     assert s.foreign_requests() == []
+    assert s.server_errors == []
 
 
 def test_street_admin_enrols_and_then_verifies_a_totp_authenticator(world, session):
@@ -194,8 +203,7 @@ def test_street_admin_enrols_and_then_verifies_a_totp_authenticator(world, sessi
 
     page.fill("#token", "12345x")
     page.get_by_role("button", name="验证").click()
-    page.wait_for_load_state()
-    assert page.get_by_text("动态验证码不正确或已过期。").is_visible()
+    expect(page.get_by_text("动态验证码不正确或已过期。")).to_be_visible()
     assert page.get_by_test_id("totp-secret").inner_text().strip() == secret  # same device
 
     page.fill("#token", f"{totp.token():06d}")
