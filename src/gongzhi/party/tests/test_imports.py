@@ -185,7 +185,10 @@ def test_no_query_per_row(world, party):
         assert result.written == count, result.errors
         return len(ctx.captured_queries)
 
-    assert queries(1, 5) == queries(10, 60)
+    # The first import loads the user's role grants (cached on the user for later calls);
+    # 20 rows still fit in one SQLite insert batch (999 parameters).
+    queries(1, 1)
+    assert queries(10, 5) == queries(20, 20)
 
 
 def test_template_has_the_columns_and_a_skipped_example(world, party):
