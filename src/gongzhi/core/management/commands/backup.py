@@ -151,7 +151,7 @@ class Command(BaseCommand):
             username=console_user(),
             data={"file": target.name, "vendor": vendor, "bytes": target.stat().st_size},
         )
-        kind = "SQLite 在线备份" if vendor == "sqlite" else "PostgreSQL pg_dump（自定义格式）"
+        kind = "SQLite 在线备份" if vendor == "sqlite" else "PostgreSQL pg_dump 自定义格式"
         self.stdout.write(
             self.style.SUCCESS(f"已备份数据库（{kind}）到 {target}，大小 {human_size(target)}。")
         )
