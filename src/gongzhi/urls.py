@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from .api import api
+from .demands import urls as demand_urls
 
 handler403 = "gongzhi.core.views.permission_denied"
 handler404 = "gongzhi.core.views.page_not_found"
@@ -13,6 +14,7 @@ urlpatterns = [
     path("party/", include("gongzhi.party.urls")),
     path("dues/", include("gongzhi.dues.urls")),
     path("demands/", include("gongzhi.demands.urls")),
+    path("public/demands/", include(demand_urls.public_urlpatterns)),
     path("development/", include("gongzhi.development.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

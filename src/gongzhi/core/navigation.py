@@ -64,6 +64,15 @@ NAV = [
         "person-plus",
         _("党费与发展"),
     ),
+    NavItem(_("诉求受理"), "demands:intake", "demands.intake", "inbox", _("民情诉求")),
+    NavItem(_("诉求列表"), "demands:list", "demands.view_demand", "card-list", _("民情诉求")),
+    NavItem(_("待办诉求"), "demands:inbox", "demands.handle", "list-check", _("民情诉求")),
+    NavItem(_("督办"), "demands:supervision", "demands.supervise", "alarm", _("民情诉求")),
+    NavItem(_("月度通报"), "demands:report", "demands.view_demand", "bar-chart", _("民情诉求")),
+    NavItem(
+        _("类别与分派"), "demands:categories", "demands.manage_setup", "diagram-3", _("民情诉求")
+    ),
+    NavItem(_("我的诉求"), "demands:mine", "demands.view_own", "chat-left-text", _("民情诉求")),
     NavItem(_("用户与角色"), "accounts:user_list", "accounts.view_user", "people", _("系统")),
     NavItem(_("节假日"), "core:holiday_list", "core.change_holiday", "calendar3", _("系统")),
     NavItem(_("审计日志"), "core:audit_list", "core.view_auditlog", "journal-text", _("系统")),

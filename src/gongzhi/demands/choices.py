@@ -81,3 +81,31 @@ class ExtensionState(models.TextChoices):
     PENDING = "pending", _("待审批")
     APPROVED = "approved", _("已批准")
     REJECTED = "rejected", _("未批准")
+
+
+# The timeline's words for each event (DemandEvent.action): the transitions and the sweep's.
+ACTION_LABELS = {
+    "create": _("受理"),
+    "classify": _("分类"),
+    "dispatch": _("派单"),
+    "handle_self": _("社区自办"),
+    "reassign": _("改派"),
+    "accept": _("接单"),
+    "return": _("退单"),
+    "start": _("开始办理"),
+    "contact": _("联系诉求人"),
+    "request_extension": _("申请延期"),
+    "decide_extension": _("审批延期"),
+    "answer": _("答复"),
+    "rate": _("评价"),
+    "follow_up": _("回访"),
+    "reopen": _("重办"),
+    "close": _("办结"),
+    "close_unresolved": _("不予解决/无法解决"),
+    "merge": _("合并"),
+    "merged_in": _("并入同类诉求"),
+    "supervise": _("督办"),
+    "remind": _("到期提醒"),
+    "escalate": _("超期督办"),
+    "accept_overdue": _("接单超时"),
+}

@@ -46,6 +46,9 @@ class Unit(ScopedModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("demands:unit_edit", args=[self.pk])
+
 
 class Category(models.Model):
     """An administrator-edited demand category with its routing rule and time limit."""

@@ -6,6 +6,7 @@ DISPATCH = "demands.dispatch"  # classify, dispatch, reassign, follow up, close,
 HANDLE = "demands.handle"  # accept, answer, return (unit handlers; community when self-handling)
 SUPERVISE = "demands.supervise"  # 督办 by a higher level
 MANAGE_SETUP = "demands.manage_setup"  # categories, routing rules, units
+OWN = "demands.view_own"  # follow and rate the demands one raised (residents)
 
 _STAFF = {VIEW, INTAKE, DISPATCH, HANDLE}
 
@@ -18,5 +19,6 @@ GRANTS = {
     Role.BRANCH_SECRETARY: {VIEW},
     # Unit handlers reach demands routed to their units (Unit.handlers), not an area.
     Role.UNIT_HANDLER: {HANDLE},
-    Role.INSERVICE_MEMBER: {INTAKE},
+    Role.INSERVICE_MEMBER: {INTAKE, OWN},
+    Role.RESIDENT: {OWN},
 }

@@ -1,9 +1,10 @@
 """Scoped reads of demands: lists, the handler's inbox, search, and the three rates."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from gongzhi.core.errors import NotFoundOrForbidden
 from gongzhi.core.params import value as param
@@ -11,8 +12,8 @@ from gongzhi.core.scoping import paths_q
 from gongzhi.core.search import search
 
 from .choices import Status
-from .models import Demand, MonthlyFigures, handler_unit_ids
-from .permissions import VIEW
+from .models import Category, Demand, MonthlyFigures, Unit, handler_unit_ids
+from .permissions import DISPATCH, HANDLE, MANAGE_SETUP, SUPERVISE, VIEW
 
 OPEN = [Status.RECEIVED, Status.CLASSIFIED, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS]
 
@@ -102,6 +103,11 @@ def compute_rates(totals: dict, on: date) -> Rates:
     )
 
 
+def local_midnight(day: date, days_after: int = 0) -> datetime:
+    """The start of ``day`` (plus ``days_after`` days) in the display time zone."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=days_after), time.min))
+
+
 FIGURE_FIELDS = ("closed", "followed", "contacted", "resolved", "satisfied", "basic", "on_time")
 
 
@@ -148,9 +154,291 @@ def received_counts(user, start, end, *, public: bool = False):
         if (public or user.is_superuser)
         else Demand.objects.visible_to(user, VIEW)
     )
-    qs = qs.filter(received_at__date__gte=start, received_at__date__lte=end).exclude(
-        status=Status.MERGED
-    )
-    from django.db.models import Count
-
+    # A range on the indexed column (local midnights), not ``received_at__date``, which
+    # would compute every row's local date.
+    qs = qs.filter(received_at__gte=local_midnight(start), received_at__lt=local_midnight(end, 1))
+    qs = qs.exclude(status=Status.MERGED)
     return dict(qs.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+
+
+# --- Work lists -------------------------------------------------------------------------
+
+HANDLING = [Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS]
+WAITING = [Status.RECEIVED, Status.CLASSIFIED]
+
+
+def _listed(qs):
+    return qs.select_related("category", "unit", "area")
+
+
+def worklist(user):
+    """What ``user`` must handle now: demands routed to their units (``inbox``) and, for
+    community staff, the demands their community handles itself; soonest deadline first."""
+    if user.is_superuser:
+        return _listed(Demand.objects.filter(status__in=HANDLING)).order_by("due_at", "id")
+    q = Q(unit_id__in=handler_unit_ids(user))
+    paths = user.scope_paths(DISPATCH)
+    if paths:
+        q |= paths_q("path", paths) & Q(handled_by_community=True)
+    return _listed(Demand.objects.filter(q, status__in=HANDLING)).order_by("due_at", "id")
+
+
+def to_dispatch(user):
+    """Received or classified demands waiting for the desk to classify and dispatch them."""
+    return _listed(Demand.objects.visible_to(user, DISPATCH).filter(status__in=WAITING)).order_by(
+        "received_at", "id"
+    )
+
+
+def to_follow_up(user):
+    """Answered demands not yet rated, and rated ones the requester was not satisfied with."""
+    return _listed(
+        Demand.objects.visible_to(user, DISPATCH).filter(status__in=[Status.ANSWERED, Status.RATED])
+    ).order_by("answered_at", "id")
+
+
+def my_demands(user):
+    """The demands ``user`` raised (a resident signed in to follow and rate their own)."""
+    if not user.is_authenticated:
+        return Demand.objects.none()
+    return _listed(Demand.objects.filter(requester_user=user)).order_by("-received_at", "-id")
+
+
+def near_due(at: datetime | None = None) -> datetime:
+    """Deadlines before this moment count as near (the sweep's reminder horizon)."""
+    at = at or timezone.now()
+    return at + timedelta(hours=param("demands.remind_before_hours", at.date()))
+
+
+# --- Supervision (督办) --------------------------------------------------------------------
+
+
+def supervised_demands(user, kind: str):
+    """Open demands a street or district supervises: ``overdue``, ``supervised`` (督办) or
+    ``accept_overdue`` (not accepted in time)."""
+    qs = Demand.objects.visible_to(user, SUPERVISE)
+    if kind == "overdue":
+        qs = qs.filter(status__in=OPEN, overdue=True)
+    elif kind == "accept_overdue":
+        qs = qs.filter(status=Status.DISPATCHED, accept_overdue=True)
+    else:
+        qs = qs.filter(supervised=True).exclude(status__in=[Status.CLOSED, Status.MERGED])
+    return _listed(qs).order_by("due_at", "id")
+
+
+def community_of(path: str) -> str:
+    """The community part of an area path (``/district/street/community/``)."""
+    parts = path.split("/")
+    return "/".join(parts[:4]) + "/" if len(parts) > 4 else path
+
+
+def community_names(paths) -> dict[str, str]:
+    from gongzhi.areas.models import Area
+
+    return dict(Area.objects.filter(path__in=list(paths)).values_list("path", "name"))
+
+
+@dataclass
+class CommunityCounts:
+    path: str
+    name: str
+    received: int = 0
+    open: int = 0
+    overdue: int = 0
+    supervised: int = 0
+    accept_overdue: int = 0
+    closed: int = 0
+    on_time: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.closed if self.closed else None
+
+
+def community_counts(user, month: date, perm: str = SUPERVISE) -> list[CommunityCounts]:
+    """Per community in the user's scope: demands received this month, open now, overdue,
+    supervised and not accepted in time, and closed this month with those on time."""
+    start, end = month_bounds(month)
+    scoped = Demand.objects.visible_to(user, perm)
+    rows: dict[str, CommunityCounts] = {}
+
+    def row(path):
+        key = community_of(path)
+        if key not in rows:
+            rows[key] = CommunityCounts(key, "")
+        return rows[key]
+
+    open_rows = (
+        scoped.filter(status__in=OPEN)
+        .values("path")
+        .annotate(
+            n=Count("id"),
+            overdue_n=Count("id", filter=Q(overdue=True)),
+            supervised_n=Count("id", filter=Q(supervised=True)),
+            accept_n=Count("id", filter=Q(accept_overdue=True, status=Status.DISPATCHED)),
+        )
+    )
+    for r in open_rows:
+        c = row(r["path"])
+        c.open += r["n"]
+        c.overdue += r["overdue_n"]
+        c.supervised += r["supervised_n"]
+        c.accept_overdue += r["accept_n"]
+    received = (
+        scoped.filter(
+            received_at__gte=local_midnight(start), received_at__lt=local_midnight(end, 1)
+        )
+        .exclude(status=Status.MERGED)
+        .values("path")
+        .annotate(n=Count("id"))
+    )
+    for r in received:
+        row(r["path"]).received += r["n"]
+    paths = None if user.is_superuser else user.scope_paths(perm)
+    for r in (
+        _figures(start, end, paths)
+        .values("path")
+        .annotate(closed_n=Sum("closed"), on_time_n=Sum("on_time"))
+    ):
+        c = row(r["path"])
+        c.closed += r["closed_n"] or 0
+        c.on_time += r["on_time_n"] or 0
+    names = community_names(rows)
+    for key, c in rows.items():
+        c.name = names.get(key, key)
+    return sorted(rows.values(), key=lambda c: c.path)
+
+
+# --- Monthly report (通报) and public figures ------------------------------------------
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    start = month.replace(day=1)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return start, following - timedelta(days=1)
+
+
+@dataclass
+class Report:
+    month: date
+    received: int
+    by_status: dict
+    overall: Rates
+    communities: list
+    units: list
+    categories: list
+
+
+def monthly_report(user, month: date, *, public: bool = False) -> Report:
+    """The month's 通报: demands received (by status), and over the demands closed in the
+    month the on-time rate, the three rates and the composite, overall and by community,
+    unit and category. ``public`` covers everything (the public page shows no names of
+    people, only of places, units and categories)."""
+    start, end = month_bounds(month)
+    by_status = received_counts(user, start, end, public=public)
+    if public or user.is_superuser:
+        totals = _figures(start, end).aggregate(**{f: Sum(f) for f in FIGURE_FIELDS})
+        overall = compute_rates(totals, end)
+    else:
+        overall = rates(user, start, end)
+    communities = rates_by(user, start, end, "community", public=public)
+    names = community_names(p for p, _r in communities)
+    return Report(
+        month=start,
+        received=sum(by_status.values()),
+        by_status=by_status,
+        overall=overall,
+        communities=[(names.get(p, p), r) for p, r in communities],
+        units=rates_by(user, start, end, "unit", public=public),
+        categories=rates_by(user, start, end, "category", public=public),
+    )
+
+
+def monthly_trend(user, months: int, last: date, *, public: bool = False):
+    """[(month, Rates)] for the ``months`` months ending with ``last`` (closed demands)."""
+    first = last.replace(day=1)
+    for _i in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    paths = None if (public or user.is_superuser) else user.scope_paths(VIEW)
+    rows = {
+        r["month"]: r
+        for r in _figures(first, month_bounds(last)[1], paths)
+        .values("month")
+        .annotate(**{f: Sum(f) for f in FIGURE_FIELDS})
+    }
+    result, month = [], first
+    while month <= last:
+        result.append((month, compute_rates(rows.get(month, {}), month_bounds(month)[1])))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return result
+
+
+# --- Routing choices --------------------------------------------------------------------
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+def routable_units(demand: Demand):
+    """Active units a demand may be dispatched to: those serving its place or a part of it."""
+    return Unit.objects.filter(
+        Q(path__in=_ancestors(demand.path)) | Q(path__under=demand.path), is_active=True
+    ).order_by("path", "name")
+
+
+def units_for(user, perm: str = VIEW):
+    """Units in the user's scope and the units of the street and district above it (which
+    the user's demands may be dispatched to)."""
+    if user.is_superuser:
+        return Unit.objects.all()
+    paths = user.scope_paths(perm)
+    above = {a for p in paths for a in _ancestors(p)}
+    q = paths_q("path", paths) | Q(path__in=above) if paths else Q(pk__in=[])
+    if perm in (VIEW, HANDLE):
+        q |= Q(pk__in=handler_unit_ids(user))
+    return Unit.objects.filter(q)
+
+
+def units_managed(user):
+    """Units an administrator may edit (demands.manage_setup, by the unit's area)."""
+    return Unit.objects.visible_to(user, MANAGE_SETUP).select_related("area")
+
+
+def categories():
+    return Category.objects.select_related("unit", "parent").order_by("full_name")
+
+
+# --- Ledger (台账) --------------------------------------------------------------------------
+
+LEDGER_FIELDS = (
+    "id",
+    "received_at",
+    "channel",
+    "requester_kind",
+    "requester_name",
+    "requester_phone",
+    "area__full_name",
+    "location",
+    "title",
+    "content",
+    "category__full_name",
+    "unit__name",
+    "dispatched_at",
+    "due_at",
+    "answered_at",
+    "outcome",
+    "answer",
+    "rating",
+    "overdue",
+    "status",
+)
+
+
+def ledger_rows(queryset):
+    """The ledger's raw values, streamed in id order chunks (no model instances: 100,000
+    rows in seconds, constant memory)."""
+    return (
+        queryset.order_by("received_at", "id").values_list(*LEDGER_FIELDS).iterator(chunk_size=2000)
+    )

@@ -44,7 +44,7 @@ from .models import (
     MonthlyFigures,
     Unit,
 )
-from .permissions import DISPATCH, HANDLE, INTAKE, SUPERVISE, VIEW
+from .permissions import DISPATCH, HANDLE, INTAKE, MANAGE_SETUP, SUPERVISE, VIEW
 
 S = Status
 OPEN = {S.RECEIVED, S.CLASSIFIED, S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS}
@@ -634,9 +634,17 @@ def request_extension(
 
 @atomic
 def decide_extension(
-    extension: Extension, *, actor, approve: bool, note: str = "", at: datetime | None = None
+    extension: Extension,
+    *,
+    actor,
+    approve: bool,
+    note: str = "",
+    version: int | None = None,
+    at: datetime | None = None,
 ) -> Extension:
-    demand = _begin(extension.demand, actor, "decide_extension", None)
+    """Approve or refuse a pending extension; ``version`` is the demand's (a form loaded
+    before another change is stale)."""
+    demand = _begin(extension.demand, actor, "decide_extension", version)
     extension = Extension.objects.select_for_update().get(pk=extension.pk)
     if extension.state != ExtensionState.PENDING:
         raise RuleViolation(_("该延期申请已处理。"), field="state")
@@ -1062,3 +1070,236 @@ def possible_duplicates(
         if score >= threshold:
             scored[demand.pk] = (demand, score)
     return sorted(scored.values(), key=lambda ds: -ds[1])[:limit]
+
+
+# --- Setup: the category tree with its routing rules and time limits, and the units -------
+
+LIMIT_MAXIMUM = {LimitUnit.HOURS: 720, LimitUnit.WORKING_DAYS: 90, LimitUnit.CALENDAR_DAYS: 120}
+
+
+def _category_values(
+    category: Category | None,
+    *,
+    name: str,
+    parent: Category | None,
+    unit: Unit | None,
+    urgency: str,
+    limit_amount: int | None,
+    limit_unit: str,
+    community_may_close: bool,
+    max_extension_days: int | None,
+    actor,
+) -> dict:
+    name = _clean_text(name, "name", _("名称"), 50)
+    if "/" in name:
+        raise RuleViolation(_("名称不能包含“/”。"), field="name")
+    if urgency not in Urgency.values:
+        raise RuleViolation(_("紧急程度不正确。"), field="urgency")
+    if parent is not None:
+        node = parent
+        while node is not None:
+            if category is not None and node.pk == category.pk:
+                raise RuleViolation(_("上级类别不能是本类别或其下级。"), field="parent")
+            node = node.parent
+    siblings = Category.objects.filter(parent=parent, name=name)
+    if category is not None:
+        siblings = siblings.exclude(pk=category.pk)
+    if siblings.exists():
+        raise RuleViolation(_("同一上级下已有名为“%(n)s”的类别。") % {"n": name}, field="name")
+    if bool(limit_amount) != bool(limit_unit):
+        raise RuleViolation(
+            _("办理时限和时限单位须同时填写，或都不填（按紧急程度的默认时限）。"),
+            field="limit_amount",
+        )
+    if limit_unit:
+        if limit_unit not in LimitUnit.values:
+            raise RuleViolation(_("时限单位不正确。"), field="limit_unit")
+        if not 1 <= limit_amount <= LIMIT_MAXIMUM[limit_unit]:
+            raise RuleViolation(
+                _("办理时限须在1到%(n)d之间。") % {"n": LIMIT_MAXIMUM[limit_unit]},
+                field="limit_amount",
+            )
+    if max_extension_days is not None and not 0 <= max_extension_days <= 60:
+        raise RuleViolation(_("最长延期须在0到60个工作日之间。"), field="max_extension_days")
+    if unit is not None:
+        if not unit.is_active:
+            raise RuleViolation(_("该责任单位已停用。"), field="unit")
+        if not actor.has_perm(MANAGE_SETUP, unit):
+            raise RuleViolation(_("责任单位不存在或不在管辖范围内。"), field="unit")
+    return {
+        "name": name,
+        "parent": parent,
+        "full_name": f"{parent.full_name or parent.name}/{name}" if parent else name,
+        "unit": unit,
+        "urgency": urgency,
+        "limit_amount": limit_amount or None,
+        "limit_unit": limit_unit or "",
+        "community_may_close": community_may_close,
+        "max_extension_days": max_extension_days,
+    }
+
+
+@atomic
+def create_category(
+    *,
+    actor,
+    name: str,
+    parent: Category | None = None,
+    unit: Unit | None = None,
+    urgency: str = Urgency.ORDINARY,
+    limit_amount: int | None = None,
+    limit_unit: str = "",
+    community_may_close: bool = True,
+    max_extension_days: int | None = None,
+) -> Category:
+    """A category with its routing rule (the unit it goes to) and time limit."""
+    require(actor, MANAGE_SETUP)
+    values = _category_values(
+        None,
+        name=name,
+        parent=parent,
+        unit=unit,
+        urgency=urgency,
+        limit_amount=limit_amount,
+        limit_unit=limit_unit,
+        community_may_close=community_may_close,
+        max_extension_days=max_extension_days,
+        actor=actor,
+    )
+    category = Category.objects.create(**values)
+    audit.log("demands.category.created", actor=actor, target=category, data=_loggable(values))
+    return category
+
+
+@atomic
+def update_category(
+    category: Category,
+    *,
+    actor,
+    name: str,
+    parent: Category | None = None,
+    unit: Unit | None = None,
+    urgency: str = Urgency.ORDINARY,
+    limit_amount: int | None = None,
+    limit_unit: str = "",
+    community_may_close: bool = True,
+    max_extension_days: int | None = None,
+    is_active: bool = True,
+) -> Category:
+    """Change a category; its children's full names follow a rename or a move. Demands
+    already classified keep their deadlines (computed when classified)."""
+    require(actor, MANAGE_SETUP)
+    category = Category.objects.select_for_update().get(pk=category.pk)
+    values = _category_values(
+        category,
+        name=name,
+        parent=parent,
+        unit=unit,
+        urgency=urgency,
+        limit_amount=limit_amount,
+        limit_unit=limit_unit,
+        community_may_close=community_may_close,
+        max_extension_days=max_extension_days,
+        actor=actor,
+    )
+    values["is_active"] = bool(is_active)
+    renamed = values["full_name"] != category.full_name
+    for key, value in values.items():
+        setattr(category, key, value)
+    category.save(update_fields=list(values))
+    if renamed:
+        _rename_children(category)
+    audit.log("demands.category.changed", actor=actor, target=category, data=_loggable(values))
+    return category
+
+
+def _rename_children(category: Category) -> None:
+    for child in Category.objects.filter(parent=category):
+        child.full_name = f"{category.full_name}/{child.name}"
+        child.save(update_fields=["full_name"])
+        _rename_children(child)
+
+
+def _loggable(values: dict) -> dict:
+    return {k: (v.pk if hasattr(v, "pk") else v) for k, v in values.items()}
+
+
+def _unit_values(*, name, kind, area, phone, handlers, actor) -> dict:
+    name = _clean_text(name, "name", _("名称"), 100)
+    if kind not in UnitKind.values:
+        raise RuleViolation(_("单位类型不正确。"), field="kind")
+    require(actor, MANAGE_SETUP, area)
+    phone = pii.normalize_phone(phone, field="phone") if phone else ""
+    from gongzhi.accounts.models import User
+
+    handlers = list(handlers or [])
+    reachable = set(
+        User.objects.visible_to(actor, MANAGE_SETUP)
+        .filter(pk__in=[h.pk for h in handlers], is_active=True)
+        .values_list("pk", flat=True)
+    )
+    for handler in handlers:
+        if handler.pk not in reachable and not actor.is_superuser:
+            raise RuleViolation(_("处理人不存在或不在管辖范围内。"), field="handlers")
+        if not handler.has_perm(HANDLE):
+            raise RuleViolation(
+                _("“%(u)s”没有办理诉求的角色（如职能部门处理人），不能作为处理人。")
+                % {"u": handler},
+                field="handlers",
+            )
+    return {"name": name, "kind": kind, "area": area, "path": area.path, "phone": phone}, handlers
+
+
+@atomic
+def create_unit(*, actor, name: str, kind: str, area: Area, phone: str = "", handlers=()) -> Unit:
+    """A responsible unit serving ``area`` (a department for the district, a property
+    company for its estates …) with the accounts that handle its demands."""
+    values, handlers = _unit_values(
+        name=name, kind=kind, area=area, phone=phone, handlers=handlers, actor=actor
+    )
+    if Unit.objects.filter(name=values["name"], path=area.path).exists():
+        raise RuleViolation(_("该区域已有同名的责任单位。"), field="name")
+    unit = Unit.objects.create(**values)
+    unit.handlers.set(handlers)
+    audit.log(
+        "demands.unit.created",
+        actor=actor,
+        target=unit,
+        data={**_loggable(values), "handlers": [h.pk for h in handlers]},
+    )
+    return unit
+
+
+@atomic
+def update_unit(
+    unit: Unit,
+    *,
+    actor,
+    name: str,
+    kind: str,
+    area: Area,
+    phone: str = "",
+    handlers=(),
+    is_active: bool = True,
+) -> Unit:
+    """Change a unit (and who handles for it). A unit with open demands may be disabled:
+    they stay with it until reassigned; new dispatches are refused."""
+    require(actor, MANAGE_SETUP, unit)
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    values, handlers = _unit_values(
+        name=name, kind=kind, area=area, phone=phone, handlers=handlers, actor=actor
+    )
+    if Unit.objects.filter(name=values["name"], path=area.path).exclude(pk=unit.pk).exists():
+        raise RuleViolation(_("该区域已有同名的责任单位。"), field="name")
+    values["is_active"] = bool(is_active)
+    for key, value in values.items():
+        setattr(unit, key, value)
+    unit.save(update_fields=list(values))
+    unit.handlers.set(handlers)
+    audit.log(
+        "demands.unit.changed",
+        actor=actor,
+        target=unit,
+        data={**_loggable(values), "handlers": [h.pk for h in handlers]},
+    )
+    return unit

@@ -1,0 +1,454 @@
+"""Demand pages: intake (duplicates, suggestion, household picker, meetings), the case
+page's one-form-per-action, inbox, supervision, the resident's rating, 通报, the public
+page, the ledger, setup pages, and constant query counts on every list."""
+
+from datetime import datetime, timedelta
+from io import BytesIO
+
+import openpyxl
+import pytest
+import time_machine
+from django.urls import reverse
+
+from gongzhi.core.calendar import SHANGHAI
+from gongzhi.core.models import AuditLog
+from gongzhi.demands import services
+from gongzhi.demands.choices import Channel, Rating, RequesterKind, Status
+from gongzhi.demands.models import Category, Demand, Unit
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 6, 15, 10, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def new(world, *, area=None, actor=None, **kw):
+    kw.setdefault("title", "3栋楼道灯不亮")
+    kw.setdefault("content", "和顺花园3栋2单元楼道灯坏了一周，晚上老人上下楼不安全。")
+    kw.setdefault("channel", Channel.DESK)
+    kw.setdefault("requester_kind", RequesterKind.RESIDENT)
+    kw.setdefault("requester_name", "张小明")
+    kw.setdefault("requester_phone", "13812345678")
+    return services.create_demand(
+        actor=actor or world.users["staff"], area=area or world.ours.grid, **kw
+    )
+
+
+def dispatched(world, demands, **kw):
+    staff = world.users["staff"]
+    demand = new(world, **kw)
+    demand = services.classify(
+        demand, actor=staff, version=demand.version, category=demands.hallway
+    )
+    return services.dispatch(demand, actor=staff, version=demand.version)
+
+
+def act(client, demand, action, **data):
+    demand.refresh_from_db()
+    payload = {f"{action}-version": demand.version}
+    payload.update({f"{action}-{k}": v for k, v in data.items()})
+    return client.post(reverse(f"demands:act_{action}", args=[demand.pk]), payload)
+
+
+def body(response) -> str:
+    return response.content.decode()
+
+
+# --- Intake ------------------------------------------------------------------------------------
+
+
+def intake_data(world, **kw):
+    data = {
+        "channel": Channel.PHONE,
+        "area": world.ours.grid.pk,
+        "title": "小区门口路灯不亮",
+        "content": "和顺花园南门路灯坏了三天",
+        "suggestion": "建议换成太阳能路灯",
+        "requester_kind": RequesterKind.RESIDENT,
+        "requester_name": "李大妈",
+        "requester_phone": "13900001111",
+    }
+    data.update(kw)
+    return data
+
+
+def test_intake_records_a_demand_with_its_suggestion_and_category(world, demands, client_as):
+    client = client_as(world.users["staff"])
+    page = client.get(reverse("demands:intake"))
+    assert page.status_code == 200
+    assert "意见建议" in body(page) and 'hx-get="/demands/intake/duplicates/"' in body(page)
+    household = world.ours.households[0]
+    response = client.post(
+        reverse("demands:intake"),
+        intake_data(world, category=demands.lights.pk, household=household.pk),
+    )
+    demand = Demand.objects.get()
+    assert response.status_code == 302 and response.url == demand.get_absolute_url()
+    assert demand.suggestion == "建议换成太阳能路灯" and demand.channel == Channel.PHONE
+    assert demand.household == household
+    assert demand.status == Status.CLASSIFIED and demand.category == demands.lights
+    assert demand.due_at is not None
+
+
+def test_intake_refusals_stay_beside_their_field(world, demands, client_as):
+    client = client_as(world.users["staff"])
+    response = client.post(reverse("demands:intake"), intake_data(world, requester_phone="123"))
+    assert response.status_code == 400
+    assert "联系电话：电话号码格式不正确" in body(response)
+    assert "小区门口路灯不亮" in body(response)  # the input is kept
+    sibling_household = world.sibling.households[0]
+    response = client.post(
+        reverse("demands:intake"), intake_data(world, household=sibling_household.pk)
+    )
+    assert response.status_code == 400 and "相关住户不存在或不在管辖范围内" in body(response)
+    response = client.post(
+        reverse("demands:intake"), intake_data(world, area=world.sibling.grid.pk)
+    )
+    assert response.status_code == 400
+    assert not Demand.objects.exists()
+
+
+def test_intake_is_for_those_who_may_record(world, client_as):
+    assert client_as(world.users["grid_worker"]).get(reverse("demands:intake")).status_code == 200
+    assert client_as(world.users["resident"]).get(reverse("demands:intake")).status_code == 403
+
+
+def test_duplicates_are_offered_and_the_desk_can_merge_at_intake(world, demands, client_as):
+    first = new(world)
+    client = client_as(world.users["staff"])
+    fragment = client.get(
+        reverse("demands:intake_duplicates"),
+        {"area": world.ours.grid.pk, "title": "3栋楼道灯不亮", "content": "3栋2单元楼道灯坏了一周"},
+    )
+    assert first.number in body(fragment) and 'name="merge_into"' in body(fragment)
+    response = client.post(reverse("demands:intake"), intake_data(world, merge_into=first.pk))
+    assert response.status_code == 302 and response.url == first.get_absolute_url()
+    second = Demand.objects.exclude(pk=first.pk).get()
+    assert second.status == Status.MERGED and second.merged_into == first
+    assert first.requesters.get().name == "李大妈"
+    # A grid worker sees the duplicates but may not merge.
+    fragment = client_as(world.users["grid_worker"]).get(
+        reverse("demands:intake_duplicates"),
+        {"area": world.ours.grid.pk, "title": "3栋楼道灯不亮", "content": "3栋2单元楼道灯坏了一周"},
+    )
+    assert first.number in body(fragment) and 'name="merge_into"' not in body(fragment)
+
+
+def test_suggested_category_beside_the_select(
+    world, demands, client_as, django_capture_on_commit_callbacks
+):
+    staff = world.users["staff"]
+    for category, title in ((demands.hallway, "楼道垃圾没人清理"), (demands.water, "停水了")):
+        with django_capture_on_commit_callbacks(execute=True):
+            demand = new(world, title=title, content=title)
+            demand = services.classify(
+                demand, actor=staff, version=demand.version, category=category
+            )
+            services.close_unresolved(demand, actor=staff, version=demand.version, reason="测试")
+    fragment = client_as(staff).get(
+        reverse("demands:intake_suggest"), {"title": "楼道垃圾", "content": "楼道里垃圾很多"}
+    )
+    assert "物业管理/楼道卫生" in body(fragment)
+    assert f"getElementById('id_category').value='{demands.hallway.pk}'" in body(fragment)
+
+
+def test_household_picker_stays_in_scope(world, client_as):
+    client = client_as(world.users["staff"])
+    ours = client.get(reverse("demands:intake_households"), {"q": "和顺"})
+    assert world.ours.households[0].address in body(ours)
+    theirs = client.get(reverse("demands:intake_households"), {"q": "邻里"})
+    assert "邻里" not in body(theirs) and "没有找到" in body(theirs)
+
+
+def test_meeting_intake_many_items_at_the_meeting_time(world, demands, client_as):
+    client = client_as(world.users["staff"])
+    assert client.get(reverse("demands:meeting")).status_code == 200
+    data = {
+        "title": "六月居民夜话",
+        "held_at": "2026-06-12T19:30",
+        "area": world.ours.community.pk,
+        "host": "张书记",
+        "attendees": "35",
+        "items-TOTAL_FORMS": "3",
+        "items-INITIAL_FORMS": "0",
+        "items-0-title": "小区停车难",
+        "items-0-content": "晚上车位不够",
+        "items-0-requester_kind": "anonymous",
+        "items-1-title": "广场舞噪音",
+        "items-1-content": "晚上十点后仍有音乐",
+        "items-1-requester_kind": "resident",
+        "items-1-requester_name": "王阿姨",
+        "items-2-requester_kind": "resident",  # an empty row: not recorded
+    }
+    response = client.post(reverse("demands:meeting"), data)
+    assert response.status_code == 302
+    demands_ = list(Demand.objects.order_by("id"))
+    assert [d.title for d in demands_] == ["小区停车难", "广场舞噪音"]
+    assert {d.received_at for d in demands_} == {datetime(2026, 6, 12, 19, 30, tzinfo=SHANGHAI)}
+    assert all(d.channel == Channel.MEETING and d.meeting_id for d in demands_)
+    # A named requester without a name: the service's refusal names the row.
+    data.update({"items-1-requester_name": ""})
+    response = client.post(reverse("demands:meeting"), data)
+    assert response.status_code == 400 and "第2条" in body(response)
+    assert Demand.objects.count() == 2
+
+
+# --- The case page: one form per allowed action -------------------------------------------------
+
+
+def test_the_whole_loop_through_the_pages(world, demands, client_as, client):
+    staff, handler, resident = (
+        world.users["staff"],
+        world.users["unit_handler"],
+        world.users["resident"],
+    )
+    demand = new(world, requester_user=resident)
+    client_as(staff)
+    page = client.get(demand.get_absolute_url())
+    assert f'action="/demands/{demand.pk}/classify/"' in body(page)
+    assert f"/demands/{demand.pk}/accept/" not in body(page)  # not the desk's step
+    assert act(client, demand, "classify", category=demands.hallway.pk).status_code == 302
+    assert act(client, demand, "dispatch").status_code == 302
+    demand.refresh_from_db()
+    assert demand.status == Status.DISPATCHED and demand.unit == demands.property_unit
+
+    client_as(handler)
+    inbox = client.get(reverse("demands:inbox"))
+    assert demand.title in body(inbox)
+    page = client.get(demand.get_absolute_url())
+    assert f"/demands/{demand.pk}/accept/" in body(page)
+    assert f"/demands/{demand.pk}/dispatch/" not in body(page)
+    assert act(client, demand, "accept").status_code == 302
+    response = act(client, demand, "answer", answer="已更换声控灯", resolved="1", contacted="on")
+    assert response.status_code == 302
+
+    client_as(resident)
+    mine = client.get(reverse("demands:mine"))
+    assert demand.title in body(mine)
+    page = client.get(demand.get_absolute_url())
+    assert f"/demands/{demand.pk}/rate/" in body(page)
+    assert f"/demands/{demand.pk}/close/" not in body(page)
+    assert act(client, demand, "rate", rating=Rating.SATISFIED, note="很及时").status_code == 302
+    demand.refresh_from_db()
+    assert demand.status == Status.CLOSED and demand.rating == Rating.SATISFIED
+    page = client.get(demand.get_absolute_url())
+    assert "评价" in body(page) and "答复" in body(page) and "接单" in body(page)
+
+
+def test_a_stale_form_is_a_conflict_and_changes_nothing(world, demands, client_as, client):
+    demand = dispatched(world, demands)
+    client_as(world.users["unit_handler"])
+    stale = demand.version
+    services.accept(demand, actor=world.users["unit_handler"], version=demand.version)
+    response = client.post(
+        reverse("demands:act_return", args=[demand.pk]),
+        {"return-version": stale, "return-reason": "不归我们管"},
+    )
+    assert response.status_code == 400 and "数据已被他人修改" in body(response)
+    demand.refresh_from_db()
+    assert demand.status == Status.ACCEPTED
+
+
+def test_domain_errors_show_beside_their_field(world, demands, client_as, client):
+    staff, handler = world.users["staff"], world.users["unit_handler"]
+    demand = new(world)
+    demand = services.classify(
+        demand, actor=staff, version=demand.version, category=demands.building
+    )
+    demand = services.dispatch(
+        demand, actor=staff, version=demand.version, unit=demands.property_unit
+    )
+    services.accept(demand, actor=handler, version=demand.version)
+    client_as(handler)
+    response = act(client, demand, "request_extension", days=11, reason="需要协调多个部门")
+    assert response.status_code == 400
+    assert "延期（工作日）：累计延期不能超过10个工作日" in body(response)
+    assert 'class="accordion-collapse collapse show"' in body(response)  # the form stays open
+    assert not demand.extensions.exists()
+
+
+def test_actions_of_others_are_not_found(world, demands, client_as, client):
+    demand = dispatched(world, demands)
+    client_as(world.users["grid_worker"])  # may see, may not dispatch or handle
+    assert act(client, demand, "accept").status_code == 404
+    assert client.get(reverse("demands:act_accept", args=[demand.pk])).status_code == 405
+    sibling = new(world, area=world.sibling.grid, actor=world.users["street_admin"])
+    client_as(world.users["staff"])
+    assert client.get(sibling.get_absolute_url()).status_code == 404
+    assert act(client, sibling, "classify", category=demands.lights.pk).status_code == 404
+
+
+# --- Supervision, report, public page, ledger --------------------------------------------------
+
+
+def test_supervision_of_the_street(world, demands, client_as, client):
+    late = dispatched(world, demands)
+    with time_machine.travel(NOW + timedelta(days=20), tick=False):
+        services.sweep()
+        client_as(world.users["street_admin"])
+        page = client.get(reverse("demands:supervision"))
+        assert page.status_code == 200
+        assert late.title in body(page) and "table-danger" in body(page)
+        assert "和顺社区" in body(page)  # per-community counts
+        page = client.get(reverse("demands:supervision"), {"tab": "accept_overdue"})
+        assert late.title in body(page)
+        assert act(client, late, "supervise", note="请尽快办理").status_code == 302
+    client_as(world.users["staff"])
+    assert client.get(reverse("demands:supervision")).status_code == 403
+
+
+def closed_demand(world, demands, **kw):
+    handler = world.users["unit_handler"]
+    demand = dispatched(world, demands, requester_user=world.users["resident"], **kw)
+    demand = services.accept(demand, actor=handler, version=demand.version)
+    demand = services.answer(
+        demand, actor=handler, version=demand.version, text="已处理", resolved=True
+    )
+    return services.rate(
+        demand, actor=world.users["resident"], version=demand.version, rating=Rating.BASIC
+    )
+
+
+def test_monthly_report_page_and_excel(world, demands, client_as):
+    closed_demand(world, demands)
+    client = client_as(world.users["secretary"])
+    page = client.get(reverse("demands:report"), {"month": "2026-06"})
+    assert page.status_code == 200
+    text = body(page)
+    assert "和顺社区" in text and "和顺物业" in text and "物业管理/楼道卫生" in text
+    assert "90.0%" in text  # 满意率: one basically satisfied = 0.9
+    assert "window.print()" in text
+    response = client.get(reverse("demands:report"), {"month": "2026-06", "export": "xlsx"})
+    book = openpyxl.load_workbook(BytesIO(b"".join(response.streaming_content)))
+    assert book.sheetnames == ["概况", "按社区", "按责任单位", "按类别"]
+    rows = list(book["按社区"].iter_rows(values_only=True))
+    assert rows[1][0] == "和顺社区" and rows[1][1] == 1 and rows[1][6] == "90.0%"
+
+
+def test_public_page_without_sign_in_shows_no_personal_data(world, demands, client):
+    closed_demand(world, demands, location="3栋2单元502")
+    response = client.get("/public/demands/", {"month": "2026-06"})
+    assert response.status_code == 200
+    text = body(response)
+    assert "和顺社区" in text and "echarts.min.js" in text and "chart-data" in text
+    for private in ("张小明", "张*明", "13812345678", "138****5678", "502", "楼道灯"):
+        assert private not in text
+    assert "http://" not in text.replace("http://www.w3.org", "")
+
+
+def test_ledger_export_in_the_communities_layout(world, demands, client_as):
+    closed_demand(world, demands)
+    new(world, title='=HYPERLINK("x")', requester_kind=RequesterKind.ANONYMOUS)
+    new(world, area=world.sibling.grid, actor=world.users["street_admin"], title="邻里的诉求")
+    response = client_as(world.users["staff"]).get(reverse("demands:ledger"))
+    book = openpyxl.load_workbook(BytesIO(b"".join(response.streaming_content)))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[1] == (
+        "编号", "受理时间", "来源", "诉求人", "联系电话", "地点", "内容", "类别",
+        "责任单位", "派单时间", "办结期限", "答复时间", "办理结果", "评价", "是否超期",
+    )  # fmt: skip
+    first, second = rows[2], rows[3]
+    assert first[3] == "张*明" and first[4] == "138****5678"
+    assert first[7] == "物业管理/楼道卫生" and first[8] == "和顺物业"
+    assert first[12] == "已解决：已处理" and first[13] == "基本满意" and first[14] == "否"
+    assert second[3] == "匿名" and second[6].startswith("'=HYPERLINK")
+    assert len(rows) == 4  # nothing of the sibling community
+    assert AuditLog.objects.filter(action="core.list.exported").exists()
+
+
+# --- Setup ---------------------------------------------------------------------------------------
+
+
+def test_category_and_unit_administration(world, demands, client_as, client):
+    admin = world.users["district_admin"]
+    client_as(admin)
+    assert client.get(reverse("demands:categories")).status_code == 200
+    response = client.post(
+        reverse("demands:category_create"),
+        {
+            "name": "电梯故障",
+            "parent": "",
+            "unit": demands.housing.pk,
+            "urgency": "utility",
+            "limit_amount": "24",
+            "limit_unit": "hours",
+            "community_may_close": "on",
+            "max_extension_days": "3",
+        },
+    )
+    assert response.status_code == 302
+    category = Category.objects.get(name="电梯故障")
+    assert category.unit == demands.housing and category.limit_amount == 24
+    response = client.post(
+        reverse("demands:category_edit", args=[category.pk]),
+        {"name": "电梯困人", "parent": "", "urgency": "urgent", "limit_amount": "5"},
+    )
+    assert response.status_code == 400 and "须同时填写" in body(response)
+    response = client.post(
+        reverse("demands:unit_create"),
+        {
+            "name": "锦华电梯维保",
+            "kind": "property",
+            "area": world.ours.community.pk,
+            "handlers": [world.users["unit_handler"].pk],
+        },
+    )
+    assert response.status_code == 302
+    unit = Unit.objects.get(name="锦华电梯维保")
+    assert list(unit.handlers.all()) == [world.users["unit_handler"]]
+    assert AuditLog.objects.filter(action="demands.unit.created").exists()
+
+    client_as(world.users["secretary"])
+    assert client.get(reverse("demands:categories")).status_code == 403
+    assert client.get(reverse("demands:category_edit", args=[category.pk])).status_code == 403
+    assert client.get(reverse("demands:unit_edit", args=[unit.pk])).status_code == 404
+
+
+# --- Constant queries per list ------------------------------------------------------------------
+
+
+LISTS = [
+    ("staff", "demands:list", {}, False),
+    ("staff", "demands:inbox", {"tab": "dispatch"}, False),
+    ("unit_handler", "demands:inbox", {}, True),
+    ("street_admin", "demands:supervision", {"tab": "supervised"}, True),
+    ("resident", "demands:mine", {}, False),
+]
+
+
+def _make(world, demands, n: int, dispatch: bool):
+    for i in range(n):
+        title = f"第{i}件"
+        if not dispatch:
+            new(world, title=title, requester_user=world.users["resident"])
+            continue
+        demand = dispatched(world, demands, title=title, requester_user=world.users["resident"])
+        services.supervise(
+            demand, actor=world.users["street_admin"], version=demand.version, note="督"
+        )
+
+
+@pytest.mark.parametrize(("user", "name", "query", "dispatch"), LISTS)
+def test_lists_run_a_constant_number_of_queries(
+    world, demands, client_as, django_assert_num_queries, user, name, query, dispatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(world.users[user])
+    url = reverse(name)
+    client.get(url, query)  # warm the session and caches
+    _make(world, demands, 3, dispatch)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, query)
+    assert response.status_code == 200 and body(response).count("第2件") == 1
+    Demand.objects.all().delete()
+    _make(world, demands, 30, dispatch)
+    with django_assert_num_queries(len(queries)):
+        response = client.get(url, query)
+    assert body(response).count("第29件") == 1
