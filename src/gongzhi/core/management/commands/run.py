@@ -17,9 +17,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads", type=int, default=int(os.environ.get("GONGZHI_THREADS", "4"))
         )
+        parser.add_argument(
+            "--sweep-seconds",
+            type=int,
+            default=int(os.environ.get("GONGZHI_SWEEP_SECONDS", "300")),
+            help="诉求到期提醒与超期督办的扫描间隔（秒）；0 表示不在本机运行（改用 cron 等）",
+        )
 
-    def handle(self, *args, bind, workers, threads, **options):
+    def handle(self, *args, bind, workers, threads, sweep_seconds=0, **options):
         from gunicorn.app.wsgiapp import run
+
+        if sweep_seconds > 0:
+            start_sweeper(sweep_seconds)
 
         sys.argv = [
             "gunicorn",
@@ -40,3 +49,25 @@ class Command(BaseCommand):
         ]
         self.stdout.write(f"Serving on http://{bind}/")
         run()
+
+
+def start_sweeper(seconds: int):
+    """The embedded background sweep (demands' reminders and escalation): a child process
+    running ``gongzhi sweep --loop``, which ends with this one (docs/demands.md)."""
+    import atexit
+    import subprocess
+
+    child = subprocess.Popen(  # noqa: S603 (our own interpreter and command)
+        [
+            sys.executable,
+            "-m",
+            "gongzhi.cli",
+            "sweep",
+            "--loop",
+            str(seconds),
+            "--parent",
+            str(os.getpid()),
+        ]
+    )
+    atexit.register(child.terminate)
+    return child

@@ -1,0 +1,80 @@
+"""``gongzhi sweep``: remind before demand deadlines and escalate after them.
+
+Once by default (for cron or a systemd timer); ``--loop SECONDS`` keeps sweeping every
+so many seconds (``gongzhi run`` starts it this way beside the web server).
+"""
+
+import os
+import signal
+import threading
+from time import monotonic
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
+
+from gongzhi.demands.tasks import run_sweep
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Command(BaseCommand):
+    help = "诉求到期提醒与超期督办（扫描一次；--loop 秒数 则持续运行）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--loop",
+            type=int,
+            metavar="SECONDS",
+            help="每隔多少秒扫描一次，直到停止（Ctrl-C 或 SIGTERM）",
+        )
+        parser.add_argument(
+            "--parent", type=int, metavar="PID", help="该进程结束时随之退出（gongzhi run 使用）"
+        )
+        parser.add_argument("--iterations", type=int, help="最多扫描几次（用于测试）")
+
+    def handle(self, *args, loop=None, parent=None, iterations=None, **options):
+        if loop is not None and loop < 1:
+            raise CommandError("--loop 须为正整数（秒）。")
+        stop = threading.Event()
+        previous = {}
+        if loop is not None and threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                previous[sig] = signal.signal(sig, lambda *_a: stop.set())
+        try:
+            self.sweep(stop, loop, parent, iterations)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            close_old_connections()
+
+    def sweep(self, stop, loop, parent, iterations):
+        done = 0
+        while not stop.is_set():
+            close_old_connections()
+            started = monotonic()
+            counts = run_sweep()
+            if counts is None:
+                self.stdout.write("另一个扫描正在进行，本次跳过。")
+            else:
+                self.stdout.write(
+                    "到期提醒 {reminded} 件，超期督办 {overdue} 件，接单超时 {accept_overdue} 件"
+                    "（{s:.1f} 秒）。".format(s=monotonic() - started, **counts)
+                )
+            self.stdout.flush()
+            done += 1
+            if loop is None or (iterations is not None and done >= iterations):
+                break
+            # Wait in short steps so that the loop ends soon after its parent does.
+            deadline = monotonic() + loop
+            while not stop.is_set() and monotonic() < deadline:
+                if parent is not None and (os.getppid() != parent or not _alive(parent)):
+                    return
+                stop.wait(min(5.0, max(0.0, deadline - monotonic())))
