@@ -204,15 +204,14 @@ def _load(district_code: str) -> tuple[int, int]:
     count = 0
     for month in months:
         entries = sorted(received.pop(month, []), key=lambda e: (e[0], e[1].pk, e[2]))
-        for paid_on, member, for_month, amount in entries:
-            if for_month >= month:
-                _record(rng, actor, receivers, member, for_month, amount, paid_on)
-                count += 1
+        ahead_rows = [_row(rng, receivers, *e) for e in entries if e[2] >= month]
+        late_rows = [_row(rng, receivers, *e) for e in entries if e[2] < month]
+        if ahead_rows:
+            services.record_payments(ahead_rows, actor=actor)
         services.run_month(month, actor=actor)
-        for paid_on, member, for_month, amount in entries:
-            if for_month < month:
-                _record(rng, actor, receivers, member, for_month, amount, paid_on)
-                count += 1
+        if late_rows:
+            services.record_payments(late_rows, actor=actor)
+        count += len(ahead_rows) + len(late_rows)
         if month == july_first.replace(day=1):
             services.record_special_payment(
                 veteran,
@@ -232,17 +231,16 @@ def _community(member: Member) -> str:
     return member.path.split("/")[3]
 
 
-def _record(rng, actor, receivers, member, month, amount, paid_on):
-    services.record_payment(
-        member,
-        actor=actor,
-        month=month,
-        amount=amount,
-        paid_on=paid_on,
-        method=_method(rng, member),
-        receiver=receivers.get(member.organization_id, "支部组织委员"),
-        note="预交" if month > paid_on else "",
-    )
+def _row(rng, receivers, paid_on, member, month, amount) -> dict:
+    return {
+        "member": member,
+        "month": month,
+        "amount": amount,
+        "paid_on": paid_on,
+        "method": _method(rng, member),
+        "receiver": receivers.get(member.organization_id, "支部组织委员"),
+        "note": "预交" if month > paid_on else "",
+    }
 
 
 def _declare(member, actor, kind, amount, month, declared_on) -> DuesProfile:

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Coalesce, Round
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +12,23 @@ from gongzhi.core.scoping import ScopedModel, TreePathField
 from .choices import DuesKind, PaymentKind, PaymentMethod
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+def money_sum(field: str):
+    """A sum of money that stays exact to the fen on every database.
+
+    SQLite keeps decimals as floating point in arithmetic, so sums are rounded to the fen
+    in SQL and declared with two decimal places (Django then converts them exactly).
+    """
+    output = models.DecimalField(max_digits=14, decimal_places=2)
+    return Coalesce(
+        Round(Sum(field), 2, output_field=output), Value(Decimal("0.00")), output_field=output
+    )
+
+
+def money_add(field: str, amount):
+    """``field + amount`` rounded to the fen (an UPDATE that never drifts on SQLite)."""
+    return Round(F(field) + amount, 2, output_field=models.DecimalField(**MONEY))
 
 
 class DuesProfile(ScopedModel):

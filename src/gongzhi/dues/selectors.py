@@ -4,8 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from gongzhi.areas.models import Area
 from gongzhi.core.params import value as param
@@ -13,7 +12,7 @@ from gongzhi.party.choices import Standing
 from gongzhi.party.models import Member, Organization
 
 from .choices import PaymentKind
-from .models import DuesAccount, DuesCharge, DuesPayment, DuesProfile
+from .models import DuesAccount, DuesCharge, DuesPayment, DuesProfile, money_sum
 from .permissions import VIEW_DUES
 
 ZERO = Decimal("0.00")
@@ -51,8 +50,8 @@ def branch_ledger(user, organization: Organization, month: date):
         .order_by("member__name")
     )
     totals = rows.aggregate(
-        total_due=Coalesce(Sum("amount"), ZERO),
-        total_paid=Coalesce(Sum("paid"), ZERO),
+        total_due=money_sum("amount"),
+        total_paid=money_sum("paid"),
         members=Count("id"),
         settled=Count("id", filter=Q(paid__gte=F("amount"))),
         unpaid=Count("id", filter=Q(paid=0, amount__gt=0)),
@@ -65,7 +64,7 @@ def branch_ledger(user, organization: Organization, month: date):
             paid_on__year=month.year,
             paid_on__month=month.month,
         )
-        .aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+        .aggregate(total=money_sum("amount"))["total"]
     )
     partial = totals["members"] - totals["settled"] - totals["unpaid"]
     return rows, LedgerTotals(
@@ -106,8 +105,8 @@ def summary_by_organization(user, *, year: int, month: int | None = None):
     return (
         qs.values("organization_id", "organization__name", "path")
         .annotate(
-            total_due=Sum("amount"),
-            total_paid=Sum("paid"),
+            total_due=money_sum("amount"),
+            total_paid=money_sum("paid"),
             charges=Count("id"),
             unpaid=Count("id", filter=Q(paid__lt=F("amount"))),
         )

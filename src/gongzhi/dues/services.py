@@ -6,7 +6,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
@@ -18,7 +18,14 @@ from gongzhi.party.choices import Standing
 from gongzhi.party.models import Member
 
 from .choices import BASED_KINDS, DuesKind, PaymentKind, PaymentMethod
-from .models import DuesAccount, DuesCharge, DuesPayment, DuesProfile, DuesReduction
+from .models import (
+    DuesAccount,
+    DuesCharge,
+    DuesPayment,
+    DuesProfile,
+    DuesReduction,
+    money_sum,
+)
 from .permissions import APPROVE_REDUCTION, MANAGE_DUES
 
 FEN = Decimal("0.01")
@@ -231,7 +238,7 @@ def run_month(month: date, *, actor=None, within: str | None = None) -> dict:
     advance = dict(
         DuesPayment.objects.filter(month=month, kind=PaymentKind.DUES)
         .values("member_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=money_sum("amount"))
         .values_list("member_id", "total")
     )
     charges, undeclared = [], 0
@@ -324,35 +331,140 @@ def _chunks(items, size: int = 900):
         yield items[start : start + size]
 
 
-def recompute_account(member: Member) -> DuesAccount:
-    """The streak from the member's charges: unpaid months back from the latest charge."""
-    account, _ = DuesAccount.objects.get_or_create(member=member)
-    streak, last_paid, last_charged = 0, None, None
-    for charge in DuesCharge.objects.filter(member=member).order_by("-month")[:24]:
-        last_charged = last_charged or charge.month
-        if charge.amount > charge.paid:
-            streak += 1
-            continue
-        last_paid = charge.month
-        break
-    if last_paid is None:
-        last_paid = (
-            DuesCharge.objects.filter(member=member, paid__gte=F("amount"))
-            .order_by("-month")
-            .values_list("month", flat=True)
-            .first()
+def recompute_accounts(member_ids) -> None:
+    """Each member's streak from their charges: unpaid months back from the latest charge,
+    for many members in a handful of queries."""
+    member_ids = list(set(member_ids))
+    for chunk in _chunks(member_ids):
+        existing = set(
+            DuesAccount.objects.filter(member_id__in=chunk).values_list("member_id", flat=True)
         )
-    DuesAccount.objects.filter(pk=account.pk).update(
-        unpaid_streak=streak, last_paid_month=last_paid, last_charged_month=last_charged
-    )
-    account.refresh_from_db()
-    return account
+        DuesAccount.objects.bulk_create(
+            [DuesAccount(member_id=m) for m in chunk if m not in existing]
+        )
+        history = defaultdict(list)
+        for member_id, month, amount, paid in (
+            DuesCharge.objects.filter(member_id__in=chunk)
+            .order_by("member_id", "-month")
+            .values_list("member_id", "month", "amount", "paid")
+        ):
+            history[member_id].append((month, amount, paid))
+        accounts = list(DuesAccount.objects.filter(member_id__in=chunk))
+        for account in accounts:
+            charges = history.get(account.member_id, [])
+            streak, last_paid = 0, None
+            for month, amount, paid in charges:
+                if amount > paid:
+                    streak += 1
+                    continue
+                last_paid = month
+                break
+            account.unpaid_streak = streak
+            account.last_paid_month = last_paid
+            account.last_charged_month = charges[0][0] if charges else None
+        DuesAccount.objects.bulk_update(
+            accounts, ["unpaid_streak", "last_paid_month", "last_charged_month"]
+        )
+
+
+def recompute_account(member: Member) -> DuesAccount:
+    recompute_accounts([member.pk])
+    return DuesAccount.objects.get(member=member)
 
 
 # --- Payments ----------------------------------------------------------------------------------
 
 
+def _check_payment(row: dict) -> dict:
+    amount = money(row["amount"])
+    if amount <= 0:
+        raise RuleViolation(_("缴纳金额须大于0。"), field="amount")
+    if row["method"] not in PaymentMethod.values:
+        raise RuleViolation(_("缴纳方式不正确。"), field="method")
+    receiver = (row.get("receiver") or "").strip()
+    if not receiver:
+        raise RuleViolation(_("请填写收款人。"), field="receiver")
+    month = first_of_month(row["month"])
+    member = row["member"]
+    if member.admitted_on > _month_end(month):
+        raise RuleViolation(
+            _("%(m)s时尚未入党，无需缴纳党费。") % {"m": f"{month:%Y年%m月}"}, field="month"
+        )
+    return {**row, "amount": amount, "month": month, "receiver": receiver}
+
+
 @atomic
+def record_payments(rows, *, actor) -> list[DuesPayment]:
+    """Dues paid for months: partial payments add up, a future month is paid in advance,
+    nothing beyond a month's due. All rows or none; the charges are locked and summed
+    exactly; one audit record for the batch."""
+    rows = [_check_payment(row) for row in rows]
+    for member in {row["member"].pk: row["member"] for row in rows}.values():
+        require(actor, MANAGE_DUES, member)
+    keys = {(row["member"].pk, row["month"]) for row in rows}
+    charges = {}
+    months = {month for _member, month in keys}
+    for member_ids in _chunks(sorted({member for member, _month in keys})):
+        for charge in (
+            DuesCharge.objects.select_for_update()
+            .filter(member_id__in=member_ids, month__in=months)
+            .order_by("pk")
+        ):
+            charges[(charge.member_id, charge.month)] = charge
+    payments = []
+    for row in rows:
+        member, month, amount = row["member"], row["month"], row["amount"]
+        charge = charges.get((member.pk, month))
+        if charge is not None:
+            if charge.paid + amount > charge.amount:
+                raise RuleViolation(
+                    _(
+                        "超出该月应缴金额：应缴%(due)s元，已缴%(paid)s元。一次性自愿多交1000元以上请按“特殊党费”登记。"
+                    )
+                    % {"due": charge.amount, "paid": charge.paid},
+                    field="amount",
+                )
+            charge.paid += amount
+        payments.append(
+            DuesPayment(
+                member=member,
+                organization_id=member.organization_id,
+                path=member.path,
+                kind=PaymentKind.DUES,
+                month=month,
+                amount=amount,
+                paid_on=row["paid_on"],
+                method=row["method"],
+                receiver=row["receiver"],
+                note=row.get("note", ""),
+                created_by=actor,
+            )
+        )
+    DuesPayment.objects.bulk_create(payments, batch_size=2000)
+    touched = [charges[key] for key in keys if key in charges]
+    DuesCharge.objects.bulk_update(touched, ["paid"], batch_size=2000)
+    recompute_accounts([c.member_id for c in touched])
+    if len(rows) == 1:
+        row = rows[0]
+        audit.log(
+            "dues.payment.recorded",
+            actor=actor,
+            target=row["member"],
+            data={
+                "month": f"{row['month']:%Y-%m}",
+                "amount": str(row["amount"]),
+                "method": row["method"],
+            },
+        )
+    else:
+        audit.log(
+            "dues.payment.batch_recorded",
+            actor=actor,
+            data={"payments": len(rows), "total": str(sum((r["amount"] for r in rows), ZERO))},
+        )
+    return payments
+
+
 def record_payment(
     member: Member,
     *,
@@ -364,52 +476,21 @@ def record_payment(
     receiver: str,
     note: str = "",
 ) -> DuesPayment:
-    """Dues paid for a month: partial payments add up; a future month is paid in advance."""
-    require(actor, MANAGE_DUES, member)
-    amount = money(amount)
-    if amount <= 0:
-        raise RuleViolation(_("缴纳金额须大于0。"), field="amount")
-    if method not in PaymentMethod.values:
-        raise RuleViolation(_("缴纳方式不正确。"), field="method")
-    if not (receiver or "").strip():
-        raise RuleViolation(_("请填写收款人。"), field="receiver")
-    month = first_of_month(month)
-    if member.admitted_on > _month_end(month):
-        raise RuleViolation(
-            _("%(m)s时尚未入党，无需缴纳党费。") % {"m": f"{month:%Y年%m月}"}, field="month"
-        )
-    charge = DuesCharge.objects.select_for_update().filter(member=member, month=month).first()
-    if charge is not None and charge.paid + amount > charge.amount:
-        raise RuleViolation(
-            _(
-                "超出该月应缴金额：应缴%(due)s元，已缴%(paid)s元。一次性自愿多交1000元以上请按“特殊党费”登记。"
-            )
-            % {"due": charge.amount, "paid": charge.paid},
-            field="amount",
-        )
-    payment = DuesPayment.objects.create(
-        member=member,
-        organization_id=member.organization_id,
-        path=member.path,
-        kind=PaymentKind.DUES,
-        month=month,
-        amount=amount,
-        paid_on=paid_on,
-        method=method,
-        receiver=receiver.strip(),
-        note=note,
-        created_by=actor,
-    )
-    if charge is not None:
-        DuesCharge.objects.filter(pk=charge.pk).update(paid=F("paid") + amount)
-        recompute_account(member)
-    audit.log(
-        "dues.payment.recorded",
+    """One payment (see ``record_payments``)."""
+    return record_payments(
+        [
+            {
+                "member": member,
+                "month": month,
+                "amount": amount,
+                "paid_on": paid_on,
+                "method": method,
+                "receiver": receiver,
+                "note": note,
+            }
+        ],
         actor=actor,
-        target=member,
-        data={"month": f"{month:%Y-%m}", "amount": str(amount), "method": method},
-    )
-    return payment
+    )[0]
 
 
 @atomic

@@ -615,12 +615,6 @@ def test_undeclared_and_redeclaration_due(world, party, api):
     _error(api.get("/undeclared", month="2025-6"), 422, field="month")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="record_payment adds with F('paid') + amount: on SQLite the sum is a float "
-    "(0.7 + 0.1 = 0.7999…), so SQL comparisons of paid and amount (ledger totals, the run's "
-    "streaks) miss the fen; reported, to be fixed in dues/services.py",
-)
 def test_seventy_fen_and_ten_fen_settle_eighty_in_the_totals(world, party, api):
     member = _member(world, party.ours_branch, kind=DuesKind.FARMER, fixed_amount=Decimal("0.80"))
     services.run_month(MAY)
