@@ -64,7 +64,9 @@ def flushable_audit_log(transactional_db):
 def pytest_runtest_teardown(item, nextitem):
     result = yield
     global _audit_triggers_dropped
-    if _audit_triggers_dropped:
+    # After the session's last test the test database is gone and the connection points
+    # at the real one again (PostgreSQL, file SQLite): nothing to put back then.
+    if _audit_triggers_dropped and nextitem is not None:
         _, create = _audit_trigger_sql(connection.vendor)
         with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
             for statement in create:
