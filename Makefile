@@ -10,7 +10,6 @@ PORT    ?= 8000
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.lock
 	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
@@ -48,5 +47,7 @@ messages: install
 bench: install
 	$(BIN)/python bench/run_all.py
 
+# Removes the environment, the database, uploads and static files; keeps var/backups/.
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV)
+	test ! -d var || find var -mindepth 1 -maxdepth 1 ! -name backups -exec rm -rf {} +
