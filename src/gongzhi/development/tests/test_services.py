@@ -304,7 +304,8 @@ def test_rule_numbers_are_read_for_the_step_date(open_file, secretary, members, 
 
 
 @pytest.mark.parametrize(
-    ("today", "overdue"), [(date(2026, 7, 10), False), (date(2026, 7, 11), True)]
+    ("today", "overdue"),
+    [(date(2026, 7, 9), False), (date(2026, 7, 10), False), (date(2026, 7, 11), True)],
 )
 def test_activist_reviewed_every_half_year(open_file, secretary, members, today, overdue):
     file = open_file(applied_on=date(2025, 11, 1))

@@ -4,6 +4,8 @@ from datetime import date
 from io import BytesIO
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -195,3 +197,20 @@ def test_pipeline_warnings_and_quotas_pages(client_as, world, files, party):
     grid = client_as(world.users["grid_worker"])
     assert grid.get(reverse("development:pipeline")).status_code == 403
     assert grid.get(reverse("development:quotas")).status_code == 403
+
+
+def test_list_and_board_queries_do_not_grow_with_the_files(client_as, world, open_file, secretary):
+    client = client_as(world.users["secretary"])
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx)
+
+    open_file(serial=91)
+    urls = [reverse("development:file_list"), reverse("development:pipeline")]
+    before = [queries(url) for url in urls]
+    for serial in range(92, 97):
+        file = open_file(serial=serial)
+        services.record_step(file, actor=secretary, step=Step.TALK, on=date(2024, 6, 20))
+    assert [queries(url) for url in urls] == before
