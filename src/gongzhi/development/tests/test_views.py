@@ -214,3 +214,15 @@ def test_list_and_board_queries_do_not_grow_with_the_files(client_as, world, ope
         file = open_file(serial=serial)
         services.record_step(file, actor=secretary, step=Step.TALK, on=date(2024, 6, 20))
     assert [queries(url) for url in urls] == before
+
+
+def test_a_blocked_step_shows_its_reason_on_the_form(client_as, world, open_file, secretary, members):
+    file = advance(open_file(), secretary, Step.TRAINING, members, {10: {"review_passed": False}})
+    client = client_as(world.users["secretary"])
+    url = reverse("development:step_record", args=[file.pk])
+    assert "受阻" in client.get(url).content.decode()
+    on = file.steps.get(step=Step.TRAINING).on.isoformat()
+    response = client.post(url, {"version": file.version, "step": 12, "on": on})
+    assert response.status_code == 400
+    assert "政治审查未通过" in response.content.decode()
+    assert not StepRecord.objects.filter(file=file, step=12).exists()
