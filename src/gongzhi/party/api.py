@@ -94,12 +94,12 @@ class OrganizationPatch(Schema):
     is_active: bool | None = None
 
 
-class RenewIn(Schema):
+class OrganizationRenewIn(Schema):
     version: Version
     started_on: Day
 
 
-class TreeNodeOut(Schema):
+class OrganizationNodeOut(Schema):
     id: int
     parent_id: int | None
     name: str
@@ -122,7 +122,7 @@ class OrganizationFilters(Schema):
     q: Text(0, 100) | None = None
 
 
-class SeatOut(Schema):
+class CommitteeSeatOut(Schema):
     id: int
     organization_id: int
     member_id: int
@@ -131,7 +131,7 @@ class SeatOut(Schema):
     started_on: date
 
 
-class SeatIn(Schema):
+class CommitteeSeatIn(Schema):
     member_id: Id
     post: CommitteePost
     started_on: Day
@@ -150,7 +150,7 @@ def list_organizations(request, filters: Query[OrganizationFilters]):
     return qs
 
 
-@router.get("/tree", response={200: list[TreeNodeOut], ERRORS: ErrorOut})
+@router.get("/tree", response={200: list[OrganizationNodeOut], ERRORS: ErrorOut})
 def organization_tree(request, root_id: Id | None = None):
     """The organization tree in tree order with member counts, committee sizes, term
     status and the size and term warnings of RULES.md."""
@@ -206,21 +206,23 @@ def update_organization(request, organization_id: int, payload: OrganizationPatc
 
 
 @router.post("/{int:organization_id}/renew", response={200: OrganizationOut, ERRORS: ErrorOut})
-def renew_term(request, organization_id: int, payload: RenewIn):
+def renew_term(request, organization_id: int, payload: OrganizationRenewIn):
     org = selectors.get_organization(request.user, organization_id, CHANGE_ORG)
     return services.renew_term(
         org, actor=request.user, version=payload.version, started_on=payload.started_on
     )
 
 
-@router.get("/{int:organization_id}/seats", response={200: list[SeatOut], ERRORS: ErrorOut})
+@router.get(
+    "/{int:organization_id}/seats", response={200: list[CommitteeSeatOut], ERRORS: ErrorOut}
+)
 def list_seats(request, organization_id: int):
     org = selectors.get_organization(request.user, organization_id)
     return list(selectors.seats_of(request.user, org))
 
 
-@router.post("/{int:organization_id}/seats", response={201: SeatOut, ERRORS: ErrorOut})
-def add_seat(request, organization_id: int, payload: SeatIn):
+@router.post("/{int:organization_id}/seats", response={201: CommitteeSeatOut, ERRORS: ErrorOut})
+def add_seat(request, organization_id: int, payload: CommitteeSeatIn):
     org = selectors.get_organization(request.user, organization_id, CHANGE_ORG)
     member = selectors.get_member(request.user, payload.member_id)
     seat = services.add_seat(
@@ -277,7 +279,7 @@ class MemberOut(Schema):
     version: int
 
 
-class ProfileIn(Schema):
+class MemberProfileIn(Schema):
     phone: Text(0, 20) = ""
     education: Education | None = None
     ethnicity: Text(1, 20) = "汉族"
@@ -292,7 +294,7 @@ class ProfileIn(Schema):
     household_id: Id | None = None
 
 
-class NewMemberIn(ProfileIn):
+class NewMemberIn(MemberProfileIn):
     name: Text(1, 50)
     id_number: Text(1, 20) = Field(..., description="18位或15位身份证号；响应中只返回脱敏号码")
     status: MemberStatus
@@ -341,12 +343,12 @@ class MemberFilters(Schema):
     warning: str | None = Field(None, pattern=f"^({'|'.join(WARNINGS)})$")
 
 
-class TalentFilters(Schema):
+class MemberTalentFilters(Schema):
     skill: Text(0, 50) | None = Field(None, description="关键词，空格分隔，如：法律咨询")
     area_id: Id | None = None
 
 
-class EventOut(Schema):
+class MemberEventOut(Schema):
     id: int
     kind: EventKind
     occurred_on: date
@@ -355,38 +357,38 @@ class EventOut(Schema):
     data: dict
 
 
-class MoveIn(Schema):
+class MemberMoveIn(Schema):
     version: Version
     to_org_id: Id
     on: Day | None = None
     note: Text(0, 200) = ""
 
 
-class CategoryIn(Schema):
+class MemberCategoryIn(Schema):
     version: Version
     category: Category
     on: Day | None = None
     note: Text(0, 200) = ""
 
 
-class ConvertIn(Schema):
+class MemberConvertIn(Schema):
     version: Version
     on: Day
 
 
-class ContactIn(Schema):
+class MemberContactIn(Schema):
     on: Day | None = None
     method: Text(1, 20)
     note: Text(0, 200) = ""
 
 
-class DatedNoteIn(Schema):
+class MemberDatedNoteIn(Schema):
     version: Version
     on: Day | None = None
     note: Text(0, 200) = ""
 
 
-class RemoveIn(Schema):
+class MemberRemoveIn(Schema):
     version: Version
     on: Day | None = None
     reason: Text(1, 200)
@@ -419,7 +421,7 @@ def list_members(request, filters: Query[MemberFilters]):
 
 @member_router.get("/talent", response={200: list[MemberOut], ERRORS: ErrorOut})
 @paginate(Pagination)
-def talent_search(request, filters: Query[TalentFilters]):
+def talent_search(request, filters: Query[MemberTalentFilters]):
     """人才库: who can help with a skill, e.g. ``skill=法律`` within a community."""
     user = request.user
     within = (
@@ -433,7 +435,9 @@ def get_member(request, member_id: int):
     return selectors.get_member(request.user, member_id)
 
 
-@member_router.get("/{int:member_id}/events", response={200: list[EventOut], ERRORS: ErrorOut})
+@member_router.get(
+    "/{int:member_id}/events", response={200: list[MemberEventOut], ERRORS: ErrorOut}
+)
 def member_events(request, member_id: int):
     return list(selectors.timeline(selectors.get_member(request.user, member_id)))
 
@@ -478,7 +482,7 @@ def _member_action(request, member_id: int, service, payload, **extra):
 
 
 @member_router.post("/{int:member_id}/move", response={200: MemberOut, ERRORS: ErrorOut})
-def move_member(request, member_id: int, payload: MoveIn):
+def move_member(request, member_id: int, payload: MemberMoveIn):
     to_org = selectors.get_organization(request.user, payload.to_org_id, CHANGE_MEMBER)
     return _member_action(
         request,
@@ -492,7 +496,7 @@ def move_member(request, member_id: int, payload: MoveIn):
 
 
 @member_router.post("/{int:member_id}/category", response={200: MemberOut, ERRORS: ErrorOut})
-def change_category(request, member_id: int, payload: CategoryIn):
+def change_category(request, member_id: int, payload: MemberCategoryIn):
     return _member_action(
         request,
         member_id,
@@ -505,12 +509,12 @@ def change_category(request, member_id: int, payload: CategoryIn):
 
 
 @member_router.post("/{int:member_id}/convert", response={200: MemberOut, ERRORS: ErrorOut})
-def convert_to_full(request, member_id: int, payload: ConvertIn):
+def convert_to_full(request, member_id: int, payload: MemberConvertIn):
     return _member_action(request, member_id, services.convert_to_full, payload, on=payload.on)
 
 
 @member_router.post("/{int:member_id}/contact", response={200: MemberOut, ERRORS: ErrorOut})
-def record_contact(request, member_id: int, payload: ContactIn):
+def record_contact(request, member_id: int, payload: MemberContactIn):
     member = selectors.get_member(request.user, member_id, CHANGE_MEMBER)
     services.record_contact(
         member,
@@ -522,30 +526,30 @@ def record_contact(request, member_id: int, payload: ContactIn):
     return selectors.get_member(request.user, member_id)
 
 
-def _dated(request, member_id: int, service, payload: DatedNoteIn):
+def _dated(request, member_id: int, service, payload: MemberDatedNoteIn):
     return _member_action(
         request, member_id, service, payload, on=payload.on or _today(), note=payload.note
     )
 
 
 @member_router.post("/{int:member_id}/suspend", response={200: MemberOut, ERRORS: ErrorOut})
-def suspend_standing(request, member_id: int, payload: DatedNoteIn):
+def suspend_standing(request, member_id: int, payload: MemberDatedNoteIn):
     """停止党籍: only after the configured months out of contact."""
     return _dated(request, member_id, services.suspend_standing, payload)
 
 
 @member_router.post("/{int:member_id}/restore", response={200: MemberOut, ERRORS: ErrorOut})
-def restore_standing(request, member_id: int, payload: DatedNoteIn):
+def restore_standing(request, member_id: int, payload: MemberDatedNoteIn):
     return _dated(request, member_id, services.restore_standing, payload)
 
 
 @member_router.post("/{int:member_id}/death", response={200: MemberOut, ERRORS: ErrorOut})
-def record_death(request, member_id: int, payload: DatedNoteIn):
+def record_death(request, member_id: int, payload: MemberDatedNoteIn):
     return _dated(request, member_id, services.record_death, payload)
 
 
 @member_router.post("/{int:member_id}/remove", response={200: MemberOut, ERRORS: ErrorOut})
-def remove_member(request, member_id: int, payload: RemoveIn):
+def remove_member(request, member_id: int, payload: MemberRemoveIn):
     return _member_action(
         request,
         member_id,
@@ -595,7 +599,7 @@ class TransferFilters(Schema):
     overdue: bool | None = None
 
 
-class SendIn(Schema):
+class TransferSendIn(Schema):
     member_id: Id
     to_org_id: Id | None = Field(None, description="系统内接收党支部；转往系统外时不填")
     external_org: Text(0, 100) = Field("", description="系统外党组织名称")
@@ -604,26 +608,26 @@ class SendIn(Schema):
     reason: Text(0, 200) = ""
 
 
-class ReceiveIn(Schema):
+class TransferReceiveIn(Schema):
     version: Version
     on: Day | None = None
 
 
-class ReturnIn(Schema):
+class TransferReturnIn(Schema):
     version: Version
     reason: Text(1, 200)
 
 
-class CancelIn(Schema):
+class TransferCancelIn(Schema):
     version: Version
 
 
-class ConfirmIn(Schema):
+class TransferConfirmIn(Schema):
     version: Version
     on: Day | None = None
 
 
-class FromOutsideIn(Schema):
+class TransferFromOutsideIn(Schema):
     to_org_id: Id
     external_org: Text(1, 100)
     letter_no: Text(1, 50)
@@ -648,7 +652,7 @@ def get_transfer(request, transfer_id: int):
 
 
 @transfer_router.post("", response={201: TransferOut, ERRORS: ErrorOut})
-def send_transfer(request, payload: SendIn):
+def send_transfer(request, payload: TransferSendIn):
     """Issue the introduction letter, to an organization in the system or outside it."""
     user = request.user
     member = selectors.get_member(user, payload.member_id, MANAGE_TRANSFER)
@@ -666,7 +670,7 @@ def send_transfer(request, payload: SendIn):
 
 
 @transfer_router.post("/receive-from-outside", response={201: TransferOut, ERRORS: ErrorOut})
-def receive_from_outside(request, payload: FromOutsideIn):
+def receive_from_outside(request, payload: TransferFromOutsideIn):
     """A letter from outside: register ``new_member`` or turn pocket member ``member_id``
     into a member of the receiving branch."""
     user = request.user
@@ -686,7 +690,7 @@ def receive_from_outside(request, payload: FromOutsideIn):
 
 
 @transfer_router.post("/{int:transfer_id}/receive", response={200: TransferOut, ERRORS: ErrorOut})
-def receive_transfer(request, transfer_id: int, payload: ReceiveIn):
+def receive_transfer(request, transfer_id: int, payload: TransferReceiveIn):
     transfer = selectors.get_transfer(request.user, transfer_id)
     return services.receive_transfer(
         transfer, actor=request.user, version=payload.version, on=payload.on or _today()
@@ -694,7 +698,7 @@ def receive_transfer(request, transfer_id: int, payload: ReceiveIn):
 
 
 @transfer_router.post("/{int:transfer_id}/return", response={200: TransferOut, ERRORS: ErrorOut})
-def return_transfer(request, transfer_id: int, payload: ReturnIn):
+def return_transfer(request, transfer_id: int, payload: TransferReturnIn):
     transfer = selectors.get_transfer(request.user, transfer_id)
     return services.return_transfer(
         transfer, actor=request.user, version=payload.version, reason=payload.reason
@@ -702,13 +706,13 @@ def return_transfer(request, transfer_id: int, payload: ReturnIn):
 
 
 @transfer_router.post("/{int:transfer_id}/cancel", response={200: TransferOut, ERRORS: ErrorOut})
-def cancel_transfer(request, transfer_id: int, payload: CancelIn):
+def cancel_transfer(request, transfer_id: int, payload: TransferCancelIn):
     transfer = selectors.get_transfer(request.user, transfer_id)
     return services.cancel_transfer(transfer, actor=request.user, version=payload.version)
 
 
 @transfer_router.post("/{int:transfer_id}/confirm", response={200: TransferOut, ERRORS: ErrorOut})
-def confirm_transfer(request, transfer_id: int, payload: ConfirmIn):
+def confirm_transfer(request, transfer_id: int, payload: TransferConfirmIn):
     transfer = selectors.get_transfer(request.user, transfer_id)
     return services.confirm_transfer(
         transfer, actor=request.user, version=payload.version, on=payload.on or _today()

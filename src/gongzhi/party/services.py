@@ -907,13 +907,23 @@ def receive_from_outside(
         member = _locked_member(member, actor, perm=MANAGE_TRANSFER)
         if member.category != Category.POCKET:
             raise RuleViolation(_("只有口袋党员可以通过转入登记转为本支部党员。"), field="member")
-        member.category, member.organization, member.path = (
+        member.category, member.organization, member.path, member.party_group = (
             Category.SELF_MANAGED,
             to_org,
             to_org.path,
+            None,  # a group of the old branch does not follow the member
         )
         member.version += 1
-        member.save(update_fields=["category", "organization", "path", "version", "updated_at"])
+        member.save(
+            update_fields=[
+                "category",
+                "organization",
+                "path",
+                "party_group",
+                "version",
+                "updated_at",
+            ]
+        )
     transfer = Transfer.objects.create(
         member=member,
         kind=TransferKind.IN,

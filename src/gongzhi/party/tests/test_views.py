@@ -845,3 +845,46 @@ def test_party_navigation_for_a_secretary(world, party, secretary):
     for label in ("党组织与党员", "人才库", "组织关系转接", "两委班子"):
         assert label in body
     assert reverse("party:member_list") in body
+
+
+def test_pocket_member_received_into_another_branch_leaves_its_party_group(world, party, secretary):
+    """A pocket member filed under a group of one branch and received into another must
+    not keep the old group: the member's page could no longer be saved."""
+    sec = world.users["secretary"]
+    group = services.create_organization(
+        actor=sec,
+        parent=party.ours_branch,
+        name="第一党小组",
+        org_type=OrgType.GROUP,
+        area=world.ours.community,
+    )
+    pocket = add_member(
+        sec, party.ours_branch, "口袋人", serial=41, category=Category.POCKET, party_group=group
+    )
+    response = secretary.post(
+        reverse("party:transfer_receive_outside"),
+        {
+            "to_org": party.ours_grid_branch.pk,
+            "external_org": "某省某支部",
+            "letter_no": "外转9",
+            "issued_on": "2026-05-10",
+            "received_on": "2026-05-20",
+            "member": pocket.pk,
+        },
+    )
+    assert response.status_code == 302
+    pocket.refresh_from_db()
+    assert pocket.organization == party.ours_grid_branch and pocket.party_group is None
+    edit = secretary.post(
+        reverse("party:member_edit", args=[pocket.pk]),
+        {
+            "version": pocket.version,
+            "name": "口袋人",
+            "applied_on": "2005-03-01",
+            "admitted_on": "2006-07-01",
+            "converted_on": "2007-07-01",
+            "ethnicity": "汉族",
+            "skills": "摄影",
+        },
+    )
+    assert edit.status_code == 302
