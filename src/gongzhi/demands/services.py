@@ -93,6 +93,9 @@ def _reaches(user, perm: str, demand: Demand) -> bool:
 
         if demand.unit_id in handler_unit_ids(user):
             return True
+        # A unit's case is its handlers' (not another unit's handlers in the same area);
+        # the staff who dispatch it may still act for the unit.
+        perm = DISPATCH
     return Demand.objects.visible_to(user, perm).filter(pk=demand.pk).exists()
 
 

@@ -196,6 +196,9 @@ class Rental(ScopedModel):
     def __str__(self):
         return f"{self.household} {self.starts_on}"
 
+    def get_absolute_url(self):
+        return reverse("residents:rental_edit", args=[self.pk])
+
 
 class Responsibility(ScopedModel):
     """One link of the responsibility map (结对联系三必有)."""

@@ -209,3 +209,127 @@ def contact_card(user, household: Household) -> dict:
         "linked_members": by_duty[Duty.LINKED_MEMBER],
         "leaders": by_duty[Duty.LEADER],
     }
+
+
+# --- Lists and exports -----------------------------------------------------------------------
+
+
+def name_masker(user, today=None):
+    """``display_name`` for many rows: the parameter and the date are read once."""
+    today = today or timezone.localdate()
+    minor_age = param("residents.minor_age", today)
+
+    def show(resident: Resident) -> str:
+        if resident.age_on(today) < minor_age and not shows_sensitive(user, resident):
+            return pii.mask_name(resident.name)
+        return resident.name
+
+    return show
+
+
+def visible_tags(user, resident: Resident) -> list:
+    """The resident's care tags (prefetched), sensitive ones only for sensitive roles."""
+    sensitive = None
+    names = []
+    for tag in resident.tags.all():
+        if tag.sensitive:
+            if sensitive is None:
+                sensitive = shows_sensitive(user, resident)
+            if not sensitive:
+                continue
+        names.append(tag.name)
+    return names
+
+
+def list_queryset(user, perm: str = VIEW):
+    """The resident list and export: the household and the tags in a constant number of
+    queries per page."""
+    return residents_for(user, perm).prefetch_related("tags").order_by("path", "id")
+
+
+def floating_for(user):
+    return list_queryset(user).filter(floating=True, present=True)
+
+
+def rentals_for(user, perm: str = VIEW):
+    from .models import Rental
+
+    return (
+        Rental.objects.visible_to(user, perm)
+        .select_related("household")
+        .prefetch_related("tenants")
+        .order_by("-starts_on", "-id")
+    )
+
+
+def get_rental(user, pk, perm: str = VIEW):
+    from .models import Rental
+
+    try:
+        return rentals_for(user, perm).get(pk=pk)
+    except (Rental.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrForbidden() from None
+
+
+def responsibilities_for(user, perm: str = VIEW):
+    return Responsibility.objects.visible_to(user, perm).select_related("area", "member")
+
+
+def get_responsibility(user, pk, perm: str = VIEW) -> Responsibility:
+    try:
+        return responsibilities_for(user, perm).get(pk=pk)
+    except (Responsibility.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrForbidden() from None
+
+
+def responsibility_map(user, community: Area) -> list[tuple[Area, list[Responsibility]]]:
+    """The community's grids, courtyards and buildings with their links, in tree order
+    (two queries)."""
+    links = defaultdict(list)
+    for link in responsibilities_for(user).filter(path__under=community.path).order_by("duty"):
+        links[link.area_id].append(link)
+    areas = (
+        Area.objects.visible_to(user, "areas.view_area")
+        .filter(path__under=community.path)
+        .filter(level__in=[Level.COMMUNITY, Level.GRID, Level.ESTATE, Level.BUILDING])
+        .order_by("path")
+    )
+    return [(area, links.get(area.pk, [])) for area in areas]
+
+
+def building_cards(user, building: Area) -> list[dict]:
+    """联系卡 of every household of a building: a handful of queries for the building."""
+    households = list(
+        Household.objects.visible_to(user, "areas.view_household")
+        .filter(path__under=building.path)
+        .select_related("area")
+        .order_by("path")
+    )
+    ancestors = building.ancestor_paths() + [building.path]
+    unit_paths = {h.area.path for h in households}
+    links = list(Responsibility.objects.filter(path__in=[*ancestors, *unit_paths]).order_by("duty"))
+    residents = defaultdict(list)
+    for resident in Resident.objects.filter(household__in=households, present=True).order_by("id"):
+        residents[resident.household_id].append(resident)
+    cards = []
+    for household in households:
+        own = set(household.area.ancestor_paths() + [household.area.path])
+        by_duty = defaultdict(list)
+        for link in links:
+            if link.path in own:
+                by_duty[link.duty].append(link)
+        cards.append(
+            {
+                "household": household,
+                "residents": residents.get(household.pk, []),
+                "grid_workers": by_duty[Duty.GRID_WORKER],
+                "building_heads": by_duty[Duty.BUILDING_HEAD],
+                "linked_members": by_duty[Duty.LINKED_MEMBER],
+                "leaders": by_duty[Duty.LEADER],
+            }
+        )
+    return cards
+
+
+def household_residents(user, household: Household):
+    return residents_for(user).filter(household=household).order_by("-present", "id")

@@ -1,5 +1,7 @@
 """Every write of the resident registry: scope-checked, validated, audited."""
 
+import re
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -7,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
+from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, pii
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
@@ -15,7 +18,7 @@ from gongzhi.party.choices import HOLDING
 
 from .choices import DUTY_LEVEL, Duty, MoveKind, PermitStatus, PoliticalStatus, Relation
 from .models import CareTag, Rental, Resident, ResidentMove, ResidentTag, Responsibility
-from .permissions import CHANGE, MANAGE_RESPONSIBILITY, VIEW_SENSITIVE
+from .permissions import CHANGE, MANAGE_RESPONSIBILITY, MANAGE_TAGS, VIEW_SENSITIVE
 
 # Surnames read differently from the character's common reading (曾 zēng, 单 shàn…):
 # the initial of each character.
@@ -391,3 +394,380 @@ def remove_responsibility(link: Responsibility, *, actor) -> None:
         "residents.responsibility.removed", actor=actor, target=link, data={"duty": link.duty}
     )
     link.delete()
+
+
+# --- Bulk registration: the census import and the demo ---------------------------------------
+
+BULK_BATCH = 2000
+DUPLICATE_ID = "该身份证号已登记为本区在住居民，请办理户间变动而非重复登记。"
+
+
+@dataclass
+class ResidentRow:
+    """One person to register: ``ref`` is the import row number; the household is given
+    either directly or as an address key resolved against the actor's scope
+    (:func:`household_key`), ``invalid`` set when a cell already failed."""
+
+    ref: int
+    name: str
+    id_number: str
+    relation: str = Relation.HEAD
+    household: Household | None = None
+    address: tuple | None = None
+    profile: dict = field(default_factory=dict)
+    tags: tuple = ()
+    invalid: bool = False
+
+
+@dataclass
+class ResidentImportOutcome:
+    written: int = 0
+    households: int = 0
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (ref, field, reason)
+
+
+def household_key(*names) -> tuple:
+    """(社区, 网格, 小区/院落, 楼栋, 单元, 门牌号) without blanks and spaces: the address
+    a door-to-door census writes down, as a lookup key."""
+    return tuple(re.sub(r"\s+", "", str(n or "")) for n in names)
+
+
+def households_by_key(actor, perm: str = CHANGE) -> dict[tuple, tuple[int, str]]:
+    """Every household the actor may change, by its address key: two queries, whatever
+    the number of households."""
+    nodes = {
+        pk: (parent, level, name)
+        for pk, parent, level, name in Area.objects.visible_to(actor, perm)
+        .filter(level__gte=Level.COMMUNITY)
+        .values_list("id", "parent_id", "level", "name")
+    }
+    chains: dict[int, dict] = {}
+
+    def chain(area_id):
+        found = chains.get(area_id)
+        if found is None:
+            found, node = {}, area_id
+            while node in nodes:
+                parent, level, name = nodes[node]
+                found[level] = name
+                node = parent
+            chains[area_id] = found
+        return found
+
+    result = {}
+    for pk, area_id, door, path in (
+        Household.objects.visible_to(actor, perm)
+        .values_list("id", "area_id", "door_number", "path")
+        .iterator(chunk_size=5000)
+    ):
+        names = chain(area_id)
+        key = household_key(
+            names.get(Level.COMMUNITY),
+            names.get(Level.GRID),
+            names.get(Level.ESTATE),
+            names.get(Level.BUILDING),
+            names.get(Level.UNIT),
+            door,
+        )
+        result[key] = (pk, path)
+    return result
+
+
+def _present_hashes(digests) -> set[str]:
+    digests, found = list(digests), set()
+    for i in range(0, len(digests), 900):
+        found.update(
+            Resident.objects.filter(
+                id_number_hash__in=digests[i : i + 900], present=True
+            ).values_list("id_number_hash", flat=True)
+        )
+    return found
+
+
+def _members_by_hash(digests) -> dict[str, tuple[int, str]]:
+    from gongzhi.party.models import Member
+
+    digests, found = list(digests), {}
+    for i in range(0, len(digests), 900):
+        for pk, digest, status in Member.objects.filter(
+            id_number_hash__in=digests[i : i + 900], standing__in=HOLDING
+        ).values_list("id", "id_number_hash", "status"):
+            found[digest] = (pk, status)
+    return found
+
+
+@atomic
+def register_residents(
+    rows: list[ResidentRow],
+    *,
+    actor,
+    partial: bool = False,
+    dry_run: bool = False,
+    audit_data: dict | None = None,
+    on: date | None = None,
+) -> ResidentImportOutcome:
+    """Register many people at once with the rules of :func:`register_resident`.
+
+    Households in scope (by address key), ID numbers already present and party members
+    are loaded in bulk: no query per row. An ID number may appear once in the file. With
+    any error nothing is written unless ``partial`` (then the rows that passed are);
+    ``dry_run`` only checks. One audit record per call that writes.
+    """
+    on = on or timezone.localdate()
+    outcome = ResidentImportOutcome()
+    require(actor, CHANGE)
+    by_key = households_by_key(actor) if any(r.address is not None for r in rows) else {}
+    tags = {t.name: t for t in CareTag.objects.filter(is_active=True)}
+    may_sensitive = actor.has_perm(VIEW_SENSITIVE)
+    allowed_households: dict[int, bool] = {}
+    planned: list[tuple[int, dict, tuple]] = []  # (ref, fields, tag ids)
+    first_row: dict[str, int] = {}
+    for row in rows:
+        if row.invalid:
+            continue
+        try:
+            if row.household is not None:
+                household = row.household
+                if household.pk not in allowed_households:
+                    allowed_households[household.pk] = actor.has_perm(CHANGE, household)
+                if not allowed_households[household.pk]:
+                    raise RuleViolation(_("住户不在您的管理范围内。"), field="household")
+                household_id, path = household.pk, household.path
+            else:
+                found = by_key.get(row.address)
+                if found is None:
+                    raise RuleViolation(
+                        _("地址“%(a)s”不存在或不在您的管理范围内。")
+                        % {"a": "".join(row.address or ())},
+                        field="household",
+                    )
+                household_id, path = found
+            fields = _clean_profile({"name": row.name, "relation": row.relation, **row.profile})
+            number = pii.normalize_id_number(row.id_number)
+            digest = pii.lookup_hash(number)
+            first = first_row.setdefault(digest, row.ref)
+            if first != row.ref:
+                raise RuleViolation(
+                    _("与第%(row)d行是同一身份证号。") % {"row": first}, field="id_number"
+                )
+            tag_ids = []
+            for tag_name in row.tags:
+                tag = tags.get(tag_name)
+                if tag is None:
+                    raise RuleViolation(
+                        _("关爱标签“%(t)s”不存在或已停用。") % {"t": tag_name}, field="tags"
+                    )
+                if tag.sensitive and not may_sensitive:
+                    raise RuleViolation(
+                        _("无权标注敏感标签“%(t)s”。") % {"t": tag_name}, field="tags"
+                    )
+                tag_ids.append(tag.pk)
+        except RuleViolation as exc:
+            outcome.errors.append((row.ref, exc.field or "", str(exc.message)))
+            continue
+        fields.update(
+            household_id=household_id,
+            path=path,
+            id_number_hash=digest,
+            id_tail=number[-4:],
+            sex=pii.sex(number),
+            birth_date=pii.birth_date(number),
+            _number=number,
+        )
+        planned.append((row.ref, fields, tuple(tag_ids)))
+    taken = _present_hashes(f["id_number_hash"] for _r, f, _t in planned)
+    if taken:
+        kept = []
+        for item in planned:
+            if item[1]["id_number_hash"] in taken:
+                outcome.errors.append((item[0], "id_number", _(DUPLICATE_ID)))
+            else:
+                kept.append(item)
+        planned = kept
+    outcome.errors.sort()
+    failed = bool(outcome.errors) or any(r.invalid for r in rows)
+    if dry_run or (failed and not partial) or not planned:
+        return outcome
+    members = _members_by_hash(f["id_number_hash"] for _r, f, _t in planned)
+    households = set()
+    for start in range(0, len(planned), BULK_BATCH):
+        batch = planned[start : start + BULK_BATCH]
+        residents = []
+        for _ref, fields, _tags in batch:
+            fields = dict(fields)
+            number = fields.pop("_number")
+            member = members.get(fields["id_number_hash"])
+            if member is not None:
+                fields["party_member_id"] = member[0]
+                if fields.get("political_status", PoliticalStatus.MASSES) == (
+                    PoliticalStatus.MASSES
+                ):
+                    fields["political_status"] = (
+                        PoliticalStatus.MEMBER
+                        if member[1] == "full"
+                        else PoliticalStatus.PROBATIONARY
+                    )
+            fields.setdefault("moved_in_on", on)
+            if fields["moved_in_on"] is None:
+                fields["moved_in_on"] = on
+            households.add(fields["household_id"])
+            residents.append(
+                Resident(id_number_enc=pii.encrypt(number), **fields, **_derived(fields))
+            )
+        try:
+            with transaction.atomic():
+                Resident.objects.bulk_create(residents)
+        except IntegrityError:
+            raise Conflict(_("导入期间有相同身份证号的居民被登记，请重新导入。")) from None
+        ResidentMove.objects.bulk_create(
+            [
+                ResidentMove(
+                    resident_id=r.pk,
+                    kind=MoveKind.MOVE_IN,
+                    on=on,
+                    to_household_id=r.household_id,
+                    actor=actor,
+                    note=_("批量登记"),
+                )
+                for r in residents
+            ]
+        )
+        links = [
+            ResidentTag(resident_id=r.pk, tag_id=tag_id, set_on=on, set_by=actor)
+            for r, (_ref, _f, tag_ids) in zip(residents, batch, strict=True)
+            for tag_id in tag_ids
+        ]
+        if links:
+            ResidentTag.objects.bulk_create(links)
+        outcome.written += len(residents)
+    outcome.households = len(households)
+    audit.log(
+        "residents.resident.imported",
+        actor=actor,
+        data={**(audit_data or {}), "written": outcome.written, "households": outcome.households},
+    )
+    return outcome
+
+
+# --- Grid polygons (GeoJSON) -------------------------------------------------------------------
+
+GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
+
+
+def _check_ring(ring, field_name: str) -> None:
+    if not isinstance(ring, list) or len(ring) < 4:
+        raise RuleViolation(_("多边形的每个环至少需要4个坐标点（首尾相同）。"), field=field_name)
+    for point in ring:
+        if (
+            not isinstance(point, list)
+            or len(point) < 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in point[:2])
+        ):
+            raise RuleViolation(_("坐标应为 [经度, 纬度] 数字对。"), field=field_name)
+        lon, lat = point[0], point[1]
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise RuleViolation(_("坐标超出经纬度范围。"), field=field_name)
+    if ring[0][:2] != ring[-1][:2]:
+        raise RuleViolation(_("多边形的环须首尾闭合。"), field=field_name)
+
+
+def clean_geometry(geometry, field_name: str = "geometry") -> dict:
+    """A GeoJSON Polygon or MultiPolygon in longitude/latitude, or a RuleViolation."""
+    if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
+        raise RuleViolation(_("边界须为 GeoJSON 的 Polygon 或 MultiPolygon。"), field=field_name)
+    coordinates = geometry.get("coordinates")
+    polygons = [coordinates] if geometry["type"] == "Polygon" else coordinates
+    if not isinstance(polygons, list) or not polygons:
+        raise RuleViolation(_("边界缺少坐标。"), field=field_name)
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            raise RuleViolation(_("边界缺少坐标。"), field=field_name)
+        for ring in polygon:
+            _check_ring(ring, field_name)
+    return {"type": geometry["type"], "coordinates": coordinates}
+
+
+def set_grid_geometry(area: Area, *, actor, geometry, version: int | None = None) -> Area:
+    """Draw (or clear, with ``None``) a grid's polygon; written by areas.services."""
+    from gongzhi.areas import services as area_services
+
+    if geometry is None:
+        return area_services.update_area(area, actor=actor, version=version, clear_geometry=True)
+    return area_services.update_area(
+        area, actor=actor, version=version, geometry=clean_geometry(geometry)
+    )
+
+
+@atomic
+def import_geometries(collection, *, actor) -> int:
+    """A GeoJSON FeatureCollection whose features carry the area code in
+    ``properties.code``: all areas must exist in scope and every geometry be valid, or
+    nothing is written. Returns the number of areas drawn."""
+    from gongzhi.areas import services as area_services
+
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        raise RuleViolation(_("文件须为 GeoJSON FeatureCollection。"), field="file")
+    features = collection.get("features")
+    if not isinstance(features, list) or not features:
+        raise RuleViolation(_("文件中没有要素（features）。"), field="file")
+    if len(features) > 5000:
+        raise RuleViolation(_("一次最多导入5000个区域边界。"), field="file")
+    codes = []
+    for index, feature in enumerate(features, start=1):
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        code = str((properties or {}).get("code") or "").strip()
+        if not code:
+            raise RuleViolation(
+                _("第%(n)d个要素缺少 properties.code（区域编码）。") % {"n": index}, field="file"
+            )
+        try:
+            clean_geometry(feature.get("geometry"))
+        except RuleViolation as exc:
+            raise RuleViolation(
+                _("第%(n)d个要素（%(c)s）：%(m)s") % {"n": index, "c": code, "m": exc.message},
+                field="file",
+            ) from None
+        codes.append(code)
+    if len(set(codes)) != len(codes):
+        raise RuleViolation(_("同一区域编码出现了多次。"), field="file")
+    areas = {
+        a.code: a
+        for a in Area.objects.visible_to(actor, "areas.change_area").filter(code__in=codes)
+    }
+    missing = [c for c in codes if c not in areas]
+    if missing:
+        raise RuleViolation(
+            _("以下区域编码不存在或不在您的管理范围内：%(c)s") % {"c": "、".join(missing[:10])},
+            field="file",
+        )
+    for code, feature in zip(codes, features, strict=True):
+        area_services.update_area(
+            areas[code], actor=actor, version=None, geometry=clean_geometry(feature["geometry"])
+        )
+    return len(codes)
+
+
+# --- Care tags (district administration) -------------------------------------------------------
+
+
+@atomic
+def save_care_tag(
+    *, actor, name: str, sensitive: bool = False, sort: int = 0, is_active: bool = True, tag=None
+) -> CareTag:
+    require(actor, MANAGE_TAGS)
+    name = (name or "").strip()
+    if not name:
+        raise RuleViolation(_("请填写标签名称。"), field="name")
+    if CareTag.objects.filter(name=name).exclude(pk=getattr(tag, "pk", None)).exists():
+        raise RuleViolation(_("已有同名标签。"), field="name")
+    created = tag is None
+    tag = tag or CareTag()
+    tag.name, tag.sensitive, tag.sort, tag.is_active = name, sensitive, sort, is_active
+    tag.save()
+    audit.log(
+        "residents.tag.created" if created else "residents.tag.changed",
+        actor=actor,
+        target=tag,
+        data={"name": name, "sensitive": sensitive, "is_active": is_active},
+    )
+    return tag

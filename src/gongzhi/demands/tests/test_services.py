@@ -452,3 +452,21 @@ def test_urgency_defaults_from_the_category_unless_given(world, demands):
     assert new(world, category=demands.water).urgency == Urgency.UTILITY
     assert new(world, category=demands.water, urgency=Urgency.URGENT).urgency == Urgency.URGENT
     assert new(world).urgency == Urgency.ORDINARY
+
+
+def test_a_units_case_is_for_its_own_handlers(world, demands):
+    """A handler of one unit cannot take a case dispatched to another unit of the same
+    community; the community staff who dispatched it still can act for the unit."""
+    staff, handler = world.users["staff"], world.users["unit_handler"]
+    demand = new(world)
+    demand = services.classify(demand, actor=staff, version=demand.version, category=demands.lights)
+    demand = services.dispatch(demand, actor=staff, version=demand.version)  # 区住建局
+    assert demand.unit == demands.housing
+    assert "accept" not in services.allowed_actions(demand, handler)
+    with pytest.raises(NotFoundOrForbidden):
+        services.accept(demand, actor=handler, version=demand.version)
+    assert "accept" in services.allowed_actions(demand, staff)
+    demand = services.reassign(
+        demand, actor=staff, version=demand.version, unit=demands.property_unit, reason="物业负责"
+    )
+    assert services.accept(demand, actor=handler, version=demand.version).status == Status.ACCEPTED
