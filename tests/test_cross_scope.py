@@ -1,0 +1,1218 @@
+"""Data scope, proven route by route: a user of one community reaches nothing of its
+neighbour, through any page or API operation, by detail, edit, delete, list, search,
+export or aggregate.
+
+Nothing here lists routes by hand. The pages come from the URL resolver and the API
+operations from the OpenAPI schema, so a new route is walked the day it is added. What
+the walk needs to know about a route is derived by convention, and the test fails with
+an instruction when a route does not follow one:
+
+* An object in a page URL is ``pk`` (the view class's ``model``) or a kwarg named after
+  a model (``household_id``, ``member_pk``); an API path parameter is ``<model>_id``.
+  Names that are not a model name go in ``ID_ALIASES``; objects that do not belong to
+  an area (tokens, holidays) in ``FOREIGN_OBJECTS``; other kwargs in ``KWARG_VALUES``.
+* Each model reachable by a route needs a row in the sibling community: ``_populate``
+  builds them; a new module adds its rows there (and marker text to ``_change_sibling``
+  so the differential check sees its lists change).
+
+Four walks per user (the community secretary, a community worker, a grid worker):
+
+1. every route with an object, given the sibling's object: 404 for GET and for the
+   writes, and no row of the sibling community (nor any row count) changes;
+2. every list, search, export and aggregate (routes without an object): fetched, then
+   the sibling community is changed (renamed nodes, new households, members, files,
+   demands, users, all carrying a marker), fetched again: the answers must be identical,
+   and no sibling marker may appear in any answer (Excel exports are read cell by cell);
+3. every create without an object in its URL (API POSTs, page forms), given the
+   sibling's objects as parent or reference: refused, nothing written.
+"""
+
+import json
+import re
+from datetime import date, datetime, timedelta
+from html.parser import HTMLParser
+from io import BytesIO
+from itertools import product
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+import time_machine
+from django.apps import apps
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from gongzhi.accounts.models import RoleAssignment
+from gongzhi.accounts.roles import Role
+from gongzhi.accounts.services import issue_token
+from gongzhi.api import api
+from gongzhi.areas import services as area_services
+from gongzhi.areas.choices import Level
+from gongzhi.areas.models import Household
+from gongzhi.core.models import AuditLog, Holiday
+from gongzhi.core.testing import build_world, make_household, make_user, sign_in
+
+pytestmark = pytest.mark.slow
+
+USERS = ["secretary", "staff", "grid_worker"]
+NOW = datetime(2026, 6, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+TODAY = NOW.date()
+MARK = "越界标记"  # carried by everything the differential check adds or renames
+# Text that only the sibling community's rows carry. The search term "邻里" itself is
+# echoed back in search forms, so only longer strings count.
+SIBLING_TEXT = (
+    "邻里社区",
+    "邻里第1网格",
+    "邻里花园",
+    "邻里物业",
+    "邻里党员",
+    "邻里书记",
+    "邻里申请人",
+    "邻里诉求",
+    MARK,
+)
+SEARCH = "邻里"
+
+# --- Routes the walk leaves out, and why ------------------------------------------------
+
+SKIPPED_PREFIXES = (
+    # Django's admin: only system administrators (superusers, is_staff) enter it and it
+    # is outside the area scope by design; community users are sent to its own login.
+    "sysadmin/",
+    # Static files are served by whitenoise, outside the URL patterns; listed for safety.
+    "static/",
+    # The language switch stores a preference in the session and reads no data.
+    "i18n/",
+    # Public figures (demands' 公开数据): published to everyone without sign-in, the whole
+    # district by design, counts and rates of places, units and categories only; no person
+    # (demands/tests/test_views.py::test_public_page_without_sign_in_shows_no_personal_data).
+    "public/",
+    # The API's URL patterns: walked below from the OpenAPI schema, operation by
+    # operation, with their declared methods and bodies.
+    "api/v1/",
+)
+SKIPPED_NAMES = {
+    # Signing in and out: no data, and signing out would end the walk's session.
+    "accounts:login",
+    "accounts:logout",
+}
+
+# --- Conventions: from a URL kwarg or an id field to the model it names -----------------
+
+ID_ALIASES = {
+    # name: model label, or None for "the model of the route's own resource"
+    "parent": None,
+    "parent_id": None,
+    "rid": "accounts.RoleAssignment",
+    "to_org": "party.Organization",
+    "to_org_id": "party.Organization",
+    "branch": "party.Organization",
+    "branch_id": "party.Organization",
+    "root_id": "party.Organization",
+    "party_group": "party.Organization",
+    "party_group_id": "party.Organization",
+    "seat_id": "party.CommitteeSeat",
+    "file_id": "development.DevelopmentFile",
+    "contacts": "party.Member",
+    "contact_ids": "party.Member",
+    "introducers": "party.Member",
+    "introducer_ids": "party.Member",
+    "community": "areas.Area",
+    "within": "areas.Area",
+    "into_id": "demands.Demand",
+}
+# Choices with number values that are not objects (a filter form's <select>).
+NOT_OBJECT_FIELDS = {
+    "is_active": "yes or no",
+    "level": "an area level",
+    "month": "a month",
+    "year": "a year",
+    "stage": "a development stage",
+    "step": "a development step",
+    "term_years": "a number of years",
+}
+# Names of number fields that are plainly not objects.
+PLAIN_NUMBER = re.compile(r"(year|month|day|days|hours|amount|count|limit|min|max|age)$")
+# Objects that belong to no area: whose they are and what a stranger gets.
+FOREIGN_OBJECTS = {
+    "accounts.ApiToken": ("token", {404}),
+    "accounts.RoleAssignment": ("assignment", {404}),
+    # Holidays are global; only holders of core.change_holiday may change them.
+    "core.Holiday": ("holiday", {403, 404}),
+    # Demand categories are one tree for the district; only demands.manage_setup edits it.
+    "demands.Category": ("category", {403, 404}),
+}
+# Views without a ``model`` whose <pk> names one anyway, by URL name.
+URL_MODELS = {
+    "accounts:token_revoke": "accounts.ApiToken",
+    "core:holiday_delete": "core.Holiday",
+}
+# URL kwargs that are not objects: the value owned by someone else.
+KWARG_VALUES = {
+    # An import result is found by a random key kept in the importer's session.
+    "key": "import_key",
+}
+# Request values the body generator cannot guess from the schema alone.
+VALUE_HINTS = {
+    "id_number": "51010719900101003X",
+    "month": f"{TODAY:%Y-%m}",
+    "effective_month": f"{TODAY:%Y-%m}",
+    "start_month": f"{TODAY:%Y-%m}",
+    "end_month": f"{TODAY:%Y-%m}",
+}
+
+
+# Values that name nothing, to learn how a route answers for a missing object.
+MISSING_PK = 987654321
+MISSING = {"key": "AAAAAAAAAAAAAAAAAAAAAAAA"}
+
+
+class RouteNotMapped(Exception):
+    pass
+
+
+def model_for(name: str, resource=None):
+    """The model an id field or URL kwarg names, by ``ID_ALIASES`` or by model name."""
+    if name in ID_ALIASES:
+        label = ID_ALIASES[name]
+        if label is None:
+            if resource is None:
+                raise RouteNotMapped(f"{name!r} needs the route's own model")
+            return resource
+        return apps.get_model(label)
+    base = re.sub(r"_(id|ids|pk)$", "", name).replace("_", "")
+    found = [m for m in apps.get_models() if m._meta.model_name == base]
+    if len(found) != 1:
+        raise RouteNotMapped(
+            f"cannot tell which model {name!r} names ({[m._meta.label for m in found]}); "
+            "add it to ID_ALIASES in tests/test_cross_scope.py"
+        )
+    return found[0]
+
+
+def is_scoped(model) -> bool:
+    return bool(getattr(model, "scope_path_field", None))
+
+
+# --- The world: both communities, populated in every module -------------------------------
+
+
+class Fixture:
+    """The shared world plus a row of every reachable model in each community."""
+
+    def __init__(self, world):
+        self.world = world
+        self.ours = world.ours
+        self.sibling = world.sibling
+        self.extra = {}
+
+    def sibling_rows(self, model) -> list:
+        label = model._meta.label
+        if label in FOREIGN_OBJECTS:
+            return [self.extra[FOREIGN_OBJECTS[label][0]]]
+        if not is_scoped(model):
+            raise RouteNotMapped(
+                f"{label} has no scope_path_field: add it to FOREIGN_OBJECTS in "
+                "tests/test_cross_scope.py with whose it is and the answer a stranger gets"
+            )
+        path = self.sibling.community.path
+        rows = list(
+            model._base_manager.filter(**{f"{model.scope_path_field}__under": path}).order_by("pk")
+        )
+        if not rows:
+            raise RouteNotMapped(
+                f"no {label} row lies in the sibling community: create one in _populate() "
+                "of tests/test_cross_scope.py"
+            )
+        if len(rows) > 3:  # the first, a middle and the last one are enough
+            rows = [rows[0], rows[len(rows) // 2], rows[-1]]
+        return rows
+
+    def own_row(self, model):
+        label = model._meta.label
+        if label in FOREIGN_OBJECTS or not is_scoped(model):
+            return None
+        qs = model._base_manager.filter(
+            **{f"{model.scope_path_field}__under": self.ours.grid.path}
+        ).order_by("pk")
+        return qs.first() or (
+            model._base_manager.filter(
+                **{f"{model.scope_path_field}__under": self.ours.community.path}
+            )
+            .order_by("pk")
+            .first()
+        )
+
+    def expected(self, model) -> set[int]:
+        return FOREIGN_OBJECTS.get(model._meta.label, (None, {404}))[1]
+
+
+def _populate(fx: Fixture, tmp_path) -> None:
+    """Rows of every module in both communities, made through the modules' services."""
+    world = fx.world
+    root = world.users["superuser"]
+    admin = world.users["district_admin"]
+    # accounts: a user of the sibling community, their role, their token; a holiday
+    neighbour = make_user(
+        "lj_sj", Role.COMMUNITY_SECRETARY, world.sibling.community, full_name="邻里书记"
+    )
+    fx.extra["sibling_user"] = neighbour
+    fx.extra["assignment"] = RoleAssignment.objects.get(user=neighbour)
+    fx.extra["token"], _key = issue_token(actor=neighbour, name="邻里书记的令牌")
+    fx.extra["holiday"] = Holiday.objects.create(
+        date=date(2026, 7, 1), is_working_day=False, name="测试假日"
+    )
+    fx.extra["import_key"] = _foreign_import_key(neighbour)
+
+    # party: organizations, members, a transfer, a committee seat, a cadre
+    from gongzhi.party import services as party
+    from gongzhi.party.choices import CommitteePost, OrgType
+    from gongzhi.party.testing import add_member, build_party
+
+    orgs = build_party(world)
+    fx.extra["party"] = orgs
+    sibling_grid_branch = party.create_organization(
+        actor=admin,
+        parent=orgs.sibling_committee,
+        name="邻里第1网格党支部",
+        org_type=OrgType.GRID_BRANCH,
+        area=world.sibling.grid,
+    )
+    ours_members = [
+        add_member(admin, orgs.ours_branch, "和顺党员甲", serial=11),
+        add_member(admin, orgs.ours_branch, "和顺党员乙", serial=12),
+    ]
+    sibling_members = [
+        add_member(admin, orgs.sibling_branch, "邻里党员甲", serial=21),
+        add_member(admin, orgs.sibling_branch, "邻里党员乙", serial=22),
+        add_member(admin, sibling_grid_branch, "邻里党员丙", serial=23),
+    ]
+    fx.extra["members"] = (ours_members, sibling_members)
+    for org, member in (
+        (orgs.ours_committee, ours_members[0]),
+        (orgs.sibling_committee, sibling_members[0]),
+    ):
+        party.add_seat(
+            actor=admin,
+            organization=org,
+            member=member,
+            post=CommitteePost.SECRETARY,
+            started_on=date(2024, 1, 1),
+        )
+    for community, name in (
+        (world.ours.community, "和顺干部"),
+        (world.sibling.community, "邻里书记"),
+    ):
+        party.save_cadre(
+            actor=admin,
+            community=community,
+            name=name,
+            birth_date=date(1975, 1, 1),
+            education="college",
+            party_post=CommitteePost.MEMBER,
+        )
+    for member, to_org, letter in (
+        (sibling_members[1], sibling_grid_branch, "邻里转1"),
+        (ours_members[1], orgs.ours_grid_branch, "和顺转1"),
+    ):
+        party.send_transfer(
+            member,
+            actor=admin,
+            to_org=to_org,
+            letter_no=letter,
+            issued_on=TODAY - timedelta(days=3),
+        )
+
+    # development: an application in each community's branch
+    from gongzhi.development import services as development
+    from gongzhi.party.testing import id_number
+
+    for branch, name, serial in (
+        (orgs.ours_branch, "和顺申请人", 31),
+        (orgs.sibling_branch, "邻里申请人", 32),
+    ):
+        development.open_file(
+            actor=admin,
+            branch=branch,
+            name=name,
+            id_number=id_number(date(1998, 7, 9), serial),
+            applied_on=TODAY - timedelta(days=30),
+        )
+
+    # dues: the month's charges and accounts of both communities' members
+    from gongzhi.dues import services as dues
+
+    dues.run_month(actor=root, month=TODAY.replace(day=1))
+
+    # demands: one in each community
+    from gongzhi.demands import services as demands
+    from gongzhi.demands.testing import build_demands
+
+    fx.extra["category"] = build_demands(world).lights
+    for area, title in ((world.ours.unit, "和顺诉求"), (world.sibling.unit, "邻里诉求")):
+        demands.create_demand(
+            actor=admin,
+            area=area,
+            title=title,
+            content=f"{title}：楼道灯坏了",
+            channel="desk",
+            requester_kind="resident",
+            requester_name="居民",
+        )
+
+
+def _foreign_import_key(user) -> str:
+    """An import result that lives in another user's session."""
+    client = Client()
+    sign_in(client, user)
+    upload = BytesIO(b"not a spreadsheet")
+    upload.name = "x.xlsx"
+    response = client.post(reverse("areas:import"), {"file": upload})
+    assert response.status_code == 302, response.status_code
+    return response.url.rstrip("/").split("/")[-1]
+
+
+def _change_sibling(fx: Fixture) -> None:
+    """Change the sibling community everywhere a list could show it: every new or
+    renamed thing carries MARK. A new module adds its own changes here."""
+    world, root = fx.world, fx.world.users["superuser"]
+    sib = world.sibling
+    for node in (sib.community, sib.grid, sib.estate, sib.unit):
+        node.refresh_from_db()
+        area_services.update_area(node, actor=root, version=node.version, name=f"{MARK}{node.name}")
+    area_services.create_area(
+        actor=root,
+        parent=sib.community,
+        level=Level.GRID,
+        code=sib.community.code + "009",
+        name=f"{MARK}网格",
+    )
+    for i in range(5):
+        make_household(sib.unit, f"0{i}09", f"{MARK}{i}")
+    for h in Household.objects.filter(area=sib.unit):
+        area_services.update_household(h, actor=root, version=h.version, note=MARK)
+    make_user("lj_new", Role.COMMUNITY_STAFF, sib.community, full_name=f"{MARK}社工")
+
+    from gongzhi.party import services as party
+    from gongzhi.party.testing import add_member
+
+    orgs = fx.extra["party"]
+    for org in (orgs.sibling_committee, orgs.sibling_branch):
+        org.refresh_from_db()
+        party.update_organization(org, actor=root, version=org.version, name=f"{MARK}{org.name}")
+    for i in range(3):
+        add_member(root, orgs.sibling_branch, f"{MARK}{i}", serial=40 + i)
+
+    from gongzhi.development import services as development
+    from gongzhi.party.testing import id_number
+
+    development.open_file(
+        actor=root,
+        branch=orgs.sibling_branch,
+        name=f"{MARK}申请",
+        id_number=id_number(date(1999, 3, 3), 45),
+        applied_on=TODAY - timedelta(days=10),
+    )
+
+    from gongzhi.demands import services as demands
+
+    demands.create_demand(
+        actor=root,
+        area=sib.estate,
+        title=f"{MARK}诉求",
+        content=f"{MARK}内容",
+        channel="visit",
+        requester_kind="resident",
+        requester_name="居民",
+    )
+
+
+@pytest.fixture
+def fx(db, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    with time_machine.travel(NOW, tick=False):
+        cache.clear()
+        world = build_world()
+        fixture = Fixture(world)
+        _populate(fixture, tmp_path)
+        yield fixture
+
+
+# --- Recording what must not change -------------------------------------------------------
+
+
+def _tracked_models():
+    return [
+        m
+        for m in apps.get_models()
+        if m.__module__.startswith("gongzhi.")
+        and m is not AuditLog
+        and not m._meta.proxy
+        and m._meta.managed
+    ]
+
+
+class State:
+    """Every row of the sibling community, the foreign objects, and every table's size;
+    compiled once to raw SQL, since the walk records it around each of its requests."""
+
+    def __init__(self, fx: Fixture):
+        quote = connection.ops.quote_name
+        models = _tracked_models()
+        self.labels = [m._meta.label for m in models]
+        # Table names come from the models' own metadata, quoted by the backend.
+        self.count_sql = "SELECT " + ", ".join(  # noqa: S608
+            f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)})"  # noqa: S608
+            for m in models
+        )
+        path = fx.sibling.community.path
+        self.queries = []
+        for model in models:
+            if is_scoped(model):
+                qs = model._base_manager.filter(
+                    **{f"{model.scope_path_field}__under": path}
+                ).order_by("pk")
+                self.queries.append((model._meta.label, *qs.values_list().query.sql_with_params()))
+        for key, _expected in FOREIGN_OBJECTS.values():
+            obj = fx.extra[key]
+            qs = type(obj)._base_manager.filter(pk=obj.pk)
+            self.queries.append((key, *qs.values_list().query.sql_with_params()))
+
+    def __call__(self):
+        with connection.cursor() as cursor:
+            cursor.execute(self.count_sql)
+            counts = dict(zip(self.labels, cursor.fetchone(), strict=True))
+            rows = {}
+            for label, sql, params in self.queries:
+                cursor.execute(sql, params)
+                rows[label] = cursor.fetchall()
+        return rows, counts
+
+
+def state(fx: Fixture):
+    if "state" not in fx.extra:
+        fx.extra["state"] = State(fx)
+    return fx.extra["state"]()
+
+
+def assert_unchanged(before, after, what: str):
+    if before[1] != after[1]:
+        grown = {k: (before[1][k], after[1][k]) for k in before[1] if before[1][k] != after[1][k]}
+        pytest.fail(f"{what} changed row counts {grown}")
+    for label, rows in before[0].items():
+        assert after[0][label] == rows, f"{what} changed {label} rows of the sibling community"
+
+
+# --- Reading answers ---------------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSRF = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]*"')
+
+
+def content(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def readable(response) -> str:
+    """The answer as text a person would read: HTML, JSON unescaped, Excel cells."""
+    body = content(response)
+    kind = response.get("Content-Type", "")
+    if kind.startswith(XLSX) or body[:2] == b"PK":
+        book = openpyxl.load_workbook(BytesIO(body), read_only=True)
+        return "\n".join(
+            "\t".join("" if v is None else str(v) for v in row)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+        )
+    text = body.decode("utf-8", errors="replace")
+    if kind.startswith("application/json"):
+        try:
+            return json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True)
+        except ValueError:
+            return text
+    return CSRF.sub(r"\1…\"", text)
+
+
+def leaks(text: str) -> list[str]:
+    return [s for s in SIBLING_TEXT if s in text]
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+def page_routes():
+    """(route text, name, URLPattern) for every page the walk covers."""
+
+    def walk(patterns, prefix="", namespace=None):
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                ns = (
+                    f"{namespace}:{p.namespace}"
+                    if namespace and p.namespace
+                    else (p.namespace or namespace)
+                )
+                yield from walk(p.url_patterns, route, ns)
+            elif isinstance(p, URLPattern):
+                name = f"{namespace}:{p.name}" if namespace else p.name
+                yield route, name, p
+
+    for route, name, pattern in walk(get_resolver().url_patterns):
+        if route.startswith(SKIPPED_PREFIXES) or name in SKIPPED_NAMES:
+            continue
+        yield route, name, pattern
+
+
+def object_choices(selects: dict, resource, where: str) -> dict:
+    """The <select>s of a form that choose an object, as {field: model}."""
+    found = {}
+    for field, options in selects.items():
+        if not (options and all(o.isdigit() for o in options)) or field in NOT_OBJECT_FIELDS:
+            continue
+        try:
+            found[field] = model_for(field, resource)
+        except RouteNotMapped:
+            raise RouteNotMapped(
+                f"{where}: the field {field!r} chooses among numbers; add it to ID_ALIASES "
+                "(an object) or NOT_OBJECT_FIELDS (a plain number) in tests/test_cross_scope.py"
+            ) from None
+    return found
+
+
+def view_class(pattern):
+    return getattr(pattern.callback, "view_class", None)
+
+
+def kwarg_model(name: str, pattern, kwarg: str):
+    cls = view_class(pattern)
+    if kwarg != "pk":
+        return model_for(kwarg, getattr(cls, "model", None))
+    if name in URL_MODELS:
+        return apps.get_model(URL_MODELS[name])
+    model = getattr(cls, "model", None)
+    if model is None:
+        raise RouteNotMapped(
+            "the view has no model for <pk>: give the view a `model`, name the kwarg "
+            "after the model, or add the URL name to URL_MODELS in tests/test_cross_scope.py"
+        )
+    return model
+
+
+def kwarg_candidates(fx: Fixture, name: str, pattern, kwarg: str):
+    """[(value, expected statuses)] for one URL kwarg: the foreign values."""
+    if kwarg in KWARG_VALUES:
+        return [(fx.extra[KWARG_VALUES[kwarg]], {404})]
+    model = kwarg_model(name, pattern, kwarg)
+    return [(row.pk, fx.expected(model)) for row in fx.sibling_rows(model)]
+
+
+def kwarg_own(fx: Fixture, name: str, pattern, kwarg: str):
+    if kwarg in KWARG_VALUES:
+        return None
+    row = fx.own_row(kwarg_model(name, pattern, kwarg))
+    return row.pk if row is not None else None
+
+
+class Forms(HTMLParser):
+    """The forms of a page: method, action and the values a browser would submit."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.forms, self._form, self._select, self._textarea = [], None, None, None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self._form = {
+                "method": (a.get("method") or "get").lower(),
+                "action": a.get("action") or "",
+                "fields": [],
+                "selects": {},
+                "inputs": {},
+            }
+            self.forms.append(self._form)
+        elif self._form is None or not a.get("name") and tag != "option":
+            return
+        elif tag == "input":
+            kind = (a.get("type") or "text").lower()
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            self._form["inputs"][a["name"]] = kind
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            self._form["fields"].append([a["name"], a.get("value") or ""])
+        elif tag == "select":
+            self._select = {"name": a["name"], "options": [], "selected": None}
+        elif tag == "option" and self._select is not None:
+            value = a.get("value") or ""
+            self._select["options"].append(value)
+            if "selected" in a:
+                self._select["selected"] = value
+        elif tag == "textarea":
+            self._textarea = [a["name"], ""]
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select" and self._select is not None and self._form is not None:
+            s = self._select
+            options = [o for o in s["options"] if o]
+            value = s["selected"] if s["selected"] is not None else (options[0] if options else "")
+            self._form["fields"].append([s["name"], value])
+            self._form["selects"][s["name"]] = options
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None and self._form is not None:
+            self._form["fields"].append(self._textarea)
+            self._textarea = None
+
+    def main(self, path: str, method: str):
+        for form in self.forms:
+            if form["method"] == method and form["action"] in ("", path, "?"):
+                return form
+        return None
+
+
+def harvest(client, url: str, method: str = "post"):
+    """The main form of ``url`` as the user would submit it, or None."""
+    response = client.get(url)
+    if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+        return None
+    return Forms(content(response).decode()).main(url, method)
+
+
+def form_data(form) -> dict:
+    data = {}
+    for name, value in form["fields"]:
+        data.setdefault(name, []).append(value)
+    data.pop("csrfmiddlewaretoken", None)
+    return data
+
+
+# --- API -------------------------------------------------------------------------------------
+
+
+SCHEMA = None
+
+
+def openapi():
+    global SCHEMA
+    if SCHEMA is None:
+        SCHEMA = api.get_openapi_schema()
+    return SCHEMA
+
+
+def resolve(schema):
+    while "$ref" in schema:
+        schema = openapi()["components"]["schemas"][schema["$ref"].split("/")[-1]]
+    return schema
+
+
+def operations():
+    for path, ops in openapi()["paths"].items():
+        for method, op in ops.items():
+            yield path, method, op
+
+
+def op_resource(op):
+    """The model of an operation's own resource, from its response schema (``AreaOut``)."""
+    for status, answer in op["responses"].items():
+        if str(status).startswith("2"):
+            schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+            ref = schema.get("$ref") or schema.get("items", {}).get("$ref") or ""
+            name = re.sub(r"^Paged|(Detail)?Out$", "", ref.split("/")[-1])
+            found = [m for m in apps.get_models() if m.__name__ == name]
+            if len(found) == 1:
+                return found[0]
+    return None
+
+
+def sample(schema, name: str, ids: dict, target=None):
+    """A value that satisfies ``schema``; ids from ``ids``; ``version`` from ``target``."""
+    schema = resolve(schema)
+    if name in ids:
+        variants = [resolve(s) for s in schema.get("anyOf", [schema])]
+        is_list = any(v.get("type") == "array" for v in variants)
+        return [ids[name]] if is_list else ids[name]
+    if name == "version" and target is not None:
+        return getattr(target, "version", 1)
+    if name in VALUE_HINTS:
+        return VALUE_HINTS[name]
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            options = [s for s in schema[key] if resolve(s).get("type") != "null"]
+            return sample(options[0], name, ids, target) if options else None
+    if "allOf" in schema:
+        return sample(schema["allOf"][0], name, ids, target)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        required = set(schema.get("required", []))
+        return {
+            prop: sample(sub, prop, ids, target)
+            for prop, sub in schema.get("properties", {}).items()
+            if prop in required or prop in ids or prop == "version"
+        }
+    if kind == "array":
+        minimum = schema.get("minItems", 0)
+        return [sample(schema.get("items", {}), name, ids, target) for _ in range(minimum)]
+    if kind == "boolean":
+        return False
+    if kind in ("integer", "number"):
+        low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1)
+        return max(1, low) if "maximum" not in schema else min(max(1, low), schema["maximum"])
+    fmt = schema.get("format")
+    if fmt == "date":
+        return (TODAY - timedelta(days=1)).isoformat()
+    if fmt == "date-time":
+        return (NOW - timedelta(hours=1)).isoformat()
+    if schema.get("pattern") in (r"^[0-9]+$", r"^\d+$"):
+        return "1" * max(1, schema.get("minLength", 1))
+    text = "测试内容"
+    text = (text * 20)[: max(schema.get("minLength", 1), 4)]
+    return text[: schema.get("maxLength", len(text))]
+
+
+def body_id_fields(op, resource):
+    """Request body properties that reference objects: {name: model}."""
+    body = op.get("requestBody")
+    if not body:
+        return {}
+    schema = resolve(body["content"]["application/json"]["schema"])
+    fields = {}
+    for prop in schema.get("properties", {}):
+        if re.search(r"_ids?$", prop):
+            fields[prop] = model_for(prop, resource)
+    return fields
+
+
+class Api:
+    def __init__(self, client, key):
+        self.client, self.headers = client, {"Authorization": f"Bearer {key}"}
+
+    def __call__(self, method, path, body=None, query=None):
+        kwargs = {"headers": self.headers}
+        if body is not None:
+            kwargs.update(data=json.dumps(body), content_type="application/json")
+        if query:
+            kwargs["QUERY_STRING"] = urlencode(query, doseq=True)
+        return self.client.generic(method.upper(), path, **_generic(kwargs))
+
+
+def _generic(kwargs):
+    """Client.generic takes data and content_type positionally named; the rest as extra."""
+    out = {"data": kwargs.pop("data", ""), "content_type": kwargs.pop("content_type", "")}
+    out.update(kwargs)
+    return out
+
+
+def _fill(path: str, values: dict) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+
+
+# --- The walks -----------------------------------------------------------------------------
+
+
+@pytest.fixture(params=USERS)
+def actor(request, fx, client):
+    user = fx.world.users[request.param]
+    sign_in(client, user)
+    _token, key = issue_token(actor=user, name="跨域测试")
+    return user, client, Api(client, key)
+
+
+def _check(fx, response, expected, what):
+    assert response.status_code in expected, (
+        f"{what}: expected {sorted(expected)}, got {response.status_code}"
+    )
+    found = leaks(readable(response))
+    assert not found, f"{what}: the answer shows the sibling's {found}"
+
+
+def test_objects_of_the_sibling_community_are_out_of_reach(fx, actor):
+    """Walk 1, pages: every route with an object, given the sibling's object."""
+    user, client, _api = actor
+    problems, walked, missing_status = [], 0, {}
+    with time_machine.travel(NOW, tick=False):
+        for route, name, pattern in page_routes():
+            kwargs = sorted(pattern.pattern.converters)
+            if not kwargs:
+                continue
+            try:
+                foreign = {k: kwarg_candidates(fx, name, pattern, k) for k in kwargs}
+                own = {k: kwarg_own(fx, name, pattern, k) for k in kwargs}
+            except RouteNotMapped as exc:
+                problems.append(f"{route} ({name}): {exc}")
+                continue
+            # Every combination of the sibling's values, and for routes of several objects
+            # also one own object with a foreign one.
+            choices = [
+                [*foreign[k], *([(own[k], None)] if len(kwargs) > 1 and own[k] else [])]
+                for k in kwargs
+            ]
+            for combo in product(*choices):
+                if all(expected is None for _v, expected in combo):
+                    continue
+                values = {k: v for k, (v, _e) in zip(kwargs, combo, strict=True)}
+                expected = set().union(*(e for _v, e in combo if e is not None))
+                url = reverse(name, kwargs=values)
+                own_url = (
+                    reverse(name, kwargs=own) if all(own[k] is not None for k in kwargs) else None
+                )
+                missing_url = reverse(name, kwargs={k: MISSING.get(k, MISSING_PK) for k in kwargs})
+                for method in ("get", "post"):
+                    data = {}
+                    if method == "post" and own_url:
+                        form = harvest(client, own_url)
+                        data = form_data(form) if form else {}
+                    send = getattr(client, method)
+                    # A route that refuses every object alike (the user lacks the permission
+                    # altogether: 403; the route takes no such method: 405) answers the same
+                    # for an object that does not exist.
+                    missing = missing_status.setdefault(
+                        (name, method), send(missing_url, data).status_code
+                    )
+                    allowed = set(expected) | ({missing} & {403, 405})
+                    before = state(fx)
+                    response = send(url, data)
+                    walked += 1
+                    try:
+                        _check(fx, response, allowed, f"{method.upper()} {url} ({name})")
+                        assert_unchanged(before, state(fx), f"{method.upper()} {url} ({name})")
+                    except AssertionError as exc:
+                        problems.append(str(exc).splitlines()[0])
+                    except pytest.fail.Exception as exc:
+                        problems.append(str(exc))
+    assert not problems, f"{user.username}: " + "\n".join(problems)
+    assert walked > 50
+
+
+def test_api_objects_of_the_sibling_community_are_out_of_reach(fx, actor):
+    """Walk 1, API: every operation with a path id, given the sibling's object."""
+    user, _client, api_client = actor
+    problems, walked = [], 0
+    with time_machine.travel(NOW, tick=False):
+        for path, method, op in operations():
+            params = re.findall(r"\{(\w+)\}", path)
+            if not params:
+                continue
+            resource = op_resource(op)
+            try:
+                models = {p: model_for(p, resource) for p in params}
+                foreign = {p: fx.sibling_rows(m) for p, m in models.items()}
+                own = {p: fx.own_row(m) for p, m in models.items()}
+                body_ids = body_id_fields(op, resource)
+            except RouteNotMapped as exc:
+                problems.append(f"{method.upper()} {path}: {exc}")
+                continue
+            choices = [
+                [(row, True) for row in foreign[p]]
+                + ([(own[p], False)] if len(params) > 1 and own[p] else [])
+                for p in params
+            ]
+            for combo in product(*choices):
+                if not any(is_foreign for _row, is_foreign in combo):
+                    continue
+                rows = dict(zip(params, (row for row, _f in combo), strict=True))
+                url = _fill(path, {p: row.pk for p, row in rows.items()})
+                target = rows[params[-1]]
+                try:
+                    ids = {}
+                    for prop, model in body_ids.items():
+                        mine = fx.own_row(model)
+                        ids[prop] = mine.pk if mine else fx.sibling_rows(model)[0].pk
+                except RouteNotMapped as exc:
+                    problems.append(f"{method.upper()} {path}: {exc}")
+                    break
+                body = None
+                if op.get("requestBody"):
+                    schema = op["requestBody"]["content"]["application/json"]["schema"]
+                    body = sample(schema, "", ids, target)
+                query = {
+                    q["name"]: getattr(target, "version", 1)
+                    for q in op.get("parameters", [])
+                    if q["in"] == "query" and q["name"] == "version"
+                }
+                before = state(fx)
+                response = api_client(method, path=url, body=body, query=query)
+                walked += 1
+                what = f"{method.upper()} {url}"
+                try:
+                    if (
+                        response.status_code == 422
+                        and "validation_error" in response.content.decode()
+                    ):
+                        raise AssertionError(
+                            f"{what}: the walk's body {body} is not valid "
+                            f"({response.json()['error']['message']}); add a value to VALUE_HINTS"
+                        )
+                    _check(fx, response, {404}, what)
+                    assert_unchanged(before, state(fx), what)
+                except AssertionError as exc:
+                    problems.append(str(exc).splitlines()[0])
+                except pytest.fail.Exception as exc:
+                    problems.append(str(exc))
+    assert not problems, f"{user.username}: " + "\n".join(problems)
+    assert walked > 30
+
+
+# --- Walk 2: lists, searches, exports, aggregates --------------------------------------------
+
+
+def page_variants(fx: Fixture, client, url: str, pattern):
+    """The page as it opens, and its search form filled in against the sibling: each
+    text field with the sibling's name, each object field with the sibling's objects."""
+    variants = [{}]
+    resource = getattr(view_class(pattern), "model", None)
+    # "?page=1" so that a page which redirects when opened bare shows its list.
+    form = harvest(client, f"{url}?page=1", "get")
+    if form is not None:
+        objects = object_choices(form["selects"], resource, url)
+        for name, kind in form["inputs"].items():
+            if kind in ("text", "search"):
+                variants.append({name: SEARCH})
+            elif kind == "number":
+                try:
+                    objects[name] = model_for(name, resource)
+                except RouteNotMapped:
+                    if name not in NOT_OBJECT_FIELDS and not PLAIN_NUMBER.search(name):
+                        raise RouteNotMapped(
+                            f"{url}: the filter {name!r} takes a number; add it to ID_ALIASES "
+                            "(an object) or NOT_OBJECT_FIELDS (a plain number) in "
+                            "tests/test_cross_scope.py"
+                        ) from None
+        for name, model in objects.items():
+            if is_scoped(model):
+                variants += [{name: row.pk} for row in fx.sibling_rows(model)]
+        if len(variants) > 2:
+            variants.append({k: v for variant in variants[1:] for k, v in variant.items()})
+    if getattr(view_class(pattern), "export_name", ""):
+        variants += [{**v, "export": "xlsx"} for v in variants]
+    return variants
+
+
+def api_variants(fx: Fixture, op, resource):
+    params = {q["name"]: resolve(q.get("schema", {})) for q in op.get("parameters", [])}
+    base = {"limit": 1000} if "limit" in params else {}
+    variants = [base]
+    for name, schema in params.items():
+        kinds = {resolve(s).get("type") for s in schema.get("anyOf", [schema])}
+        if name in ("limit", "offset", "version"):
+            continue
+        try:
+            model = model_for(name, resource)
+        except RouteNotMapped:
+            model = None
+        if model is not None and ("integer" in kinds) and is_scoped(model):
+            variants += [{**base, name: row.pk} for row in fx.sibling_rows(model)]
+        elif model is not None and "string" in kinds and is_scoped(model):
+            variants += [{**base, name: str(row.pk)} for row in fx.sibling_rows(model)[:1]]
+            variants.append({**base, name: SEARCH})
+        elif "string" in kinds and "enum" not in schema and "format" not in schema:
+            variants.append({**base, name: SEARCH})
+    return variants
+
+
+def fetch_everything(fx: Fixture, client, api_client, requests):
+    """Answer every request, then roll the database back (audit records, sessions)."""
+    answers = {}
+    with transaction.atomic():
+        cache.clear()
+        for key, call in requests:
+            response = call()
+            answers[key] = (response.status_code, readable(response))
+        transaction.set_rollback(True)
+    return answers
+
+
+def _differential_requests(fx: Fixture, client, api_client):
+    requests, problems = [], []
+    for _route, name, pattern in page_routes():
+        if pattern.pattern.converters:
+            continue
+        url = reverse(name)
+        try:
+            variants = page_variants(fx, client, url, pattern)
+        except RouteNotMapped as exc:
+            problems.append(str(exc))
+            continue
+        for query in variants:
+            full = f"{url}?{urlencode(query)}" if query else url
+            requests.append((full, lambda full=full: client.get(full, follow=True)))
+    for path, method, op in operations():
+        if method != "get" or "{" in path:
+            continue
+        for query in api_variants(fx, op, op_resource(op)):
+            key = f"{path}?{urlencode(query)}"
+            requests.append(
+                (key, lambda path=path, query=query: api_client("get", path, query=query))
+            )
+    return requests, problems
+
+
+def test_lists_searches_exports_and_aggregates_ignore_the_sibling(fx, actor):
+    """Walk 2: the answers without an object stay the same when the sibling changes."""
+    user, client, api_client = actor
+    with time_machine.travel(NOW, tick=False):
+        requests, problems = _differential_requests(fx, client, api_client)
+        assert not problems, "\n".join(problems)
+        before = fetch_everything(fx, client, api_client, requests)
+        with transaction.atomic():
+            _change_sibling(fx)
+            after = fetch_everything(fx, client, api_client, requests)
+            transaction.set_rollback(True)
+    assert len(requests) > 60
+    changed = [k for k in before if before[k] != after[k]]
+    leaked = {k: leaks(before[k][1] + after[k][1]) for k in before}
+    leaked = {k: v for k, v in leaked.items() if v}
+    assert not (leaked or changed), (
+        f"{user.username}: answers changed with the sibling community: {changed}\n"
+        f"sibling text in {leaked}"
+    )
+    assert any(status == 200 for status, _b in before.values())
+
+
+def test_the_differential_check_sees_a_change_in_scope(fx, actor):
+    """The walk 2 comparison is not blind: the same change made in the user's own
+    community does change the household list."""
+    user, client, _api_client = actor
+    url = reverse("areas:household_list")
+    with time_machine.travel(NOW, tick=False), transaction.atomic():
+        before = readable(client.get(url))
+        make_household(fx.ours.unit, "0909", f"{MARK}9")
+        after = readable(client.get(url))
+        transaction.set_rollback(True)
+    assert before != after and MARK in after
+
+
+# --- Walk 3: creating with the sibling's objects as parent or reference ------------------
+
+
+def test_api_creates_refuse_the_siblings_objects(fx, actor):
+    """Every API POST without a path id, each object reference set to the sibling's."""
+    user, _client, api_client = actor
+    problems, walked = [], 0
+    with time_machine.travel(NOW, tick=False):
+        for path, method, op in operations():
+            if method != "post" or "{" in path or not op.get("requestBody"):
+                continue
+            resource = op_resource(op)
+            try:
+                refs = body_id_fields(op, resource)
+            except RouteNotMapped as exc:
+                problems.append(f"POST {path}: {exc}")
+                continue
+            if not refs:
+                continue  # nothing in the body points at an object
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            for prop, model in refs.items():
+                for row in fx.sibling_rows(model):
+                    ids = {}
+                    for other, other_model in refs.items():
+                        mine = fx.own_row(other_model)
+                        if mine is not None:
+                            ids[other] = mine.pk
+                    ids[prop] = row.pk
+                    body = sample(schema, "", ids)
+                    before = state(fx)
+                    response = api_client("post", path, body=body)
+                    walked += 1
+                    what = f"POST {path} with the sibling's {prop}={row.pk}"
+                    try:
+                        if (
+                            response.status_code == 422
+                            and "validation_error" in response.content.decode()
+                        ):
+                            raise AssertionError(
+                                f"{what}: the walk's body {body} is not valid "
+                                f"({response.json()['error']['message']}); "
+                                "add a value to VALUE_HINTS"
+                            )
+                        assert response.status_code >= 400, f"{what}: accepted"
+                        _check(fx, response, {response.status_code}, what)
+                        assert_unchanged(before, state(fx), what)
+                    except AssertionError as exc:
+                        problems.append(str(exc).splitlines()[0])
+                    except pytest.fail.Exception as exc:
+                        problems.append(str(exc))
+    assert not problems, f"{user.username}: " + "\n".join(problems)
+    assert walked >= 4
+
+
+def test_page_creates_refuse_the_siblings_objects(fx, actor):
+    """Every page form without an object in its URL, each object choice set to the
+    sibling's: not saved, nothing written. (Routes with an object in the URL, such as
+    /areas/<pk>/new/, are walk 1's.)"""
+    user, client, _api = actor
+    problems, walked = [], 0
+    with time_machine.travel(NOW, tick=False):
+        for _route, name, pattern in page_routes():
+            if pattern.pattern.converters:
+                continue
+            url = reverse(name)
+            form = harvest(client, url)
+            if form is None:
+                continue
+            resource = getattr(view_class(pattern), "model", None)
+            try:
+                refs = object_choices(form["selects"], resource, url)
+            except RouteNotMapped as exc:
+                problems.append(str(exc))
+                continue
+            for field, model in refs.items():
+                if not is_scoped(model):
+                    continue
+                for row in fx.sibling_rows(model):
+                    data = form_data(form)
+                    data[field] = [str(row.pk)]
+                    before = state(fx)
+                    response = client.post(url, data)
+                    walked += 1
+                    what = f"POST {url} with the sibling's {field}={row.pk}"
+                    try:
+                        assert response.status_code != 302, f"{what}: saved"
+                        _check(fx, response, {response.status_code}, what)
+                        assert_unchanged(before, state(fx), what)
+                    except AssertionError as exc:
+                        problems.append(str(exc).splitlines()[0])
+                    except pytest.fail.Exception as exc:
+                        problems.append(str(exc))
+    assert not problems, f"{user.username}: " + "\n".join(problems)
+    if user.has_perm("areas.change_area"):
+        assert walked >= 1
+
+
+def test_every_api_url_pattern_is_in_the_schema():
+    """The API walk reads the OpenAPI schema: a route hidden from it would escape."""
+    schema_paths = {re.sub(r"\{\w+\}", "{}", p) for p in openapi()["paths"]}
+    for route, _name, _pattern in _api_patterns():
+        if route in ("api/v1/openapi.json", "api/v1/docs", "api/v1/"):
+            continue
+        shape = "/" + re.sub(r"<(\w+:)?\w+>", "{}", route)
+        assert shape in schema_paths, f"{route} is not in the OpenAPI schema"
+
+
+def _api_patterns():
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, route)
+            else:
+                yield route, p.name, p
+
+    for route, name, pattern in walk(get_resolver().url_patterns):
+        if route.startswith("api/v1/"):
+            yield route, name, pattern
