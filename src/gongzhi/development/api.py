@@ -45,7 +45,7 @@ API_FIELDS = {
 }
 
 
-class FileOut(Schema):
+class DevelopmentFileOut(Schema):
     id: int
     name: str
     sex: str
@@ -63,7 +63,7 @@ class FileOut(Schema):
     version: int
 
 
-class StepOut(Schema):
+class DevelopmentStepOut(Schema):
     step: int
     label: str
     attempt: int
@@ -90,7 +90,7 @@ class StepOut(Schema):
         return str(obj.get_step_display())
 
 
-class PlanOut(Schema):
+class DevelopmentPlanOut(Schema):
     next_step: int | None
     next_label: str
     earliest: date | None = Field(None, description="下一步最早可办理的日期")
@@ -103,16 +103,16 @@ class PlanOut(Schema):
     probation_ends: date | None
 
 
-class ReviewOut(Schema):
+class DevelopmentReviewOut(Schema):
     on: date
     reviewer: str
     content: str
 
 
-class FileDetailOut(FileOut):
-    plan: PlanOut
-    steps: list[StepOut]
-    reviews: list[ReviewOut]
+class DevelopmentFileDetailOut(DevelopmentFileOut):
+    plan: DevelopmentPlanOut
+    steps: list[DevelopmentStepOut]
+    reviews: list[DevelopmentReviewOut]
     contact_ids: list[int]
     introducer_ids: list[int]
 
@@ -137,7 +137,7 @@ class FileDetailOut(FileOut):
         return sorted(m.pk for m in obj.introducers.all())
 
 
-class FileIn(Schema):
+class DevelopmentFileIn(Schema):
     branch_id: Id
     name: Text(1, 50)
     id_number: Text(1, 20) = Field(..., description="18位或15位身份证号；响应中只返回脱敏号码")
@@ -150,7 +150,7 @@ class FileIn(Schema):
     content: LongText = ""
 
 
-class StepIn(Schema):
+class DevelopmentStepIn(Schema):
     """One step; fill only the fields the step takes (others are refused)."""
 
     step: int = Field(..., ge=2, le=25, description="步骤序号 2–25（第1步在建档时记录）")
@@ -176,20 +176,20 @@ class StepIn(Schema):
     extension_months: int | None = Field(None, ge=1, le=24, description="第23步：延长月数")
 
 
-class ReviewIn(Schema):
+class DevelopmentReviewIn(Schema):
     on: Day
     content: LongText
     reviewer: Text(0, 100) = ""
 
 
-class EndIn(Schema):
+class DevelopmentEndIn(Schema):
     on: Day
     reason: EndReason
     note: Text(0, 200) = ""
     version: Version | None = None
 
 
-class FileFilters(Schema):
+class DevelopmentFileFilters(Schema):
     q: Text(0, 50) | None = None
     branch: Id | None = None
     stage: Stage | None = None
@@ -197,22 +197,22 @@ class FileFilters(Schema):
     applied_year: int | None = Field(None, ge=1950, le=2100)
 
 
-class BoardRowOut(Schema):
+class DevelopmentBoardRowOut(Schema):
     file_id: int
     name: str
     stage: Stage
     last_step: int
-    plan: PlanOut
+    plan: DevelopmentPlanOut
 
 
-class BoardOut(Schema):
+class DevelopmentBoardOut(Schema):
     branch_id: int
     branch_name: str
     counts: dict[str, int] = Field(..., description="各阶段人数（阶段序号 → 人数）")
-    files: list[BoardRowOut]
+    files: list[DevelopmentBoardRowOut]
 
 
-class QuotaOut(Schema):
+class DevelopmentQuotaOut(Schema):
     community_id: int
     community_name: str
     year: int
@@ -252,9 +252,9 @@ def _members(user, ids, field: str) -> list[Member]:
     return [found[pk] for pk in ids]
 
 
-@router.get("/files", response={200: list[FileOut], ERRORS: ErrorOut})
+@router.get("/files", response={200: list[DevelopmentFileOut], ERRORS: ErrorOut})
 @paginate(Pagination)
-def list_files(request, filters: Query[FileFilters]):
+def list_files(request, filters: Query[DevelopmentFileFilters]):
     data = {k: v for k, v in filters.dict().items() if v is not None}
     filterset = FileFilter(
         data,
@@ -267,8 +267,8 @@ def list_files(request, filters: Query[FileFilters]):
     return filterset.qs
 
 
-@router.post("/files", response={201: FileDetailOut, ERRORS: ErrorOut})
-def open_file(request, payload: FileIn):
+@router.post("/files", response={201: DevelopmentFileDetailOut, ERRORS: ErrorOut})
+def open_file(request, payload: DevelopmentFileIn):
     try:
         branch = selectors.branches_for(request.user).get(pk=payload.branch_id)
     except Organization.DoesNotExist:
@@ -278,15 +278,17 @@ def open_file(request, payload: FileIn):
     return Status(201, _detail(request.user, file.pk))
 
 
-@router.get("/files/{int:file_id}", response={200: FileDetailOut, ERRORS: ErrorOut})
+@router.get("/files/{int:file_id}", response={200: DevelopmentFileDetailOut, ERRORS: ErrorOut})
 def get_file(request, file_id: int):
     """A file with its step records, reviews and the plan: the next step, the earliest day
     it may be taken, its due date, the rules behind them and any warnings."""
     return _detail(request.user, file_id)
 
 
-@router.post("/files/{int:file_id}/steps", response={201: FileDetailOut, ERRORS: ErrorOut})
-def record_step(request, file_id: int, payload: StepIn):
+@router.post(
+    "/files/{int:file_id}/steps", response={201: DevelopmentFileDetailOut, ERRORS: ErrorOut}
+)
+def record_step(request, file_id: int, payload: DevelopmentStepIn):
     user = request.user
     file = selectors.get_file(user, file_id, MANAGE_FILE)
     data = payload.dict(exclude={"contact_ids", "introducer_ids", "party_group_id"})
@@ -311,21 +313,23 @@ def record_step(request, file_id: int, payload: StepIn):
     return Status(201, _detail(user, file.pk))
 
 
-@router.post("/files/{int:file_id}/reviews", response={201: FileDetailOut, ERRORS: ErrorOut})
-def record_review(request, file_id: int, payload: ReviewIn):
+@router.post(
+    "/files/{int:file_id}/reviews", response={201: DevelopmentFileDetailOut, ERRORS: ErrorOut}
+)
+def record_review(request, file_id: int, payload: DevelopmentReviewIn):
     file = selectors.get_file(request.user, file_id, MANAGE_FILE)
     services.record_review(file, actor=request.user, **payload.dict())
     return Status(201, _detail(request.user, file.pk))
 
 
-@router.post("/files/{int:file_id}/end", response={200: FileDetailOut, ERRORS: ErrorOut})
-def end_file(request, file_id: int, payload: EndIn):
+@router.post("/files/{int:file_id}/end", response={200: DevelopmentFileDetailOut, ERRORS: ErrorOut})
+def end_file(request, file_id: int, payload: DevelopmentEndIn):
     file = selectors.get_file(request.user, file_id, MANAGE_FILE)
     services.end_file(file, actor=request.user, **payload.dict())
     return _detail(request.user, file.pk)
 
 
-@router.get("/pipeline", response={200: list[BoardOut], ERRORS: ErrorOut})
+@router.get("/pipeline", response={200: list[DevelopmentBoardOut], ERRORS: ErrorOut})
 def pipeline(request, branch_id: Id | None = None):
     """Open files per branch with their next step, earliest day, due date and status."""
     branch = None
@@ -354,7 +358,7 @@ def pipeline(request, branch_id: Id | None = None):
     ]
 
 
-@router.get("/warnings", response={200: list[BoardRowOut], ERRORS: ErrorOut})
+@router.get("/warnings", response={200: list[DevelopmentBoardRowOut], ERRORS: ErrorOut})
 def warnings(request):
     return [
         {
@@ -368,7 +372,7 @@ def warnings(request):
     ]
 
 
-@router.get("/quotas", response={200: list[QuotaOut], ERRORS: ErrorOut})
+@router.get("/quotas", response={200: list[DevelopmentQuotaOut], ERRORS: ErrorOut})
 def quotas(request, year: int | None = Query(None, ge=2000, le=2100)):
     """Per community: new activists in the year (≥ 3) and development objects in the two
     years ending with it (≥ 1)."""
