@@ -88,13 +88,14 @@ def allowed_actions(demand: Demand, user) -> list[str]:
 
 
 def _reaches(user, perm: str, demand: Demand) -> bool:
-    if perm == HANDLE and demand.handled_by_community is False and demand.unit_id is not None:
+    if perm == HANDLE and demand.unit_id is not None:
         from .models import handler_unit_ids
 
         if demand.unit_id in handler_unit_ids(user):
             return True
-        # A unit's case is its handlers' (not another unit's handlers in the same area);
-        # the staff who dispatch it may still act for the unit.
+        # A unit's case is its handlers' (not another unit's handlers in the same area),
+        # and a case the community handles itself is its staff's: the staff who dispatch
+        # in the area act for both.
         perm = DISPATCH
     return Demand.objects.visible_to(user, perm).filter(pk=demand.pk).exists()
 

@@ -470,3 +470,16 @@ def test_a_units_case_is_for_its_own_handlers(world, demands):
         demand, actor=staff, version=demand.version, unit=demands.property_unit, reason="物业负责"
     )
     assert services.accept(demand, actor=handler, version=demand.version).status == Status.ACCEPTED
+
+
+def test_a_community_case_is_not_for_unit_handlers(world, demands):
+    staff, handler = world.users["staff"], world.users["unit_handler"]
+    demand = new(world)
+    demand = services.classify(
+        demand, actor=staff, version=demand.version, category=demands.hallway
+    )
+    demand = services.handle_self(demand, actor=staff, version=demand.version)
+    assert "answer" not in services.allowed_actions(demand, handler)
+    with pytest.raises(NotFoundOrForbidden):
+        services.start(demand, actor=handler, version=demand.version)
+    assert services.start(demand, actor=staff, version=demand.version).status == Status.IN_PROGRESS
