@@ -162,6 +162,11 @@ def _invalid(request, exc: ValidationError):
 
 api.add_router("/areas", "gongzhi.areas.api.router")
 api.add_router("/households", "gongzhi.areas.api.household_router")
+api.add_router("/residents", "gongzhi.residents.api.router")
+api.add_router("/rentals", "gongzhi.residents.api.rental_router")
+api.add_router("/responsibilities", "gongzhi.residents.api.responsibility_router")
+api.add_router("/coverage", "gongzhi.residents.api.coverage_router")
+api.add_router("/grid-map", "gongzhi.residents.api.grid_map_router")
 api.add_router("/organizations", "gongzhi.party.api.router")
 api.add_router("/members", "gongzhi.party.api.member_router")
 api.add_router("/transfers", "gongzhi.party.api.transfer_router")

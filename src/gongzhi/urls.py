@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("gongzhi.core.urls")),
     path("accounts/", include("gongzhi.accounts.urls")),
     path("areas/", include("gongzhi.areas.urls")),
+    path("residents/", include("gongzhi.residents.urls")),
     path("party/", include("gongzhi.party.urls")),
     path("dues/", include("gongzhi.dues.urls")),
     path("demands/", include("gongzhi.demands.urls")),

@@ -20,6 +20,13 @@ from .permissions import CHANGE_AREA, CHANGE_HOUSEHOLD, VIEW_AREA, VIEW_HOUSEHOL
 from .tables import AreaTable, HouseholdTable
 
 
+def residents_context(user, household):
+    """The residents module's part of the household page (residents, rentals, links)."""
+    from gongzhi.residents.views import household_context
+
+    return household_context(user, household)
+
+
 class AreaTreeView(ScopedListView):
     """The top of the user's part of the tree; a single root goes straight to its page."""
 
@@ -148,6 +155,7 @@ class HouseholdDetailView(ScopedDetailView):
             self.object.area,
         ]
         context["can_change"] = self.request.user.has_perm(CHANGE_HOUSEHOLD, self.object)
+        context.update(residents_context(self.request.user, self.object))
         return context
 
 

@@ -26,6 +26,42 @@ NAV = [
         _("住户"), "areas:household_list", "areas.view_household", "house-door", _("网格与居民")
     ),
     NavItem(_("区域导入"), "areas:import", "areas.change_area", "upload", _("网格与居民")),
+    NavItem(_("居民"), "residents:list", "residents.view_resident", "people", _("网格与居民")),
+    NavItem(
+        _("流动人口"),
+        "residents:floating",
+        "residents.view_resident",
+        "person-walking",
+        _("网格与居民"),
+    ),
+    NavItem(
+        _("出租房屋"), "residents:rental_list", "residents.view_resident", "key", _("网格与居民")
+    ),
+    NavItem(
+        _("结对联系"),
+        "residents:responsibility_index",
+        "residents.view_resident",
+        "link-45deg",
+        _("网格与居民"),
+    ),
+    NavItem(
+        _("覆盖情况"),
+        "residents:coverage",
+        "residents.view_resident",
+        "clipboard-check",
+        _("网格与居民"),
+    ),
+    NavItem(_("网格地图"), "residents:grid_map", "residents.view_resident", "map", _("网格与居民")),
+    NavItem(
+        _("入户清查导入"),
+        "residents:import",
+        "residents.change_resident",
+        "file-earmark-arrow-up",
+        _("网格与居民"),
+    ),
+    NavItem(
+        _("关爱标签"), "residents:care_tags", "residents.manage_tags", "tags", _("网格与居民")
+    ),
     NavItem(
         _("党组织"),
         "party:organization_tree",

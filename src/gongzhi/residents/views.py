@@ -44,6 +44,11 @@ def _today():
     return timezone.localdate()
 
 
+def _heading(text: str) -> dict:
+    """What core/form.html shows after the title (``parent.full_name|default:parent.name``)."""
+    return {"full_name": text, "name": text}
+
+
 # --- Residents -------------------------------------------------------------------------------
 
 
@@ -183,7 +188,7 @@ class ResidentRegisterView(ServiceFormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["parent"] = self.get_object()
+        context["parent"] = _heading(self.get_object().address)
         return context
 
     def perform(self, form):
@@ -219,7 +224,8 @@ class ResidentFormView(ResidentMixin, ServiceFormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["parent"] = self.get_object()
+        resident = self.get_object()
+        context["parent"] = _heading(selectors.display_name(self.request.user, resident))
         return context
 
 
@@ -400,7 +406,7 @@ class RentalFormMixin(ServiceFormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["parent"] = self.household()
+        context["parent"] = _heading(self.household().address)
         return context
 
     def get_success_url(self, result):
