@@ -441,6 +441,16 @@ def households_by_key(actor, perm: str = CHANGE) -> dict[tuple, tuple[int, str]]
         .filter(level__gte=Level.COMMUNITY)
         .values_list("id", "parent_id", "level", "name")
     }
+    # The nodes above the actor's scope (a grid worker's community) only lend their names.
+    above = {
+        ancestor
+        for path in actor.scope_paths(perm)
+        for ancestor in Area(path=path).ancestor_paths()
+    }
+    for pk, parent, level, name in Area.objects.filter(
+        path__in=above, level__gte=Level.COMMUNITY
+    ).values_list("id", "parent_id", "level", "name"):
+        nodes[pk] = (parent, level, name)
     chains: dict[int, dict] = {}
 
     def chain(area_id):
