@@ -25,7 +25,12 @@ DEMO_TOTP = {
     "shenji": "3031323334353637383961626364656630313233",
 }
 # Modules that add demo data, in dependency order; each loads once (see its load()).
-DEMO_SECTIONS = ["gongzhi.party.demo", "gongzhi.dues.demo", "gongzhi.development.demo"]
+DEMO_SECTIONS = [
+    "gongzhi.party.demo",
+    "gongzhi.residents.demo",
+    "gongzhi.dues.demo",
+    "gongzhi.development.demo",
+]
 COMMUNITIES = ["锦华社区", "和顺社区", "桂溪社区", "芳草社区"]
 ESTATES = ["锦绣花园", "阳光小区", "桂苑", "翠竹院落", "和园", "芳邻里", "南苑", "蜀风雅居"]
 
