@@ -264,6 +264,11 @@ def plan(file, records, reviews, today: date) -> Plan:
     if limit is not None:
         result.due, result.due_hard = limit.day, limit.hard
         result.rules.append(limit.message)
+    if step == Step.APPROVAL and limit is not None and today > limit.day:
+        result.rules.append(
+            _("特殊情况须说明理由，最迟%(d)s前审批。")
+            % {"d": approval_special_limit(current, today)}
+        )
     if step == Step.COMMITTEE_REVIEW and current[Step.POLITICAL_REVIEW].review_passed is False:
         result.blocked = _("政治审查未通过，不能接收为预备党员；请终止发展档案。")
     # Status of the next step.

@@ -216,7 +216,9 @@ def test_list_and_board_queries_do_not_grow_with_the_files(client_as, world, ope
     assert [queries(url) for url in urls] == before
 
 
-def test_a_blocked_step_shows_its_reason_on_the_form(client_as, world, open_file, secretary, members):
+def test_a_blocked_step_shows_its_reason_on_the_form(
+    client_as, world, open_file, secretary, members
+):
     file = advance(open_file(), secretary, Step.TRAINING, members, {10: {"review_passed": False}})
     client = client_as(world.users["secretary"])
     url = reverse("development:step_record", args=[file.pk])
