@@ -13,23 +13,32 @@ from gongzhi.core import pii
 from gongzhi.core.tables import Column, Table
 
 from . import selectors
+from .choices import PoliticalStatus, Relation
 
 
 def resident_table(user, today=None):
     """The resident table for ``user``: the masking depends on the role."""
     today = today or timezone.localdate()
     show_name = selectors.name_masker(user, today)
+    # Labels translated once per table, not once per cell (an export has 100,000 rows).
+    sexes = {"male": str(_("男")), "female": str(_("女"))}
+    relations = {value: str(label) for value, label in Relation.choices}
+    statuses = {value: str(label) for value, label in PoliticalStatus.choices}
 
     class ResidentTable(Table):
         columns = (
             Column("name", _("姓名"), show_name, link=True),
-            Column("sex", _("性别"), lambda r: _("男") if r.sex == "male" else _("女")),
+            Column("sex", _("性别"), lambda r: sexes.get(r.sex, "")),
             Column("age", _("年龄"), lambda r: r.age_on(today)),
             Column("id_masked", _("身份证号"), lambda r: r.id_number_masked),
             Column("phone_masked", _("联系电话"), lambda r: r.phone_masked),
             Column("address", _("住址"), lambda r: r.household.address),
-            Column("relation", _("与户主关系")),
-            Column("political_status", _("政治面貌")),
+            Column("relation", _("与户主关系"), lambda r: relations.get(r.relation, "")),
+            Column(
+                "political_status",
+                _("政治面貌"),
+                lambda r: statuses.get(r.political_status, ""),
+            ),
             Column("floating", _("流动人口")),
             Column("origin", _("来源地")),
             Column("present", _("在住")),
