@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from pytest_django.plugin import blocking_manager_key
 
 CHROMIUM = os.environ.get("GONGZHI_CHROMIUM", "/usr/bin/chromium")
@@ -23,12 +23,24 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def _demo_loaded(django_db_setup, django_db_blocker):
+    """Load ``gongzhi demo`` once per test module, inside a transaction rolled back after
+    the module's last test (each test's own transaction nests inside it)."""
+    from django.core.cache import cache
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        cache.clear()
+        call_command("demo", stdout=StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db):
+def demo(_demo_loaded, db):
     """The demo street of ``gongzhi demo``; returns every demo account, oldest first."""
     from gongzhi.accounts.models import User
 
-    call_command("demo", stdout=StringIO())
     return list(User.objects.order_by("id"))
 
 
