@@ -72,6 +72,10 @@ SIBLING_TEXT = (
     "邻里书记",
     "邻里申请人",
     "邻里诉求",
+    "邻里居民",
+    "邻里孩子",
+    "邻里房东",
+    "邻里楼栋长",
     MARK,
 )
 SEARCH = "邻里"
@@ -122,6 +126,10 @@ ID_ALIASES = {
     "introducer_ids": "party.Member",
     "community": "areas.Area",
     "within": "areas.Area",
+    "tag": "residents.CareTag",
+    "tag_id": "residents.CareTag",
+    "tenants": "residents.Resident",
+    "tenant_ids": "residents.Resident",
     "into_id": "demands.Demand",
 }
 # Choices with number values that are not objects (a filter form's <select>).
@@ -363,6 +371,29 @@ def _populate(fx: Fixture, tmp_path) -> None:
             requester_name="居民",
         )
 
+    # residents: families in both communities, a rental and a building head in each
+    from gongzhi.residents import services as residents
+    from gongzhi.residents.testing import build_residents
+
+    people = build_residents(world)
+    for community, tenant, landlord in (
+        (world.ours, people["tenant"], "和顺房东"),
+        (world.sibling, people["other"], "邻里房东"),
+    ):
+        residents.save_rental(
+            actor=admin,
+            household=tenant.household,
+            landlord_name=landlord,
+            starts_on=date(2026, 1, 1),
+            tenants=[tenant],
+        )
+        residents.set_responsibility(
+            actor=admin,
+            area=community.building,
+            duty="building_head",
+            name=landlord.replace("房东", "楼栋长"),
+        )
+
 
 def _foreign_import_key(user) -> str:
     """An import result that lives in another user's session."""
@@ -416,6 +447,11 @@ def _change_sibling(fx: Fixture) -> None:
         id_number=id_number(date(1999, 3, 3), 45),
         applied_on=TODAY - timedelta(days=10),
     )
+
+    from gongzhi.residents.testing import add_person
+
+    for i, household in enumerate(Household.objects.filter(area=sib.unit)[:3]):
+        add_person(world, household, f"{MARK}{i}", date(1970, 1, 1), 60 + i, actor=root)
 
     from gongzhi.demands import services as demands
 
