@@ -7,11 +7,12 @@ the value in force on that day, so a past month is always computed with the rule
 that month.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from importlib import import_module
-from typing import Any, Callable
+from typing import Any
 
 from django.apps import apps
 from django.core.cache import cache
