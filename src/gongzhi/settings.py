@@ -219,6 +219,10 @@ GONGZHI_FIELD_KEY = os.environ.get("GONGZHI_FIELD_KEY", "")
 # classes (gongzhi.core.notifications.LogSender logs; WebhookSender posts to an intranet
 # gateway for SMS / WeChat Work at GONGZHI_WEBHOOK_URL).
 GONGZHI_NOTIFICATION_SENDERS = [
-    s for s in os.environ.get("GONGZHI_NOTIFICATION_SENDERS", "gongzhi.core.notifications.LogSender").split(",") if s
+    s
+    for s in os.environ.get(
+        "GONGZHI_NOTIFICATION_SENDERS", "gongzhi.core.notifications.LogSender"
+    ).split(",")
+    if s
 ]
 GONGZHI_WEBHOOK_URL = os.environ.get("GONGZHI_WEBHOOK_URL", "")

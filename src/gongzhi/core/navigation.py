@@ -59,9 +59,7 @@ NAV = [
         "file-earmark-arrow-up",
         _("网格与居民"),
     ),
-    NavItem(
-        _("关爱标签"), "residents:care_tags", "residents.manage_tags", "tags", _("网格与居民")
-    ),
+    NavItem(_("关爱标签"), "residents:care_tags", "residents.manage_tags", "tags", _("网格与居民")),
     NavItem(
         _("党组织"),
         "party:organization_tree",

@@ -49,14 +49,18 @@ class Parameter:
             try:
                 number = type(self.default)(value)
             except (TypeError, ValueError):
-                raise RuleViolation(_("“%(p)s”应为数字。") % {"p": self.label}, field="value") from None
+                raise RuleViolation(
+                    _("“%(p)s”应为数字。") % {"p": self.label}, field="value"
+                ) from None
             if self.minimum is not None and number < self.minimum:
                 raise RuleViolation(
-                    _("“%(p)s”不能小于%(n)s。") % {"p": self.label, "n": self.minimum}, field="value"
+                    _("“%(p)s”不能小于%(n)s。") % {"p": self.label, "n": self.minimum},
+                    field="value",
                 )
             if self.maximum is not None and number > self.maximum:
                 raise RuleViolation(
-                    _("“%(p)s”不能大于%(n)s。") % {"p": self.label, "n": self.maximum}, field="value"
+                    _("“%(p)s”不能大于%(n)s。") % {"p": self.label, "n": self.maximum},
+                    field="value",
                 )
             return number
         return value
@@ -117,8 +121,12 @@ def set_parameter(*, actor, key: str, new_value, effective_from: date, note: str
     from .models import ParameterValue
 
     if not actor.has_perm(CHANGE_PARAMETER):
-        audit.log("core.permission.denied", actor=actor, result=audit.DENIED,
-                  data={"perm": CHANGE_PARAMETER})
+        audit.log(
+            "core.permission.denied",
+            actor=actor,
+            result=audit.DENIED,
+            data={"perm": CHANGE_PARAMETER},
+        )
         raise NotFoundOrForbidden()
     if key not in registry():
         raise RuleViolation(_("未知的参数。"), field="key")
@@ -126,7 +134,11 @@ def set_parameter(*, actor, key: str, new_value, effective_from: date, note: str
     row, _created = ParameterValue.objects.update_or_create(
         key=key, effective_from=effective_from, defaults={"value": checked, "note": note}
     )
-    audit.log("core.parameter.set", actor=actor, target=row,
-              data={"key": key, "value": checked, "effective_from": str(effective_from)})
+    audit.log(
+        "core.parameter.set",
+        actor=actor,
+        target=row,
+        data={"key": key, "value": checked, "effective_from": str(effective_from)},
+    )
     transaction.on_commit(_bump)
     return row
