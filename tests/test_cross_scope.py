@@ -258,7 +258,7 @@ class Fixture:
         return FOREIGN_OBJECTS.get(model._meta.label, (None, {404}))[1]
 
 
-def _populate(fx: Fixture, tmp_path) -> None:
+def _populate(fx: Fixture) -> None:
     """Rows of every module in both communities, made through the modules' services."""
     world = fx.world
     root = world.users["superuser"]
@@ -473,7 +473,7 @@ def fx(db, settings, tmp_path):
         cache.clear()
         world = build_world()
         fixture = Fixture(world)
-        _populate(fixture, tmp_path)
+        _populate(fixture)
         yield fixture
 
 
@@ -869,7 +869,7 @@ def actor(request, fx, client):
     return user, client, Api(client, key)
 
 
-def _check(fx, response, expected, what):
+def _check(response, expected, what):
     assert response.status_code in expected, (
         f"{what}: expected {sorted(expected)}, got {response.status_code}"
     )
@@ -925,7 +925,7 @@ def test_objects_of_the_sibling_community_are_out_of_reach(fx, actor):
                     response = send(url, data)
                     walked += 1
                     try:
-                        _check(fx, response, allowed, f"{method.upper()} {url} ({name})")
+                        _check(response, allowed, f"{method.upper()} {url} ({name})")
                         assert_unchanged(before, state(fx), f"{method.upper()} {url} ({name})")
                     except AssertionError as exc:
                         problems.append(str(exc).splitlines()[0])
@@ -994,7 +994,7 @@ def test_api_objects_of_the_sibling_community_are_out_of_reach(fx, actor):
                             f"{what}: the walk's body {body} is not valid "
                             f"({response.json()['error']['message']}); add a value to VALUE_HINTS"
                         )
-                    _check(fx, response, {404}, what)
+                    _check(response, {404}, what)
                     assert_unchanged(before, state(fx), what)
                 except AssertionError as exc:
                     problems.append(str(exc).splitlines()[0])
@@ -1177,7 +1177,7 @@ def test_api_creates_refuse_the_siblings_objects(fx, actor):
                                 "add a value to VALUE_HINTS"
                             )
                         assert response.status_code >= 400, f"{what}: accepted"
-                        _check(fx, response, {response.status_code}, what)
+                        _check(response, {response.status_code}, what)
                         assert_unchanged(before, state(fx), what)
                     except AssertionError as exc:
                         problems.append(str(exc).splitlines()[0])
@@ -1219,7 +1219,7 @@ def test_page_creates_refuse_the_siblings_objects(fx, actor):
                     what = f"POST {url} with the sibling's {field}={row.pk}"
                     try:
                         assert response.status_code != 302, f"{what}: saved"
-                        _check(fx, response, {response.status_code}, what)
+                        _check(response, {response.status_code}, what)
                         assert_unchanged(before, state(fx), what)
                     except AssertionError as exc:
                         problems.append(str(exc).splitlines()[0])
