@@ -104,6 +104,7 @@ def _begin(demand: Demand, actor, action: str, version: int | None) -> Demand:
     """Lock the row, check reach, state and version for ``action``."""
     states, perm = TRANSITIONS[action]
     demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    demand._from_status = demand.status  # the event's from_status, read under the lock
     if perm == REQUESTER:
         if actor is None or demand.requester_user_id != actor.pk:
             raise NotFoundOrForbidden()
@@ -131,7 +132,9 @@ def _commit(
     **data,
 ) -> Demand:
     """Save the changed fields and the new state, write the event, audit, notify."""
-    previous = Demand.objects.filter(pk=demand.pk).values_list("status", flat=True).first()
+    previous = getattr(demand, "_from_status", None)
+    if previous is None:
+        previous = Demand.objects.filter(pk=demand.pk).values_list("status", flat=True).first()
     demand.version += 1
     demand.save(update_fields=[*set(fields) | {"status"}, "version", "updated_at"])
     DemandEvent.objects.create(

@@ -30,6 +30,7 @@ DEMO_SECTIONS = [
     "gongzhi.residents.demo",
     "gongzhi.dues.demo",
     "gongzhi.development.demo",
+    "gongzhi.demands.demo",
 ]
 COMMUNITIES = ["锦华社区", "和顺社区", "桂溪社区", "芳草社区"]
 ESTATES = ["锦绣花园", "阳光小区", "桂苑", "翠竹院落", "和园", "芳邻里", "南苑", "蜀风雅居"]
@@ -151,6 +152,8 @@ class Command(BaseCommand):
                 "gongzuozhe",
                 "wanggeyuan",
                 "shenji",
+                "chuli",
+                "jumin",
             ]
         ).order_by("id"):
             line = f"  {user.username:<12} {user.role_summary:<10} {user.full_name}"
