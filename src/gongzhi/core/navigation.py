@@ -40,18 +40,24 @@ NAV = [
     NavItem(
         _("结对联系"),
         "residents:responsibility_index",
-        "residents.view_resident",
+        "residents.manage_responsibility",
         "link-45deg",
         _("网格与居民"),
     ),
     NavItem(
         _("覆盖情况"),
         "residents:coverage",
-        "residents.view_resident",
+        "residents.manage_responsibility",
         "clipboard-check",
         _("网格与居民"),
     ),
-    NavItem(_("网格地图"), "residents:grid_map", "residents.view_resident", "map", _("网格与居民")),
+    NavItem(
+        _("网格地图"),
+        "residents:grid_map",
+        "residents.manage_responsibility",
+        "map",
+        _("网格与居民"),
+    ),
     NavItem(
         _("入户清查导入"),
         "residents:import",

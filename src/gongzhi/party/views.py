@@ -189,6 +189,8 @@ class OrganizationDetailView(ScopedDetailView):
             subtree=nodes[1:],
             seats=selectors.seats_of(user, org),
             members=selectors.members_of(user, org)[:100],
+            parent_visible=bool(org.parent_id)
+            and selectors.organizations_for(user).filter(pk=org.parent_id).exists(),
             can_change=can_change,
             can_renew=can_change and org.org_type in TERMED_TYPES,
             seat_form=forms.SeatForm(user=user, organization=org) if can_change else None,
