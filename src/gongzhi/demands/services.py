@@ -1007,6 +1007,35 @@ def learn(demand_id: int) -> None:
     )
 
 
+def learn_many(examples) -> int:
+    """Learn many classified texts at once, ``[(category_id, text), …]`` (bulk loads and the
+    benchmark's training split): the same counts as ``learn`` one by one, in one upsert."""
+    counts: Counter = Counter()
+    docs: Counter = Counter()
+    sizes: Counter = Counter()
+    for category_id, text in examples:
+        tokens = Counter(t[:20] for t in _tokens(text))
+        if not tokens:
+            continue
+        docs[category_id] += 1
+        sizes[category_id] += sum(tokens.values())
+        for token, n in tokens.items():
+            counts[(token, category_id)] += n
+    rows = [(token, category_id, n) for (token, category_id), n in counts.items()]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 20000):
+            cursor.executemany(
+                "INSERT INTO demands_tokencount (token, category_id, count) VALUES (%s, %s, %s) "
+                "ON CONFLICT (token, category_id) DO UPDATE SET count = demands_tokencount.count + excluded.count",
+                rows[start : start + 20000],
+            )
+    for category_id, n in docs.items():
+        Category.objects.filter(pk=category_id).update(
+            trained=F("trained") + n, trained_tokens=F("trained_tokens") + sizes[category_id]
+        )
+    return sum(docs.values())
+
+
 def suggest_category(text: str, limit: int = 3) -> list[tuple[Category, float]]:
     """The likeliest categories for ``text`` learned from past closed demands, with their
     probabilities (empty until something has been learned)."""

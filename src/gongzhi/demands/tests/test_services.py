@@ -483,3 +483,20 @@ def test_a_community_case_is_not_for_unit_handlers(world, demands):
     with pytest.raises(NotFoundOrForbidden):
         services.start(demand, actor=handler, version=demand.version)
     assert services.start(demand, actor=staff, version=demand.version).status == Status.IN_PROGRESS
+
+
+def test_learning_many_counts_as_learning_each(world, demands, django_capture_on_commit_callbacks):
+    from gongzhi.demands.models import Category, TokenCount
+
+    texts = [(demands.hallway, "楼道垃圾堆放没人清理"), (demands.water, "小区突然停水两天")]
+    for category, text in texts:
+        with django_capture_on_commit_callbacks(execute=True):
+            d = new(world, title=text, content=text, category=category)
+            services.close_unresolved(d, actor=world.users["staff"], version=d.version, reason="测")
+    one_by_one = sorted(TokenCount.objects.values_list("token", "category_id", "count"))
+    trained = sorted(Category.objects.values_list("pk", "trained", "trained_tokens"))
+    TokenCount.objects.all().delete()
+    Category.objects.update(trained=0, trained_tokens=0)
+    assert services.learn_many((c.pk, f"{t} {t}") for c, t in texts) == 2
+    assert sorted(TokenCount.objects.values_list("token", "category_id", "count")) == one_by_one
+    assert sorted(Category.objects.values_list("pk", "trained", "trained_tokens")) == trained
