@@ -1,0 +1,791 @@
+"""Demands benchmark: 1,000,000 demands over three years in the 1,000,000-resident district.
+
+    .venv/bin/python bench/bench_demands.py            # adds the demands to var/bench/ if missing
+    .venv/bin/python bench/bench_demands.py --fresh    # regenerate the whole bench district
+    .venv/bin/python bench/bench_demands.py --skip-helpdesk
+
+Measures (bench/README.md "bench_demands.py"): the handler's inbox and filtered lists,
+Chinese full-text search, the three rates for a street and month and for the district
+and year (checked against the rows, and not stale after a closing), creation through the
+API on a real server (``gongzhi run``, gunicorn on a loopback port, concurrent clients),
+the ledger export of 100,000 rows, the suggested category's accuracy on held-out
+demands, and the same ticket workload against django-helpdesk (bench/helpdesk_compare.py).
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import zipfile
+from datetime import date, timedelta
+from io import BytesIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+
+DISTRICT_CODE = "510199"
+LIST_P95_MS = 80.0
+SEARCH_P95_MS = 200.0
+RATES_STREET_P95_MS = 300.0
+RATES_DISTRICT_MS = 1000.0
+API_CREATE_PER_S = 100.0
+EXPORT_S = 20.0
+EXPORT_ROWS = 100_000
+SEARCH_WORDS = [
+    "漏水",
+    "楼道灯",
+    "停车难",
+    "电梯困人",
+    "垃圾清运",
+    "广场舞",
+    "违建",
+    "停水",
+    "路灯不亮",
+    "噪音",
+]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--residents", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--fresh", action="store_true", help="regenerate the bench district")
+    parser.add_argument("--requests", type=int, default=240, help="page requests per figure")
+    parser.add_argument("--api-seconds", type=float, default=30.0, help="API creation run")
+    parser.add_argument("--api-clients", type=int, default=8, help="concurrent API clients")
+    parser.add_argument("--skip-helpdesk", action="store_true")
+    parser.add_argument("--helpdesk-tickets", type=int, default=100_000)
+    return parser.parse_args(argv)
+
+
+# --- The district and its demands -----------------------------------------------------------
+
+
+def ensure_demands(args) -> dict:
+    """The bench district (bench_foundation's) with its demands; adds them (timed) when
+    the district was generated before the demands module had a synth step."""
+    import bench_foundation
+
+    from gongzhi.areas import synth
+    from gongzhi.areas.models import Area
+    from gongzhi.demands import synth as demand_synth
+    from gongzhi.demands.models import Demand
+
+    district_info = bench_foundation.ensure_district(args)
+    district = Area.objects.get(code=DISTRICT_CODE)
+    stamp = common.bench_var_dir() / "demands-synth.json"
+    if Demand.objects.filter(path__under=district.path).exists():
+        if not district_info.get("reused"):  # generated just now, with the demands in it
+            steps = district_info.get("steps_s", {})
+            info = {
+                "seconds": round(
+                    sum(
+                        v
+                        for k, v in steps.items()
+                        if "demand" in k and k != "gongzhi.demands.synth"
+                    ),
+                    1,
+                ),
+                "steps_s": {k: v for k, v in steps.items() if "demand" in k},
+                "counts": district_info.get("counts", {}),
+            }
+            stamp.write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+        previous = json.loads(stamp.read_text()) if stamp.exists() else {}
+        return {**previous, "demands": Demand.objects.count(), "reused": district_info["reused"]}
+    print("Adding the demands to the bench district …")
+    ctx = synth.SynthContext(
+        residents=args.residents,
+        seed=args.seed,
+        district_code=DISTRICT_CODE,
+        district_name=district.name,
+        log=print,
+        district=district,
+    )
+    started = time.perf_counter()
+    from django.db import transaction
+
+    with synth._fast_load(), transaction.atomic():
+        demand_synth.synthesize(ctx)
+    info = {
+        "seconds": round(time.perf_counter() - started, 1),
+        "steps_s": {k: round(v, 1) for k, v in ctx.timings.items()},
+        "counts": ctx.counts,
+        "machine": common.machine(),
+    }
+    stamp.write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+    return {**info, "demands": Demand.objects.count(), "reused": False}
+
+
+def bench_users():
+    """A handler of the busiest district department and of a property company, a
+    community secretary and its street's administrator, a district administrator."""
+    from gongzhi.accounts.models import User
+    from gongzhi.accounts.roles import Role
+    from gongzhi.areas.choices import Level
+    from gongzhi.areas.models import Area
+    from gongzhi.core.testing import make_user
+    from gongzhi.demands.choices import UnitKind
+    from gongzhi.demands.models import Unit
+
+    def user(username, role, area):
+        return User.objects.filter(username=username).first() or make_user(username, role, area)
+
+    district = Area.objects.get(code=DISTRICT_CODE)
+    communities = list(
+        Area.objects.filter(level=Level.COMMUNITY, path__under=district.path).order_by("code")
+    )
+    community = communities[len(communities) // 2]
+    street = community.parent
+    department = Unit.objects.get(path=district.path, name="区城管局")
+    company = Unit.objects.get(path=community.path, kind=UnitKind.PROPERTY)
+    handler = user("bench_dm_cgj", Role.UNIT_HANDLER, district)
+    department.handlers.add(handler)
+    company_handler = user(f"bench_dm_wy_{community.code}", Role.UNIT_HANDLER, community)
+    company.handlers.add(company_handler)
+    return {
+        "district": district,
+        "street": street,
+        "community": community,
+        "department": department,
+        "handler": handler,
+        "company_handler": company_handler,
+        "secretary": user(f"bench_sj_{community.code}", Role.COMMUNITY_SECRETARY, community),
+        "street_admin": user(f"bench_jd_{street.code}", Role.STREET_ADMIN, street),
+        "district_admin": user("bench_dm_qu", Role.DISTRICT_ADMIN, district),
+    }
+
+
+# --- Measuring pages ----------------------------------------------------------------------------
+
+
+def client_for(user):
+    from django.test import Client
+
+    from gongzhi.core.testing import sign_in
+
+    return sign_in(Client(), user)
+
+
+def timed_get(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries, common.Timer() as timer:
+        response = client.get(url)
+        body = (
+            b"".join(response.streaming_content)
+            if getattr(response, "streaming", False)
+            else response.content
+        )
+    if response.status_code != 200:
+        raise SystemExit(f"GET {url} answered {response.status_code}")
+    return timer, len(queries), body
+
+
+def measure(cases, requests: int) -> dict:
+    """``cases``: [(name, client, url, expected bytes or None)]: warm each, then time them
+    round-robin until ``requests`` requests."""
+    per_case = {}
+    for name, client, url, expected in cases:
+        _t, _n, body = timed_get(client, url)
+        if expected is not None and expected.encode() not in body:
+            raise SystemExit(f"GET {url} does not show {expected!r}")
+        per_case[name] = {"samples": [], "cpu": [], "queries": set(), "url": url}
+    rounds = max(1, -(-requests // len(cases)))
+    for _round in range(rounds):
+        for name, client, url, _expected in cases:
+            timer, n_queries, _body = timed_get(client, url)
+            entry = per_case[name]
+            entry["samples"].append(timer.seconds)
+            entry["cpu"].append(timer.cpu)
+            entry["queries"].add(n_queries)
+    samples = [s for e in per_case.values() for s in e["samples"]]
+    cpu = [s for e in per_case.values() for s in e["cpu"]]
+    return {
+        **common.summary_ms(samples, cpu),
+        "cases": {
+            name: {
+                "url": e["url"],
+                **common.summary_ms(e["samples"], e["cpu"]),
+                "queries": sorted(e["queries"]),
+            }
+            for name, e in per_case.items()
+        },
+    }
+
+
+def inbox_and_lists(users, args) -> dict:
+    from gongzhi.demands import selectors
+    from gongzhi.demands.models import Category
+
+    handler, company = client_for(users["handler"]), client_for(users["company_handler"])
+    secretary, street = client_for(users["secretary"]), client_for(users["street_admin"])
+    district = client_for(users["district_admin"])
+    open_in_inbox = selectors.worklist(users["handler"]).count()
+    last = max(1, (open_in_inbox - 1) // 50 + 1)
+    leak = Category.objects.get(name="房屋漏水").pk
+    lights = Category.objects.get(name="路灯照明").pk
+    community = users["community"]
+    inbox = [
+        ("inbox_department_p1", handler, "/demands/inbox/", None),
+        (
+            "inbox_department_p2",
+            handler,
+            "/demands/inbox/?page=2" if last > 1 else "/demands/inbox/",
+            None,
+        ),
+        ("inbox_department_last", handler, f"/demands/inbox/?page={last}", None),
+        ("inbox_property_company", company, "/demands/inbox/", None),
+        ("inbox_desk_to_dispatch", secretary, "/demands/inbox/?tab=dispatch", None),
+        ("inbox_desk_to_follow_up", secretary, "/demands/inbox/?tab=follow", None),
+        ("supervision_street", street, "/demands/supervision/", None),
+    ]
+    lists = [
+        ("list_community", secretary, "/demands/", None),
+        (
+            "list_community_closed_category",
+            secretary,
+            f"/demands/?status=closed&category={leak}",
+            None,
+        ),
+        ("list_street", street, "/demands/", None),
+        ("list_street_closed_category", street, f"/demands/?status=closed&category={lights}", None),
+        ("list_street_community", street, f"/demands/?within={community.pk}&status=closed", None),
+        ("list_street_overdue", street, "/demands/?overdue=true", None),
+        (
+            "list_street_month",
+            street,
+            "/demands/?received_after=2026-09-01&received_before=2026-09-30",
+            None,
+        ),
+        ("list_street_page_40", street, "/demands/?page=40", None),
+        ("list_district_urgency", district, "/demands/?urgency=urgent&status=closed", None),
+        ("api_list_street", street, "/api/v1/demands?status=closed&limit=50", None),
+        ("api_inbox_department", handler, "/api/v1/demands/inbox?limit=50", None),
+    ]
+    return {
+        "open_in_department_inbox": open_in_inbox,
+        "inbox": measure(inbox, args.requests),
+        "filtered_lists": measure(lists, args.requests),
+    }
+
+
+def search(users, args) -> dict:
+    from gongzhi.core.search import search as fts
+    from gongzhi.demands.models import Demand
+
+    clients = {
+        "community": client_for(users["secretary"]),
+        "street": client_for(users["street_admin"]),
+        "district": client_for(users["district_admin"]),
+    }
+    cases = []
+    for word in SEARCH_WORDS:
+        for who, client in clients.items():
+            cases.append((f"{who}:{word}", client, f"/demands/?q={word}", None))
+    cases.append(("api_street:漏水", clients["street"], "/api/v1/demands?q=漏水&limit=50", None))
+    matches = {word: fts(Demand.objects.all(), word).count() for word in SEARCH_WORDS}
+    return {"matches_in_district": matches, **measure(cases, args.requests)}
+
+
+def rates(users, args) -> dict:
+    """The three rates through the selector the pages and the API use: a street for a
+    month (each of the last 12 months), the district for a year; checked against the
+    demand rows; then a demand is closed and the rates move at once (rolled back)."""
+    from django.db import transaction
+    from django.db.models import Count, Q
+
+    from gongzhi.demands import selectors, services
+    from gongzhi.demands.choices import Outcome, Rating, Status
+    from gongzhi.demands.models import Demand
+
+    street_admin, district_admin = users["street_admin"], users["district_admin"]
+    months = []
+    month = date(2026, 10, 1)
+    for _i in range(12):
+        months.append(month)
+        month = (month - timedelta(days=1)).replace(day=1)
+    street_samples, street_cpu = [], []
+    for _round in range(max(1, args.requests // len(months))):
+        for m in months:
+            start, end = selectors.month_bounds(m)
+            with common.Timer() as timer:
+                selectors.rates(street_admin, start, end)
+            street_samples.append(timer.seconds)
+            street_cpu.append(timer.cpu)
+    district_samples, district_cpu = [], []
+    for year in (2024, 2025):
+        for _round in range(10):
+            with common.Timer() as timer:
+                selectors.rates(district_admin, date(year, 1, 1), date(year, 12, 31))
+            district_samples.append(timer.seconds)
+            district_cpu.append(timer.cpu)
+    grouped = []
+    for _round in range(10):
+        with common.Timer() as timer:
+            selectors.rates_by(district_admin, date(2025, 1, 1), date(2025, 12, 31), "community")
+        grouped.append(timer.seconds)
+    report = []
+    for m in months[:6]:
+        with common.Timer() as timer:
+            selectors.monthly_report(street_admin, m)
+        report.append(timer.seconds)
+
+    # The figures are the rows: recount one street-month from the demands themselves.
+    start, end = selectors.month_bounds(months[1])
+    quick = selectors.rates(street_admin, start, end)
+    rows = Demand.objects.filter(
+        path__under=users["street"].path,
+        status=Status.CLOSED,
+        closed_at__gte=selectors.local_midnight(start),
+        closed_at__lt=selectors.local_midnight(end, 1),
+    ).aggregate(
+        closed=Count("id"),
+        followed=Count("id", filter=Q(followed_up=True)),
+        resolved=Count("id", filter=Q(followed_up=True, outcome=Outcome.RESOLVED)),
+        satisfied=Count("id", filter=Q(followed_up=True, rating=Rating.SATISFIED)),
+    )
+    consistent = (quick.closed, quick.followed, quick.resolved, quick.satisfied) == (
+        rows["closed"],
+        rows["followed"],
+        rows["resolved"],
+        rows["satisfied"],
+    )
+    # Not stale: close one open demand of the street through the services, read again.
+    with transaction.atomic():
+        demand = (
+            Demand.objects.filter(path__under=users["street"].path, status=Status.ANSWERED)
+            .order_by("-id")
+            .first()
+        )
+        today = date.today()  # noqa: DTZ011 (the rates of the month the closing falls in)
+        before = selectors.rates(street_admin, today.replace(day=1), today + timedelta(days=31))
+        services.follow_up(
+            demand,
+            actor=street_admin,
+            version=demand.version,
+            rating=Rating.SATISFIED,
+            note="基准测试回访",
+        )
+        after = selectors.rates(street_admin, today.replace(day=1), today + timedelta(days=31))
+        transaction.set_rollback(True)
+    fresh = after.closed == before.closed + 1 and after.satisfied == before.satisfied + 1
+    return {
+        "street_month": common.summary_ms(street_samples, street_cpu),
+        "district_year": common.summary_ms(district_samples, district_cpu),
+        "district_year_by_community": common.summary_ms(grouped),
+        "street_monthly_report": common.summary_ms(report),
+        "matches_the_rows": {"figures": quick.__dict__, "rows": rows, "ok": consistent},
+        "closing_shows_at_once": {
+            "before": before.closed,
+            "after": after.closed,
+            "ok": fresh,
+        },
+    }
+
+
+# --- Creation through the API on a real server -----------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def api_creation(users, args) -> dict:
+    """``gongzhi run`` (gunicorn, its default 2 workers × 4 threads) on a loopback port;
+    ``--api-clients`` threads POST /api/v1/demands with bearer tokens and idempotency
+    keys for ``--api-seconds``; then retries of some keys must return the same demands."""
+    from gongzhi.accounts.models import User
+    from gongzhi.accounts.roles import Role
+    from gongzhi.accounts.services import issue_token
+    from gongzhi.areas.choices import Level
+    from gongzhi.areas.models import Area
+    from gongzhi.core.testing import make_user
+    from gongzhi.demands.models import Demand
+
+    community = users["community"]
+    desk = User.objects.filter(username="bench_dm_desk").first() or make_user(
+        "bench_dm_desk", Role.COMMUNITY_STAFF, community
+    )
+    _token, key = issue_token(actor=desk, name="bench", days=1)
+    grids = list(
+        Area.objects.filter(path__under=community.path, level=Level.GRID).values_list(
+            "id", flat=True
+        )
+    )
+    port = free_port()
+    env = {
+        **os.environ,
+        "GONGZHI_LOG_LEVEL": "WARNING",
+        "GONGZHI_PLAIN_STATIC": "1",
+        "GONGZHI_VAR_DIR": str(common.bench_var_dir()),
+    }
+    server = subprocess.Popen(  # noqa: S603
+        [
+            str(common.PROJECT / ".venv" / "bin" / "gongzhi"),
+            "run",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--sweep-seconds",
+            "0",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}/api/v1/demands"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)  # noqa: S310
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("gongzhi run did not come up") from None
+                time.sleep(0.5)
+        before = Demand.objects.count()
+        results, lock = [], threading.Lock()
+        stop_at = time.monotonic() + args.api_seconds
+
+        def client(n: int):
+            import http.client
+
+            rng = random.Random(n)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            i = 0
+            while time.monotonic() < stop_at:
+                body = json.dumps(
+                    {
+                        "area_id": rng.choice(grids),
+                        "title": "小区停车难",
+                        "content": f"基准测试第{n}-{i}条：晚上车位不够，消防通道被占。",
+                        "channel": "api",
+                        "requester_kind": "resident",
+                        "requester_name": "测试居民",
+                        "requester_phone": "13800000000",
+                    },
+                    ensure_ascii=False,
+                ).encode()
+                headers = {
+                    "Authorization": f"Bearer {key}",
+                    "Content-Type": "application/json",
+                    "Idempotency-Key": f"bench-{n}-{i}-{port}",
+                }
+                started = time.perf_counter()
+                try:
+                    conn.request("POST", "/api/v1/demands", body=body, headers=headers)
+                    response = conn.getresponse()
+                    payload = response.read()
+                    status = response.status
+                except OSError:
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    status, payload = 0, b""
+                elapsed = time.perf_counter() - started
+                with lock:
+                    results.append((status, elapsed, payload[:200] if status >= 400 else b""))
+                i += 1
+            conn.close()
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(args.api_clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - started
+        created = [r for r in results if r[0] == 201]
+        errors = [r for r in results if r[0] != 201]
+        # Retries: the same key again answers 200 with the same demand.
+        retried, same = 0, 0
+        for n in range(min(5, args.api_clients)):
+            request = urllib.request.Request(  # noqa: S310
+                base,
+                data=json.dumps(
+                    {
+                        "area_id": grids[0],
+                        "title": "重试",
+                        "content": "重试",
+                        "requester_kind": "anonymous",
+                    }
+                ).encode(),
+                headers={
+                    "Authorization": f"Bearer {key}",
+                    "Content-Type": "application/json",
+                    "Idempotency-Key": f"bench-{n}-0-{port}",
+                },
+                method="POST",
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                retried += 1
+                payload = json.loads(response.read())
+                same += int(
+                    response.status == 200 and payload["content"].startswith(f"基准测试第{n}-0条")
+                )
+        after = Demand.objects.count()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return {
+        "clients": args.api_clients,
+        "seconds": round(wall, 1),
+        "requests": len(results),
+        "created": len(created),
+        "rows_added": after - before,
+        "per_second": round(len(created) / wall, 1),
+        "latency": common.summary_ms([r[1] for r in created]),
+        "errors": len(errors),
+        "error_samples": sorted({f"{r[0]} {r[2][:120]!r}" for r in errors})[:5],
+        "retries_same_demand": f"{same}/{retried}",
+        "server": "gongzhi run: gunicorn 2 workers × 4 threads, loopback",
+    }
+
+
+# --- Ledger export --------------------------------------------------------------------------------
+
+
+def ledger_export(users) -> dict:
+    """The ledger of the 100,000 most recent demands of the district, as a district
+    administrator asks for it (received from a date): the whole download, timed."""
+    from gongzhi.demands.models import Demand
+    from gongzhi.demands.selectors import local_midnight
+
+    newest = Demand.objects.order_by("-received_at").values_list("received_at", flat=True)
+    local = newest[EXPORT_ROWS - 1].astimezone(ZoneInfo("Asia/Shanghai")).date()
+    rows = Demand.objects.filter(received_at__gte=local_midnight(local)).count()
+    client = client_for(users["district_admin"])
+    url = f"/demands/ledger/?received_after={local.isoformat()}"
+    with common.Timer() as timer:
+        _t, _n, body = timed_get(client, url)
+    with zipfile.ZipFile(BytesIO(body)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml")
+    data_rows = len(re.findall(rb"<row ", sheet)) - 2  # title and header
+    return {
+        "url": url,
+        "rows": data_rows,
+        "rows_expected_about": rows,
+        "seconds": round(timer.seconds, 2),
+        "cpu_seconds": round(timer.cpu, 2),
+        "bytes": len(body),
+    }
+
+
+# --- Suggested category -----------------------------------------------------------------------------
+
+
+def suggestion_accuracy(sample: int = 25_000, test: int = 2_000) -> dict:
+    """Train on 80% of a random sample of classified closed demands, test on held-out
+    ones: top-1 and top-3 accuracy of ``services.suggest_category`` (the learned counts
+    are replaced for the test and restored by the rollback)."""
+    from django.db import transaction
+
+    from gongzhi.demands import services
+    from gongzhi.demands.choices import Status
+    from gongzhi.demands.models import Category, Demand, TokenCount
+
+    rng = random.Random(7)
+    top = Demand.objects.order_by("-id").values_list("id", flat=True).first()
+    ids = rng.sample(range(1, top + 1), min(sample * 2, top))
+    rows = list(
+        Demand.objects.filter(pk__in=ids, status=Status.CLOSED, category__isnull=False).values_list(
+            "pk", "category_id", "title", "content"
+        )[:sample]
+    )
+    rng.shuffle(rows)
+    cut = int(len(rows) * 0.8)
+    train, held_out = rows[:cut], rows[cut:][:test]
+    with transaction.atomic():
+        TokenCount.objects.all().delete()
+        Category.objects.update(trained=0, trained_tokens=0)
+        with common.Timer() as learning:
+            services.learn_many((c, f"{t} {x}") for _pk, c, t, x in train)
+        top1 = top3 = 0
+        timings = []
+        for _pk, category_id, title, content in held_out:
+            with common.Timer() as timer:
+                ranked = [c.pk for c, _p in services.suggest_category(f"{title} {content}")]
+            timings.append(timer.seconds)
+            top1 += int(ranked[:1] == [category_id])
+            top3 += int(category_id in ranked[:3])
+        transaction.set_rollback(True)
+    return {
+        "train": len(train),
+        "test": len(held_out),
+        "top1": round(top1 / len(held_out), 4),
+        "top3": round(top3 / len(held_out), 4),
+        "categories": Category.objects.filter(children__isnull=True).count(),
+        "learning_seconds": round(learning.seconds, 1),
+        "suggest_latency": common.summary_ms(timings),
+    }
+
+
+# --- The comparison with django-helpdesk --------------------------------------------------------------
+
+
+def helpdesk(args) -> dict:
+    script = Path(__file__).resolve().parent / "helpdesk_compare.py"
+    out = common.RESULTS / "helpdesk_compare.json"
+    out.unlink(missing_ok=True)
+    code = subprocess.call(  # noqa: S603
+        [sys.executable, str(script), "--tickets", str(args.helpdesk_tickets), "--json", str(out)],
+        cwd=common.PROJECT,
+    )
+    if code != 0 or not out.exists():
+        return {"ok": False, "exit_code": code}
+    return json.loads(out.read_text())
+
+
+# --- Main -------------------------------------------------------------------------------------------
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.fresh:
+        common.remove_sqlite_database()
+    common.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    before = common.machine()
+    synth_info = ensure_demands(args)
+    users = bench_users()
+    print("Inbox and filtered lists …", flush=True)
+    lists = inbox_and_lists(users, args)
+    print("Full-text search …", flush=True)
+    searching = search(users, args)
+    print("Rates …", flush=True)
+    figures = rates(users, args)
+    print("Ledger export …", flush=True)
+    export = ledger_export(users)
+    print("Suggested category …", flush=True)
+    accuracy = suggestion_accuracy()
+    print("Creation through the API …", flush=True)
+    creation = api_creation(users, args)
+    comparison = None
+    if not args.skip_helpdesk:
+        print("django-helpdesk comparison …", flush=True)
+        comparison = helpdesk(args)
+
+    list_p95 = max(lists["inbox"]["p95_ms"], lists["filtered_lists"]["p95_ms"])
+    targets = {
+        "inbox_and_lists_p95": common.target(list_p95, LIST_P95_MS, unit="ms"),
+        "search_p95": common.target(searching["p95_ms"], SEARCH_P95_MS, unit="ms"),
+        "rates_street_month_p95": common.target(
+            figures["street_month"]["p95_ms"], RATES_STREET_P95_MS, unit="ms"
+        ),
+        "rates_district_year_max": common.target(
+            figures["district_year"]["max_ms"], RATES_DISTRICT_MS, unit="ms"
+        ),
+        "rates_match_rows_and_never_stale": {
+            "value": figures["matches_the_rows"]["ok"] and figures["closing_shows_at_once"]["ok"],
+            "target": True,
+            "ok": figures["matches_the_rows"]["ok"] and figures["closing_shows_at_once"]["ok"],
+        },
+        "api_creation_per_s": common.target(
+            creation["per_second"], API_CREATE_PER_S, unit="/s", higher_is_worse=False
+        ),
+        "api_creation_no_errors": {
+            "value": creation["errors"],
+            "target": 0,
+            "ok": creation["errors"] == 0,
+        },
+        "ledger_export_100k_s": common.target(export["seconds"], EXPORT_S, unit="s"),
+        "ledger_export_rows": {
+            "value": export["rows"],
+            "target": EXPORT_ROWS,
+            "ok": export["rows"] >= EXPORT_ROWS,
+        },
+    }
+    if comparison and comparison.get("ok") is not False and "speedup" in comparison:
+        slowest = min(comparison["speedup"].values())
+        targets["helpdesk_min_speedup"] = common.target(
+            slowest, 3.0, unit="×", higher_is_worse=False
+        )
+    result = {
+        "benchmark": "demands",
+        "machine_before": before,
+        "machine_after": common.machine(),
+        "synth": synth_info,
+        "lists": lists,
+        "search": searching,
+        "rates": figures,
+        "ledger_export": export,
+        "suggestion_accuracy": accuracy,
+        "api_creation": creation,
+        "helpdesk": comparison,
+        "targets": targets,
+    }
+    path = common.write_result("demands", result)
+    print_report(result)
+    print(f"\nWritten to {path.relative_to(common.PROJECT)}")
+    return 0 if all(t["ok"] for t in targets.values()) else common.TARGET_MISSED
+
+
+def print_report(r) -> None:
+    lists, s, rt, ex, acc, api = (
+        r["lists"],
+        r["search"],
+        r["rates"],
+        r["ledger_export"],
+        r["suggestion_accuracy"],
+        r["api_creation"],
+    )
+    lines = [
+        "",
+        f"Demands benchmark ({r['machine_before']['database']}, {r['synth']['demands']:,} demands, "
+        f"load {r['machine_before']['loadavg']} → {r['machine_after']['loadavg']})",
+        f"  synth: {r['synth'].get('seconds')} s {r['synth'].get('steps_s', {})}",
+        f"  inbox ({lists['open_in_department_inbox']} open for the department): "
+        f"p50 {lists['inbox']['p50_ms']} ms, p95 {lists['inbox']['p95_ms']} ms "
+        f"(CPU p95 {lists['inbox']['cpu_p95_ms']} ms)",
+        f"  filtered lists: p50 {lists['filtered_lists']['p50_ms']} ms, "
+        f"p95 {lists['filtered_lists']['p95_ms']} ms (CPU p95 {lists['filtered_lists']['cpu_p95_ms']} ms)",
+        f"  full-text search: p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms (CPU p95 {s['cpu_p95_ms']} ms)",
+        f"  rates street×month: p95 {rt['street_month']['p95_ms']} ms; district×year: "
+        f"max {rt['district_year']['max_ms']} ms; by community for a year: "
+        f"p95 {rt['district_year_by_community']['p95_ms']} ms; match rows "
+        f"{rt['matches_the_rows']['ok']}, fresh after closing {rt['closing_shows_at_once']['ok']}",
+        f"  ledger export: {ex['rows']:,} rows in {ex['seconds']} s ({ex['bytes'] / 1e6:.1f} MB)",
+        f"  suggested category: top-1 {acc['top1']:.1%}, top-3 {acc['top3']:.1%} "
+        f"(train {acc['train']:,}, test {acc['test']:,}, {acc['categories']} categories)",
+        f"  API creation: {api['per_second']} demands/s ({api['created']} in {api['seconds']} s, "
+        f"{api['clients']} clients), p95 {api['latency']['p95_ms']} ms, errors {api['errors']}, "
+        f"retries {api['retries_same_demand']} same demand",
+    ]
+    if r.get("helpdesk"):
+        h = r["helpdesk"]
+        if "speedup" in h:
+            lines.append(
+                f"  vs django-helpdesk at {h['cases']} cases (p95 ms, Gongzhi / helpdesk):"
+            )
+            for op, speed in h["speedup"].items():
+                lines.append(
+                    f"    {op:<14} {h['gongzhi'][op]['p95_ms']:>8} / {h['helpdesk'][op]['p95_ms']:>8}"
+                    f"  = {speed}×"
+                )
+        else:
+            lines.append(f"  django-helpdesk comparison failed: {h}")
+    lines.append(
+        "  targets: "
+        + ", ".join(f"{k} {'ok' if v['ok'] else 'MISSED'}" for k, v in r["targets"].items())
+    )
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
