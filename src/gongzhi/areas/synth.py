@@ -378,6 +378,9 @@ def _fast_load():
                 cursor.execute(f"PRAGMA cache_size={int(cache_size)}")
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA optimize")
+                # Fold the load's write-ahead log into the database now: readers pay for
+                # every page still in a large WAL until a checkpoint does.
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit = off")
