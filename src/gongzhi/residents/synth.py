@@ -16,9 +16,14 @@ from .demo import CARE_TAGS, ORGANS, ORIGINS
 from .models import CareTag, Resident, ResidentTag, Responsibility
 from .services import name_initials
 
-# Region code of synthetic residents' ID numbers: no real district, and not the one of
-# the synthetic party members, so the two never collide by accident.
-REGION = "510198"
+
+def resident_region(district_code: str) -> str:
+    """Region code of a synthetic district's residents' ID numbers: the district's code
+    minus one (510199 → 510198), so it is not the one of the district's synthetic party
+    members, and two synthetic districts never share numbers."""
+    return f"{int(district_code[:6]) - 1:06d}"
+
+
 BATCH = 5000
 
 
@@ -65,6 +70,7 @@ def synthesize(ctx) -> None:
             )
         tag_ids = [t.pk for t in tags.values()]
         serials: dict[date, int] = {}
+        region = resident_region(ctx.district.code)
         written = tagged = 0
         enc = pii.encrypt
         for rows in ctx.iter_households(fields=("id", "path", "status")):
@@ -79,7 +85,7 @@ def synthesize(ctx) -> None:
                     birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
                     serial = serials.get(birth, 0)
                     serials[birth] = serial + 1
-                    first17 = f"{REGION}{birth:%Y%m%d}{serial * 2 % 1000 + (0 if rng.random() < 0.5 else 1):03d}"
+                    first17 = f"{region}{birth:%Y%m%d}{serial * 2 % 1000 + (0 if rng.random() < 0.5 else 1):03d}"
                     number = first17 + pii.check_char(first17)
                     initials, short = _initials(name)
                     phone = (
