@@ -387,7 +387,9 @@ class _Generator:
         ``received`` (what a duplicate is merged into), or None."""
         for target in reversed(self.latest[community_path]):
             pk, open_until, _text, target_received = target
-            if open_until > received and received - target_received < timedelta(days=30):
+            if target_received < received < open_until and received - target_received < timedelta(
+                days=30
+            ):
                 return target
         return None
 
