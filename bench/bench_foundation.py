@@ -28,6 +28,11 @@ def parse_args(argv=None):
     parser.add_argument("--residents", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--fresh", action="store_true", help="regenerate the bench district")
+    parser.add_argument(
+        "--area-tree-only",
+        action="store_true",
+        help="when generating, build the area tree and households only (no other modules)",
+    )
     parser.add_argument("--requests", type=int, default=240, help="page requests to time (≥200)")
     parser.add_argument("--iterations", type=int, default=400, help="ORM fetches per variant")
     return parser.parse_args(argv)
@@ -55,7 +60,11 @@ def ensure_district(args) -> dict:
         return {**previous, "reused": True}
     print(f"Generating {args.residents:,} residents' worth of district (seed {args.seed}) …")
     ctx = synth.run(
-        residents=args.residents, seed=args.seed, district_code=DISTRICT_CODE, log=print
+        residents=args.residents,
+        seed=args.seed,
+        district_code=DISTRICT_CODE,
+        log=print,
+        area_tree_only=args.area_tree_only,
     )
     info = {
         "residents": args.residents,

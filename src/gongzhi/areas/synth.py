@@ -306,8 +306,11 @@ def run(
     district_code: str = DEFAULT_DISTRICT_CODE,
     district_name: str = DEFAULT_DISTRICT_NAME,
     log: Callable[[str], None] | None = None,
+    area_tree_only: bool = False,
 ) -> SynthContext:
-    """Build a synthetic district of ``residents`` people; refuse an existing code."""
+    """Build a synthetic district of ``residents`` people; refuse an existing code.
+
+    ``area_tree_only`` skips the other modules' steps (the tree and households only)."""
     if residents < 1:
         raise RuleViolation(_("居民人数必须大于 0。"), field="residents")
     digits = SEGMENT_DIGITS[Level.DISTRICT]
@@ -333,7 +336,7 @@ def run(
                 field="district_code",
             )
         synthesize(ctx)
-        for module in _extension_modules():
+        for module in [] if area_tree_only else _extension_modules():
             with ctx.step(module.__name__):
                 module.synthesize(ctx)
     ctx.timings["total"] = time.perf_counter() - started

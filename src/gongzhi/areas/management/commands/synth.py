@@ -24,8 +24,15 @@ class Command(BaseCommand):
             help=f"6 位区县代码（默认 {synth.DEFAULT_DISTRICT_CODE}，不与真实区县重复）",
         )
         parser.add_argument("--district-name", default=synth.DEFAULT_DISTRICT_NAME)
+        parser.add_argument(
+            "--area-tree-only",
+            action="store_true",
+            help="只生成区域树和住户，不运行其他模块的模拟数据步骤",
+        )
 
-    def handle(self, *args, residents, seed, district_code, district_name, **options):
+    def handle(
+        self, *args, residents, seed, district_code, district_name, area_tree_only, **options
+    ):
         verbose = options["verbosity"] > 1
         try:
             ctx = synth.run(
@@ -34,6 +41,7 @@ class Command(BaseCommand):
                 district_code=district_code,
                 district_name=district_name,
                 log=self.stdout.write if verbose else None,
+                area_tree_only=area_tree_only,
             )
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
