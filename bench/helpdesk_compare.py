@@ -37,7 +37,7 @@ VENV = Path(os.environ.get("HELPDESK_VENV", "/tmp/helpdesk-venv"))  # noqa: S108
 WORK = Path(os.environ.get("HELPDESK_WORK", "/tmp/gongzhi-helpdesk-bench"))  # noqa: S108
 HELPDESK_VERSION = "2.6.1"
 OPERATIONS = ("list", "search", "detail", "create", "status_change")
-WORDS = ["漏水", "楼道灯", "停车难", "电梯困人", "垃圾清运", "广场舞", "违建", "停水"]
+WORDS = ["漏水", "楼道灯", "停车难", "电梯困人", "清运", "广场舞", "违建", "停水"]
 ROUNDS = int(os.environ.get("HELPDESK_ROUNDS", "40"))
 
 SETTINGS = """
