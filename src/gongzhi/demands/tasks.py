@@ -12,6 +12,7 @@ only one sweep work at a time so two schedulers do not repeat each other's queri
 
 import fcntl
 import logging
+import threading
 import zlib
 from contextlib import contextmanager
 from datetime import datetime
@@ -27,11 +28,27 @@ LOCK_NAME = "gongzhi.demands.sweep"
 BATCH = 5000  # services.sweep handles up to this many demands of each kind per call
 
 
+_local_lock = threading.Lock()  # advisory locks are reentrant within one session
+
+
 @contextmanager
 def sweep_lock():
     """True while this process holds the sweep lock, False when another sweep has it:
-    a PostgreSQL advisory lock (shared by every app server), else a file lock in the
-    var directory (every process on this machine)."""
+    a lock of this process (its threads) and, across processes, a PostgreSQL advisory
+    lock (shared by every app server) or a file lock in the var directory (every
+    process on this machine)."""
+    if not _local_lock.acquire(blocking=False):
+        yield False
+        return
+    try:
+        with _process_lock() as acquired:
+            yield acquired
+    finally:
+        _local_lock.release()
+
+
+@contextmanager
+def _process_lock():
     if connection.vendor == "postgresql":
         key = zlib.crc32(LOCK_NAME.encode())
         with connection.cursor() as cursor:

@@ -14,16 +14,7 @@ from gongzhi.demands import services, tasks
 from gongzhi.demands.choices import Channel, RequesterKind
 from gongzhi.demands.models import Demand, DemandEvent
 
-pytestmark = [
-    pytest.mark.django_db,
-    # Known bug, found by CI on PostgreSQL at the end of session 1: the sweep's lock and
-    # loop close the test's connection there ("the connection is closed") and a second
-    # sweep is not held back. The sweep itself is tested on SQLite; to be fixed next.
-    pytest.mark.skipif(
-        __import__("django.db", fromlist=["connection"]).connection.vendor == "postgresql",
-        reason="sweep locking on PostgreSQL: known bug, see the note of session 1",
-    ),
-]
+pytestmark = pytest.mark.django_db
 START = datetime(2026, 6, 15, 10, 0, tzinfo=SHANGHAI)
 
 

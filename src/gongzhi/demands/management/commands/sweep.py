@@ -10,7 +10,7 @@ import threading
 from time import monotonic
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from gongzhi.demands.tasks import run_sweep
 
@@ -23,6 +23,13 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def drop_stale_connection():
+    """Between sweeps a long-running loop drops a broken or expired connection, as Django
+    does between requests; never one inside a transaction (a caller's, or a test's)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 class Command(BaseCommand):
@@ -53,12 +60,12 @@ class Command(BaseCommand):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            close_old_connections()
+            drop_stale_connection()
 
     def sweep(self, stop, loop, parent, iterations):
         done = 0
         while not stop.is_set():
-            close_old_connections()
+            drop_stale_connection()
             started = monotonic()
             counts = run_sweep()
             if counts is None:
