@@ -35,12 +35,3 @@ class HouseholdEditForm(HouseholdForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["code"]
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Excel 文件"))
-    partial = forms.BooleanField(
-        label=_("只写入无误的行"),
-        required=False,
-        help_text=_("默认整份文件无误才写入；勾选后写入无误的行，有误的行放入错误文件供下载修改。"),
-    )

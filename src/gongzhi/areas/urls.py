@@ -1,6 +1,11 @@
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.imports import import_urls
 
 from . import views
+from .imports import AreaImporter
+from .permissions import CHANGE_AREA
 
 app_name = "areas"
 urlpatterns = [
@@ -10,10 +15,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.AreaEditView.as_view(), name="area_edit"),
     path("<int:pk>/delete/", views.AreaDeleteView.as_view(), name="area_delete"),
     path("<int:pk>/households/new/", views.HouseholdCreateView.as_view(), name="household_create"),
-    path("import/", views.AreaImportView.as_view(), name="import"),
-    path("import/template/", views.AreaImportTemplateView.as_view(), name="import_template"),
-    path("import/<str:key>/", views.AreaImportResultView.as_view(), name="import_result"),
-    path("import/<str:key>/errors/", views.AreaImportErrorsView.as_view(), name="import_errors"),
+    *import_urls(app_name, AreaImporter, CHANGE_AREA, _("区域导入")),
     path("households/", views.HouseholdListView.as_view(), name="household_list"),
     path("households/<int:pk>/", views.HouseholdDetailView.as_view(), name="household_detail"),
     path("households/<int:pk>/edit/", views.HouseholdEditView.as_view(), name="household_edit"),

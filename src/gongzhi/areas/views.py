@@ -2,19 +2,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.imports import (
-    ImportErrorsView,
-    ImportResultView,
-    ImportTemplateView,
-    ImportView,
-)
 from gongzhi.core.views import ScopedDetailView, ScopedListView, ServiceActionView, ServiceFormView
 
 from . import selectors, services
 from .choices import HOUSEHOLD_PARENT_LEVELS, PARENT_LEVEL
 from .filters import AreaFilter, HouseholdFilter
-from .forms import AreaCreateForm, AreaEditForm, HouseholdEditForm, HouseholdForm, ImportForm
-from .imports import AreaImporter
+from .forms import AreaCreateForm, AreaEditForm, HouseholdEditForm, HouseholdForm
 from .models import Area, Household
 from .permissions import CHANGE_AREA, CHANGE_HOUSEHOLD, VIEW_AREA, VIEW_HOUSEHOLD
 from .tables import AreaTable, HouseholdTable
@@ -209,35 +202,3 @@ class HouseholdDeleteView(ServiceActionView):
 
     def get_success_url(self, obj):
         return obj.area.get_absolute_url()
-
-
-# --- Excel import of the area tree ------------------------------------------------
-
-
-class AreaImportMixin:
-    importer_class = AreaImporter
-    permission = CHANGE_AREA
-    title = _("区域导入")
-    url_names = {
-        "page": "areas:import",
-        "template": "areas:import_template",
-        "result": "areas:import_result",
-        "errors": "areas:import_errors",
-    }
-
-
-class AreaImportView(AreaImportMixin, ImportView):
-    template_name = "areas/import.html"
-    form_class = ImportForm
-
-
-class AreaImportTemplateView(AreaImportMixin, ImportTemplateView):
-    pass
-
-
-class AreaImportResultView(AreaImportMixin, ImportResultView):
-    template_name = "areas/import_result.html"
-
-
-class AreaImportErrorsView(AreaImportMixin, ImportErrorsView):
-    pass

@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from django import forms
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -738,9 +739,47 @@ def load_result(request, key: str) -> dict:
 # --- Pages -------------------------------------------------------------------------
 
 
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Excel 文件"))
+    partial = forms.BooleanField(
+        label=gettext_lazy("只写入无误的行"),
+        required=False,
+        help_text=gettext_lazy(
+            "默认整份文件无误才写入；勾选后写入无误的行，有误的行放入错误文件供下载修改。"
+        ),
+    )
+
+
+def import_urls(namespace: str, importer_class, permission: str, title, *, name="import"):
+    """The four pages of one import (upload, template, result, error workbook) as URL
+    patterns ``<name>``, ``<name>_template``, ``<name>_result`` and ``<name>_errors``;
+    include them where the module's list lives, e.g. ``path("members/",
+    include(import_urls(...)))``."""
+    config = {
+        "importer_class": importer_class,
+        "permission": permission,
+        "title": title,
+        "url_names": {
+            page: f"{namespace}:{name}{suffix}"
+            for page, suffix in (
+                ("page", ""),
+                ("template", "_template"),
+                ("result", "_result"),
+                ("errors", "_errors"),
+            )
+        },
+    }
+    return [
+        path("import/", ImportView.as_view(**config), name=name),
+        path("import/template/", ImportTemplateView.as_view(**config), name=f"{name}_template"),
+        path("import/<str:key>/", ImportResultView.as_view(**config), name=f"{name}_result"),
+        path("import/<str:key>/errors/", ImportErrorsView.as_view(**config), name=f"{name}_errors"),
+    ]
+
+
 class ImportPageMixin(PermissionRequiredPage):
-    """Declare ``importer_class``, ``permission``, ``title`` and ``url_names``
-    (``{"page", "template", "result", "errors"}``) in the module's views."""
+    """``importer_class``, ``permission``, ``title`` and ``url_names`` (``{"page",
+    "template", "result", "errors"}``) come from :func:`import_urls`."""
 
     importer_class: type[Importer] = Importer
     title = ""
@@ -762,7 +801,8 @@ class ImportPageMixin(PermissionRequiredPage):
 class ImportView(ImportPageMixin, TemplateView):
     """The upload page: template link, column guide, upload form with the partial box."""
 
-    form_class = None
+    template_name = "core/import.html"
+    form_class = ImportForm
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -793,6 +833,8 @@ class ImportTemplateView(ImportPageMixin, TemplateView):
 
 
 class ImportResultView(ImportPageMixin, TemplateView):
+    template_name = "core/import_result.html"
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         summary = load_result(self.request, self.kwargs["key"])

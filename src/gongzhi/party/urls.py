@@ -1,6 +1,11 @@
-from django.urls import path
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.imports import import_urls
 
 from . import views
+from .imports import MemberImporter
+from .permissions import CHANGE_MEMBER
 
 app_name = "party"
 
@@ -50,21 +55,13 @@ urlpatterns = [
     path("members/", views.MemberListView.as_view(), name="member_list"),
     path("members/new/", views.MemberCreateView.as_view(), name="member_create"),
     path("members/warnings/", views.WarningsView.as_view(), name="warnings"),
-    path("members/import/", views.MemberImportView.as_view(), name="member_import"),
     path(
-        "members/import/template/",
-        views.MemberImportTemplateView.as_view(),
-        name="member_import_template",
-    ),
-    path(
-        "members/import/<str:key>/",
-        views.MemberImportResultView.as_view(),
-        name="member_import_result",
-    ),
-    path(
-        "members/import/<str:key>/errors/",
-        views.MemberImportErrorsView.as_view(),
-        name="member_import_errors",
+        "members/",
+        include(
+            import_urls(
+                app_name, MemberImporter, CHANGE_MEMBER, _("党员导入"), name="member_import"
+            )
+        ),
     ),
     path("members/<int:pk>/", views.MemberDetailView.as_view(), name="member_detail"),
     *(path(f"members/<int:pk>/{p}/", v.as_view(), name=n) for p, v, n in member),

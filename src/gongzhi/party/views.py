@@ -10,11 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from gongzhi.areas.forms import ImportForm
 from gongzhi.areas.models import Area
 from gongzhi.core import audit, pii
 from gongzhi.core.exports import xlsx_response
-from gongzhi.core.imports import ImportErrorsView, ImportResultView, ImportTemplateView, ImportView
 from gongzhi.core.views import (
     ScopedDetailView,
     ScopedListView,
@@ -26,7 +24,6 @@ from gongzhi.core.views import (
 from . import forms, selectors, services
 from .choices import TERMED_TYPES, Category, Standing, TransferKind, TransferState
 from .filters import WARNINGS, MemberFilter, TalentFilter, TransferFilter
-from .imports import MemberImporter
 from .models import CommitteeSeat, CommunityCadre, Member, Organization, Transfer
 from .permissions import (
     CHANGE_MEMBER,
@@ -906,38 +903,3 @@ class CadreRemoveView(ServiceActionView):
 
     def get_success_url(self, obj):
         return reverse("party:cadre_roster", args=[obj.community_id])
-
-
-# --- Excel import of members ----------------------------------------------------------------
-# The upload and result pages of the import framework are generic; they live with the
-# area import, the framework's first user.
-
-
-class MemberImportMixin:
-    model = Member
-    importer_class = MemberImporter
-    permission = CHANGE_MEMBER
-    title = _("党员导入")
-    url_names = {
-        "page": "party:member_import",
-        "template": "party:member_import_template",
-        "result": "party:member_import_result",
-        "errors": "party:member_import_errors",
-    }
-
-
-class MemberImportView(MemberImportMixin, ImportView):
-    template_name = "areas/import.html"
-    form_class = ImportForm
-
-
-class MemberImportTemplateView(MemberImportMixin, ImportTemplateView):
-    pass
-
-
-class MemberImportResultView(MemberImportMixin, ImportResultView):
-    template_name = "areas/import_result.html"
-
-
-class MemberImportErrorsView(MemberImportMixin, ImportErrorsView):
-    pass
