@@ -1,6 +1,11 @@
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.imports import import_urls
 
 from . import views
+from .imports import ResidentImporter
+from .permissions import CHANGE
 
 app_name = "residents"
 urlpatterns = [
@@ -45,10 +50,5 @@ urlpatterns = [
     path("map/<int:pk>/data/", views.GridMapDataView.as_view(), name="grid_map_data"),
     path("map/import/", views.GeoJSONImportView.as_view(), name="geojson_import"),
     path("areas/<int:pk>/geometry/", views.GeometryEditView.as_view(), name="geometry_edit"),
-    path("import/", views.ResidentImportView.as_view(), name="import"),
-    path("import/template/", views.ResidentImportTemplateView.as_view(), name="import_template"),
-    path("import/<str:key>/", views.ResidentImportResultView.as_view(), name="import_result"),
-    path(
-        "import/<str:key>/errors/", views.ResidentImportErrorsView.as_view(), name="import_errors"
-    ),
+    *import_urls(app_name, ResidentImporter, CHANGE, _("入户清查导入")),
 ]

@@ -17,10 +17,8 @@ from django.views.generic import TemplateView
 
 from gongzhi.areas import selectors as area_selectors
 from gongzhi.areas.choices import Level
-from gongzhi.areas.forms import ImportForm
 from gongzhi.areas.models import Area, Household
 from gongzhi.core.errors import DomainError, NotFoundOrForbidden
-from gongzhi.core.imports import ImportErrorsView, ImportResultView, ImportTemplateView, ImportView
 from gongzhi.core.views import (
     PermissionRequiredPage,
     ScopedDetailView,
@@ -32,7 +30,6 @@ from gongzhi.core.views import (
 
 from . import forms, selectors, services
 from .filters import RentalFilter, ResidentFilter
-from .imports import ResidentImporter
 from .models import CareTag, Rental, Resident, Responsibility
 from .permissions import CHANGE, MANAGE_RESPONSIBILITY, MANAGE_TAGS, VIEW, VIEW_SENSITIVE
 from .tables import rental_table, resident_table
@@ -743,39 +740,6 @@ class GeoJSONImportView(PermissionRequiredPage, TemplateView):
                 messages.success(request, _("已导入 %(n)d 个区域的边界。") % {"n": count})
                 return HttpResponseRedirect(reverse("residents:grid_map"))
         return self.render_to_response(self.get_context_data(form=form), status=400)
-
-
-# --- Census import --------------------------------------------------------------------------------
-
-
-class ResidentImportMixin:
-    model = Resident
-    importer_class = ResidentImporter
-    permission = CHANGE
-    title = _("入户清查导入")
-    url_names = {
-        "page": "residents:import",
-        "template": "residents:import_template",
-        "result": "residents:import_result",
-        "errors": "residents:import_errors",
-    }
-
-
-class ResidentImportView(ResidentImportMixin, ImportView):
-    template_name = "areas/import.html"
-    form_class = ImportForm
-
-
-class ResidentImportTemplateView(ResidentImportMixin, ImportTemplateView):
-    pass
-
-
-class ResidentImportResultView(ResidentImportMixin, ImportResultView):
-    template_name = "areas/import_result.html"
-
-
-class ResidentImportErrorsView(ResidentImportMixin, ImportErrorsView):
-    pass
 
 
 def household_context(user, household) -> dict:
