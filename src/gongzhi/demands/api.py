@@ -411,10 +411,6 @@ def create_demand(
     idempotency_key: IdempotencyKey | None = IDEMPOTENCY_HEADER,
 ):
     user = request.user
-    if idempotency_key:
-        existing = Demand.objects.filter(created_by=user, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return Status(200, _detail(request, existing.pk))
     area = Area.objects.filter(pk=payload.area_id).first()
     if area is None:
         raise NotFoundOrForbidden()
@@ -437,7 +433,11 @@ def create_demand(
         if demand is None:
             raise
         return Status(200, _detail(request, demand.pk))
-    return Status(201, _detail(request, demand.pk))
+    if getattr(demand, "replayed", False):  # a retry: the demand the first submission made
+        return Status(200, _detail(request, demand.pk))
+    # The row the service just wrote and returned, its area attached: no need to read it again.
+    demand.allowed = services.allowed_actions(demand, user)
+    return Status(201, demand)
 
 
 @router.post("/meetings", response={201: MeetingOut, ERRORS: ErrorOut})

@@ -31,11 +31,28 @@ LEDGER_HEADERS = (
 LEDGER_WIDTHS = (18, 17, 12, 10, 14, 30, 50, 18, 16, 17, 17, 17, 36, 10, 9)
 
 
-def _local(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+class LedgerLabels:
+    """What every ledger line looks up, resolved once an export: the choices' labels in the
+    active language, the fixed words, and the time zone the times are shown in."""
+
+    def __init__(self):
+        self.channels = {k: str(v) for k, v in Channel.choices}
+        self.outcomes = {k: str(v) for k, v in Outcome.choices}
+        self.ratings = {k: str(v) for k, v in Rating.choices}
+        self.anonymous = _("匿名")
+        self.merged = _("已合并办理")
+        self.yes, self.no = _("是"), _("否")
+        self.tz = timezone.get_current_timezone()
+
+    def minute(self, value) -> str:
+        """``2026-07-14 09:05`` in the shown time zone ("" for none); ``isoformat`` is the
+        quick way to it, 100,000 rows × 4 times."""
+        if value is None:
+            return ""
+        return value.astimezone(self.tz).replace(tzinfo=None).isoformat(" ", "minutes")
 
 
-def ledger_values(row, labels) -> list:
+def ledger_values(row, labels: LedgerLabels) -> list:
     """One ledger line from ``selectors.LEDGER_FIELDS`` values (people's names and phones
     masked: the ledger is handed on and pinned up)."""
     (
@@ -60,34 +77,33 @@ def ledger_values(row, labels) -> list:
         overdue,
         status,
     ) = row
-    channels, outcomes, ratings = labels
-    local_received = timezone.localtime(received_at)
+    received = labels.minute(received_at)
     if requester_kind == RequesterKind.ANONYMOUS:
-        requester = _("匿名")
+        requester = labels.anonymous
     else:
         requester = pii.mask_name(name)
-    result = outcomes.get(outcome, "")
+    result = labels.outcomes.get(outcome, "")
     if answer:
         result = f"{result}：{answer}" if result else answer
     late = overdue or bool(answered_at and due_at and answered_at > due_at)
     if status == Status.MERGED:
-        result = _("已合并办理")
+        result = labels.merged
     return [
-        f"{local_received:%Y%m%d}-{pk:07d}",
-        local_received.strftime("%Y-%m-%d %H:%M"),
-        channels.get(channel, channel),
+        f"{received[:4]}{received[5:7]}{received[8:10]}-{pk:07d}",
+        received,
+        labels.channels.get(channel, channel),
         requester,
         pii.mask_phone(phone),
         f"{area_name or ''}{location}",
         f"{title}：{content}",
         category or "",
         unit or "",
-        _local(dispatched_at),
-        _local(due_at),
-        _local(answered_at),
+        labels.minute(dispatched_at),
+        labels.minute(due_at),
+        labels.minute(answered_at),
         result,
-        ratings.get(rating, ""),
-        _("是") if late else _("否"),
+        labels.ratings.get(rating, ""),
+        labels.yes if late else labels.no,
     ]
 
 
@@ -100,11 +116,7 @@ def write_ledger(target, queryset, title: str) -> int:
     for col, width in enumerate(LEDGER_WIDTHS):
         sheet.set_column(col, col, width)
     write_row(sheet, 1, [str(h) for h in LEDGER_HEADERS], bold)
-    labels = (
-        {k: str(v) for k, v in Channel.choices},
-        {k: str(v) for k, v in Outcome.choices},
-        {k: str(v) for k, v in Rating.choices},
-    )
+    labels = LedgerLabels()
     n = 0
     for n, row in enumerate(ledger_rows(queryset), start=1):
         write_row(sheet, n + 1, ledger_values(row, labels))

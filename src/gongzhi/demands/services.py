@@ -75,14 +75,17 @@ TRANSITIONS: dict[str, tuple[frozenset, str]] = {
 
 def allowed_actions(demand: Demand, user) -> list[str]:
     """The actions ``user`` may take on ``demand`` now (for the page's buttons)."""
-    actions = []
+    actions, reach = [], {}
     for action, (states, perm) in TRANSITIONS.items():
         if demand.status not in states:
             continue
         if perm == REQUESTER:
             if demand.requester_user_id == user.pk:
                 actions.append(action)
-        elif _reaches(user, perm, demand):
+            continue
+        if perm not in reach:  # several actions need the same permission: ask once
+            reach[perm] = _reaches(user, perm, demand)
+        if reach[perm]:
             actions.append(action)
     return actions
 
@@ -158,7 +161,9 @@ def _commit(
     return demand
 
 
-def tell_requesters(demand: Demand, message: str) -> None:
+def tell_requesters(demand: Demand, message: str, *, co_requesters: bool = True) -> None:
+    """Tell the requester and, unless the demand cannot have any yet (just recorded), the
+    co-requesters of the demands merged into it."""
     title = _("您的诉求（%(n)s）%(m)s") % {"n": demand.number, "m": message}
     notify(
         user=demand.requester_user,
@@ -166,8 +171,9 @@ def tell_requesters(demand: Demand, message: str) -> None:
         title=title,
         link=demand.get_absolute_url(),
     )
-    for other in demand.requesters.all():
-        notify(user=other.user, phone=other.phone, title=title)
+    if co_requesters:
+        for other in demand.requesters.select_related("user"):
+            notify(user=other.user, phone=other.phone, title=title)
 
 
 # --- Time limits -----------------------------------------------------------------------
@@ -230,10 +236,12 @@ def create_demand(
 
     ``merge_into``: the desk recognised a duplicate at intake; the new demand joins that
     case at once (needs the dispatch permission). ``at``: when it was recorded, for
-    loading historical records (default now)."""
+    loading historical records (default now). A retry with the ``idempotency_key`` of a
+    demand the actor recorded before returns that demand, marked ``replayed``."""
     if idempotency_key:
         existing = Demand.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
         if existing is not None:
+            existing.replayed = True
             return existing
     require(actor, INTAKE, area)
     title = _clean_text(title, "title", _("标题"), 100)
@@ -297,7 +305,7 @@ def create_demand(
         data={"channel": channel},
     )
     audit.log("demands.demand.created", actor=actor, target=demand, data={"channel": channel})
-    tell_requesters(demand, _("已受理"))
+    tell_requesters(demand, _("已受理"), co_requesters=False)
     if category is not None:
         classify(
             demand, actor=actor, version=demand.version, category=category, urgency=urgency, at=at
