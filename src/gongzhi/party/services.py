@@ -1001,6 +1001,10 @@ def save_cadre(
         raise RuleViolation(_("姓名不能为空。"), field="name")
     if not fields.get("party_post") and not fields.get("residents_post"):
         raise RuleViolation(_("请至少填写一个党组织或居委会职务。"), field="party_post")
+    birth_date = fields.get("birth_date")
+    if not birth_date or birth_date > timezone.localdate():
+        # The two-committee check counts members under 35 from it.
+        raise RuleViolation(_("请填写正确的出生日期。"), field="birth_date")
     if cadre is None:
         cadre = CommunityCadre(community=community, path=community.path)
     for key, val in fields.items():

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+import time_machine
 
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.models import AuditLog
@@ -192,6 +193,21 @@ def _cadres(world, n, *, young=True, graduate=True, one_shoulder=False, deputy_f
             is_full_time=deputy_full_time or i != 1,
         )
     return list(CommunityCadre.objects.filter(community=community))
+
+
+@pytest.mark.parametrize("birth_date", [None, date(2026, 6, 2)])
+def test_a_cadre_needs_a_birth_date_not_in_the_future(world, birth_date):
+    with time_machine.travel(date(2026, 6, 1)), pytest.raises(RuleViolation) as refused:
+        services.save_cadre(
+            actor=world.users["secretary"],
+            community=world.ours.community,
+            name="委员",
+            birth_date=birth_date,
+            education=Education.BACHELOR,
+            party_post=CommitteePost.MEMBER,
+        )
+    assert refused.value.field == "birth_date"
+    assert not CommunityCadre.objects.exists()
 
 
 @pytest.mark.parametrize(("n", "ok"), [(4, False), (5, True), (9, True), (10, False)])
