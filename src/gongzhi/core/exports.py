@@ -76,6 +76,12 @@ def write_workbook(target, sheet_title: str, headers, rows) -> None:
 
 
 def table_rows(table_class, queryset, chunk_size: int = 2000):
+    """The cells of every row; a table that can fill its columns without model instances
+    (from ``values_list`` rows, say) declares ``export_rows(queryset, chunk_size)``."""
+    export_rows = getattr(table_class, "export_rows", None)
+    if export_rows is not None:
+        yield from export_rows(queryset, chunk_size=chunk_size)
+        return
     for row in queryset.iterator(chunk_size=chunk_size):
         yield [c.value(row) for c in table_class.columns]
 

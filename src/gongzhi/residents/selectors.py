@@ -4,7 +4,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -228,10 +228,14 @@ def name_masker(user, today=None):
 
 
 def visible_tags(user, resident: Resident) -> list:
-    """The resident's care tags (prefetched), sensitive ones only for sensitive roles."""
+    """The resident's care tags (prefetched into ``care_tags`` by list_queryset), sensitive
+    ones only for sensitive roles."""
+    tags = getattr(resident, "care_tags", None)
+    if tags is None:
+        tags = resident.tags.all()
     sensitive = None
     names = []
-    for tag in resident.tags.all():
+    for tag in tags:
         if tag.sensitive:
             if sensitive is None:
                 sensitive = shows_sensitive(user, resident)
@@ -243,8 +247,12 @@ def visible_tags(user, resident: Resident) -> list:
 
 def list_queryset(user, perm: str = VIEW):
     """The resident list and export: the household and the tags in a constant number of
-    queries per page."""
-    return residents_for(user, perm).prefetch_related("tags").order_by("path", "id")
+    queries per page (the tags as a plain list: no related manager per row)."""
+    return (
+        residents_for(user, perm)
+        .prefetch_related(Prefetch("tags", to_attr="care_tags"))
+        .order_by("path", "id")
+    )
 
 
 def floating_for(user):
