@@ -418,6 +418,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def group_cpu_seconds(pgid: int) -> float | None:
+    """CPU seconds (user + system) of the live processes of a process group (Linux /proc),
+    to tell the server's work per request from what the other users of the machine do."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, found = 0.0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, …
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            found = True
+    return total if found else None
+
+
 def api_creation(users, args) -> dict:
     """``gongzhi run`` (gunicorn, its default 2 workers × 4 threads) on a loopback port;
     ``--api-clients`` threads POST /api/v1/demands with bearer tokens and idempotency
@@ -516,6 +532,8 @@ def api_creation(users, args) -> dict:
                 i += 1
             conn.close()
 
+        server_cpu = group_cpu_seconds(server.pid)
+        client_cpu = time.process_time()
         started = time.perf_counter()
         threads = [threading.Thread(target=client, args=(n,)) for n in range(args.api_clients)]
         for t in threads:
@@ -523,6 +541,13 @@ def api_creation(users, args) -> dict:
         for t in threads:
             t.join()
         wall = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu
+        server_cpu_after = group_cpu_seconds(server.pid)
+        server_cpu = (
+            server_cpu_after - server_cpu
+            if server_cpu is not None and server_cpu_after is not None
+            else None
+        )
         created = [r for r in results if r[0] == 201]
         errors = [r for r in results if r[0] != 201]
         # Retries: the same key again answers 200 with the same demand.
@@ -571,6 +596,13 @@ def api_creation(users, args) -> dict:
         "rows_added": after - before,
         "per_second": round(len(created) / wall, 1),
         "latency": common.summary_ms([r[1] for r in created]),
+        # CPU per created demand: the server's processes, and the benchmark's client threads.
+        "server_cpu_ms_per_demand": (
+            round(server_cpu / len(created) * 1000, 1) if server_cpu and created else None
+        ),
+        "client_cpu_ms_per_demand": (
+            round(client_cpu / len(created) * 1000, 1) if created else None
+        ),
         "errors": len(errors),
         "error_samples": sorted({f"{r[0]} {r[2][:120]!r}" for r in errors})[:5],
         "retries_same_demand": f"{same}/{retried}",
@@ -824,7 +856,8 @@ def print_report(r) -> None:
             f"  API creation: {api['per_second']} demands/s ({api['created']} in "
             f"{api['seconds']} s, {api['clients']} clients), p50 {api['latency']['p50_ms']} ms, "
             f"p95 {api['latency']['p95_ms']} ms, errors {api['errors']}, "
-            f"retries {api['retries_same_demand']} same demand"
+            f"retries {api['retries_same_demand']} same demand; CPU a demand: server "
+            f"{api['server_cpu_ms_per_demand']} ms, client {api['client_cpu_ms_per_demand']} ms"
         )
     if r.get("helpdesk"):
         h = r["helpdesk"]

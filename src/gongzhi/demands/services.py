@@ -209,7 +209,6 @@ def _clean_text(value: str, field: str, label: str, maximum: int, required: bool
     return value.replace("\x00", "")
 
 
-@atomic
 def create_demand(
     *,
     actor,
@@ -237,7 +236,11 @@ def create_demand(
     ``merge_into``: the desk recognised a duplicate at intake; the new demand joins that
     case at once (needs the dispatch permission). ``at``: when it was recorded, for
     loading historical records (default now). A retry with the ``idempotency_key`` of a
-    demand the actor recorded before returns that demand, marked ``replayed``."""
+    demand the actor recorded before returns that demand, marked ``replayed``.
+
+    The checks read before the transaction begins: on SQLite a transaction takes the
+    database's one write lock at once (``BEGIN IMMEDIATE``), so it holds only the writes;
+    two submissions of one key at the same moment meet the unique constraint."""
     if idempotency_key:
         existing = Demand.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -276,7 +279,7 @@ def create_demand(
     received_at = received_at or now
     if received_at > now + timedelta(minutes=5):
         raise RuleViolation(_("受理时间不能晚于当前时间。"), field="received_at")
-    demand = Demand.objects.create(
+    demand = Demand(
         title=title,
         content=content,
         suggestion=suggestion,
@@ -296,6 +299,22 @@ def create_demand(
         idempotency_key=idempotency_key or None,
         search_tokens=index_tokens(" ".join([title, content, location, suggestion])),
     )
+    return _record(
+        demand,
+        actor=actor,
+        now=now,
+        category=category,
+        urgency=urgency,
+        merge_into=merge_into,
+        at=at,
+    )
+
+
+@atomic
+def _record(demand: Demand, *, actor, now, category, urgency, merge_into, at) -> Demand:
+    """The writes of ``create_demand``, in one transaction."""
+    channel = demand.channel
+    demand.save(force_insert=True)
     DemandEvent.objects.create(
         demand=demand,
         action="create",
