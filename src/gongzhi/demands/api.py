@@ -37,6 +37,7 @@ from .choices import (
 )
 from .filters import DemandFilter
 from .models import Category, Demand, Unit
+from .pagination import DemandPagination
 from .permissions import DISPATCH, INTAKE
 
 router = Router(tags=["demands"])
@@ -396,7 +397,7 @@ def _rates(rates) -> dict:
 
 
 @router.get("", response={200: list[DemandOut], ERRORS: ErrorOut})
-@paginate(Pagination)
+@paginate(DemandPagination)
 def list_demands(request, filters: Query[DemandFilters]):
     """Demands in the user's scope (and, for handlers, those routed to their units),
     newest first; ``q`` searches the Chinese text or finds a number."""

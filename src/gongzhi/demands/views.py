@@ -34,6 +34,7 @@ from .choices import ACTION_LABELS, ExtensionState, Status
 from .exports import ledger_response, report_response
 from .filters import DemandFilter
 from .models import Category, Demand, Unit
+from .pagination import DemandPaginator
 from .permissions import DISPATCH, INTAKE, MANAGE_SETUP, OWN, SUPERVISE, VIEW
 from .tables import DemandTable, UnitTable, WorkTable
 
@@ -50,6 +51,7 @@ class DemandListView(ScopedListView):
     template_name = "demands/list.html"
     create_url = reverse_lazy("demands:intake")
     create_permission = INTAKE
+    paginator_class = DemandPaginator
 
     def get_base_queryset(self):
         return (
@@ -74,6 +76,7 @@ class WorkListView(ScopedListView):
     filterset_class = DemandFilter
     table_class = WorkTable
     template_name = "demands/worklist.html"
+    paginator_class = DemandPaginator
     tabs: tuple = ()
 
     def get_tab(self) -> str:

@@ -1,0 +1,126 @@
+"""Lists at a million demands: who the requester clause is for, the capped count, and
+each page fetched with the scope marked wide (same rows, newest first)."""
+
+from datetime import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.urls import reverse
+
+from gongzhi.core.calendar import SHANGHAI
+from gongzhi.core.scoping import widened
+from gongzhi.demands import selectors, services
+from gongzhi.demands.choices import Channel, RequesterKind
+from gongzhi.demands.models import Demand
+from gongzhi.demands.pagination import DemandPaginator
+from gongzhi.demands.permissions import VIEW
+from gongzhi.demands.views import DemandListView
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 6, 15, 10, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def new(world, area, title, **kw):
+    return services.create_demand(
+        actor=world.users["staff"] if area == world.ours.grid else world.users["superuser"],
+        area=area,
+        title=title,
+        content=f"{title}，请尽快处理。",
+        channel=Channel.DESK,
+        requester_kind=RequesterKind.RESIDENT,
+        requester_name="张小明",
+        **kw,
+    )
+
+
+def where(queryset) -> str:
+    return str(queryset.query).split(" WHERE ", 1)[1]
+
+
+def fresh(user):
+    """The user as a new request loads it (no per-request caches)."""
+    return type(user).objects.get(pk=user.pk)
+
+
+def test_a_requester_sees_their_own_demands_wherever_they_are(world):
+    resident = world.users["resident"]
+    theirs = new(world, world.sibling.grid, "邻里小区停车难")
+    assert not Demand.objects.visible_to(fresh(resident), VIEW).filter(pk=theirs.pk).exists()
+    own = new(world, world.sibling.grid, "邻里小区漏水", requester_user=resident)
+    visible = Demand.objects.visible_to(fresh(resident), VIEW)
+    assert own in visible and theirs not in visible
+
+
+def test_staff_who_raised_nothing_get_no_requester_clause(world):
+    staff = fresh(world.users["secretary"])
+    ours = new(world, world.ours.grid, "和顺楼道灯不亮")
+    assert "requester_user_id" not in where(
+        Demand.objects.visible_to(staff, VIEW)
+    )  # the path index alone serves the list
+    assert ours in Demand.objects.visible_to(staff, VIEW)
+    # Once they raise one (elsewhere), it is theirs to see too.
+    own = new(world, world.sibling.grid, "邻里路灯不亮", requester_user=world.users["secretary"])
+    staff = fresh(world.users["secretary"])
+    assert "requester_user_id" in where(Demand.objects.visible_to(staff, VIEW))
+    assert {ours, own} <= set(Demand.objects.visible_to(staff, VIEW))
+
+
+def test_widened_pages_are_the_same_rows_in_the_same_order(world, _frozen):
+    for i in range(4):
+        _frozen.shift(60)
+        new(world, world.ours.grid, f"和顺第{i}件")
+        new(world, world.sibling.grid, f"邻里第{i}件")
+    street = fresh(world.users["street_admin"])
+    secretary = fresh(world.users["secretary"])
+    for user in (street, secretary):
+        plain = (
+            selectors.demands_for(user).filter(status="received").order_by("-received_at", "-id")
+        )
+        wide = widened(plain)
+        assert list(wide) == list(plain) and list(wide[1:3]) == list(plain[1:3])
+        sql = str(wide.query)
+        if connection.vendor == "sqlite":
+            assert "likely(" in sql and "likely(" not in str(plain.query)
+        else:
+            assert "likely(" not in sql
+    newest_first = selectors.demands_for(secretary).order_by("-received_at", "-id")
+    assert [d.title for d in widened(newest_first)] == [f"和顺第{i}件" for i in (3, 2, 1, 0)]
+
+
+def test_the_count_is_capped_and_says_so(world, client_as, monkeypatch, _frozen):
+    for i in range(5):
+        _frozen.shift(60)
+        new(world, world.ours.grid, f"和顺第{i}件")
+    monkeypatch.setattr(DemandPaginator, "cap", 3)
+    monkeypatch.setattr(DemandListView, "paginate_by", 2)
+    client = client_as(world.users["secretary"])
+    first = client.get(reverse("demands:list")).content.decode()
+    assert "共 3+ 条，第 1/2+ 页" in first
+    assert "和顺第4件" in first and "和顺第3件" in first and "和顺第2件" not in first
+    assert "page=2" in first
+    second = client.get(reverse("demands:list"), {"page": 2}).content.decode()
+    assert "和顺第2件" in second and "和顺第1件" not in second
+    assert client.get(reverse("demands:list"), {"page": 3}).status_code == 404
+    # Under the cap the count is exact.
+    monkeypatch.setattr(DemandPaginator, "cap", 10)
+    page = client.get(reverse("demands:list")).content.decode()
+    assert "共 5 条，第 1/3 页" in page
+
+
+def test_api_pages_are_widened_and_the_count_exact(world, client_as, _frozen):
+    for i in range(3):
+        _frozen.shift(60)
+        new(world, world.ours.grid, f"和顺第{i}件")
+        new(world, world.sibling.grid, f"邻里第{i}件")
+    client = client_as(world.users["secretary"])
+    data = client.get("/api/v1/demands", {"limit": 2, "offset": 1}).json()
+    assert data["count"] == 3
+    assert [d["title"] for d in data["items"]] == ["和顺第1件", "和顺第0件"]
