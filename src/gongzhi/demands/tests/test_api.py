@@ -2,11 +2,14 @@
 every transition with its version, machine-readable refusals, inbox, rates, setup lists."""
 
 import json
+import re
 from datetime import datetime
 from urllib.parse import urlencode
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from gongzhi.accounts.services import issue_token
 from gongzhi.demands import services
@@ -92,6 +95,19 @@ def test_create_is_idempotent_with_a_key(world, demands, api_as):
         "", body(world), **{"Idempotency-Key": "desk-1-0001"}
     )
     assert other.status_code == 201 and other.json()["id"] != out["id"]
+
+
+def test_create_answers_from_the_row_it_wrote(world, demands, api_as):
+    api = api_as(world.users["staff"])
+    with CaptureQueriesContext(connection) as queries:
+        created = api.post("", body(world), **{"Idempotency-Key": "desk-1-0003"})
+    assert created.status_code == 201
+    # The key's lookup and the reach behind the actions; the new row is not read again.
+    reads = [q["sql"] for q in queries if re.match(r'SELECT .* FROM "demands_demand"', q["sql"])]
+    assert len(reads) == 2, reads
+    detail = api.get(f"/{created.json()['id']}")
+    assert created.json() == detail.json()
+    assert created.json()["actions"] == ["classify", "close_unresolved", "merge"]
 
 
 def test_bad_input_is_refused_with_the_reason(world, demands, api_as):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from gongzhi.core.calendar import SHANGHAI
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
-from gongzhi.core.models import Notification
+from gongzhi.core.models import AuditLog, Notification
 from gongzhi.demands import selectors, services
 from gongzhi.demands.choices import Channel, Outcome, Rating, RequesterKind, Status, Urgency
 from gongzhi.demands.models import Demand, DemandEvent, MonthlyFigures
@@ -368,6 +368,26 @@ def test_idempotency_key_never_makes_two(world, demands):
     first = new(world, idempotency_key="abc-123")
     again = new(world, idempotency_key="abc-123", title="重试的提交")
     assert first.pk == again.pk and Demand.objects.count() == 1
+    assert again.replayed and not getattr(first, "replayed", False)
+
+
+def test_allowed_actions_ask_once_for_each_permission(world, demands, django_assert_num_queries):
+    demand = new(world)
+    staff = world.users["staff"]
+    staff.has_perm(services.DISPATCH, demand)  # the grants, loaded once a request
+    with django_assert_num_queries(1):  # classify, merge, close_unresolved: one reach check
+        actions = services.allowed_actions(demand, staff)
+    assert actions == ["classify", "close_unresolved", "merge"]
+
+
+def test_a_refused_intake_writes_one_denial_and_nothing_else(world, demands):
+    before = AuditLog.objects.count()
+    with pytest.raises(NotFoundOrForbidden):
+        new(world, area=world.sibling.grid)
+    assert not Demand.objects.exists() and not DemandEvent.objects.exists()
+    assert list(AuditLog.objects.order_by("id").values_list("action", flat=True)[before:]) == [
+        "core.permission.denied"
+    ]
 
 
 def test_chinese_full_text_search_in_scope(world, demands):

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from gongzhi.core.calendar import SHANGHAI
 from gongzhi.core.models import AuditLog
@@ -341,8 +342,12 @@ def test_public_page_without_sign_in_shows_no_personal_data(world, demands, clie
     assert "http://" not in text.replace("http://www.w3.org", "")
 
 
+def _minute(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
 def test_ledger_export_in_the_communities_layout(world, demands, client_as):
-    closed_demand(world, demands)
+    closed = closed_demand(world, demands)
     new(world, title='=HYPERLINK("x")', requester_kind=RequesterKind.ANONYMOUS)
     new(world, area=world.sibling.grid, actor=world.users["street_admin"], title="邻里的诉求")
     response = client_as(world.users["staff"]).get(reverse("demands:ledger"))
@@ -353,6 +358,9 @@ def test_ledger_export_in_the_communities_layout(world, demands, client_as):
         "责任单位", "派单时间", "办结期限", "答复时间", "办理结果", "评价", "是否超期",
     )  # fmt: skip
     first, second = rows[2], rows[3]
+    received = timezone.localtime(closed.received_at)  # shown in Asia/Shanghai
+    assert first[0] == f"{received:%Y%m%d}-{closed.pk:07d}"
+    assert first[1] == f"{received:%Y-%m-%d %H:%M}" and first[11] == _minute(closed.answered_at)
     assert first[3] == "张*明" and first[4] == "138****5678"
     assert first[7] == "物业管理/楼道卫生" and first[8] == "和顺物业"
     assert first[12] == "已解决：已处理" and first[13] == "基本满意" and first[14] == "否"
