@@ -9,11 +9,15 @@ from django.http import FileResponse
 from django.utils import timezone
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# xlsxwriter writes a constant-memory cell that reads "<r>…</r>" (its rich-string form) into
+# the sheet's XML unescaped: such text could carry a formula cell of its own.
+RAW_XML_PREFIX = "<r>"
 
 
 def neutralise(value):
-    """Cell text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Cell text that a spreadsheet would run as a formula, or that xlsxwriter would write
+    as raw XML, gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith((*FORMULA_PREFIXES, RAW_XML_PREFIX)):
         return "'" + value
     return value
 

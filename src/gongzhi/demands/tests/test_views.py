@@ -369,6 +369,16 @@ def test_ledger_export_in_the_communities_layout(world, demands, client_as):
     assert AuditLog.objects.filter(action="core.list.exported").exists()
 
 
+def test_ledger_text_never_becomes_xml_or_a_formula(world, demands, client_as):
+    # A streamed cell that reads "<r>…</r>" would be written into the sheet's XML as is.
+    title = '<r><t>a</t></r></is></c><c r="P3"><f>HYPERLINK("http://x")</f></c><c><is>'
+    new(world, title=title, content="<r><t>b</t></r>")
+    response = client_as(world.users["staff"]).get(reverse("demands:ledger"))
+    book = openpyxl.load_workbook(BytesIO(b"".join(response.streaming_content)))
+    row = next(book.active.iter_rows(min_row=3, values_only=True))
+    assert row[6] == f"'{title}：<r><t>b</t></r>" and len(row) == 15
+
+
 # --- Setup ---------------------------------------------------------------------------------------
 
 
