@@ -23,6 +23,8 @@ def neutralise(value):
 
 
 def _cell(value):
+    if isinstance(value, str):  # most cells: first, 100,000-row exports ask it for each
+        return neutralise(value)
     if value is None:
         return ""
     if isinstance(value, bool):
