@@ -127,3 +127,19 @@ def test_import_pages(world, client_as):
     assert response.status_code == 302
     assert client.get(response["Location"]).status_code == 200
     assert Resident.objects.count() == 2
+
+
+def test_an_id_registered_during_the_import_refuses_it_whole(world, monkeypatch):
+    """A person registered between the check and the insert: the unique constraint stops
+    the insert, the whole import rolls back with a conflict, the audit stays truthful."""
+    from gongzhi.residents import services
+    from gongzhi.residents.testing import add_person
+
+    existing = add_person(world, world.ours.households[0], "已在住", date(1950, 1, 1), 0)
+    rows = [row(i, door=["101", "201", "301"][i % 3]) for i in range(1, 5)]
+    rows[2]["身份证号"] = existing.id_number_full()
+    monkeypatch.setattr(services, "_present_hashes", lambda digests: set())
+    result = run(world, rows)
+    assert result.refused and result.written == 0
+    assert Resident.objects.count() == 1 and ResidentMove.objects.count() == 1
+    assert not AuditLog.objects.filter(action="residents.resident.imported").exists()
