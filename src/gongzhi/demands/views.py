@@ -34,7 +34,7 @@ from .choices import ACTION_LABELS, ExtensionState, Status
 from .exports import ledger_response, report_response
 from .filters import DemandFilter
 from .models import Category, Demand, Unit
-from .pagination import DemandPaginator
+from .pagination import DemandPaginator, WorkPaginator
 from .permissions import DISPATCH, INTAKE, MANAGE_SETUP, OWN, SUPERVISE, VIEW
 from .tables import DemandTable, UnitTable, WorkTable
 
@@ -76,7 +76,7 @@ class WorkListView(ScopedListView):
     filterset_class = DemandFilter
     table_class = WorkTable
     template_name = "demands/worklist.html"
-    paginator_class = DemandPaginator
+    paginator_class = WorkPaginator
     tabs: tuple = ()
 
     def get_tab(self) -> str:

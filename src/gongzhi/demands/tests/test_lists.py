@@ -115,12 +115,27 @@ def test_the_count_is_capped_and_says_so(world, client_as, monkeypatch, _frozen)
     assert "共 5 条，第 1/3 页" in page
 
 
-def test_api_pages_are_widened_and_the_count_exact(world, client_as, _frozen):
+@pytest.mark.parametrize("wide_from", [1, 1000])
+def test_only_a_page_of_many_matches_is_widened(world, client_as, monkeypatch, _frozen, wide_from):
+    from django.test.utils import CaptureQueriesContext
+
+    from gongzhi.demands import pagination
+
     for i in range(3):
         _frozen.shift(60)
         new(world, world.ours.grid, f"和顺第{i}件")
         new(world, world.sibling.grid, f"邻里第{i}件")
+    monkeypatch.setattr(pagination, "WIDE_FROM", wide_from)
     client = client_as(world.users["secretary"])
-    data = client.get("/api/v1/demands", {"limit": 2, "offset": 1}).json()
+    for url, query in (("/demands/", {}), ("/api/v1/demands", {"limit": 2, "offset": 1})):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, query)
+        page_sql = [
+            q["sql"] for q in queries if "ORDER BY" in q["sql"] and "demands_demand" in q["sql"]
+        ]
+        widened_sql = any("likely(" in sql for sql in page_sql)
+        assert widened_sql == (wide_from == 1 and connection.vendor == "sqlite")
+        assert not any("likely(" in q["sql"] for q in queries if "COUNT(" in q["sql"])
+    data = response.json()
     assert data["count"] == 3
     assert [d["title"] for d in data["items"]] == ["和顺第1件", "和顺第0件"]
