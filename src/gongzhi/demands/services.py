@@ -242,10 +242,15 @@ def create_demand(
     database's one write lock at once (``BEGIN IMMEDIATE``), so it holds only the writes;
     two submissions of one key at the same moment meet the unique constraint."""
     if idempotency_key:
-        existing = Demand.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            existing.replayed = True
-            return existing
+        existing = (
+            Demand.objects.filter(created_by=actor, idempotency_key=idempotency_key)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if existing is not None:  # a retry (rare): then the whole row
+            demand = Demand.objects.get(pk=existing)
+            demand.replayed = True
+            return demand
     require(actor, INTAKE, area)
     title = _clean_text(title, "title", _("标题"), 100)
     content = _clean_text(content, "content", _("诉求内容"), 5000)
