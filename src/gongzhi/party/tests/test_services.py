@@ -1,10 +1,11 @@
 """Party organizations and members: every rule at and around its threshold (RULES.md)."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import time_machine
 
+from gongzhi.core.calendar import SHANGHAI
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.models import AuditLog
 from gongzhi.party import selectors, services
@@ -305,6 +306,23 @@ def test_applicant_must_be_18_on_the_application_day(world, party, applied_on, o
 def test_date_order_is_enforced(world, party, kwargs, field):
     with pytest.raises(RuleViolation) as exc:
         add_member(world.users["secretary"], party.ours_branch, **kwargs)
+    assert exc.value.field == field
+
+
+LATER = ("applied_on", "admitted_on", "converted_on")
+
+
+@pytest.mark.parametrize("field", LATER)
+@pytest.mark.parametrize(("day", "ok"), [(date(2026, 6, 1), True), (date(2026, 6, 2), False)])
+def test_dates_in_the_future_are_refused(world, party, field, day, ok):
+    # The dates after ``field`` move with it, so that only the future is wrong.
+    dates = dict.fromkeys(LATER[LATER.index(field) :], day)
+    with time_machine.travel(datetime(2026, 6, 1, 12, tzinfo=SHANGHAI), tick=False):
+        if ok:
+            assert add_member(world.users["secretary"], party.ours_branch, **dates).pk
+            return
+        with pytest.raises(RuleViolation) as exc:
+            add_member(world.users["secretary"], party.ours_branch, **dates)
     assert exc.value.field == field
 
 
