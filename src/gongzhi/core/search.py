@@ -143,5 +143,8 @@ class Prefix(Lookup):
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        operator = "GLOB" if connection.vendor == "sqlite" else "LIKE"
-        return f"{lhs} {operator} {rhs}", [*lhs_params, *rhs_params]
+        if connection.vendor == "sqlite":
+            # unlikely(): SQLite has no statistics to tell that a name prefix selects few
+            # rows, and otherwise scans a whole district's path range to count them.
+            return f"unlikely({lhs} GLOB {rhs})", [*lhs_params, *rhs_params]
+        return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]

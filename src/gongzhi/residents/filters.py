@@ -98,7 +98,9 @@ class ResidentFilter(django_filters.FilterSet):
         if not value.strip():
             return qs
         found = selectors.search(self.request.user, value, present_only=False)
-        return qs.filter(pk__in=found.values("pk"))
+        # The same scope on both sides: the search's conditions and its order join the
+        # list's own (a subquery made SQLite scan the whole scope for a rare name).
+        return qs & found
 
 
 class RentalFilter(django_filters.FilterSet):

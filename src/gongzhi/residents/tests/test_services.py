@@ -60,6 +60,21 @@ def test_search_by_everything_staff_type(world):
     assert list(selectors.search(user, "[*?%_")) == []
 
 
+def test_search_by_letters_and_names_in_their_order(world):
+    """Letters without an "h" match first letters (zxm finds 张小明, zhxm's first
+    letters, and 曾小梅, whose initials are the same); a name or letters search lists
+    by the matched key, so its index serves the order."""
+    zhang = person(world, phone="13812345678")
+    zeng = person(world, "曾小梅", serial=2, household=world.ours.households[1])
+    zhao = person(world, "赵小红", serial=3, household=world.ours.households[1])
+    user = world.users["staff"]
+    assert list(selectors.search(user, "zxm")) == [zhang, zeng]
+    assert list(selectors.search(user, "zx")) == [zhao, zhang, zeng]  # zxh < zxm
+    assert list(selectors.search(user, "zhx")) == [zhang, zhao]
+    assert [r.name for r in selectors.search(user, "曾")] == ["曾小梅"]
+    assert list(selectors.search(user, "赵小")) == [zhao]
+
+
 def test_search_is_scoped(world):
     person(
         world,
