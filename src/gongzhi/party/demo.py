@@ -185,7 +185,8 @@ def _member(rng, actor, branch, kind, serial, today, households):
         1,
     )
     applied = min(applied, today - timedelta(days=800))
-    admitted = applied + timedelta(days=rng.randint(400, 900))
+    # Full members were converted (a year after admission) by today.
+    admitted = min(applied + timedelta(days=rng.randint(400, 900)), today - timedelta(days=370))
     probationary = rng.random() < 0.05 or category == Category.STUDENT and rng.random() < 0.5
     if probationary:
         admitted = today - timedelta(days=rng.randint(30, 330))
