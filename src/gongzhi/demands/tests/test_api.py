@@ -110,6 +110,25 @@ def test_create_answers_from_the_row_it_wrote(world, demands, api_as):
     assert created.json()["actions"] == ["classify", "close_unresolved", "merge"]
 
 
+def test_two_submissions_of_one_key_at_once_make_one_demand(world, demands, api_as, monkeypatch):
+    api = api_as(world.users["staff"])
+    record, first = services._record, []
+
+    def racing(demand, **kw):  # the other submission commits between the check and the write
+        if not first:
+            first.append(record(Demand(**{**model_fields(demand), "title": "先到的提交"}), **kw))
+        return record(demand, **kw)
+
+    def model_fields(demand):
+        return {f.attname: getattr(demand, f.attname) for f in Demand._meta.concrete_fields}
+
+    monkeypatch.setattr(services, "_record", racing)
+    response = api.post("", body(world), **{"Idempotency-Key": "desk-1-0009"})
+    assert response.status_code == 200 and response.json()["id"] == first[0].pk
+    assert response.json()["title"] == "先到的提交"
+    assert Demand.objects.count() == 1
+
+
 def test_bad_input_is_refused_with_the_reason(world, demands, api_as):
     api = api_as(world.users["staff"])
     error(api.post("", body(world, title="")), 422, "validation_error", "title")
