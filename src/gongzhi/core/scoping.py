@@ -28,6 +28,12 @@ class TreePathField(models.CharField):
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
 
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if not self.db_index:  # indexed by default, so "not indexed" must be recorded
+            kwargs["db_index"] = False
+        return name, path, args, kwargs
+
     def db_parameters(self, connection):
         params = super().db_parameters(connection)
         if connection.vendor == "postgresql" and not self.db_collation:
@@ -82,22 +88,25 @@ class UnderWide(Under):
         return (f"likely({sql})" if connection.vendor == "sqlite" else sql), params
 
 
-def widened(queryset: models.QuerySet) -> models.QuerySet:
+def widened(queryset: models.QuerySet, *, depth: int | None = None) -> models.QuerySet:
     """``queryset`` with its ``under`` path terms as ``under_wide`` (same rows), for
-    fetching a page; see :class:`UnderWide`."""
+    fetching a page; see :class:`UnderWide`. With ``depth``, only the terms of nodes at
+    most that deep (``depth=1``: a whole district, which no count should take for
+    selective)."""
     queryset = queryset.all()
-    _widen(queryset.query.where)
+    _widen(queryset.query.where, depth)
     return queryset
 
 
-def _widen(node) -> None:
+def _widen(node, depth) -> None:
     # The clone's where-nodes are its own (WhereNode.clone copies them); lookups are
     # replaced, never changed.
     for i, child in enumerate(node.children):
         if type(child) is Under:
-            node.children[i] = UnderWide(child.lhs, child.rhs)
+            if depth is None or child.rhs.count("/") - 1 <= depth:
+                node.children[i] = UnderWide(child.lhs, child.rhs)
         elif hasattr(child, "children"):
-            _widen(child)
+            _widen(child, depth)
 
 
 def paths_q(field: str, paths) -> Q:

@@ -31,8 +31,9 @@ class DemandPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        # Unordered: the count takes the path range of a covering index, no sort.
-        found = self.object_list.order_by()[: self.cap + 1].count()
+        # Unordered: the count takes the path range of a covering index, no sort; a
+        # whole district's range is no filter, so another index may serve its filters.
+        found = widened(self.object_list.order_by(), depth=1)[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)
 

@@ -139,3 +139,11 @@ def test_only_a_page_of_many_matches_is_widened(world, client_as, monkeypatch, _
     data = response.json()
     assert data["count"] == 3
     assert [d["title"] for d in data["items"]] == ["和顺第1件", "和顺第0件"]
+
+
+def test_a_count_widens_only_a_whole_district(world):
+    for name, widens in (("district_admin", True), ("street_admin", False), ("secretary", False)):
+        scoped = Demand.objects.visible_to(fresh(world.users[name]), VIEW)
+        counted = widened(scoped, depth=1)
+        assert counted.count() == scoped.count()
+        assert ("likely(" in where(counted)) == (widens and connection.vendor == "sqlite")
