@@ -178,4 +178,9 @@ class DuesAccount(ScopedModel):
         return f"{self.member} {self.unpaid_streak}"
 
     def get_absolute_url(self):
-        return reverse("dues:member", args=[self.member_id])
+        # Memoized per row: the arrears list asks each row for its link twice.
+        cached = self.__dict__.get("_absolute_url")
+        if cached is None or cached[0] != self.member_id:
+            cached = (self.member_id, reverse("dues:member", args=[self.member_id]))
+            self.__dict__["_absolute_url"] = cached
+        return cached[1]

@@ -5,7 +5,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext as _
 
@@ -367,13 +367,16 @@ def _refresh_accounts(charges, month: date) -> None:
 
 
 def _ensure_accounts(member_ids) -> None:
-    for chunk in _chunks(member_ids):
-        existing = set(
-            DuesAccount.objects.filter(member_id__in=chunk).values_list("member_id", flat=True)
-        )
-        DuesAccount.objects.bulk_create(
-            [DuesAccount(member_id=m) for m in chunk if m not in existing]
-        )
+    """An account for every member charged. A month's first run in a new district opens
+    60,000 accounts: one plain insert each that skips existing ones (``bulk_create`` cost
+    a third of the run building and compiling model instances)."""
+    with connection.cursor() as cursor:
+        for chunk in _chunks(member_ids, 20000):
+            cursor.executemany(
+                "INSERT INTO dues_duesaccount (member_id, unpaid_streak) VALUES (%s, 0) "
+                "ON CONFLICT (member_id) DO NOTHING",
+                [(m,) for m in chunk],
+            )
 
 
 def _chunks(items, size: int = 900):
