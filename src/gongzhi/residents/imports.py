@@ -127,7 +127,7 @@ class ResidentImporter(Importer):
 
     def write(self, rows, *, partial, dry_run, audit_data):
         outcome = services.register_residents(
-            [
+            (
                 services.ResidentRow(
                     ref=row.number,
                     name=row["name"] or "",
@@ -157,7 +157,7 @@ class ResidentImporter(Importer):
                     invalid=row.failed,
                 )
                 for row in rows
-            ],
+            ),
             actor=self.actor,
             partial=partial,
             dry_run=dry_run,

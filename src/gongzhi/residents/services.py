@@ -1,6 +1,7 @@
 """Every write of the resident registry: scope-checked, validated, audited."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -521,7 +522,7 @@ def _members_by_hash(digests) -> dict[str, tuple[int, str]]:
 
 @atomic
 def register_residents(
-    rows: list[ResidentRow],
+    rows: Iterable[ResidentRow],
     *,
     actor,
     partial: bool = False,
@@ -534,19 +535,22 @@ def register_residents(
     Households in scope (by address key), ID numbers already present and party members
     are loaded in bulk: no query per row. An ID number may appear once in the file. With
     any error nothing is written unless ``partial`` (then the rows that passed are);
-    ``dry_run`` only checks. One audit record per call that writes.
+    ``dry_run`` only checks. One audit record per call that writes. ``rows`` is read
+    once (a generator keeps only the checked fields of 100,000 rows in memory).
     """
     on = on or timezone.localdate()
     outcome = ResidentImportOutcome()
     require(actor, CHANGE)
-    by_key = households_by_key(actor) if any(r.address is not None for r in rows) else {}
+    by_key = None  # loaded at the first row given by address
     tags = {t.name: t for t in CareTag.objects.filter(is_active=True)}
     may_sensitive = actor.has_perm(VIEW_SENSITIVE)
     allowed_households: dict[int, bool] = {}
     planned: list[tuple[int, dict, tuple]] = []  # (ref, fields, tag ids)
     first_row: dict[str, int] = {}
+    invalid = False
     for row in rows:
         if row.invalid:
+            invalid = True
             continue
         try:
             if row.household is not None:
@@ -557,6 +561,8 @@ def register_residents(
                     raise RuleViolation(_("住户不在您的管理范围内。"), field="household")
                 household_id, path = household.pk, household.path
             else:
+                if by_key is None:
+                    by_key = households_by_key(actor)
                 found = by_key.get(row.address)
                 if found is None:
                     raise RuleViolation(
@@ -608,7 +614,7 @@ def register_residents(
                 kept.append(item)
         planned = kept
     outcome.errors.sort()
-    failed = bool(outcome.errors) or any(r.invalid for r in rows)
+    failed = bool(outcome.errors) or invalid
     if dry_run or (failed and not partial) or not planned:
         return outcome
     members = _members_by_hash(f["id_number_hash"] for _r, f, _t in planned)
