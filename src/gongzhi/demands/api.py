@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from django.db import IntegrityError
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -36,7 +37,7 @@ from .choices import (
     Status as DemandStatus,
 )
 from .filters import DemandFilter
-from .models import Category, Demand, Unit
+from .models import Category, Demand, DemandRequester, Extension, Unit
 from .pagination import DemandPagination
 from .permissions import DISPATCH, INTAKE
 
@@ -436,7 +437,14 @@ def create_demand(
         return Status(200, _detail(request, demand.pk))
     if getattr(demand, "replayed", False):  # a retry: the demand the first submission made
         return Status(200, _detail(request, demand.pk))
-    # The row the service just wrote and returned, its area attached: no need to read it again.
+    # The row the service just wrote and returned, its area attached: no need to read it
+    # again. Nor to ask for its co-requesters (they come from demands merged into it) or
+    # its extension requests: a demand just recorded has none (empty prefetches, no query).
+    prefetch_related_objects(
+        [demand],
+        Prefetch("requesters", queryset=DemandRequester.objects.none()),
+        Prefetch("extensions", queryset=Extension.objects.none()),
+    )
     demand.allowed = services.allowed_actions(demand, user)
     return Status(201, demand)
 

@@ -105,6 +105,8 @@ def test_create_answers_from_the_row_it_wrote(world, demands, api_as):
     # The key's lookup and the reach behind the actions; the new row is not read again.
     reads = [q["sql"] for q in queries if re.match(r'SELECT .* FROM "demands_demand"', q["sql"])]
     assert len(reads) == 2, reads
+    # Nor its co-requesters or extension requests: a demand just recorded has none.
+    assert not [q for q in queries if re.search(r"demands_(demandrequester|extension)", q["sql"])]
     detail = api.get(f"/{created.json()['id']}")
     assert created.json() == detail.json()
     assert created.json()["actions"] == ["classify", "close_unresolved", "merge"]
