@@ -125,7 +125,7 @@ class ChargeOut(Schema):
 
     @staticmethod
     def resolve_state(obj) -> str:
-        return _state(obj)
+        return obj.state
 
 
 class LedgerRowOut(ChargeOut):
@@ -318,12 +318,6 @@ class MemberBriefOut(Schema):
     organization_id: int
     organization_name: str = Field(..., alias="organization.name")
     category: Category
-
-
-def _state(charge) -> str:
-    if charge.paid >= charge.amount:
-        return "settled"
-    return "partial" if charge.paid > 0 else "unpaid"
 
 
 # --- Reads ----------------------------------------------------------------------------------

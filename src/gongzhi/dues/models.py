@@ -119,6 +119,16 @@ class DuesCharge(ScopedModel):
     def outstanding(self) -> Decimal:
         return max(self.amount - self.paid, Decimal("0.00"))
 
+    @property
+    def state(self) -> str:
+        """settled, partial or unpaid (the ledger's badge and the API's ``state``)."""
+        if self.paid >= self.amount:
+            return "settled"
+        return "partial" if self.paid > 0 else "unpaid"
+
+    def get_absolute_url(self):
+        return reverse("dues:member", args=[self.member_id])
+
 
 class DuesPayment(ScopedModel):
     """Money received: dues for a month (partial and in advance allowed) or a special payment."""

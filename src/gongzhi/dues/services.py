@@ -4,6 +4,7 @@ payments. Money is Decimal, rounded half-up to the fen (ADR 0004)."""
 from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
@@ -297,17 +298,16 @@ def run_month(month: date, *, actor=None, within: str | None = None) -> dict:
             continue
         amount, basis = result
         charges.append(
-            DuesCharge(
-                member_id=member.id,
-                organization_id=member.organization_id,
-                path=member.path,
-                month=month,
-                amount=amount,
-                paid=min(advance.get(member.id, ZERO), amount),
-                basis=basis,
+            NewCharge(
+                member.id,
+                member.organization_id,
+                member.path,
+                amount,
+                min(advance.get(member.id, ZERO), amount),
+                basis,
             )
         )
-    DuesCharge.objects.bulk_create(charges, batch_size=2000)
+    _insert_charges(charges, month)
     _refresh_accounts(charges, month)
     total = sum((c.amount for c in charges), ZERO)
     result = {
@@ -319,6 +319,44 @@ def run_month(month: date, *, actor=None, within: str | None = None) -> dict:
     if actor is not None:
         audit.log("dues.month.run", actor=actor, data=result)
     return result
+
+
+class NewCharge(NamedTuple):
+    member_id: int
+    organization_id: int
+    path: str
+    amount: Decimal
+    paid: Decimal
+    basis: dict
+
+
+def _insert_charges(charges: list[NewCharge], month: date) -> None:
+    """The month's new charges, as plain inserts of the values each field prepares for the
+    database: ``bulk_create`` spent more time building and compiling 60,000 model
+    instances than the rest of the run together."""
+    fields = {f.name: f for f in DuesCharge._meta.concrete_fields}
+    amount, paid, basis = fields["amount"], fields["paid"], fields["basis"]
+    month_value = fields["month"].get_db_prep_save(month, connection)
+    rows = [
+        (
+            c.member_id,
+            c.organization_id,
+            c.path,
+            month_value,
+            amount.get_db_prep_save(c.amount, connection),
+            paid.get_db_prep_save(c.paid, connection),
+            basis.get_db_prep_save(c.basis, connection),
+        )
+        for c in charges
+    ]
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, 20000):
+            cursor.executemany(
+                "INSERT INTO dues_duescharge "
+                "(member_id, organization_id, path, month, amount, paid, basis) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                chunk,
+            )
 
 
 def run_month_in_scope(month: date, *, actor) -> dict:
