@@ -98,12 +98,28 @@ def widened(queryset: models.QuerySet, *, depth: int | None = None) -> models.Qu
     return queryset
 
 
+def wide_terms(queryset: models.QuerySet, *, depth: int) -> int:
+    """How many ``under`` terms of ``queryset`` name nodes at most ``depth`` deep."""
+
+    def walk(node):
+        return sum(
+            walk(c) if hasattr(c, "children") else int(type(c) is Under and _depth(c) <= depth)
+            for c in node.children
+        )
+
+    return walk(queryset.query.where)
+
+
+def _depth(term) -> int:
+    return term.rhs.count("/") - 1
+
+
 def _widen(node, depth) -> None:
     # The clone's where-nodes are its own (WhereNode.clone copies them); lookups are
     # replaced, never changed.
     for i, child in enumerate(node.children):
         if type(child) is Under:
-            if depth is None or child.rhs.count("/") - 1 <= depth:
+            if depth is None or _depth(child) <= depth:
                 node.children[i] = UnderWide(child.lhs, child.rhs)
         elif hasattr(child, "children"):
             _widen(child, depth)

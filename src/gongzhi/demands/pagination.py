@@ -6,7 +6,8 @@ from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
 from gongzhi.core.api import Pagination
-from gongzhi.core.scoping import widened
+from gongzhi.core.scoping import wide_terms, widened
+from gongzhi.core.search import driving
 
 # Past this many rows a list says "10000+" instead of counting a district's million
 # (GitLab and Sentry cap their counts the same way); narrow the filter to see further.
@@ -32,8 +33,12 @@ class DemandPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         # Unordered: the count takes the path range of a covering index, no sort; a
-        # whole district's range is no filter, so another index may serve its filters.
-        found = widened(self.object_list.order_by(), depth=1)[: self.cap + 1].count()
+        # whole district's range is no filter, so another index (or the text search's
+        # matches) may serve its filters.
+        rows = self.object_list.order_by()
+        if wide_terms(rows, depth=1):
+            rows = driving(widened(rows, depth=1))
+        found = rows[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)
 

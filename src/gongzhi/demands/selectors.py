@@ -43,10 +43,17 @@ def inbox(user):
 
 def search_demands(user, query: str):
     """Chinese full-text search over title, content, place and suggestion, in scope."""
+    return search_in(demands_for(user), query)
+
+
+def search_in(queryset, query: str):
+    """The demands of ``queryset`` (already scoped) matching ``query``: a number
+    (``20261122-0001234``) or Chinese text. The matches only filter, so a page newest
+    first walks its index and a community's count its path range (bench/README.md)."""
     number_id = Demand.id_from_number(query) if "-" in (query or "") else None
     if number_id is not None:
-        return demands_for(user).filter(pk=number_id)
-    return search(demands_for(user), query)
+        return queryset.filter(pk=number_id)
+    return search(queryset, query, as_filter=True)
 
 
 @dataclass

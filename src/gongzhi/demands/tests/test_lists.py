@@ -147,3 +147,29 @@ def test_a_count_widens_only_a_whole_district(world):
         counted = widened(scoped, depth=1)
         assert counted.count() == scoped.count()
         assert ("likely(" in where(counted)) == (widens and connection.vendor == "sqlite")
+
+
+def test_search_only_filters_except_for_a_whole_districts_count(world, client_as, _frozen):
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(2):
+        _frozen.shift(60)
+        new(world, world.ours.grid, f"和顺楼道漏水{i}")
+        new(world, world.sibling.grid, f"邻里楼道漏水{i}")
+    new(world, world.ours.grid, "和顺路灯不亮")
+    for name, titles, count_drives in (
+        ("secretary", ["和顺楼道漏水1", "和顺楼道漏水0"], False),
+        (
+            "district_admin",
+            ["邻里楼道漏水1", "和顺楼道漏水1", "邻里楼道漏水0", "和顺楼道漏水0"],
+            True,
+        ),
+    ):
+        client = client_as(world.users[name])
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("demands:list"), {"q": "漏水"}).content.decode()
+        assert [t for t in titles if t in page] == titles and "路灯" not in page
+        assert sorted(titles, key=page.index) == titles  # newest first
+        if connection.vendor == "sqlite":
+            (count,) = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+            assert ('+"demands_demand"."id" IN' not in count) == count_drives
