@@ -173,3 +173,12 @@ def test_search_only_filters_except_for_a_whole_districts_count(world, client_as
         if connection.vendor == "sqlite":
             (count,) = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
             assert ('+"demands_demand"."id" IN' not in count) == count_drives
+
+
+def test_rows_are_escaped_and_overdue_ones_marked(world, client_as):
+    demand = new(world, world.ours.grid, '<script>alert("x")</script>漏水')
+    Demand.objects.filter(pk=demand.pk).update(overdue=True)
+    page = client_as(world.users["secretary"]).get(reverse("demands:list")).content.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(&quot;x&quot;)" in page
+    assert f'<tr class="table-danger"><td><a href="{demand.get_absolute_url()}">' in page
+    assert "<td>已受理</td>" in page  # the status label
