@@ -1,5 +1,6 @@
 """Building blocks for every app's API router (the API analogue of core/views.py)."""
 
+from datetime import date
 from typing import Annotated
 
 from ninja import Field, Schema
@@ -13,6 +14,23 @@ TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 
 # A row id: beyond a 64-bit integer the database driver overflows instead of finding nothing.
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+# A date a person can mean, whose deadlines (letter validity, terms) do not overflow.
+Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2100, 12, 31))]
+# The optimistic-locking version a client read with the row.
+Version = Annotated[
+    int, Field(ge=1, le=2**31 - 1, description="乐观锁版本号：取自读取时的 version")
+]
+
+
+def filtered(filterset):
+    """A page's filterset applied to API query parameters (one filter for page, API and
+    export); its first error becomes a 422 naming the field."""
+    from .errors import RuleViolation
+
+    if not filterset.is_valid():
+        field, messages = next(iter(filterset.form.errors.items()))
+        raise RuleViolation(f"{filterset.form.fields[field].label}：{messages[0]}", field=field)
+    return filterset.qs
 
 
 def Text(min_length: int = 0, max_length: int | None = None):  # noqa: N802 (a type factory)

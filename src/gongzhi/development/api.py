@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import StringConstraints
 
-from gongzhi.core.api import ERRORS, ErrorOut, Id, Pagination, Text
+from gongzhi.core.api import ERRORS, Day, ErrorOut, Id, Pagination, Text, Version, filtered
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.party.choices import Category, OrgType
 from gongzhi.party.models import Member, Organization
@@ -28,10 +28,6 @@ from .permissions import MANAGE_FILE, VIEW_FILE
 
 router = Router(tags=["development"])
 
-Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2100, 12, 31))]
-Version = Annotated[
-    int, Field(ge=1, le=2**31 - 1, description="乐观锁版本号：取自读取时的 version")
-]
 # Records may hold line breaks (talk records, minutes) but no other control characters.
 LongText = Annotated[
     str, StringConstraints(max_length=4000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
@@ -256,15 +252,13 @@ def _members(user, ids, field: str) -> list[Member]:
 @paginate(Pagination)
 def list_files(request, filters: Query[DevelopmentFileFilters]):
     data = {k: v for k, v in filters.dict().items() if v is not None}
-    filterset = FileFilter(
-        data,
-        queryset=selectors.files_for(request.user).order_by("path", "-applied_on", "id"),
-        request=request,
+    return filtered(
+        FileFilter(
+            data,
+            queryset=selectors.files_for(request.user).order_by("path", "-applied_on", "id"),
+            request=request,
+        )
     )
-    if not filterset.is_valid():
-        field, messages = next(iter(filterset.form.errors.items()))
-        raise RuleViolation(f"{filterset.form.fields[field].label}：{messages[0]}", field=field)
-    return filterset.qs
 
 
 @router.post("/files", response={201: DevelopmentFileDetailOut, ERRORS: ErrorOut})

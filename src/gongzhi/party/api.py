@@ -8,7 +8,6 @@ are fetched through the scope (404 outside it); domain errors become
 """
 
 from datetime import date
-from typing import Annotated
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gongzhi.areas import selectors as area_selectors
-from gongzhi.core.api import ERRORS, ErrorOut, Id, Pagination, Text
+from gongzhi.core.api import ERRORS, Day, ErrorOut, Id, Pagination, Text, Version, filtered
 from gongzhi.core.errors import RuleViolation
 
 from . import selectors, services
@@ -37,24 +36,6 @@ from .permissions import CHANGE_MEMBER, CHANGE_ORG, MANAGE_TRANSFER, VIEW_MEMBER
 router = Router(tags=["organizations"])
 member_router = Router(tags=["members"])
 transfer_router = Router(tags=["transfers"])
-
-# Dates a person can mean, whose deadlines (letter validity, terms) do not overflow.
-Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2100, 12, 31))]
-Version = Annotated[
-    int, Field(ge=1, le=2**31 - 1, description="乐观锁版本号：取自读取时的 version")
-]
-
-
-def _today() -> date:
-    return timezone.localdate()
-
-
-def _filtered(filterset):
-    """A page filterset applied to API query parameters; its first error becomes a 422."""
-    if not filterset.is_valid():
-        field, messages = next(iter(filterset.form.errors.items()))
-        raise RuleViolation(f"{filterset.form.fields[field].label}：{messages[0]}", field=field)
-    return filterset.qs
 
 
 # --- Organizations ---------------------------------------------------------------------
@@ -414,7 +395,7 @@ def _profile_refs(user, data: dict, organization=None) -> dict:
 def list_members(request, filters: Query[MemberFilters]):
     """Holding members unless ``standing`` says otherwise; the same filters as the page."""
     data = {k: v for k, v in filters.dict().items() if v is not None}
-    return _filtered(
+    return filtered(
         MemberFilter(data, queryset=selectors.members_for(request.user), request=request)
     )
 
@@ -447,7 +428,9 @@ def register_member(request, payload: MemberIn):
     user = request.user
     organization = selectors.get_organization(user, payload.organization_id, CHANGE_MEMBER)
     data = _profile_refs(user, payload.dict(exclude={"organization_id"}))
-    member = services.register_member(actor=user, organization=organization, on=_today(), **data)
+    member = services.register_member(
+        actor=user, organization=organization, on=timezone.localdate(), **data
+    )
     return Status(201, member)
 
 
@@ -461,7 +444,9 @@ def update_member(request, member_id: int, payload: MemberPatch):
             raise RuleViolation(_("不能为空。"), field=key)
     data = {k: ("" if v is None and k in _BLANKABLE else v) for k, v in data.items()}
     data = _profile_refs(user, data)
-    return services.update_member(member, actor=user, version=payload.version, on=_today(), **data)
+    return services.update_member(
+        member, actor=user, version=payload.version, on=timezone.localdate(), **data
+    )
 
 
 _BLANKABLE = {
@@ -490,7 +475,7 @@ def move_member(request, member_id: int, payload: MemberMoveIn):
         services.move_member,
         payload,
         to_org=to_org,
-        on=payload.on or _today(),
+        on=payload.on or timezone.localdate(),
         note=payload.note,
     )
 
@@ -503,7 +488,7 @@ def change_category(request, member_id: int, payload: MemberCategoryIn):
         services.change_category,
         payload,
         category=payload.category,
-        on=payload.on or _today(),
+        on=payload.on or timezone.localdate(),
         note=payload.note,
     )
 
@@ -519,7 +504,7 @@ def record_contact(request, member_id: int, payload: MemberContactIn):
     services.record_contact(
         member,
         actor=request.user,
-        on=payload.on or _today(),
+        on=payload.on or timezone.localdate(),
         method=payload.method,
         note=payload.note,
     )
@@ -528,7 +513,12 @@ def record_contact(request, member_id: int, payload: MemberContactIn):
 
 def _dated(request, member_id: int, service, payload: MemberDatedNoteIn):
     return _member_action(
-        request, member_id, service, payload, on=payload.on or _today(), note=payload.note
+        request,
+        member_id,
+        service,
+        payload,
+        on=payload.on or timezone.localdate(),
+        note=payload.note,
     )
 
 
@@ -555,7 +545,7 @@ def remove_member(request, member_id: int, payload: MemberRemoveIn):
         member_id,
         services.remove_member,
         payload,
-        on=payload.on or _today(),
+        on=payload.on or timezone.localdate(),
         reason=payload.reason,
     )
 
@@ -584,7 +574,7 @@ class TransferOut(Schema):
 
     @staticmethod
     def resolve_overdue(obj) -> bool:
-        return selectors.letter_overdue(obj, _today())
+        return selectors.letter_overdue(obj, timezone.localdate())
 
     @staticmethod
     def resolve_next_actions(obj) -> list[str]:
@@ -643,7 +633,7 @@ def list_transfers(request, filters: Query[TransferFilters]):
     """Both sides see a transfer: the sending and the receiving organization."""
     data = {k: v for k, v in filters.dict().items() if v is not None}
     queryset = selectors.transfers_for(request.user).order_by("-issued_on", "-id")
-    return _filtered(TransferFilter(data, queryset=queryset, request=request))
+    return filtered(TransferFilter(data, queryset=queryset, request=request))
 
 
 @transfer_router.get("/{int:transfer_id}", response={200: TransferOut, ERRORS: ErrorOut})
@@ -693,7 +683,7 @@ def receive_from_outside(request, payload: TransferFromOutsideIn):
 def receive_transfer(request, transfer_id: int, payload: TransferReceiveIn):
     transfer = selectors.get_transfer(request.user, transfer_id)
     return services.receive_transfer(
-        transfer, actor=request.user, version=payload.version, on=payload.on or _today()
+        transfer, actor=request.user, version=payload.version, on=payload.on or timezone.localdate()
     )
 
 
@@ -715,5 +705,5 @@ def cancel_transfer(request, transfer_id: int, payload: TransferCancelIn):
 def confirm_transfer(request, transfer_id: int, payload: TransferConfirmIn):
     transfer = selectors.get_transfer(request.user, transfer_id)
     return services.confirm_transfer(
-        transfer, actor=request.user, version=payload.version, on=payload.on or _today()
+        transfer, actor=request.user, version=payload.version, on=payload.on or timezone.localdate()
     )
