@@ -30,7 +30,10 @@ class AccountSecurityMiddleware:
         if request.path in (target, reverse("accounts:logout")):
             return self.get_response(request)
         if request.path.startswith("/api/"):
-            return JsonResponse({"error": {"code": code, "message": message}}, status=403)
+            # The same body as every other 4xx of the API (core/api.py ErrorOut).
+            return JsonResponse(
+                {"error": {"code": code, "message": message, "field": None}}, status=403
+            )
         if request.method == "GET":
             target += "?" + urlencode({"next": request.get_full_path()})
         return redirect(target)

@@ -169,7 +169,10 @@ def test_created_account_must_change_its_password_before_any_page(created_user, 
     # The API answers with a machine-readable 403 meanwhile.
     api = client.get("/api/v1/areas")
     assert api.status_code == 403
-    assert api.json()["error"]["code"] == "password_change_required"
+    error = api.json()["error"]  # the body of every API 4xx
+    assert (error["code"], error["field"]) == ("password_change_required", None) and error[
+        "message"
+    ]
 
     response = client.post(
         change,
