@@ -13,7 +13,7 @@ from operator import or_
 from django.db import models
 from django.db.models import Lookup, Q
 
-PATH_RE = re.compile(r"^(/\d+)+/$")
+PATH_RE = re.compile(r"^(/[0-9]+)+/$")  # ASCII digits only (\d takes "１" too)
 
 
 def is_valid_path(path: str) -> bool:
@@ -51,7 +51,7 @@ class Under(Lookup):
 
     Compiled so that both databases use the path index: a prefix ``GLOB`` on SQLite
     (its ``LIKE`` is case-insensitive and skips the index) and a prefix ``LIKE`` on
-    PostgreSQL (Django adds a ``varchar_pattern_ops`` index for indexed CharFields).
+    PostgreSQL (the column's ``C`` collation lets its own index serve the prefix).
     Paths hold only digits and slashes, so neither pattern needs escaping.
     """
 

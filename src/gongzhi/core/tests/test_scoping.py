@@ -71,6 +71,7 @@ def test_under_of_a_path_nobody_has_is_empty(prefix_tree):
         "/510107/[0-9]/",
         "/510107/_/",
         "/510107/001/ ",
+        "/510107/００１/",  # full-width digits
         None,
         1,
     ],
