@@ -143,3 +143,21 @@ def test_an_id_registered_during_the_import_refuses_it_whole(world, monkeypatch)
     assert result.refused and result.written == 0
     assert Resident.objects.count() == 1 and ResidentMove.objects.count() == 1
     assert not AuditLog.objects.filter(action="residents.resident.imported").exists()
+
+
+def test_care_tags_are_set_and_sensitive_ones_need_the_role(world):
+    from gongzhi.residents.models import CareTag, ResidentTag
+
+    CareTag.objects.create(name="空巢老人", sort=1)
+    CareTag.objects.create(name="残疾人", sensitive=True, sort=2)
+    rows = [row(1, **{"关爱标签": "空巢老人、残疾人"}), row(2), row(3, **{"关爱标签": "空巢老人"})]
+    result = run(world, rows)
+    assert result.ok, result.errors
+    tagged = {
+        (link.resident.name, link.tag.name)
+        for link in ResidentTag.objects.select_related("resident", "tag")
+    }
+    assert tagged == {("居民1", "空巢老人"), ("居民1", "残疾人"), ("居民3", "空巢老人")}
+    refused = run(world, [row(4, **{"关爱标签": "残疾人"})], user="grid_worker")
+    assert refused.written == 0
+    assert "无权标注敏感标签" in refused.errors[0].reason
