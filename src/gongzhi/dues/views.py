@@ -61,12 +61,12 @@ class LedgerView(PermissionRequiredPage, TemplateView):
             month = form.cleaned_data["month"].replace(day=1)
             rows, totals = selectors.branch_ledger(request.user, organization, month)
             rows = list(rows)
-            payments = defaultdict(list)
-            for payment in selectors.payments_for(request.user).filter(
-                organization=organization, month=month
-            ):
-                payments[payment.member_id].append(payment)
             if request.GET.get("export") == "xlsx":
+                payments = defaultdict(list)
+                for payment in selectors.payments_for(request.user).filter(
+                    organization=organization, month=month
+                ):
+                    payments[payment.member_id].append(payment)
                 audit.log(
                     "core.list.exported",
                     actor=request.user,
@@ -79,7 +79,6 @@ class LedgerView(PermissionRequiredPage, TemplateView):
                 month=month,
                 rows=rows,
                 totals=totals,
-                payments=payments,
                 can_manage=request.user.has_perm(MANAGE_DUES, organization),
             )
         return self.render_to_response(context)
