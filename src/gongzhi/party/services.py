@@ -172,13 +172,13 @@ PROFILE_FIELDS = {
 
 def _check_dates(*, birth: date, applied_on, admitted_on, converted_on, status) -> None:
     today = timezone.localdate()
-    for field, day in (
+    for name, day in (
         ("applied_on", applied_on),
         ("admitted_on", admitted_on),
         ("converted_on", converted_on),
     ):
         if day is not None and day > today:
-            raise RuleViolation(_("日期不能晚于今天。"), field=field)
+            raise RuleViolation(_("日期不能晚于今天。"), field=name)
     min_age = param("party.min_age_at_application")
     if applied_on is not None and pii.age_on(birth, applied_on) < min_age:
         raise RuleViolation(
