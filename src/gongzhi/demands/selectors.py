@@ -174,8 +174,12 @@ HANDLING = [Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS]
 WAITING = [Status.RECEIVED, Status.CLASSIFIED]
 
 
+# Long texts no list shows: left out of a page's rows (and of the sorter's records).
+LIST_DEFERRED = ("content", "suggestion", "answer", "search_tokens", "rating_note")
+
+
 def _listed(qs):
-    return qs.select_related("category", "unit", "area")
+    return qs.select_related("category", "unit", "area").defer(*LIST_DEFERRED)
 
 
 def worklist(user):

@@ -58,6 +58,7 @@ class DemandListView(ScopedListView):
             super()
             .get_base_queryset()
             .select_related("category", "unit")
+            .defer(*selectors.LIST_DEFERRED)
             .order_by("-received_at", "-id")
         )
 
