@@ -2,6 +2,7 @@
 payments. Money is Decimal, rounded half-up to the fen (ADR 0004)."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
@@ -496,6 +497,14 @@ def _check_payment(row: dict) -> dict:
     return {**row, "amount": amount, "month": month, "receiver": receiver}
 
 
+@dataclass(slots=True)
+class _Due:
+    pk: int
+    member_id: int
+    amount: Decimal
+    paid: Decimal
+
+
 @atomic
 def record_payments(rows, *, actor) -> list[DuesPayment]:
     """Dues paid for months: partial payments add up, a future month is paid in advance,
@@ -508,12 +517,14 @@ def record_payments(rows, *, actor) -> list[DuesPayment]:
     charges = {}
     months = {month for _member, month in keys}
     for member_ids in _chunks(sorted({member for member, _month in keys})):
-        for charge in (
+        # Rows, not instances: a bulk entry locks tens of thousands of charges.
+        for pk, member_id, month, amount, paid in (
             DuesCharge.objects.select_for_update()
             .filter(member_id__in=member_ids, month__in=months)
             .order_by("pk")
+            .values_list("pk", "member_id", "month", "amount", "paid")
         ):
-            charges[(charge.member_id, charge.month)] = charge
+            charges[(member_id, month)] = _Due(pk, member_id, amount, paid)
     payments = []
     for row in rows:
         member, month, amount = row["member"], row["month"], row["amount"]
@@ -530,7 +541,7 @@ def record_payments(rows, *, actor) -> list[DuesPayment]:
             charge.paid += amount
         payments.append(
             DuesPayment(
-                member=member,
+                member_id=member.pk,
                 organization_id=member.organization_id,
                 path=member.path,
                 kind=PaymentKind.DUES,
@@ -540,7 +551,7 @@ def record_payments(rows, *, actor) -> list[DuesPayment]:
                 method=row["method"],
                 receiver=row["receiver"],
                 note=row.get("note", ""),
-                created_by=actor,
+                created_by_id=actor.pk,
             )
         )
     DuesPayment.objects.bulk_create(payments, batch_size=2000)
