@@ -41,7 +41,7 @@ class Resident(ScopedModel):
         on_delete=models.PROTECT,
         related_name="residents",
     )
-    path = TreePathField()
+    path = TreePathField(db_index=False)  # the (path, present) index serves path ranges
     name = PrefixSearchField(_("姓名"), max_length=50)
     initials = PrefixSearchField(_("拼音首字母"), max_length=60)  # "zhxm"
     short_initials = PrefixSearchField(_("拼音简拼"), max_length=30)  # "zxm"
@@ -80,7 +80,7 @@ class Resident(ScopedModel):
     photo = models.FileField(_("电子照片"), upload_to="residents/photos/", blank=True)
     moved_in_on = models.DateField(_("迁入日期"), null=True, blank=True)
     moved_out_on = models.DateField(_("迁出日期"), null=True, blank=True)
-    present = models.BooleanField(_("在住"), default=True, db_index=True)
+    present = models.BooleanField(_("在住"), default=True)
     tags = models.ManyToManyField(
         CareTag, through="ResidentTag", related_name="residents", blank=True
     )

@@ -11,6 +11,7 @@ from gongzhi.areas.models import Area, Household
 from gongzhi.areas.permissions import CHANGE_AREA, VIEW_AREA, VIEW_HOUSEHOLD
 from gongzhi.core.scoping import is_valid_path, minimal_paths, paths_q, scope
 from gongzhi.core.testing import make_user
+from gongzhi.residents.models import Resident
 
 
 def _node(code: str, path: str, level=Level.STREET) -> Area:
@@ -97,7 +98,7 @@ def _sqlite_path_indexes(table: str) -> set[str]:
     return result
 
 
-@pytest.mark.parametrize("model", [Area, Household])
+@pytest.mark.parametrize("model", [Area, Household, Resident])
 def test_under_uses_the_path_index_on_sqlite(world, model):
     if connection.vendor != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL's planner picks by statistics")
