@@ -113,6 +113,24 @@ class ScopedDetailView(ScopedMixin, DetailView):
     pass
 
 
+class RevealMixin:
+    """On a detail view, POST: the page with the full ID number as ``revealed_id_number``,
+    once, on this response only; never in a URL, a redirect or a cache. ``reveal`` is the
+    app's service, which checks the role and audits the view."""
+
+    http_method_names = ["post"]
+    reveal = None  # staticmethod(services.reveal_id_number)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        number = self.reveal(self.object, actor=request.user)
+        response = self.render_to_response(
+            self.get_context_data(object=self.object, revealed_id_number=number)
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 class ServiceFormView(ScopedMixin, TemplateView):
     """A form whose valid submission calls exactly one service.
 

@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 
 from gongzhi.core.views import (
     PermissionRequiredPage,
+    RevealMixin,
     ScopedDetailView,
     ScopedListView,
     ServiceFormView,
@@ -62,15 +63,8 @@ class FileDetailView(ScopedDetailView):
         return context
 
 
-class FileRevealView(FileDetailView):
-    """POST: the detail page with the full ID number, for roles that may see it (audited)."""
-
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        full = services.reveal_id_number(self.object, actor=request.user)
-        return self.render_to_response(self.get_context_data(object=self.object, full_id=full))
+class FileRevealView(RevealMixin, FileDetailView):
+    reveal = staticmethod(services.reveal_id_number)
 
 
 class FileCreateView(PermissionRequiredPage, ServiceFormView):

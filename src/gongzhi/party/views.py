@@ -14,6 +14,7 @@ from gongzhi.areas.models import Area
 from gongzhi.core import audit, pii
 from gongzhi.core.exports import xlsx_response
 from gongzhi.core.views import (
+    RevealMixin,
     ScopedDetailView,
     ScopedListView,
     ScopedMixin,
@@ -361,21 +362,9 @@ class MemberDetailView(ScopedDetailView):
         return context
 
 
-class MemberRevealView(MemberDetailView):
-    """POST: the full ID number, once, on this response only (audited by the service);
-    never in a URL, a redirect or a cache."""
-
+class MemberRevealView(RevealMixin, MemberDetailView):
     permission = VIEW_MEMBER_PII
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        number = services.reveal_id_number(self.object, actor=request.user)
-        response = self.render_to_response(
-            self.get_context_data(object=self.object, revealed_id_number=number)
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+    reveal = staticmethod(services.reveal_id_number)
 
 
 class MemberCardView(MemberDetailView):

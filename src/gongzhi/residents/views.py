@@ -21,6 +21,7 @@ from gongzhi.areas.models import Area, Household
 from gongzhi.core.errors import DomainError, NotFoundOrForbidden
 from gongzhi.core.views import (
     PermissionRequiredPage,
+    RevealMixin,
     ScopedDetailView,
     ScopedListView,
     ScopedMixin,
@@ -131,21 +132,9 @@ class ResidentDetailView(ResidentMixin, ScopedDetailView):
         return context
 
 
-class ResidentRevealView(ResidentDetailView):
-    """POST: the full ID number, once, on this response only (audited by the service);
-    never in a URL, a redirect or a cache."""
-
+class ResidentRevealView(RevealMixin, ResidentDetailView):
     permission = VIEW_SENSITIVE
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        number = services.reveal_id_number(self.object, actor=request.user)
-        response = self.render_to_response(
-            self.get_context_data(object=self.object, revealed_id_number=number)
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+    reveal = staticmethod(services.reveal_id_number)
 
 
 class ResidentPhotoView(ResidentMixin, ScopedMixin, TemplateView):
