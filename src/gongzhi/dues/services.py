@@ -7,11 +7,12 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
+from gongzhi.core.bulk import insert_rows
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core.params import value as param
 from gongzhi.core.scoping import minimal_paths
@@ -332,32 +333,16 @@ class NewCharge(NamedTuple):
 
 
 def _insert_charges(charges: list[NewCharge], month: date) -> None:
-    """The month's new charges, as plain inserts of the values each field prepares for the
-    database: ``bulk_create`` spent more time building and compiling 60,000 model
-    instances than the rest of the run together."""
-    fields = {f.name: f for f in DuesCharge._meta.concrete_fields}
-    amount, paid, basis = fields["amount"], fields["paid"], fields["basis"]
-    month_value = fields["month"].get_db_prep_save(month, connection)
-    rows = [
+    """The month's new charges as plain inserts (core.bulk): ``bulk_create`` spent more
+    time building and compiling 60,000 model instances than the rest of the run together."""
+    insert_rows(
+        DuesCharge,
+        ("member_id", "organization_id", "path", "month", "amount", "paid", "basis"),
         (
-            c.member_id,
-            c.organization_id,
-            c.path,
-            month_value,
-            amount.get_db_prep_save(c.amount, connection),
-            paid.get_db_prep_save(c.paid, connection),
-            basis.get_db_prep_save(c.basis, connection),
-        )
-        for c in charges
-    ]
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows, 20000):
-            cursor.executemany(
-                "INSERT INTO dues_duescharge "
-                "(member_id, organization_id, path, month, amount, paid, basis) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                chunk,
-            )
+            (c.member_id, c.organization_id, c.path, month, c.amount, c.paid, c.basis)
+            for c in charges
+        ),
+    )
 
 
 def run_month_in_scope(month: date, *, actor) -> dict:
@@ -407,15 +392,9 @@ def _refresh_accounts(charges, month: date) -> None:
 
 def _ensure_accounts(member_ids) -> None:
     """An account for every member charged. A month's first run in a new district opens
-    60,000 accounts: one plain insert each that skips existing ones (``bulk_create`` cost
-    a third of the run building and compiling model instances)."""
-    with connection.cursor() as cursor:
-        for chunk in _chunks(member_ids, 20000):
-            cursor.executemany(
-                "INSERT INTO dues_duesaccount (member_id, unpaid_streak) VALUES (%s, 0) "
-                "ON CONFLICT (member_id) DO NOTHING",
-                [(m,) for m in chunk],
-            )
+    60,000 accounts: plain inserts that skip existing ones (core.bulk; ``bulk_create``
+    cost a third of the run building and compiling model instances)."""
+    insert_rows(DuesAccount, ("member_id",), ((m,) for m in member_ids), ignore_conflicts=True)
 
 
 def _chunks(items, size: int = 900):

@@ -1,0 +1,89 @@
+"""Plain multi-row inserts for the bulk paths (imports, monthly runs).
+
+``bulk_create`` builds a model instance per row and compiles every value of every row
+through the SQL compiler, in statements capped by SQLite's 999 parameters; for tens of
+thousands of rows that machinery costs more than the database does. ``insert_rows``
+prepares each column with its model field (``get_db_prep_save``, as ``save()`` would)
+and hands the rows to the driver's ``executemany`` in one statement.
+"""
+
+from collections.abc import Iterable, Sequence
+from functools import partial
+
+from django.db import connections, router
+from django.db.models.constants import OnConflict
+
+CHUNK = 5000
+
+
+def insert_rows(
+    model,
+    field_names: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    ignore_conflicts: bool = False,
+    using: str | None = None,
+) -> int:
+    """Insert ``rows`` (value sequences in the order of ``field_names``) into ``model``'s
+    table; returns the number of rows given. Fields are named by name or attname (``household``
+    or ``household_id``). Every concrete field not named gets what ``save()`` of a new
+    instance writes: its default, or for ``auto_now``/``auto_now_add`` the time of the
+    call. No signals are sent and no primary keys come back.
+    ``ignore_conflicts`` skips rows that break a unique constraint."""
+    if not field_names:
+        raise ValueError("name at least one field")
+    meta = model._meta
+    using = using or router.db_for_write(model)
+    connection = connections[using]
+    by_name = {}
+    for f in meta.concrete_fields:
+        by_name[f.name] = by_name[f.attname] = f
+    named = [by_name[name] for name in field_names]
+    if len(set(named)) != len(named):
+        raise ValueError(f"a field is named twice: {field_names}")
+    # The fields not named: what a new instance's save() would write, prepared once.
+    blank = model()
+    fixed = [
+        (f, f.get_db_prep_save(f.pre_save(blank, add=True), connection))
+        for f in meta.concrete_fields
+        if f not in named and f is not meta.auto_field
+    ]
+    fields = [*named, *(f for f, _value in fixed)]
+    constants = tuple(value for _f, value in fixed)
+    quote = connection.ops.quote_name
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    sql = " ".join(
+        part
+        for part in (
+            connection.ops.insert_statement(on_conflict=on_conflict),
+            quote(meta.db_table),
+            "(" + ", ".join(quote(f.column) for f in fields) + ")",
+            "VALUES (" + ", ".join(["%s"] * len(fields)) + ")",
+            connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None),
+        )
+        if part
+    )
+    preps = [partial(f.get_db_prep_save, connection=connection) for f in named]
+    count = 0
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, CHUNK):
+            # One column at a time: each field's preparation is looked up once.
+            columns = [
+                list(map(prep, column))
+                for prep, column in zip(preps, zip(*chunk, strict=True), strict=True)
+            ]
+            prepared = [(*values, *constants) for values in zip(*columns, strict=True)]
+            cursor.executemany(sql, prepared)
+            count += len(prepared)
+    return count
+
+
+def _chunks(rows: Iterable[Sequence], size: int):
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
