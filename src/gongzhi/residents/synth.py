@@ -102,6 +102,7 @@ def synthesize(ctx) -> None:
                             short_initials=short,
                             id_number_enc=enc(number),
                             id_number_hash=pii.lookup_hash(number),
+                            id_head=number[:4],
                             id_tail=number[-4:],
                             sex=pii.sex(number),
                             birth_date=birth,

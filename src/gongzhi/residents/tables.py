@@ -40,7 +40,8 @@ class ExportRow:
         "name",
         "sex",
         "birth_date",
-        "id_number_enc",
+        "id_head",
+        "id_tail",
         "phone",
         "household__address",
         "relation",
@@ -54,7 +55,6 @@ class ExportRow:
     __slots__ = (*NAMES, "care_tags")
 
     age_on = Resident.age_on
-    id_number_full = Resident.id_number_full
     id_number_masked = Resident.id_number_masked
     phone_masked = Resident.phone_masked
     scope_path = property(lambda self: self.path)
