@@ -161,3 +161,55 @@ def test_care_tags_are_set_and_sensitive_ones_need_the_role(world):
     refused = run(world, [row(4, **{"关爱标签": "残疾人"})], user="grid_worker")
     assert refused.written == 0
     assert "无权标注敏感标签" in refused.errors[0].reason
+
+
+def test_a_bulk_registered_row_is_the_row_register_resident_writes(world):
+    """The census import writes with plain inserts: each column, the defaults, the search
+    keys, created_at/updated_at and version come out as ``save()`` writes them."""
+    from gongzhi.residents import services
+
+    household, actor = world.ours.households[0], world.users["staff"]
+    profile = {
+        "phone": "138 1234 5678",
+        "floating": True,
+        "origin": "重庆市",
+        "arrived_on": date(2020, 3, 1),
+        "work_or_school": "和顺小学",
+    }
+    single = services.register_resident(
+        actor=actor,
+        household=household,
+        name="曾小明",
+        id_number=id_number(date(1980, 5, 6), 1),
+        relation="spouse",
+        on=date(2026, 1, 1),
+        **profile,
+    )
+    outcome = services.register_residents(
+        [
+            services.ResidentRow(
+                ref=2,
+                name="曾小明",
+                id_number=id_number(date(1980, 5, 6), 3),
+                relation="spouse",
+                household=household,
+                profile=profile,
+            )
+        ],
+        actor=actor,
+        on=date(2026, 1, 1),
+    )
+    assert outcome.written == 1 and not outcome.errors
+    bulk = Resident.objects.exclude(pk=single.pk).get()
+    differ = {"id", "id_number_enc", "id_number_hash", "id_tail"}
+    fields = [f.attname for f in Resident._meta.concrete_fields if f.attname not in differ]
+    assert (
+        Resident.objects.filter(pk=bulk.pk).values(*fields)[0]
+        == (Resident.objects.filter(pk=single.pk).values(*fields)[0])
+    )
+    assert bulk.id_number_full() == id_number(date(1980, 5, 6), 3)
+    assert (bulk.initials, bulk.phone_tail, bulk.created_at) == ("zxm", "5678", NOW)
+    moves = ResidentMove.objects.order_by("id").values(
+        "resident_id", "kind", "on", "from_household", "to_household", "actor"
+    )
+    assert list(moves) == [{**moves[0], "resident_id": pk} for pk in (single.pk, bulk.pk)]
