@@ -41,6 +41,19 @@ def parse_args(argv=None):
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--export-rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30, help="timed runs per search")
+    parser.add_argument(
+        "--only-import",
+        action="store_true",
+        help="measure the import alone (printed, no result file): for profiling",
+    )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="the import under cProfile, its stats written to FILE"
+    )
+    parser.add_argument(
+        "--trace-memory",
+        action="store_true",
+        help="tracemalloc in the import: the largest Python allocations at the traced peak",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -169,14 +182,23 @@ def write_census(path: Path, street, n: int) -> int:
     return n
 
 
-def child_import(path: str, username: str) -> None:
+def child_import(path: str, username: str, profile: str = "", trace: str = "") -> None:
     from gongzhi.accounts.models import User
     from gongzhi.residents.imports import ResidentImporter
 
     user = User.objects.get(username=username)
+    tracer = PeakTracer() if trace else None
+    profiler = __import__("cProfile").Profile() if profile else None
     started, cpu = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
     result = ResidentImporter(actor=user).run(path)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
     seconds = time.perf_counter() - started
+    if tracer:
+        tracer.report()
     print(
         json.dumps(
             {
@@ -190,6 +212,40 @@ def child_import(path: str, username: str) -> None:
             }
         )
     )
+
+
+class PeakTracer:
+    """tracemalloc with a snapshot each time the traced memory passes its last snapshot's
+    size by 5% (a thread looks every 0.2 s): what the largest one holds goes to stderr."""
+
+    def __init__(self):
+        import threading
+        import tracemalloc
+
+        self.tracemalloc, self.snapshot, self.size = tracemalloc, None, 0
+        self.done = threading.Event()
+        tracemalloc.start(10)
+        self.thread = threading.Thread(target=self.watch, daemon=True)
+        self.thread.start()
+
+    def watch(self):
+        while not self.done.wait(0.2):
+            current, _peak = self.tracemalloc.get_traced_memory()
+            if current > self.size * 1.05:
+                self.snapshot, self.size = self.tracemalloc.take_snapshot(), current
+                self.size = max(self.size, self.tracemalloc.get_traced_memory()[0])
+
+    def report(self):
+        self.done.set()
+        self.thread.join()
+        _current, peak = self.tracemalloc.get_traced_memory()
+        print(f"traced peak {peak / 2**20:.1f} MB; at {self.size / 2**20:.1f} MB:", file=sys.stderr)
+        if self.snapshot is not None:
+            for stat in self.snapshot.statistics("traceback")[:12]:
+                print(f"  {stat.size / 2**20:7.1f} MB {stat.count:9} blocks", file=sys.stderr)
+                for line in stat.traceback.format(limit=4, most_recent_first=True):
+                    print("     ", line, file=sys.stderr)
+        self.tracemalloc.stop()
 
 
 def registry_counts() -> dict:
@@ -217,7 +273,15 @@ def measure_import(args, users) -> dict:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "census.xlsx"
             write_census(path, street, args.import_rows)
-            out = run_child(["import", str(path), admin.username])
+            out = run_child(
+                [
+                    "import",
+                    str(path),
+                    admin.username,
+                    args.profile or "",
+                    "1" if args.trace_memory else "",
+                ]
+            )
     finally:
         # Leave the bench district as it was.
         with transaction.atomic():
@@ -241,6 +305,8 @@ def run_child(argv) -> dict:
     )
     if proc.returncode != 0:
         raise SystemExit(f"child {argv[0]} failed:\n{proc.stderr[-3000:]}")
+    if proc.stderr.strip():
+        print(proc.stderr, file=sys.stderr)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -408,6 +474,9 @@ def main(argv=None) -> int:
         return 0
     district = ensure_residents(args)
     users = bench_users()
+    if args.only_import:
+        print("import:", measure_import(args, users))
+        return 0
     print("district:", district)
     search = measure_search(args, users)
     print("search:", json.dumps(search, ensure_ascii=False))
