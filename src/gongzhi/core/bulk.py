@@ -10,7 +10,7 @@ and hands the rows to the driver's ``executemany`` in one statement.
 from collections.abc import Iterable, Sequence
 from functools import partial
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models.constants import OnConflict
 
 CHUNK = 5000
@@ -63,19 +63,33 @@ def insert_rows(
         )
         if part
     )
-    preps = [partial(f.get_db_prep_save, connection=connection) for f in named]
+    preps = [(partial(f.get_db_prep_save, connection=connection), _keeps_text(f)) for f in named]
     count = 0
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, CHUNK):
             # One column at a time: each field's preparation is looked up once.
             columns = [
-                list(map(prep, column))
-                for prep, column in zip(preps, zip(*chunk, strict=True), strict=True)
+                [v if v.__class__ is str else prep(v) for v in column]
+                if keeps_text
+                else list(map(prep, column))
+                for (prep, keeps_text), column in zip(preps, zip(*chunk, strict=True), strict=True)
             ]
             prepared = [(*values, *constants) for values in zip(*columns, strict=True)]
             cursor.executemany(sql, prepared)
             count += len(prepared)
     return count
+
+
+def _keeps_text(field) -> bool:
+    """Whether the field prepares a ``str`` as itself: Django's own text fields (and
+    subclasses that leave their preparation alone) do, and a census has 20 text columns."""
+    cls = type(field)
+    return (
+        cls.get_db_prep_save is models.Field.get_db_prep_save
+        and cls.get_db_prep_value is models.Field.get_db_prep_value
+        and cls.get_prep_value in (models.CharField.get_prep_value, models.TextField.get_prep_value)
+        and cls.to_python in (models.CharField.to_python, models.TextField.to_python)
+    )
 
 
 def _chunks(rows: Iterable[Sequence], size: int):

@@ -92,6 +92,12 @@ PROFILE_FIELDS = {
 }
 
 
+# Choices' values as sets: ``Choices.values`` builds a new list at each call.
+RELATIONS = frozenset(Relation.values)
+POLITICAL_STATUSES = frozenset(PoliticalStatus.values)
+PERMITS = frozenset(PermitStatus.values)
+
+
 def _clean_profile(fields: dict) -> dict:
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
@@ -102,11 +108,11 @@ def _clean_profile(fields: dict) -> dict:
             raise RuleViolation(_("姓名不能为空。"), field="name")
     if fields.get("phone"):
         fields["phone"] = pii.normalize_phone(fields["phone"])
-    if "relation" in fields and fields["relation"] not in Relation.values:
+    if "relation" in fields and fields["relation"] not in RELATIONS:
         raise RuleViolation(_("与户主关系不正确。"), field="relation")
-    if "political_status" in fields and fields["political_status"] not in PoliticalStatus.values:
+    if "political_status" in fields and fields["political_status"] not in POLITICAL_STATUSES:
         raise RuleViolation(_("政治面貌不正确。"), field="political_status")
-    if "permit" in fields and fields["permit"] not in PermitStatus.values:
+    if "permit" in fields and fields["permit"] not in PERMITS:
         raise RuleViolation(_("居住证状态不正确。"), field="permit")
     if fields.get("floating") and not (fields.get("origin") or "").strip():
         raise RuleViolation(_("流动人口须填写来源地。"), field="origin")
@@ -257,7 +263,7 @@ def move_to(
     require(actor, CHANGE, household)
     if household.pk == resident.household_id:
         raise RuleViolation(_("已在该户。"), field="household")
-    if relation not in Relation.values:
+    if relation not in RELATIONS:
         raise RuleViolation(_("与户主关系不正确。"), field="relation")
     source = resident.household
     resident.household, resident.path, resident.relation = household, household.path, relation
@@ -462,7 +468,7 @@ class ResidentImportOutcome:
 def household_key(*names) -> tuple:
     """(社区, 网格, 小区/院落, 楼栋, 单元, 门牌号) without blanks and spaces: the address
     a door-to-door census writes down, as a lookup key."""
-    return tuple(re.sub(r"\s+", "", str(n or "")) for n in names)
+    return tuple("".join(str(n or "").split()) for n in names)
 
 
 def households_by_key(actor, perm: str = CHANGE) -> dict[tuple, tuple[int, str]]:
