@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from gongzhi.core.errors import NotFoundOrForbidden
 from gongzhi.core.params import value as param
-from gongzhi.core.scoping import paths_q
+from gongzhi.core.scoping import paths_q, widened
 from gongzhi.core.search import search
 
 from .choices import Status
-from .models import Category, Demand, MonthlyFigures, Unit, handler_unit_ids
+from .models import UNFINISHED, Category, Demand, MonthlyFigures, Unit, handler_unit_ids
 from .permissions import DISPATCH, HANDLE, MANAGE_SETUP, SUPERVISE, VIEW
 
 OPEN = [Status.RECEIVED, Status.CLASSIFIED, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS]
@@ -226,14 +226,15 @@ def near_due(at: datetime | None = None) -> datetime:
 
 def supervised_demands(user, kind: str):
     """Open demands a street or district supervises: ``overdue``, ``supervised`` (督办) or
-    ``accept_overdue`` (not accepted in time)."""
-    qs = Demand.objects.visible_to(user, SUPERVISE)
+    ``accept_overdue`` (not accepted in time). Every tab carries ``UNFINISHED``, the
+    condition of the partial index that serves them (models.Demand.Meta)."""
+    qs = Demand.objects.visible_to(user, SUPERVISE).filter(UNFINISHED)
     if kind == "overdue":
         qs = qs.filter(status__in=OPEN, overdue=True)
     elif kind == "accept_overdue":
         qs = qs.filter(status=Status.DISPATCHED, accept_overdue=True)
     else:
-        qs = qs.filter(supervised=True).exclude(status__in=[Status.CLOSED, Status.MERGED])
+        qs = qs.filter(supervised=True)
     return _listed(qs).order_by("due_at", "id")
 
 
@@ -280,7 +281,7 @@ def community_counts(user, month: date, perm: str = SUPERVISE) -> list[Community
         return rows[key]
 
     open_rows = (
-        scoped.filter(status__in=OPEN)
+        scoped.filter(UNFINISHED, status__in=OPEN)
         .values("path")
         .annotate(
             n=Count("id"),
@@ -295,10 +296,11 @@ def community_counts(user, month: date, perm: str = SUPERVISE) -> list[Community
         c.overdue += r["overdue_n"]
         c.supervised += r["supervised_n"]
         c.accept_overdue += r["accept_n"]
+    # A month's intake is a short received_at range; a street's path range holds every
+    # demand of its years, so the scope is marked wide and the month's range drives.
     received = (
-        scoped.filter(
-            received_at__gte=local_midnight(start), received_at__lt=local_midnight(end, 1)
-        )
+        widened(scoped)
+        .filter(received_at__gte=local_midnight(start), received_at__lt=local_midnight(end, 1))
         .exclude(status=Status.MERGED)
         .values("path")
         .annotate(n=Count("id"))
@@ -306,11 +308,11 @@ def community_counts(user, month: date, perm: str = SUPERVISE) -> list[Community
     for r in received:
         row(r["path"]).received += r["n"]
     paths = None if user.is_superuser else user.scope_paths(perm)
-    for r in (
-        _figures(start, end, paths)
-        .values("path")
-        .annotate(closed_n=Sum("closed"), on_time_n=Sum("on_time"))
-    ):
+    # One month: its first day, so the (month, path) index takes the path range.
+    figures = MonthlyFigures.objects.filter(month=start)
+    if paths is not None:
+        figures = figures.filter(paths_q("path", paths))
+    for r in figures.values("path").annotate(closed_n=Sum("closed"), on_time_n=Sum("on_time")):
         c = row(r["path"])
         c.closed += r["closed_n"] or 0
         c.on_time += r["on_time_n"] or 0
