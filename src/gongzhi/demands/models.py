@@ -8,7 +8,6 @@ from gongzhi.core import pii
 from gongzhi.core.scoping import ScopedModel, ScopedQuerySet, TreePathField, paths_q
 
 from .choices import (
-    FINAL_STATUSES,
     Channel,
     ExtensionState,
     LimitUnit,
@@ -20,10 +19,12 @@ from .choices import (
     Urgency,
 )
 
-# Demands still in the works (neither closed nor merged): the condition of the supervision
-# index. A query uses that partial index only when it carries this term verbatim (SQLite
-# matches the terms, it proves no implication), so every supervision read filters by it.
-UNFINISHED = ~Q(status__in=FINAL_STATUSES)
+# Demands not closed (closing sets ``closed_at``, and a closed demand stays closed): the
+# condition of the supervision index. A query uses that partial index only when it
+# carries this term verbatim (SQLite matches terms, it proves no implication), and only
+# a term without bound parameters (SQLite compares none inside ``IN (…)`` and so never
+# matched ``status IN``); so every supervision read filters by it.
+UNFINISHED = Q(closed_at__isnull=True)
 
 
 class Unit(ScopedModel):
@@ -273,9 +274,19 @@ class Demand(ScopedModel):
             models.Index(fields=["household", "received_at"]),
             # 督办 (selectors.supervised_demands, community_counts): a street's few
             # thousand unfinished demands instead of its whole path range, covering the
-            # tab filters and the per-community counts.
+            # tab filters and the per-community counts. closed_at leads (always NULL
+            # here): SQLite's statistics make ``closed_at IS NULL`` look like one row,
+            # and with it first this index beats the closed_at index on its own terms.
             models.Index(
-                fields=["path", "status", "overdue", "supervised", "accept_overdue", "due_at"],
+                fields=[
+                    "closed_at",
+                    "path",
+                    "status",
+                    "overdue",
+                    "supervised",
+                    "accept_overdue",
+                    "due_at",
+                ],
                 condition=UNFINISHED,
                 name="demands_unfinished",
             ),

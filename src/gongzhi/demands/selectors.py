@@ -234,7 +234,7 @@ def supervised_demands(user, kind: str):
     elif kind == "accept_overdue":
         qs = qs.filter(status=Status.DISPATCHED, accept_overdue=True)
     else:
-        qs = qs.filter(supervised=True)
+        qs = qs.filter(supervised=True).exclude(status__in=[Status.CLOSED, Status.MERGED])
     return _listed(qs).order_by("due_at", "id")
 
 
