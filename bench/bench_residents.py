@@ -215,8 +215,8 @@ def child_import(path: str, username: str, profile: str = "", trace: str = "") -
 
 
 class PeakTracer:
-    """tracemalloc with a snapshot each time the traced memory passes its last snapshot's
-    size by 5% (a thread looks every 0.2 s): what the largest one holds goes to stderr."""
+    """tracemalloc (one frame) with a snapshot each time the traced memory passes its last
+    snapshot's size by 10% (a thread looks every 0.5 s): what the largest one holds goes to stderr."""
 
     def __init__(self):
         import threading
@@ -224,14 +224,14 @@ class PeakTracer:
 
         self.tracemalloc, self.snapshot, self.size = tracemalloc, None, 0
         self.done = threading.Event()
-        tracemalloc.start(10)
+        tracemalloc.start(1)
         self.thread = threading.Thread(target=self.watch, daemon=True)
         self.thread.start()
 
     def watch(self):
-        while not self.done.wait(0.2):
+        while not self.done.wait(0.5):
             current, _peak = self.tracemalloc.get_traced_memory()
-            if current > self.size * 1.05:
+            if current > self.size * 1.1:
                 self.snapshot, self.size = self.tracemalloc.take_snapshot(), current
                 self.size = max(self.size, self.tracemalloc.get_traced_memory()[0])
 
@@ -241,10 +241,9 @@ class PeakTracer:
         _current, peak = self.tracemalloc.get_traced_memory()
         print(f"traced peak {peak / 2**20:.1f} MB; at {self.size / 2**20:.1f} MB:", file=sys.stderr)
         if self.snapshot is not None:
-            for stat in self.snapshot.statistics("traceback")[:12]:
+            for stat in self.snapshot.statistics("lineno")[:15]:
                 print(f"  {stat.size / 2**20:7.1f} MB {stat.count:9} blocks", file=sys.stderr)
-                for line in stat.traceback.format(limit=4, most_recent_first=True):
-                    print("     ", line, file=sys.stderr)
+                print("     ", stat.traceback.format()[0], file=sys.stderr)
         self.tracemalloc.stop()
 
 

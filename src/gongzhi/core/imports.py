@@ -604,6 +604,9 @@ class Importer:
         limit = self.max_rows()
         rows: list[Row] = []
         errors: list[RowError] = []
+        # One object for equal texts: a sheet repeats its addresses and categories in every
+        # row, and 100,000 parsed rows are in memory together.
+        texts: dict[str, str] = {}
         for index, cells in enumerate(sheet.iter_rows()):
             if index <= header_row:
                 continue
@@ -648,7 +651,7 @@ class Importer:
                             )
                         )
                         failed = True
-                values[column.key] = clean
+                values[column.key] = texts.setdefault(clean, clean) if type(clean) is str else clean
             rows.append(Row(number, values, failed))
         if not rows:
             raise ImportRefused("no_rows", _("文件中没有数据行（表头下面是空的）。"))

@@ -228,6 +228,16 @@ def test_valid_file_is_written_in_one_call():
     assert not AuditLog.objects.filter(action="core.toy_import.rejected").exists()
 
 
+
+@pytest.mark.django_db
+def test_equal_texts_of_many_rows_are_one_object():
+    """100,000 parsed rows stay in memory together: a repeated text is kept once."""
+    importer, result = run(xlsx([["同名", f"10{i}"] for i in range(3)]))
+    assert result.ok
+    first, *others = importer.saved
+    assert all(row["name"] is first["name"] and row["name"] == "同名" for row in others)
+
+
 @pytest.mark.django_db
 def test_partial_mode_writes_good_rows_and_reports_exactly_the_bad_ones():
     rows = [
