@@ -7,11 +7,10 @@ alike, because both come from the same columns.
 
 The export of a street or a district (100,000 rows and more) fills the same columns from
 plain value rows (:class:`ExportRow`) instead of model instances: no model, household or
-related manager per row, and the care tags of a chunk of rows in one query.
+related manager per row, and the care tags of all the rows in one query.
 """
 
 from collections import defaultdict
-from itertools import islice
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -72,20 +71,20 @@ class ExportRow:
 
 def export_rows(queryset, chunk_size: int = 2000):
     """An :class:`ExportRow` for every resident of ``queryset``, in its order, with its
-    care tags (ordered as ``CareTag``): one query for the rows, one a chunk for tags."""
+    care tags (ordered as ``CareTag``): one query for the links of all the rows (a few
+    percent of residents have a tag), one for the rows themselves."""
     tags = {t.pk: t for t in CareTag.objects.all()}
     rank = {pk: i for i, pk in enumerate(tags)}
-    rows = queryset.prefetch_related(None).values_list(*ExportRow.FIELDS)
-    iterator = rows.iterator(chunk_size=chunk_size)
-    while chunk := list(islice(iterator, chunk_size)):
-        links = defaultdict(list)
-        for resident_id, tag_id in ResidentTag.objects.filter(
-            resident_id__in=[values[0] for values in chunk]
-        ).values_list("resident_id", "tag_id"):
-            links[resident_id].append(tag_id)
-        for values in chunk:
-            found = sorted(links.get(values[0], ()), key=rank.__getitem__)
-            yield ExportRow(values, [tags[pk] for pk in found])
+    queryset = queryset.prefetch_related(None)
+    links = defaultdict(list)
+    for resident_id, tag_id in ResidentTag.objects.filter(
+        resident__in=queryset.values("pk")
+    ).values_list("resident_id", "tag_id"):
+        links[resident_id].append(tag_id)
+    for values in queryset.values_list(*ExportRow.FIELDS).iterator(chunk_size=chunk_size):
+        found = links.get(values[0])
+        care_tags = [tags[pk] for pk in sorted(found, key=rank.__getitem__)] if found else []
+        yield ExportRow(values, care_tags)
 
 
 def resident_table(user, today=None):
