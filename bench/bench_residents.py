@@ -289,7 +289,7 @@ def measure_import(args, users) -> dict:
             Resident.objects.filter(id__gt=before)._raw_delete(Resident.objects.db)
     out["counts_kept"] = registry_counts() == counts
     if not out["counts_kept"]:
-        raise SystemExit(f"the import left rows behind: {counts} → {registry_counts()}")
+        raise SystemExit(f"the import ({out}) left rows behind: {counts} → {registry_counts()}")
     return out
 
 
