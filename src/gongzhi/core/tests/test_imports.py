@@ -228,7 +228,6 @@ def test_valid_file_is_written_in_one_call():
     assert not AuditLog.objects.filter(action="core.toy_import.rejected").exists()
 
 
-
 @pytest.mark.django_db
 def test_equal_texts_of_many_rows_are_one_object():
     """100,000 parsed rows stay in memory together: a repeated text is kept once."""
