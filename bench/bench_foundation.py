@@ -310,13 +310,7 @@ def query_plans(secretaries) -> dict:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.fresh:
-        common.remove_sqlite_database()
-    common.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    before = common.machine()
+    before = common.start(args.fresh)
     synth_info = ensure_district(args)
     secretaries, (street, admin) = bench_users()
 

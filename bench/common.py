@@ -58,6 +58,18 @@ def setup() -> None:
     django.setup()
 
 
+def start(fresh: bool = False) -> dict:
+    """Set up Django on the bench database (a new one with ``fresh``), migrate it, and
+    return the machine's state before the measurements."""
+    if fresh:
+        remove_sqlite_database()
+    setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return machine()
+
+
 def percentile(values, q: float) -> float:
     """The ``q``-th percentile (0–100) with linear interpolation between ranks."""
     ordered = sorted(values)

@@ -31,6 +31,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import percentile
+
 PROJECT = Path(__file__).resolve().parent.parent
 # Outside the repository on purpose (another project's code and data), under /tmp.
 VENV = Path(os.environ.get("HELPDESK_VENV", "/tmp/helpdesk-venv"))  # noqa: S108
@@ -88,16 +90,6 @@ urlpatterns = [path("", include("helpdesk.urls", namespace="helpdesk"))]
 
 
 # --- Shared by both sides -----------------------------------------------------------------------
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = (len(ordered) - 1) * q / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def summary(samples):
