@@ -56,8 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "gongzhi.accounts.middleware.SessionMiddleware",
+    "gongzhi.core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -140,7 +140,8 @@ AUTH_PASSWORD_VALIDATORS = [
 GONGZHI_PASSWORD_MAX_AGE_DAYS = env_int("GONGZHI_PASSWORD_MAX_AGE_DAYS", 90)
 # Idle timeout: the session expires 30 minutes after the last request.
 SESSION_COOKIE_AGE = env_int("GONGZHI_IDLE_TIMEOUT_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Renewed on activity at most once a minute (accounts.middleware.SessionMiddleware).
+GONGZHI_SESSION_RENEW_SECONDS = env_int("GONGZHI_SESSION_RENEW_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

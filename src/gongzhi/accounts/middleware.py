@@ -7,11 +7,15 @@ answers 403 with a machine-readable error; only sign-out and static files stay o
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+RENEWED = "_gongzhi_renewed"  # when the session's idle timeout was last renewed (epoch s)
 EXEMPT_PREFIXES = ("/static/", "/i18n/", "/favicon", "/api/v1/openapi.json", "/public/")
 
 
@@ -54,3 +58,24 @@ class AccountSecurityMiddleware:
                 _("请先在网页修改密码（首次登录或密码已过期）。"),
             )
         return None
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, renewing a signed-in session's idle timeout (SESSION_COOKIE_AGE) at most
+    once every GONGZHI_SESSION_RENEW_SECONDS instead of saving it on every request (a
+    database write each). The session then ends at most that long before the full idle
+    time after the last activity, never after it."""
+
+    def process_response(self, request, response):
+        session = getattr(request, "session", None)
+        if session is not None and session.accessed and SESSION_KEY in session:
+            now = int(timezone.now().timestamp())
+            # A session saved anyway (a sign-in, a message) is renewed by that write.
+            every = settings.GONGZHI_SESSION_RENEW_SECONDS
+            if session.modified or now - session.get(RENEWED, 0) >= every:
+                mark_renewed(session)
+        return super().process_response(request, response)
+
+
+def mark_renewed(session) -> None:
+    session[RENEWED] = int(timezone.now().timestamp())

@@ -99,7 +99,9 @@ def log(
         channel=ctx.channel,
         data=data or {},
     )
-    with transaction.atomic():
+    # Part of the caller's transaction when there is one (a failed record fails it): no
+    # savepoint of its own.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])

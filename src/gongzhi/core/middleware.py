@@ -1,3 +1,7 @@
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
+
 from . import context
 
 
@@ -22,3 +26,16 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             context.reset(token)
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Simplified Chinese unless the user picked another language with the switcher (its
+    cookie). The browser's Accept-Language is not followed: staff whose browser happens
+    to be set to English still get the Chinese pages until they choose otherwise."""
+
+    def process_request(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

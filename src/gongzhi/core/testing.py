@@ -103,12 +103,15 @@ def build_world() -> World:
 
 def sign_in(client, user: User, *, verified: bool = True):
     """Log ``user`` in on a Django test client; ``verified`` passes the TOTP step."""
+    from gongzhi.accounts.middleware import mark_renewed
+
     client.force_login(user)
+    session = client.session
+    mark_renewed(session)  # as the sign-in page's answer leaves it
     if verified and user.requires_two_factor:
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-        session = client.session
         session["otp_device_id"] = device.persistent_id
-        session.save()
+    session.save()
     return client

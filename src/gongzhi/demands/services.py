@@ -1,9 +1,9 @@
 """The demand workflow: one declared state machine, one function per transition.
 
-Every transition checks the actor's reach (``Demand.objects.visible_to``), the state in
-the TRANSITIONS table and the form's version (a stale form is a Conflict), writes the
-new state and one DemandEvent in the same transaction, tells the requesters, and is
-audited. Deadlines come from the calendar module; the overdue sweep calls the same code.
+Every transition checks the actor's reach (the scope of ``Demand.objects.visible_to``),
+the state in the TRANSITIONS table and the form's version (a stale form, or a change
+since the demand was read, is a Conflict), writes the new state and one DemandEvent in
+the same transaction, tells the requesters, and is audited. Deadlines come from the calendar module; the overdue sweep calls the same code.
 """
 
 import math
@@ -100,14 +100,19 @@ def _reaches(user, perm: str, demand: Demand) -> bool:
         # and a case the community handles itself is its staff's: the staff who dispatch
         # in the area act for both.
         perm = DISPATCH
-    return Demand.objects.visible_to(user, perm).filter(pk=demand.pk).exists()
+    # The path test of ``Demand.objects.visible_to`` for staff permissions, on the row in
+    # hand (the unit and requester terms there are the view permission's).
+    return user.has_perm(perm, demand)
 
 
 def _begin(demand: Demand, actor, action: str, version: int | None) -> Demand:
-    """Lock the row, check reach, state and version for ``action``."""
+    """Check reach, state and version for ``action`` on the demand as the caller read it
+    (the current row when the caller gives no version). ``_commit`` writes only if the
+    row still has that version, so a change in between is a Conflict (optimistic lock)."""
     states, perm = TRANSITIONS[action]
-    demand = Demand.objects.select_for_update().get(pk=demand.pk)
-    demand._from_status = demand.status  # the event's from_status, read under the lock
+    if version is None:
+        demand = Demand.objects.get(pk=demand.pk)
+    demand._from_status = demand.status  # the event's from_status
     if perm == REQUESTER:
         if actor is None or demand.requester_user_id != actor.pk:
             raise NotFoundOrForbidden()
@@ -134,16 +139,20 @@ def _commit(
     at: datetime | None = None,
     **data,
 ) -> Demand:
-    """Save the changed fields and the new state, write the event, audit, notify."""
-    previous = getattr(demand, "_from_status", None)
-    if previous is None:
-        previous = Demand.objects.filter(pk=demand.pk).values_list("status", flat=True).first()
+    """Save the changed fields and the new state if the row still has the version
+    ``_begin`` checked (else Conflict), write the event, audit, notify."""
+    changes = {field: getattr(demand, field) for field in fields}
+    demand.updated_at = timezone.now()
+    written = Demand.objects.filter(pk=demand.pk, version=demand.version).update(
+        **changes, status=demand.status, version=demand.version + 1, updated_at=demand.updated_at
+    )
+    if not written:
+        raise Conflict()
     demand.version += 1
-    demand.save(update_fields=[*set(fields) | {"status"}, "version", "updated_at"])
     DemandEvent.objects.create(
         demand=demand,
         action=action,
-        from_status=previous or "",
+        from_status=demand._from_status,
         to_status=demand.status,
         actor=actor,
         at=at or timezone.now(),
@@ -330,14 +339,13 @@ def _record(demand: Demand, *, actor, now, category, urgency, merge_into, at) ->
     )
     audit.log("demands.demand.created", actor=actor, target=demand, data={"channel": channel})
     tell_requesters(demand, _("已受理"), co_requesters=False)
+    # Each step changes the demand in hand (its fields and version) as it writes it.
     if category is not None:
         classify(
             demand, actor=actor, version=demand.version, category=category, urgency=urgency, at=at
         )
-        demand.refresh_from_db()
     if merge_into is not None:
         merge(demand, actor=actor, version=demand.version, into=merge_into, at=at)
-        demand.refresh_from_db()
     return demand
 
 
@@ -723,6 +731,7 @@ def _close(
     outcome: str,
     note: str = "",
     at: datetime | None = None,
+    fields=(),
     **data,
 ) -> Demand:
     demand.status, demand.outcome, demand.closed_at = S.CLOSED, outcome, at or timezone.now()
@@ -732,7 +741,7 @@ def _close(
         action,
         at=at,
         note=note,
-        fields=["outcome", "closed_at"],
+        fields=["outcome", "closed_at", *fields],
         tell=_("已办结"),
         **data,
     )
@@ -779,21 +788,12 @@ def _apply_rating(
         note,
         True,
     )
+    fields = ["rating", "rated_at", "rating_note", "followed_up"]
     if rating in (Rating.SATISFIED, Rating.BASIC):
-        demand.save(update_fields=["rating", "rated_at", "rating_note", "followed_up"])
-        return _close(
-            demand, actor, action, demand.outcome or Outcome.RESOLVED, note, at, rating=rating
-        )
+        outcome = demand.outcome or Outcome.RESOLVED
+        return _close(demand, actor, action, outcome, note, at, fields=fields, rating=rating)
     demand.status = S.RATED
-    return _commit(
-        demand,
-        actor,
-        action,
-        at=at,
-        note=note,
-        fields=["rating", "rated_at", "rating_note", "followed_up"],
-        rating=rating,
-    )
+    return _commit(demand, actor, action, at=at, note=note, fields=fields, rating=rating)
 
 
 @atomic

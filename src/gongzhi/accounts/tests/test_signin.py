@@ -5,6 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from gongzhi.core.models import AuditLog
@@ -159,6 +162,24 @@ def test_session_active_every_twenty_minutes_stays_signed_in(world, client, froz
     for _ in range(6):  # two hours in all
         frozen.shift(timedelta(minutes=20))
         assert client.get(reverse("core:workbench")).status_code == 200
+
+
+def test_the_idle_timeout_is_renewed_at_most_once_a_minute(world, client, frozen):
+    """No database write for a session on every request: the expiry moves on once a
+    minute at most, so a session never outlives 30 minutes without activity."""
+    assert attempt(client, "sj", PASSWORD).status_code == 302
+    key = client.session.session_key
+    signed_in = Session.objects.get(pk=key).expire_date
+    frozen.shift(timedelta(seconds=59))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("core:workbench")).status_code == 200
+    assert not [q for q in queries if 'UPDATE "django_session"' in q["sql"]]
+    assert Session.objects.get(pk=key).expire_date == signed_in
+    frozen.shift(timedelta(seconds=1))
+    assert client.get(reverse("core:workbench")).status_code == 200
+    assert Session.objects.get(pk=key).expire_date == signed_in + timedelta(seconds=60)
+    frozen.shift(timedelta(minutes=30))  # 30 minutes after the last renewal: signed out
+    assert client.get(reverse("core:workbench")).status_code == 302
 
 
 def test_sign_out_ends_the_session_and_is_audited(world, client):
