@@ -1,8 +1,9 @@
 """The workbench navigation: one entry per built module, shown to users who may use it."""
 
+import functools
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,7 +17,14 @@ class NavItem:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        return _reverse(self.url_name, get_script_prefix())
+
+
+@functools.cache
+def _reverse(url_name: str, script_prefix: str) -> str:
+    """Every page shows the menu: reverse each entry once per script prefix (reverse()
+    prepends the current one), not twice per entry on every page."""
+    return reverse(url_name)
 
 
 NAV = [
