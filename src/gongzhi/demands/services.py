@@ -1,9 +1,10 @@
 """The demand workflow: one declared state machine, one function per transition.
 
 Every transition checks the actor's reach (the scope of ``Demand.objects.visible_to``),
-the state in the TRANSITIONS table and the form's version (a stale form, or a change
-since the demand was read, is a Conflict), writes the new state and one DemandEvent in
-the same transaction, tells the requesters, and is audited. Deadlines come from the calendar module; the overdue sweep calls the same code.
+the state in the TRANSITIONS table and the form's version (a stale form is a Conflict),
+writes the new state and one DemandEvent in the same transaction, tells the requesters,
+and is audited. Deadlines come from the calendar module; the overdue sweep calls the
+same code.
 """
 
 import math
@@ -106,13 +107,10 @@ def _reaches(user, perm: str, demand: Demand) -> bool:
 
 
 def _begin(demand: Demand, actor, action: str, version: int | None) -> Demand:
-    """Check reach, state and version for ``action`` on the demand as the caller read it
-    (the current row when the caller gives no version). ``_commit`` writes only if the
-    row still has that version, so a change in between is a Conflict (optimistic lock)."""
+    """Lock the row, check reach, state and version for ``action``."""
     states, perm = TRANSITIONS[action]
-    if version is None:
-        demand = Demand.objects.get(pk=demand.pk)
-    demand._from_status = demand.status  # the event's from_status
+    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    demand._from_status = demand.status  # the event's from_status, read under the lock
     if perm == REQUESTER:
         if actor is None or demand.requester_user_id != actor.pk:
             raise NotFoundOrForbidden()
@@ -139,16 +137,9 @@ def _commit(
     at: datetime | None = None,
     **data,
 ) -> Demand:
-    """Save the changed fields and the new state if the row still has the version
-    ``_begin`` checked (else Conflict), write the event, audit, notify."""
-    changes = {field: getattr(demand, field) for field in fields}
-    demand.updated_at = timezone.now()
-    written = Demand.objects.filter(pk=demand.pk, version=demand.version).update(
-        **changes, status=demand.status, version=demand.version + 1, updated_at=demand.updated_at
-    )
-    if not written:
-        raise Conflict()
+    """Save the changed fields and the new state, write the event, audit, notify."""
     demand.version += 1
+    demand.save(update_fields=[*set(fields) | {"status"}, "version", "updated_at"])
     DemandEvent.objects.create(
         demand=demand,
         action=action,
@@ -339,13 +330,12 @@ def _record(demand: Demand, *, actor, now, category, urgency, merge_into, at) ->
     )
     audit.log("demands.demand.created", actor=actor, target=demand, data={"channel": channel})
     tell_requesters(demand, _("已受理"), co_requesters=False)
-    # Each step changes the demand in hand (its fields and version) as it writes it.
     if category is not None:
-        classify(
+        demand = classify(
             demand, actor=actor, version=demand.version, category=category, urgency=urgency, at=at
         )
     if merge_into is not None:
-        merge(demand, actor=actor, version=demand.version, into=merge_into, at=at)
+        demand = merge(demand, actor=actor, version=demand.version, into=merge_into, at=at)
     return demand
 
 

@@ -462,13 +462,13 @@ def test_concurrent_updates_never_lose_one(world, demands):
     staff = world.users["staff"]
     demand = new(world)
     stale = Demand.objects.get(pk=demand.pk)
-    services.classify(demand, actor=staff, version=demand.version, category=demands.lights)
+    demand = services.classify(demand, actor=staff, version=demand.version, category=demands.lights)
     with pytest.raises(Conflict):  # read before the other change: it wrote nothing
         services.classify(stale, actor=staff, version=stale.version, category=demands.hallway)
     assert Demand.objects.get(pk=demand.pk).category == demands.lights
     assert demand.events.filter(action="classify").count() == 1
     # The sweep's flags count as a change too (they move the version on).
-    services.dispatch(demand, actor=staff, version=demand.version)
+    demand = services.dispatch(demand, actor=staff, version=demand.version)
     read = Demand.objects.get(pk=demand.pk)
     services._flag(demand.pk, "reminded", "remind", timezone.now(), "即将到期")
     with pytest.raises(Conflict):
