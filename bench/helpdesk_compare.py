@@ -84,8 +84,12 @@ HELPDESK_TEAMS_MODE_ENABLED = False  # no pinax-teams: teams are an optional ext
 LOGGING = {"version": 1, "disable_existing_loggers": True}
 """
 URLS = """
+from django.contrib import admin
 from django.urls import include, path
-urlpatterns = [path("", include("helpdesk.urls", namespace="helpdesk"))]
+urlpatterns = [
+    path("admin/", admin.site.urls),  # helpdesk links a submitter's account to its admin page
+    path("", include("helpdesk.urls", namespace="helpdesk")),
+]
 """
 
 
