@@ -92,17 +92,15 @@ def allowed_actions(demand: Demand, user) -> list[str]:
 
 
 def _reaches(user, perm: str, demand: Demand) -> bool:
+    """The path test of ``Demand.objects.visible_to`` for staff permissions, on the row in
+    hand (the unit and requester terms there are the view permission's)."""
     if perm == HANDLE and demand.unit_id is not None:
         from .models import handler_unit_ids
 
-        if demand.unit_id in handler_unit_ids(user):
-            return True
         # A unit's case is its handlers' (not another unit's handlers in the same area),
         # and a case the community handles itself is its staff's: the staff who dispatch
-        # in the area act for both.
-        perm = DISPATCH
-    # The path test of ``Demand.objects.visible_to`` for staff permissions, on the row in
-    # hand (the unit and requester terms there are the view permission's).
+        # in the area act for both (asked first: it needs no query).
+        return user.has_perm(DISPATCH, demand) or demand.unit_id in handler_unit_ids(user)
     return user.has_perm(perm, demand)
 
 
