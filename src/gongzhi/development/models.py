@@ -4,14 +4,14 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core import pii
+from gongzhi.core.models import IdentityNumber
 from gongzhi.core.scoping import ScopedModel, TreePathField
 from gongzhi.party.choices import Category, Sex
 
 from .choices import STEP_STAGE, EndReason, FileState, Outcome, Stage, Step
 
 
-class DevelopmentFile(ScopedModel):
+class DevelopmentFile(IdentityNumber, ScopedModel):
     """发展档案: one person on the way from application to full membership.
 
     The steps done are ``StepRecord`` rows; ``last_step`` and ``stage`` are kept by
@@ -21,9 +21,6 @@ class DevelopmentFile(ScopedModel):
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
     sex = models.CharField(_("性别"), max_length=6, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
-    id_number_enc = models.TextField(_("身份证号（密文）"))
-    id_number_hash = models.CharField(max_length=64, db_index=True)
-    id_tail = models.CharField(_("身份证号后四位"), max_length=4, db_index=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     employer = models.CharField(_("工作单位"), max_length=100, blank=True)
     category = models.CharField(
@@ -90,14 +87,6 @@ class DevelopmentFile(ScopedModel):
 
     def get_absolute_url(self):
         return reverse("development:file_detail", args=[self.pk])
-
-    @property
-    def id_number_masked(self) -> str:
-        return pii.mask_id_number(self.id_number_full())
-
-    def id_number_full(self) -> str:
-        """The clear ID number; callers showing it must audit the view."""
-        return pii.decrypt(self.id_number_enc)
 
     @property
     def is_open(self) -> bool:

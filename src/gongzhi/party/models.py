@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import pii
 from gongzhi.core.calendar import add_months
+from gongzhi.core.models import IdentityNumber
 from gongzhi.core.scoping import ScopedModel, ScopedQuerySet, TreePathField, paths_q
 
 from .choices import (
@@ -77,16 +78,13 @@ class MemberQuerySet(ScopedQuerySet):
         return self.filter(standing__in=HOLDING)
 
 
-class Member(ScopedModel):
+class Member(IdentityNumber, ScopedModel):
     """A party member in the registry; the ID number is encrypted, hashed and masked."""
 
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
     sex = models.CharField(_("性别"), max_length=6, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
     ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
-    id_number_enc = models.TextField(_("身份证号（密文）"))
-    id_number_hash = models.CharField(max_length=64, db_index=True)
-    id_tail = models.CharField(_("身份证号后四位"), max_length=4, db_index=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     education = models.CharField(_("学历"), max_length=20, choices=Education.choices, blank=True)
     organization = models.ForeignKey(
@@ -159,14 +157,6 @@ class Member(ScopedModel):
 
     def get_absolute_url(self):
         return reverse("party:member_detail", args=[self.pk])
-
-    @property
-    def id_number_masked(self) -> str:
-        return pii.mask_id_number(self.id_number_full())
-
-    def id_number_full(self) -> str:
-        """The clear ID number; callers showing it must audit the view."""
-        return pii.decrypt(self.id_number_enc)
 
     @property
     def phone_masked(self) -> str:

@@ -5,12 +5,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import pii
+from gongzhi.core.models import IdentityNumber
 from gongzhi.core.scoping import ScopedModel, TreePathField
 from gongzhi.core.search import PrefixSearchField
 
 from .choices import Duty, MoveKind, PermitStatus, PoliticalStatus, Relation
-
-ID_MASK = "*" * 10  # the middle ten of an 18-character ID number
 
 
 class CareTag(models.Model):
@@ -34,7 +33,7 @@ class CareTag(models.Model):
         return self.name
 
 
-class Resident(ScopedModel):
+class Resident(IdentityNumber, ScopedModel):
     """A person living (or registered) in a household of the grid."""
 
     household = models.ForeignKey(
@@ -47,12 +46,6 @@ class Resident(ScopedModel):
     name = PrefixSearchField(_("姓名"), max_length=50)
     initials = PrefixSearchField(_("拼音首字母"), max_length=60)  # "zhxm"
     short_initials = PrefixSearchField(_("拼音简拼"), max_length=30)  # "zxm"
-    id_number_enc = models.TextField(_("身份证号（密文）"))
-    id_number_hash = models.CharField(max_length=64, db_index=True)
-    id_tail = models.CharField(_("身份证号后四位"), max_length=4, db_index=True)
-    # The first four characters in clear, like the tail: the masked number (lists and
-    # exports of 100,000 rows) is shown without decrypting it.
-    id_head = models.CharField(max_length=4, blank=True)
     sex = models.CharField(_("性别"), max_length=6)
     birth_date = models.DateField(_("出生日期"))
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
@@ -111,16 +104,6 @@ class Resident(ScopedModel):
 
     def get_absolute_url(self):
         return reverse("residents:detail", args=[self.pk])
-
-    def id_number_full(self) -> str:
-        """The clear ID number; callers showing it must audit the view."""
-        return pii.decrypt(self.id_number_enc)
-
-    @property
-    def id_number_masked(self) -> str:
-        """``pii.mask_id_number`` of the number, from its clear ends: every stored number
-        has 18 characters (``pii.normalize_id_number`` converts 15-digit ones)."""
-        return self.id_head + ID_MASK + self.id_tail
 
     @property
     def phone_masked(self) -> str:

@@ -166,10 +166,7 @@ def register_resident(
     resident = Resident(
         household=household,
         path=household.path,
-        id_number_enc=pii.encrypt(number),
-        id_number_hash=digest,
-        id_head=number[:4],
-        id_tail=number[-4:],
+        **Resident.id_number_fields(number),
         sex=pii.sex(number),
         birth_date=pii.birth_date(number),
         party_member=member,

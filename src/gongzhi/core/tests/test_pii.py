@@ -75,3 +75,23 @@ def test_encryption_round_trip_and_keyed_hash():
     assert pii.decrypt("garbage") == ""
     assert pii.lookup_hash(VALID) == pii.lookup_hash(VALID)
     assert pii.lookup_hash(VALID) != pii.lookup_hash("110105491231002")
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["party.Member", "development.DevelopmentFile", "residents.Resident"],
+)
+def test_registers_mask_the_id_number_without_decrypting_it(model, monkeypatch):
+    """Every register keeps its ID numbers alike (core.models.IdentityNumber)."""
+    from django.apps import apps
+
+    register = apps.get_model(model)
+    row = register(**register.id_number_fields(VALID))
+    assert row.id_number_full() == VALID
+    assert VALID not in row.id_number_enc and row.id_number_hash == pii.lookup_hash(VALID)
+
+    def no_decrypt(token):
+        raise AssertionError("masking decrypted the number")
+
+    monkeypatch.setattr(pii, "decrypt", no_decrypt)
+    assert row.id_number_masked == pii.mask_id_number(VALID) == "1101**********002X"

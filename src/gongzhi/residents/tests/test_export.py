@@ -2,7 +2,6 @@
 the same as masking the decrypted number, on the page and in the export, for every role;
 the export never decrypts. Its queries do not grow with its rows."""
 
-import importlib
 import io
 import re
 from datetime import date, datetime
@@ -17,6 +16,7 @@ from django.db import connection
 from django.urls import reverse
 
 from gongzhi.core import pii
+from gongzhi.core.models import fill_id_heads
 from gongzhi.party.testing import id_number
 from gongzhi.residents.models import Resident
 from gongzhi.residents.testing import build_residents
@@ -89,9 +89,9 @@ def test_export_masks_as_the_page_shows_without_decrypting(
 
 
 def test_migration_fills_the_heads_from_the_encrypted_numbers(people):
-    migration = importlib.import_module("gongzhi.residents.migrations.0003_resident_id_head")
+    """The step of residents 0003, party 0002 and development 0002."""
     Resident.objects.update(id_head="")
-    migration.fill_id_head(apps, SimpleNamespace(connection=connection))
+    fill_id_heads("residents", "Resident", chunk=4)(apps, SimpleNamespace(connection=connection))
     residents = list(Resident.objects.all())
     assert len(residents) >= 6
     for resident in residents:
