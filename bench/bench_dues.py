@@ -48,7 +48,7 @@ def ensure_declarations() -> int:
 
 
 def main() -> int:
-    common.setup()
+    common.start()  # migrates: a bench database made before a migration catches up
     from django.db import transaction
     from django.test import Client
 

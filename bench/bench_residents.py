@@ -466,11 +466,12 @@ def query_plans(users) -> dict:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    common.setup()
     if args.child:
+        common.setup()  # the parent migrated
         kind, *rest = args.child
         {"import": child_import, "export": child_export}[kind](*rest)
         return 0
+    common.start()
     district = ensure_residents(args)
     users = bench_users()
     if args.only_import:
