@@ -21,4 +21,7 @@ class Migration(migrations.Migration):
         migrations.RunPython(
             fill_id_heads("party", "Member"), migrations.RunPython.noop, elidable=True
         ),
+        # SQLite adds a NOT NULL column by rebuilding the table, which drops its planner
+        # statistics: without them the arrears list took 13 s instead of 20 ms.
+        migrations.RunSQL("ANALYZE party_member", migrations.RunSQL.noop),
     ]

@@ -20,4 +20,7 @@ class Migration(migrations.Migration):
         migrations.RunPython(
             fill_id_heads("residents", "Resident"), migrations.RunPython.noop, elidable=True
         ),
+        # SQLite adds a NOT NULL column by rebuilding the table, which drops its planner
+        # statistics: without them the arrears list took 13 s instead of 20 ms.
+        migrations.RunSQL("ANALYZE residents_resident", migrations.RunSQL.noop),
     ]
