@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
+from gongzhi.core.bulk import chunks
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.services import atomic, require
 
@@ -258,7 +259,6 @@ def delete_household(household: Household, *, actor, version: int | None = None)
 
 HOUSEHOLD_LEVEL = Level.UNIT + 1  # an import row's level for a household (户)
 IMPORT_BATCH = 1000
-_LOOKUP_CHUNK = 900  # values per ``IN (...)``: under every SQLite variable limit
 _DOOR_MAX_LENGTH = Household._meta.get_field("door_number").max_length
 _NAME_MAX_LENGTH = Area._meta.get_field("name").max_length
 _FIELD_OF = {"parent": "parent_code", "area": "parent_code"}
@@ -294,14 +294,9 @@ class AreaImportOutcome:
         return {ref for ref, _f, _r in self.errors}
 
 
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _codes_taken(model, codes: set[str]) -> set[str]:
     taken: set[str] = set()
-    for chunk in _chunks(sorted(codes), _LOOKUP_CHUNK):
+    for chunk in chunks(sorted(codes)):
         taken.update(model.objects.filter(code__in=chunk).values_list("code", flat=True))
     return taken
 
@@ -309,7 +304,7 @@ def _codes_taken(model, codes: set[str]) -> set[str]:
 def _parents_by_code(codes: set[str], *, lock: bool) -> dict[str, Area]:
     """Existing parent nodes with the two levels above them (for household addresses)."""
     found: dict[str, Area] = {}
-    for chunk in _chunks(sorted(codes), _LOOKUP_CHUNK):
+    for chunk in chunks(sorted(codes)):
         queryset = Area.objects.select_related("parent__parent").filter(code__in=chunk)
         if lock:
             queryset = queryset.select_for_update(of=("self",))
@@ -319,7 +314,7 @@ def _parents_by_code(codes: set[str], *, lock: bool) -> dict[str, Area]:
 
 def _doors_taken(area_ids: set[int]) -> set[tuple[int, str]]:
     taken: set[tuple[int, str]] = set()
-    for chunk in _chunks(sorted(area_ids), _LOOKUP_CHUNK):
+    for chunk in chunks(sorted(area_ids)):
         taken.update(
             Household.objects.filter(area_id__in=chunk).values_list("area_id", "door_number")
         )
@@ -510,7 +505,7 @@ def import_areas(
         for level in sorted({a.level for a in planned.values()}):
             nodes = [a for a in planned.values() if a.level == level]
             Area.objects.bulk_create(nodes, batch_size=IMPORT_BATCH)
-        for chunk in _chunks(households, IMPORT_BATCH):
+        for chunk in chunks(households, IMPORT_BATCH):
             Household.objects.bulk_create(
                 [
                     Household(

@@ -14,6 +14,8 @@ from django.db import connections, models, router
 from django.db.models.constants import OnConflict
 
 CHUNK = 5000
+# Keys a query names at once (``pk__in=…``): under SQLite's old 999-variable limit.
+IN_BATCH = 900
 
 
 def insert_rows(
@@ -66,7 +68,7 @@ def insert_rows(
     preps = [(partial(f.get_db_prep_save, connection=connection), _keeps_text(f)) for f in named]
     count = 0
     with connection.cursor() as cursor:
-        for chunk in _chunks(rows, CHUNK):
+        for chunk in chunks(rows, CHUNK):
             # One column at a time: each field's preparation is looked up once.
             columns = [
                 [v if v.__class__ is str else prep(v) for v in column]
@@ -92,9 +94,10 @@ def _keeps_text(field) -> bool:
     )
 
 
-def _chunks(rows: Iterable[Sequence], size: int):
+def chunks(items: Iterable, size: int = IN_BATCH):
+    """``items`` in lists of ``size``."""
     chunk = []
-    for row in rows:
+    for row in items:
         chunk.append(row)
         if len(chunk) == size:
             yield chunk

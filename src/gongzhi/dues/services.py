@@ -12,7 +12,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
-from gongzhi.core.bulk import insert_rows
+from gongzhi.core.bulk import chunks, insert_rows
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core.params import value as param
 from gongzhi.core.scoping import minimal_paths
@@ -380,11 +380,11 @@ def _refresh_accounts(charges, month: date) -> None:
     _ensure_accounts([c.member_id for c in charges])
     unpaid = [c.member_id for c in charges if c.amount > c.paid]
     settled = [c.member_id for c in charges if c.amount <= c.paid]
-    for chunk in _chunks(unpaid):
+    for chunk in chunks(unpaid):
         DuesAccount.objects.filter(member_id__in=chunk).update(
             unpaid_streak=F("unpaid_streak") + 1, last_charged_month=month
         )
-    for chunk in _chunks(settled):
+    for chunk in chunks(settled):
         DuesAccount.objects.filter(member_id__in=chunk).update(
             unpaid_streak=0, last_charged_month=month, last_paid_month=month
         )
@@ -397,11 +397,6 @@ def _ensure_accounts(member_ids) -> None:
     insert_rows(DuesAccount, ("member_id",), ((m,) for m in member_ids), ignore_conflicts=True)
 
 
-def _chunks(items, size: int = 900):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _update_grouped(queryset, changes, key: str = "pk") -> None:
     """``changes``: (key, {field: value}) pairs. One UPDATE per distinct set of values (and
     chunk of keys): a bulk run gives many rows the same values (a streak of 0, the month
@@ -410,7 +405,7 @@ def _update_grouped(queryset, changes, key: str = "pk") -> None:
     for pk, values in changes:
         groups[tuple(sorted(values.items()))].append(pk)
     for values, pks in groups.items():
-        for chunk in _chunks(pks):
+        for chunk in chunks(pks):
             queryset.filter(**{f"{key}__in": chunk}).update(**dict(values))
 
 
@@ -419,7 +414,7 @@ def recompute_accounts(member_ids) -> None:
     for many members in a handful of queries."""
     member_ids = list(set(member_ids))
     _ensure_accounts(member_ids)
-    for chunk in _chunks(member_ids):
+    for chunk in chunks(member_ids):
         history = defaultdict(list)
         for member_id, month, amount, paid in (
             DuesCharge.objects.filter(member_id__in=chunk)
@@ -495,7 +490,7 @@ def record_payments(rows, *, actor) -> list[DuesPayment]:
     keys = {(row["member"].pk, row["month"]) for row in rows}
     charges = {}
     months = {month for _member, month in keys}
-    for member_ids in _chunks(sorted({member for member, _month in keys})):
+    for member_ids in chunks(sorted({member for member, _month in keys})):
         # Rows, not instances: a bulk entry locks tens of thousands of charges.
         for pk, member_id, month, amount, paid in (
             DuesCharge.objects.select_for_update()

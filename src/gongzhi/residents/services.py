@@ -14,7 +14,7 @@ from pypinyin import Style, lazy_pinyin
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, pii
-from gongzhi.core.bulk import insert_rows
+from gongzhi.core.bulk import chunks, insert_rows
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.services import atomic, require
 from gongzhi.party.choices import HOLDING
@@ -519,24 +519,14 @@ def households_by_key(actor, perm: str = CHANGE) -> dict[tuple, tuple[int, str]]
     return result
 
 
-def _present_hashes(digests) -> set[str]:
-    digests, found = list(digests), set()
-    for i in range(0, len(digests), 900):
-        found.update(
-            Resident.objects.filter(
-                id_number_hash__in=digests[i : i + 900], present=True
-            ).values_list("id_number_hash", flat=True)
-        )
-    return found
-
-
-def _present_ids(digests: list[str]) -> dict[str, int]:
+def _present_ids(digests) -> dict[str, int]:
+    """The present residents' ids by ID-number hash."""
     found = {}
-    for i in range(0, len(digests), 900):
+    for chunk in chunks(digests):
         found.update(
-            Resident.objects.filter(
-                id_number_hash__in=digests[i : i + 900], present=True
-            ).values_list("id_number_hash", "id")
+            Resident.objects.filter(id_number_hash__in=chunk, present=True).values_list(
+                "id_number_hash", "id"
+            )
         )
     return found
 
@@ -544,10 +534,10 @@ def _present_ids(digests: list[str]) -> dict[str, int]:
 def _members_by_hash(digests) -> dict[str, tuple[int, str]]:
     from gongzhi.party.models import Member
 
-    digests, found = list(digests), {}
-    for i in range(0, len(digests), 900):
+    found = {}
+    for chunk in chunks(digests):
         for pk, digest, status in Member.objects.filter(
-            id_number_hash__in=digests[i : i + 900], standing__in=HOLDING
+            id_number_hash__in=chunk, standing__in=HOLDING
         ).values_list("id", "id_number_hash", "status"):
             found[digest] = (pk, status)
     return found
@@ -643,7 +633,7 @@ def register_residents(
         names = tuple(fields)
         names = names_seen.setdefault(names, names)
         planned.append((row.ref, digest, names, tuple(fields.values()), tuple(tag_ids)))
-    taken = _present_hashes(item[1] for item in planned)
+    taken = _present_ids(item[1] for item in planned)
     if taken:
         kept = []
         for item in planned:

@@ -138,7 +138,7 @@ def test_an_id_registered_during_the_import_refuses_it_whole(world, monkeypatch)
     existing = add_person(world, world.ours.households[0], "已在住", date(1950, 1, 1), 0)
     rows = [row(i, door=["101", "201", "301"][i % 3]) for i in range(1, 5)]
     rows[2]["身份证号"] = existing.id_number_full()
-    monkeypatch.setattr(services, "_present_hashes", lambda digests: set())
+    monkeypatch.setattr(services, "_present_ids", lambda digests: {})
     result = run(world, rows)
     assert result.refused and result.written == 0
     assert Resident.objects.count() == 1 and ResidentMove.objects.count() == 1
