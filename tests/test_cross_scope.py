@@ -83,9 +83,6 @@ SEARCH = "邻里"
 # --- Routes the walk leaves out, and why ------------------------------------------------
 
 SKIPPED_PREFIXES = (
-    # Django's admin: only system administrators (superusers, is_staff) enter it and it
-    # is outside the area scope by design; community users are sent to its own login.
-    "sysadmin/",
     # Static files are served by whitenoise, outside the URL patterns; listed for safety.
     "static/",
     # The language switch stores a preference in the session and reads no data.

@@ -38,7 +38,6 @@ INSTALLED_APPS = [
     "gongzhi.dues",
     "gongzhi.demands",
     "gongzhi.development",
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

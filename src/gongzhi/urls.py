@@ -1,4 +1,3 @@
-from django.contrib import admin
 from django.urls import include, path
 
 from .api import api
@@ -19,8 +18,4 @@ urlpatterns = [
     path("development/", include("gongzhi.development.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
-    path("sysadmin/", admin.site.urls),
 ]
-
-admin.site.site_header = "共治 Gongzhi 系统管理"
-admin.site.site_title = "共治 Gongzhi"

@@ -8,3 +8,14 @@ def test_secretary_sees_own_households_only(world, client_as):
     body = response.content.decode()
     assert "和顺花园" in body
     assert "邻里花园" not in body
+
+
+def test_django_admin_is_not_installed_or_reachable(world, client_as):
+    """ADR 0005: no web interface outside the services and the audit log."""
+    from django.apps import apps
+
+    assert not apps.is_installed("django.contrib.admin")
+    root = world.users["superuser"]
+    client = client_as(root)
+    for url in ("/sysadmin/", "/sysadmin/otp_totp/totpdevice/", "/admin/"):
+        assert client.get(url).status_code == 404, url
