@@ -5,11 +5,17 @@ through the SQL compiler, in statements capped by SQLite's 999 parameters; for t
 thousands of rows that machinery costs more than the database does. ``insert_rows``
 prepares each column with its model field (``get_db_prep_save``, as ``save()`` would)
 and hands the rows to the driver's ``executemany`` in one statement.
+
+A bulk path that writes explicit primary keys must move the table's id sequence past them
+(``reset_sequences``): PostgreSQL's ``serial``/identity sequence does not see them, and the
+next ``save()`` would take an id that exists. ``insert_rows`` does it when it is given the
+primary key.
 """
 
 from collections.abc import Iterable, Sequence
 from functools import partial
 
+from django.core.management.color import no_style
 from django.db import connections, models, router
 from django.db.models.constants import OnConflict
 
@@ -30,7 +36,8 @@ def insert_rows(
     table; returns the number of rows given. Fields are named by name or attname (``household``
     or ``household_id``). Every concrete field not named gets what ``save()`` of a new
     instance writes: its default, or for ``auto_now``/``auto_now_add`` the time of the
-    call. No signals are sent and no primary keys come back.
+    call. No signals are sent and no primary keys come back; rows given with their primary
+    key move the table's id sequence past them (``reset_sequences``).
     ``ignore_conflicts`` skips rows that break a unique constraint."""
     if not field_names:
         raise ValueError("name at least one field")
@@ -79,7 +86,23 @@ def insert_rows(
             prepared = [(*values, *constants) for values in zip(*columns, strict=True)]
             cursor.executemany(sql, prepared)
             count += len(prepared)
+    if meta.pk in named:
+        reset_sequences(model, using=using)
     return count
+
+
+def reset_sequences(*models_, using: str | None = None) -> None:
+    """Move the id sequence of each model's table past its largest id, after rows were
+    written with explicit ids (PostgreSQL; SQLite's ``AUTOINCREMENT`` follows the largest
+    id by itself, so nothing is run there)."""
+    if not models_:
+        return
+    connection = connections[using or router.db_for_write(models_[0])]
+    statements = connection.ops.sequence_reset_sql(no_style(), list(models_))
+    if statements:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
 
 
 def _keeps_text(field) -> bool:

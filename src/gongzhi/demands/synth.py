@@ -7,7 +7,8 @@ received at a random time of the three years ending ``END``, in a unit area of i
 community, with a resident's words (``corpus.text_for``), routed by the category's rule,
 accepted, answered (one in ten late, escalated and supervised), rated or followed up and
 closed; the last two weeks' cases are left at every step; two in a hundred are merged
-duplicates. The rows are inserted in bulk (raw ``executemany``, explicit ids) with:
+duplicates. The rows are inserted in bulk (raw ``executemany``, explicit ids, after which
+the id sequence is moved past them: ``core.bulk.reset_sequences``) with:
 
 * ``search_tokens`` from ``core.search.index_tokens`` (the full-text index follows by
   the migration's triggers or GIN index), deadlines from ``core.calendar``;
@@ -28,6 +29,7 @@ from django.utils import timezone
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
 from gongzhi.core import calendar
+from gongzhi.core.bulk import reset_sequences
 from gongzhi.core.names import person_name
 from gongzhi.core.search import index_tokens
 
@@ -269,6 +271,9 @@ class _Generator:
                 if len(demands) >= BATCH:
                     self.flush(demands, events, requesters)
         self.flush(demands, events, requesters)
+        # The ids were given: PostgreSQL's sequence must skip them, or the next demand
+        # created through the services takes an existing id.
+        reset_sequences(Demand)
         self.made["figures"] = self.write_figures()
         self.made["learned"] = services.learn_many(self.learn)
         return self.made

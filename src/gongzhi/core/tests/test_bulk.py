@@ -54,3 +54,21 @@ def test_row_and_field_names_must_agree():
         insert_rows(ParameterValue, ("key", "value"), [("a", 1, date(2026, 1, 1))])
     with pytest.raises(ValueError):
         insert_rows(ParameterValue, ("key", "key"), [("a", "a")])
+
+
+def test_rows_with_explicit_ids_move_the_sequence_past_them(django_user_model):
+    # The next row made the normal way (a service's save()) must not take one of their
+    # ids: on PostgreSQL the sequence does not see ids written by hand.
+    from gongzhi.core.params import registry, set_parameter
+
+    admin = django_user_model.objects.create_superuser("params_admin", password="x")
+    key = next(iter(registry()))
+    probe = ParameterValue.objects.create(key="probe", value=0, effective_from=date(2026, 1, 1))
+    last = probe.pk  # the sequence's last value: the next ones are taken by hand
+    probe.delete()
+    ids = [last + 1, last + 2, last + 3]
+    rows = [(pk, f"k{pk}", 1, date(2026, 1, 1)) for pk in ids]
+    assert insert_rows(ParameterValue, ("id", "key", "value", "effective_from"), rows) == 3
+    default = registry()[key].default
+    row = set_parameter(actor=admin, key=key, new_value=default, effective_from=date(2026, 2, 1))
+    assert row.pk > ids[-1]

@@ -51,3 +51,29 @@ def test_synthetic_demands_are_consistent(settings):
     assert guess and guess[0][0].name == "房屋漏水"
     last = demands.order_by("-received_at").first()
     assert last.received_at.date() <= END
+
+
+def test_a_demand_created_after_the_synth_gets_a_new_id():
+    # The synth writes explicit ids; on PostgreSQL the id sequence must be moved past
+    # them, or the first demand made through the services is a duplicate key (a 500).
+    from gongzhi.accounts.roles import Role
+    from gongzhi.areas.choices import Level
+    from gongzhi.areas.models import Area
+    from gongzhi.core.testing import make_user
+    from gongzhi.demands.choices import Channel, RequesterKind
+
+    synth.run(residents=3000, seed=5, district_code="510197")
+    district = Area.objects.get(code="510197")
+    grid = Area.objects.filter(path__under=district.path, level=Level.GRID).first()
+    last = Demand.objects.order_by("-id").values_list("id", flat=True).first()
+    staff = make_user("desk_after_synth", Role.DISTRICT_ADMIN, district)
+    for i in range(2):
+        demand = services.create_demand(
+            actor=staff,
+            area=grid,
+            title="楼道灯不亮",
+            content=f"合成数据之后新建的第{i + 1}条诉求。",
+            channel=Channel.DESK,
+            requester_kind=RequesterKind.ANONYMOUS,
+        )
+        assert demand.pk > last
