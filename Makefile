@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: run install migrate demo test lint fmt messages bench clean
+.PHONY: run install migrate demo test lint fmt messages bench bench-pg clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -46,6 +46,11 @@ messages: install
 
 bench: install
 	$(BIN)/python bench/run_all.py
+
+# The same benchmarks on a PostgreSQL server of their own (bench/pgserver.py: started and
+# stopped by the run, data in var/bench-pg/, durability on).
+bench-pg: install
+	$(BIN)/python bench/run_all.py --pg
 
 # Removes the environment, the database, uploads and static files; keeps var/backups/.
 clean:

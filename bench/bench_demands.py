@@ -697,7 +697,7 @@ def suggestion_accuracy(sample: int = 25_000, test: int = 2_000) -> dict:
 
 def helpdesk(args) -> dict:
     script = Path(__file__).resolve().parent / "helpdesk_compare.py"
-    out = common.RESULTS / "helpdesk_compare.json"
+    out = common.results_dir() / "helpdesk_compare.json"
     out.unlink(missing_ok=True)
     code = subprocess.call(  # noqa: S603
         [sys.executable, str(script), "--tickets", str(args.helpdesk_tickets), "--json", str(out)],

@@ -2,7 +2,9 @@
 percentiles and the JSON result files in bench/results/.
 
 The benchmarks never touch the demo database: unless GONGZHI_VAR_DIR says otherwise they
-use var/bench/ (its own SQLite file), and they refuse to run on var/ itself.
+use var/bench/ (its own SQLite file), and they refuse to run on var/ itself. With a
+DATABASE_URL (``run_all.py --pg``: bench/pgserver.py) they use that database, and write
+their figures to bench/results/postgresql/ instead of bench/results/.
 """
 
 import json
@@ -17,6 +19,15 @@ PROJECT = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT / "bench" / "results"
 DEFAULT_VAR_DIR = PROJECT / "var" / "bench"
 TARGET_MISSED = 3  # a script's exit code when it ran but missed a target
+
+
+def on_postgresql() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def results_dir() -> Path:
+    """bench/results/, or bench/results/postgresql/ for a run on PostgreSQL."""
+    return RESULTS / "postgresql" if on_postgresql() else RESULTS
 
 
 def bench_var_dir() -> Path:
@@ -128,7 +139,30 @@ def machine() -> dict:
 
         info["sqlite"] = sqlite3.sqlite_version
         info["database_file"] = str(connection.settings_dict["NAME"])
+    elif connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s)",
+                [list(PG_SETTINGS_SHOWN)],
+            )
+            shown = {name: f"{value}{f' × {unit}' if unit else ''}" for name, value, unit in cursor}
+        info["postgresql"] = connection.pg_version
+        info["postgresql_settings"] = shown
     return info
+
+
+# The server settings a PostgreSQL run records with its figures.
+PG_SETTINGS_SHOWN = (
+    "fsync",
+    "synchronous_commit",
+    "full_page_writes",
+    "shared_buffers",
+    "effective_cache_size",
+    "work_mem",
+    "random_page_cost",
+    "jit",
+    "max_parallel_workers_per_gather",
+)
 
 
 def target(value, limit, *, unit: str, higher_is_worse: bool = True) -> dict:
@@ -137,7 +171,8 @@ def target(value, limit, *, unit: str, higher_is_worse: bool = True) -> dict:
 
 
 def write_result(name: str, data: dict) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+    directory = results_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.json"
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
     return path
