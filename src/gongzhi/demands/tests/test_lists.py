@@ -182,3 +182,26 @@ def test_rows_are_escaped_and_overdue_ones_marked(world, client_as):
     assert "<script>alert" not in page and "&lt;script&gt;alert(&quot;x&quot;)" in page
     assert f'<tr class="table-danger"><td><a href="{demand.get_absolute_url()}">' in page
     assert "<td>已受理</td>" in page  # the status label
+
+
+def test_search_is_a_condition_on_the_row_and_follows_the_text(world):
+    from gongzhi.core.search import search
+
+    leak = new(world, world.ours.grid, "楼道漏水")
+    new(world, world.ours.grid, "路灯不亮")
+    found = search(Demand.objects.all(), "漏水", as_filter=True)
+    assert list(found) == [leak]
+    if connection.vendor == "postgresql":
+        # The stored vector on the row (its GIN index), not a subquery over the table.
+        sql = where(found)
+        assert '"demands_demand"."search_tokens_vector" @@ to_tsquery' in sql
+        assert "SELECT" not in sql
+    # The match names its own table when the query is nested in another one.
+    nested = Demand.objects.filter(pk__in=found.values("pk"), merged_into__isnull=True)
+    assert list(nested) == [leak]
+    if connection.vendor == "postgresql":
+        assert 'U0."search_tokens_vector" @@' in where(nested)
+    # The index follows a change of the text (PostgreSQL: generated column; SQLite: triggers).
+    Demand.objects.filter(pk=leak.pk).update(search_tokens="停 车 停车")
+    assert not search(Demand.objects.all(), "漏水").exists()
+    assert list(search(Demand.objects.all(), "停车")) == [leak]
