@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 
 from gongzhi.areas.models import Area
 from gongzhi.core.params import value as param
+from gongzhi.core.scoping import widened
 from gongzhi.party.choices import Standing
 from gongzhi.party.models import Member, Organization
 
@@ -97,13 +98,17 @@ def branch_ledger(user, organization: Organization, month: date):
 def arrears(user, today: date, minimum: int | None = None):
     """Members with consecutive unpaid months: warned from 3, flagged from 6 (art. 9)."""
     minimum = minimum or param("dues.arrears_warning_months", today)
-    # The same rows as ``unpaid_streak__gte`` on the scoped join, read from the streak
-    # index first: SQLite cannot tell that a district's path range holds every member, so
-    # the join walked all 60,000 members to keep the 3% in arrears (bench/README.md).
-    in_arrears = DuesAccount.objects.filter(unpaid_streak__gte=minimum).values("pk")
+    # Read from the streak index first, the scope's path terms marked wide
+    # (core.scoping.widened): SQLite cannot tell that a district's path range holds every
+    # member, and otherwise walked all 60,000 members to keep the 3% in arrears. The
+    # streak is filtered on the row: a ``pk IN (accounts in arrears)`` made PostgreSQL
+    # join the accounts to themselves (bench/README.md).
     return (
-        DuesAccount.objects.visible_to(user, VIEW_DUES)
-        .filter(pk__in=in_arrears, member__standing=Standing.ACTIVE)
+        widened(
+            DuesAccount.objects.visible_to(user, VIEW_DUES).filter(
+                unpaid_streak__gte=minimum, member__standing=Standing.ACTIVE
+            )
+        )
         .select_related("member", "member__organization")
         .order_by("-unpaid_streak", "member__path", "member__name")
     )

@@ -164,6 +164,23 @@ def test_monthly_run_is_idempotent_and_counts_undeclared(world, party):
     assert DuesCharge.objects.count() == 1
 
 
+def test_a_large_run_leaves_the_planner_fresh_statistics(world, party, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _declared(world, party.ours_branch)
+    monkeypatch.setattr(services, "ANALYZE_FROM", 2)
+    with CaptureQueriesContext(connection) as queries:
+        services.run_month(MAY)  # one charge: under the threshold
+    assert not [q for q in queries if q["sql"].startswith("ANALYZE")]
+    monkeypatch.setattr(services, "ANALYZE_FROM", 1)
+    with CaptureQueriesContext(connection) as queries:
+        services.run_month(date(2026, 6, 1))
+    analyzed = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
+    assert analyzed and "dues_duesaccount" in analyzed[0]
+    assert len(selectors.arrears(world.users["secretary"], date(2026, 6, 15), 2)) == 1
+
+
 def test_reduction_applies_in_its_period_only(world, party):
     member = _declared(world, party.ours_branch)
     services.grant_reduction(
