@@ -4,16 +4,19 @@
     .venv/bin/python bench/bench_demands.py --fresh    # regenerate the whole bench district
     .venv/bin/python bench/bench_demands.py --skip-helpdesk
     .venv/bin/python bench/bench_demands.py --only api,export   # just those parts
+    .venv/bin/python bench/bench_demands.py --only load --load-clients 50
 
 Measures (bench/README.md "bench_demands.py"): the handler's inbox and filtered lists,
 Chinese full-text search, the three rates for a street and month and for the district
 and year (checked against the rows, and not stale after a closing), creation through the
 API on a real server (``gongzhi run``, gunicorn on a loopback port, concurrent clients),
 the ledger export of 100,000 rows, the suggested category's accuracy on held-out
-demands, and the same ticket workload against django-helpdesk (bench/helpdesk_compare.py).
+demands, 50 concurrent clients reading lists (with and without searches) from the same
+server, and the same ticket workload against django-helpdesk (bench/helpdesk_compare.py).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -43,7 +46,7 @@ RATES_DISTRICT_MS = 1000.0
 API_CREATE_PER_S = 100.0
 EXPORT_S = 20.0
 EXPORT_ROWS = 100_000
-PARTS = ("lists", "search", "rates", "export", "suggestion", "api", "helpdesk")
+PARTS = ("lists", "search", "rates", "export", "suggestion", "api", "load", "helpdesk")
 SEARCH_WORDS = [
     "漏水",
     "楼道灯",
@@ -66,6 +69,8 @@ def parse_args(argv=None):
     parser.add_argument("--requests", type=int, default=240, help="page requests per figure")
     parser.add_argument("--api-seconds", type=float, default=30.0, help="API creation run")
     parser.add_argument("--api-clients", type=int, default=8, help="concurrent API clients")
+    parser.add_argument("--load-seconds", type=float, default=30.0, help="each load run")
+    parser.add_argument("--load-clients", type=int, default=50, help="concurrent page clients")
     parser.add_argument("--skip-helpdesk", action="store_true")
     parser.add_argument("--helpdesk-tickets", type=int, default=100_000)
     parser.add_argument(
@@ -456,6 +461,26 @@ def api_creation(users, args) -> dict:
             "id", flat=True
         )
     )
+    with gongzhi_server() as (port, server):
+        try:
+            made = _create_through_api(args, port, server, key, grids)
+        finally:
+            # Leave the database as it was: the run's demands (their events and
+            # notifications go with them) and its token; the audit log is append-only
+            # and keeps its records.
+            Demand.objects.filter(
+                created_by=desk,
+                idempotency_key__startswith="bench-",
+                idempotency_key__endswith=f"-{port}",
+            ).delete()
+            _token.delete()
+    return made
+
+
+@contextlib.contextmanager
+def gongzhi_server():
+    """``gongzhi run`` (gunicorn, its default 2 workers × 4 threads) on a free loopback
+    port, on the bench database; yields (port, process), stops it after."""
     port = free_port()
     env = {
         **os.environ,
@@ -477,7 +502,6 @@ def api_creation(users, args) -> dict:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    base = f"http://127.0.0.1:{port}/api/v1/demands"
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -488,106 +512,105 @@ def api_creation(users, args) -> dict:
                 if time.monotonic() > deadline:
                     raise SystemExit("gongzhi run did not come up") from None
                 time.sleep(0.5)
-        before = Demand.objects.count()
-        results, lock = [], threading.Lock()
-        stop_at = time.monotonic() + args.api_seconds
-
-        def client(n: int):
-            import http.client
-
-            rng = random.Random(n)
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            i = 0
-            while time.monotonic() < stop_at:
-                body = json.dumps(
-                    {
-                        "area_id": rng.choice(grids),
-                        "title": "小区停车难",
-                        "content": f"基准测试第{n}-{i}条：晚上车位不够，消防通道被占。",
-                        "channel": "api",
-                        "requester_kind": "resident",
-                        "requester_name": "测试居民",
-                        "requester_phone": "13800000000",
-                    },
-                    ensure_ascii=False,
-                ).encode()
-                headers = {
-                    "Authorization": f"Bearer {key}",
-                    "Content-Type": "application/json",
-                    "Idempotency-Key": f"bench-{n}-{i}-{port}",
-                }
-                started = time.perf_counter()
-                try:
-                    conn.request("POST", "/api/v1/demands", body=body, headers=headers)
-                    response = conn.getresponse()
-                    payload = response.read()
-                    status = response.status
-                except OSError:
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                    status, payload = 0, b""
-                elapsed = time.perf_counter() - started
-                with lock:
-                    results.append((status, elapsed, payload[:200] if status >= 400 else b""))
-                i += 1
-            conn.close()
-
-        server_cpu = group_cpu_seconds(server.pid)
-        client_cpu = time.process_time()
-        started = time.perf_counter()
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(args.api_clients)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - started
-        client_cpu = time.process_time() - client_cpu
-        server_cpu_after = group_cpu_seconds(server.pid)
-        server_cpu = (
-            server_cpu_after - server_cpu
-            if server_cpu is not None and server_cpu_after is not None
-            else None
-        )
-        created = [r for r in results if r[0] == 201]
-        errors = [r for r in results if r[0] != 201]
-        # Retries: the same key again answers 200 with the same demand.
-        retried, same = 0, 0
-        for n in range(min(5, args.api_clients)):
-            request = urllib.request.Request(  # noqa: S310
-                base,
-                data=json.dumps(
-                    {
-                        "area_id": grids[0],
-                        "title": "重试",
-                        "content": "重试",
-                        "requester_kind": "anonymous",
-                    }
-                ).encode(),
-                headers={
-                    "Authorization": f"Bearer {key}",
-                    "Content-Type": "application/json",
-                    "Idempotency-Key": f"bench-{n}-0-{port}",
-                },
-                method="POST",
-            )
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                retried += 1
-                payload = json.loads(response.read())
-                same += int(
-                    response.status == 200 and payload["content"].startswith(f"基准测试第{n}-0条")
-                )
-        after = Demand.objects.count()
+        yield port, server
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-        # Leave the database as it was: the run's demands (their events and notifications
-        # go with them) and its token; the audit log is append-only and keeps its records.
-        Demand.objects.filter(
-            created_by=desk,
-            idempotency_key__startswith="bench-",
-            idempotency_key__endswith=f"-{port}",
-        ).delete()
-        _token.delete()
+
+
+def _create_through_api(args, port, server, key, grids) -> dict:
+    from gongzhi.demands.models import Demand
+
+    base = f"http://127.0.0.1:{port}/api/v1/demands"
+    before = Demand.objects.count()
+    results, lock = [], threading.Lock()
+    stop_at = time.monotonic() + args.api_seconds
+
+    def client(n: int):
+        import http.client
+
+        rng = random.Random(n)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        i = 0
+        while time.monotonic() < stop_at:
+            body = json.dumps(
+                {
+                    "area_id": rng.choice(grids),
+                    "title": "小区停车难",
+                    "content": f"基准测试第{n}-{i}条：晚上车位不够，消防通道被占。",
+                    "channel": "api",
+                    "requester_kind": "resident",
+                    "requester_name": "测试居民",
+                    "requester_phone": "13800000000",
+                },
+                ensure_ascii=False,
+            ).encode()
+            headers = {
+                "Authorization": f"Bearer {key}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": f"bench-{n}-{i}-{port}",
+            }
+            started = time.perf_counter()
+            try:
+                conn.request("POST", "/api/v1/demands", body=body, headers=headers)
+                response = conn.getresponse()
+                payload = response.read()
+                status = response.status
+            except OSError:
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                status, payload = 0, b""
+            elapsed = time.perf_counter() - started
+            with lock:
+                results.append((status, elapsed, payload[:200] if status >= 400 else b""))
+            i += 1
+        conn.close()
+
+    server_cpu = group_cpu_seconds(server.pid)
+    client_cpu = time.process_time()
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(args.api_clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    client_cpu = time.process_time() - client_cpu
+    server_cpu_after = group_cpu_seconds(server.pid)
+    server_cpu = (
+        server_cpu_after - server_cpu
+        if server_cpu is not None and server_cpu_after is not None
+        else None
+    )
+    created = [r for r in results if r[0] == 201]
+    errors = [r for r in results if r[0] != 201]
+    # Retries: the same key again answers 200 with the same demand.
+    retried, same = 0, 0
+    for n in range(min(5, args.api_clients)):
+        request = urllib.request.Request(  # noqa: S310
+            base,
+            data=json.dumps(
+                {
+                    "area_id": grids[0],
+                    "title": "重试",
+                    "content": "重试",
+                    "requester_kind": "anonymous",
+                }
+            ).encode(),
+            headers={
+                "Authorization": f"Bearer {key}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": f"bench-{n}-0-{port}",
+            },
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            retried += 1
+            payload = json.loads(response.read())
+            same += int(
+                response.status == 200 and payload["content"].startswith(f"基准测试第{n}-0条")
+            )
+    after = Demand.objects.count()
     return {
         "clients": args.api_clients,
         "seconds": round(wall, 1),
@@ -608,6 +631,133 @@ def api_creation(users, args) -> dict:
         "retries_same_demand": f"{same}/{retried}",
         "server": "gongzhi run: gunicorn 2 workers × 4 threads, loopback",
     }
+
+
+# --- Concurrent readers ------------------------------------------------------------------------
+
+
+def database_cpu_seconds() -> float | None:
+    """CPU seconds of the local PostgreSQL server's processes (None on SQLite, whose work
+    is in the server's own processes)."""
+    if not common.on_postgresql():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, IndexError, ValueError):
+            continue
+        if name == "postgres":
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def concurrent_load(users, args) -> dict:
+    """``--load-clients`` clients reading pages of one ``gongzhi run`` at once for
+    ``--load-seconds``, each signed in: the list pages of the ``lists`` part as a community
+    secretary, a street and the district administrator; then the same with every third
+    request a search (the ``search`` part's words at the three scopes). Requests a second,
+    latency, errors, and the CPU a request of the server's processes and, on PostgreSQL,
+    of the database's."""
+    import http.client
+    from urllib.parse import quote
+
+    from django.conf import settings
+
+    who = {
+        "secretary": users["secretary"],
+        "street": users["street_admin"],
+        "district": users["district_admin"],
+    }
+    cookie = {
+        name: f"{settings.SESSION_COOKIE_NAME}="
+        + client_for(user).cookies[settings.SESSION_COOKIE_NAME].value
+        for name, user in who.items()
+    }
+    community = users["community"]
+    lists = [
+        ("secretary", "/demands/"),
+        ("secretary", "/demands/?status=closed"),
+        ("street", "/demands/"),
+        ("street", f"/demands/?within={community.pk}&status=closed"),
+        ("street", "/demands/?overdue=true"),
+        ("street", "/demands/?page=40"),
+        ("district", "/demands/?urgency=urgent&status=closed"),
+        ("district", "/demands/"),
+    ]
+    searches = [(name, f"/demands/?q={quote(word)}") for word in SEARCH_WORDS for name in who]
+    mixed = []
+    for i in range(len(searches)):
+        mixed += [lists[(2 * i) % len(lists)], lists[(2 * i + 1) % len(lists)], searches[i]]
+    mixes = {"lists": lists, "lists_and_searches": mixed}
+
+    def get(conn, name, url):
+        conn.request("GET", url, headers={"Cookie": cookie[name]})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+
+    result = {"clients": args.load_clients, "seconds_each": args.load_seconds}
+    with gongzhi_server() as (port, server):
+        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for name, url in lists + searches:  # templates, caches and each query once
+            status = get(warm, name, url)
+            if status != 200:
+                raise SystemExit(f"GET {url} answered {status}")
+        warm.close()
+        for mix_name, urls in mixes.items():
+            results, lock = [], threading.Lock()
+            stop_at = time.monotonic() + args.load_seconds
+
+            def client(n: int, urls=urls, results=results, lock=lock, stop_at=stop_at):
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                i = n * 7  # clients start at different places of the mix
+                while time.monotonic() < stop_at:
+                    name, url = urls[i % len(urls)]
+                    started = time.perf_counter()
+                    try:
+                        status = get(conn, name, url)
+                    except OSError:
+                        conn.close()
+                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                        status = 0
+                    with lock:
+                        results.append((status, time.perf_counter() - started, "q=" in url))
+                    i += 1
+                conn.close()
+
+            server_cpu, database_cpu = group_cpu_seconds(server.pid), database_cpu_seconds()
+            started = time.perf_counter()
+            threads = [threading.Thread(target=client, args=(n,)) for n in range(args.load_clients)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            wall = time.perf_counter() - started
+            server_cpu = (group_cpu_seconds(server.pid) or 0) - (server_cpu or 0)
+            if database_cpu is not None:
+                database_cpu = database_cpu_seconds() - database_cpu
+            ok = [r for r in results if r[0] == 200]
+            result[mix_name] = {
+                "requests": len(results),
+                "per_second": round(len(ok) / wall, 1),
+                "latency": common.summary_ms([r[1] for r in ok]),
+                "search_latency": common.summary_ms([r[1] for r in ok if r[2]])
+                if mix_name != "lists"
+                else None,
+                "errors": len(results) - len(ok),
+                "server_cpu_ms_per_request": round(server_cpu / len(ok) * 1000, 1) if ok else None,
+                "database_cpu_ms_per_request": (
+                    round(database_cpu / len(ok) * 1000, 1)
+                    if ok and database_cpu is not None
+                    else None
+                ),
+            }
+            print(f"load {mix_name}: {result[mix_name]}", flush=True)
+    result["server"] = "gongzhi run: gunicorn 2 workers × 4 threads, loopback"
+    return result
 
 
 # --- Ledger export --------------------------------------------------------------------------------
@@ -717,7 +867,7 @@ def main(argv=None) -> int:
     synth_info = ensure_demands(args)
     users = bench_users()
     only = set(args.only)
-    lists = searching = figures = export = accuracy = creation = comparison = None
+    lists = searching = figures = export = accuracy = creation = load = comparison = None
     if "lists" in only:
         print("Inbox and filtered lists …", flush=True)
         lists = inbox_and_lists(users, args)
@@ -736,6 +886,9 @@ def main(argv=None) -> int:
     if "api" in only:
         print("Creation through the API …", flush=True)
         creation = api_creation(users, args)
+    if "load" in only:
+        print("Concurrent readers …", flush=True)
+        load = concurrent_load(users, args)
     if not args.skip_helpdesk:
         print("django-helpdesk comparison …", flush=True)
         comparison = helpdesk(args)
@@ -792,6 +945,7 @@ def main(argv=None) -> int:
         "ledger_export": export,
         "suggestion_accuracy": accuracy,
         "api_creation": creation,
+        "concurrent_load": load,
         "helpdesk": comparison,
         "targets": targets,
     }

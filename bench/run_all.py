@@ -70,8 +70,9 @@ def run(options, words, extra=None) -> int:
         summary[name] = {
             "exit_code": code,
             "seconds": round(elapsed, 1),
-            "machine": result.get("machine_before"),
-            "targets": result.get("targets", {}),
+            "machine": result.get("machine_before") or result.get("machine"),
+            # bench_residents calls its targets "figures".
+            "targets": result.get("targets") or result.get("figures", {}),
         }
     common.write_result("summary", summary)
 
