@@ -6,11 +6,13 @@ STAMP   := $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: run install migrate demo test lint fmt messages bench bench-pg clean
+.PHONY: run install migrate demo test lint fmt messages bench bench-pg lock clean
 
-$(STAMP): pyproject.toml requirements.lock
+# Development: the runtime pins and the test/lint tools (requirements-dev.lock reads
+# requirements.lock). Production installs requirements.lock only.
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q -r requirements-dev.lock
 	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 
@@ -51,6 +53,24 @@ bench: install
 # stopped by the run, data in var/bench-pg/, durability on).
 bench-pg: install
 	$(BIN)/python bench/run_all.py --pg
+
+# Re-pins both lock files from pyproject.toml in throwaway environments, keeping today's
+# pins where they still fit (UPGRADE=1: the newest allowed releases); see their headers.
+LOCKDIR := var/lock
+lock:
+	rm -rf $(LOCKDIR) && mkdir -p $(LOCKDIR)
+	grep -hv '^-r' requirements.lock requirements-dev.lock >$(LOCKDIR)/pins
+	$(PY) -m venv $(LOCKDIR)/runtime
+	$(LOCKDIR)/runtime/bin/pip install -q $(if $(UPGRADE),,-c $(LOCKDIR)/pins) -e .
+	{ sed '/^[^#]/,$$d' requirements.lock; \
+	  $(LOCKDIR)/runtime/bin/pip freeze --exclude-editable; } >$(LOCKDIR)/requirements.lock
+	$(PY) -m venv $(LOCKDIR)/dev
+	$(LOCKDIR)/dev/bin/pip install -q -c $(LOCKDIR)/requirements.lock \
+	  $(if $(UPGRADE),,-c $(LOCKDIR)/pins) -e '.[dev]'
+	{ sed '/^[^#-]/,$$d' requirements-dev.lock; $(LOCKDIR)/dev/bin/pip freeze --exclude-editable \
+	  | grep -vixF -f $(LOCKDIR)/requirements.lock; } >$(LOCKDIR)/requirements-dev.lock
+	mv $(LOCKDIR)/requirements.lock $(LOCKDIR)/requirements-dev.lock .
+	rm -rf $(LOCKDIR)
 
 # Removes the environment, the database, uploads and static files; keeps var/backups/.
 clean:
