@@ -5,11 +5,15 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
+WHEELHOUSE ?= var/wheelhouse
 
-.PHONY: run install migrate demo test lint fmt messages bench bench-pg lock clean
+.PHONY: run install migrate demo test lint fmt messages bench bench-pg wheelhouse lock clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
 
 # Development: the runtime pins and the test/lint tools (requirements-dev.lock reads
-# requirements.lock). Production installs requirements.lock only.
+# requirements.lock). Production installs requirements.lock only: `make wheelhouse`.
 $(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements-dev.lock
@@ -53,6 +57,11 @@ bench: install
 # stopped by the run, data in var/bench-pg/, durability on).
 bench-pg: install
 	$(BIN)/python bench/run_all.py --pg
+
+# Everything an offline install needs, in $(WHEELHOUSE)/: the project's wheel, a wheel for
+# each runtime pin (for this machine's Python and platform), install.sh (docs/deploy.md).
+wheelhouse: $(BIN)/python
+	PYTHON=$(BIN)/python deploy/wheelhouse.sh $(WHEELHOUSE)
 
 # Re-pins both lock files from pyproject.toml in throwaway environments, keeping today's
 # pins where they still fit (UPGRADE=1: the newest allowed releases); see their headers.
