@@ -293,8 +293,11 @@ class Frontier:
         return self.pending[route].pop()
 
 
-def crawl(client, seeds: list[str], label: str) -> tuple[list[str], Counter, int]:
-    """Follow GET links and GET forms; returns problems, pages per route and pages seen."""
+def crawl(
+    client, seeds: list[str], label: str, pages: list[str] | None = None
+) -> tuple[list[str], Counter, int]:
+    """Follow GET links and GET forms; returns problems, pages per route and pages seen.
+    The URLs of the HTML pages it read are appended to ``pages`` when given."""
     problems: list[str] = []
     client.raise_request_exception = False  # a crash is reported with its URL, crawl goes on
     frontier = Frontier(seeds)
@@ -324,6 +327,8 @@ def crawl(client, seeds: list[str], label: str) -> tuple[list[str], Counter, int
             continue
         if "text/html" not in response.get("Content-Type", ""):
             continue
+        if pages is not None:
+            pages.append(url)
         parser = PageParser()
         parser.feed(response.content.decode(response.charset or "utf-8"))
         problems += [f"[{label}] {p}" for p in reference_problems(url, parser)]
