@@ -6,6 +6,7 @@ status, never a 500 for bad input.
 
 import json
 
+from django.db import IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +16,9 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from gongzhi.accounts.services import authenticate_token
+from gongzhi.core.api import error_body, status_error_body
 from gongzhi.core.errors import DomainError
+from gongzhi.core.services import constraint_refusal
 
 
 class TokenAuth(HttpBearer):
@@ -48,15 +51,17 @@ api = NinjaAPI(
 
 
 def error(request, status: int, code: str, message: str, field=None, details=None):
-    body = {"error": {"code": code, "message": message, "field": field}}
-    if details is not None:
-        body["error"]["details"] = details
-    return api.create_response(request, body, status=status)
+    return api.create_response(request, error_body(code, message, field, details), status=status)
 
 
 @api.exception_handler(DomainError)
 def _domain_error(request, exc: DomainError):
     return error(request, exc.status, exc.code, str(exc.message), exc.field)
+
+
+@api.exception_handler(IntegrityError)
+def _constraint(request, exc: IntegrityError):
+    return _domain_error(request, constraint_refusal(exc))
 
 
 @api.exception_handler(Http404)
@@ -69,21 +74,11 @@ def _unauthenticated(request, exc):
     return error(request, 401, "unauthenticated", _("请先登录或提供有效的访问令牌。"))
 
 
-HTTP_ERRORS = {
-    400: ("bad_request", gettext_lazy("请求无法解析。")),
-    403: ("forbidden", gettext_lazy("无权执行此操作。")),
-    404: ("not_found", gettext_lazy("对象不存在或无权访问。")),
-    405: ("method_not_allowed", gettext_lazy("不支持该请求方法。")),
-    429: ("throttled", gettext_lazy("请求过于频繁，请稍后再试。")),
-}
-
-
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
         return error(request, 400, "malformed_json", _("请求体不是有效的 JSON。"))
-    code, message = HTTP_ERRORS.get(exc.status_code, ("http_error", _("请求未被接受。")))
-    return error(request, exc.status_code, code, str(message))
+    return api.create_response(request, status_error_body(exc.status_code), status=exc.status_code)
 
 
 # Chinese for the pydantic error types a client can provoke; the rest get a generic text.

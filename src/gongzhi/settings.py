@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outermost of ours: every error answer under /api/ is JSON (404, 405, 413, 500 too).
+    "gongzhi.core.middleware.ApiErrorMiddleware",
     "gongzhi.accounts.middleware.SessionMiddleware",
     "gongzhi.core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

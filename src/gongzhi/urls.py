@@ -5,6 +5,7 @@ from .demands import urls as demand_urls
 
 handler403 = "gongzhi.core.views.permission_denied"
 handler404 = "gongzhi.core.views.page_not_found"
+handler500 = "gongzhi.core.views.server_error"
 
 urlpatterns = [
     path("", include("gongzhi.core.urls")),

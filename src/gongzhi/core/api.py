@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Annotated
 
+from django.utils.translation import gettext_lazy
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from pydantic import StringConstraints
@@ -77,3 +78,30 @@ class ErrorOut(Schema):
 
 # The 4xx answers a route may give; declare them as ``response={200: X, ERRORS: ErrorOut}``.
 ERRORS = frozenset({400, 401, 403, 404, 409, 422})
+
+# The code and message of an error answer that carries no domain error of its own: a
+# route or method that does not exist, a body too large, a server error.
+HTTP_ERRORS = {
+    400: ("bad_request", gettext_lazy("请求无法解析。")),
+    401: ("unauthenticated", gettext_lazy("请先登录或提供有效的访问令牌。")),
+    403: ("forbidden", gettext_lazy("无权执行此操作。")),
+    404: ("not_found", gettext_lazy("对象不存在或无权访问。")),
+    405: ("method_not_allowed", gettext_lazy("不支持该请求方法。")),
+    409: ("conflict", gettext_lazy("数据已被他人修改，请刷新后重试。")),
+    413: ("too_large", gettext_lazy("请求体过大。")),
+    429: ("throttled", gettext_lazy("请求过于频繁，请稍后再试。")),
+    500: ("server_error", gettext_lazy("服务器内部错误，已记录，请稍后再试。")),
+}
+
+
+def error_body(code: str, message, field: str | None = None, details=None) -> dict:
+    """The body of every error answer of the API (:class:`ErrorOut`)."""
+    body: dict = {"error": {"code": code, "message": str(message), "field": field}}
+    if details is not None:
+        body["error"]["details"] = details
+    return body
+
+
+def status_error_body(status: int) -> dict:
+    code, message = HTTP_ERRORS.get(status, ("http_error", gettext_lazy("请求未被接受。")))
+    return error_body(code, message)

@@ -1,8 +1,70 @@
+import logging
+
 from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
+from django.http import Http404, JsonResponse
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
 
 from . import context
+from .api import status_error_body
+
+API_PREFIX = "/api/"
+logger = logging.getLogger("gongzhi.api")
+
+
+class ApiErrorMiddleware:
+    """Every error answer of the API is JSON in its error format, never an HTML page.
+
+    The routes' own errors already are (gongzhi/api.py); this catches what happens
+    around them: a path that matches no route (404), a method a route does not take
+    (405), a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413, refused before it is read),
+    a failure Django answers with a page (400, 403) and an unexpected exception (500,
+    logged with the path but never the query string, which may hold search terms).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return self._error(400)
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return self._error(413)
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            converted = self._error(response.status_code)
+            if response.has_header("Allow"):
+                converted["Allow"] = response["Allow"]
+            return converted
+        return response
+
+    def process_exception(self, request, exception):
+        if not request.path.startswith(API_PREFIX):
+            return None
+        if isinstance(exception, RequestDataTooBig):
+            return self._error(413)
+        if isinstance(exception, Http404 | PermissionDenied | BadRequest | SuspiciousOperation):
+            return None  # Django answers these with their 4xx page; __call__ makes it JSON
+        logger.error("API server error: %s %s", request.method, request.path, exc_info=exception)
+        return self._error(500)
+
+    @staticmethod
+    def _error(status: int) -> JsonResponse:
+        return JsonResponse(
+            status_error_body(status), status=status, json_dumps_params={"ensure_ascii": False}
+        )
 
 
 def client_ip(request) -> str:

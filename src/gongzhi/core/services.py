@@ -2,12 +2,17 @@
 record of a refusal — and the platform's own writes (the holiday table)."""
 
 import functools
+import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
 
 from . import audit
-from .errors import NotFoundOrForbidden
+from .errors import Conflict, NotFoundOrForbidden, RuleViolation
 from .models import Holiday
+
+logger = logging.getLogger(__name__)
 
 HOLIDAY_PERM = "core.change_holiday"
 
@@ -35,6 +40,12 @@ def atomic(func):
     Rolling back a refused write also rolls back the denial record ``require`` wrote
     inside it, so the record is written again once the block is left. Each enclosing
     rollback discards the previous copy, so exactly one record survives.
+
+    A delete the database refuses because rows still refer to the object
+    (``on_delete=PROTECT``) becomes a rule violation that names them, never a server
+    error. (Other constraint failures stay ``IntegrityError`` for the services that
+    expect them, e.g. a repeated idempotency key; the page and API boundaries turn any
+    that escapes into a conflict: :func:`constraint_refusal`.)
     """
     atomic_func = transaction.atomic(func)
 
@@ -47,8 +58,36 @@ def atomic(func):
             if denial is not None:
                 audit.log("core.permission.denied", result=audit.DENIED, **denial)
             raise
+        except (ProtectedError, RestrictedError) as exc:
+            raise still_referenced(exc) from None
 
     return wrapper
+
+
+def constraint_refusal(exc: IntegrityError) -> RuleViolation | Conflict:
+    """What a page or the API answers when a write escapes its service with a database
+    constraint failure: the rows that still refer to a deleted object, or a conflict to
+    retry (two people saving the same thing at the same moment)."""
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return still_referenced(exc)
+    logger.warning("write refused by a database constraint: %s", type(exc).__name__)
+    return Conflict(
+        _("保存未成功：数据与已有记录冲突（可能刚被他人修改或重复提交），请刷新后重试。")
+    )
+
+
+def still_referenced(exc: ProtectedError | RestrictedError) -> RuleViolation:
+    """The refusal of a delete that rows elsewhere still refer to, naming them."""
+    related = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+    counts: dict[str, int] = {}
+    for obj in related:
+        name = str(obj._meta.verbose_name)
+        counts[name] = counts.get(name, 0) + 1
+    what = "、".join(f"{name}{n}条" for name, n in counts.items())
+    return RuleViolation(
+        _("还有%(what)s与它关联，不能删除。请先删除或转移这些记录。") % {"what": what},
+        code="still_referenced",
+    )
 
 
 @atomic

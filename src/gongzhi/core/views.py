@@ -8,7 +8,8 @@ Missing and forbidden both answer 404.
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.db import IntegrityError
+from django.http import Http404, HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -131,6 +132,15 @@ class RevealMixin:
         return response
 
 
+def perform_checked(perform, arg):
+    """Call a view's service; a database constraint failure that escaped the service
+    becomes the domain error the page shows (never a server error)."""
+    try:
+        return perform(arg)
+    except IntegrityError as exc:
+        raise services.constraint_refusal(exc) from None
+
+
 class ServiceFormView(ScopedMixin, TemplateView):
     """A form whose valid submission calls exactly one service.
 
@@ -151,6 +161,9 @@ class ServiceFormView(ScopedMixin, TemplateView):
     def get_success_url(self, result):
         return result.get_absolute_url()
 
+    def _perform(self, form):
+        return perform_checked(self.perform, form)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("title", self.title)
@@ -163,7 +176,7 @@ class ServiceFormView(ScopedMixin, TemplateView):
         form = self.get_form(request.POST, request.FILES)
         if form.is_valid():
             try:
-                result = self.perform(form)
+                result = self._perform(form)
             except NotFoundOrForbidden:
                 raise
             except Conflict as exc:
@@ -192,7 +205,7 @@ class ServiceActionView(ScopedMixin, View):
     def post(self, request, *args, **kwargs):
         obj = self.get_object()
         try:
-            self.perform(obj)
+            perform_checked(self.perform, obj)
         except NotFoundOrForbidden:
             raise
         except DomainError as exc:
@@ -208,6 +221,14 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    """A plain page in the product's language, rendered without the database (which may
+    be what failed): no menu, no user."""
+    from django.template import loader
+
+    return HttpResponseServerError(loader.get_template("500.html").render())
 
 
 class PermissionRequiredPage(LoginRequiredMixin):
