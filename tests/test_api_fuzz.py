@@ -23,8 +23,8 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from gongzhi.accounts.services import issue_token
 from gongzhi.areas.models import Area, Household
+from gongzhi.core.testing import api_key
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +66,7 @@ def in_process(db):
 
 @pytest.fixture
 def secretary_key(world, in_process):
-    _token, key = issue_token(actor=world.users["secretary"], name="fuzz")
+    key = api_key(world.users["secretary"], name="fuzz")
     return key
 
 

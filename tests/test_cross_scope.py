@@ -53,7 +53,7 @@ from gongzhi.areas import services as area_services
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Household
 from gongzhi.core.models import AuditLog, Holiday
-from gongzhi.core.testing import build_world, make_household, make_user, sign_in
+from gongzhi.core.testing import api_key, build_world, make_household, make_user, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -266,7 +266,9 @@ def _populate(fx: Fixture) -> None:
     )
     fx.extra["sibling_user"] = neighbour
     fx.extra["assignment"] = RoleAssignment.objects.get(user=neighbour)
-    fx.extra["token"], _key = issue_token(actor=neighbour, name="邻里书记的令牌")
+    fx.extra["token"], _key = issue_token(
+        actor=neighbour, name="邻里书记的令牌", scope="write", verified=True
+    )
     fx.extra["holiday"] = Holiday.objects.create(
         date=date(2026, 7, 1), is_working_day=False, name="测试假日"
     )
@@ -862,7 +864,7 @@ def _fill(path: str, values: dict) -> str:
 def actor(request, fx, client):
     user = fx.world.users[request.param]
     sign_in(client, user)
-    _token, key = issue_token(actor=user, name="跨域测试")
+    key = api_key(user, name="跨域测试")
     return user, client, Api(client, key)
 
 

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from gongzhi.accounts.services import issue_token
 from gongzhi.areas.models import Household
+from gongzhi.core.testing import api_key
 from gongzhi.residents.testing import add_person
 
 API = "/api/v1"
@@ -25,7 +25,7 @@ def occupied(world):
 
 @pytest.fixture
 def bearer(world):
-    _token, key = issue_token(actor=world.users["secretary"], name="测试")
+    key = api_key(world.users["secretary"], name="测试")
     return {"Authorization": f"Bearer {key}"}
 
 

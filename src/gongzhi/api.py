@@ -4,6 +4,7 @@ Errors are machine-readable: ``{"error": {"code", "message", "field"}}`` with a 
 status, never a 500 for bad input.
 """
 
+import dataclasses
 import json
 
 from django.db import IntegrityError
@@ -16,16 +17,24 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from gongzhi.accounts.services import authenticate_token
+from gongzhi.core import context
 from gongzhi.core.api import error_body, status_error_body
 from gongzhi.core.errors import DomainError
 from gongzhi.core.services import constraint_refusal
 
 
 class TokenAuth(HttpBearer):
+    """A bearer token (accounts.services.authenticate_token). Every audit record written
+    during the request names the token in its channel (``token:<prefix>``)."""
+
     def authenticate(self, request, token):
-        user = authenticate_token(token)
+        ctx = context.current()
+        context.bind(dataclasses.replace(ctx, channel=f"token:{token[3:11]}"))
+        user = authenticate_token(token, method=request.method, ip=ctx.ip)
         if user is not None:
             request.user = user
+        else:
+            context.bind(ctx)
         return user
 
 

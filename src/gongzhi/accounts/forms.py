@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from .models import TokenScope
+
 
 class SignInForm(AuthenticationForm):
     """Every failure reads the same, so the page never tells whether an account exists."""
@@ -30,6 +32,12 @@ class ChangePasswordForm(PasswordChangeForm):
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=50)
     days = forms.IntegerField(label=_("有效天数"), min_value=1, max_value=365, initial=90)
+    scope = forms.ChoiceField(
+        label=_("权限"),
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+        help_text=_("只读令牌只能查询；需要通过接口新增或修改数据时才选读写。"),
+    )
 
 
 class AreaChoiceField(forms.ModelChoiceField):

@@ -125,6 +125,21 @@ def hash_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def roles_fingerprint(user: User) -> str:
+    """What the user may do, as one hash: the roles with their areas and the superuser
+    flag. A token remembers it from the day it was issued and stops working once it
+    changes (a role given or taken away), so that a token never carries powers its
+    owner received later without the checks (second factor) those powers require."""
+    grants = sorted(f"{role}@{path}" for role, path in user.role_grants)
+    text = "|".join([*grants, f"superuser={user.is_superuser}"])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("只读")
+    WRITE = "write", _("读写")
+
+
 class ApiToken(models.Model):
     """A bearer token for the API. Only its hash is stored; the key is shown once."""
 
@@ -132,10 +147,16 @@ class ApiToken(models.Model):
     name = models.CharField(_("名称"), max_length=50)
     prefix = models.CharField(_("前缀"), max_length=8)
     key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(
+        _("权限"), max_length=5, choices=TokenScope.choices, default=TokenScope.READ
+    )
+    roles_fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(_("最近使用地址"), null=True, blank=True)
     revoked = models.BooleanField(_("已吊销"), default=False)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API 令牌")

@@ -12,6 +12,7 @@ is not rolled back with the refused write.
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,10 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
-from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
+from gongzhi.core.errors import DomainError, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.pii import normalize_phone
 
-from .models import ApiToken, RoleAssignment, User, hash_token
+from .models import ApiToken, RoleAssignment, TokenScope, User, hash_token, roles_fingerprint
 from .permissions import MANAGE_USER
 from .roles import ASSIGNABLE, Role, grants
 
@@ -144,7 +145,7 @@ def reset_password(user: User, *, actor, password: str) -> User:
         user.must_change_password = True
         user.password_changed_at = timezone.now()
         user.save(update_fields=["password", "must_change_password", "password_changed_at"])
-        revoked = ApiToken.objects.filter(user=user, revoked=False).update(revoked=True)
+        revoked = _revoke_all(user, actor=actor, reason="password_reset")
         audit.log("accounts.password.reset", actor=actor, target=user, data={"tokens": revoked})
     return user
 
@@ -208,6 +209,7 @@ def assign_role(*, actor, user: User, role: str, area) -> RoleAssignment:
                 _("该用户已在“%(a)s”拥有“%(r)s”角色。") % {"a": area.name, "r": Role(role).label},
                 field="role",
             )
+        _revoke_all(user, actor=actor, reason="roles_changed")
         audit.log(
             "accounts.role.assigned",
             actor=actor,
@@ -226,6 +228,7 @@ def revoke_role(assignment: RoleAssignment, *, actor) -> None:
         deleted, _rows = RoleAssignment.objects.filter(pk=assignment.pk).delete()
         if not deleted:
             raise NotFoundOrForbidden()
+        _revoke_all(user, actor=actor, reason="roles_changed")
         audit.log(
             "accounts.role.revoked",
             actor=actor,
@@ -244,6 +247,8 @@ def set_active(user: User, *, actor, active: bool) -> User:
             return user
         user.is_active = active
         user.save(update_fields=["is_active"])
+        if not active:
+            _revoke_all(user, actor=actor, reason="deactivated")
         audit.log(
             "accounts.user.activated" if active else "accounts.user.deactivated",
             actor=actor,
@@ -253,36 +258,154 @@ def set_active(user: User, *, actor, active: bool) -> User:
 
 
 # --- API tokens ------------------------------------------------------------------
+#
+# A token is a credential like a session and carries the same requirements: its owner's
+# roles that need a second factor need it at issue time (and an enrolled device at each
+# use); an expired or forced password change stops it; it stops for good when its
+# owner's roles change, when an administrator resets the password or switches the
+# account off, and when it expires. It is read-only unless issued for writing. Owners
+# and the administrators who manage the account list and revoke it; every record the
+# audit log writes during a token's request names the token (``channel``), and each
+# token's use is recorded with its address at most every few minutes.
+
+TOKEN_MAX_DAYS = 365
+TOKEN_USE_RECORD_SECONDS = 300
+
+
+class TokenRefused(DomainError):
+    """The token is valid but its owner must first do something on the web pages."""
+
+    code = "forbidden"
+    status = 403
 
 
 @transaction.atomic
-def issue_token(*, actor: User, name: str, days: int = 90) -> tuple[ApiToken, str]:
-    """Create an API token for the actor; the clear key is returned once, never stored."""
+def issue_token(
+    *, actor: User, name: str, days: int = 90, scope: str = TokenScope.READ, verified: bool = False
+) -> tuple[ApiToken, str]:
+    """Create an API token for the actor; the clear key is returned once, never stored.
+
+    ``verified``: the actor passed the second factor in this session (the page passes
+    ``request.user.is_verified()``)."""
+    name = (name or "").strip()
+    if not name:
+        raise RuleViolation(_("名称不能为空。"), field="name")
+    if not 1 <= days <= TOKEN_MAX_DAYS:
+        raise RuleViolation(_("有效天数应为1至%(n)d天。") % {"n": TOKEN_MAX_DAYS}, field="days")
+    if scope not in TokenScope.values:
+        raise RuleViolation(_("权限应为只读或读写。"), field="scope")
+    if actor.requires_two_factor and not (verified and _has_authenticator(actor)):
+        raise RuleViolation(
+            _("您的角色须使用动态验证码：请先在网页完成动态验证码验证，再创建令牌。"),
+            field="name",
+        )
+    if actor.must_change_password or actor.password_expired(settings.GONGZHI_PASSWORD_MAX_AGE_DAYS):
+        raise RuleViolation(_("请先修改密码，再创建令牌。"), field="name")
     key = ApiToken.new_key()
     token = ApiToken.objects.create(
         user=actor,
-        name=name,
+        name=name[:50],
         prefix=key[3:11],
         key_hash=hash_token(key),
+        scope=scope,
+        roles_fingerprint=roles_fingerprint(actor),
         expires_at=timezone.now() + timedelta(days=days),
     )
-    audit.log("accounts.token.issued", actor=actor, target=token, data={"name": name, "days": days})
+    audit.log(
+        "accounts.token.issued",
+        actor=actor,
+        target=token,
+        data={"name": name, "days": days, "scope": scope, "prefix": token.prefix},
+    )
     return token, key
+
+
+def may_revoke_token(actor: User, token: ApiToken) -> bool:
+    return token.user_id == actor.pk or may_manage(actor, token.user)
 
 
 @transaction.atomic
 def revoke_token(token: ApiToken, *, actor: User) -> None:
-    if token.user_id != actor.pk:
+    """The owner, or an administrator who manages the owner's account, revokes a token."""
+    if not may_revoke_token(actor, token):
+        _deny(actor, token.user, token=token.prefix)
         raise NotFoundOrForbidden()
-    ApiToken.objects.filter(pk=token.pk).update(revoked=True)
-    audit.log("accounts.token.revoked", actor=actor, target=token)
+    ApiToken.objects.filter(pk=token.pk, revoked=False).update(
+        revoked=True, revoked_at=timezone.now()
+    )
+    audit.log(
+        "accounts.token.revoked",
+        actor=actor,
+        target=token,
+        area_path=token.user.home_path,
+        data={"prefix": token.prefix, "owner": token.user.username},
+    )
 
 
-def authenticate_token(key: str) -> User | None:
+def _revoke_all(user: User, *, actor, reason: str) -> int:
+    """Revoke every live token of ``user`` (inside the caller's transaction)."""
+    revoked = ApiToken.objects.filter(user=user, revoked=False).update(
+        revoked=True, revoked_at=timezone.now()
+    )
+    if revoked:
+        audit.log(
+            "accounts.token.revoked",
+            actor=actor,
+            target=user,
+            data={"tokens": revoked, "reason": reason},
+        )
+    return revoked
+
+
+def _has_authenticator(user: User) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def authenticate_token(key: str, *, method: str = "GET", ip: str = "") -> User | None:
+    """The owner of a usable token, or None (the API answers 401).
+
+    A token whose owner must act on the web pages first (change an expired password,
+    enrol the second factor) is refused with a 403 that says so; a read-only token is
+    refused for writes."""
     token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(key)).first()
     if token is None or not token.is_valid or not token.user.is_active:
         return None
+    user = token.user
+    if token.roles_fingerprint != roles_fingerprint(user):
+        # The roles changed since the token was issued (a path that did not revoke it).
+        ApiToken.objects.filter(pk=token.pk).update(revoked=True, revoked_at=timezone.now())
+        audit.log(
+            "accounts.token.revoked",
+            target=token,
+            area_path=user.home_path,
+            data={"prefix": token.prefix, "owner": user.username, "reason": "roles_changed"},
+        )
+        return None
+    if user.must_change_password or user.password_expired(settings.GONGZHI_PASSWORD_MAX_AGE_DAYS):
+        raise TokenRefused(
+            _("令牌所属账号须先在网页修改密码（首次登录或密码已过期）。"),
+            code="password_change_required",
+        )
+    if user.requires_two_factor and not _has_authenticator(user):
+        raise TokenRefused(
+            _("令牌所属账号须先在网页完成动态验证码设置。"), code="two_factor_required"
+        )
+    if token.scope != TokenScope.WRITE and method not in ("GET", "HEAD", "OPTIONS"):
+        raise TokenRefused(_("此令牌为只读令牌，不能用于修改数据。"), code="token_read_only")
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if (
+        token.last_used_at is None
+        or (now - token.last_used_at).total_seconds() > (TOKEN_USE_RECORD_SECONDS)
+        or token.last_used_ip != (ip or None)
+    ):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip or None)
+        audit.log(
+            "accounts.token.used",
+            actor=user,
+            target=token,
+            data={"prefix": token.prefix, "scope": token.scope},
+        )
+    user.api_token = token
+    return user

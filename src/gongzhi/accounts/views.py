@@ -212,6 +212,7 @@ class UserDetailView(PermissionRequiredPage, ScopedDetailView):
             ],
             can_manage=can_manage,
             role_form=RoleAssignForm(actor=actor) if can_manage else None,
+            tokens=account.api_tokens.order_by("-created_at") if can_manage else [],
         )
         return context
 
@@ -313,17 +314,34 @@ class TokenListView(LoginRequiredMixin, TemplateView):
 
     def post(self, request):
         form = TokenForm(request.POST)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
-        token, key = services.issue_token(actor=request.user, **form.cleaned_data)
-        return self.render_to_response(self.get_context_data(new_key=key, new_token=token))
+        if form.is_valid():
+            try:
+                token, key = services.issue_token(
+                    actor=request.user, verified=request.user.is_verified(), **form.cleaned_data
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            else:
+                response = self.render_to_response(
+                    self.get_context_data(new_key=key, new_token=token)
+                )
+                response["Cache-Control"] = "no-store"  # the key is shown once
+                return response
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class TokenRevokeView(LoginRequiredMixin, View):
+    """The owner revokes their token, or an administrator one of an account they manage."""
+
     def post(self, request, pk):
-        token = ApiToken.objects.filter(user=request.user, pk=pk).first()
+        token = ApiToken.objects.select_related("user").filter(pk=pk).first()
         if token is None:
             raise Http404()
-        services.revoke_token(token, actor=request.user)
+        try:
+            services.revoke_token(token, actor=request.user)
+        except NotFoundOrForbidden:
+            raise Http404() from None
         messages.success(request, _("令牌已吊销。"))
-        return HttpResponseRedirect(reverse("accounts:tokens"))
+        if token.user_id == request.user.pk:
+            return HttpResponseRedirect(reverse("accounts:tokens"))
+        return HttpResponseRedirect(token.user.get_absolute_url())

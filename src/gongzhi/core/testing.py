@@ -115,3 +115,16 @@ def sign_in(client, user: User, *, verified: bool = True):
         session["otp_device_id"] = device.persistent_id
     session.save()
     return client
+
+
+def api_key(user: User, *, scope: str = "write", name: str = "测试", days: int = 90) -> str:
+    """An API token key for ``user`` as the tokens page issues it: after the second factor
+    (an authenticator is enrolled for the roles that need one)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from gongzhi.accounts.services import issue_token
+
+    if user.requires_two_factor and not TOTPDevice.objects.filter(user=user, confirmed=True):
+        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    _token, key = issue_token(actor=user, name=name, days=days, scope=scope, verified=True)
+    return key

@@ -233,7 +233,7 @@ def test_sign_out_stays_reachable_during_a_forced_change(created_user, client):
 
 def test_password_reset_by_an_administrator_forces_a_change_again(world, client_as):
     user = world.users["staff"]
-    token, key = services.issue_token(actor=user, name="script")
+    token, key = services.issue_token(actor=user, name="script", scope="write", verified=True)
     services.reset_password(user, actor=world.users["secretary"], password="Temp-Pass-2026x")
     user.refresh_from_db()
     assert user.must_change_password

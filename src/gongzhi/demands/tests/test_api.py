@@ -11,7 +11,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from gongzhi.accounts.services import issue_token
+from gongzhi.core.testing import api_key
 from gongzhi.demands import services
 from gongzhi.demands.choices import Channel, Rating, RequesterKind, Status
 from gongzhi.demands.models import Demand
@@ -28,7 +28,7 @@ def _frozen():
 
 class Api:
     def __init__(self, client, user):
-        _token, key = issue_token(actor=user, name="测试")
+        key = api_key(user, name="测试")
         self.client, self.headers = client, {"Authorization": f"Bearer {key}"}
 
     def get(self, path, **params):

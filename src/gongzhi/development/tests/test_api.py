@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from gongzhi.accounts.services import issue_token
+from gongzhi.core.testing import api_key
 from gongzhi.development import services
 from gongzhi.development.choices import Step
 from gongzhi.development.models import DevelopmentFile, StepRecord
@@ -23,7 +23,7 @@ class Api:
     """The test client speaking JSON with a bearer token."""
 
     def __init__(self, client, user):
-        _token, key = issue_token(actor=user, name="测试")
+        key = api_key(user, name="测试")
         self.client = client
         self.headers = {"Authorization": f"Bearer {key}"}
 

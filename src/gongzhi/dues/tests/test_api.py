@@ -12,8 +12,8 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from gongzhi.accounts.services import issue_token
 from gongzhi.core.models import AuditLog
+from gongzhi.core.testing import api_key
 from gongzhi.dues import services
 from gongzhi.dues.choices import DuesKind, PaymentMethod
 from gongzhi.dues.models import (
@@ -43,7 +43,7 @@ class Api:
     """The test client speaking JSON with a bearer token."""
 
     def __init__(self, client, user):
-        _token, key = issue_token(actor=user, name="测试")
+        key = api_key(user, name="测试")
         self.client = client
         self.headers = {"Authorization": f"Bearer {key}"}
 

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from gongzhi.accounts.services import issue_token
 from gongzhi.core.models import AuditLog
+from gongzhi.core.testing import api_key
 from gongzhi.party import services
 from gongzhi.party.choices import Category, MemberStatus, Standing, TransferState
 from gongzhi.party.models import CommitteeSeat, Member, Organization, Transfer
@@ -58,7 +58,7 @@ class Api:
 
 
 def _api(client, user):
-    _token, key = issue_token(actor=user, name="测试")
+    key = api_key(user, name="测试")
     return Api(client, key)
 
 
@@ -508,7 +508,7 @@ def fuzz_key(world, party, member, neighbour):
         issued_on=date(2026, 5, 1),
     )
     request_started.disconnect(close_old_connections)
-    _token, key = issue_token(actor=world.users["secretary"], name="fuzz")
+    key = api_key(world.users["secretary"], name="fuzz")
     try:
         yield key
     finally:
