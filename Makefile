@@ -22,7 +22,10 @@ $(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 
 install: $(STAMP)
 
+# Random keys under var/keys/ (mode 600) for those the environment does not set; never
+# overwritten (`gongzhi initkeys`; `gongzhi run` refuses the public development keys).
 migrate: install
+	$(BIN)/gongzhi initkeys
 	$(BIN)/gongzhi migrate --noinput -v0
 	$(BIN)/gongzhi collectstatic --noinput -v0
 

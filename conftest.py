@@ -4,8 +4,10 @@ from gongzhi.core.testing import build_world, sign_in
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing_and_cache(settings):
+def _fast_hashing_and_cache(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test's audit checkpoints in a file of its own, never the installation's.
+    settings.GONGZHI_AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

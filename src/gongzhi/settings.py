@@ -6,6 +6,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from gongzhi.core.crypto import NATIONAL, STANDARD, old_field_keys, read_key
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("GONGZHI_VAR_DIR", PROJECT_DIR / "var"))
@@ -20,10 +22,11 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("GONGZHI_DEBUG")
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    # A development key only: `gongzhi check --deploy` rejects it in production.
-    "gongzhi-insecure-development-key-change-me-in-production"
-)
+# Keys: from the environment, else from VAR_DIR/keys/ (`gongzhi initkeys`, which `make run`
+# calls, creates random ones there, mode 600), else public development keys, which
+# `gongzhi run` refuses unless DEBUG is on and `gongzhi check --deploy` reports.
+GONGZHI_DEVELOPMENT_SECRET_KEY = "gongzhi-insecure-development-key-change-me-in-production"  # noqa: S105
+SECRET_KEY = read_key("SECRET_KEY", VAR_DIR, GONGZHI_DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = os.environ.get("GONGZHI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("GONGZHI_CSRF_TRUSTED_ORIGINS", "").split(",") if o
@@ -240,8 +243,24 @@ NINJA_PAGINATION_PER_PAGE = 50
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Key for encrypting personal information at rest (ID numbers). Set it in production and
-# keep it in the backup plan: data encrypted with a lost key cannot be read back.
-GONGZHI_FIELD_KEY = os.environ.get("GONGZHI_FIELD_KEY", "")
+# keep it in the backup plan: data encrypted with a lost key cannot be read back. Old keys
+# keep decrypting until `gongzhi rotate_field_key` has re-encrypted every row.
+GONGZHI_FIELD_KEY = read_key("GONGZHI_FIELD_KEY", VAR_DIR)
+GONGZHI_FIELD_OLD_KEYS = old_field_keys(VAR_DIR)
+# Cipher suite: "standard" (Fernet/AES, HMAC-SHA256) or "sm" (SM4, HMAC-SM3) for
+# deployments assessed under the commercial cryptography rules (密评).
+GONGZHI_CRYPTO = os.environ.get("GONGZHI_CRYPTO", STANDARD)
+if GONGZHI_CRYPTO not in (STANDARD, NATIONAL):
+    raise ValueError(f"GONGZHI_CRYPTO must be {STANDARD!r} or {NATIONAL!r}")
+# Key of the audit log's chain (HMAC): outside the database, so that someone who can
+# write the database cannot recompute the chain. Checkpoints of the chain's head go to
+# an append-only file (and the gongzhi.audit.checkpoint logger) every so many seconds.
+GONGZHI_AUDIT_KEY = read_key("GONGZHI_AUDIT_KEY", VAR_DIR, "gongzhi-insecure-audit-key")
+GONGZHI_AUDIT_OLD_KEYS = [k for k in os.environ.get("GONGZHI_AUDIT_OLD_KEYS", "").split(",") if k]
+GONGZHI_AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("GONGZHI_AUDIT_CHECKPOINT_FILE", VAR_DIR / "audit" / "checkpoints.jsonl")
+)
+GONGZHI_AUDIT_CHECKPOINT_SECONDS = env_int("GONGZHI_AUDIT_CHECKPOINT_SECONDS", 3600)
 
 # Who hears about a demand's progress besides the in-app inbox: dotted paths of sender
 # classes (gongzhi.core.notifications.LogSender logs; WebhookSender posts to an intranet

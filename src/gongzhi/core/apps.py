@@ -8,4 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
+        from django.core.signals import setting_changed
+
         from . import checks  # noqa: F401 (registers the deploy checks)
+        from .crypto import on_setting_changed
+
+        setting_changed.connect(on_setting_changed)

@@ -1,27 +1,41 @@
 """System checks of a production deployment (``gongzhi check --deploy``).
 
 Django's own deploy checks accept the development key of settings.py (long, varied, not
-``django-insecure-``), so Gongzhi refuses it here, and warns when personal information
-is encrypted with a key derived from SECRET_KEY instead of its own.
+``django-insecure-``), so Gongzhi refuses it here, as it refuses the development key of
+the audit chain, and warns when personal information is encrypted with a key derived
+from SECRET_KEY instead of its own. ``gongzhi run`` refuses to start with a development
+key unless DEBUG is on (``development_keys``).
 """
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-DEVELOPMENT_KEY_PREFIX = "gongzhi-insecure-"
+from .crypto import is_development_key
+
+
+def development_keys() -> list[str]:
+    """The settings that still hold a public development key."""
+    weak = []
+    if is_development_key(settings.SECRET_KEY):
+        weak.append("SECRET_KEY")
+    if is_development_key(settings.GONGZHI_AUDIT_KEY):
+        weak.append("GONGZHI_AUDIT_KEY")
+    if settings.GONGZHI_FIELD_KEY and is_development_key(settings.GONGZHI_FIELD_KEY):
+        weak.append("GONGZHI_FIELD_KEY")
+    return weak
 
 
 @register(Tags.security, deploy=True)
 def check_keys(app_configs, **kwargs):
-    problems = []
-    if settings.SECRET_KEY.startswith(DEVELOPMENT_KEY_PREFIX):
-        problems.append(
-            Error(
-                "SECRET_KEY is the development key of settings.py.",
-                hint="Set SECRET_KEY in the environment to a long random value.",
-                id="gongzhi.E001",
-            )
+    problems = [
+        Error(
+            f"{name} is a public development key.",
+            hint=f"Set {name} in the environment to a long random value, or run "
+            "`gongzhi initkeys` to create one under GONGZHI_VAR_DIR/keys/.",
+            id="gongzhi.E001",
         )
+        for name in development_keys()
+    ]
     if not getattr(settings, "GONGZHI_FIELD_KEY", ""):
         problems.append(
             Warning(

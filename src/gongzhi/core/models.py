@@ -107,6 +107,9 @@ class AuditLog(models.Model):
     data = models.JSONField(_("详情"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
+    # The algorithm and key of ``hash``: "hmac-sha256:<key id>" or "hmac-sm3:<key id>";
+    # empty on the records of the first releases, whose chain was an unkeyed SHA-256.
+    key_id = models.CharField(max_length=20, null=True, blank=True)
 
     scope_path_field = "area_path"
     objects = AuditLogQuerySet.as_manager()

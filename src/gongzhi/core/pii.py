@@ -2,23 +2,18 @@
 
 * ID numbers follow GB 11643: 18 characters, weighted checksum, a real birth date;
   15-digit legacy numbers are converted (century 19, checksum added).
-* Stored encrypted (Fernet, key from ``GONGZHI_FIELD_KEY`` or derived from SECRET_KEY)
-  with a keyed hash for exact lookup and uniqueness, and the last four characters in
-  clear for tail search. Shown masked unless the role may see them in full; every full
+* Stored encrypted (core.crypto: Fernet or SM4, key from ``GONGZHI_FIELD_KEY``) with a
+  keyed hash for exact lookup and uniqueness, and the first and last four characters
+  in clear for masking and tail search. Shown masked unless the role may see them in full; every full
   view is audited by the caller (``audit.log("…viewed_pii", …)``).
 """
 
-import base64
-import hashlib
-import hmac
 import re
 from datetime import date
-from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken
-from django.conf import settings
 from django.utils.translation import gettext as _
 
+from . import crypto
 from .errors import RuleViolation
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -96,27 +91,8 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-@lru_cache(maxsize=1)
-def _keys() -> tuple[Fernet, bytes]:
-    secret = (getattr(settings, "GONGZHI_FIELD_KEY", "") or settings.SECRET_KEY).encode()
-    enc = hashlib.sha256(b"gongzhi-field-encryption:" + secret).digest()
-    mac = hashlib.sha256(b"gongzhi-field-lookup:" + secret).digest()
-    return Fernet(base64.urlsafe_b64encode(enc)), mac
-
-
-def encrypt(value: str) -> str:
-    return _keys()[0].encrypt(value.encode()).decode() if value else ""
-
-
-def decrypt(token: str) -> str:
-    if not token:
-        return ""
-    try:
-        return _keys()[0].decrypt(token.encode()).decode()
-    except InvalidToken:
-        return ""
-
-
-def lookup_hash(value: str) -> str:
-    """A keyed hash for exact lookup and uniqueness without storing the value in clear."""
-    return hmac.new(_keys()[1], value.encode(), hashlib.sha256).hexdigest() if value else ""
+# Encryption and the blind index live in core.crypto (suites, keys, rotation).
+encrypt = crypto.encrypt
+decrypt = crypto.decrypt
+lookup_hash = crypto.lookup_hash
+lookup_hashes = crypto.lookup_hashes

@@ -117,10 +117,10 @@ def open_file(
             field="applied_on",
         )
     phone = pii.normalize_phone(phone) if (phone or "").strip() else ""
-    digest = pii.lookup_hash(number)
-    if Member.objects.filter(id_number_hash=digest, standing__in=HOLDING).exists():
+    digests = pii.lookup_hashes(number)  # every key's hash: found during a key rotation too
+    if Member.objects.filter(id_number_hash__in=digests, standing__in=HOLDING).exists():
         raise RuleViolation(_("该身份证号已是在册党员，不能建立发展档案。"), field="id_number")
-    if DevelopmentFile.objects.filter(id_number_hash=digest, state=FileState.OPEN).exists():
+    if DevelopmentFile.objects.filter(id_number_hash__in=digests, state=FileState.OPEN).exists():
         raise RuleViolation(_("该身份证号已有进行中的发展档案。"), field="id_number")
     file = DevelopmentFile(
         name=name,

@@ -99,7 +99,7 @@ class MemberFilter(django_filters.FilterSet):
             number = pii.normalize_id_number(value)
         except RuleViolation:
             return qs.none()
-        return qs.filter(id_number_hash=pii.lookup_hash(number))
+        return qs.filter(id_number_hash__in=pii.lookup_hashes(number))
 
     def filter_phone(self, qs, name, value):
         return qs.filter(phone__endswith=value.strip())

@@ -49,7 +49,7 @@ def search(user, query: str, *, present_only: bool = True):
         return qs.filter(phone_tail=query[-4:], phone=query)  # phone_tail is indexed
     if len(query) in (15, 18) and re.match(r"^\d{14,17}[\dxX]$", query):
         try:
-            return qs.filter(id_number_hash=pii.lookup_hash(pii.normalize_id_number(query)))
+            return qs.filter(id_number_hash__in=pii.lookup_hashes(pii.normalize_id_number(query)))
         except Exception:  # noqa: BLE001 (an invalid number simply finds nobody)
             return qs.none()
     if _LETTERS.match(query):

@@ -129,10 +129,10 @@ def _derived(fields: dict) -> dict:
     return extra
 
 
-def _party_member_for(digest: str):
+def _party_member_for(digests: list[str]):
     from gongzhi.party.models import Member
 
-    return Member.objects.filter(id_number_hash=digest, standing__in=HOLDING).first()
+    return Member.objects.filter(id_number_hash__in=digests, standing__in=HOLDING).first()
 
 
 @atomic
@@ -150,12 +150,12 @@ def register_resident(
     require(actor, CHANGE, household)
     fields = _clean_profile({"name": name, "relation": relation, **fields})
     number = pii.normalize_id_number(id_number)
-    digest = pii.lookup_hash(number)
-    if Resident.objects.filter(id_number_hash=digest, present=True).exists():
+    digests = pii.lookup_hashes(number)  # every key's hash: found during a key rotation too
+    if Resident.objects.filter(id_number_hash__in=digests, present=True).exists():
         raise RuleViolation(
             _("该身份证号已登记为本区在住居民，请办理户间变动而非重复登记。"), field="id_number"
         )
-    member = _party_member_for(digest)
+    member = _party_member_for(digests)
     if (
         member is not None
         and fields.get("political_status", PoliticalStatus.MASSES) == PoliticalStatus.MASSES

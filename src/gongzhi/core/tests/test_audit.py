@@ -322,3 +322,142 @@ def test_records_are_kept_however_old(world):
         old = audit.log("core.test.ancient")
     call_command("audit_verify", stdout=StringIO())
     assert AuditLog.objects.filter(pk=old.pk).exists()
+
+
+# --- A keyed chain and its checkpoints (outside security test, finding 6) ---------------
+
+
+@pytest.fixture(params=["standard", "sm"])
+def suite(request, settings):
+    """Both cipher suites: HMAC-SHA256 and HMAC-SM3 (GONGZHI_CRYPTO=sm)."""
+    settings.GONGZHI_CRYPTO = request.param
+    settings.GONGZHI_AUDIT_KEY = "audit-key-kept-outside-the-database-0123456789"
+    return request.param
+
+
+@pytest.fixture
+def keyed_chain(world, suite):
+    return [
+        audit.log(f"core.test.k{i}", actor=world.users["staff"], data={"i": i}) for i in range(6)
+    ]
+
+
+def rewrite_chain_from(start_id: int, hasher, *, unkeyed=False) -> None:
+    """What the outside tester did: after changing the log, recompute every hash from
+    ``start_id`` on so that each record links to the one before it again."""
+    rows = list(AuditLog.objects.filter(id__gte=start_id).order_by("id"))
+    prev = AuditLog.objects.filter(id__lt=start_id).order_by("-id").values_list("hash", flat=True)
+    prev = prev.first() or ""
+    with connection.cursor() as cursor:
+        for row in rows:
+            row.prev_hash = prev
+            if unkeyed:
+                row.key_id = None
+            row.hash = hasher(row)
+            cursor.execute(
+                "UPDATE core_auditlog SET prev_hash = %s, hash = %s, key_id = %s WHERE id = %s",
+                [row.prev_hash, row.hash, row.key_id, row.pk],
+            )
+            prev = row.hash
+
+
+def sha256_of(row) -> str:
+    import hashlib
+
+    return hashlib.sha256(audit._canonical(row).encode()).hexdigest()
+
+
+def test_records_name_the_algorithm_and_key_of_their_hash(keyed_chain, suite):
+    name = "hmac-sm3" if suite == "sm" else "hmac-sha256"
+    assert {r.key_id for r in AuditLog.objects.all()} == {keyed_chain[0].key_id}
+    assert keyed_chain[0].key_id.startswith(name + ":")
+    assert audit.verify().intact
+
+
+def test_a_chain_rewritten_without_the_key_is_detected(keyed_chain, without_triggers):
+    """Delete a record, recompute the chain after it: without the key the hashes do not
+    match, whatever hash function the attacker guesses."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditlog WHERE id = %s", [keyed_chain[3].pk])
+    rewrite_chain_from(keyed_chain[4].pk, sha256_of)
+    assert audit.verify_chain()[1] == keyed_chain[4].pk
+    with pytest.raises(CommandError, match="断裂"):
+        call_command("audit_verify", stdout=StringIO())
+
+
+def test_a_chain_rewritten_as_unkeyed_is_caught_by_its_checkpoint(keyed_chain, without_triggers):
+    """Turning every record into a first-release (unkeyed) record makes a consistent chain,
+    but the checkpoint written before the attack no longer matches."""
+    assert audit.write_checkpoint()["id"] == AuditLog.objects.latest("id").pk
+    first = AuditLog.objects.order_by("id").first().pk
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditlog WHERE id = %s", [keyed_chain[3].pk])
+    rewrite_chain_from(first, sha256_of, unkeyed=True)
+    assert audit.verify_chain()[1] is None  # the chain alone no longer tells
+    result = audit.verify()
+    assert not result.intact
+    assert any("已不在或已被改动" in p for p in result.problems)
+
+
+def test_deleting_the_newest_records_is_detected(keyed_chain, without_triggers):
+    audit.write_checkpoint()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditlog WHERE id >= %s", [keyed_chain[4].pk])
+    assert audit.verify_chain()[1] is None  # what is left is a consistent chain
+    with pytest.raises(CommandError, match="最新的记录被删除"):
+        call_command("audit_verify", stdout=StringIO())
+
+
+def test_a_changed_checkpoint_line_is_detected(keyed_chain, settings):
+    audit.write_checkpoint()
+    path = settings.GONGZHI_AUDIT_CHECKPOINT_FILE
+    text = path.read_text()
+    path.write_text(text.replace(f'"id": {keyed_chain[-1].pk}', f'"id": {keyed_chain[-2].pk}'))
+    result = audit.verify()
+    assert any("签名不符" in p for p in result.problems)
+
+
+def test_checkpoints_are_appended_to_a_private_file_only_when_the_log_grew(keyed_chain, settings):
+    path = settings.GONGZHI_AUDIT_CHECKPOINT_FILE
+    assert audit.write_checkpoint() is not None
+    assert audit.write_checkpoint() is None  # nothing new
+    audit.log("core.test.more")
+    assert audit.write_checkpoint() is not None
+    assert len(path.read_text().splitlines()) == 2
+    assert path.stat().st_mode & 0o777 == 0o600
+    out = StringIO()
+    call_command("audit_verify", stdout=out)
+    assert "与 2 个检查点一致" in out.getvalue()
+
+
+def test_records_of_the_first_releases_verify_before_the_keyed_ones(world, without_triggers):
+    """Upgraded installations keep their unkeyed records; nothing unkeyed may follow a
+    keyed record."""
+    old = [audit.log(f"core.test.old{i}") for i in range(3)]
+    rewrite_chain_from(old[0].pk, sha256_of, unkeyed=True)
+    audit.log("core.test.new")
+    assert audit.verify_chain() == (AuditLog.objects.count(), None)
+    newer = audit.log("core.test.newer")
+    rewrite_chain_from(newer.pk, sha256_of, unkeyed=True)
+    assert audit.verify_chain()[1] == newer.pk
+
+
+def test_the_daily_verification_alerts_the_security_officers(
+    keyed_chain, world, without_triggers, caplog
+):
+    from gongzhi.core import tasks
+    from gongzhi.core.models import Notification
+
+    auditor = world.users["auditor"]
+    assert tasks.run_due() == {"checkpoint": True, "verified": True}
+    assert tasks.run_due() == {}  # nothing due again within the hour and the day
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditlog SET username = 'x' WHERE id = %s", [keyed_chain[1].pk])
+    with time_machine.travel(datetime.now(tz=UTC) + timedelta(days=1, minutes=1)):
+        assert tasks.run_due()["verified"] is False
+    assert any(r.levelname == "CRITICAL" for r in caplog.records)
+    alert = Notification.objects.get(user=auditor)
+    assert "审计日志校验未通过" in alert.title
+    assert Notification.objects.filter(user=world.users["superuser"]).exists()
+    record = AuditLog.objects.filter(action="core.audit.verified").latest("id")
+    assert record.result == "failure"

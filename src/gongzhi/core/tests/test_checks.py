@@ -20,4 +20,5 @@ def test_deploy_refuses_the_development_key_and_warns_without_a_field_key(settin
 def test_deploy_passes_with_own_keys(settings):
     settings.SECRET_KEY = STRONG_KEY
     settings.GONGZHI_FIELD_KEY = "another-long-random-value"
+    settings.GONGZHI_AUDIT_KEY = "a-third-long-random-value"
     assert ids() == set()

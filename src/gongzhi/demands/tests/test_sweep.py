@@ -92,8 +92,10 @@ def test_a_second_sweep_waits_its_turn(world, demands):
         assert tasks.run_sweep()["overdue"] == 1
 
 
-def test_gongzhi_run_starts_the_sweep_beside_the_server(monkeypatch):
+def test_gongzhi_run_starts_the_sweep_beside_the_server(monkeypatch, settings):
     from gongzhi.core.management.commands import run
+
+    settings.SECRET_KEY = settings.GONGZHI_AUDIT_KEY = "k" * 60  # no development key
 
     started, served = [], []
 

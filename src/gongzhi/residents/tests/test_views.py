@@ -289,7 +289,7 @@ def test_contact_cards(world, people, client_as):
     assert "陈网格员" in card.content.decode()
     cards = client.get(reverse("residents:building_cards", args=[world.ours.building.pk]))
     text = cards.content.decode()
-    assert text.count("网格联系卡") == 3 and "page-break-after" in text
+    assert text.count("网格联系卡") == 3 and "gz-contact-card" in text  # one printed page each
 
 
 def test_responsibility_map_add_remove_and_coverage(world, people, client_as, party):
@@ -327,7 +327,7 @@ def test_grid_map_page_and_geometry(world, people, client_as):
     page = client.get(reverse("residents:grid_map"), {"community": world.ours.community.pk})
     text = page.content.decode()
     assert (
-        "echarts.registerMap" in text
+        'data-chart="grid-map"' in text
         and "104.01" in text
         and "http://" not in text.split("grid-geojson")[1][:2000]
     )

@@ -3,7 +3,7 @@
 import os
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -25,7 +25,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, bind, workers, threads, sweep_seconds=0, **options):
+        from django.conf import settings
         from gunicorn.app.wsgiapp import run
+
+        from gongzhi.core.checks import development_keys
+
+        weak = development_keys()
+        if weak and not settings.DEBUG:
+            raise CommandError(
+                "拒绝启动：{keys} 仍是公开的开发密钥，任何人都能据此伪造会话、解密备份中的"
+                "身份证号。请在环境变量中设置它们，或运行 gongzhi initkeys 生成（make run "
+                "会自动生成）。".format(keys="、".join(weak))
+            )
 
         if sweep_seconds > 0:
             start_sweeper(sweep_seconds)
@@ -43,6 +54,9 @@ class Command(BaseCommand):
             "-",
             "--timeout",
             "120",
+            # No control socket in $HOME (a service account's home may not be writable).
+            "--control-socket",
+            "",
             # The access log never carries query strings (they may hold search terms).
             "--access-logformat",
             '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',

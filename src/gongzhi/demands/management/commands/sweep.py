@@ -12,6 +12,7 @@ from time import monotonic
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 
+from gongzhi.core import tasks as platform_tasks
 from gongzhi.demands.tasks import run_sweep
 
 
@@ -75,6 +76,7 @@ class Command(BaseCommand):
                     "到期提醒 {reminded} 件，超期督办 {overdue} 件，接单超时 {accept_overdue} 件"
                     "（{s:.1f} 秒）。".format(s=monotonic() - started, **counts)
                 )
+            platform_tasks.run_due()  # the audit log's checkpoint and daily verification
             self.stdout.flush()
             done += 1
             if loop is None or (iterations is not None and done >= iterations):

@@ -1,0 +1,89 @@
+"""The platform's periodic work: the audit log's checkpoints and its daily verification.
+
+Run by the periodic loop (``gongzhi sweep --loop``, which ``gongzhi run`` starts beside
+the web server, or cron / a systemd timer running ``gongzhi sweep``): ``run_due()`` does
+each job whose interval has passed and nothing else, so calling it often is cheap. When
+is a job due? The checkpoint file's last line says when the last checkpoint was
+written; the audit log's last ``core.audit.verified`` record when the chain was last
+verified. Both survive restarts and are the same for every process.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from . import audit, notifications
+
+logger = logging.getLogger(__name__)
+VERIFY_EVERY = timedelta(days=1)
+AUDITOR_PERM = "core.view_auditlog"
+
+
+def run_due(now: datetime | None = None) -> dict:
+    now = now or timezone.now()
+    done = {}
+    if checkpoint_due(now):
+        done["checkpoint"] = audit.write_checkpoint() is not None
+    if verification_due(now):
+        done["verified"] = verify_and_alert().intact
+    if done:
+        logger.info("periodic jobs: %s", done)
+    return done
+
+
+def checkpoint_due(now: datetime) -> bool:
+    entries, _problems = audit.read_checkpoints()
+    if not entries:
+        return True
+    last = datetime.fromisoformat(entries[-1]["time"])
+    return now - last >= timedelta(seconds=settings.GONGZHI_AUDIT_CHECKPOINT_SECONDS)
+
+
+def verification_due(now: datetime) -> bool:
+    from .models import AuditLog
+
+    last = (
+        AuditLog.objects.filter(action="core.audit.verified")
+        .order_by("-id")
+        .values_list("time", flat=True)
+        .first()
+    )
+    return last is None or now - last >= VERIFY_EVERY
+
+
+def verify_and_alert() -> audit.Verification:
+    """Verify the chain and the checkpoints; on a break, alert loudly: a critical log
+    line, an audit record, and a notification to every security auditor and system
+    administrator."""
+    result = audit.verify()
+    audit.log(
+        "core.audit.verified",
+        result=audit.SUCCESS if result.intact else audit.FAILURE,
+        data={
+            "checked": result.checked,
+            "checkpoints": result.checkpoints,
+            "problems": result.problems[:10],
+        },
+    )
+    if not result.intact:
+        logger.critical("audit log verification failed: %s", "; ".join(result.problems))
+        for user in _security_officers():
+            notifications.notify(
+                user=user,
+                title="审计日志校验未通过：可能已被篡改",
+                body="；".join(result.problems[:10]),
+                link="/audit/",
+            )
+    return result
+
+
+def _security_officers() -> list:
+    users = get_user_model().objects.filter(is_active=True)
+    found = {u.pk: u for u in users.filter(is_superuser=True)}
+    for user in users.exclude(role_assignments=None):
+        if user.has_perm(AUDITOR_PERM):
+            found.setdefault(user.pk, user)
+    return list(found.values())
