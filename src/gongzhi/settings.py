@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "gongzhi.core.middleware.RequestContextMiddleware",
+    # Inside RequestContextMiddleware: its records carry the request's address.
+    "gongzhi.core.middleware.RefusedLookupMiddleware",
     "gongzhi.accounts.middleware.AccountSecurityMiddleware",
     # AxesMiddleware last: it turns a lockout into the sign-in page's message.
     "axes.middleware.AxesMiddleware",
@@ -261,6 +263,8 @@ GONGZHI_AUDIT_CHECKPOINT_FILE = Path(
     os.environ.get("GONGZHI_AUDIT_CHECKPOINT_FILE", VAR_DIR / "audit" / "checkpoints.jsonl")
 )
 GONGZHI_AUDIT_CHECKPOINT_SECONDS = env_int("GONGZHI_AUDIT_CHECKPOINT_SECONDS", 3600)
+# Refused lookups (404/403) of one user within a minute that raise a probing alert.
+GONGZHI_PROBE_BURST = env_int("GONGZHI_PROBE_BURST", 30)
 
 # Who hears about a demand's progress besides the in-app inbox: dotted paths of sender
 # classes (gongzhi.core.notifications.LogSender logs; WebhookSender posts to an intranet

@@ -90,6 +90,23 @@ class RequestContextMiddleware:
             context.reset(token)
 
 
+class RefusedLookupMiddleware:
+    """Counts the 404 and 403 answers a signed-in user receives (core/probes.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code in (403, 404):
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                from . import probes
+
+                probes.record(user, path=request.path, status=response.status_code)
+        return response
+
+
 class LocaleMiddleware(DjangoLocaleMiddleware):
     """Simplified Chinese unless the user picked another language with the switcher (its
     cookie). The browser's Accept-Language is not followed: staff whose browser happens

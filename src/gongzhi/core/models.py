@@ -204,3 +204,23 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class RefusedLookups(models.Model):
+    """How many of one user's requests within one minute found nothing or were refused
+    (a 404 or 403): the aggregate behind ``core.lookup.refused`` records (core/probes.py),
+    so that probing is visible without writing one audit record a request."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    minute = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "minute"], name="unique_refusals_minute")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.minute:%Y-%m-%d %H:%M} ×{self.count}"

@@ -70,7 +70,7 @@ def verify_and_alert() -> audit.Verification:
     )
     if not result.intact:
         logger.critical("audit log verification failed: %s", "; ".join(result.problems))
-        for user in _security_officers():
+        for user in security_officers():
             notifications.notify(
                 user=user,
                 title="审计日志校验未通过：可能已被篡改",
@@ -80,7 +80,8 @@ def verify_and_alert() -> audit.Verification:
     return result
 
 
-def _security_officers() -> list:
+def security_officers() -> list:
+    """Every active security auditor and system administrator."""
     users = get_user_model().objects.filter(is_active=True)
     found = {u.pk: u for u in users.filter(is_superuser=True)}
     for user in users.exclude(role_assignments=None):
