@@ -2,6 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.scoping import narrowed
+
 from .choices import HouseholdStatus, Level
 from .models import Area, Household
 
@@ -19,7 +21,8 @@ class UnderAreaFilter(django_filters.NumberFilter):
         )
         if area is None:
             return qs.none()
-        return qs.filter(path__under=area.path)
+        # Without the scope's broader path term (same rows; see core.scoping.narrowed).
+        return narrowed(qs, area.path)
 
 
 class AreaFilter(django_filters.FilterSet):

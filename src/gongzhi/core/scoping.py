@@ -12,6 +12,7 @@ from operator import or_
 
 from django.db import models
 from django.db.models import Lookup, Q
+from django.db.models.sql.where import AND, OR
 
 PATH_RE = re.compile(r"^(/[0-9]+)+/$")  # ASCII digits only (\d takes "１" too)
 
@@ -96,6 +97,33 @@ def widened(queryset: models.QuerySet, *, depth: int | None = None) -> models.Qu
     queryset = queryset.all()
     _widen(queryset.query.where, depth)
     return queryset
+
+
+def narrowed(queryset: models.QuerySet, path: str, *, field: str = "path") -> models.QuerySet:
+    """``queryset.filter(<field>__under=path)`` without the terms it makes redundant: a
+    scope's ``under`` term of a node above ``path``, or an OR of terms one of which is
+    (every row under ``path`` meets it). Same rows. PostgreSQL estimates overlapping
+    prefix ranges as independent and multiplies them: a street's scope and one of its
+    communities came out a twelfth of the community, and the planner sorted the path
+    range instead of walking the newest-first index (bench/README.md)."""
+    queryset = queryset.filter(**{f"{field}__under": path})
+    where = queryset.query.where
+    if where.connector != AND or where.negated:
+        return queryset
+    new = where.children[-1]
+    if type(new) is not Under or new.rhs != path:
+        return queryset
+    # The clone's where-nodes are its own (see _widen); only its top level changes.
+    where.children[:-1] = [c for c in where.children[:-1] if not _implied_by(c, new)]
+    return queryset
+
+
+def _implied_by(term, new: Under) -> bool:
+    if type(term) in (Under, UnderWide):
+        return term.lhs == new.lhs and new.rhs.startswith(term.rhs)
+    if getattr(term, "connector", None) == OR and not term.negated:
+        return any(_implied_by(child, new) for child in term.children)
+    return False
 
 
 def wide_terms(queryset: models.QuerySet, *, depth: int) -> int:

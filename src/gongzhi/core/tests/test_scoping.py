@@ -242,3 +242,34 @@ def test_has_perm_refuses_objects_without_a_scope_path(world):
     user = world.users["secretary"]
     assert not user.has_perm(VIEW_AREA, object())
     assert not user.has_perm(VIEW_AREA, Area(path=""))
+
+
+def test_narrowed_drops_the_scope_terms_it_implies_and_keeps_the_rows(world):
+    from django.db.models import Q
+
+    from gongzhi.core.scoping import narrowed
+
+    street, grid = world.ours.community.parent, world.ours.grid
+
+    def terms(qs):
+        return (
+            str(qs.query)
+            .split(" WHERE ", 1)[1]
+            .count("LIKE" if connection.vendor != "sqlite" else "GLOB")
+        )
+
+    for scoped, dropped in (
+        (Area.objects.filter(path__under=street.path), True),
+        (Area.objects.filter(paths_q("path", [street.path, world.sibling.grid.path])), True),
+        (Area.objects.filter(Q(path__under=world.ours.unit.path) | Q(code="x")), False),
+        (Area.objects.filter(path__under=world.sibling.grid.path), False),
+    ):
+        plain = scoped.filter(path__under=grid.path)
+        narrow = narrowed(scoped, grid.path)
+        assert set(narrow) == set(plain)
+        assert terms(narrow) == (1 if dropped else terms(plain))
+    # The user's scope and a within filter (UnderAreaFilter) through the real scope.
+    user = world.users["street_admin"]
+    visible = Household.objects.visible_to(user, VIEW_HOUSEHOLD)
+    narrow = narrowed(visible, grid.path)
+    assert set(narrow) == set(visible.filter(path__under=grid.path)) and terms(narrow) == 1
