@@ -650,7 +650,9 @@ def database_cpu_seconds() -> float | None:
             continue
         if name == "postgres":
             fields = rest.split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            # utime and stime, and cutime and cstime: a backend that ended during the
+            # run (its CPU is then the postmaster's children's) still counts.
+            total += sum(int(f) for f in fields[11:15]) / tick
     return total
 
 

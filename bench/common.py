@@ -142,10 +142,10 @@ def machine() -> dict:
     elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s)",
+                "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
                 [list(PG_SETTINGS_SHOWN)],
             )
-            shown = {name: f"{value}{f' × {unit}' if unit else ''}" for name, value, unit in cursor}
+            shown = dict(cursor.fetchall())
         info["postgresql"] = connection.pg_version
         info["postgresql_settings"] = shown
     return info
