@@ -101,3 +101,101 @@ def test_a_server_error_on_a_page_is_a_chinese_page(world, client_as, monkeypatc
     response = client.get("/")
     assert response.status_code == 500
     assert "服务器内部错误" in response.content.decode()
+
+
+# --- Smaller findings (outside security test, finding 10) -------------------------------
+
+
+def test_pages_api_answers_and_exports_are_never_cached(world, client_as, bearer):
+    client = client_as(world.users["secretary"])
+    for url in (
+        "/",
+        reverse("areas:household_list"),
+        reverse("areas:household_list") + "?export=xlsx",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    response = Client().get(f"{API}/areas", headers=bearer)
+    assert "no-store" in response["Cache-Control"]
+    # The public figures (no sign-in, no person) may be cached.
+    assert "no-store" not in Client().get("/public/demands/").get("Cache-Control", "")
+
+
+def test_the_loser_of_a_delete_race_gets_a_conflict(world):
+    from gongzhi.areas import services
+    from gongzhi.core.errors import Conflict
+
+    household = world.ours.households[2]
+    stale = Household.objects.get(pk=household.pk)  # loaded by the second user's page
+    services.delete_household(household, actor=world.users["secretary"])
+    with pytest.raises(Conflict):
+        services.delete_household(stale, actor=world.users["staff"])
+
+
+def test_a_boolean_is_not_an_id(client, world, bearer):
+    body = {"parent_id": True, "level": 5, "code": "99", "name": "新小区"}
+    response = client.post(
+        f"{API}/areas", json.dumps(body), content_type="application/json", headers=bearer
+    )
+    error = error_of(response, 422)
+    assert error["field"] == "parent_id"
+
+
+def test_password_rules_speak_chinese(world):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        validate_password("Ab1!", world.users["staff"])
+    assert caught.value.messages[0] == "密码太短，至少需要10个字符。"
+
+
+def test_a_form_with_a_stale_security_token_gets_a_chinese_page(world):
+    client = Client(enforce_csrf_checks=True)
+    from gongzhi.core.testing import sign_in
+
+    sign_in(client, world.users["secretary"])
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "页面已过期" in page and "Forbidden" not in page
+    api = client.post(f"{API}/areas", "{}", content_type="application/json")
+    assert api.status_code == 403 and api["Content-Type"].startswith("application/json")
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(world, settings):
+    from django.test import RequestFactory
+
+    from gongzhi.core.middleware import client_ip
+
+    settings.GONGZHI_TRUSTED_PROXIES = frozenset({"10.0.0.2"})
+    factory = RequestFactory()
+    forged = "1.2.3.4, 203.0.113.9"  # the client wrote 1.2.3.4 itself; nginx appended the rest
+    request = factory.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forged)
+    assert client_ip(request) == "203.0.113.9"
+    request = factory.get("/", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="9.9.9.9")
+    assert client_ip(request) == "198.51.100.7"  # not through the proxy: the header is ignored
+    request = factory.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="not-an-ip")
+    assert client_ip(request) == "10.0.0.2"
+
+
+def test_https_settings_come_from_the_environment():
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='gongzhi.settings';"
+        "from django.conf import settings as s;"
+        "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER)"
+    )
+    env = {
+        **__import__("os").environ,
+        "GONGZHI_SSL_REDIRECT": "true",
+        "GONGZHI_HSTS_SECONDS": "31536000",
+        "GONGZHI_PROXY_SSL_HEADER": "true",
+    }
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "True 31536000 ('HTTP_X_FORWARDED_PROTO', 'https')"

@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "gongzhi.core.middleware.RequestContextMiddleware",
     # Inside RequestContextMiddleware: its records carry the request's address.
     "gongzhi.core.middleware.RefusedLookupMiddleware",
+    "gongzhi.core.middleware.NoStoreMiddleware",
     "gongzhi.accounts.middleware.AccountSecurityMiddleware",
     # AxesMiddleware last: it turns a lockout into the sign-in page's message.
     "axes.middleware.AxesMiddleware",
@@ -137,7 +138,7 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"user_attributes": ("username", "full_name", "phone", "email")},
     },
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "gongzhi.accounts.validators.MinimumLengthValidator",
         "OPTIONS": {"min_length": env_int("GONGZHI_PASSWORD_MIN_LENGTH", 10)},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -155,6 +156,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("GONGZHI_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "gongzhi.core.views.csrf_failure"
 # Content-Security-Policy (django-csp): scripts and styles only from this server's own
 # files, never inline, never eval, so an escaping slip cannot run a script. Pages declare
 # behaviour with data attributes handled by static/gongzhi/app.js and charts.js. Style
@@ -177,6 +179,18 @@ CONTENT_SECURITY_POLICY = {
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind an HTTPS proxy (docs/deploy.md): redirect plain HTTP, send HSTS, and trust the
+# proxy's X-Forwarded-Proto. GONGZHI_TRUSTED_PROXIES: the proxies' addresses, whose
+# X-Forwarded-For then gives the client's address for the audit log and the lockout.
+SECURE_SSL_REDIRECT = env_bool("GONGZHI_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = env_int("GONGZHI_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GONGZHI_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("GONGZHI_PROXY_SSL_HEADER") else None
+)
+GONGZHI_TRUSTED_PROXIES = frozenset(
+    p.strip() for p in os.environ.get("GONGZHI_TRUSTED_PROXIES", "").split(",") if p.strip()
+)
 
 # Lockout: 5 failures lock the account name for 15 minutes, whether or not it exists.
 AXES_FAILURE_LIMIT = env_int("GONGZHI_LOCKOUT_FAILURES", 5)

@@ -322,11 +322,9 @@ class TokenListView(LoginRequiredMixin, TemplateView):
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
             else:
-                response = self.render_to_response(
+                return self.render_to_response(  # never cached: NoStoreMiddleware
                     self.get_context_data(new_key=key, new_token=token)
                 )
-                response["Cache-Control"] = "no-store"  # the key is shown once
-                return response
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import audit
 from gongzhi.core.bulk import chunks
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
-from gongzhi.core.services import atomic, require
+from gongzhi.core.services import atomic, check_version, lock, require
 
 from .choices import (
     HOUSEHOLD_DIGITS,
@@ -21,11 +21,6 @@ from .choices import (
 )
 from .models import Area, Household, code_to_path
 from .permissions import CHANGE_AREA, CHANGE_HOUSEHOLD
-
-
-def _check_version(obj, version: int | None) -> None:
-    if version is not None and obj.version != version:
-        raise Conflict()
 
 
 def validate_child_code(parent: Area | None, level: int, code: str) -> None:
@@ -61,7 +56,7 @@ def create_area(
         if not actor.is_superuser:
             raise NotFoundOrForbidden()
     else:
-        parent = Area.objects.select_for_update().get(pk=parent.pk)
+        parent = lock(parent)
         require(actor, CHANGE_AREA, parent)
     name = (name or "").strip()
     if not name:
@@ -92,9 +87,9 @@ def update_area(
     geometry=None,
     clear_geometry: bool = False,
 ) -> Area:
-    area = Area.objects.select_for_update().get(pk=area.pk)
+    area = lock(area)
     require(actor, CHANGE_AREA, area)
-    _check_version(area, version)
+    check_version(area, version)
     changed = {}
     if name is not None:
         name = name.strip()
@@ -133,11 +128,11 @@ def _refresh_descendant_names(area: Area) -> None:
 
 @atomic
 def delete_area(area: Area, *, actor, version: int | None = None) -> None:
-    area = Area.objects.select_for_update().get(pk=area.pk)
+    area = lock(area)
     require(actor, CHANGE_AREA, area)
     if area.parent_id is None and not actor.is_superuser:
         raise NotFoundOrForbidden()
-    _check_version(area, version)
+    check_version(area, version)
     if area.children.exists() or area.households.exists():
         raise RuleViolation(_("该区域下还有下级区域或住户，不能删除。"), field="area")
     audit.log("areas.area.deleted", actor=actor, target=area, data={"code": area.code})
@@ -185,7 +180,7 @@ def create_household(
     area_m2=None,
     note: str = "",
 ) -> Household:
-    area = Area.objects.select_for_update().get(pk=area.pk)
+    area = lock(area)
     require(actor, CHANGE_HOUSEHOLD, area)
     door_number = (door_number or "").strip()
     if not door_number:
@@ -213,9 +208,9 @@ def create_household(
 
 @atomic
 def update_household(household: Household, *, actor, version: int | None, **fields) -> Household:
-    household = Household.objects.select_for_update().select_related("area").get(pk=household.pk)
+    household = lock(household, related=("area",))
     require(actor, CHANGE_HOUSEHOLD, household)
-    _check_version(household, version)
+    check_version(household, version)
     allowed = {"door_number", "status", "area_m2", "note"}
     changed = {}
     for key, value in fields.items():
@@ -246,9 +241,9 @@ def update_household(household: Household, *, actor, version: int | None, **fiel
 
 @atomic
 def delete_household(household: Household, *, actor, version: int | None = None) -> None:
-    household = Household.objects.select_for_update().get(pk=household.pk)
+    household = lock(household)
     require(actor, CHANGE_HOUSEHOLD, household)
-    _check_version(household, version)
+    check_version(household, version)
     audit.log(
         "areas.household.deleted", actor=actor, target=household, data={"code": household.code}
     )

@@ -6,20 +6,29 @@ from typing import Annotated
 from django.utils.translation import gettext_lazy
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
-from pydantic import StringConstraints
+from pydantic import BeforeValidator, StringConstraints
 
 # Text of the API refuses control characters: PostgreSQL cannot store NUL at all, and
 # no name, door number or note needs a tab or a newline.
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 
 
+def _not_a_boolean(value):
+    """JSON ``true`` is not the number 1 (pydantic's lax mode would take it as an id)."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    return value
+
+
 # A row id: beyond a 64-bit integer the database driver overflows instead of finding nothing.
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Id = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=2**63 - 1)]
 # A date a person can mean, whose deadlines (letter validity, terms) do not overflow.
 Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2100, 12, 31))]
 # The optimistic-locking version a client read with the row.
 Version = Annotated[
-    int, Field(ge=1, le=2**31 - 1, description="乐观锁版本号：取自读取时的 version")
+    int,
+    BeforeValidator(_not_a_boolean),
+    Field(ge=1, le=2**31 - 1, description="乐观锁版本号：取自读取时的 version"),
 ]
 
 

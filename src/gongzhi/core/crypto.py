@@ -140,27 +140,35 @@ class FieldKey:
     def tag(self) -> str:
         return ("s1." if self.suite == NATIONAL else "f1.") + self.kid + "."
 
-    def encrypt(self, plaintext: str) -> str:
-        data = plaintext.encode()
+    def seal(self, data: bytes) -> bytes:
+        """Encrypt bytes: SM4-GCM (nonce, ciphertext, tag) or a Fernet token."""
         if self.suite == NATIONAL:
             from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
             nonce = os.urandom(12)
             encryptor = Cipher(algorithms.SM4(self.cipher), modes.GCM(nonce)).encryptor()
             body = encryptor.update(data) + encryptor.finalize()
-            blob = nonce + body + encryptor.tag
-            return self.tag + base64.urlsafe_b64encode(blob).decode()
-        return self.tag + Fernet(base64.urlsafe_b64encode(self.cipher)).encrypt(data).decode()
+            return nonce + body + encryptor.tag
+        return Fernet(base64.urlsafe_b64encode(self.cipher)).encrypt(data)
 
-    def decrypt(self, body: str) -> str:
+    def open(self, blob: bytes) -> bytes:
         if self.suite == NATIONAL:
             from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-            blob = base64.urlsafe_b64decode(body.encode())
             nonce, data, tag = blob[:12], blob[12:-16], blob[-16:]
             decryptor = Cipher(algorithms.SM4(self.cipher), modes.GCM(nonce, tag)).decryptor()
-            return (decryptor.update(data) + decryptor.finalize()).decode()
-        return Fernet(base64.urlsafe_b64encode(self.cipher)).decrypt(body.encode()).decode()
+            return decryptor.update(data) + decryptor.finalize()
+        return Fernet(base64.urlsafe_b64encode(self.cipher)).decrypt(blob)
+
+    def encrypt(self, plaintext: str) -> str:
+        sealed = self.seal(plaintext.encode())
+        if self.suite == NATIONAL:
+            return self.tag + base64.urlsafe_b64encode(sealed).decode()
+        return self.tag + sealed.decode()  # a Fernet token is already URL-safe base64
+
+    def decrypt(self, body: str) -> str:
+        blob = base64.urlsafe_b64decode(body.encode()) if self.suite == NATIONAL else body.encode()
+        return self.open(blob).decode()
 
     def lookup_hash(self, value: str) -> str:
         return keyed_hash(self.suite, self.mac, value.encode())
@@ -228,6 +236,25 @@ def decrypt(token: str) -> str:
         except (InvalidToken, InvalidTag, ValueError):
             continue
     return ""
+
+
+def encrypt_file(data: bytes) -> bytes:
+    """A file's bytes sealed with the current key, named by its tag (short-lived files
+    that hold personal information, like an import's error workbook)."""
+    key = field_keys().current
+    return key.tag.encode() + key.seal(data)
+
+
+def decrypt_file(blob: bytes) -> bytes | None:
+    """The clear bytes of ``encrypt_file``; None when no known key opens them."""
+    tag = blob[:12].decode("ascii", "replace")
+    key = field_keys().by_tag(tag)
+    if key is None:
+        return None
+    try:
+        return key.open(blob[12:])
+    except (InvalidToken, InvalidTag, ValueError):
+        return None
 
 
 def needs_rotation(token: str) -> bool:

@@ -15,11 +15,17 @@ RAW_XML_PREFIX = "<r>"
 
 
 def neutralise(value):
-    """Cell text that a spreadsheet would run as a formula, or that xlsxwriter would write
-    as raw XML, gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith((*FORMULA_PREFIXES, RAW_XML_PREFIX)):
+    """Cell text that xlsxwriter would write as raw XML gets a leading apostrophe (the
+    only change to what a user reads, for a prefix no real text has). Text that looks
+    like a formula stays as typed: ``write_row`` writes it as a string cell with Excel's
+    quote prefix, so it is shown as text and stays text when the cell is edited."""
+    if isinstance(value, str) and value.startswith(RAW_XML_PREFIX):
         return "'" + value
     return value
+
+
+def looks_like_formula(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
 
 
 def _cell(value):
@@ -44,25 +50,43 @@ def _cell(value):
     return neutralise(str(value))
 
 
-def new_workbook(target) -> xlsxwriter.Workbook:
-    """A streaming workbook that never turns cell text into formulas or links."""
-    return xlsxwriter.Workbook(
-        target,
-        {
-            "constant_memory": True,
-            "in_memory": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
+class Workbook(xlsxwriter.Workbook):
+    """A streaming workbook that never turns cell text into formulas or links; each of
+    its sheets knows the quote-prefix format for text that looks like a formula."""
+
+    def __init__(self, target):
+        super().__init__(
+            target,
+            {
+                "constant_memory": True,
+                "in_memory": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
+        self.quoted = self.add_format({"quote_prefix": True})
+
+    def add_worksheet(self, name=None, worksheet_class=None):
+        sheet = super().add_worksheet(name, worksheet_class)
+        sheet.quoted_format = self.quoted
+        return sheet
+
+
+def new_workbook(target) -> Workbook:
+    return Workbook(target)
 
 
 def write_row(sheet, row_index: int, values, cell_format=None) -> None:
-    """Write one row of values, neutralised and typed (numbers stay numbers)."""
+    """Write one row of values, neutralised and typed (numbers stay numbers). Text is
+    always a string cell, never a formula; formula-like text also gets the quote prefix
+    when the row has no format of its own."""
     for c, value in enumerate(values):
         value = _cell(value)
         if isinstance(value, str):
-            sheet.write_string(row_index, c, value, cell_format)
+            if cell_format is None and looks_like_formula(value):
+                sheet.write_string(row_index, c, value, getattr(sheet, "quoted_format", None))
+            else:
+                sheet.write_string(row_index, c, value, cell_format)
         else:
             sheet.write_number(row_index, c, value, cell_format)
 

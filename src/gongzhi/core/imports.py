@@ -17,6 +17,7 @@ no personal data ever goes into a URL.
 
 import io
 import json
+import os
 import re
 import secrets
 import time
@@ -38,7 +39,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
-from . import audit
+from . import audit, crypto
 from .errors import DomainError
 from .exports import write_workbook
 from .views import PermissionRequiredPage
@@ -685,39 +686,58 @@ class Importer:
 
 
 # --- Short-lived results and error workbooks --------------------------------------
+#
+# An error workbook holds the failing rows as uploaded, ID numbers included (the user
+# fixes and imports them again), so it is kept encrypted with the field key
+# (core.crypto.encrypt_file), readable only by the server's user (mode 600), and
+# deleted once its time is up: by the next import, and by the periodic loop
+# (``prune_results``, core.tasks) when no import follows.
 
 RESULT_TTL_SECONDS = 2 * 60 * 60
 _SESSION_KEY = "gongzhi_imports"
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
+ERRORS_SUFFIX = ".xlsx.enc"
 
 
 def _store_dir() -> Path:
     path = Path(settings.VAR_DIR) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
-def _prune(directory: Path) -> None:
-    cutoff = time.time() - RESULT_TTL_SECONDS
-    for item in directory.iterdir():
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def prune_results(now: float | None = None) -> int:
+    """Delete the results and error workbooks whose time is up; return how many."""
+    cutoff = (now or time.time()) - RESULT_TTL_SECONDS
+    removed = 0
+    for item in _store_dir().iterdir():
         try:
             if item.stat().st_mtime < cutoff:
                 item.unlink()
+                removed += 1
         except FileNotFoundError:
             pass
+    return removed
 
 
 def save_result(request, result: ImportResult) -> str:
     """Keep ``result`` (and its error workbook) for the result page; return its id."""
     directory = _store_dir()
-    _prune(directory)
+    prune_results()
     key = secrets.token_urlsafe(18)
     summary = result.summary()
     summary["has_error_workbook"] = result.has_error_workbook
     if result.has_error_workbook:
-        with open(directory / f"{key}.xlsx", "wb") as target:
-            result.write_error_workbook(target)
-    (directory / f"{key}.json").write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
+        sealed = crypto.encrypt_file(result.error_workbook_bytes())
+        _write_private(directory / f"{key}{ERRORS_SUFFIX}", sealed)
+    _write_private(
+        directory / f"{key}.json", json.dumps(summary, ensure_ascii=False).encode("utf-8")
+    )
     keys = [k for k in request.session.get(_SESSION_KEY, []) if k != key][-19:]
     request.session[_SESSION_KEY] = [*keys, key]
     return key
@@ -737,6 +757,13 @@ def _owned_file(request, key: str, suffix: str) -> Path:
 
 def load_result(request, key: str) -> dict:
     return json.loads(_owned_file(request, key, ".json").read_text("utf-8"))
+
+
+def load_error_workbook(request, key: str) -> bytes:
+    data = crypto.decrypt_file(_owned_file(request, key, ERRORS_SUFFIX).read_bytes())
+    if data is None:  # written under a key this server no longer has
+        raise Http404()
+    return data
 
 
 # --- Pages -------------------------------------------------------------------------
@@ -853,12 +880,9 @@ class ImportResultView(ImportPageMixin, TemplateView):
 
 class ImportErrorsView(ImportPageMixin, TemplateView):
     def get(self, request, *args, **kwargs):
-        path = _owned_file(request, self.kwargs["key"], ".xlsx")
+        data = load_error_workbook(request, self.kwargs["key"])
         importer = self.get_importer()
         name = f"{importer.template_filename or importer.sheet_title}-{_('错误行')}.xlsx"
         return FileResponse(
-            open(path, "rb"),  # noqa: SIM115 (closed by FileResponse)
-            as_attachment=True,
-            filename=name,
-            content_type=XLSX_TYPE,
+            io.BytesIO(data), as_attachment=True, filename=name, content_type=XLSX_TYPE
         )

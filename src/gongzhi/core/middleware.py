@@ -1,3 +1,4 @@
+import ipaddress
 import logging
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.exceptions import (
 from django.http import Http404, JsonResponse
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 from . import context
 from .api import status_error_body
@@ -68,8 +70,22 @@ class ApiErrorMiddleware:
 
 
 def client_ip(request) -> str:
-    # Behind a reverse proxy, configure it to set REMOTE_ADDR (gunicorn --forwarded-allow-ips).
-    return request.META.get("REMOTE_ADDR", "")
+    """The client's address: REMOTE_ADDR, or behind proxies listed in
+    GONGZHI_TRUSTED_PROXIES the nearest address of X-Forwarded-For that is not one of
+    them (a client can prepend anything to the header, never append)."""
+    address = request.META.get("REMOTE_ADDR", "")
+    trusted = settings.GONGZHI_TRUSTED_PROXIES
+    if address not in trusted:
+        return address
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed(forwarded):
+        if hop in trusted:
+            continue
+        try:
+            return str(ipaddress.ip_address(hop))
+        except ValueError:
+            break  # not an address: the header was forged or garbled before this hop
+    return address
 
 
 class RequestContextMiddleware:
@@ -88,6 +104,22 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             context.reset(token)
+
+
+class NoStoreMiddleware:
+    """Nothing a signed-in user receives, and no API answer, is kept in a browser's or a
+    proxy's cache: pages, answers and exports carry personal information
+    (``Cache-Control: no-store, private``). Static files never get here (whitenoise)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.path.startswith(API_PREFIX) or (user is not None and user.is_authenticated):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 class RefusedLookupMiddleware:

@@ -4,6 +4,7 @@ record of a refusal — and the platform's own writes (the holiday table)."""
 import functools
 import logging
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
@@ -32,6 +33,26 @@ def deny(actor, perm: str, obj=None, **data):
     exc = NotFoundOrForbidden()
     exc.denial = denial
     raise exc
+
+
+def lock(obj, *, related: tuple[str, ...] = ()):
+    """``obj``'s row, locked for the rest of the transaction and read afresh.
+
+    A row that is gone by now was deleted by someone else after the user loaded it: the
+    user loses a race, so the answer is a conflict (409), not "not found"."""
+    queryset = type(obj)._base_manager.select_for_update()
+    if related:
+        queryset = queryset.select_related(*related)
+    try:
+        return queryset.get(pk=obj.pk)
+    except ObjectDoesNotExist:
+        raise Conflict(_("该记录刚被他人删除或修改，请刷新后重试。")) from None
+
+
+def check_version(obj, version: int | None) -> None:
+    """Optimistic locking: the form or API client read the row at ``version``."""
+    if version is not None and obj.version != version:
+        raise Conflict()
 
 
 def atomic(func):

@@ -1,4 +1,5 @@
-"""The platform's periodic work: the audit log's checkpoints and its daily verification.
+"""The platform's periodic work: the audit log's checkpoints and its daily verification,
+and the removal of import results whose time is up.
 
 Run by the periodic loop (``gongzhi sweep --loop``, which ``gongzhi run`` starts beside
 the web server, or cron / a systemd timer running ``gongzhi sweep``): ``run_due()`` does
@@ -25,6 +26,10 @@ AUDITOR_PERM = "core.view_auditlog"
 def run_due(now: datetime | None = None) -> dict:
     now = now or timezone.now()
     done = {}
+    from .imports import prune_results
+
+    if removed := prune_results():
+        done["import_results_removed"] = removed
     if checkpoint_due(now):
         done["checkpoint"] = audit.write_checkpoint() is not None
     if verification_due(now):

@@ -125,11 +125,10 @@ class RevealMixin:
     def post(self, request, *args, **kwargs):
         self.object = self.get_object()
         number = self.reveal(self.object, actor=request.user)
-        response = self.render_to_response(
+        # Never kept by a browser or proxy: core.middleware.NoStoreMiddleware.
+        return self.render_to_response(
             self.get_context_data(object=self.object, revealed_id_number=number)
         )
-        response["Cache-Control"] = "no-store"
-        return response
 
 
 def perform_checked(perform, arg):
@@ -217,6 +216,12 @@ class ServiceActionView(ScopedMixin, View):
 
 def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
+
+
+def csrf_failure(request, reason=""):
+    """The form's security token is missing or stale (a page left open past the sign-in,
+    a form sent from another site): say so in the user's language, with what to do."""
+    return render(request, "403_csrf.html", status=403)
 
 
 def page_not_found(request, exception=None):

@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, calendar, pii
-from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
+from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core.notifications import notify
 from gongzhi.core.params import value as param
 from gongzhi.core.search import index_tokens, query_terms
-from gongzhi.core.services import atomic, deny, require
+from gongzhi.core.services import atomic, check_version, deny, lock, require
 
 from .choices import (
     Channel,
@@ -107,15 +107,14 @@ def _reaches(user, perm: str, demand: Demand) -> bool:
 def _begin(demand: Demand, actor, action: str, version: int | None) -> Demand:
     """Lock the row, check reach, state and version for ``action``."""
     states, perm = TRANSITIONS[action]
-    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    demand = lock(demand)
     demand._from_status = demand.status  # the event's from_status, read under the lock
     if perm == REQUESTER:
         if actor is None or demand.requester_user_id != actor.pk:
             raise NotFoundOrForbidden()
     elif not _reaches(actor, perm, demand):
         deny(actor, perm, demand, action=action)
-    if version is not None and demand.version != version:
-        raise Conflict()
+    check_version(demand, version)
     if demand.status not in states:
         raise RuleViolation(
             _("诉求当前为“%(s)s”，不能执行该操作。") % {"s": demand.get_status_display()},
@@ -247,6 +246,21 @@ def create_demand(
         )
         if existing is not None:  # a retry (rare): then the whole row
             demand = Demand.objects.get(pk=existing)
+            submitted = (area.pk, household.pk if household else None, channel, title, content)
+            stored = (
+                demand.area_id,
+                demand.household_id,
+                demand.channel,
+                demand.title,
+                demand.content,
+            )
+            if tuple(v.strip() if isinstance(v, str) else v for v in submitted) != stored:
+                # The key names another submission: as the IETF Idempotency-Key draft asks.
+                raise RuleViolation(
+                    _("该 Idempotency-Key 已用于内容不同的另一次提交；新的提交请使用新的键。"),
+                    field="idempotency_key",
+                    code="idempotency_key_reused",
+                )
             demand.replayed = True
             return demand
     require(actor, INTAKE, area)
@@ -680,7 +694,7 @@ def decide_extension(
     """Approve or refuse a pending extension; ``version`` is the demand's (a form loaded
     before another change is stale)."""
     demand = _begin(extension.demand, actor, "decide_extension", version)
-    extension = Extension.objects.select_for_update().get(pk=extension.pk)
+    extension = lock(extension)
     if extension.state != ExtensionState.PENDING:
         raise RuleViolation(_("该延期申请已处理。"), field="state")
     extension.state = ExtensionState.APPROVED if approve else ExtensionState.REJECTED
@@ -897,7 +911,7 @@ def merge(
 ) -> Demand:
     """The same problem from another household: one case, many requesters, all told."""
     demand = _begin(demand, actor, "merge", version)
-    target = Demand.objects.select_for_update().get(pk=into.pk)
+    target = lock(into)
     if target.pk == demand.pk or not target.is_open and target.status != S.ANSWERED:
         raise RuleViolation(_("只能合并到另一条未办结的诉求。"), field="into")
     if not _reaches(actor, DISPATCH, target):
@@ -1245,7 +1259,7 @@ def update_category(
     """Change a category; its children's full names follow a rename or a move. Demands
     already classified keep their deadlines (computed when classified)."""
     require(actor, MANAGE_SETUP)
-    category = Category.objects.select_for_update().get(pk=category.pk)
+    category = lock(category)
     values = _category_values(
         category,
         name=name,
@@ -1341,7 +1355,7 @@ def update_unit(
     """Change a unit (and who handles for it). A unit with open demands may be disabled:
     they stay with it until reassigned; new dispatches are refused."""
     require(actor, MANAGE_SETUP, unit)
-    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    unit = lock(unit)
     values, handlers = _unit_values(
         name=name, kind=kind, area=area, phone=phone, handlers=handlers, actor=actor
     )

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit, pii
-from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
+from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core.params import value as param
+from gongzhi.core.services import check_version, lock
 from gongzhi.party import services as party_services
 from gongzhi.party.choices import BRANCH_TYPES, HOLDING, Category, MemberStatus, OrgType, Standing
 from gongzhi.party.models import Member
@@ -174,10 +175,9 @@ def _limit(value, length: int, field: str) -> str:
 
 
 def _locked(file: DevelopmentFile, actor, version=None) -> DevelopmentFile:
-    file = DevelopmentFile.objects.select_for_update().select_related("branch").get(pk=file.pk)
+    file = lock(file, related=("branch",))
     require(actor, MANAGE_FILE, file)
-    if version is not None and file.version != version:
-        raise Conflict()
+    check_version(file, version)
     return file
 
 

@@ -17,7 +17,7 @@ from gongzhi.core import audit, pii
 from gongzhi.core.calendar import add_months
 from gongzhi.core.errors import Conflict, RuleViolation
 from gongzhi.core.params import value as param
-from gongzhi.core.services import atomic, require
+from gongzhi.core.services import atomic, check_version, lock, require
 
 from .choices import (
     BRANCH_TYPES,
@@ -41,11 +41,6 @@ from .models import (
     Transfer,
 )
 from .permissions import CHANGE_MEMBER, CHANGE_ORG, MANAGE_TRANSFER, VIEW_MEMBER_PII
-
-
-def _check_version(obj, version) -> None:
-    if version is not None and obj.version != version:
-        raise Conflict()
 
 
 def _event(member: Member, kind: str, on: date, actor, note: str = "", **data) -> MemberEvent:
@@ -89,7 +84,7 @@ def create_organization(
     if parent is None and area.level > Level.STREET:
         raise RuleViolation(_("社区及以下的党组织须有上级党组织。"), field="parent")
     if parent is not None:
-        parent = Organization.objects.select_for_update().get(pk=parent.pk)
+        parent = lock(parent)
         require(actor, CHANGE_ORG, parent)
         if not area.path.startswith(parent.path):
             raise RuleViolation(_("服务区域须在上级党组织的服务区域之内。"), field="area")
@@ -122,9 +117,9 @@ def create_organization(
 
 @atomic
 def update_organization(org: Organization, *, actor, version: int | None, **fields) -> Organization:
-    org = Organization.objects.select_for_update().get(pk=org.pk)
+    org = lock(org)
     require(actor, CHANGE_ORG, org)
-    _check_version(org, version)
+    check_version(org, version)
     allowed = {"name", "founded_on", "term_started_on", "term_years", "is_active"}
     changed = {}
     for key, new in fields.items():
@@ -496,9 +491,9 @@ def import_members(
 
 
 def _locked_member(member: Member, actor, perm: str = CHANGE_MEMBER, version=None) -> Member:
-    member = Member.objects.select_for_update().get(pk=member.pk)
+    member = lock(member)
     require(actor, perm, member)
-    _check_version(member, version)
+    check_version(member, version)
     return member
 
 
@@ -803,8 +798,8 @@ def send_transfer(
 
 
 def _act(transfer: Transfer, actor, action: str, version: int | None) -> tuple[Transfer, str]:
-    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
-    _check_version(transfer, version)
+    transfer = lock(transfer)
+    check_version(transfer, version)
     step = allowed_actions(transfer).get(action)
     if step is None:
         raise RuleViolation(

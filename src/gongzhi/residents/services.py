@@ -16,7 +16,7 @@ from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, pii
 from gongzhi.core.bulk import chunks, insert_rows
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
-from gongzhi.core.services import atomic, require
+from gongzhi.core.services import atomic, check_version, lock, require
 from gongzhi.party.choices import HOLDING
 
 from .choices import DUTY_LEVEL, Duty, MoveKind, PermitStatus, PoliticalStatus, Relation
@@ -197,10 +197,9 @@ def register_resident(
 
 
 def _locked(resident: Resident, actor, version) -> Resident:
-    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    resident = lock(resident)
     require(actor, CHANGE, resident)
-    if version is not None and resident.version != version:
-        raise Conflict()
+    check_version(resident, version)
     return resident
 
 

@@ -150,7 +150,6 @@ class ResidentPhotoView(ResidentMixin, ScopedMixin, TemplateView):
         response = FileResponse(
             handle, content_type="image/png" if head.startswith(b"\x89PNG") else "image/jpeg"
         )
-        response["Cache-Control"] = "no-store, private"
         response["X-Content-Type-Options"] = "nosniff"
         return response
 

@@ -255,9 +255,13 @@ def test_partial_mode_writes_good_rows_and_reports_exactly_the_bad_ones():
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0] == [*HEADERS, "错误原因"]
     assert len(values) == 3  # the header and exactly the two bad rows
-    assert values[1][:2] == ['\'=HYPERLINK("http://x")', "1"]  # neutralised, not a formula
+    # As typed, but a text cell with Excel's quote prefix: never run as a formula, not
+    # even when the cell is edited.
+    assert values[1][:2] == ['=HYPERLINK("http://x")', "1"]
+    formula_like = sheet.cell(row=2, column=1)
+    assert formula_like.data_type == "s" and formula_like.quotePrefix
     assert values[1][5] == "第3行：编号：应为3至6位数字。"
-    assert values[2][0] == "坏" and values[2][4] == "'@SUM(A1)"
+    assert values[2][0] == "坏" and values[2][4] == "@SUM(A1)"
     assert values[2][5] == "第5行：姓名：不允许；数量：应为整数。"
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
 

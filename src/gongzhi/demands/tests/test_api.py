@@ -97,6 +97,22 @@ def test_create_is_idempotent_with_a_key(world, demands, api_as):
     assert other.status_code == 201 and other.json()["id"] != out["id"]
 
 
+def test_a_key_reused_for_a_different_body_is_refused(world, demands, api_as):
+    """IETF Idempotency-Key draft: the same key with another payload is a client error,
+    never the first submission's answer."""
+    api = api_as(world.users["staff"])
+    first = api.post("", body(world), **{"Idempotency-Key": "desk-1-0042"})
+    assert first.status_code == 201
+    other = api.post("", body(world, title="另一件事"), **{"Idempotency-Key": "desk-1-0042"})
+    err = error(other, 422, "idempotency_key_reused", "idempotency_key")
+    assert "Idempotency-Key" in err["message"]
+    assert Demand.objects.count() == 1
+    # Surrounding blanks are not a different payload.
+    padded = body(world)
+    padded["title"] = " " + padded["title"] + " "
+    assert api.post("", padded, **{"Idempotency-Key": "desk-1-0042"}).status_code == 200
+
+
 def test_create_answers_from_the_row_it_wrote(world, demands, api_as):
     api = api_as(world.users["staff"])
     with CaptureQueriesContext(connection) as queries:

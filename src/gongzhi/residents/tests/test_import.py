@@ -1,7 +1,10 @@
 import io
+import os
+import time
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 import time_machine
 import xlsxwriter
@@ -213,3 +216,38 @@ def test_a_bulk_registered_row_is_the_row_register_resident_writes(world):
         "resident_id", "kind", "on", "from_household", "to_household", "actor"
     )
     assert list(moves) == [{**moves[0], "resident_id": pk} for pk in (single.pk, bulk.pk)]
+
+
+def test_the_error_workbook_is_kept_encrypted_private_and_briefly(
+    world, client_as, settings, tmp_path
+):
+    """Outside security test, finding 10: error workbooks held full ID numbers in clear
+    text, readable by every local user, and outlived their time."""
+    from django.urls import reverse
+
+    from gongzhi.core import imports
+    from gongzhi.core.tasks import run_due
+
+    settings.VAR_DIR = tmp_path
+    client = client_as(world.users["staff"])
+    bad = row(2, 社区="不存在的社区")
+    response = client.post(reverse("residents:import"), {"file": workbook([row(1), bad])})
+    result_page = client.get(response["Location"])
+    assert result_page.status_code == 200
+    stored = list((tmp_path / "imports").iterdir())
+    assert {p.suffix for p in stored} == {".json", ".enc"}
+    for path in stored:
+        assert path.stat().st_mode & 0o777 == 0o600
+    sealed = next(p for p in stored if p.suffix == ".enc").read_bytes()
+    assert bad["身份证号"].encode() not in sealed and b"PK" not in sealed[:4]
+    key = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    download = client.get(reverse("residents:import_errors", args=[key]))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    assert bad["身份证号"] in [c.value for c in book.active[2]]
+    # Its time is up: the periodic loop deletes it, and the page answers 404.
+    expired = time.time() - imports.RESULT_TTL_SECONDS - 10
+    for path in stored:
+        os.utime(path, (expired, expired))
+    assert run_due()["import_results_removed"] == 2
+    assert not list((tmp_path / "imports").iterdir())
+    assert client.get(reverse("residents:import_errors", args=[key])).status_code == 404
