@@ -361,7 +361,8 @@ def _extension_modules() -> list:
 
 @contextmanager
 def _fast_load():
-    """Relax durability for the bulk load (SQLite: no fsync; PostgreSQL: async commit).
+    """Relax durability for the bulk load (SQLite: no fsync; PostgreSQL: async commit), and
+    leave the planner statistics of what was loaded (PostgreSQL: of the whole database).
 
     Inside a caller's transaction (tests) SQLite cannot change it: load as configured.
     """
@@ -392,8 +393,10 @@ def _fast_load():
         finally:
             with connection.cursor() as cursor:
                 cursor.execute("SET synchronous_commit = DEFAULT")
-                cursor.execute("ANALYZE areas_area")
-                cursor.execute("ANALYZE areas_household")
+                # Every table the modules filled, not only the area tree: until autovacuum
+                # comes by, the planner has no statistics of them and index-only scans no
+                # visibility map. VACUUM only outside a transaction (not in tests).
+                cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
     else:
         yield
 
