@@ -238,6 +238,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 # --- Gongzhi ------------------------------------------------------------------
 GONGZHI_IMPORT_MAX_ROWS = env_int("GONGZHI_IMPORT_MAX_ROWS", 200_000)
+# An upload is first opened in a child process with this much address space and time
+# (core/sheetcheck.py): a crafted file kills the child, never a server worker.
+GONGZHI_IMPORT_CHECK_MB = env_int("GONGZHI_IMPORT_CHECK_MB", 2048)
+GONGZHI_IMPORT_CHECK_SECONDS = env_int("GONGZHI_IMPORT_CHECK_SECONDS", 120)
 GONGZHI_DISTRICT_CODE = os.environ.get("GONGZHI_DISTRICT_CODE", "510107")
 PAGE_SIZE = 50
 

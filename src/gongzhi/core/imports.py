@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
-from . import audit, crypto
+from . import audit, crypto, sheetcheck
 from .errors import DomainError
 from .exports import write_workbook
 from .views import PermissionRequiredPage
@@ -47,6 +47,8 @@ from .views import PermissionRequiredPage
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 MAX_FILE_BYTES = 64 * 1024 * 1024  # ~ 500,000 rows of 20 columns; guards memory
+MAX_COLUMNS = 200  # a template has about 20; a sheet wider than this holds stray cells
+MAX_CELLS = 12_000_000  # the row limit times sixty columns
 ERROR_COLUMN = gettext_lazy("错误原因")
 INSTRUCTIONS_TITLE = gettext_lazy("填写说明")
 SHOWN_ERRORS = 200
@@ -533,27 +535,59 @@ class Importer:
                 "too_large",
                 _("文件超过%(mb)dMB，请拆分后分批导入。") % {"mb": MAX_FILE_BYTES // 1024 // 1024},
             )
+        if isinstance(upload, str | Path):
+            source: str | bytes = str(upload)
+        elif hasattr(upload, "temporary_file_path"):
+            source = upload.temporary_file_path()
+        else:
+            if hasattr(upload, "seek"):
+                upload.seek(0)
+            source = upload.read()
+        title = str(self.sheet_title)
         try:
-            if isinstance(upload, str | Path):
-                workbook = CalamineWorkbook.from_path(str(upload))
-            elif hasattr(upload, "temporary_file_path"):
-                workbook = CalamineWorkbook.from_path(upload.temporary_file_path())
+            found = sheetcheck.inspect(
+                source,
+                title,
+                memory_mb=settings.GONGZHI_IMPORT_CHECK_MB,
+                timeout=settings.GONGZHI_IMPORT_CHECK_SECONDS,
+            )
+        except sheetcheck.Refused as exc:
+            raise ImportRefused(exc.code, self._refusal(exc.code, filename)) from None
+        if found.width > MAX_COLUMNS or found.height * found.width > MAX_CELLS:
+            raise ImportRefused(
+                "range_too_large",
+                _(
+                    "“%(name)s”的工作表范围过大（%(h)d行×%(w)d列，可能含有远处的空白单元格）："
+                    "请只保留数据区域（最多%(c)d列），另存为新文件后再导入。"
+                )
+                % {"name": filename, "h": found.height, "w": found.width, "c": MAX_COLUMNS},
+            )
+        try:
+            if isinstance(source, bytes):
+                workbook = CalamineWorkbook.from_filelike(io.BytesIO(source))
             else:
-                if hasattr(upload, "seek"):
-                    upload.seek(0)
-                workbook = CalamineWorkbook.from_filelike(upload)
-            names = workbook.sheet_names
-            title = str(self.sheet_title)
-            if title in names:
-                return workbook.get_sheet_by_name(title)
-            return workbook.get_sheet_by_index(0)
+                workbook = CalamineWorkbook.from_path(source)
+            return workbook.get_sheet_by_name(found.name)
         except PasswordError:
-            raise ImportRefused("password", _("文件设置了密码，请取消密码后再导入。")) from None
+            raise ImportRefused("password", self._refusal("password", filename)) from None
         except (CalamineError, OSError, ValueError, IndexError):
             raise ImportRefused(
-                "not_spreadsheet",
-                _("无法读取“%(name)s”：它不是有效的 Excel 文件，或已损坏。") % {"name": filename},
+                "not_spreadsheet", self._refusal("not_spreadsheet", filename)
             ) from None
+
+    @staticmethod
+    def _refusal(code: str, filename: str) -> str:
+        messages = {
+            "password": _("“%(name)s”设置了密码，请取消密码后再导入。"),
+            "zip_bomb": _("“%(name)s”解压后的数据量异常巨大，不是正常的 Excel 文件，已拒绝。"),
+            "range_too_large": _(
+                "“%(name)s”声明的表格范围过大或结构异常，无法安全读取：请只保留数据区域，"
+                "另存为新的 .xlsx 文件后再导入。"
+            ),
+            "too_slow": _("“%(name)s”读取超时：文件过大或结构异常，请拆分后分批导入。"),
+        }
+        message = messages.get(code, _("无法读取“%(name)s”：它不是有效的 Excel 文件，或已损坏。"))
+        return str(message) % {"name": filename}
 
     def _read_header(self, sheet) -> tuple[int, dict[str, int]]:
         """Find the header row (the first non-empty one) and map column key → position."""
