@@ -731,6 +731,7 @@ def concurrent_load(users, args) -> dict:
                 conn.close()
 
             server_cpu, database_cpu = group_cpu_seconds(server.pid), database_cpu_seconds()
+            client_cpu = time.process_time()
             started = time.perf_counter()
             threads = [threading.Thread(target=client, args=(n,)) for n in range(args.load_clients)]
             for t in threads:
@@ -738,6 +739,7 @@ def concurrent_load(users, args) -> dict:
             for t in threads:
                 t.join()
             wall = time.perf_counter() - started
+            client_cpu = time.process_time() - client_cpu
             server_cpu = (group_cpu_seconds(server.pid) or 0) - (server_cpu or 0)
             if database_cpu is not None:
                 database_cpu = database_cpu_seconds() - database_cpu
@@ -756,6 +758,8 @@ def concurrent_load(users, args) -> dict:
                     if ok and database_cpu is not None
                     else None
                 ),
+                # The 50 client threads share the machine's two cores with the server.
+                "client_cpu_ms_per_request": round(client_cpu / len(ok) * 1000, 1) if ok else None,
             }
             print(f"load {mix_name}: {result[mix_name]}", flush=True)
     result["server"] = "gongzhi run: gunicorn 2 workers × 4 threads, loopback"

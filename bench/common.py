@@ -64,6 +64,12 @@ def setup() -> None:
     src = str(PROJECT / "src")
     if src not in sys.path:
         sys.path.insert(0, src)
+    # Keys of the bench database's own (random, in its var directory's keys/, as `make run`
+    # makes them): `gongzhi run`, which the API and load parts start, refuses the public
+    # development keys. Data written under those still reads (they are old keys).
+    from gongzhi.core import crypto
+
+    crypto.create_key_files(var_dir)
     import django
 
     django.setup()
