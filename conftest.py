@@ -1,4 +1,8 @@
+import importlib
+
 import pytest
+from django.db import connection
+from pytest_django.plugin import blocking_manager_key
 
 from gongzhi.core.testing import build_world, sign_in
 
@@ -48,3 +52,46 @@ def demands(world):
     from gongzhi.demands.testing import build_demands
 
     return build_demands(world)
+
+
+def _audit_trigger_sql(vendor: str) -> tuple[list[str], list[str]]:
+    """(drop, create) statements of the audit log's append-only triggers."""
+    migration = importlib.import_module("gongzhi.core.migrations.0002_auditlog_append_only")
+    if vendor == "postgresql":
+        return migration.POSTGRES_DROP, migration.POSTGRES
+    return migration.SQLITE_DROP, migration.SQLITE
+
+
+_audit_triggers_dropped = False
+
+
+@pytest.fixture
+def flushable_audit_log(transactional_db):
+    """Let a transactional test's closing flush empty the append-only audit log.
+
+    The database refuses DELETE (and on PostgreSQL TRUNCATE) of audit records, which is
+    how a transactional test database is emptied. Just before that flush the triggers
+    are dropped; ``pytest_runtest_teardown`` below puts them back right after it.
+    """
+    yield
+    global _audit_triggers_dropped
+    drop, _ = _audit_trigger_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        for statement in drop:
+            cursor.execute(statement)
+    _audit_triggers_dropped = True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    global _audit_triggers_dropped
+    # After the session's last test the test database is gone and the connection points
+    # at the real one again (PostgreSQL, file SQLite): nothing to put back then.
+    if _audit_triggers_dropped and nextitem is not None:
+        _, create = _audit_trigger_sql(connection.vendor)
+        with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
+            for statement in create:
+                cursor.execute(statement)
+        _audit_triggers_dropped = False
+    return result

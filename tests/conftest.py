@@ -1,14 +1,12 @@
 """Fixtures for the cross-cutting tests: the demo data and a real chromium."""
 
-import importlib
 import os
 import shutil
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
-from pytest_django.plugin import blocking_manager_key
+from django.db import transaction
 
 CHROMIUM = os.environ.get("GONGZHI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,49 +40,6 @@ def demo(_demo_loaded, db):
     from gongzhi.accounts.models import User
 
     return list(User.objects.order_by("id"))
-
-
-def _audit_trigger_sql(vendor: str) -> tuple[list[str], list[str]]:
-    """(drop, create) statements of the audit log's append-only triggers."""
-    migration = importlib.import_module("gongzhi.core.migrations.0002_auditlog_append_only")
-    if vendor == "postgresql":
-        return migration.POSTGRES_DROP, migration.POSTGRES
-    return migration.SQLITE_DROP, migration.SQLITE
-
-
-_audit_triggers_dropped = False
-
-
-@pytest.fixture
-def flushable_audit_log(transactional_db):
-    """Let a transactional test's closing flush empty the append-only audit log.
-
-    The database refuses DELETE (and on PostgreSQL TRUNCATE) of audit records, which is
-    how a transactional test database is emptied. Just before that flush the triggers
-    are dropped; ``pytest_runtest_teardown`` below puts them back right after it.
-    """
-    yield
-    global _audit_triggers_dropped
-    drop, _ = _audit_trigger_sql(connection.vendor)
-    with connection.cursor() as cursor:
-        for statement in drop:
-            cursor.execute(statement)
-    _audit_triggers_dropped = True
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    result = yield
-    global _audit_triggers_dropped
-    # After the session's last test the test database is gone and the connection points
-    # at the real one again (PostgreSQL, file SQLite): nothing to put back then.
-    if _audit_triggers_dropped and nextitem is not None:
-        _, create = _audit_trigger_sql(connection.vendor)
-        with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
-            for statement in create:
-                cursor.execute(statement)
-        _audit_triggers_dropped = False
-    return result
 
 
 @pytest.fixture

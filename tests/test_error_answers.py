@@ -199,3 +199,26 @@ def test_https_settings_come_from_the_environment():
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "True 31536000 ('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_a_write_that_cannot_get_the_lock_is_busy_not_a_server_error(world, bearer, monkeypatch):
+    from django.db import OperationalError
+
+    from gongzhi.areas import selectors
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(selectors, "areas_for", locked)
+    client = Client(raise_request_exception=False)
+    response = client.get(f"{API}/areas", headers=bearer)
+    error = error_of(response, 503)
+    assert error["code"] == "busy" and response["Retry-After"] == "2"
+    from gongzhi.core import views
+
+    monkeypatch.setattr(views.WorkbenchView, "get_context_data", locked)
+    from gongzhi.core.testing import sign_in
+
+    sign_in(client, world.users["secretary"])
+    page = client.get("/")
+    assert page.status_code == 503 and "系统繁忙" in page.content.decode()

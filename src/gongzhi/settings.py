@@ -73,6 +73,7 @@ MIDDLEWARE = [
     # Inside RequestContextMiddleware: its records carry the request's address.
     "gongzhi.core.middleware.RefusedLookupMiddleware",
     "gongzhi.core.middleware.NoStoreMiddleware",
+    "gongzhi.core.middleware.DatabaseBusyMiddleware",
     "gongzhi.accounts.middleware.AccountSecurityMiddleware",
     # AxesMiddleware last: it turns a lockout into the sign-in page's message.
     "axes.middleware.AxesMiddleware",

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
-from gongzhi.core.bulk import chunks
+from gongzhi.core.bulk import Written, chunks
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.services import atomic, check_version, lock, require
 
@@ -474,7 +474,6 @@ def _plan_import(rows: list[AreaRow], actor, *, lock: bool):
     return outcome, planned, households
 
 
-@transaction.atomic
 def import_areas(
     rows: list[AreaRow],
     *,
@@ -483,40 +482,55 @@ def import_areas(
     dry_run: bool = False,
     audit_data: dict | None = None,
 ) -> AreaImportOutcome:
-    """Create many areas and households in one transaction, parents before children.
+    """Create many areas and households, parents before children.
 
     Every row is checked like :func:`create_area` / :func:`create_household` would (code
     shape under its parent, level, duplicates in the file and in the database, door
     numbers, the actor's scope on each existing parent) plus reference cycles. With
     errors nothing is written unless ``partial``, which writes the rows that passed;
     ``dry_run`` only checks. One audit record per import that writes.
+
+    The checks run before anything is written, outside any transaction; the rows are
+    then written in batches that each commit (a parent before its children), so other
+    writers never wait for the whole import; if a batch fails (someone changed the tree
+    meanwhile) the earlier batches are taken back (core.bulk.Written).
     """
-    outcome, planned, households = _plan_import(rows, actor, lock=not dry_run)
+    outcome, planned, households = _plan_import(rows, actor, lock=False)
     outcome.errors.sort()
     failed = outcome.failed_refs | {r.ref for r in rows if r.invalid}
     if dry_run or (failed and not partial) or not (planned or households):
         return outcome
+    written = Written()
     try:
         for level in sorted({a.level for a in planned.values()}):
             nodes = [a for a in planned.values() if a.level == level]
-            Area.objects.bulk_create(nodes, batch_size=IMPORT_BATCH)
+            for batch in chunks(nodes, IMPORT_BATCH):
+                with transaction.atomic():
+                    Area.objects.bulk_create(batch, batch_size=IMPORT_BATCH)
+                written.add(Area, [a.pk for a in batch])
         for chunk in chunks(households, IMPORT_BATCH):
-            Household.objects.bulk_create(
-                [
-                    Household(
-                        area=parent,
-                        code=row.code,
-                        door_number=row.name.strip(),
-                        path=household_path(parent, row.code),
-                        address=household_address(parent, row.name.strip()),
-                        status=row.status or HouseholdStatus.OCCUPIED,
-                        area_m2=row.area_m2,
-                    )
-                    for row, parent in chunk
-                ]
-            )
+            with transaction.atomic():
+                created = Household.objects.bulk_create(
+                    [
+                        Household(
+                            area=parent,
+                            code=row.code,
+                            door_number=row.name.strip(),
+                            path=household_path(parent, row.code),
+                            address=household_address(parent, row.name.strip()),
+                            status=row.status or HouseholdStatus.OCCUPIED,
+                            area_m2=row.area_m2,
+                        )
+                        for row, parent in chunk
+                    ]
+                )
+            written.add(Household, [h.pk for h in created])
     except IntegrityError:
+        written.undo()
         raise Conflict(_("导入期间数据已被他人修改，请重新导入。")) from None
+    except BaseException:
+        written.undo()
+        raise
     outcome.areas, outcome.households = len(planned), len(households)
     audit.log(
         "areas.import.completed",

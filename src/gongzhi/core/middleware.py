@@ -8,13 +8,16 @@ from django.core.exceptions import (
     RequestDataTooBig,
     SuspiciousOperation,
 )
+from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 from . import context
-from .api import status_error_body
+from .api import error_body, status_error_body
 
 API_PREFIX = "/api/"
 logger = logging.getLogger("gongzhi.api")
@@ -104,6 +107,38 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             context.reset(token)
+
+
+BUSY_MARKERS = ("database is locked", "deadlock detected", "could not serialize access")
+
+
+class DatabaseBusyMiddleware:
+    """A write that could not get its lock in time (SQLite's busy timeout, a PostgreSQL
+    deadlock victim) is answered "busy, try again" (503 with Retry-After), never as a
+    server error: nothing was written, and the same request succeeds a moment later."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError) or not any(
+            marker in str(exception) for marker in BUSY_MARKERS
+        ):
+            return None
+        logger.warning("database busy: %s %s", request.method, request.path)
+        if request.path.startswith(API_PREFIX):
+            response = JsonResponse(
+                error_body("busy", _("系统繁忙，请稍后重试（未保存任何内容）。")),
+                status=503,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        else:
+            response = render(request, "503.html", status=503)
+        response["Retry-After"] = "2"
+        return response
 
 
 class NoStoreMiddleware:

@@ -14,7 +14,7 @@ from pypinyin import Style, lazy_pinyin
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, pii
-from gongzhi.core.bulk import chunks, insert_rows
+from gongzhi.core.bulk import Written, chunks, insert_rows
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.services import atomic, check_version, lock, require
 from gongzhi.party.choices import HOLDING
@@ -542,7 +542,6 @@ def _members_by_hash(digests) -> dict[str, tuple[int, str]]:
     return found
 
 
-@atomic
 def register_residents(
     rows: Iterable[ResidentRow],
     *,
@@ -559,6 +558,11 @@ def register_residents(
     any error nothing is written unless ``partial`` (then the rows that passed are);
     ``dry_run`` only checks. One audit record per call that writes. ``rows`` is read
     once (a generator keeps only the checked fields of 100,000 rows in memory).
+
+    Every check runs before anything is written and outside any transaction; the rows
+    are then written in batches that each commit, so that other writers wait for one
+    batch at most, never for the whole import (core.bulk.Written takes the earlier
+    batches back if a later one fails).
     """
     on = on or timezone.localdate()
     outcome = ResidentImportOutcome()
@@ -646,7 +650,25 @@ def register_residents(
     if dry_run or (failed and not partial) or not planned:
         return outcome
     members = _members_by_hash(item[1] for item in planned)
-    households = set()
+    households: set[int] = set()
+    written = Written()
+    try:
+        _write_residents(planned, members, households, written, actor=actor, on=on)
+    except BaseException:
+        written.undo()
+        raise
+    outcome.written = len(planned)
+    outcome.households = len(households)
+    audit.log(
+        "residents.resident.imported",
+        actor=actor,
+        data={**(audit_data or {}), "written": outcome.written, "households": outcome.households},
+    )
+    return outcome
+
+
+def _write_residents(planned, members, households: set, written: Written, *, actor, on) -> None:
+    """The checked rows, in batches that each commit (see register_residents)."""
     # Every column the import may fill, each row's missing ones as a new Resident has them.
     blank = Resident()
     base = {name: getattr(blank, name) for name in IMPORT_COLUMNS}
@@ -671,37 +693,32 @@ def register_residents(
             households.add(fields["household_id"])
             fields.update(_derived(fields), id_number_enc=pii.encrypt(number))
             rows.append(tuple(fields[name] for name in IMPORT_COLUMNS))
-        # No savepoint per batch: a duplicate raises out of the whole import, which rolls
-        # back (a savepoint makes SQLite keep every page the batch touches in memory).
-        try:
-            insert_rows(Resident, IMPORT_COLUMNS, rows)
-        except IntegrityError:
-            raise Conflict(_("导入期间有相同身份证号的居民被登记，请重新导入。")) from None
-        # The new rows' ids, by their ID numbers (one present resident per ID number).
-        ids = _present_ids([item[1] for item in batch])
-        insert_rows(
-            ResidentMove,
-            ("resident_id", "kind", "on", "to_household_id", "actor_id", "note"),
-            (
-                (ids[digest], MoveKind.MOVE_IN, on, row[HOUSEHOLD_AT], actor.pk, note)
-                for (_ref, digest, *_checked), row in zip(batch, rows, strict=True)
-            ),
-        )
-        links = [
-            (ids[digest], tag_id, on, actor.pk)
-            for _ref, digest, _names, _values, tag_ids in batch
-            for tag_id in tag_ids
-        ]
-        if links:
-            insert_rows(ResidentTag, ("resident_id", "tag_id", "set_on", "set_by_id"), links)
-        outcome.written += len(rows)
-    outcome.households = len(households)
-    audit.log(
-        "residents.resident.imported",
-        actor=actor,
-        data={**(audit_data or {}), "written": outcome.written, "households": outcome.households},
-    )
-    return outcome
+        with transaction.atomic():
+            try:
+                insert_rows(Resident, IMPORT_COLUMNS, rows)
+            except IntegrityError:
+                raise Conflict(_("导入期间有相同身份证号的居民被登记，请重新导入。")) from None
+            # The new rows' ids, by their ID numbers (one present resident per ID number).
+            ids = _present_ids([item[1] for item in batch])
+            insert_rows(
+                ResidentMove,
+                ("resident_id", "kind", "on", "to_household_id", "actor_id", "note"),
+                (
+                    (ids[digest], MoveKind.MOVE_IN, on, row[HOUSEHOLD_AT], actor.pk, note)
+                    for (_ref, digest, *_checked), row in zip(batch, rows, strict=True)
+                ),
+            )
+            links = [
+                (ids[digest], tag_id, on, actor.pk)
+                for _ref, digest, _names, _values, tag_ids in batch
+                for tag_id in tag_ids
+            ]
+            if links:
+                insert_rows(ResidentTag, ("resident_id", "tag_id", "set_on", "set_by_id"), links)
+        new_ids = list(ids.values())
+        written.add(Resident, new_ids)
+        written.add(ResidentMove, new_ids, field="resident_id")
+        written.add(ResidentTag, new_ids, field="resident_id")
 
 
 # --- Grid polygons (GeoJSON) -------------------------------------------------------------------

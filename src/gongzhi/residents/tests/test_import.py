@@ -251,3 +251,59 @@ def test_the_error_workbook_is_kept_encrypted_private_and_briefly(
     assert run_due()["import_results_removed"] == 2
     assert not list((tmp_path / "imports").iterdir())
     assert client.get(reverse("residents:import_errors", args=[key])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_commits_batch_by_batch_and_fails_whole(flushable_audit_log, monkeypatch):
+    """Outside security test, finding 3: a 200,000-row import held SQLite's one write lock
+    for 75 s and other writers failed. The checks now run outside any transaction and the
+    rows go in batches that each commit; a failing batch takes the earlier ones back."""
+    from django.db import connection
+
+    from gongzhi.core.testing import build_world
+    from gongzhi.residents import services
+
+    world = build_world()
+    monkeypatch.setattr(services, "BULK_BATCH", 2)
+    rows = [row(i, door=["101", "201", "301"][i % 3]) for i in range(1, 8)]  # 4 batches
+    commits, writes_in_transaction, reads_outside = [], [], []
+    real_commit = connection.commit
+
+    def counting_commit():
+        commits.append(1)
+        return real_commit()
+
+    def observe(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith('INSERT INTO "RESIDENTS_RESIDENT"'):
+            writes_in_transaction.append(connection.in_atomic_block)
+        elif "residents_resident" in sql and sql.lstrip().upper().startswith("SELECT"):
+            reads_outside.append(not connection.in_atomic_block)
+        return execute(sql, params, many, context)
+
+    monkeypatch.setattr(connection, "commit", counting_commit)
+    with connection.execute_wrapper(observe):
+        result = run(world, rows)
+    assert result.ok and result.written == 7
+    assert len(writes_in_transaction) == 4 and all(writes_in_transaction)
+    assert len(commits) >= 4  # one a batch, not one for the whole import
+    assert any(reads_outside)  # the duplicate checks read before any transaction opens
+
+    # The third batch of another import fails: nothing of it stays.
+    before = (Resident.objects.count(), ResidentMove.objects.count())
+    real_insert = services.insert_rows
+    inserted = []
+
+    def failing_third(model, names, values, **kw):
+        if model is Resident:
+            inserted.append(1)
+            if len(inserted) == 3:
+                from django.db import IntegrityError
+
+                raise IntegrityError("UNIQUE constraint failed (simulated)")
+        return real_insert(model, names, values, **kw)
+
+    monkeypatch.setattr(services, "insert_rows", failing_third)
+    more = [row(i, door=["101", "201", "301"][i % 3]) for i in range(20, 27)]
+    result = run(world, more)
+    assert result.refused and result.written == 0
+    assert (Resident.objects.count(), ResidentMove.objects.count()) == before
