@@ -443,7 +443,7 @@ def api_creation(users, args) -> dict:
     """``gongzhi run`` (gunicorn, its default 2 workers × 4 threads) on a loopback port;
     ``--api-clients`` threads POST /api/v1/demands with bearer tokens and idempotency
     keys for ``--api-seconds``; then retries of some keys must return the same demands."""
-    from gongzhi.accounts.models import User
+    from gongzhi.accounts.models import TokenScope, User
     from gongzhi.accounts.roles import Role
     from gongzhi.accounts.services import issue_token
     from gongzhi.areas.choices import Level
@@ -455,7 +455,7 @@ def api_creation(users, args) -> dict:
     desk = User.objects.filter(username="bench_dm_desk").first() or make_user(
         "bench_dm_desk", Role.COMMUNITY_STAFF, community
     )
-    _token, key = issue_token(actor=desk, name="bench", days=1)
+    _token, key = issue_token(actor=desk, name="bench", days=1, scope=TokenScope.WRITE)
     grids = list(
         Area.objects.filter(path__under=community.path, level=Level.GRID).values_list(
             "id", flat=True
