@@ -366,9 +366,13 @@ def test_scope_and_the_handlers_reach(world, demands):
 
 def test_idempotency_key_never_makes_two(world, demands):
     first = new(world, idempotency_key="abc-123")
-    again = new(world, idempotency_key="abc-123", title="重试的提交")
+    again = new(world, idempotency_key="abc-123")
     assert first.pk == again.pk and Demand.objects.count() == 1
     assert again.replayed and not getattr(first, "replayed", False)
+    # The same key with another request is the client's mistake, not a retry.
+    with pytest.raises(RuleViolation) as refused:
+        new(world, idempotency_key="abc-123", title="另一件事")
+    assert refused.value.code == "idempotency_key_reused" and Demand.objects.count() == 1
 
 
 def test_allowed_actions_read_nothing_more(world, demands, django_assert_num_queries):
