@@ -4,7 +4,7 @@
 through the SQL compiler, in statements capped by SQLite's 999 parameters; for tens of
 thousands of rows that machinery costs more than the database does. ``insert_rows``
 prepares each column with its model field (``get_db_prep_save``, as ``save()`` would)
-and hands the rows to the driver's ``executemany`` in one statement.
+and hands the rows to the driver's ``executemany`` in one statement (PostgreSQL: ``COPY``).
 
 A bulk path that writes explicit primary keys must move the table's id sequence past them
 (``reset_sequences``): PostgreSQL's ``serial``/identity sequence does not see them, and the
@@ -73,8 +73,8 @@ def insert_rows(
         if part
     )
     preps = [(partial(f.get_db_prep_save, connection=connection), _keeps_text(f)) for f in named]
-    count = 0
-    with connection.cursor() as cursor:
+
+    def prepared_chunks():
         for chunk in chunks(rows, CHUNK):
             # One column at a time: each field's preparation is looked up once.
             columns = [
@@ -83,11 +83,45 @@ def insert_rows(
                 else list(map(prep, column))
                 for (prep, keeps_text), column in zip(preps, zip(*chunk, strict=True), strict=True)
             ]
-            prepared = [(*values, *constants) for values in zip(*columns, strict=True)]
-            cursor.executemany(sql, prepared)
-            count += len(prepared)
+            yield [(*values, *constants) for values in zip(*columns, strict=True)]
+
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and not ignore_conflicts:
+            # PostgreSQL parses, plans and executes every INSERT it is sent, here one a row
+            # (60,000 dues charges: 2.7 s); COPY streams them (0.7 s). COPY has no ON
+            # CONFLICT. SQLite runs its prepared statement per row in process.
+            count = _copy(cursor, meta.db_table, fields, prepared_chunks())
+        else:
+            for prepared in prepared_chunks():
+                cursor.executemany(sql, prepared)
+                count += len(prepared)
     if meta.pk in named:
         reset_sequences(model, using=using)
+    return count
+
+
+def _copy(cursor, table: str, fields, chunks_of_rows) -> int:
+    """PostgreSQL's ``COPY table (columns) FROM STDIN`` of the rows, on the driver's
+    cursor (psycopg), run like the statements Django runs: through the connection's
+    execute wrappers and with Django's error classes (IntegrityError …)."""
+    db = cursor.db
+    quote = db.ops.quote_name
+    sql = f"COPY {quote(table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+    count = 0
+
+    def copy(sql, params, many, context):
+        nonlocal count
+        with db.wrap_database_errors, cursor.cursor.copy(sql) as copier:
+            for rows in chunks_of_rows:
+                for row in rows:
+                    copier.write_row(row)
+                count += len(rows)
+
+    executor = copy
+    for wrapper in reversed(db.execute_wrappers):
+        executor = partial(wrapper, executor)
+    executor(sql, None, False, {"connection": db, "cursor": cursor})
     return count
 
 
