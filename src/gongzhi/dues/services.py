@@ -415,8 +415,21 @@ def _refresh_accounts(charges, month: date) -> None:
 def _ensure_accounts(member_ids) -> None:
     """An account for every member charged. A month's first run in a new district opens
     60,000 accounts: plain inserts that skip existing ones (core.bulk; ``bulk_create``
-    cost a third of the run building and compiling model instances)."""
-    insert_rows(DuesAccount, ("member_id",), ((m,) for m in member_ids), ignore_conflicts=True)
+    cost a third of the run building and compiling model instances). PostgreSQL: one
+    statement over an array of the ids (its 60,000 single-row INSERTs took 1.5–2 s); the
+    columns not named take their database defaults or NULL, as insert_rows would write."""
+    if connection.vendor != "postgresql":
+        insert_rows(DuesAccount, ("member_id",), ((m,) for m in member_ids), ignore_conflicts=True)
+        return
+    meta = DuesAccount._meta
+    quote = connection.ops.quote_name
+    streak = meta.get_field("unpaid_streak")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({quote('member_id')}, {quote(streak.column)}) "  # noqa: S608 (names from model metadata)
+            "SELECT m, %s FROM unnest(%s::bigint[]) AS m ON CONFLICT (member_id) DO NOTHING",
+            [streak.get_default(), list(member_ids)],
+        )
 
 
 def _update_grouped(queryset, changes, key: str = "pk") -> None:
