@@ -524,6 +524,7 @@ def _create_through_api(args, port, server, key, grids) -> dict:
     base = f"http://127.0.0.1:{port}/api/v1/demands"
     before = Demand.objects.count()
     results, lock = [], threading.Lock()
+    first_bodies = {}  # each client's first request, sent again as a retry afterwards
     stop_at = time.monotonic() + args.api_seconds
 
     def client(n: int):
@@ -545,6 +546,8 @@ def _create_through_api(args, port, server, key, grids) -> dict:
                 },
                 ensure_ascii=False,
             ).encode()
+            if i == 0:
+                first_bodies[n] = body
             headers = {
                 "Authorization": f"Bearer {key}",
                 "Content-Type": "application/json",
@@ -584,19 +587,13 @@ def _create_through_api(args, port, server, key, grids) -> dict:
     )
     created = [r for r in results if r[0] == 201]
     errors = [r for r in results if r[0] != 201]
-    # Retries: the same key again answers 200 with the same demand.
+    # Retries: the same request with the same key answers 200 with the same demand (the
+    # same key with other content is refused).
     retried, same = 0, 0
     for n in range(min(5, args.api_clients)):
         request = urllib.request.Request(  # noqa: S310
             base,
-            data=json.dumps(
-                {
-                    "area_id": grids[0],
-                    "title": "重试",
-                    "content": "重试",
-                    "requester_kind": "anonymous",
-                }
-            ).encode(),
+            data=first_bodies[n],
             headers={
                 "Authorization": f"Bearer {key}",
                 "Content-Type": "application/json",
