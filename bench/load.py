@@ -1855,7 +1855,6 @@ def backup_restore(args) -> dict:
     differ = [
         t for t in before if t not in ("sequences", "core_auditlog") and before[t] != after.get(t)
     ]
-    audit_before = table_checksums(["core_auditlog"], audit_upto=audit_top)["core_auditlog"]
     new_audit = list(
         AuditLog.objects.filter(id__gt=audit_top).values_list("id", "action").order_by("id")
     )
@@ -1868,11 +1867,11 @@ def backup_restore(args) -> dict:
         tables=len(before) - 1,
         rows=sum(v[0] for t, v in before.items() if t != "sequences"),
         tables_that_differ=differ,
-        audit_log_up_to_backup_identical=after["core_auditlog"] == audit_before,
+        audit_log_up_to_backup_identical=after["core_auditlog"] == before["core_auditlog"],
         audit_records_after_restore=new_audit,
         sequences_that_differ=sequences,
         audit_verify=gongzhi("audit_verify"),
-        identical=not differ and after["core_auditlog"] == audit_before,
+        identical=not differ and after["core_auditlog"] == before["core_auditlog"],
     )
     return result
 
@@ -1962,9 +1961,13 @@ def main(argv=None) -> int:
             }
             demands = fault.get("demands_after_restart", {})
             targets["kill9_demands_consistent"] = {
-                "value": demands.get("status_differs_from_last_event"),
-                "target": 0,
-                "ok": bool(demands.get("ok")),
+                "value": {
+                    "status_not_last_event": demands.get("status_differs_from_last_event"),
+                    "version_not_event_count": demands.get("recent_version_not_event_count"),
+                    "acknowledged_but_lost": demands.get("acknowledged_but_lost"),
+                },
+                "target": "0, 0, 0",
+                "ok": bool(demands.get("ok")) and demands.get("acknowledged_but_lost") == 0,
             }
             targets["kill9_audit_verify"] = {
                 "value": fault.get("audit_verify", {}).get("exit_code"),
