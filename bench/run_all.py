@@ -4,6 +4,7 @@
     .venv/bin/python bench/run_all.py foundation   # only the scripts whose name contains it
     .venv/bin/python bench/run_all.py --fresh      # options are passed on to every script
     .venv/bin/python bench/run_all.py --pg         # or: make bench-pg; on PostgreSQL
+    .venv/bin/python bench/run_all.py --skip-helpdesk   # without the helpdesk comparison
 
 Each script writes bench/results/<name>.json with a "targets" section and exits 0 when
 every target is met, 3 when one is missed (anything else is a failure). This prints the
@@ -32,8 +33,12 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     options = [a for a in argv if a.startswith("-")]
     words = [a for a in argv if not a.startswith("-")]
+    extra = {}
+    if "--skip-helpdesk" in options:  # bench_demands' option only
+        options.remove("--skip-helpdesk")
+        extra["demands"] = ["--skip-helpdesk"]
     if "--pg" not in options:
-        return run(options, words)
+        return run(options, words, extra)
     options.remove("--pg")
     fresh = "--fresh" in options
     options = [o for o in options if o != "--fresh"]  # the scripts' --fresh is SQLite's
