@@ -46,3 +46,11 @@ def check_keys(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@register(Tags.urls)
+def check_workflow_routes(app_configs, **kwargs):
+    """Every transition of every workflow has its page form and its API route."""
+    from .workflow import check_routes
+
+    return [Error(problem, id="gongzhi.E002") for problem in check_routes()]

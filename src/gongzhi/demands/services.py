@@ -1,10 +1,11 @@
-"""The demand workflow: one declared state machine, one function per transition.
+"""The demand workflow: one declared state machine (core.workflow), one function per
+transition.
 
-Every transition checks the actor's reach (the scope of ``Demand.objects.visible_to``),
-the state in the TRANSITIONS table and the form's version (a stale form is a Conflict),
-writes the new state and one DemandEvent in the same transaction, tells the requesters,
-and is audited. Deadlines come from the calendar module; the overdue sweep calls the
-same code.
+Every transition begins on the kernel — lock, the actor's reach (the scope of
+``Demand.objects.visible_to``, or the requester), the form's version (a stale form is a
+Conflict), the state and guards of the WORKFLOW table — and commits on it: the state
+from the table, one DemandEvent, the audit record; then the requesters are told.
+Deadlines come from the calendar module; the overdue sweep calls the same code.
 """
 
 import math
@@ -18,11 +19,12 @@ from django.utils.translation import gettext as _
 
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, calendar, pii
-from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
+from gongzhi.core.errors import RuleViolation
 from gongzhi.core.notifications import notify
 from gongzhi.core.params import value as param
 from gongzhi.core.search import index_tokens, query_terms
-from gongzhi.core.services import atomic, check_version, deny, lock, require
+from gongzhi.core.services import atomic, lock, require
+from gongzhi.core.workflow import Workflow, register, step
 
 from .choices import (
     Channel,
@@ -51,45 +53,6 @@ S = Status
 OPEN = {S.RECEIVED, S.CLASSIFIED, S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS}
 REQUESTER = "requester"
 
-# action: (states it may start from, the permission it needs)
-TRANSITIONS: dict[str, tuple[frozenset, str]] = {
-    "classify": (frozenset({S.RECEIVED, S.CLASSIFIED}), DISPATCH),
-    "dispatch": (frozenset({S.CLASSIFIED}), DISPATCH),
-    "handle_self": (frozenset({S.CLASSIFIED}), DISPATCH),
-    "reassign": (frozenset({S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS}), DISPATCH),
-    "accept": (frozenset({S.DISPATCHED}), HANDLE),
-    "return": (frozenset({S.DISPATCHED, S.ACCEPTED}), HANDLE),
-    "start": (frozenset({S.ACCEPTED}), HANDLE),
-    "contact": (frozenset({S.ACCEPTED, S.IN_PROGRESS}), HANDLE),
-    "request_extension": (frozenset({S.ACCEPTED, S.IN_PROGRESS}), HANDLE),
-    "decide_extension": (frozenset({S.ACCEPTED, S.IN_PROGRESS}), DISPATCH),
-    "answer": (frozenset({S.ACCEPTED, S.IN_PROGRESS}), HANDLE),
-    "rate": (frozenset({S.ANSWERED}), REQUESTER),
-    "follow_up": (frozenset({S.ANSWERED}), DISPATCH),
-    "reopen": (frozenset({S.RATED}), DISPATCH),
-    "close": (frozenset({S.ANSWERED, S.RATED}), DISPATCH),
-    "close_unresolved": (frozenset(OPEN | {S.ANSWERED, S.RATED}), DISPATCH),
-    "merge": (frozenset({S.RECEIVED, S.CLASSIFIED}), DISPATCH),
-    "supervise": (frozenset(OPEN | {S.ANSWERED, S.RATED}), SUPERVISE),
-}
-
-
-def allowed_actions(demand: Demand, user) -> list[str]:
-    """The actions ``user`` may take on ``demand`` now (for the page's buttons)."""
-    actions, reach = [], {}
-    for action, (states, perm) in TRANSITIONS.items():
-        if demand.status not in states:
-            continue
-        if perm == REQUESTER:
-            if demand.requester_user_id == user.pk:
-                actions.append(action)
-            continue
-        if perm not in reach:  # several actions need the same permission: ask once
-            reach[perm] = _reaches(user, perm, demand)
-        if reach[perm]:
-            actions.append(action)
-    return actions
-
 
 def _reaches(user, perm: str, demand: Demand) -> bool:
     """The path test of ``Demand.objects.visible_to`` for staff permissions, on the row in
@@ -104,23 +67,82 @@ def _reaches(user, perm: str, demand: Demand) -> bool:
     return user.has_perm(perm, demand)
 
 
+def _is_requester(demand: Demand, user) -> bool:
+    return user is not None and demand.requester_user_id == user.pk
+
+
+def pending_extension(demand: Demand) -> Extension | None:
+    """The extension request waiting for a decision (from the prefetched list if any)."""
+    cached = getattr(demand, "_prefetched_objects_cache", {}).get("extensions")
+    if cached is not None:
+        return next((e for e in cached if e.state == ExtensionState.PENDING), None)
+    return demand.extensions.filter(state=ExtensionState.PENDING).first()
+
+
+def _an_extension_is_pending(demand: Demand, actor) -> None:
+    if pending_extension(demand) is None:
+        raise RuleViolation(_("没有待审批的延期申请。"), field="approve")
+
+
+def _event(demand: Demand, actor, action: str, from_status: str, note: str, at, data) -> None:
+    DemandEvent.objects.create(
+        demand=demand,
+        action=action,
+        from_status=from_status,
+        to_status=demand.status,
+        actor=actor,
+        at=at or timezone.now(),
+        note=note,
+        data={k: str(v) for k, v in data.items()},
+    )
+
+
+WORKFLOW = register(
+    "demands.demand",
+    Workflow(
+        model=Demand,
+        audit_prefix="demands.demand",
+        event=_event,
+        reach=_reaches,
+        relations={REQUESTER: _is_requester},
+        transitions={
+            "classify": step({S.RECEIVED, S.CLASSIFIED}, S.CLASSIFIED, perm=DISPATCH),
+            "dispatch": step({S.CLASSIFIED}, S.DISPATCHED, perm=DISPATCH),
+            "handle_self": step({S.CLASSIFIED}, S.ACCEPTED, perm=DISPATCH),
+            "reassign": step(
+                {S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS}, S.DISPATCHED, perm=DISPATCH
+            ),
+            "accept": step({S.DISPATCHED}, S.ACCEPTED, perm=HANDLE),
+            "return": step({S.DISPATCHED, S.ACCEPTED}, S.CLASSIFIED, perm=HANDLE),
+            "start": step({S.ACCEPTED}, S.IN_PROGRESS, perm=HANDLE),
+            "contact": step({S.ACCEPTED, S.IN_PROGRESS}, perm=HANDLE),
+            "request_extension": step({S.ACCEPTED, S.IN_PROGRESS}, perm=HANDLE),
+            "decide_extension": step(
+                {S.ACCEPTED, S.IN_PROGRESS}, perm=DISPATCH, guards=[_an_extension_is_pending]
+            ),
+            "answer": step({S.ACCEPTED, S.IN_PROGRESS}, S.ANSWERED, perm=HANDLE),
+            # Satisfied closes; not satisfied waits for the dispatcher (reopen or close).
+            "rate": step({S.ANSWERED}, (S.CLOSED, S.RATED), relation=REQUESTER),
+            # A follow-up that reached nobody leaves the demand answered.
+            "follow_up": step({S.ANSWERED}, (S.CLOSED, S.RATED, S.ANSWERED), perm=DISPATCH),
+            "reopen": step({S.RATED}, S.DISPATCHED, perm=DISPATCH),
+            "close": step({S.ANSWERED, S.RATED}, S.CLOSED, perm=DISPATCH),
+            "close_unresolved": step(OPEN | {S.ANSWERED, S.RATED}, S.CLOSED, perm=DISPATCH),
+            "merge": step({S.RECEIVED, S.CLASSIFIED}, S.MERGED, perm=DISPATCH),
+            "supervise": step(OPEN | {S.ANSWERED, S.RATED}, perm=SUPERVISE),
+        },
+    ),
+)
+TRANSITIONS = WORKFLOW.transitions
+
+
+def allowed_actions(demand: Demand, user) -> list[str]:
+    """The actions ``user`` may take on ``demand`` now (the page's buttons, the API)."""
+    return WORKFLOW.allowed(demand, user)
+
+
 def _begin(demand: Demand, actor, action: str, version: int | None) -> Demand:
-    """Lock the row, check reach, state and version for ``action``."""
-    states, perm = TRANSITIONS[action]
-    demand = lock(demand)
-    demand._from_status = demand.status  # the event's from_status, read under the lock
-    if perm == REQUESTER:
-        if actor is None or demand.requester_user_id != actor.pk:
-            raise NotFoundOrForbidden()
-    elif not _reaches(actor, perm, demand):
-        deny(actor, perm, demand, action=action)
-    check_version(demand, version)
-    if demand.status not in states:
-        raise RuleViolation(
-            _("诉求当前为“%(s)s”，不能执行该操作。") % {"s": demand.get_status_display()},
-            field="status",
-        )
-    return demand
+    return WORKFLOW.begin(demand, actor, action, version)
 
 
 def _commit(
@@ -128,31 +150,15 @@ def _commit(
     actor,
     action: str,
     *,
+    to: str | None = None,
     fields=(),
     note: str = "",
     tell: str = "",
     at: datetime | None = None,
     **data,
 ) -> Demand:
-    """Save the changed fields and the new state, write the event, audit, notify."""
-    demand.version += 1
-    demand.save(update_fields=[*set(fields) | {"status"}, "version", "updated_at"])
-    DemandEvent.objects.create(
-        demand=demand,
-        action=action,
-        from_status=demand._from_status,
-        to_status=demand.status,
-        actor=actor,
-        at=at or timezone.now(),
-        note=note,
-        data={k: str(v) for k, v in data.items()},
-    )
-    audit.log(
-        f"demands.demand.{action}",
-        actor=actor,
-        target=demand,
-        data={"status": demand.status, **{k: str(v) for k, v in data.items()}},
-    )
+    """Commit the transition on the kernel (state, event, audit), then tell the requesters."""
+    demand = WORKFLOW.commit(demand, actor, action, to=to, fields=fields, note=note, at=at, **data)
     if tell:
         tell_requesters(demand, tell)
     return demand
@@ -417,7 +423,7 @@ def classify(
     urgency = urgency or category.urgency
     if urgency not in Urgency.values:
         raise RuleViolation(_("紧急程度不正确。"), field="urgency")
-    demand.category, demand.urgency, demand.status = category, urgency, S.CLASSIFIED
+    demand.category, demand.urgency = category, urgency
     demand.due_at = due_at(demand.received_at, category, urgency)
     return _commit(
         demand,
@@ -479,7 +485,6 @@ def dispatch(
             _("该类别没有默认责任单位，请指定责任单位或由社区自行办理。"), field="unit"
         )
     _route(demand, unit, actor, at)
-    demand.status = S.DISPATCHED
     return _commit(
         demand,
         actor,
@@ -500,7 +505,7 @@ def handle_self(
     if demand.category and not demand.category.community_may_close:
         raise RuleViolation(_("该类诉求须派至责任单位办理，社区不能自行办结。"), field="category")
     _route(demand, community_unit(demand.area), actor, at)
-    demand.status, demand.accepted_at = S.ACCEPTED, at or timezone.now()
+    demand.accepted_at = at or timezone.now()
     return _commit(
         demand,
         actor,
@@ -533,7 +538,7 @@ def reassign(
     if unit.pk == demand.unit_id:
         raise RuleViolation(_("已是该责任单位。"), field="unit")
     _route(demand, unit, actor, at)
-    demand.status, demand.accepted_at = S.DISPATCHED, None
+    demand.accepted_at = None
     return _commit(
         demand,
         actor,
@@ -559,7 +564,7 @@ def reassign(
 @atomic
 def accept(demand: Demand, *, actor, version: int | None, at: datetime | None = None) -> Demand:
     demand = _begin(demand, actor, "accept", version)
-    demand.status, demand.accepted_at = S.ACCEPTED, at or timezone.now()
+    demand.accepted_at = at or timezone.now()
     return _commit(
         demand,
         actor,
@@ -578,8 +583,7 @@ def return_demand(
     demand = _begin(demand, actor, "return", version)
     reason = _clean_text(reason, "reason", _("退单理由"), 200)
     returned_from = demand.unit
-    demand.status, demand.unit, demand.accepted_at, demand.dispatched_at, demand.accept_due = (
-        S.CLASSIFIED,
+    demand.unit, demand.accepted_at, demand.dispatched_at, demand.accept_due = (
         None,
         None,
         None,
@@ -600,7 +604,6 @@ def return_demand(
 @atomic
 def start(demand: Demand, *, actor, version: int | None, at: datetime | None = None) -> Demand:
     demand = _begin(demand, actor, "start", version)
-    demand.status = S.IN_PROGRESS
     return _commit(demand, actor, "start", at=at, tell=_("正在办理"))
 
 
@@ -629,7 +632,7 @@ def answer(
     """结单: the handler's answer; the requester is asked to rate it."""
     demand = _begin(demand, actor, "answer", version)
     demand.answer = _clean_text(text, "answer", _("答复内容"), 5000)
-    demand.status, demand.answered_at = S.ANSWERED, at or timezone.now()
+    demand.answered_at = at or timezone.now()
     demand.outcome = Outcome.RESOLVED if resolved else Outcome.UNRESOLVED
     demand.contacted = demand.contacted or contacted
     return _commit(
@@ -736,11 +739,12 @@ def _close(
     fields=(),
     **data,
 ) -> Demand:
-    demand.status, demand.outcome, demand.closed_at = S.CLOSED, outcome, at or timezone.now()
+    demand.outcome, demand.closed_at = outcome, at or timezone.now()
     demand = _commit(
         demand,
         actor,
         action,
+        to=S.CLOSED,
         at=at,
         note=note,
         fields=["outcome", "closed_at", *fields],
@@ -794,8 +798,9 @@ def _apply_rating(
     if rating in (Rating.SATISFIED, Rating.BASIC):
         outcome = demand.outcome or Outcome.RESOLVED
         return _close(demand, actor, action, outcome, note, at, fields=fields, rating=rating)
-    demand.status = S.RATED
-    return _commit(demand, actor, action, at=at, note=note, fields=fields, rating=rating)
+    return _commit(
+        demand, actor, action, to=S.RATED, at=at, note=note, fields=fields, rating=rating
+    )
 
 
 @atomic
@@ -833,7 +838,7 @@ def follow_up(
     if demand.requester_kind == RequesterKind.ANONYMOUS:
         raise RuleViolation(_("匿名诉求无法回访。"), field="rating")
     if not rating:
-        return _commit(demand, actor, "follow_up", at=at, note=note, reached=False)
+        return _commit(demand, actor, "follow_up", to=S.ANSWERED, at=at, note=note, reached=False)
     return _apply_rating(demand, actor, "follow_up", rating, note, at)
 
 
@@ -851,7 +856,7 @@ def reopen(
     demand = _begin(demand, actor, "reopen", version)
     reason = _clean_text(reason, "reason", _("重办理由"), 200)
     _route(demand, unit or demand.unit, actor, at)
-    demand.status, demand.accepted_at, demand.answered_at = S.DISPATCHED, None, None
+    demand.accepted_at, demand.answered_at = None, None
     demand.rating, demand.rated_at, demand.followed_up, demand.outcome = "", None, False, ""
     demand.reopen_count += 1
     return _commit(
@@ -925,7 +930,7 @@ def merge(
         household=demand.household,
     )
     DemandRequester.objects.filter(demand=demand).update(demand=target)
-    demand.status, demand.merged_into = S.MERGED, target
+    demand.merged_into = target
     _commit(
         demand,
         actor,

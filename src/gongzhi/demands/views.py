@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
@@ -30,10 +30,10 @@ from gongzhi.core.views import (
 )
 
 from . import forms, selectors, services
-from .choices import ACTION_LABELS, ExtensionState, Status
+from .choices import ACTION_LABELS, Status
 from .exports import ledger_response, report_response
 from .filters import DemandFilter
-from .models import Category, Demand, Unit
+from .models import Category, Demand, Extension, Unit
 from .pagination import DemandPaginator, WorkPaginator
 from .permissions import DISPATCH, INTAKE, MANAGE_SETUP, OWN, SUPERVISE, VIEW
 from .tables import DemandTable, UnitTable, WorkTable
@@ -167,7 +167,7 @@ class Action:
 
 
 def _decide_extension(demand, actor, data):
-    extension = demand.extensions.filter(state=ExtensionState.PENDING).first()
+    extension = services.pending_extension(demand)
     if extension is None:
         raise RuleViolation(_("没有待审批的延期申请。"), field="approve")
     return services.decide_extension(
@@ -304,7 +304,7 @@ ACTIONS = {
         "warning",
     ),
 }
-assert set(ACTIONS) == set(services.TRANSITIONS), "one form per transition"
+services.WORKFLOW.routes(pages=ACTIONS)  # every transition has its form (a system check)
 
 
 STATUS_LABELS = dict(Status.choices)
@@ -326,16 +326,19 @@ class DemandDetailView(ScopedDetailView):
             super()
             .get_queryset()
             .select_related("category", "unit", "area", "household", "merged_into", "meeting")
+            .prefetch_related(
+                Prefetch(
+                    "extensions",
+                    queryset=Extension.objects.select_related("requested_by", "decided_by"),
+                )
+            )
         )
 
     def get_context_data(self, bound=None, **kwargs):
         context = super().get_context_data(**kwargs)
         demand, user = self.object, self.request.user
-        extensions = list(demand.extensions.select_related("requested_by", "decided_by"))
-        pending = any(e.state == ExtensionState.PENDING for e in extensions)
-        allowed = [
-            a for a in services.allowed_actions(demand, user) if a != "decide_extension" or pending
-        ]
+        extensions = list(demand.extensions.all())  # prefetched with the demand
+        allowed = services.allowed_actions(demand, user)
         bound = bound or {}
         context.update(
             events=[

@@ -1,0 +1,235 @@
+"""The workflow kernel: a state machine declared once and taken the same way everywhere.
+
+A workflow (a demand, a member transfer, a member's development, a meeting, a vote…)
+names its states and its transitions. Each transition says the states it may start
+from, the state(s) it may end in, who may take it — a permission on the row, a
+permission on a related object (a transfer's sending organization), or a relation to
+the row (the requester) — and its guards. Its service function is then always:
+
+    obj = WORKFLOW.begin(obj, actor, "accept", version)   # lock, reach, version, state, guards
+    ...                                                   # the transition's own fields
+    return WORKFLOW.commit(obj, actor, "accept", fields=[...], note=..., **data)
+
+``begin`` locks the row, checks the actor's reach (a refusal is audited, and the record
+survives the rollback: ``core.services.atomic``), then the version (a stale form is a
+conflict), then the state and the guards. ``commit`` sets the state from the table,
+saves the changed fields with ``update_fields``, writes the workflow's event row and the
+audit record, and leaves side effects (notifications) to the transaction's commit.
+``allowed`` evaluates the same table and guards, so that pages and the API offer exactly
+the actions a user may take, and a Django system check verifies that every declared
+transition has its route (``register`` + ``checks``).
+
+Like django-fsm or Saleor's order actions, but declarative tables rather than decorated
+methods: a module's whole workflow reads in one place.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+from . import audit
+from .errors import RuleViolation
+from .services import check_version, deny, lock
+
+# A guard refuses by raising RuleViolation (with the field and a Chinese reason); it
+# gets the locked row and the actor.
+Guard = Callable[[Any, Any], None]
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    # Where it ends: one state, several (the service says which: ``commit(..., to=)``),
+    # or none (the state stays, e.g. a note or a contact recorded).
+    targets: tuple[str, ...] = ()
+    perm: str = ""  # the permission the actor needs on the row (or on ``on``)
+    on: str = ""  # the related object the permission is checked on, e.g. "from_org"
+    relation: str = ""  # instead of a permission: a relation of the actor to the row
+    guards: tuple[Guard, ...] = ()
+    label: str = ""
+
+    @property
+    def keeps_state(self) -> bool:
+        return not self.targets
+
+
+def step(
+    sources: Iterable[str],
+    to: str | Iterable[str] | None = None,
+    *,
+    perm: str = "",
+    on: str = "",
+    relation: str = "",
+    guards: Iterable[Guard] = (),
+    label: str = "",
+) -> Transition:
+    """A transition, tersely: ``step({S.DISPATCHED}, S.ACCEPTED, perm=HANDLE)``."""
+    targets = () if to is None else (to,) if isinstance(to, str) else tuple(to)
+    if not (perm or relation):
+        raise ValueError("a transition needs a permission or a relation")
+    return Transition(frozenset(sources), targets, perm, on, relation, tuple(guards), label)
+
+
+@dataclass
+class Workflow:
+    """One model's state machine.
+
+    ``event``: writes the workflow's event row, ``event(obj, actor, action, from_state,
+    note, at, data)``; ``reach``: how a permission reaches a row when it is more than the
+    scope's path test (a unit's handlers reach the demands routed to their unit);
+    ``relations``: ``{name: test(obj, user)}`` for transitions taken by a relation.
+    """
+
+    model: type[models.Model]
+    transitions: dict[str, Transition]
+    audit_prefix: str
+    state_field: str = "status"
+    event: Callable[..., Any] | None = None
+    reach: Callable[[Any, str, Any], bool] | None = None
+    relations: dict[str, Callable[[Any, Any], bool]] = field(default_factory=dict)
+    # The actions that have a page form and an API route (``routes``; checked).
+    page_actions: frozenset[str] | None = None
+    api_actions: frozenset[str] | None = None
+
+    def routes(self, *, pages: Iterable[str] | None = None, api: Iterable[str] | None = None):
+        """Declare the actions the pages and the API offer; the system check compares them
+        with the table (a transition without its form or route is an error)."""
+        if pages is not None:
+            self.page_actions = frozenset(pages)
+        if api is not None:
+            self.api_actions = frozenset(api)
+
+    # -- asking -------------------------------------------------------------------------
+
+    def state(self, obj) -> str:
+        return getattr(obj, self.state_field)
+
+    def reaches(self, user, transition: Transition, obj) -> bool:
+        """May ``user`` take ``transition`` on ``obj`` as far as who they are goes?"""
+        if user is None:
+            return False
+        if transition.relation:
+            return self.relations[transition.relation](obj, user)
+        target = getattr(obj, transition.on) if transition.on else obj
+        if target is None:
+            return False
+        if self.reach is not None and not transition.on:
+            return self.reach(user, transition.perm, obj)
+        return user.has_perm(transition.perm, target)
+
+    def allowed(self, obj, user) -> list[str]:
+        """The actions ``user`` may take on ``obj`` now: the same table, reach and guards
+        as ``begin`` (the page's buttons and the API's ``allowed`` list)."""
+        actions, reach = [], {}
+        state = self.state(obj)
+        for action, transition in self.transitions.items():
+            if state not in transition.sources:
+                continue
+            key = (transition.perm, transition.on, transition.relation)
+            if key not in reach:  # several actions need the same reach: ask once
+                reach[key] = self.reaches(user, transition, obj)
+            if not reach[key]:
+                continue
+            try:
+                for guard in transition.guards:
+                    guard(obj, user)
+            except RuleViolation:
+                continue
+            actions.append(action)
+        return actions
+
+    # -- taking -------------------------------------------------------------------------
+
+    def begin(self, obj, actor, action: str, version: int | None = None, *, related=()):
+        """Lock the row; check reach (audited refusal), version, state and guards."""
+        transition = self.transitions[action]
+        obj = lock(obj, related=tuple(related))
+        obj._workflow_from = self.state(obj)  # the event's starting state, read locked
+        if not self.reaches(actor, transition, obj):
+            target = getattr(obj, transition.on) if transition.on else obj
+            deny(actor, transition.perm or transition.relation, target, action=action)
+        check_version(obj, version)
+        if self.state(obj) not in transition.sources:
+            raise RuleViolation(
+                _("当前状态为“%(s)s”，不能执行该操作。") % {"s": self.state_label(obj)},
+                field=self.state_field,
+            )
+        for guard in transition.guards:
+            guard(obj, actor)
+        return obj
+
+    def commit(
+        self,
+        obj,
+        actor,
+        action: str,
+        *,
+        to: str | None = None,
+        fields: Iterable[str] = (),
+        note: str = "",
+        at=None,
+        audit_data: dict | None = None,
+        **data,
+    ):
+        """Set the state from the table, save, write the event and the audit record."""
+        transition = self.transitions[action]
+        if transition.keeps_state:
+            if to is not None:
+                raise ValueError(f"{action} keeps the state; it cannot go to {to}")
+        else:
+            to = to if to is not None else transition.targets[0]
+            if to not in transition.targets:
+                raise ValueError(f"{action} cannot end in {to}: {transition.targets}")
+            setattr(obj, self.state_field, to)
+        changed = {*fields, self.state_field, "version"}
+        obj.version += 1
+        if hasattr(obj, "updated_at"):
+            changed.add("updated_at")
+        obj.save(update_fields=sorted(changed))
+        if self.event is not None:
+            self.event(obj, actor, action, obj._workflow_from, note, at, data)
+        record = {self.state_field: self.state(obj), **{k: str(v) for k, v in data.items()}}
+        audit.log(
+            f"{self.audit_prefix}.{action}", actor=actor, target=obj, data=audit_data or record
+        )
+        return obj
+
+    def state_label(self, obj) -> str:
+        display = getattr(obj, f"get_{self.state_field}_display", None)
+        return str(display()) if display else self.state(obj)
+
+
+# --- Registry and the system check ----------------------------------------------------
+
+WORKFLOWS: dict[str, Workflow] = {}
+
+
+def register(name: str, workflow: Workflow) -> Workflow:
+    """Make the workflow known to the checks (every transition has a route)."""
+    WORKFLOWS[name] = workflow
+    return workflow
+
+
+def check_routes() -> list[str]:
+    """Problems: a transition without a page form or an API route, or a route without a
+    transition. (The URL configuration is loaded first: it imports the pages and the
+    API, which declare their routes.)"""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (imports every app's views and API)
+    problems = []
+    for name, workflow in WORKFLOWS.items():
+        actions = set(workflow.transitions)
+        for kind, declared in (("page", workflow.page_actions), ("API", workflow.api_actions)):
+            if declared is None:
+                problems.append(f"{name}: no {kind} routes declared (Workflow.routes)")
+            elif declared != actions:
+                missing, extra = sorted(actions - declared), sorted(declared - actions)
+                problems.append(
+                    f"{name}: {kind} routes differ from the transitions"
+                    f" (missing {missing}, not a transition {extra})"
+                )
+    return problems
