@@ -569,7 +569,7 @@ def _create_through_api(args, port, server, key, grids) -> dict:
             i += 1
         conn.close()
 
-    server_cpu = group_cpu_seconds(server.pid)
+    server_cpu, database_cpu = group_cpu_seconds(server.pid), database_cpu_seconds()
     client_cpu = time.process_time()
     started = time.perf_counter()
     threads = [threading.Thread(target=client, args=(n,)) for n in range(args.api_clients)]
@@ -580,6 +580,8 @@ def _create_through_api(args, port, server, key, grids) -> dict:
     wall = time.perf_counter() - started
     client_cpu = time.process_time() - client_cpu
     server_cpu_after = group_cpu_seconds(server.pid)
+    if database_cpu is not None:
+        database_cpu = database_cpu_seconds() - database_cpu
     server_cpu = (
         server_cpu_after - server_cpu
         if server_cpu is not None and server_cpu_after is not None
@@ -622,6 +624,12 @@ def _create_through_api(args, port, server, key, grids) -> dict:
         ),
         "client_cpu_ms_per_demand": (
             round(client_cpu / len(created) * 1000, 1) if created else None
+        ),
+        # PostgreSQL's own processes (on SQLite its work is the server's).
+        "database_cpu_ms_per_demand": (
+            round(database_cpu / len(created) * 1000, 1)
+            if created and database_cpu is not None
+            else None
         ),
         "errors": len(errors),
         "error_samples": sorted({f"{r[0]} {r[2][:120]!r}" for r in errors})[:5],
