@@ -848,6 +848,9 @@ class Behaviour:
     def _check(self, response, expect, name):
         if response.status_code in expect:
             response.success()
+        elif not response.status_code:  # no answer: the connection failed or was closed
+            error = getattr(response, "error", None)
+            response.failure(f"{name}: no answer: {type(error).__name__}: {error}"[:300])
         else:
             response.failure(f"{name}: HTTP {response.status_code} {describe(response)}")
         return response
@@ -1616,6 +1619,26 @@ def demand_consistency(since_id: int) -> dict:
     }
 
 
+def chain_since(first_id: int) -> dict:
+    """The audit chain from record ``first_id`` on, checked as audit_verify does (each
+    record's keyed hash, and its link to the one before): tells what a crash did from what
+    was there before the run."""
+    from gongzhi.core import audit
+    from gongzhi.core.models import AuditLog
+
+    prev = (
+        AuditLog.objects.filter(id__lt=first_id).order_by("-id").values_list("hash", flat=True)
+    ).first() or ""
+    checked, broken = 0, None
+    for row in AuditLog.objects.filter(id__gte=first_id).order_by("id").iterator(chunk_size=2000):
+        if row.prev_hash != prev or audit.compute_hash(row) != row.hash:
+            broken = row.id
+            break
+        prev = row.hash
+        checked += 1
+    return {"from_id": first_id, "checked": checked, "first_broken": broken, "ok": broken is None}
+
+
 def gongzhi(*command, timeout: float = 7200) -> dict:
     """A ``gongzhi`` command on the bench database: exit code, output tail, seconds."""
     started = time.perf_counter()
@@ -1742,6 +1765,12 @@ def faults(args, log: Path) -> dict:
                 "lost_samples": behind[:5],
             }
             result["audit_verify"] = gongzhi("audit_verify")
+            # The chain from the checkpoint written before the crash on (audit_verify above
+            # stops at the first break, which may be older than this run).
+            checkpoint = result["checkpoint_before"] or {}
+            result["audit_chain_since_checkpoint"] = chain_since(
+                checkpoint.get("id") or before["audit"] + 1
+            )
             # What a user who tries again meets: the same file, all or nothing, then only
             # the valid rows.
             again = PageImport(restarted.base, actor, workbook)
@@ -1973,6 +2002,12 @@ def main(argv=None) -> int:
                 "value": fault.get("audit_verify", {}).get("exit_code"),
                 "target": 0,
                 "ok": fault.get("audit_verify", {}).get("exit_code") == 0,
+            }
+            segment = fault.get("audit_chain_since_checkpoint", {})
+            targets["kill9_audit_chain_since_checkpoint"] = {
+                "value": f"{segment.get('checked')} records, first broken {segment.get('first_broken')}",
+                "target": "none broken",
+                "ok": bool(segment.get("ok")),
             }
             if args.db == "pg":
                 print("Backup → change → restore …", flush=True)
