@@ -1275,7 +1275,8 @@ def summarise(samples, start: float, end: float) -> dict:
             "p95_ms": p95,
             "max_ms": round(max(ok), 1) if ok else None,
             "budget_ms": BUDGET_MS[kind],
-            "ok": p95 is not None and p95 <= BUDGET_MS[kind] and len(ok) == len(rows),
+            # Within its budget; its errors count against the no-error target.
+            "ok": p95 is not None and p95 <= BUDGET_MS[kind],
         }
     total = sum(p["n"] for p in pages.values())
     return {
