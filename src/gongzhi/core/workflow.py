@@ -10,11 +10,14 @@ the row (the requester) — and its guards. Its service function is then always:
     ...                                                   # the transition's own fields
     return WORKFLOW.commit(obj, actor, "accept", fields=[...], note=..., **data)
 
-``begin`` locks the row, checks the actor's reach (a refusal is audited, and the record
-survives the rollback: ``core.services.atomic``), then the version (a stale form is a
-conflict), then the state and the guards. ``commit`` sets the state from the table,
-saves the changed fields with ``update_fields``, writes the workflow's event row and the
-audit record, and leaves side effects (notifications) to the transaction's commit.
+``begin`` checks, on the row in hand, the actor's reach (a refusal is audited, and the
+record survives the rollback: ``core.services.atomic``), then the version the form or
+client read (a stale form is a conflict), then the state and the guards. ``commit`` sets
+the state from the table and writes the changed fields in one ``UPDATE … WHERE version =
+<the version checked>``: if anyone changed the row since it was read, no row matches and
+the transition is a conflict (409), rolled back whole — optimistic locking, with no
+second read of the row and no lock held between reading and writing. Then it writes the
+workflow's event row and the audit record; notifications are delivered on commit.
 ``allowed`` evaluates the same table and guards, so that pages and the API offer exactly
 the actions a user may take, and a Django system check verifies that every declared
 transition has its route (``register`` + ``checks``).
@@ -28,11 +31,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit
-from .errors import RuleViolation
-from .services import check_version, deny, lock
+from .errors import Conflict, RuleViolation
+from .services import check_version, deny
 
 # A guard refuses by raising RuleViolation (with the field and a Chinese reason); it
 # gets the locked row and the actor.
@@ -143,11 +147,11 @@ class Workflow:
 
     # -- taking -------------------------------------------------------------------------
 
-    def begin(self, obj, actor, action: str, version: int | None = None, *, related=()):
-        """Lock the row; check reach (audited refusal), version, state and guards."""
+    def begin(self, obj, actor, action: str, version: int | None = None):
+        """Check reach (audited refusal), version, state and guards on the row in hand;
+        ``commit`` writes only if the row is still at the version checked here."""
         transition = self.transitions[action]
-        obj = lock(obj, related=tuple(related))
-        obj._workflow_from = self.state(obj)  # the event's starting state, read locked
+        obj._workflow_from = self.state(obj)  # the event's starting state
         if not self.reaches(actor, transition, obj):
             target = getattr(obj, transition.on) if transition.on else obj
             deny(actor, transition.perm or transition.relation, target, action=action)
@@ -184,11 +188,14 @@ class Workflow:
             if to not in transition.targets:
                 raise ValueError(f"{action} cannot end in {to}: {transition.targets}")
             setattr(obj, self.state_field, to)
-        changed = {*fields, self.state_field, "version"}
-        obj.version += 1
+        values = {name: getattr(obj, name) for name in {*fields, self.state_field}}
+        values["version"] = obj.version + 1
         if hasattr(obj, "updated_at"):
-            changed.add("updated_at")
-        obj.save(update_fields=sorted(changed))
+            values["updated_at"] = obj.updated_at = timezone.now()
+        rows = type(obj)._base_manager.filter(pk=obj.pk, version=obj.version)
+        if not rows.update(**values):
+            raise Conflict()  # changed by someone else since it was read: nothing is kept
+        obj.version += 1
         if self.event is not None:
             self.event(obj, actor, action, obj._workflow_from, note, at, data)
         record = {self.state_field: self.state(obj), **{k: str(v) for k, v in data.items()}}

@@ -374,6 +374,11 @@ class DemandActionView(DemandDetailView):
     http_method_names = ["post"]
     action = ""
 
+    def get_queryset(self):
+        # The row the transition needs (the unit for the requester's message), without the
+        # case page's lists; the page is rendered again only when the form is refused.
+        return ScopedDetailView.get_queryset(self).select_related("unit", "category", "area")
+
     def post(self, request, *args, **kwargs):
         self.object = demand = self.get_object()
         form = action_form(self.action, demand, request.user, request.POST)
@@ -392,7 +397,7 @@ class DemandActionView(DemandDetailView):
                     _("已%(a)s。") % {"a": ACTIONS[self.action].label},
                 )
                 return HttpResponseRedirect(demand.get_absolute_url())
-        demand.refresh_from_db()
+        demand = self.object = DemandDetailView.get_queryset(self).get(pk=demand.pk)
         context = self.get_context_data(object=demand, bound={self.action: form})
         return self.render_to_response(context, status=400)
 
