@@ -54,6 +54,7 @@ class Transition:
     relation: str = ""  # instead of a permission: a relation of the actor to the row
     guards: tuple[Guard, ...] = ()
     label: str = ""
+    audit: str = ""  # the audit record's last name part, when it is not the action's
 
     @property
     def keeps_state(self) -> bool:
@@ -69,12 +70,13 @@ def step(
     relation: str = "",
     guards: Iterable[Guard] = (),
     label: str = "",
+    audit: str = "",
 ) -> Transition:
     """A transition, tersely: ``step({S.DISPATCHED}, S.ACCEPTED, perm=HANDLE)``."""
     targets = () if to is None else (to,) if isinstance(to, str) else tuple(to)
     if not (perm or relation):
         raise ValueError("a transition needs a permission or a relation")
-    return Transition(frozenset(sources), targets, perm, on, relation, tuple(guards), label)
+    return Transition(frozenset(sources), targets, perm, on, relation, tuple(guards), label, audit)
 
 
 @dataclass
@@ -124,6 +126,23 @@ class Workflow:
             return self.reach(user, transition.perm, obj)
         return user.has_perm(transition.perm, target)
 
+    def possible(self, obj) -> list[str]:
+        """The actions the row's state and guards allow, whoever takes them."""
+        return [
+            action
+            for action, transition in self.transitions.items()
+            if self.state(obj) in transition.sources and self._passes(transition, obj, None)
+        ]
+
+    @staticmethod
+    def _passes(transition: Transition, obj, user) -> bool:
+        try:
+            for guard in transition.guards:
+                guard(obj, user)
+        except RuleViolation:
+            return False
+        return True
+
     def allowed(self, obj, user) -> list[str]:
         """The actions ``user`` may take on ``obj`` now: the same table, reach and guards
         as ``begin`` (the page's buttons and the API's ``allowed`` list)."""
@@ -135,14 +154,8 @@ class Workflow:
             key = (transition.perm, transition.on, transition.relation)
             if key not in reach:  # several actions need the same reach: ask once
                 reach[key] = self.reaches(user, transition, obj)
-            if not reach[key]:
-                continue
-            try:
-                for guard in transition.guards:
-                    guard(obj, user)
-            except RuleViolation:
-                continue
-            actions.append(action)
+            if reach[key] and self._passes(transition, obj, user):
+                actions.append(action)
         return actions
 
     # -- taking -------------------------------------------------------------------------
@@ -200,7 +213,10 @@ class Workflow:
             self.event(obj, actor, action, obj._workflow_from, note, at, data)
         record = {self.state_field: self.state(obj), **{k: str(v) for k, v in data.items()}}
         audit.log(
-            f"{self.audit_prefix}.{action}", actor=actor, target=obj, data=audit_data or record
+            f"{self.audit_prefix}.{transition.audit or action}",
+            actor=actor,
+            target=obj,
+            data=audit_data or record,
         )
         return obj
 

@@ -707,3 +707,13 @@ def confirm_transfer(request, transfer_id: int, payload: TransferConfirmIn):
     return services.confirm_transfer(
         transfer, actor=request.user, version=payload.version, on=payload.on or timezone.localdate()
     )
+
+
+# Every transition has its route (a system check: core.workflow).
+services.TRANSFER_WORKFLOW.routes(
+    api={
+        r.split("/")[-1]
+        for r in transfer_router.path_operations
+        if r.startswith("/{int:transfer_id}/")
+    }
+)

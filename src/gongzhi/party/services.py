@@ -18,6 +18,7 @@ from gongzhi.core.calendar import add_months
 from gongzhi.core.errors import Conflict, RuleViolation
 from gongzhi.core.params import value as param
 from gongzhi.core.services import atomic, check_version, lock, require
+from gongzhi.core.workflow import Workflow, register, step
 
 from .choices import (
     BRANCH_TYPES,
@@ -708,23 +709,66 @@ def record_death(member: Member, *, actor, version: int | None, on: date, note: 
 # One declared table: (kind, state) → {action: (new state, which side acts)}.
 # The sending organization stays responsible for the member until the receiver accepts.
 
-SENDER, RECEIVER = "sender", "receiver"
-TRANSITIONS = {
-    (TransferKind.INTERNAL, TransferState.SENT): {
-        "receive": (TransferState.RECEIVED, RECEIVER),
-        "return": (TransferState.RETURNED, RECEIVER),
-        "cancel": (TransferState.CANCELLED, SENDER),
-    },
-    (TransferKind.INTERNAL, TransferState.RECEIVED): {"confirm": (TransferState.COMPLETED, SENDER)},
-    (TransferKind.OUT, TransferState.SENT): {
-        "confirm": (TransferState.COMPLETED, SENDER),  # the receipt (回执) came back
-        "cancel": (TransferState.CANCELLED, SENDER),
-    },
-}
+
+def _internal(transfer: Transfer, actor) -> None:
+    if transfer.kind != TransferKind.INTERNAL:
+        raise RuleViolation(_("只有系统内的转接由接收方办理。"), field="state")
 
 
-def allowed_actions(transfer: Transfer) -> dict[str, tuple[str, str]]:
-    return TRANSITIONS.get((transfer.kind, transfer.state), {})
+def _receipt_due(transfer: Transfer, actor) -> None:
+    """An internal transfer is confirmed once received; an outward one when its receipt
+    (回执) comes back while it is still sent."""
+    due = TransferState.RECEIVED if transfer.kind == TransferKind.INTERNAL else TransferState.SENT
+    if transfer.state != due:
+        raise RuleViolation(
+            _("当前状态“%(s)s”下不能确认回执。") % {"s": transfer.get_state_display()},
+            field="state",
+        )
+
+
+TS = TransferState
+TRANSFER_WORKFLOW = register(
+    "party.transfer",
+    Workflow(
+        model=Transfer,
+        state_field="state",
+        audit_prefix="party.transfer",
+        transitions={
+            "receive": step(
+                {TS.SENT},
+                TS.RECEIVED,
+                perm=MANAGE_TRANSFER,
+                on="to_org",
+                guards=[_internal],
+                audit="received",
+            ),
+            "return": step(
+                {TS.SENT},
+                TS.RETURNED,
+                perm=MANAGE_TRANSFER,
+                on="to_org",
+                guards=[_internal],
+                audit="returned",
+            ),
+            "cancel": step(
+                {TS.SENT}, TS.CANCELLED, perm=MANAGE_TRANSFER, on="from_org", audit="cancelled"
+            ),
+            "confirm": step(
+                {TS.SENT, TS.RECEIVED},
+                TS.COMPLETED,
+                perm=MANAGE_TRANSFER,
+                on="from_org",
+                guards=[_receipt_due],
+                audit="confirmed",
+            ),
+        },
+    ),
+)
+
+
+def allowed_actions(transfer: Transfer) -> list[str]:
+    """What the transfer's state allows, whichever side takes it (the API's next_actions)."""
+    return TRANSFER_WORKFLOW.possible(transfer)
 
 
 def _letter(letter_no: str, issued_on: date):
@@ -797,35 +841,10 @@ def send_transfer(
     return transfer
 
 
-def _act(transfer: Transfer, actor, action: str, version: int | None) -> tuple[Transfer, str]:
-    transfer = lock(transfer)
-    check_version(transfer, version)
-    step = allowed_actions(transfer).get(action)
-    if step is None:
-        raise RuleViolation(
-            _("当前状态“%(s)s”下不能执行该操作。") % {"s": transfer.get_state_display()},
-            field="state",
-        )
-    new_state, side = step
-    side_obj = transfer.from_org if side == SENDER else transfer.to_org
-    require(actor, MANAGE_TRANSFER, side_obj)
-    return transfer, new_state
-
-
-def _finish(transfer: Transfer, new_state: str, actor, action: str, **fields) -> Transfer:
-    transfer.state = new_state
-    for key, val in fields.items():
-        setattr(transfer, key, val)
-    transfer.version += 1
-    transfer.save(update_fields=["state", *fields, "version", "updated_at"])
-    audit.log(f"party.transfer.{action}", actor=actor, target=transfer, data={"state": new_state})
-    return transfer
-
-
 @atomic
 def receive_transfer(transfer: Transfer, *, actor, version: int | None, on: date) -> Transfer:
     """The receiving branch accepts: the member joins it from today."""
-    transfer, new_state = _act(transfer, actor, "receive", version)
+    transfer = TRANSFER_WORKFLOW.begin(transfer, actor, "receive", version)
     if on > transfer.valid_until:
         raise RuleViolation(
             _("介绍信已于%(d)s过期，请转出方重新开具。") % {"d": transfer.valid_until},
@@ -851,34 +870,37 @@ def receive_transfer(transfer: Transfer, *, actor, version: int | None, on: date
         letter_no=transfer.letter_no,
         source=transfer.from_org.name,
     )
-    return _finish(transfer, new_state, actor, "received", received_on=on)
+    transfer.received_on = on
+    return TRANSFER_WORKFLOW.commit(transfer, actor, "receive", fields=["received_on"])
 
 
 @atomic
 def return_transfer(transfer: Transfer, *, actor, version: int | None, reason: str) -> Transfer:
-    transfer, new_state = _act(transfer, actor, "return", version)
+    transfer = TRANSFER_WORKFLOW.begin(transfer, actor, "return", version)
     if not (reason or "").strip():
         raise RuleViolation(_("退回须说明理由。"), field="reason")
-    return _finish(transfer, new_state, actor, "returned", reason=reason.strip())
+    transfer.reason = reason.strip()
+    return TRANSFER_WORKFLOW.commit(transfer, actor, "return", fields=["reason"])
 
 
 @atomic
 def cancel_transfer(transfer: Transfer, *, actor, version: int | None) -> Transfer:
-    transfer, new_state = _act(transfer, actor, "cancel", version)
-    return _finish(transfer, new_state, actor, "cancelled")
+    transfer = TRANSFER_WORKFLOW.begin(transfer, actor, "cancel", version)
+    return TRANSFER_WORKFLOW.commit(transfer, actor, "cancel")
 
 
 @atomic
 def confirm_transfer(transfer: Transfer, *, actor, version: int | None, on: date) -> Transfer:
     """The sender files the receipt (回执): internal transfers close; outward ones end the
     membership here."""
-    transfer, new_state = _act(transfer, actor, "confirm", version)
+    transfer = TRANSFER_WORKFLOW.begin(transfer, actor, "confirm", version)
     if transfer.kind == TransferKind.OUT:
         member = Member.objects.select_for_update().get(pk=transfer.member_id)
         member.standing = Standing.TRANSFERRED_OUT
         member.version += 1
         member.save(update_fields=["standing", "version", "updated_at"])
-    return _finish(transfer, new_state, actor, "confirmed", completed_on=on)
+    transfer.completed_on = on
+    return TRANSFER_WORKFLOW.commit(transfer, actor, "confirm", fields=["completed_on"])
 
 
 @atomic

@@ -629,6 +629,9 @@ ACTION_FORMS = {
 }
 
 
+services.TRANSFER_WORKFLOW.routes(pages=ACTION_FORMS)  # checked: core.workflow
+
+
 class TransferDetailView(ScopedDetailView):
     model = Transfer
     permission = MANAGE_TRANSFER
@@ -641,10 +644,7 @@ class TransferDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         user, transfer = self.request.user, self.object
         actions = []
-        for action, (_state, side) in services.allowed_actions(transfer).items():
-            side_org = transfer.from_org if side == services.SENDER else transfer.to_org
-            if side_org is None or not user.has_perm(MANAGE_TRANSFER, side_org):
-                continue
+        for action in services.TRANSFER_WORKFLOW.allowed(transfer, user):
             form_class, url_name, label = ACTION_FORMS[action]
             actions.append(
                 {
