@@ -55,6 +55,10 @@ class Transition:
     guards: tuple[Guard, ...] = ()
     label: str = ""
     audit: str = ""  # the audit record's last name part, when it is not the action's
+    refusal: str = ""  # the reason given when the state does not allow it
+    # Taken only by another service (a transfer's receipt ends the membership here): no
+    # page or API route of its own, never offered as a button.
+    internal: bool = False
 
     @property
     def keeps_state(self) -> bool:
@@ -71,12 +75,25 @@ def step(
     guards: Iterable[Guard] = (),
     label: str = "",
     audit: str = "",
+    refusal: str = "",
+    internal: bool = False,
 ) -> Transition:
     """A transition, tersely: ``step({S.DISPATCHED}, S.ACCEPTED, perm=HANDLE)``."""
     targets = () if to is None else (to,) if isinstance(to, str) else tuple(to)
     if not (perm or relation):
         raise ValueError("a transition needs a permission or a relation")
-    return Transition(frozenset(sources), targets, perm, on, relation, tuple(guards), label, audit)
+    return Transition(
+        sources=frozenset(sources),
+        targets=targets,
+        perm=perm,
+        on=on,
+        relation=relation,
+        guards=tuple(guards),
+        label=label,
+        audit=audit,
+        refusal=refusal,
+        internal=internal,
+    )
 
 
 @dataclass
@@ -131,7 +148,9 @@ class Workflow:
         return [
             action
             for action, transition in self.transitions.items()
-            if self.state(obj) in transition.sources and self._passes(transition, obj, None)
+            if not transition.internal
+            and self.state(obj) in transition.sources
+            and self._passes(transition, obj, None)
         ]
 
     @staticmethod
@@ -149,7 +168,7 @@ class Workflow:
         actions, reach = [], {}
         state = self.state(obj)
         for action, transition in self.transitions.items():
-            if state not in transition.sources:
+            if transition.internal or state not in transition.sources:
                 continue
             key = (transition.perm, transition.on, transition.relation)
             if key not in reach:  # several actions need the same reach: ask once
@@ -171,7 +190,8 @@ class Workflow:
         check_version(obj, version)
         if self.state(obj) not in transition.sources:
             raise RuleViolation(
-                _("当前状态为“%(s)s”，不能执行该操作。") % {"s": self.state_label(obj)},
+                str(transition.refusal)
+                or _("当前状态为“%(s)s”，不能执行该操作。") % {"s": self.state_label(obj)},
                 field=self.state_field,
             )
         for guard in transition.guards:
@@ -245,7 +265,7 @@ def check_routes() -> list[str]:
     get_resolver().url_patterns  # noqa: B018 (imports every app's views and API)
     problems = []
     for name, workflow in WORKFLOWS.items():
-        actions = set(workflow.transitions)
+        actions = {a for a, t in workflow.transitions.items() if not t.internal}
         for kind, declared in (("page", workflow.page_actions), ("API", workflow.api_actions)):
             if declared is None:
                 problems.append(f"{name}: no {kind} routes declared (Workflow.routes)")

@@ -710,6 +710,12 @@ def confirm_transfer(request, transfer_id: int, payload: TransferConfirmIn):
 
 
 # Every transition has its route (a system check: core.workflow).
+services.STANDING_WORKFLOW.routes(
+    api={
+        r.split("/")[-1] for r in member_router.path_operations if r.startswith("/{int:member_id}/")
+    }
+    & set(services.STANDING_WORKFLOW.transitions)
+)
 services.TRANSFER_WORKFLOW.routes(
     api={
         r.split("/")[-1]

@@ -10,7 +10,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from gongzhi.areas.choices import Level
 from gongzhi.core import audit, pii
@@ -636,14 +636,77 @@ def months_out_of_contact(member: Member, today: date) -> int | None:
     return months
 
 
+# --- Standing (党籍): one declared workflow --------------------------------------------
+
+STANDING_EVENTS = {
+    "suspend": EventKind.SUSPENDED,
+    "restore": EventKind.RESTORED,
+    "remove": EventKind.REMOVED,
+    "death": EventKind.DECEASED,
+}
+
+
+def _standing_event(member: Member, actor, action: str, from_state, note: str, at, data) -> None:
+    if action in STANDING_EVENTS:  # a transfer's receipt writes its own event
+        _event(member, STANDING_EVENTS[action], at, actor, note)
+
+
+ST = Standing
+STANDING_WORKFLOW = register(
+    "party.member.standing",
+    Workflow(
+        model=Member,
+        state_field="standing",
+        audit_prefix="party.member",
+        event=_standing_event,
+        transitions={
+            "suspend": step(
+                {ST.ACTIVE},
+                ST.SUSPENDED,
+                perm=CHANGE_MEMBER,
+                audit="suspended",
+                refusal=gettext_lazy("只有党籍正常的党员可以停止党籍。"),
+            ),
+            "restore": step(
+                {ST.SUSPENDED},
+                ST.ACTIVE,
+                perm=CHANGE_MEMBER,
+                audit="restored",
+                refusal=gettext_lazy("只有停止党籍的党员可以恢复。"),
+            ),
+            "remove": step(
+                set(HOLDING),
+                ST.REMOVED,
+                perm=CHANGE_MEMBER,
+                audit="removed",
+                refusal=gettext_lazy("该党员已不在册。"),
+            ),
+            "death": step(
+                set(HOLDING),
+                ST.DECEASED,
+                perm=CHANGE_MEMBER,
+                audit="deceased",
+                refusal=gettext_lazy("该党员已不在册。"),
+            ),
+            # The receipt of an outward transfer (confirm_transfer) ends the membership here.
+            "transfer_out": step(
+                {ST.ACTIVE},
+                ST.TRANSFERRED_OUT,
+                perm=MANAGE_TRANSFER,
+                audit="transferred_out",
+                internal=True,
+            ),
+        },
+    ),
+)
+
+
 @atomic
 def suspend_standing(
     member: Member, *, actor, version: int | None, on: date, note: str = ""
 ) -> Member:
     """停止党籍: only after the configured months out of contact (RULES.md: 6)."""
-    member = _locked_member(member, actor, version=version)
-    if member.standing != Standing.ACTIVE:
-        raise RuleViolation(_("只有党籍正常的党员可以停止党籍。"), field="standing")
+    member = STANDING_WORKFLOW.begin(member, actor, "suspend", version)
     limit = param("party.lost_contact_months", on)
     if member.last_contact_on is None or add_months(member.last_contact_on, limit) > on:
         raise RuleViolation(
@@ -651,57 +714,35 @@ def suspend_standing(
             % {"n": limit, "d": member.last_contact_on or _("未记录")},
             field="standing",
         )
-    member.standing, member.suspended_on = Standing.SUSPENDED, on
-    member.version += 1
-    member.save(update_fields=["standing", "suspended_on", "version", "updated_at"])
-    _event(member, EventKind.SUSPENDED, on, actor, note)
-    audit.log("party.member.suspended", actor=actor, target=member)
-    return member
+    member.suspended_on = on
+    return STANDING_WORKFLOW.commit(
+        member, actor, "suspend", fields=["suspended_on"], note=note, at=on
+    )
 
 
 @atomic
 def restore_standing(
     member: Member, *, actor, version: int | None, on: date, note: str = ""
 ) -> Member:
-    member = _locked_member(member, actor, version=version)
-    if member.standing != Standing.SUSPENDED:
-        raise RuleViolation(_("只有停止党籍的党员可以恢复。"), field="standing")
-    member.standing, member.suspended_on, member.last_contact_on = Standing.ACTIVE, None, on
-    member.version += 1
-    member.save(
-        update_fields=["standing", "suspended_on", "last_contact_on", "version", "updated_at"]
+    member = STANDING_WORKFLOW.begin(member, actor, "restore", version)
+    member.suspended_on, member.last_contact_on = None, on
+    return STANDING_WORKFLOW.commit(
+        member, actor, "restore", fields=["suspended_on", "last_contact_on"], note=note, at=on
     )
-    _event(member, EventKind.RESTORED, on, actor, note)
-    audit.log("party.member.restored", actor=actor, target=member)
-    return member
 
 
 @atomic
 def remove_member(member: Member, *, actor, version: int | None, on: date, reason: str) -> Member:
-    member = _locked_member(member, actor, version=version)
-    if member.standing not in HOLDING:
-        raise RuleViolation(_("该党员已不在册。"), field="standing")
+    member = STANDING_WORKFLOW.begin(member, actor, "remove", version)
     if not (reason or "").strip():
         raise RuleViolation(_("请填写除名依据。"), field="reason")
-    member.standing = Standing.REMOVED
-    member.version += 1
-    member.save(update_fields=["standing", "version", "updated_at"])
-    _event(member, EventKind.REMOVED, on, actor, reason)
-    audit.log("party.member.removed", actor=actor, target=member)
-    return member
+    return STANDING_WORKFLOW.commit(member, actor, "remove", note=reason, at=on)
 
 
 @atomic
 def record_death(member: Member, *, actor, version: int | None, on: date, note: str = "") -> Member:
-    member = _locked_member(member, actor, version=version)
-    if member.standing not in HOLDING:
-        raise RuleViolation(_("该党员已不在册。"), field="standing")
-    member.standing = Standing.DECEASED
-    member.version += 1
-    member.save(update_fields=["standing", "version", "updated_at"])
-    _event(member, EventKind.DECEASED, on, actor, note)
-    audit.log("party.member.deceased", actor=actor, target=member)
-    return member
+    member = STANDING_WORKFLOW.begin(member, actor, "death", version)
+    return STANDING_WORKFLOW.commit(member, actor, "death", note=note, at=on)
 
 
 # --- Organizational-relation transfers (组织关系接转) ----------------------------------
@@ -895,10 +936,8 @@ def confirm_transfer(transfer: Transfer, *, actor, version: int | None, on: date
     membership here."""
     transfer = TRANSFER_WORKFLOW.begin(transfer, actor, "confirm", version)
     if transfer.kind == TransferKind.OUT:
-        member = Member.objects.select_for_update().get(pk=transfer.member_id)
-        member.standing = Standing.TRANSFERRED_OUT
-        member.version += 1
-        member.save(update_fields=["standing", "version", "updated_at"])
+        member = STANDING_WORKFLOW.begin(transfer.member, actor, "transfer_out")
+        STANDING_WORKFLOW.commit(member, actor, "transfer_out")
     transfer.completed_on = on
     return TRANSFER_WORKFLOW.commit(transfer, actor, "confirm", fields=["completed_on"])
 

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.imports import import_urls
 
-from . import views
+from . import services, views
 from .imports import MemberImporter
 from .permissions import CHANGE_MEMBER
 
@@ -23,6 +23,9 @@ member = [
     ("reveal", views.MemberRevealView, "member_reveal"),
     ("card", views.MemberCardView, "member_card"),
 ]
+services.STANDING_WORKFLOW.routes(  # checked: core.workflow
+    pages={name for name, _view, _url in member} & set(services.STANDING_WORKFLOW.transitions)
+)
 transfer = [
     ("receive", views.TransferReceiveView, "transfer_receive"),
     ("return", views.TransferReturnView, "transfer_return"),
