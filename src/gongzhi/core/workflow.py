@@ -209,9 +209,13 @@ class Workflow:
         note: str = "",
         at=None,
         audit_data: dict | None = None,
+        save: bool = True,
         **data,
     ):
-        """Set the state from the table, save, write the event and the audit record."""
+        """Set the state from the table, save, write the event and the audit record.
+
+        ``save=False``: a transition that keeps the state and adds a record beside the row
+        (a development file's review) leaves the row and its version as they are."""
         transition = self.transitions[action]
         if transition.keeps_state:
             if to is not None:
@@ -221,14 +225,10 @@ class Workflow:
             if to not in transition.targets:
                 raise ValueError(f"{action} cannot end in {to}: {transition.targets}")
             setattr(obj, self.state_field, to)
-        values = {name: getattr(obj, name) for name in {*fields, self.state_field}}
-        values["version"] = obj.version + 1
-        if hasattr(obj, "updated_at"):
-            values["updated_at"] = obj.updated_at = timezone.now()
-        rows = type(obj)._base_manager.filter(pk=obj.pk, version=obj.version)
-        if not rows.update(**values):
-            raise Conflict()  # changed by someone else since it was read: nothing is kept
-        obj.version += 1
+        if save:
+            self._save(obj, fields)
+        elif fields or not transition.keeps_state:
+            raise ValueError(f"{action} changes the row: it must be saved")
         if self.event is not None:
             self.event(obj, actor, action, obj._workflow_from, note, at, data)
         record = {self.state_field: self.state(obj), **{k: str(v) for k, v in data.items()}}
@@ -239,6 +239,16 @@ class Workflow:
             data=audit_data or record,
         )
         return obj
+
+    def _save(self, obj, fields: Iterable[str]) -> None:
+        values = {name: getattr(obj, name) for name in {*fields, self.state_field}}
+        values["version"] = obj.version + 1
+        if hasattr(obj, "updated_at"):
+            values["updated_at"] = obj.updated_at = timezone.now()
+        rows = type(obj)._base_manager.filter(pk=obj.pk, version=obj.version)
+        if not rows.update(**values):
+            raise Conflict()  # changed by someone else since it was read: nothing is kept
+        obj.version += 1
 
     def state_label(self, obj) -> str:
         display = getattr(obj, f"get_{self.state_field}_display", None)

@@ -387,3 +387,7 @@ def quotas(request, year: int | None = Query(None, ge=2000, le=2100)):
         }
         for q in selectors.quotas(request.user, year)
     ]
+
+
+# The routes of the file's transitions (checked against the workflow: core.workflow).
+services.WORKFLOW.routes(api={"step": record_step, "review": record_review, "end": end_file})

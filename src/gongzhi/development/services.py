@@ -13,11 +13,13 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongzhi.core import audit, pii
-from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
+from gongzhi.core.errors import RuleViolation
 from gongzhi.core.params import value as param
-from gongzhi.core.services import check_version, lock
+from gongzhi.core.services import atomic, require
+from gongzhi.core.workflow import Workflow, register, step
 from gongzhi.party import services as party_services
 from gongzhi.party.choices import BRANCH_TYPES, HOLDING, Category, MemberStatus, OrgType, Standing
 from gongzhi.party.models import Member
@@ -52,15 +54,6 @@ STEP_FIELDS: dict[int, set[str]] = {
 TEXT_LIMITS = {"document": 200, "responsible": 100, "content": 4000, "reason": 200}
 
 
-def require(actor, perm: str, obj=None) -> None:
-    if actor.has_perm(perm, obj):
-        return
-    audit.log(
-        "core.permission.denied", actor=actor, target=obj, result=audit.DENIED, data={"perm": perm}
-    )
-    raise NotFoundOrForbidden()
-
-
 def _not_future(on: date, field: str = "on") -> None:
     if on > timezone.localdate():
         raise RuleViolation(_("日期不能晚于今天。"), field=field)
@@ -78,7 +71,7 @@ def _text(name: str, value) -> str:
 # --- Opening a file: step 1 ------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def open_file(
     *,
     actor,
@@ -174,17 +167,66 @@ def _limit(value, length: int, field: str) -> str:
     return value
 
 
-def _locked(file: DevelopmentFile, actor, version=None) -> DevelopmentFile:
-    file = lock(file, related=("branch",))
-    require(actor, MANAGE_FILE, file)
-    check_version(file, version)
-    return file
+# --- The file's workflow ----------------------------------------------------------------
+#
+# The file is open until it is archived (step 25) or ended; its progress is ``last_step``,
+# taken one step at a time by ``record_step`` in the national order (development/rules.py
+# holds the time limits). The activist stage is reviewed every six months; a file is
+# ended only before admission (a probationary member leaves through steps 23–24).
+
+
+def _activist_stage(file: DevelopmentFile, actor) -> None:
+    if not Step.NAME_ACTIVIST <= file.last_step < Step.NAME_OBJECT:
+        raise RuleViolation(_("只有入党积极分子阶段的档案需要记录考察。"), field="on")
+
+
+def _before_admission(file: DevelopmentFile, actor) -> None:
+    if file.last_step >= Step.APPROVAL:
+        raise RuleViolation(
+            _("已接收为预备党员，须经支部大会讨论决定取消预备党员资格。"), field="reason"
+        )
+
+
+FS = FileState
+WORKFLOW = register(
+    "development.file",
+    Workflow(
+        model=DevelopmentFile,
+        state_field="state",
+        audit_prefix="development",
+        transitions={
+            # A step keeps the file open, archives it (25) or ends it (24: cancelled).
+            "step": step(
+                {FS.OPEN},
+                (FS.OPEN, FS.COMPLETED, FS.ENDED),
+                perm=MANAGE_FILE,
+                audit="step.recorded",
+                refusal=gettext_lazy("该发展档案已终止或已归档，不能再办理步骤。"),
+            ),
+            "review": step(
+                {FS.OPEN},
+                perm=MANAGE_FILE,
+                guards=[_activist_stage],
+                audit="review.recorded",
+                refusal=gettext_lazy("只有入党积极分子阶段的档案需要记录考察。"),
+            ),
+            "end": step(
+                {FS.OPEN},
+                FS.ENDED,
+                perm=MANAGE_FILE,
+                guards=[_before_admission],
+                audit="file.ended",
+                refusal=gettext_lazy("该发展档案已终止或已归档。"),
+            ),
+        },
+    ),
+)
 
 
 # --- Steps 2–25 ------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def record_step(
     file: DevelopmentFile,
     *,
@@ -199,9 +241,7 @@ def record_step(
 ) -> StepRecord:
     """Record ``step`` of ``file`` done on ``on``; refuse it with the rule and the date it
     becomes possible when it is out of order, too early or past its outer limit."""
-    file = _locked(file, actor, version)
-    if not file.is_open:
-        raise RuleViolation(_("该发展档案已终止或已归档，不能再办理步骤。"), field="step")
+    file = WORKFLOW.begin(file, actor, "step", version)
     try:
         step = Step(step)
     except ValueError:
@@ -251,16 +291,15 @@ def record_step(
         actor=actor,
         **fields,
     )
-    changed = ["last_step", "stage", "version", "updated_at"]
     file.last_step, file.stage = step, STEP_STAGE[step]
-    changed += AFTER.get(step, _nothing)(file, current, record, actor=actor, **data) or []
-    file.version += 1
-    file.save(update_fields=list(dict.fromkeys(changed)))
-    audit.log(
-        "development.step.recorded",
-        actor=actor,
-        target=file,
-        data={
+    changed, to = AFTER.get(step, _nothing)(file, current, record, actor=actor, **data)
+    WORKFLOW.commit(
+        file,
+        actor,
+        "step",
+        to=to or FS.OPEN,
+        fields=["last_step", "stage", *changed],
+        audit_data={
             "step": int(step),
             "on": str(on),
             "attempt": record.attempt,
@@ -441,11 +480,12 @@ CHECKS = {
 }
 
 
-# Effects after a step is recorded; each returns the extra file fields it changed.
+# Effects after a step is recorded; each returns the extra file fields it changed and
+# the state the step leaves the file in (None: still open).
 
 
 def _nothing(file, current, record, *, actor, **data):
-    return []
+    return [], None
 
 
 def _admit(file, current, record, *, actor, **data):
@@ -465,7 +505,7 @@ def _admit(file, current, record, *, actor, **data):
         employer=file.employer,
     )
     file.member = member
-    return ["member"]
+    return ["member"], None
 
 
 def _place_in_group(file, current, record, *, actor, party_group=None, **data):
@@ -473,7 +513,7 @@ def _place_in_group(file, current, record, *, actor, party_group=None, **data):
         party_services.update_member(
             file.member, actor=actor, version=None, on=record.on, party_group=party_group
         )
-    return []
+    return [], None
 
 
 def _decide_conversion(file, current, record, *, actor, **data):
@@ -485,21 +525,20 @@ def _decide_conversion(file, current, record, *, actor, **data):
         ends = rules.probation_ends(file, current)
         # 党龄 counts from the day probation ends, whenever the approval comes.
         party_services.convert_to_full(file.member, actor=actor, version=None, on=ends)
-        return []
+        return [], None
     if decision.outcome == Outcome.EXTEND:
         file.extension_months = decision.extension_months
         file.last_step, file.stage = Step.CONTINUE_EDUCATION, STEP_STAGE[Step.CONTINUE_EDUCATION]
-        return ["extension_months"]
+        return ["extension_months"], None
     party_services.remove_member(
         file.member, actor=actor, version=None, on=record.on, reason=str(EndReason.CANCELLED.label)
     )
-    file.state, file.ended_on, file.end_reason = FileState.ENDED, record.on, EndReason.CANCELLED
-    return ["state", "ended_on", "end_reason"]
+    file.ended_on, file.end_reason = record.on, EndReason.CANCELLED
+    return ["ended_on", "end_reason"], FS.ENDED
 
 
 def _archive(file, current, record, *, actor, **data):
-    file.state = FileState.COMPLETED
-    return ["state"]
+    return [], FS.COMPLETED
 
 
 AFTER = {
@@ -513,14 +552,12 @@ AFTER = {
 # --- Small helpers -------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def record_review(
     file: DevelopmentFile, *, actor, on: date, content: str, reviewer: str = ""
 ) -> Review:
     """半年考察: an activist is reviewed every six months until named development object."""
-    file = _locked(file, actor)
-    if not file.is_open or not Step.NAME_ACTIVIST <= file.last_step < Step.NAME_OBJECT:
-        raise RuleViolation(_("只有入党积极分子阶段的档案需要记录考察。"), field="on")
+    file = WORKFLOW.begin(file, actor, "review")
     _not_future(on)
     named = file.steps.get(step=Step.NAME_ACTIVIST).on
     if on < named:
@@ -533,11 +570,11 @@ def record_review(
     review = Review.objects.create(
         file=file, on=on, content=content, reviewer=_limit(reviewer, 100, "reviewer"), actor=actor
     )
-    audit.log("development.review.recorded", actor=actor, target=file, data={"on": str(on)})
+    WORKFLOW.commit(file, actor, "review", save=False, audit_data={"on": str(on)})
     return review
 
 
-@transaction.atomic
+@atomic
 def end_file(
     file: DevelopmentFile,
     *,
@@ -549,13 +586,7 @@ def end_file(
 ) -> DevelopmentFile:
     """终止发展: before admission only; a probationary member leaves through the
     conversion decision (取消预备党员资格, steps 23–24)."""
-    file = _locked(file, actor, version)
-    if not file.is_open:
-        raise RuleViolation(_("该发展档案已终止或已归档。"), field="reason")
-    if file.last_step >= Step.APPROVAL:
-        raise RuleViolation(
-            _("已接收为预备党员，须经支部大会讨论决定取消预备党员资格。"), field="reason"
-        )
+    file = WORKFLOW.begin(file, actor, "end", version)
     if reason not in EndReason.values or reason == EndReason.CANCELLED:
         raise RuleViolation(_("请选择终止原因。"), field="reason")
     _not_future(on)
@@ -564,14 +595,15 @@ def end_file(
         raise RuleViolation(
             _("终止日期不能早于最近一个步骤的日期（%(d)s）。") % {"d": latest}, field="on"
         )
-    file.state, file.ended_on, file.end_reason = FileState.ENDED, on, reason
+    file.ended_on, file.end_reason = on, reason
     file.end_note = _limit(note, 200, "note")
-    file.version += 1
-    file.save(
-        update_fields=["state", "ended_on", "end_reason", "end_note", "version", "updated_at"]
+    return WORKFLOW.commit(
+        file,
+        actor,
+        "end",
+        fields=["ended_on", "end_reason", "end_note"],
+        audit_data={"reason": reason},
     )
-    audit.log("development.file.ended", actor=actor, target=file, data={"reason": reason})
-    return file
 
 
 def reveal_id_number(file: DevelopmentFile, *, actor) -> str:

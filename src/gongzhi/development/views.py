@@ -47,15 +47,16 @@ class FileDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         user, file = self.request.user, self.object
         plan = selectors.plan_for(file)
+        actions = services.WORKFLOW.allowed(file, user)  # the buttons: the workflow's table
         context.update(
             plan=plan,
             stages=selectors.timeline(file, plan),
             contacts=list(file.contacts.all()),
             introducers=list(file.introducers.all()),
             reviews=list(file.reviews.all()),
-            can_manage=file.is_open and user.has_perm(MANAGE_FILE, file),
-            can_review=file.is_open and 3 <= file.last_step < 7,
-            can_end=file.is_open and file.last_step < 17,
+            can_manage="step" in actions,
+            can_review="review" in actions,
+            can_end="end" in actions,
             can_view_pii=user.has_perm(VIEW_FILE_PII, file),
             can_view_member=file.member_id is not None
             and user.has_perm("party.view_member", file.member),
@@ -210,3 +211,9 @@ class QuotaView(PermissionRequiredPage, TemplateView):
             missed=sum(1 for r in rows if not r.met),
         )
         return context
+
+
+# The pages of the file's transitions (checked against the workflow: core.workflow).
+services.WORKFLOW.routes(
+    pages={"step": StepRecordView, "review": ReviewCreateView, "end": FileEndView}
+)
