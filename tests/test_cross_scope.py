@@ -53,6 +53,7 @@ from gongzhi.areas import services as area_services
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Household
 from gongzhi.core.models import AuditLog, Holiday, RefusedLookups
+from gongzhi.core.scoping import Scope
 from gongzhi.core.testing import api_key, build_world, make_household, make_user, sign_in
 
 pytestmark = pytest.mark.slow
@@ -199,7 +200,13 @@ def model_for(name: str, resource=None):
 
 
 def is_scoped(model) -> bool:
-    return bool(getattr(model, "scope_path_field", None))
+    return isinstance(getattr(model, "scope", None), Scope)
+
+
+def place_field(model) -> str:
+    """The path field a row's community is read from (its scope's first: a transfer's
+    sending side)."""
+    return model.scope.paths[0]
 
 
 # --- The world: both communities, populated in every module -------------------------------
@@ -220,12 +227,12 @@ class Fixture:
             return [self.extra[FOREIGN_OBJECTS[label][0]]]
         if not is_scoped(model):
             raise RouteNotMapped(
-                f"{label} has no scope_path_field: add it to FOREIGN_OBJECTS in "
+                f"{label} declares no scope: add it to FOREIGN_OBJECTS in "
                 "tests/test_cross_scope.py with whose it is and the answer a stranger gets"
             )
         path = self.sibling.community.path
         rows = list(
-            model._base_manager.filter(**{f"{model.scope_path_field}__under": path}).order_by("pk")
+            model._base_manager.filter(**{f"{place_field(model)}__under": path}).order_by("pk")
         )
         if not rows:
             raise RouteNotMapped(
@@ -241,12 +248,10 @@ class Fixture:
         if label in FOREIGN_OBJECTS or not is_scoped(model):
             return None
         qs = model._base_manager.filter(
-            **{f"{model.scope_path_field}__under": self.ours.grid.path}
+            **{f"{place_field(model)}__under": self.ours.grid.path}
         ).order_by("pk")
         return qs.first() or (
-            model._base_manager.filter(
-                **{f"{model.scope_path_field}__under": self.ours.community.path}
-            )
+            model._base_manager.filter(**{f"{place_field(model)}__under": self.ours.community.path})
             .order_by("pk")
             .first()
         )
@@ -519,9 +524,9 @@ class State:
         self.queries = []
         for model in models:
             if is_scoped(model):
-                qs = model._base_manager.filter(
-                    **{f"{model.scope_path_field}__under": path}
-                ).order_by("pk")
+                qs = model._base_manager.filter(**{f"{place_field(model)}__under": path}).order_by(
+                    "pk"
+                )
                 self.queries.append((model._meta.label, *qs.values_list().query.sql_with_params()))
         for key, _expected in FOREIGN_OBJECTS.values():
             obj = fx.extra[key]

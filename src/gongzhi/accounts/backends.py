@@ -1,6 +1,6 @@
 from django.contrib.auth.backends import ModelBackend
 
-from gongzhi.core.scoping import paths_q
+from gongzhi.core.scoping import Scope, paths_q
 
 from .roles import grants
 
@@ -27,7 +27,10 @@ class ScopedModelBackend(ModelBackend):
         paths = user_obj.scope_paths(perm)
         if obj is None:
             return bool(paths)
-        obj_path = getattr(obj, "scope_path", None)
+        policy = getattr(type(obj), "scope", None)
+        if isinstance(policy, Scope):
+            return policy.covers(obj, user_obj, perm, paths)
+        obj_path = getattr(obj, "scope_path", None)  # a row of no model (a report row)
         return bool(obj_path) and any(obj_path.startswith(p) for p in paths)
 
     def has_module_perms(self, user_obj, app_label):

@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.pii import mask_phone
-from gongzhi.core.scoping import ScopedQuerySet, TreePathField
+from gongzhi.core.scoping import Scope, ScopedQuerySet, TreePathField
 
 from .roles import TWO_FACTOR_ROLES, Role, grants
 
@@ -40,7 +40,7 @@ class User(AbstractUser):
     # The area under which the account is administered (scope of user management).
     home_path = TreePathField(_("所属区域"), blank=True)
 
-    scope_path_field = "home_path"
+    scope = Scope(paths=("home_path",))
     objects = ScopedUserManager()
 
     class Meta:

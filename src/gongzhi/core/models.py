@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import pii
-from .scoping import ScopedQuerySet, TreePathField
+from .scoping import Scope, ScopedQuerySet, TreePathField
 
 
 class AppendOnlyError(Exception):
@@ -111,7 +111,7 @@ class AuditLog(models.Model):
     # empty on the records of the first releases, whose chain was an unkeyed SHA-256.
     key_id = models.CharField(max_length=20, null=True, blank=True)
 
-    scope_path_field = "area_path"
+    scope = Scope(paths=("area_path",))
     objects = AuditLogQuerySet.as_manager()
 
     class Meta:

@@ -7,8 +7,11 @@ Selectors, views, exports and the API all go through :func:`scope` (ADR 0002).
 """
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.db import models
 from django.db.models import Lookup, Q
@@ -170,14 +173,69 @@ def minimal_paths(paths) -> list[str]:
     return result
 
 
+# --- The scope policy a model declares ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Rows a user reaches by a relation to them rather than by place: a requester their
+    own demands, a unit's handlers the demands routed to their unit. ``q(user)`` gives the
+    rows (None: none), ``test(obj, user)`` the same answer on a row in hand; ``perms``
+    are the permissions the relation widens."""
+
+    perms: frozenset[str]
+    q: Callable[[Any], Q | None]
+    test: Callable[[Any, Any], bool]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """How a model's rows are scoped: the path field(s) their place is read from (a
+    transfer has two: both sides see it; a path may follow a relation, ``member__path``),
+    and the relations that reach rows besides the place."""
+
+    paths: tuple[str, ...] = ("path",)
+    reaches: tuple[Reach, ...] = ()
+
+    def q(self, user, perm: str) -> Q:
+        """The rows ``user`` may act on with ``perm`` (an authenticated, active user)."""
+        granted = user.scope_paths(perm)
+        q = reduce(or_, (paths_q(field, granted) for field in self.paths))
+        for reach in self.reaches:
+            if perm in reach.perms and (extra := reach.q(user)) is not None:
+                q |= extra
+        return q
+
+    def covers(self, obj, user, perm: str, granted: list[str]) -> bool:
+        """The same decision on a row in hand (``user.has_perm(perm, obj)``)."""
+        for field in self.paths:
+            path = _follow(obj, field)
+            if path and any(path.startswith(p) for p in granted):
+                return True
+        return any(perm in r.perms and r.test(obj, user) for r in self.reaches)
+
+
+def _follow(obj, field: str):
+    value = obj
+    for part in field.split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
+def scope_of(model) -> Scope:
+    """A model's declared scope (models that are not ScopedModel declare ``scope`` too)."""
+    return model.scope
+
+
 def scope(user, perm: str, queryset: models.QuerySet) -> models.QuerySet:
     """The part of ``queryset`` that ``user`` may act on with ``perm``; deny by default."""
     if user is None or not user.is_authenticated or not user.is_active:
         return queryset.none()
     if user.is_superuser:
         return queryset
-    field = queryset.model.scope_path_field
-    return queryset.filter(paths_q(field, user.scope_paths(perm)))
+    return queryset.filter(scope_of(queryset.model).q(user, perm))
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -186,9 +244,9 @@ class ScopedQuerySet(models.QuerySet):
 
 
 class ScopedModel(models.Model):
-    """A row that belongs to a place: it carries the path its scope is decided on."""
+    """A row that belongs to a place: its ``scope`` says where it is read from."""
 
-    scope_path_field = "path"
+    scope = Scope()
 
     objects = ScopedQuerySet.as_manager()
 
@@ -197,9 +255,5 @@ class ScopedModel(models.Model):
 
     @property
     def scope_path(self) -> str:
-        """The path scope is decided on; ``scope_path_field`` may follow a relation
-        (``member__path``), in which case the row's scope moves with the related row."""
-        value = self
-        for part in self.scope_path_field.split("__"):
-            value = getattr(value, part)
-        return value
+        """The row's place, for the audit log: its first path that is set."""
+        return next((p for f in self.scope.paths if (p := _follow(self, f))), "")

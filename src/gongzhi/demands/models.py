@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import pii
-from gongzhi.core.scoping import ScopedModel, ScopedQuerySet, TreePathField, paths_q
+from gongzhi.core.scoping import Reach, Scope, ScopedModel, TreePathField
 
 from .choices import (
     Channel,
@@ -130,26 +130,6 @@ class Meeting(ScopedModel):
         return self.title
 
 
-class DemandQuerySet(ScopedQuerySet):
-    def visible_to(self, user, perm: str):
-        """Staff reach demands by area; unit handlers reach the demands routed to their
-        units; a requester reaches their own. Deny by default."""
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        q = paths_q("path", user.scope_paths(perm))
-        if perm in ("demands.view_demand", "demands.handle") and user.scope_paths("demands.handle"):
-            unit_ids = handler_unit_ids(user)
-            if unit_ids:
-                q |= Q(unit_id__in=unit_ids)
-        if perm == "demands.view_demand" and has_own_demands(user):
-            # Only for those who raised demands: an OR on another column would keep the
-            # path index from serving the staff's lists.
-            q |= Q(requester_user=user)
-        return self.filter(q)
-
-
 def has_own_demands(user) -> bool:
     """Whether ``user`` raised any demand (cached on the user for the request)."""
     if not hasattr(user, "_has_own_demands"):
@@ -166,10 +146,42 @@ def handler_unit_ids(user) -> list[int]:
     return user._demand_unit_ids
 
 
+VIEW, HANDLE = "demands.view_demand", "demands.handle"
+
+
+def _handler_rows(user) -> Q | None:
+    if not user.scope_paths(HANDLE):
+        return None
+    unit_ids = handler_unit_ids(user)
+    return Q(unit_id__in=unit_ids) if unit_ids else None
+
+
+def _handles(demand, user) -> bool:
+    return (
+        demand.unit_id is not None
+        and bool(user.scope_paths(HANDLE))
+        and (demand.unit_id in handler_unit_ids(user))
+    )
+
+
+def _requester_rows(user) -> Q | None:
+    # Only for those who raised demands: an OR on another column would keep the path
+    # index from serving the staff's lists.
+    return Q(requester_user=user) if has_own_demands(user) else None
+
+
 class Demand(ScopedModel):
     """One resident demand (诉求) on its way 点单 → 报单 → 派单 → 结单 → 评单."""
 
-    objects = DemandQuerySet.as_manager()
+    # Staff reach demands by area; unit handlers reach the demands routed to their units;
+    # a requester reaches their own. Deny by default.
+    scope = Scope(
+        paths=("path",),
+        reaches=(
+            Reach(frozenset({VIEW, HANDLE}), _handler_rows, _handles),
+            Reach(frozenset({VIEW}), _requester_rows, lambda d, u: d.requester_user_id == u.pk),
+        ),
+    )
 
     title = models.CharField(_("标题"), max_length=100)
     content = models.TextField(_("诉求内容"))

@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce, Round
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.scoping import ScopedModel, TreePathField
+from gongzhi.core.scoping import Scope, ScopedModel, TreePathField
 
 from .choices import DuesKind, PaymentKind, PaymentMethod
 
@@ -44,7 +44,7 @@ class DuesProfile(ScopedModel):
     declared_on = models.DateField(_("申报日期"))
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
-    scope_path_field = "member__path"
+    scope = Scope(paths=("member__path",))
 
     class Meta:
         verbose_name = _("党费计缴基数")
@@ -74,7 +74,7 @@ class DuesReduction(ScopedModel):
     approved_on = models.DateField(_("上级党委批准日期"))
     approver = models.CharField(_("批准党组织"), max_length=100)
 
-    scope_path_field = "member__path"
+    scope = Scope(paths=("member__path",))
 
     class Meta:
         verbose_name = _("党费减免")
@@ -171,7 +171,7 @@ class DuesAccount(ScopedModel):
     """Per-member dues standing kept current by the services: the arrears list reads it.
     Scoped through the member, so it follows the member to a new branch."""
 
-    scope_path_field = "member__path"
+    scope = Scope(paths=("member__path",))
 
     member = models.OneToOneField(
         "party.Member", on_delete=models.CASCADE, related_name="dues_account"

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core import pii
 from gongzhi.core.calendar import add_months
 from gongzhi.core.models import IdentityNumber
-from gongzhi.core.scoping import ScopedModel, ScopedQuerySet, TreePathField, paths_q
+from gongzhi.core.scoping import Scope, ScopedModel, ScopedQuerySet, TreePathField
 
 from .choices import (
     HOLDING,
@@ -195,17 +195,6 @@ class MemberEvent(models.Model):
         return f"{self.occurred_on} {self.get_kind_display()}"
 
 
-class TransferQuerySet(ScopedQuerySet):
-    def visible_to(self, user, perm: str):
-        """Both sides see a transfer: the sending and the receiving organization."""
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        paths = user.scope_paths(perm)
-        return self.filter(paths_q("from_path", paths) | paths_q("to_path", paths))
-
-
 class Transfer(ScopedModel):
     """Organizational-relation transfer (组织关系接转) with its introduction letter."""
 
@@ -245,8 +234,8 @@ class Transfer(ScopedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    scope_path_field = "from_path"
-    objects = TransferQuerySet.as_manager()
+    # Both sides see a transfer: the sending and the receiving organization.
+    scope = Scope(paths=("from_path", "to_path"))
 
     class Meta:
         verbose_name = _("组织关系转接")
@@ -258,10 +247,6 @@ class Transfer(ScopedModel):
 
     def get_absolute_url(self):
         return reverse("party:transfer_detail", args=[self.pk])
-
-    @property
-    def scope_path(self) -> str:
-        return self.from_path or self.to_path
 
 
 class CommitteeSeat(ScopedModel):
