@@ -2,7 +2,12 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.areas.models import Area
+from gongzhi.core.forms import ScopedModelChoiceField, scope_fields
+
 from .models import TokenScope
+from .permissions import MANAGE_USER
+from .selectors import role_areas
 
 
 class SignInForm(AuthenticationForm):
@@ -40,23 +45,18 @@ class TokenForm(forms.Form):
     )
 
 
-class AreaChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.full_name or obj.name
-
-
 class _RoleAreaFields(forms.Form):
     """A role and the area it is held on, offered only within what the actor may grant."""
 
     role = forms.ChoiceField(label=_("角色"))
-    area = AreaChoiceField(label=_("管辖区域"), queryset=None)
+    area = ScopedModelChoiceField(Area, MANAGE_USER, narrow=role_areas, label=_("管辖区域"))
 
     def __init__(self, *args, actor, **kwargs):
-        from .selectors import manageable_areas, role_choices
+        from .selectors import role_choices
 
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [("", "---------"), *role_choices(actor)]
-        self.fields["area"].queryset = manageable_areas(actor)
+        scope_fields(self, actor)
 
 
 class UserCreateForm(_RoleAreaFields):

@@ -5,7 +5,7 @@ from gongzhi.areas.models import Area
 from gongzhi.core.scoping import paths_q
 
 from .models import RoleAssignment, User
-from .permissions import MANAGE_USER, VIEW_USER
+from .permissions import VIEW_USER
 from .roles import Role
 from .services import grantable_roles
 
@@ -27,12 +27,11 @@ def assignments_visible_to(actor, user: User):
     return queryset.filter(paths_q("area__path", actor.scope_paths(VIEW_USER)))
 
 
-def manageable_areas(actor):
-    """Where the actor may place accounts and grant roles: their subtree down to the grid
-    (roles are held on a district, street, community or grid, never on a building)."""
+def role_areas(areas):
+    """Of the areas in an actor's scope, where accounts are placed and roles held: down
+    to the grid (a district, street, community or grid, never a building)."""
     return (
-        Area.objects.visible_to(actor, MANAGE_USER)
-        .filter(level__lte=Level.GRID)
+        areas.filter(level__lte=Level.GRID)
         .order_by("path")
         .only("pk", "path", "name", "full_name", "level")
     )

@@ -1,5 +1,45 @@
+from collections.abc import Callable
+
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class ScopedModelChoiceField(forms.ModelChoiceField):
+    """A choice among the rows of ``model`` that the form's user may use with ``perm``,
+    narrowed by ``narrow`` (a level, active rows, an order): the form declares the field,
+    ``scope_fields(user)`` gives it the user's rows (``Model.objects.visible_to``). A
+    choice outside them is refused like any invalid choice. Rows are labelled by their
+    ``full_name`` where they have one (areas: "锦华街道和顺社区第1网格")."""
+
+    def __init__(
+        self,
+        model: type[models.Model],
+        perm: str,
+        *,
+        narrow: Callable[[models.QuerySet], models.QuerySet] | None = None,
+        **kwargs,
+    ):
+        self.scoped_model, self.perm, self.narrow = model, perm, narrow
+        super().__init__(queryset=model._default_manager.none(), **kwargs)
+
+    def scope_to(self, user) -> None:
+        queryset = self.scoped_model._default_manager.visible_to(user, self.perm)
+        self.queryset = self.narrow(queryset) if self.narrow else queryset
+
+    def label_from_instance(self, obj):
+        return getattr(obj, "full_name", "") or str(obj)
+
+
+class ScopedModelMultipleChoiceField(ScopedModelChoiceField, forms.ModelMultipleChoiceField):
+    """Several rows of the user's scope (a unit's handlers)."""
+
+
+def scope_fields(form: forms.BaseForm, user) -> None:
+    """Give every scoped choice of ``form`` the rows of ``user``'s scope."""
+    for field in form.fields.values():
+        if isinstance(field, ScopedModelChoiceField):
+            field.scope_to(user)
 
 
 class HolidayForm(forms.Form):

@@ -12,6 +12,11 @@ from gongzhi.accounts.models import User
 from gongzhi.accounts.roles import roles_with
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
+from gongzhi.core.forms import (
+    ScopedModelChoiceField,
+    ScopedModelMultipleChoiceField,
+    scope_fields,
+)
 
 from . import selectors
 from .choices import Channel, LimitUnit, Rating, RequesterKind, Status, UnitKind, Urgency
@@ -21,11 +26,6 @@ from .permissions import DISPATCH, HANDLE, INTAKE, MANAGE_SETUP
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DESK_CHANNELS = [c for c in Channel.choices if c[0] not in (Channel.API, Channel.MEETING)]
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
-
-
-class AreaChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.full_name or obj.name
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -38,22 +38,26 @@ class UnitChoiceField(forms.ModelChoiceField):
         return f"{obj.name}（{obj.get_kind_display()}）"
 
 
-class HouseholdField(forms.ModelChoiceField):
+class HouseholdField(ScopedModelChoiceField):
     """A household picked with the search box beside it (a hidden id, scoped)."""
 
     widget = forms.HiddenInput
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", Household.objects.none())
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("相关住户"))
-        super().__init__(**kwargs)
+        super().__init__(Household, "areas.view_household", **kwargs)
         self.error_messages["invalid_choice"] = _("相关住户不存在或不在管辖范围内。")
+
+
+def down_to(level: int):
+    """Areas down to ``level`` (a building, an estate), in tree order."""
+    return lambda areas: areas.filter(level__lte=level).order_by("path")
 
 
 def intake_areas(user):
     """Where a demand may be recorded: the user's areas down to the buildings."""
-    return Area.objects.visible_to(user, INTAKE).filter(level__lte=Level.BUILDING).order_by("path")
+    return down_to(Level.BUILDING)(Area.objects.visible_to(user, INTAKE))
 
 
 def active_categories():
@@ -85,7 +89,7 @@ class IntakeForm(RequesterFields):
         widget=DATETIME,
         help_text=_("不填为当前时间；补录电话、走访、信件时填写实际收到的时间。"),
     )
-    area = AreaChoiceField(label=_("发生地点"), queryset=Area.objects.none())
+    area = ScopedModelChoiceField(Area, INTAKE, narrow=down_to(Level.BUILDING), label=_("发生地点"))
     location = forms.CharField(label=_("具体位置"), max_length=200, required=False)
     household = HouseholdField()
     title = forms.CharField(label=_("标题"), max_length=100)
@@ -107,9 +111,13 @@ class IntakeForm(RequesterFields):
         choices=[("", _("按类别默认")), *Urgency.choices],
         required=False,
     )
-    merge_into = forms.ModelChoiceField(
+    merge_into = ScopedModelChoiceField(
+        Demand,
+        DISPATCH,
+        narrow=lambda demands: demands.exclude(
+            status__in=[Status.CLOSED, Status.MERGED]
+        ).select_related("area"),
         label=_("合并到"),
-        queryset=Demand.objects.none(),
         required=False,
         widget=forms.HiddenInput,
     )
@@ -117,16 +125,8 @@ class IntakeForm(RequesterFields):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["area"].queryset = intake_areas(user)
-        self.fields["household"].queryset = Household.objects.visible_to(
-            user, "areas.view_household"
-        )
+        scope_fields(self, user)
         self.fields["category"].queryset = active_categories()
-        self.fields["merge_into"].queryset = (
-            Demand.objects.visible_to(user, DISPATCH)
-            .exclude(status__in=[Status.CLOSED, Status.MERGED])
-            .select_related("area")
-        )
         self.fields["merge_into"].error_messages["invalid_choice"] = _(
             "目标诉求不存在或不在管辖范围内。"
         )
@@ -141,7 +141,7 @@ class MeetingForm(forms.Form):
 
     title = forms.CharField(label=_("会议名称"), max_length=100)
     held_at = forms.DateTimeField(label=_("召开时间"), widget=DATETIME)
-    area = AreaChoiceField(label=_("所在区域"), queryset=Area.objects.none())
+    area = ScopedModelChoiceField(Area, INTAKE, narrow=down_to(Level.ESTATE), label=_("所在区域"))
     host = forms.CharField(label=_("主持人"), max_length=50, required=False)
     attendees = forms.IntegerField(
         label=_("参加人数"), min_value=1, max_value=10000, required=False
@@ -150,7 +150,7 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = intake_areas(user).filter(level__lte=Level.ESTATE)
+        scope_fields(self, user)
 
 
 class MeetingItemForm(RequesterFields):
@@ -366,7 +366,7 @@ class CategoryEditForm(CategoryForm):
     is_active = forms.BooleanField(label=_("启用"), required=False)
 
 
-class HandlerChoiceField(forms.ModelMultipleChoiceField):
+class HandlerChoiceField(ScopedModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj}（{obj.username}）"
 
@@ -374,11 +374,19 @@ class HandlerChoiceField(forms.ModelMultipleChoiceField):
 class UnitForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100)
     kind = forms.ChoiceField(label=_("类型"), choices=UnitKind.choices)
-    area = AreaChoiceField(label=_("服务区域"), queryset=Area.objects.none())
+    area = ScopedModelChoiceField(
+        Area, MANAGE_SETUP, narrow=down_to(Level.ESTATE), label=_("服务区域")
+    )
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     handlers = HandlerChoiceField(
+        User,
+        MANAGE_SETUP,
+        narrow=lambda users: (
+            users.filter(is_active=True, role_assignments__role__in=roles_with(HANDLE))
+            .distinct()
+            .order_by("username")
+        ),
         label=_("处理人"),
-        queryset=User.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text=_("有办理诉求角色的账号，如职能部门处理人；派单后由他们接单、答复。"),
@@ -386,17 +394,7 @@ class UnitForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = (
-            Area.objects.visible_to(user, MANAGE_SETUP)
-            .filter(level__lte=Level.ESTATE)
-            .order_by("path")
-        )
-        self.fields["handlers"].queryset = (
-            User.objects.visible_to(user, MANAGE_SETUP)
-            .filter(is_active=True, role_assignments__role__in=roles_with(HANDLE))
-            .distinct()
-            .order_by("username")
-        )
+        scope_fields(self, user)
 
 
 class UnitEditForm(UnitForm):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
+from gongzhi.core.forms import ScopedModelChoiceField, scope_fields
 
 from . import selectors
 from .choices import (
@@ -56,11 +57,6 @@ class OrgChoiceField(forms.ModelChoiceField):
         return f"{obj.name}（{obj.get_org_type_display()}）"
 
 
-class AreaChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.full_name or obj.name
-
-
 class MemberChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name}（{obj.id_tail}，{obj.organization.name}）"
@@ -68,10 +64,6 @@ class MemberChoiceField(forms.ModelChoiceField):
 
 def branches(user, perm: str):
     return selectors.organizations_for(user, perm).filter(org_type__in=BRANCH_TYPES, is_active=True)
-
-
-def areas_in_scope(user, perm: str, deepest: int = Level.ESTATE):
-    return Area.objects.visible_to(user, perm).filter(level__lte=deepest).order_by("path")
 
 
 # --- Organizations ---------------------------------------------------------------
@@ -86,7 +78,12 @@ class OrganizationCreateForm(forms.Form):
     )
     name = forms.CharField(label=_("名称"), max_length=100)
     org_type = forms.ChoiceField(label=_("类型"), choices=OrgType.choices)
-    area = AreaChoiceField(label=_("服务区域"), queryset=Area.objects.none())
+    area = ScopedModelChoiceField(
+        Area,
+        CHANGE_ORG,
+        narrow=lambda areas: areas.filter(level__lte=Level.ESTATE).order_by("path"),
+        label=_("服务区域"),
+    )
     founded_on = date_field(_("成立日期"), required=False)
     term_started_on = date_field(_("本届任期开始"), required=False)
     term_years = forms.IntegerField(
@@ -104,7 +101,7 @@ class OrganizationCreateForm(forms.Form):
             .exclude(org_type=OrgType.GROUP)
             .filter(is_active=True)
         )
-        self.fields["area"].queryset = areas_in_scope(user, CHANGE_ORG)
+        scope_fields(self, user)
 
 
 class OrganizationEditForm(VersionMixin):
