@@ -99,12 +99,17 @@ class User(AbstractUser):
 
 
 class RoleAssignment(models.Model):
+    """A role held on an area; administrators see the assignments in their subtree."""
+
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
     role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("管辖区域"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
+
+    scope = Scope(paths=("area__path",))
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("角色授权")

@@ -2,7 +2,6 @@
 
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
-from gongzhi.core.scoping import paths_q
 
 from .models import RoleAssignment, User
 from .permissions import VIEW_USER
@@ -21,10 +20,12 @@ def home_area(user: User) -> Area | None:
 
 def assignments_visible_to(actor, user: User):
     """The account's role assignments that lie in the actor's part of the tree."""
-    queryset = RoleAssignment.objects.filter(user=user).select_related("area").order_by("pk")
-    if actor.is_superuser:
-        return queryset
-    return queryset.filter(paths_q("area__path", actor.scope_paths(VIEW_USER)))
+    return (
+        RoleAssignment.objects.visible_to(actor, VIEW_USER)
+        .filter(user=user)
+        .select_related("area")
+        .order_by("pk")
+    )
 
 
 def role_areas(areas):

@@ -183,6 +183,7 @@ class Reach:
     rows (None: none), ``test(obj, user)`` the same answer on a row in hand; ``perms``
     are the permissions the relation widens."""
 
+    name: str
     perms: frozenset[str]
     q: Callable[[Any], Q | None]
     test: Callable[[Any, Any], bool]
@@ -205,6 +206,11 @@ class Scope:
             if perm in reach.perms and (extra := reach.q(user)) is not None:
                 q |= extra
         return q
+
+    def reach_q(self, name: str, user) -> Q:
+        """The rows ``user`` reaches by the relation ``name`` alone (a handler's inbox)."""
+        reach = next(r for r in self.reaches if r.name == name)
+        return reach.q(user) or Q(pk__in=[])
 
     def covers(self, obj, user, perm: str, granted: list[str]) -> bool:
         """The same decision on a row in hand (``user.has_perm(perm, obj)``)."""

@@ -27,8 +27,42 @@ from .choices import (
 UNFINISHED = Q(closed_at__isnull=True)
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """``/1/2/3/`` → ``/1/``, ``/1/2/``, ``/1/2/3/``."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+def _units_above(user) -> Q | None:
+    above = {a for p in user.scope_paths(VIEW) for a in ancestor_paths(p)}
+    return Q(path__in=above) if above else None
+
+
+def _is_above(unit, user) -> bool:
+    return any(p.startswith(unit.path) for p in user.scope_paths(VIEW))
+
+
+def _handled_units(user) -> Q | None:
+    unit_ids = handler_unit_ids(user)
+    return Q(pk__in=unit_ids) if unit_ids else None
+
+
 class Unit(ScopedModel):
     """A responsible unit demands are routed to (职能部门, 机关单位, 物业, the community itself)."""
+
+    # Besides the units of their area, users see the units of the street and district
+    # above it (their demands may be dispatched there) and a handler their own units.
+    scope = Scope(
+        reaches=(
+            Reach("above", frozenset({"demands.view_demand"}), _units_above, _is_above),
+            Reach(
+                "handler",
+                frozenset({"demands.view_demand", "demands.handle"}),
+                _handled_units,
+                lambda unit, user: unit.pk in handler_unit_ids(user),
+            ),
+        )
+    )
 
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=20, choices=UnitKind.choices)
@@ -178,8 +212,13 @@ class Demand(ScopedModel):
     scope = Scope(
         paths=("path",),
         reaches=(
-            Reach(frozenset({VIEW, HANDLE}), _handler_rows, _handles),
-            Reach(frozenset({VIEW}), _requester_rows, lambda d, u: d.requester_user_id == u.pk),
+            Reach("handler", frozenset({VIEW, HANDLE}), _handler_rows, _handles),
+            Reach(
+                "requester",
+                frozenset({VIEW}),
+                _requester_rows,
+                lambda demand, user: demand.requester_user_id == user.pk,
+            ),
         ),
     )
 
@@ -418,7 +457,7 @@ class Extension(models.Model):
         return f"{self.demand_id} +{self.days}"
 
 
-class MonthlyFigures(models.Model):
+class MonthlyFigures(ScopedModel):
     """Closed demands counted per month, community, unit and category — updated in the
     same transaction as the closing, so the rates are instant and never stale."""
 

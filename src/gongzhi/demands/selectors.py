@@ -8,12 +8,20 @@ from django.utils import timezone
 
 from gongzhi.core.errors import NotFoundOrForbidden
 from gongzhi.core.params import value as param
-from gongzhi.core.scoping import paths_q, widened
+from gongzhi.core.scoping import widened
 from gongzhi.core.search import search
 
 from .choices import Status
-from .models import UNFINISHED, Category, Demand, MonthlyFigures, Unit, handler_unit_ids
-from .permissions import DISPATCH, HANDLE, MANAGE_SETUP, SUPERVISE, VIEW
+from .models import (
+    UNFINISHED,
+    Category,
+    Demand,
+    MonthlyFigures,
+    Unit,
+    ancestor_paths,
+    handler_unit_ids,
+)
+from .permissions import DISPATCH, MANAGE_SETUP, SUPERVISE, VIEW
 
 OPEN = [Status.RECEIVED, Status.CLASSIFIED, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS]
 
@@ -118,19 +126,18 @@ def local_midnight(day: date, days_after: int = 0) -> datetime:
 FIGURE_FIELDS = ("closed", "followed", "contacted", "resolved", "satisfied", "basic", "on_time")
 
 
-def _figures(start: date, end: date, paths=None):
-    qs = MonthlyFigures.objects.filter(month__gte=start.replace(day=1), month__lte=end)
-    if paths is not None:
-        qs = qs.filter(paths_q("path", paths))
-    return qs
+def _figures(start: date, end: date, user, *, public: bool = False):
+    """The month figures of the period: the user's scope, or every place for the public
+    page (counts of places, units and categories only)."""
+    qs = MonthlyFigures.objects.all() if public else MonthlyFigures.objects.visible_to(user, VIEW)
+    return qs.filter(month__gte=start.replace(day=1), month__lte=end)
 
 
 def rates(
     user, start: date, end: date, *, unit_id=None, category_id=None, within: str | None = None
 ) -> Rates:
     """The three rates over demands closed between ``start`` and ``end`` in the user's scope."""
-    paths = None if user.is_superuser else user.scope_paths(VIEW)
-    qs = _figures(start, end, paths)
+    qs = _figures(start, end, user)
     if within:
         qs = qs.filter(path__under=within)
     if unit_id:
@@ -144,9 +151,8 @@ def rates(
 def rates_by(user, start: date, end: date, group: str, *, public: bool = False):
     """Rates per community (``path``), unit or category for the period."""
     key = {"community": "path", "unit": "unit__name", "category": "category__full_name"}[group]
-    paths = None if (public or user.is_superuser) else user.scope_paths(VIEW)
     rows = (
-        _figures(start, end, paths)
+        _figures(start, end, user, public=public)
         .values(key)
         .annotate(**{f: Sum(f) for f in FIGURE_FIELDS})
         .order_by(key)
@@ -187,11 +193,9 @@ def worklist(user):
     community staff, the demands their community handles itself; soonest deadline first."""
     if user.is_superuser:
         return _listed(Demand.objects.filter(status__in=HANDLING)).order_by("due_at", "id")
-    q = Q(unit_id__in=handler_unit_ids(user))
-    paths = user.scope_paths(DISPATCH)
-    if paths:
-        q |= paths_q("path", paths) & Q(handled_by_community=True)
-    return _listed(Demand.objects.filter(q, status__in=HANDLING)).order_by("due_at", "id")
+    routed = Demand.objects.filter(Demand.scope.reach_q("handler", user))
+    own = Demand.objects.visible_to(user, DISPATCH).filter(handled_by_community=True)
+    return _listed((routed | own).filter(status__in=HANDLING)).order_by("due_at", "id")
 
 
 def to_dispatch(user):
@@ -307,11 +311,8 @@ def community_counts(user, month: date, perm: str = SUPERVISE) -> list[Community
     )
     for r in received:
         row(r["path"]).received += r["n"]
-    paths = None if user.is_superuser else user.scope_paths(perm)
     # One month: its first day, so the (month, path) index takes the path range.
-    figures = MonthlyFigures.objects.filter(month=start)
-    if paths is not None:
-        figures = figures.filter(paths_q("path", paths))
+    figures = MonthlyFigures.objects.visible_to(user, perm).filter(month=start)
     for r in figures.values("path").annotate(closed_n=Sum("closed"), on_time_n=Sum("on_time")):
         c = row(r["path"])
         c.closed += r["closed_n"] or 0
@@ -349,8 +350,10 @@ def monthly_report(user, month: date, *, public: bool = False) -> Report:
     people, only of places, units and categories)."""
     start, end = month_bounds(month)
     by_status = received_counts(user, start, end, public=public)
-    if public or user.is_superuser:
-        totals = _figures(start, end).aggregate(**{f: Sum(f) for f in FIGURE_FIELDS})
+    if public:
+        totals = _figures(start, end, user, public=True).aggregate(
+            **{f: Sum(f) for f in FIGURE_FIELDS}
+        )
         overall = compute_rates(totals, end)
     else:
         overall = rates(user, start, end)
@@ -372,10 +375,9 @@ def monthly_trend(user, months: int, last: date, *, public: bool = False):
     first = last.replace(day=1)
     for _i in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    paths = None if (public or user.is_superuser) else user.scope_paths(VIEW)
     rows = {
         r["month"]: r
-        for r in _figures(first, month_bounds(last)[1], paths)
+        for r in _figures(first, month_bounds(last)[1], user, public=public)
         .values("month")
         .annotate(**{f: Sum(f) for f in FIGURE_FIELDS})
     }
@@ -389,29 +391,17 @@ def monthly_trend(user, months: int, last: date, *, public: bool = False):
 # --- Routing choices --------------------------------------------------------------------
 
 
-def _ancestors(path: str) -> list[str]:
-    parts = [p for p in path.split("/") if p]
-    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-
-
 def routable_units(demand: Demand):
     """Active units a demand may be dispatched to: those serving its place or a part of it."""
     return Unit.objects.filter(
-        Q(path__in=_ancestors(demand.path)) | Q(path__under=demand.path), is_active=True
+        Q(path__in=ancestor_paths(demand.path)) | Q(path__under=demand.path), is_active=True
     ).order_by("path", "name")
 
 
 def units_for(user, perm: str = VIEW):
     """Units in the user's scope and the units of the street and district above it (which
-    the user's demands may be dispatched to)."""
-    if user.is_superuser:
-        return Unit.objects.all()
-    paths = user.scope_paths(perm)
-    above = {a for p in paths for a in _ancestors(p)}
-    q = paths_q("path", paths) | Q(path__in=above) if paths else Q(pk__in=[])
-    if perm in (VIEW, HANDLE):
-        q |= Q(pk__in=handler_unit_ids(user))
-    return Unit.objects.filter(q)
+    the user's demands may be dispatched to), and a handler's own (``Unit.scope``)."""
+    return Unit.objects.visible_to(user, perm)
 
 
 def units_managed(user):
