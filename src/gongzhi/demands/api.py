@@ -348,9 +348,10 @@ class DemandFilters(Schema):
 # --- Helpers ------------------------------------------------------------------------------------
 
 
-def _detail(request, demand_id: int) -> Demand:
-    """The demand as the user now sees it; after a step that takes it out of their reach
-    (a handler's return), the row they just acted on."""
+def _detail(request, demand_id: int, acted: Demand | None = None) -> Demand:
+    """The demand as the user now sees it. After a step that takes it out of their reach
+    (a handler's return), the row they held and acted on (``acted``, fetched through
+    their scope before the step): never a row read outside the scope."""
     demand = (
         selectors.demands_for(request.user)
         .select_related("category", "unit", "area")
@@ -358,7 +359,9 @@ def _detail(request, demand_id: int) -> Demand:
         .first()
     )
     if demand is None:
-        demand = Demand.objects.select_related("category", "unit", "area").get(pk=demand_id)
+        if acted is None:
+            raise NotFoundOrForbidden()
+        demand = acted
     demand.allowed = services.allowed_actions(demand, request.user)
     return demand
 
@@ -570,8 +573,8 @@ def get_demand(request, demand_id: int):
 
 def _step(request, demand_id: int, perform):
     demand = _demand(request, demand_id)
-    perform(demand)
-    return _detail(request, demand_id)
+    perform(demand)  # the services update the row in hand
+    return _detail(request, demand_id, acted=demand)
 
 
 DETAIL = {200: DemandDetailOut, ERRORS: ErrorOut}
