@@ -17,7 +17,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from gongzhi.accounts.services import authenticate_token
-from gongzhi.core import context
+from gongzhi.core import context, modules
 from gongzhi.core.api import error_body, status_error_body
 from gongzhi.core.errors import DomainError
 from gongzhi.core.services import constraint_refusal
@@ -164,16 +164,6 @@ def _invalid(request, exc: ValidationError):
     )
 
 
-api.add_router("/areas", "gongzhi.areas.api.router")
-api.add_router("/households", "gongzhi.areas.api.household_router")
-api.add_router("/residents", "gongzhi.residents.api.router")
-api.add_router("/rentals", "gongzhi.residents.api.rental_router")
-api.add_router("/responsibilities", "gongzhi.residents.api.responsibility_router")
-api.add_router("/coverage", "gongzhi.residents.api.coverage_router")
-api.add_router("/grid-map", "gongzhi.residents.api.grid_map_router")
-api.add_router("/organizations", "gongzhi.party.api.router")
-api.add_router("/members", "gongzhi.party.api.member_router")
-api.add_router("/transfers", "gongzhi.party.api.transfer_router")
-api.add_router("/development", "gongzhi.development.api.router")
-api.add_router("/dues", "gongzhi.dues.api.router")
-api.add_router("/demands", "gongzhi.demands.api.router")
+# Every module's routers, as its manifest declares them (core.modules).
+for prefix, router in modules.api_routers():
+    api.add_router(prefix, router)

@@ -53,7 +53,7 @@ def test_the_command_escalates_once(world, demands):
 
 
 def test_the_loop_sweeps_every_interval_until_told(world, demands, monkeypatch):
-    from gongzhi.demands.management.commands import sweep as command
+    from gongzhi.core.management.commands import sweep as command
 
     demand = late_demand(world, demands)
     clock, waits = [0.0], []

@@ -1,5 +1,5 @@
 """Load the demo street once: areas, households, an account for every role, and each
-module's demo data (DEMO_SECTIONS). Re-running changes nothing (idempotent).
+module's demo data (each manifest's demo loader, in the manifests' order). Re-running changes nothing (idempotent).
 """
 
 import random
@@ -15,6 +15,7 @@ from gongzhi.accounts.models import RoleAssignment, User
 from gongzhi.accounts.roles import Role
 from gongzhi.areas.choices import HouseholdStatus, Level
 from gongzhi.areas.models import Area, Household, code_to_path
+from gongzhi.core import modules
 
 DEMO_PASSWORD = "Gongzhi@2026"
 # Fixed demo TOTP secrets (hex) so the printed base32 keys stay valid across runs.
@@ -24,14 +25,6 @@ DEMO_TOTP = {
     "jiedao": "6162636465666768696a6b6c6d6e6f7071727374",
     "shenji": "3031323334353637383961626364656630313233",
 }
-# Modules that add demo data, in dependency order; each loads once (see its load()).
-DEMO_SECTIONS = [
-    "gongzhi.party.demo",
-    "gongzhi.residents.demo",
-    "gongzhi.dues.demo",
-    "gongzhi.development.demo",
-    "gongzhi.demands.demo",
-]
 COMMUNITIES = ["锦华社区", "和顺社区", "桂溪社区", "芳草社区"]
 ESTATES = ["锦绣花园", "阳光小区", "桂苑", "翠竹院落", "和园", "芳邻里", "南苑", "蜀风雅居"]
 
@@ -63,7 +56,7 @@ class Command(BaseCommand):
             self._load(district_code)
             self.stdout.write(self.style.SUCCESS("已加载区域、住户和账号的演示数据。"))
         # Each module adds its demo data once, on top of the street above.
-        for section in DEMO_SECTIONS:
+        for section in modules.demo_loaders():
             message = import_module(section).load(district_code)
             self.stdout.write(message)
         self._print_accounts()

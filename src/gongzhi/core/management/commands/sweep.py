@@ -1,7 +1,10 @@
-"""``gongzhi sweep``: remind before demand deadlines and escalate after them.
+"""``gongzhi sweep``: the periodic jobs every module declares in its manifest
+(core.modules: the demands' reminders and escalation, the audit log's checkpoints and
+daily verification, the expiry of import results…).
 
-Once by default (for cron or a systemd timer); ``--loop SECONDS`` keeps sweeping every
-so many seconds (``gongzhi run`` starts it this way beside the web server).
+Once by default (for cron or a systemd timer); ``--loop SECONDS`` runs them every so many
+seconds (``gongzhi run`` starts it this way beside the web server). Every job is
+idempotent and decides for itself what is due, so running them often is harmless.
 """
 
 import os
@@ -12,8 +15,7 @@ from time import monotonic
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 
-from gongzhi.core import tasks as platform_tasks
-from gongzhi.demands.tasks import run_sweep
+from gongzhi.core import modules
 
 
 def _alive(pid: int) -> bool:
@@ -34,7 +36,7 @@ def drop_stale_connection():
 
 
 class Command(BaseCommand):
-    help = "诉求到期提醒与超期督办（扫描一次；--loop 秒数 则持续运行）。"
+    help = "运行各模块的定期任务：诉求到期提醒与超期督办、审计日志检查点等（运行一次；--loop 秒数 则持续运行）。"
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -67,16 +69,12 @@ class Command(BaseCommand):
         done = 0
         while not stop.is_set():
             drop_stale_connection()
-            started = monotonic()
-            counts = run_sweep()
-            if counts is None:
-                self.stdout.write("另一个扫描正在进行，本次跳过。")
-            else:
-                self.stdout.write(
-                    "到期提醒 {reminded} 件，超期督办 {overdue} 件，接单超时 {accept_overdue} 件"
-                    "（{s:.1f} 秒）。".format(s=monotonic() - started, **counts)
-                )
-            platform_tasks.run_due()  # the audit log's checkpoint and daily verification
+            for job in modules.periodic_jobs():
+                started = monotonic()
+                result = modules.run(job)()
+                if job.report:  # a job that reports says what it did, or that it waited
+                    line = str(job.skipped) if result is None else str(job.report).format(**result)
+                    self.stdout.write(f"{line}（{monotonic() - started:.1f} 秒）。")
             self.stdout.flush()
             done += 1
             if loop is None or (iterations is not None and done >= iterations):

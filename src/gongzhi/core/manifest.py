@@ -1,0 +1,34 @@
+"""The platform's own pages: the workbench, holidays and the audit log; its periodic
+jobs (the audit log's checkpoints and daily verification, import results' expiry)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from .modules import Manifest, NavItem, Periodic
+
+SYSTEM = _("系统")
+
+MANIFEST = Manifest(
+    label="core",
+    order=0,
+    urls="gongzhi.core.urls",
+    prefix="",
+    nav=(
+        NavItem(_("工作台"), "core:workbench", "", "speedometer2", _("概览"), 100),
+        NavItem(_("节假日"), "core:holiday_list", "core.change_holiday", "calendar3", SYSTEM, 920),
+        NavItem(
+            _("审计日志"), "core:audit_list", "core.view_auditlog", "journal-text", SYSTEM, 930
+        ),
+    ),
+    periodic=(Periodic("platform", "gongzhi.core.tasks.run_due"),),
+    audit_labels={
+        "core.permission.denied": _("拒绝越权操作"),
+        "core.lookup.refused": _("访问不存在或无权访问的对象"),
+        "core.lookup.burst": _("疑似越权探测"),
+        "core.list.exported": _("导出列表"),
+        "core.holiday.created": _("新增节假日调整"),
+        "core.holiday.changed": _("修改节假日调整"),
+        "core.holiday.deleted": _("删除节假日调整"),
+        "core.audit.verified": _("校验审计日志"),
+        "core.field_key.rotated": _("更换字段加密密钥"),
+    },
+)

@@ -1,0 +1,130 @@
+"""Module manifests: each app declares itself once, in ``<app>/manifest.py``.
+
+A manifest names what the rest of the platform needs to know about a module — where
+its pages are mounted, its API routers, its menu entries with their permissions, its
+demo loader, its periodic jobs and the labels of its audit actions — so that adding a
+module touches nothing outside it: the root URLconf, the API, the menu, ``gongzhi demo``
+and the periodic loop all read the manifests of the installed apps (``INSTALLED_APPS``
+lists each app once). ``core`` imports no app: it finds the manifests by app label.
+"""
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+
+from django.apps import apps
+from django.urls import get_script_prefix, reverse
+from django.utils.functional import Promise
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    permission: str  # "" = any signed-in user
+    icon: str
+    group: str | Promise
+    order: int  # the menu's order: groups in hundreds (概览 100 … 系统 900)
+
+    @property
+    def url(self) -> str:
+        return _reverse(self.url_name, get_script_prefix())
+
+
+@functools.cache
+def _reverse(url_name: str, script_prefix: str) -> str:
+    """Every page shows the menu: reverse each entry once per script prefix (reverse()
+    prepends the current one), not twice per entry on every page."""
+    return reverse(url_name)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job of the periodic loop (``gongzhi sweep``): ``run`` is a dotted path to a
+    function without arguments that decides itself what is due and is idempotent. A job
+    with a ``report`` prints it, formatted with the dict it returns (``skipped`` when it
+    returns None: another process was running it)."""
+
+    name: str
+    run: str
+    report: str | Promise = ""
+    skipped: str | Promise = ""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    label: str  # the app label
+    order: int  # menus, demo data and URLs follow it (dependencies first)
+    urls: str = ""  # the app's URLconf module, mounted at ``prefix``
+    prefix: str = ""
+    extra_urls: tuple[tuple[str, str], ...] = ()  # (prefix, "module.attribute") pairs
+    api: tuple[tuple[str, str], ...] = ()  # (API prefix, "module.router") pairs
+    nav: tuple[NavItem, ...] = ()
+    demo: str = ""  # "module" with a load() the demo command calls once
+    periodic: tuple[Periodic, ...] = ()
+    audit_labels: dict[str, str | Promise] = field(default_factory=dict)
+
+
+@functools.cache
+def manifests() -> tuple[Manifest, ...]:
+    """The manifests of the installed apps that have one, in their declared order."""
+    found = []
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.manifest")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.manifest":
+                raise
+            continue
+        found.append(module.MANIFEST)
+    return tuple(sorted(found, key=lambda m: m.order))
+
+
+def nav_items() -> list[NavItem]:
+    items = [item for manifest in manifests() for item in manifest.nav]
+    return sorted(items, key=lambda item: item.order)  # stable: a module's own order kept
+
+
+def items_for(user) -> list[NavItem]:
+    """The menu of ``user``: every entry whose permission they hold somewhere."""
+    if not user.is_authenticated:
+        return []
+    return [i for i in nav_items() if not i.permission or user.has_perm(i.permission)]
+
+
+def url_patterns() -> list:
+    from django.urls import include, path
+
+    patterns = []
+    for manifest in manifests():
+        if manifest.urls:
+            patterns.append(path(manifest.prefix, include(manifest.urls)))
+        for prefix, target in manifest.extra_urls:
+            patterns.append(path(prefix, include(import_string(target))))
+    return patterns
+
+
+def api_routers() -> list[tuple[str, str]]:
+    return [router for manifest in manifests() for router in manifest.api]
+
+
+def demo_loaders() -> list[str]:
+    return [m.demo for m in manifests() if m.demo]
+
+
+def periodic_jobs() -> list[Periodic]:
+    return [job for manifest in manifests() for job in manifest.periodic]
+
+
+def audit_label(action: str) -> str:
+    """The Chinese label of an audit action, as its module declares it (else the code)."""
+    for manifest in manifests():
+        if action in manifest.audit_labels:
+            return str(manifest.audit_labels[action])
+    return action
+
+
+def run(job: Periodic) -> Callable:
+    return import_string(job.run)

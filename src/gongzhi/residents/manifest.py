@@ -1,0 +1,47 @@
+"""Residents, care tags, floating population, rentals, the grid's responsibilities."""
+
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.modules import Manifest, NavItem
+
+GROUP = _("网格与居民")
+VIEW, RESPONSIBILITY = "residents.view_resident", "residents.manage_responsibility"
+
+MANIFEST = Manifest(
+    label="residents",
+    order=40,
+    urls="gongzhi.residents.urls",
+    prefix="residents/",
+    api=(
+        ("/residents", "gongzhi.residents.api.router"),
+        ("/rentals", "gongzhi.residents.api.rental_router"),
+        ("/responsibilities", "gongzhi.residents.api.responsibility_router"),
+        ("/coverage", "gongzhi.residents.api.coverage_router"),
+        ("/grid-map", "gongzhi.residents.api.grid_map_router"),
+    ),
+    nav=(
+        NavItem(_("居民"), "residents:list", VIEW, "people", GROUP, 210),
+        NavItem(_("流动人口"), "residents:floating", VIEW, "person-walking", GROUP, 211),
+        NavItem(_("出租房屋"), "residents:rental_list", VIEW, "key", GROUP, 212),
+        NavItem(
+            _("结对联系"),
+            "residents:responsibility_index",
+            RESPONSIBILITY,
+            "link-45deg",
+            GROUP,
+            213,
+        ),
+        NavItem(_("覆盖情况"), "residents:coverage", RESPONSIBILITY, "clipboard-check", GROUP, 214),
+        NavItem(_("网格地图"), "residents:grid_map", RESPONSIBILITY, "map", GROUP, 215),
+        NavItem(
+            _("入户清查导入"),
+            "residents:import",
+            "residents.change_resident",
+            "file-earmark-arrow-up",
+            GROUP,
+            216,
+        ),
+        NavItem(_("关爱标签"), "residents:care_tags", "residents.manage_tags", "tags", GROUP, 217),
+    ),
+    demo="gongzhi.residents.demo",
+)
