@@ -7,6 +7,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from .modules import audit_label
+
 
 @dataclass(frozen=True)
 class Column:
@@ -42,12 +44,19 @@ class Table:
             yield row, self.cells(row)
 
 
+def action_text(action: str) -> str:
+    """The module's label of an audit action (its manifest) with the code beside it, for
+    the reader of raw logs; the code alone where no label is declared."""
+    label = audit_label(action)
+    return action if label == action else f"{label}（{action}）"
+
+
 class AuditLogTable(Table):
     columns = (
         Column("time", _("时间")),
         Column("username", _("账号")),
         Column("role", _("角色")),
-        Column("action", _("事件")),
+        Column("action", _("事件"), lambda r: action_text(r.action)),
         Column("result", _("结果")),
         Column("target_repr", _("对象")),
         Column("ip", _("来源地址")),
