@@ -182,7 +182,7 @@ def source(args) -> dict:
             capture_output=True,
             text=True,
             check=True,
-        ).stdout.strip()
+        ).stdout.rstrip()  # not the first line's leading space: porcelain's "XY path"
 
     commit = git("rev-parse", "HEAD")
     changed = [line[3:] for line in git("status", "--porcelain", "src").splitlines()]
