@@ -19,7 +19,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from . import audit, calendar, services
 from .errors import Conflict, DomainError, NotFoundOrForbidden
-from .exports import table_rows, xlsx_response
+from .exports import TableExporter
 from .filters import AuditLogFilter
 from .forms import HolidayForm
 from .models import AuditLog, Holiday
@@ -79,19 +79,12 @@ class ScopedListView(ScopedMixin, ListView):
         return queryset
 
     def get(self, request, *args, **kwargs):
-        if request.GET.get("export") == "xlsx" and self.export_name:
-            queryset = self.get_queryset()
-            audit.log(
-                "core.list.exported",
-                actor=request.user,
-                data={"list": self.export_name, "query": request.GET.urlencode()[:500]},
+        fmt = request.GET.get("export")
+        if fmt in ("xlsx", "csv") and self.export_name:
+            exporter = TableExporter(
+                self.export_name, self.title, self.table_class, self.get_queryset()
             )
-            return xlsx_response(
-                self.export_name,
-                str(self.title),
-                [c.header for c in self.table_class.columns],
-                table_rows(self.table_class, queryset),
-            )
+            return exporter.respond(request, fmt=fmt)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from gongzhi.core import pii
-from gongzhi.core.exports import file_response, new_workbook, write_row
+from gongzhi.core.exports import Exporter, write_row
 from gongzhi.core.scoping import widened
 
 from .choices import Channel, Outcome, Rating, RequesterKind, Status
@@ -108,8 +108,19 @@ def ledger_values(row, labels: LedgerLabels) -> list:
     ]
 
 
-def write_ledger(target, queryset, title: str) -> int:
-    workbook = new_workbook(target)
+class LedgerExporter(Exporter):
+    """The ledger (台账) as communities keep it: a title row, then one row a demand."""
+
+    name = "demands-ledger"
+
+    def __init__(self, queryset, title: str):
+        self.queryset, self.title = queryset, title
+
+    def write(self, workbook) -> None:
+        write_ledger(workbook, self.queryset, self.title)
+
+
+def write_ledger(workbook, queryset, title: str) -> int:
     sheet = workbook.add_worksheet(_("诉求台账"))
     head = workbook.add_format({"bold": True, "align": "center", "font_size": 14})
     bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
@@ -125,12 +136,7 @@ def write_ledger(target, queryset, title: str) -> int:
     for n, row in enumerate(ledger_rows(widened(queryset, depth=1)), start=1):
         write_row(sheet, n + 1, ledger_values(row, labels))
     sheet.freeze_panes(2, 0)
-    workbook.close()
     return n
-
-
-def ledger_response(queryset, title: str):
-    return file_response("demands-ledger", lambda target: write_ledger(target, queryset, title))
 
 
 def _percent(value) -> str:
@@ -160,11 +166,15 @@ def rate_cells(rates) -> list:
     ]
 
 
-def report_response(report, scope_name: str):
+class ReportExporter(Exporter):
     """The month's 通报 as a workbook: the overview, then one sheet per grouping."""
 
-    def write(target):
-        workbook = new_workbook(target)
+    def __init__(self, report, scope_name: str):
+        self.report, self.scope_name = report, scope_name
+        self.name = f"demands-report-{report.month:%Y%m}"
+
+    def write(self, workbook) -> None:
+        report, scope_name = self.report, self.scope_name
         bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
         title = _("%(scope)s %(month)s 民情诉求办理情况通报") % {
             "scope": scope_name,
@@ -196,6 +206,3 @@ def report_response(report, scope_name: str):
             write_row(sheet, 0, [label, *[str(h) for h in RATE_HEADERS]], bold)
             for i, (key, rates) in enumerate(groups, start=1):
                 write_row(sheet, i, [key or "", *rate_cells(rates)])
-        workbook.close()
-
-    return file_response(f"demands-report-{report.month:%Y%m}", write)

@@ -20,7 +20,6 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from gongzhi.areas.models import Household
-from gongzhi.core import audit
 from gongzhi.core.errors import Conflict, DomainError, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.views import (
     PermissionRequiredPage,
@@ -31,7 +30,7 @@ from gongzhi.core.views import (
 
 from . import forms, selectors, services
 from .choices import ACTION_LABELS, Status
-from .exports import ledger_response, report_response
+from .exports import LedgerExporter, ReportExporter
 from .filters import DemandFilter
 from .models import Category, Demand, Extension, Unit
 from .pagination import DemandPaginator, WorkPaginator
@@ -574,12 +573,7 @@ class ReportView(PermissionRequiredPage, TemplateView):
         report = selectors.monthly_report(request.user, month)
         scope = _scope_name(request.user)
         if request.GET.get("export") == "xlsx":
-            audit.log(
-                "core.list.exported",
-                actor=request.user,
-                data={"list": "demands-report", "month": f"{month:%Y-%m}"},
-            )
-            return report_response(report, scope)
+            return ReportExporter(report, scope).respond(request, month=f"{month:%Y-%m}")
         context = self.get_context_data(
             title=_("民情诉求办理情况通报"),
             report=report,
@@ -657,14 +651,8 @@ class LedgerView(ScopedListView):
     table_class = DemandTable
 
     def get(self, request, *args, **kwargs):
-        queryset = self.get_queryset()
-        audit.log(
-            "core.list.exported",
-            actor=request.user,
-            data={"list": "demands-ledger", "query": request.GET.urlencode()[:500]},
-        )
         title = _("%(scope)s 民情诉求台账") % {"scope": _scope_name(request.user)}
-        return ledger_response(queryset, title)
+        return LedgerExporter(self.get_queryset(), title).respond(request)
 
 
 # --- Setup: categories and units -------------------------------------------------------------

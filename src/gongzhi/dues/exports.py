@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from gongzhi.core.exports import file_response, new_workbook, write_row
+from gongzhi.core.exports import Exporter, write_row
 
 HEADERS = [
     "序号",
@@ -20,9 +20,17 @@ HEADERS = [
 ]
 
 
-def ledger_response(organization, month, rows, totals, payments_by_member):
-    def write(target):
-        workbook = new_workbook(target)
+class LedgerExporter(Exporter):
+    """A branch's month of dues in the layout branches hand in."""
+
+    def __init__(self, organization, month, rows, totals, payments_by_member):
+        self.organization, self.month, self.rows = organization, month, rows
+        self.totals, self.payments_by_member = totals, payments_by_member
+        self.name = f"ledger-{month:%Y%m}"
+
+    def write(self, workbook) -> None:
+        organization, month, rows = self.organization, self.month, self.rows
+        totals, payments_by_member = self.totals, self.payments_by_member
         sheet = workbook.add_worksheet(f"{month:%Y-%m}")
         title = workbook.add_format({"bold": True, "font_size": 14, "align": "center"})
         head = workbook.add_format(
@@ -105,9 +113,6 @@ def ledger_response(organization, month, rows, totals, payments_by_member):
             cell,
         )
         sheet.write_string(r + 3, 1, _("支部书记：            收款人：            填表日期："))
-        workbook.close()
-
-    return file_response(f"ledger-{month:%Y%m}", write)
 
 
 def _kind_label(kind):

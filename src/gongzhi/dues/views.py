@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from gongzhi.core import audit
 from gongzhi.core.views import (
     PermissionRequiredPage,
     ScopedDetailView,
@@ -19,7 +18,7 @@ from gongzhi.party.choices import BRANCH_TYPES
 from gongzhi.party.models import Member, Organization
 
 from . import selectors, services
-from .exports import ledger_response
+from .exports import LedgerExporter
 from .forms import (
     DeclareForm,
     LedgerForm,
@@ -67,13 +66,8 @@ class LedgerView(PermissionRequiredPage, TemplateView):
                     organization=organization, month=month
                 ):
                     payments[payment.member_id].append(payment)
-                audit.log(
-                    "core.list.exported",
-                    actor=request.user,
-                    target=organization,
-                    data={"list": "dues-ledger", "month": f"{month:%Y-%m}"},
-                )
-                return ledger_response(organization, month, rows, totals, payments)
+                exporter = LedgerExporter(organization, month, rows, totals, payments)
+                return exporter.respond(request, target=organization, month=f"{month:%Y-%m}")
             context.update(
                 organization=organization,
                 month=month,

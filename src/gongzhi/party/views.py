@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from gongzhi.areas.models import Area
-from gongzhi.core import audit, pii
-from gongzhi.core.exports import xlsx_response
+from gongzhi.core import pii
+from gongzhi.core.exports import ListExporter
 from gongzhi.core.views import (
     RevealMixin,
     ScopedDetailView,
@@ -122,13 +122,9 @@ class OrganizationTreeView(ScopedMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         nodes = self.get_nodes()
-        if request.GET.get("export") == "xlsx":
-            audit.log(
-                "core.list.exported",
-                actor=request.user,
-                data={"list": "party-organizations", "query": request.GET.urlencode()[:500]},
-            )
-            return xlsx_response("party-organizations", str(self.title), *_tree_rows(nodes))
+        if request.GET.get("export") in ("xlsx", "csv"):
+            exporter = ListExporter("party-organizations", self.title, *_tree_rows(nodes))
+            return exporter.respond(request, fmt=request.GET["export"])
         context = self.get_context_data(
             nodes=nodes,
             root=self.root,
@@ -785,21 +781,16 @@ class CadreOverviewView(ScopedMixin, TemplateView):
             for community in selectors.communities_for(request.user)
             if not only_failing or community.pk in failing
         ]
-        if request.GET.get("export") == "xlsx":
-            audit.log(
-                "core.list.exported",
-                actor=request.user,
-                data={"list": "party-two-committees", "query": request.GET.urlencode()[:500]},
-            )
-            return xlsx_response(
+        if request.GET.get("export") in ("xlsx", "csv"):
+            return ListExporter(
                 "party-two-committees",
-                str(self.title),
+                self.title,
                 [_("社区"), _("检查结果"), _("问题")],
                 (
                     [c.full_name or c.name, _("不符合") if p else _("符合"), "；".join(p)]
                     for c, p in rows
                 ),
-            )
+            ).respond(request, fmt=request.GET["export"])
         return self.render_to_response(
             self.get_context_data(
                 title=self.title,
