@@ -437,12 +437,21 @@ def totp_code(hex_key: str, at: float | None = None) -> str:
 # --- The server ------------------------------------------------------------------------------
 
 
+# The public development audit key (settings.py's default): the bench databases' first
+# records were chained under it, before their var directories had key files of their own
+# (bench/common.py); declared old, as a deployment declares a key it rotated away from, so
+# that audit_verify checks those records instead of stopping at the first of them.
+DEVELOPMENT_AUDIT_KEY = "gongzhi-insecure-audit-key"
+
+
 def server_env() -> dict:
+    old = [k for k in os.environ.get("GONGZHI_AUDIT_OLD_KEYS", "").split(",") if k]
     return {
         **os.environ,
         "GONGZHI_LOG_LEVEL": "WARNING",
         "GONGZHI_PLAIN_STATIC": "1",
         "GONGZHI_VAR_DIR": str(common.bench_var_dir()),
+        "GONGZHI_AUDIT_OLD_KEYS": ",".join([*old, DEVELOPMENT_AUDIT_KEY]),
     }
 
 
