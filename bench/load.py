@@ -203,6 +203,26 @@ def source(args) -> dict:
     return {"source": f"snapshot of {commit[:10]}", "commit": commit, "not_tested": changed}
 
 
+def private_checkpoints() -> str:
+    """The run's audit checkpoints in a file of its own (a copy of the var directory's, so
+    that those are verified too): the faults part writes one, and a checkpoint left in the
+    shared bench var directory would make audit_verify fail there once the district is
+    generated again."""
+    import atexit
+    import shutil
+
+    shared = common.bench_var_dir() / "audit" / "checkpoints.jsonl"
+    directory = Path(tempfile.mkdtemp(prefix="gongzhi-load-audit-"))
+    atexit.register(shutil.rmtree, directory, True)
+    private = directory / "checkpoints.jsonl"
+    if os.environ.get("GONGZHI_AUDIT_CHECKPOINT_FILE"):
+        shared = Path(os.environ["GONGZHI_AUDIT_CHECKPOINT_FILE"])
+    if shared.exists():
+        shutil.copyfile(shared, private)
+    os.environ["GONGZHI_AUDIT_CHECKPOINT_FILE"] = str(private)
+    return f"{private} (a copy of {shared})" if shared.exists() else str(private)
+
+
 # --- The database -------------------------------------------------------------------------
 
 
@@ -1974,6 +1994,7 @@ def main(argv=None) -> int:
         return locust_child(args.child_locust)
     code = source(args)
     with database(args) as db:
+        checkpoints = private_checkpoints()
         machine = common.start()
         print(
             f"Load and faults on {machine['database']} (load average {machine['loadavg']}), "
@@ -1991,6 +2012,7 @@ def main(argv=None) -> int:
             "district": {k: district.get(k) for k in ("residents", "reused", "counts")},
             "database": db,
             "code": code,
+            "audit_checkpoints": checkpoints,
             "budgets_ms": BUDGET_MS,
             "server_log": str(log),
         }
