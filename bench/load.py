@@ -2017,7 +2017,17 @@ def main(argv=None) -> int:
             "server_log": str(log),
         }
         targets: dict = {}
-        name = f"load-{args.db}{suffix}"
+        # A run of some of the parts writes beside the full run's figures, not over them.
+        parts = [
+            part
+            for part, on in (
+                ("office", not args.skip_office),
+                ("saturation", args.saturation),
+                ("faults", args.faults),
+            )
+            if on
+        ]
+        name = f"load-{args.db}{suffix}" + ("" if len(parts) == 3 else "-" + "-".join(parts))
 
         def part(key: str, function, *more) -> dict | None:
             """Run one part; if it fails, say so, take its rows away and go on."""
