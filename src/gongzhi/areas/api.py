@@ -8,10 +8,11 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import FiniteFloat
 
-from gongzhi.core.api import ERRORS, ErrorOut, Id, Pagination, Text
+from gongzhi.core.api import ERRORS, ErrorOut, Id, Pagination, Text, filtered, query_data
 
 from . import selectors, services
 from .choices import HouseholdStatus, Level
+from .filters import AreaFilter, HouseholdFilter
 from .permissions import CHANGE_AREA, CHANGE_HOUSEHOLD
 
 router = Router(tags=["areas"])
@@ -104,14 +105,9 @@ class HouseholdFilters(FilterSchema):
 @router.get("", response={200: list[AreaOut], ERRORS: ErrorOut})
 @paginate(Pagination)
 def list_areas(request, filters: Query[AreaFilters]):
+    """The page's filters (areas:list), plus ``parent_id`` for the children of a node."""
     qs = selectors.areas_for(request.user).order_by("path")
-    if filters.level is not None:
-        qs = qs.filter(level=filters.level)
-    if filters.parent_id is not None:
-        qs = qs.filter(parent_id=filters.parent_id)
-    if filters.q:
-        qs = qs.filter(name__contains=filters.q)
-    return qs
+    return filtered(AreaFilter, query_data(filters, rename={"parent_id": "parent"}), qs, request)
 
 
 @router.get("/{int:area_id}", response={200: AreaOut, ERRORS: ErrorOut})
@@ -152,15 +148,12 @@ def delete_area(request, area_id: int, version: int | None = None):
 @household_router.get("", response={200: list[HouseholdOut], ERRORS: ErrorOut})
 @paginate(Pagination)
 def list_households(request, filters: Query[HouseholdFilters]):
-    qs = selectors.households_for(request.user).order_by("path")
+    """The page's filters (areas:household_list); an area out of reach is a 404."""
     if filters.area_id is not None:
-        area = selectors.get_area(request.user, filters.area_id)
-        qs = qs.filter(path__under=area.path)
-    if filters.status is not None:
-        qs = qs.filter(status=filters.status)
-    if filters.q:
-        qs = qs.filter(address__contains=filters.q)
-    return qs
+        selectors.get_area(request.user, filters.area_id)
+    qs = selectors.households_for(request.user).order_by("path")
+    data = query_data(filters, rename={"area_id": "within"})
+    return filtered(HouseholdFilter, data, qs, request)
 
 
 @household_router.get("/{int:household_id}", response={200: HouseholdOut, ERRORS: ErrorOut})

@@ -29,6 +29,7 @@ class AreaFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("名称或编码"), method="search")
     level = django_filters.ChoiceFilter(label=_("层级"), choices=Level.choices)
     within = UnderAreaFilter(label=_("所属区域"))
+    parent = django_filters.NumberFilter(label=_("上级区域"), field_name="parent_id")
 
     class Meta:
         model = Area

@@ -32,11 +32,21 @@ Version = Annotated[
 ]
 
 
-def filtered(filterset):
+def query_data(filters: Schema, *, rename: dict[str, str] | None = None) -> dict:
+    """The query parameters given (None: not given), under the page filterset's names."""
+    data = {k: v for k, v in filters.dict().items() if v is not None}
+    for api_name, page_name in (rename or {}).items():
+        if api_name in data:
+            data[page_name] = data.pop(api_name)
+    return data
+
+
+def filtered(filterset_class, data: dict, queryset, request):
     """A page's filterset applied to API query parameters (one filter for page, API and
     export); its first error becomes a 422 naming the field."""
     from .errors import RuleViolation
 
+    filterset = filterset_class(data, queryset=queryset, request=request)
     if not filterset.is_valid():
         field, messages = next(iter(filterset.form.errors.items()))
         raise RuleViolation(f"{filterset.form.fields[field].label}：{messages[0]}", field=field)

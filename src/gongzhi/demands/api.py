@@ -20,7 +20,7 @@ from ninja.pagination import paginate
 from pydantic import StringConstraints
 
 from gongzhi.areas.models import Area, Household
-from gongzhi.core.api import ERRORS, ErrorOut, Id, Pagination, Text
+from gongzhi.core.api import ERRORS, ErrorOut, Id, Pagination, Text, filtered, query_data
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 
 from . import selectors, services
@@ -380,14 +380,9 @@ def _unit(user, demand: Demand, unit_id: int | None) -> Unit | None:
 
 
 def _filtered(request, filters: DemandFilters, queryset):
-    data = {k: v for k, v in filters.dict().items() if v is not None and k != "unit_id"}
-    if "category_id" in data:
-        data["category"] = data.pop("category_id")
-    filterset = DemandFilter(data, queryset=queryset, request=request)
-    if not filterset.is_valid():
-        field, messages = next(iter(filterset.form.errors.items()))
-        raise RuleViolation(f"{filterset.form.fields[field].label}：{messages[0]}", field=field)
-    queryset = filterset.qs
+    data = query_data(filters, rename={"category_id": "category"})
+    data.pop("unit_id", None)
+    queryset = filtered(DemandFilter, data, queryset, request)
     if filters.unit_id is not None:
         queryset = queryset.filter(unit_id=filters.unit_id)
     return queryset

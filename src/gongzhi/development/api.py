@@ -15,7 +15,17 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import StringConstraints
 
-from gongzhi.core.api import ERRORS, Day, ErrorOut, Id, Pagination, Text, Version, filtered
+from gongzhi.core.api import (
+    ERRORS,
+    Day,
+    ErrorOut,
+    Id,
+    Pagination,
+    Text,
+    Version,
+    filtered,
+    query_data,
+)
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.party.choices import Category, OrgType
 from gongzhi.party.models import Member, Organization
@@ -251,13 +261,11 @@ def _members(user, ids, field: str) -> list[Member]:
 @router.get("/files", response={200: list[DevelopmentFileOut], ERRORS: ErrorOut})
 @paginate(Pagination)
 def list_files(request, filters: Query[DevelopmentFileFilters]):
-    data = {k: v for k, v in filters.dict().items() if v is not None}
     return filtered(
-        FileFilter(
-            data,
-            queryset=selectors.files_for(request.user).order_by("path", "-applied_on", "id"),
-            request=request,
-        )
+        FileFilter,
+        query_data(filters),
+        selectors.files_for(request.user).order_by("path", "-applied_on", "id"),
+        request,
     )
 
 

@@ -15,7 +15,17 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gongzhi.areas import selectors as area_selectors
-from gongzhi.core.api import ERRORS, Day, ErrorOut, Id, Pagination, Text, Version, filtered
+from gongzhi.core.api import (
+    ERRORS,
+    Day,
+    ErrorOut,
+    Id,
+    Pagination,
+    Text,
+    Version,
+    filtered,
+    query_data,
+)
 from gongzhi.core.errors import RuleViolation
 
 from . import selectors, services
@@ -394,10 +404,7 @@ def _profile_refs(user, data: dict, organization=None) -> dict:
 @paginate(Pagination)
 def list_members(request, filters: Query[MemberFilters]):
     """Holding members unless ``standing`` says otherwise; the same filters as the page."""
-    data = {k: v for k, v in filters.dict().items() if v is not None}
-    return filtered(
-        MemberFilter(data, queryset=selectors.members_for(request.user), request=request)
-    )
+    return filtered(MemberFilter, query_data(filters), selectors.members_for(request.user), request)
 
 
 @member_router.get("/talent", response={200: list[MemberOut], ERRORS: ErrorOut})
@@ -631,9 +638,8 @@ class TransferFromOutsideIn(Schema):
 @paginate(Pagination)
 def list_transfers(request, filters: Query[TransferFilters]):
     """Both sides see a transfer: the sending and the receiving organization."""
-    data = {k: v for k, v in filters.dict().items() if v is not None}
     queryset = selectors.transfers_for(request.user).order_by("-issued_on", "-id")
-    return filtered(TransferFilter(data, queryset=queryset, request=request))
+    return filtered(TransferFilter, query_data(filters), queryset, request)
 
 
 @transfer_router.get("/{int:transfer_id}", response={200: TransferOut, ERRORS: ErrorOut})

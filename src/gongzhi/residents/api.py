@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 
 from gongzhi.areas import selectors as area_selectors
 from gongzhi.areas.choices import Level
-from gongzhi.core.api import ERRORS, ErrorOut, Id, Pagination, Text
+from gongzhi.core.api import ERRORS, ErrorOut, Id, Pagination, Text, filtered, query_data
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 
 from . import selectors, services
@@ -37,13 +37,6 @@ Version = Annotated[
 
 def _today() -> date:
     return timezone.localdate()
-
-
-def _filtered(filterset):
-    if not filterset.is_valid():
-        field, messages = next(iter(filterset.form.errors.items()))
-        raise RuleViolation(f"{filterset.form.fields[field].label}：{messages[0]}", field=field)
-    return filterset.qs
 
 
 # --- Residents ---------------------------------------------------------------------------------
@@ -161,11 +154,11 @@ class ResidentListOut(Schema):
 def list_residents(request, filters: Query[ResidentFilters]):
     """Present residents unless ``presence`` says otherwise; the filters of the page."""
     user = request.user
-    data = {k: v for k, v in filters.dict().items() if v is not None}
+    data = query_data(filters)
     limit, offset = data.pop("limit"), data.pop("offset")
     if "floating" in data:
         data["floating"] = "true" if data["floating"] else "false"
-    qs = _filtered(ResidentFilter(data, queryset=selectors.list_queryset(user), request=request))
+    qs = filtered(ResidentFilter, data, selectors.list_queryset(user), request)
     show_name = selectors.name_masker(user, _today())
     return {
         "count": qs.count(),
