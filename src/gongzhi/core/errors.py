@@ -38,6 +38,9 @@ class NotFoundOrForbidden(DomainError):
     code = "not_found"
     status = 404
     default_message = _("对象不存在或无权访问。")
+    # The refusal's audit record (actor, target, data), written again by core.services
+    # .atomic after the rollback that discards the first copy.
+    denial: dict | None = None
 
 
 class Conflict(DomainError):

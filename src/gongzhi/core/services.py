@@ -1,24 +1,30 @@
 """What every service shares — the permission check and the transaction that keeps the
 record of a refusal — and the platform's own writes (the holiday table)."""
 
+import datetime
 import functools
 import logging
+from collections.abc import Callable
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
 from . import audit
 from .errors import Conflict, NotFoundOrForbidden, RuleViolation
 from .models import Holiday
+from .types import Actor
+
+M = TypeVar("M", bound=models.Model)
 
 logger = logging.getLogger(__name__)
 
 HOLIDAY_PERM = "core.change_holiday"
 
 
-def require(actor, perm: str, obj=None, **data) -> None:
+def require(actor: Actor | None, perm: str, obj: Any = None, **data: Any) -> None:
     """Refuse, and audit the refusal, unless ``actor`` holds ``perm`` (on ``obj``'s part of
     the tree when given). Missing and forbidden answer alike."""
     if actor is not None and actor.has_perm(perm, obj):
@@ -26,7 +32,7 @@ def require(actor, perm: str, obj=None, **data) -> None:
     deny(actor, perm, obj, **data)
 
 
-def deny(actor, perm: str, obj=None, **data):
+def deny(actor: Actor | None, perm: str, obj: Any = None, **data: Any) -> NoReturn:
     """Audit a refusal and raise it (for checks that are not a plain ``has_perm``)."""
     denial = {"actor": actor, "target": obj, "data": {"perm": perm, **data}}
     audit.log("core.permission.denied", result=audit.DENIED, **denial)
@@ -35,7 +41,7 @@ def deny(actor, perm: str, obj=None, **data):
     raise exc
 
 
-def lock(obj, *, related: tuple[str, ...] = ()):
+def lock(obj: M, *, related: tuple[str, ...] = ()) -> M:
     """``obj``'s row, locked for the rest of the transaction and read afresh.
 
     A row that is gone by now was deleted by someone else after the user loaded it: the
@@ -49,13 +55,17 @@ def lock(obj, *, related: tuple[str, ...] = ()):
         raise Conflict(_("该记录刚被他人删除或修改，请刷新后重试。")) from None
 
 
-def check_version(obj, version: int | None) -> None:
+def check_version(obj: Any, version: int | None) -> None:
     """Optimistic locking: the form or API client read the row at ``version``."""
     if version is not None and obj.version != version:
         raise Conflict()
 
 
-def atomic(func):
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def atomic(func: Callable[P, R]) -> Callable[P, R]:
     """``transaction.atomic`` for a service, keeping the audit record of a refusal.
 
     Rolling back a refused write also rolls back the denial record ``require`` wrote
@@ -71,7 +81,7 @@ def atomic(func):
     atomic_func = transaction.atomic(func)
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return atomic_func(*args, **kwargs)
         except NotFoundOrForbidden as exc:
@@ -112,7 +122,9 @@ def still_referenced(exc: ProtectedError | RestrictedError) -> RuleViolation:
 
 
 @atomic
-def set_holiday(*, actor, date, is_working_day: bool, name: str = "") -> Holiday:
+def set_holiday(
+    *, actor: Actor, date: datetime.date, is_working_day: bool, name: str = ""
+) -> Holiday:
     require(actor, HOLIDAY_PERM)
     holiday, created = Holiday.objects.update_or_create(
         date=date, defaults={"is_working_day": is_working_day, "name": name}
@@ -128,7 +140,7 @@ def set_holiday(*, actor, date, is_working_day: bool, name: str = "") -> Holiday
 
 
 @atomic
-def delete_holiday(holiday: Holiday, *, actor) -> None:
+def delete_holiday(holiday: Holiday, *, actor: Actor) -> None:
     require(actor, HOLIDAY_PERM)
     audit.log("core.holiday.deleted", actor=actor, target=holiday, data={"date": str(holiday.date)})
     holiday.delete()
