@@ -11,9 +11,10 @@ an instruction when a route does not follow one:
   a model (``household_id``, ``member_pk``); an API path parameter is ``<model>_id``.
   Names that are not a model name go in ``ID_ALIASES``; objects that do not belong to
   an area (tokens, holidays) in ``FOREIGN_OBJECTS``; other kwargs in ``KWARG_VALUES``.
-* Each model reachable by a route needs a row in the sibling community: ``_populate``
-  builds them; a new module adds its rows there (and marker text to ``_change_sibling``
-  so the differential check sees its lists change).
+* Each model reachable by a route needs a row in the sibling community: each module's
+  ``testing.cross_scope_rows(fx)`` builds its rows (and ``testing.cross_scope_change(fx)``
+  changes them for the differential check, with ``fx.mark`` in every new or renamed
+  text), so a new module joins the walk without an edit here.
 
 Four walks per user (the community secretary, a community worker, a grid worker):
 
@@ -27,6 +28,7 @@ Four walks per user (the community secretary, a community worker, a grid worker)
    sibling's objects as parent or reference: refused, nothing written.
 """
 
+import importlib
 import json
 import re
 from datetime import date, datetime, timedelta
@@ -49,9 +51,7 @@ from gongzhi.accounts.models import RoleAssignment
 from gongzhi.accounts.roles import Role
 from gongzhi.accounts.services import issue_token
 from gongzhi.api import api
-from gongzhi.areas import services as area_services
-from gongzhi.areas.choices import Level
-from gongzhi.areas.models import Household
+from gongzhi.core import modules
 from gongzhi.core.models import AuditLog, Holiday, RefusedLookups
 from gongzhi.core.scoping import Scope
 from gongzhi.core.testing import api_key, build_world, make_household, make_user, sign_in
@@ -220,6 +220,7 @@ class Fixture:
         self.ours = world.ours
         self.sibling = world.sibling
         self.extra = {}
+        self.today, self.mark = TODAY, MARK  # for the modules' hooks
 
     def sibling_rows(self, model) -> list:
         label = model._meta.label
@@ -260,11 +261,23 @@ class Fixture:
         return FOREIGN_OBJECTS.get(model._meta.label, (None, {404}))[1]
 
 
+def module_hooks(name: str):
+    """Each module's cross-scope hook (``<app>.testing.<name>(fx)``), in manifest order:
+    a new module joins the walk by defining them, with no edit here."""
+    for manifest in modules.manifests():
+        try:
+            testing = importlib.import_module(f"gongzhi.{manifest.label}.testing")
+        except ModuleNotFoundError:
+            continue
+        hook = getattr(testing, name, None)
+        if hook is not None:
+            yield hook
+
+
 def _populate(fx: Fixture) -> None:
-    """Rows of every module in both communities, made through the modules' services."""
+    """Rows of every module in both communities, made through the modules' services: the
+    platform's here, each module's by its ``testing.cross_scope_rows(fx)``."""
     world = fx.world
-    root = world.users["superuser"]
-    admin = world.users["district_admin"]
     # accounts: a user of the sibling community, their role, their token; a holiday
     neighbour = make_user(
         "lj_sj", Role.COMMUNITY_SECRETARY, world.sibling.community, full_name="邻里书记"
@@ -278,125 +291,8 @@ def _populate(fx: Fixture) -> None:
         date=date(2026, 7, 1), is_working_day=False, name="测试假日"
     )
     fx.extra["import_key"] = _foreign_import_key(neighbour)
-
-    # party: organizations, members, a transfer, a committee seat, a cadre
-    from gongzhi.party import services as party
-    from gongzhi.party.choices import CommitteePost, OrgType
-    from gongzhi.party.testing import add_member, build_party
-
-    orgs = build_party(world)
-    fx.extra["party"] = orgs
-    sibling_grid_branch = party.create_organization(
-        actor=admin,
-        parent=orgs.sibling_committee,
-        name="邻里第1网格党支部",
-        org_type=OrgType.GRID_BRANCH,
-        area=world.sibling.grid,
-    )
-    ours_members = [
-        add_member(admin, orgs.ours_branch, "和顺党员甲", serial=11),
-        add_member(admin, orgs.ours_branch, "和顺党员乙", serial=12),
-    ]
-    sibling_members = [
-        add_member(admin, orgs.sibling_branch, "邻里党员甲", serial=21),
-        add_member(admin, orgs.sibling_branch, "邻里党员乙", serial=22),
-        add_member(admin, sibling_grid_branch, "邻里党员丙", serial=23),
-    ]
-    fx.extra["members"] = (ours_members, sibling_members)
-    for org, member in (
-        (orgs.ours_committee, ours_members[0]),
-        (orgs.sibling_committee, sibling_members[0]),
-    ):
-        party.add_seat(
-            actor=admin,
-            organization=org,
-            member=member,
-            post=CommitteePost.SECRETARY,
-            started_on=date(2024, 1, 1),
-        )
-    for community, name in (
-        (world.ours.community, "和顺干部"),
-        (world.sibling.community, "邻里书记"),
-    ):
-        party.save_cadre(
-            actor=admin,
-            community=community,
-            name=name,
-            birth_date=date(1975, 1, 1),
-            education="college",
-            party_post=CommitteePost.MEMBER,
-        )
-    for member, to_org, letter in (
-        (sibling_members[1], sibling_grid_branch, "邻里转1"),
-        (ours_members[1], orgs.ours_grid_branch, "和顺转1"),
-    ):
-        party.send_transfer(
-            member,
-            actor=admin,
-            to_org=to_org,
-            letter_no=letter,
-            issued_on=TODAY - timedelta(days=3),
-        )
-
-    # development: an application in each community's branch
-    from gongzhi.development import services as development
-    from gongzhi.party.testing import id_number
-
-    for branch, name, serial in (
-        (orgs.ours_branch, "和顺申请人", 31),
-        (orgs.sibling_branch, "邻里申请人", 32),
-    ):
-        development.open_file(
-            actor=admin,
-            branch=branch,
-            name=name,
-            id_number=id_number(date(1998, 7, 9), serial),
-            applied_on=TODAY - timedelta(days=30),
-        )
-
-    # dues: the month's charges and accounts of both communities' members
-    from gongzhi.dues import services as dues
-
-    dues.run_month(actor=root, month=TODAY.replace(day=1))
-
-    # demands: one in each community
-    from gongzhi.demands import services as demands
-    from gongzhi.demands.testing import build_demands
-
-    fx.extra["category"] = build_demands(world).lights
-    for area, title in ((world.ours.unit, "和顺诉求"), (world.sibling.unit, "邻里诉求")):
-        demands.create_demand(
-            actor=admin,
-            area=area,
-            title=title,
-            content=f"{title}：楼道灯坏了",
-            channel="desk",
-            requester_kind="resident",
-            requester_name="居民",
-        )
-
-    # residents: families in both communities, a rental and a building head in each
-    from gongzhi.residents import services as residents
-    from gongzhi.residents.testing import build_residents
-
-    people = build_residents(world)
-    for community, tenant, landlord in (
-        (world.ours, people["tenant"], "和顺房东"),
-        (world.sibling, people["other"], "邻里房东"),
-    ):
-        residents.save_rental(
-            actor=admin,
-            household=tenant.household,
-            landlord_name=landlord,
-            starts_on=date(2026, 1, 1),
-            tenants=[tenant],
-        )
-        residents.set_responsibility(
-            actor=admin,
-            area=community.building,
-            duty="building_head",
-            name=landlord.replace("房东", "楼栋长"),
-        )
+    for hook in module_hooks("cross_scope_rows"):
+        hook(fx)
 
 
 def _foreign_import_key(user) -> str:
@@ -412,62 +308,11 @@ def _foreign_import_key(user) -> str:
 
 def _change_sibling(fx: Fixture) -> None:
     """Change the sibling community everywhere a list could show it: every new or
-    renamed thing carries MARK. A new module adds its own changes here."""
-    world, root = fx.world, fx.world.users["superuser"]
-    sib = world.sibling
-    for node in (sib.community, sib.grid, sib.estate, sib.unit):
-        node.refresh_from_db()
-        area_services.update_area(node, actor=root, version=node.version, name=f"{MARK}{node.name}")
-    area_services.create_area(
-        actor=root,
-        parent=sib.community,
-        level=Level.GRID,
-        code=sib.community.code + "009",
-        name=f"{MARK}网格",
-    )
-    for i in range(5):
-        make_household(sib.unit, f"0{i}09", f"{MARK}{i}")
-    for h in Household.objects.filter(area=sib.unit):
-        area_services.update_household(h, actor=root, version=h.version, note=MARK)
-    make_user("lj_new", Role.COMMUNITY_STAFF, sib.community, full_name=f"{MARK}社工")
-
-    from gongzhi.party import services as party
-    from gongzhi.party.testing import add_member
-
-    orgs = fx.extra["party"]
-    for org in (orgs.sibling_committee, orgs.sibling_branch):
-        org.refresh_from_db()
-        party.update_organization(org, actor=root, version=org.version, name=f"{MARK}{org.name}")
-    for i in range(3):
-        add_member(root, orgs.sibling_branch, f"{MARK}{i}", serial=40 + i)
-
-    from gongzhi.development import services as development
-    from gongzhi.party.testing import id_number
-
-    development.open_file(
-        actor=root,
-        branch=orgs.sibling_branch,
-        name=f"{MARK}申请",
-        id_number=id_number(date(1999, 3, 3), 45),
-        applied_on=TODAY - timedelta(days=10),
-    )
-
-    from gongzhi.residents.testing import add_person
-
-    for i, household in enumerate(Household.objects.filter(area=sib.unit)[:3]):
-        add_person(world, household, f"{MARK}{i}", date(1970, 1, 1), 60 + i, actor=root)
-
-    from gongzhi.demands import services as demands
-
-    demands.create_demand(
-        actor=root,
-        area=sib.estate,
-        title=f"{MARK}诉求",
-        content=f"{MARK}内容",
-        channel="visit",
-        requester_kind="resident",
-        requester_name="居民",
-    )
+    renamed thing carries MARK. Each module changes its own rows
+    (``testing.cross_scope_change(fx)``)."""
+    make_user("lj_new", Role.COMMUNITY_STAFF, fx.world.sibling.community, full_name=f"{MARK}社工")
+    for hook in module_hooks("cross_scope_change"):
+        hook(fx)
 
 
 @pytest.fixture

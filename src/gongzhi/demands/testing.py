@@ -62,3 +62,38 @@ def build_demands(world) -> DemandWorld:
             limit_unit=LimitUnit.WORKING_DAYS,
         ),
     )
+
+
+# --- The cross-scope walk (tests/test_cross_scope.py) --------------------------------------
+
+
+def cross_scope_rows(fx) -> None:
+    """Units and categories, and a demand in each community."""
+    from . import services
+
+    world, admin = fx.world, fx.world.users["district_admin"]
+    fx.extra["category"] = build_demands(world).lights
+    for area, title in ((world.ours.unit, "和顺诉求"), (world.sibling.unit, "邻里诉求")):
+        services.create_demand(
+            actor=admin,
+            area=area,
+            title=title,
+            content=f"{title}：楼道灯坏了",
+            channel="desk",
+            requester_kind="resident",
+            requester_name="居民",
+        )
+
+
+def cross_scope_change(fx) -> None:
+    from . import services
+
+    services.create_demand(
+        actor=fx.world.users["superuser"],
+        area=fx.world.sibling.estate,
+        title=f"{fx.mark}诉求",
+        content=f"{fx.mark}内容",
+        channel="visit",
+        requester_kind="resident",
+        requester_name="居民",
+    )

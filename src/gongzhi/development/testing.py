@@ -93,3 +93,36 @@ def advance(file: DevelopmentFile, actor, until: int, members=(), overrides=None
         services.record_step(file, actor=actor, step=step, on=on, **data)
         file.refresh_from_db()
     return file
+
+
+# --- The cross-scope walk (tests/test_cross_scope.py) --------------------------------------
+
+
+def cross_scope_rows(fx) -> None:
+    """An application in each community's branch."""
+    from gongzhi.party.testing import id_number
+
+    orgs, admin = fx.extra["party"], fx.world.users["district_admin"]
+    for branch, name, serial in (
+        (orgs.ours_branch, "和顺申请人", 31),
+        (orgs.sibling_branch, "邻里申请人", 32),
+    ):
+        services.open_file(
+            actor=admin,
+            branch=branch,
+            name=name,
+            id_number=id_number(date(1998, 7, 9), serial),
+            applied_on=fx.today - timedelta(days=30),
+        )
+
+
+def cross_scope_change(fx) -> None:
+    from gongzhi.party.testing import id_number
+
+    services.open_file(
+        actor=fx.world.users["superuser"],
+        branch=fx.extra["party"].sibling_branch,
+        name=f"{fx.mark}申请",
+        id_number=id_number(date(1999, 3, 3), 45),
+        applied_on=fx.today - timedelta(days=10),
+    )

@@ -80,3 +80,80 @@ def add_member(
         category=category,
         **defaults,
     )
+
+
+# --- The cross-scope walk (tests/test_cross_scope.py) --------------------------------------
+
+
+def cross_scope_rows(fx) -> None:
+    """Organizations, members, a committee seat, a cadre and a transfer in each community."""
+    from datetime import timedelta
+
+    from .choices import CommitteePost
+
+    world, admin = fx.world, fx.world.users["district_admin"]
+    orgs = build_party(world)
+    fx.extra["party"] = orgs
+    sibling_grid_branch = services.create_organization(
+        actor=admin,
+        parent=orgs.sibling_committee,
+        name="邻里第1网格党支部",
+        org_type=OrgType.GRID_BRANCH,
+        area=world.sibling.grid,
+    )
+    ours_members = [
+        add_member(admin, orgs.ours_branch, "和顺党员甲", serial=11),
+        add_member(admin, orgs.ours_branch, "和顺党员乙", serial=12),
+    ]
+    sibling_members = [
+        add_member(admin, orgs.sibling_branch, "邻里党员甲", serial=21),
+        add_member(admin, orgs.sibling_branch, "邻里党员乙", serial=22),
+        add_member(admin, sibling_grid_branch, "邻里党员丙", serial=23),
+    ]
+    fx.extra["members"] = (ours_members, sibling_members)
+    for org, member in (
+        (orgs.ours_committee, ours_members[0]),
+        (orgs.sibling_committee, sibling_members[0]),
+    ):
+        services.add_seat(
+            actor=admin,
+            organization=org,
+            member=member,
+            post=CommitteePost.SECRETARY,
+            started_on=date(2024, 1, 1),
+        )
+    for community, name in (
+        (world.ours.community, "和顺干部"),
+        (world.sibling.community, "邻里书记"),
+    ):
+        services.save_cadre(
+            actor=admin,
+            community=community,
+            name=name,
+            birth_date=date(1975, 1, 1),
+            education="college",
+            party_post=CommitteePost.MEMBER,
+        )
+    for member, to_org, letter in (
+        (sibling_members[1], sibling_grid_branch, "邻里转1"),
+        (ours_members[1], orgs.ours_grid_branch, "和顺转1"),
+    ):
+        services.send_transfer(
+            member,
+            actor=admin,
+            to_org=to_org,
+            letter_no=letter,
+            issued_on=fx.today - timedelta(days=3),
+        )
+
+
+def cross_scope_change(fx) -> None:
+    """Renamed organizations and new members of the sibling community, marked."""
+    root, orgs = fx.world.users["superuser"], fx.extra["party"]
+    for org in (orgs.sibling_committee, orgs.sibling_branch):
+        org.refresh_from_db()
+        services.update_organization(
+            org, actor=root, version=org.version, name=f"{fx.mark}{org.name}"
+        )
+    for i in range(3):
+        add_member(root, orgs.sibling_branch, f"{fx.mark}{i}", serial=40 + i)

@@ -54,3 +54,37 @@ def build_residents(world) -> dict:
         "elderly": elderly,
         "disabled": disabled,
     }
+
+
+# --- The cross-scope walk (tests/test_cross_scope.py) --------------------------------------
+
+
+def cross_scope_rows(fx) -> None:
+    """Families in both communities, a rental and a building head in each."""
+    world, admin = fx.world, fx.world.users["district_admin"]
+    people = build_residents(world)
+    for community, tenant, landlord in (
+        (world.ours, people["tenant"], "和顺房东"),
+        (world.sibling, people["other"], "邻里房东"),
+    ):
+        services.save_rental(
+            actor=admin,
+            household=tenant.household,
+            landlord_name=landlord,
+            starts_on=date(2026, 1, 1),
+            tenants=[tenant],
+        )
+        services.set_responsibility(
+            actor=admin,
+            area=community.building,
+            duty="building_head",
+            name=landlord.replace("房东", "楼栋长"),
+        )
+
+
+def cross_scope_change(fx) -> None:
+    from gongzhi.areas.models import Household
+
+    root = fx.world.users["superuser"]
+    for i, household in enumerate(Household.objects.filter(area=fx.world.sibling.unit)[:3]):
+        add_person(fx.world, household, f"{fx.mark}{i}", date(1970, 1, 1), 60 + i, actor=root)
