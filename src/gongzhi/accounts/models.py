@@ -50,7 +50,7 @@ class User(AbstractUser):
     def __str__(self):
         return self.full_name or self.username
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("accounts:user_detail", args=[self.pk])
 
     @property

@@ -1,5 +1,8 @@
 """Scoped reads for account administration: lists, details and the choices of its forms."""
 
+from django.db.models import QuerySet
+from django.utils.functional import Promise
+
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
 
@@ -9,7 +12,7 @@ from .roles import Role
 from .services import grantable_roles
 
 
-def users_for(actor, perm: str = VIEW_USER):
+def users_for(actor: User, perm: str = VIEW_USER) -> QuerySet[User]:
     """Accounts belonging under the actor's areas, with their roles loaded in one query."""
     return User.objects.visible_to(actor, perm).with_roles()
 
@@ -18,7 +21,7 @@ def home_area(user: User) -> Area | None:
     return Area.objects.filter(path=user.home_path).first() if user.home_path else None
 
 
-def assignments_visible_to(actor, user: User):
+def assignments_visible_to(actor: User, user: User) -> QuerySet[RoleAssignment]:
     """The account's role assignments that lie in the actor's part of the tree."""
     return (
         RoleAssignment.objects.visible_to(actor, VIEW_USER)
@@ -28,7 +31,7 @@ def assignments_visible_to(actor, user: User):
     )
 
 
-def role_areas(areas):
+def role_areas(areas: QuerySet[Area]) -> QuerySet[Area]:
     """Of the areas in an actor's scope, where accounts are placed and roles held: down
     to the grid (a district, street, community or grid, never a building)."""
     return (
@@ -38,6 +41,6 @@ def role_areas(areas):
     )
 
 
-def role_choices(actor) -> list[tuple[str, str]]:
+def role_choices(actor: User) -> list[tuple[str, str | Promise]]:
     allowed = grantable_roles(actor)
     return [(value, label) for value, label in Role.choices if value in allowed]

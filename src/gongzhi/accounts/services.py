@@ -11,17 +11,19 @@ is not rolled back with the refused write.
 """
 
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.areas.models import Area
 from gongzhi.core import audit
 from gongzhi.core.errors import DomainError, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.pii import normalize_phone
+from gongzhi.core.services import atomic, deny
 
 from .models import ApiToken, RoleAssignment, TokenScope, User, hash_token, roles_fingerprint
 from .permissions import MANAGE_USER
@@ -29,15 +31,19 @@ from .roles import ASSIGNABLE, Role, grants
 
 # --- Rules: who may grant what, and whom an administrator may manage --------------
 
+# ``ASSIGNABLE`` looked up by role names as assignments and ``User.roles`` hold them: a
+# ``Role`` hashes and compares as its value, so a plain name finds its entry.
+_ASSIGNABLE = cast("dict[str, frozenset[str]]", ASSIGNABLE)
 
-def grantable_roles(actor) -> frozenset[str]:
+
+def grantable_roles(actor: User) -> frozenset[str]:
     """Every role the actor may hand out somewhere in their subtree."""
     if actor.is_superuser:
         return frozenset(Role)
-    return frozenset().union(*(ASSIGNABLE.get(role, ()) for role in actor.roles))
+    return frozenset().union(*(_ASSIGNABLE.get(role, ()) for role in actor.roles))
 
 
-def may_grant(actor, role: str, area) -> bool:
+def may_grant(actor: User, role: str, area: Area | None) -> bool:
     """One of the actor's assignments covers ``area`` and may hand out ``role`` there."""
     if actor.is_superuser:
         return True
@@ -47,12 +53,12 @@ def may_grant(actor, role: str, area) -> bool:
     return any(
         area.path.startswith(path)
         and MANAGE_USER in table.get(own_role, ())
-        and role in ASSIGNABLE.get(own_role, ())
+        and role in _ASSIGNABLE.get(own_role, ())
         for own_role, path in actor.role_grants
     )
 
 
-def may_manage(actor, user: User) -> bool:
+def may_manage(actor: User, user: User) -> bool:
     """The account lies in the actor's subtree and holds no role the actor could not grant."""
     if actor.is_superuser:
         return True
@@ -63,46 +69,35 @@ def may_manage(actor, user: User) -> bool:
     )
 
 
-def _deny(actor, target=None, **data) -> None:
-    audit.log(
-        "core.permission.denied",
-        actor=actor,
-        target=target,
-        result=audit.DENIED,
-        data={"perm": MANAGE_USER, **data},
-    )
-
-
-def _require_area(actor, area) -> None:
+def _require_area(actor: User, area: Area | None) -> None:
     if area is None or not (actor.is_superuser or actor.has_perm(MANAGE_USER, area)):
-        _deny(actor, area)
-        raise NotFoundOrForbidden(field="area")
+        deny(actor, MANAGE_USER, area, refusal=NotFoundOrForbidden(field="area"))
 
 
-def _require_grant(actor, role: str, area) -> None:
+def _require_grant(actor: User, role: str, area: Area) -> None:
     if role not in Role.values:
         raise RuleViolation(_("角色“%(r)s”不存在。") % {"r": role}, field="role")
     _require_area(actor, area)
     if not may_grant(actor, role, area):
-        _deny(actor, area, role=role)
-        raise RuleViolation(
+        refusal = RuleViolation(
             _("您无权在“%(a)s”授予“%(r)s”角色。") % {"a": area.name, "r": Role(role).label},
             field="role",
         )
+        deny(actor, MANAGE_USER, area, refusal=refusal, role=role)
 
 
-def _require_user(actor, user: User) -> None:
+def _require_user(actor: User, user: User) -> None:
     if actor.pk == user.pk:
-        _deny(actor, user, reason="self")
-        raise RuleViolation(_("不能修改自己的账号状态或角色，请联系上级管理员。"), field="user")
+        refusal = RuleViolation(_("不能修改自己的账号状态或角色，请联系上级管理员。"), field="user")
+        deny(actor, MANAGE_USER, user, refusal=refusal, reason="self")
     if not may_manage(actor, user):
-        _deny(actor, user)
         if actor.has_perm(MANAGE_USER, user) and not user.is_superuser:
             # The account is in the actor's area (and listed for them): say why.
-            raise RuleViolation(
+            refusal = RuleViolation(
                 _("该用户拥有您无权授予的角色，请联系上级管理员办理。"), field="user"
             )
-        raise NotFoundOrForbidden()
+            deny(actor, MANAGE_USER, user, refusal=refusal)
+        deny(actor, MANAGE_USER, user)
 
 
 def _checked_password(password: str, user: User, *, field: str = "password") -> str:
@@ -116,6 +111,7 @@ def _checked_password(password: str, user: User, *, field: str = "password") -> 
 # --- Passwords -----------------------------------------------------------------
 
 
+@atomic
 def change_password(user: User, *, new_password: str) -> None:
     """Set a password the user chose: clears the forced change and restarts its age.
 
@@ -124,37 +120,44 @@ def change_password(user: User, *, new_password: str) -> None:
     if user.check_password(new_password):
         raise RuleViolation(_("新密码不能与原密码相同。"), field="new_password1")
     _checked_password(new_password, user, field="new_password1")
-    with transaction.atomic():
-        user.set_password(new_password)
-        user.must_change_password = False
-        user.password_changed_at = timezone.now()
-        user.save(update_fields=["password", "must_change_password", "password_changed_at"])
-        audit.log("accounts.password.changed", actor=user, target=user)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    audit.log("accounts.password.changed", actor=user, target=user)
 
 
-def reset_password(user: User, *, actor, password: str) -> User:
+@atomic
+def reset_password(user: User, *, actor: User, password: str) -> User:
     """An administrator sets a temporary password; the account must change it at sign-in.
 
     Its sessions end (the session hash changes) and its API tokens are revoked, since a
     reset usually means the old credentials can no longer be trusted."""
     _require_user(actor, user)
     _checked_password(password, user)
-    with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
-        user.set_password(password)
-        user.must_change_password = True
-        user.password_changed_at = timezone.now()
-        user.save(update_fields=["password", "must_change_password", "password_changed_at"])
-        revoked = _revoke_all(user, actor=actor, reason="password_reset")
-        audit.log("accounts.password.reset", actor=actor, target=user, data={"tokens": revoked})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(password)
+    user.must_change_password = True
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    revoked = _revoke_all(user, actor=actor, reason="password_reset")
+    audit.log("accounts.password.reset", actor=actor, target=user, data={"tokens": revoked})
     return user
 
 
 # --- Accounts and roles ----------------------------------------------------------
 
 
+@atomic
 def create_user(
-    *, actor, username: str, full_name: str, password: str, area, role: str, phone: str = ""
+    *,
+    actor: User,
+    username: str,
+    full_name: str,
+    password: str,
+    area: Area,
+    role: str,
+    phone: str = "",
 ) -> User:
     """An administrator creates an account in their subtree; it must change its password."""
     _require_grant(actor, role, area)
@@ -183,77 +186,76 @@ def create_user(
     )
     _checked_password(password, user)
     user.set_password(password)
-    with transaction.atomic():
-        # Case-insensitive: "Zhang" and "zhang" would be two accounts for one person.
-        if User.objects.filter(username__iexact=username).exists():
-            raise RuleViolation(_("账号“%(u)s”已存在。") % {"u": username}, field="username")
-        user.save()
-        RoleAssignment.objects.create(user=user, role=role, area=area)
-        audit.log(
-            "accounts.user.created",
-            actor=actor,
-            target=user,
-            area_path=area.path,
-            data={"username": username, "role": role, "area": area.code},
-        )
+    # Case-insensitive: "Zhang" and "zhang" would be two accounts for one person.
+    if User.objects.filter(username__iexact=username).exists():
+        raise RuleViolation(_("账号“%(u)s”已存在。") % {"u": username}, field="username")
+    user.save()
+    RoleAssignment.objects.create(user=user, role=role, area=area)
+    audit.log(
+        "accounts.user.created",
+        actor=actor,
+        target=user,
+        area_path=area.path,
+        data={"username": username, "role": role, "area": area.code},
+    )
     return user
 
 
-def assign_role(*, actor, user: User, role: str, area) -> RoleAssignment:
+@atomic
+def assign_role(*, actor: User, user: User, role: str, area: Area) -> RoleAssignment:
     _require_user(actor, user)
     _require_grant(actor, role, area)
-    with transaction.atomic():
-        assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, area=area)
-        if not created:
-            raise RuleViolation(
-                _("该用户已在“%(a)s”拥有“%(r)s”角色。") % {"a": area.name, "r": Role(role).label},
-                field="role",
-            )
-        _revoke_all(user, actor=actor, reason="roles_changed")
-        audit.log(
-            "accounts.role.assigned",
-            actor=actor,
-            target=user,
-            area_path=user.home_path or area.path,
-            data={"role": role, "area": area.code},
+    assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, area=area)
+    if not created:
+        raise RuleViolation(
+            _("该用户已在“%(a)s”拥有“%(r)s”角色。") % {"a": area.name, "r": Role(role).label},
+            field="role",
         )
+    _revoke_all(user, actor=actor, reason="roles_changed")
+    audit.log(
+        "accounts.role.assigned",
+        actor=actor,
+        target=user,
+        area_path=user.home_path or area.path,
+        data={"role": role, "area": area.code},
+    )
     return assignment
 
 
-def revoke_role(assignment: RoleAssignment, *, actor) -> None:
+@atomic
+def revoke_role(assignment: RoleAssignment, *, actor: User) -> None:
     user = assignment.user
     _require_user(actor, user)
     _require_grant(actor, assignment.role, assignment.area)
-    with transaction.atomic():
-        deleted, _rows = RoleAssignment.objects.filter(pk=assignment.pk).delete()
-        if not deleted:
-            raise NotFoundOrForbidden()
-        _revoke_all(user, actor=actor, reason="roles_changed")
-        audit.log(
-            "accounts.role.revoked",
-            actor=actor,
-            target=user,
-            area_path=user.home_path or assignment.area.path,
-            data={"role": assignment.role, "area": assignment.area.code},
-        )
+    deleted, _rows = RoleAssignment.objects.filter(pk=assignment.pk).delete()
+    if not deleted:
+        raise NotFoundOrForbidden()
+    _revoke_all(user, actor=actor, reason="roles_changed")
+    audit.log(
+        "accounts.role.revoked",
+        actor=actor,
+        target=user,
+        area_path=user.home_path or assignment.area.path,
+        data={"role": assignment.role, "area": assignment.area.code},
+    )
 
 
-def set_active(user: User, *, actor, active: bool) -> User:
+@atomic
+def set_active(user: User, *, actor: User, active: bool) -> User:
     """Switch an account off (it is signed out at its next request) or back on."""
     _require_user(actor, user)
-    with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
-        if user.is_active == active:
-            return user
-        user.is_active = active
-        user.save(update_fields=["is_active"])
-        if not active:
-            _revoke_all(user, actor=actor, reason="deactivated")
-        audit.log(
-            "accounts.user.activated" if active else "accounts.user.deactivated",
-            actor=actor,
-            target=user,
-        )
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        _revoke_all(user, actor=actor, reason="deactivated")
+    audit.log(
+        "accounts.user.activated" if active else "accounts.user.deactivated",
+        actor=actor,
+        target=user,
+    )
     return user
 
 
@@ -279,7 +281,7 @@ class TokenRefused(DomainError):
     status = 403
 
 
-@transaction.atomic
+@atomic
 def issue_token(
     *, actor: User, name: str, days: int = 90, scope: str = TokenScope.READ, verified: bool = False
 ) -> tuple[ApiToken, str]:
@@ -324,12 +326,11 @@ def may_revoke_token(actor: User, token: ApiToken) -> bool:
     return token.user_id == actor.pk or may_manage(actor, token.user)
 
 
-@transaction.atomic
+@atomic
 def revoke_token(token: ApiToken, *, actor: User) -> None:
     """The owner, or an administrator who manages the owner's account, revokes a token."""
     if not may_revoke_token(actor, token):
-        _deny(actor, token.user, token=token.prefix)
-        raise NotFoundOrForbidden()
+        deny(actor, MANAGE_USER, token.user, token=token.prefix)
     ApiToken.objects.filter(pk=token.pk, revoked=False).update(
         revoked=True, revoked_at=timezone.now()
     )
@@ -342,7 +343,7 @@ def revoke_token(token: ApiToken, *, actor: User) -> None:
     )
 
 
-def _revoke_all(user: User, *, actor, reason: str) -> int:
+def _revoke_all(user: User, *, actor: User, reason: str) -> int:
     """Revoke every live token of ``user`` (inside the caller's transaction)."""
     revoked = ApiToken.objects.filter(user=user, revoked=False).update(
         revoked=True, revoked_at=timezone.now()
@@ -363,6 +364,7 @@ def _has_authenticator(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+@atomic
 def authenticate_token(key: str, *, method: str = "GET", ip: str = "") -> User | None:
     """The owner of a usable token, or None (the API answers 401).
 
@@ -407,5 +409,6 @@ def authenticate_token(key: str, *, method: str = "GET", ip: str = "") -> User |
             target=token,
             data={"prefix": token.prefix, "scope": token.scope},
         )
-    user.api_token = token
+    # The request's token, beside the user (an attribute ``User`` does not declare).
+    setattr(user, "api_token", token)  # noqa: B010
     return user

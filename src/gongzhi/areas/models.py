@@ -50,7 +50,7 @@ class Area(ScopedModel):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("areas:area_detail", args=[self.pk])
 
     @property
@@ -98,7 +98,7 @@ class Household(ScopedModel):
     def __str__(self):
         return self.address
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         # Memoized per row: a list page asks each row for its link up to four times, and
         # reverse() was a fifth of the households page's render time (bench/README.md).
         cached = self.__dict__.get("_absolute_url")

@@ -1,7 +1,8 @@
 """Scoped reads of the area tree, for pages, API and exports alike."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
+from gongzhi.accounts.models import User
 from gongzhi.core.errors import NotFoundOrForbidden
 
 from .choices import Level
@@ -9,29 +10,29 @@ from .models import Area, Household
 from .permissions import VIEW_AREA, VIEW_HOUSEHOLD
 
 
-def areas_for(user, perm: str = VIEW_AREA):
+def areas_for(user: User, perm: str = VIEW_AREA) -> QuerySet[Area]:
     return Area.objects.visible_to(user, perm).select_related("parent")
 
 
-def households_for(user, perm: str = VIEW_HOUSEHOLD):
+def households_for(user: User, perm: str = VIEW_HOUSEHOLD) -> QuerySet[Household]:
     return Household.objects.visible_to(user, perm)
 
 
-def get_area(user, pk, perm: str = VIEW_AREA) -> Area:
+def get_area(user: User, pk: int | str, perm: str = VIEW_AREA) -> Area:
     try:
         return areas_for(user, perm).get(pk=pk)
     except (Area.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrForbidden() from None
 
 
-def get_household(user, pk, perm: str = VIEW_HOUSEHOLD) -> Household:
+def get_household(user: User, pk: int | str, perm: str = VIEW_HOUSEHOLD) -> Household:
     try:
         return households_for(user, perm).select_related("area").get(pk=pk)
     except (Household.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrForbidden() from None
 
 
-def top_areas(user):
+def top_areas(user: User) -> QuerySet[Area]:
     """The highest nodes the user can see: the roots of their part of the tree."""
     if user.is_superuser:
         return Area.objects.filter(parent__isnull=True)
@@ -39,7 +40,7 @@ def top_areas(user):
     return Area.objects.filter(path__in=paths).order_by("path")
 
 
-def children_with_counts(user, area: Area):
+def children_with_counts(user: User, area: Area) -> QuerySet[Area]:
     """The children of ``area`` with how many sub-nodes and households each holds."""
     children = areas_for(user).filter(parent=area).order_by("code")
     return children.annotate(
@@ -48,24 +49,24 @@ def children_with_counts(user, area: Area):
     )
 
 
-def subtree_household_count(user, area: Area) -> int:
+def subtree_household_count(user: User, area: Area) -> int:
     return households_for(user).filter(path__under=area.path).count()
 
 
-def breadcrumbs(user, area: Area) -> list[Area]:
+def breadcrumbs(user: User, area: Area) -> list[Area]:
     """Ancestors of ``area`` that the user may see, from the top down."""
     visible = areas_for(user).filter(path__in=area.ancestor_paths())
     return sorted(visible, key=lambda a: a.level)
 
 
-def level_counts(user, area: Area | None = None) -> dict[int, int]:
+def level_counts(user: User, area: Area | None = None) -> dict[int, int]:
     qs = areas_for(user)
     if area is not None:
         qs = qs.filter(path__under=area.path)
     return dict(qs.values_list("level").annotate(n=Count("id")).values_list("level", "n"))
 
 
-def search_areas(user, q: str, limit: int = 50):
+def search_areas(user: User, q: str, limit: int = 50) -> QuerySet[Area]:
     q = (q or "").strip()
     qs = areas_for(user)
     if q:

@@ -2,10 +2,13 @@
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.models import User
 from gongzhi.core import audit
 from gongzhi.core.bulk import Written, chunks
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
@@ -50,7 +53,13 @@ def _full_name(parent: Area | None, name: str) -> str:
 
 @atomic
 def create_area(
-    *, actor, parent: Area | None, level: int, code: str, name: str, geometry=None
+    *,
+    actor: User,
+    parent: Area | None,
+    level: int,
+    code: str,
+    name: str,
+    geometry: dict[str, Any] | None = None,
 ) -> Area:
     if parent is None:
         if not actor.is_superuser:
@@ -81,16 +90,16 @@ def create_area(
 def update_area(
     area: Area,
     *,
-    actor,
+    actor: User,
     version: int | None,
     name: str | None = None,
-    geometry=None,
+    geometry: dict[str, Any] | None = None,
     clear_geometry: bool = False,
 ) -> Area:
     area = lock(area)
     require(actor, CHANGE_AREA, area)
     check_version(area, version)
-    changed = {}
+    changed: dict[str, list[str] | bool] = {}
     if name is not None:
         name = name.strip()
         if not name:
@@ -116,6 +125,7 @@ def _refresh_descendant_names(area: Area) -> None:
     """Recompute full names and household addresses below a renamed node."""
     nodes = {area.pk: area}
     for node in Area.objects.filter(path__under=area.path).exclude(pk=area.pk).order_by("level"):
+        assert node.parent_id is not None  # below ``area``: never a root
         parent = nodes[node.parent_id]
         node.full_name = _full_name(parent, node.name)
         nodes[node.pk] = node
@@ -127,7 +137,7 @@ def _refresh_descendant_names(area: Area) -> None:
 
 
 @atomic
-def delete_area(area: Area, *, actor, version: int | None = None) -> None:
+def delete_area(area: Area, *, actor: User, version: int | None = None) -> None:
     area = lock(area)
     require(actor, CHANGE_AREA, area)
     if area.parent_id is None and not actor.is_superuser:
@@ -141,7 +151,8 @@ def delete_area(area: Area, *, actor, version: int | None = None) -> None:
 
 def household_address(area: Area, door_number: str) -> str:
     """``锦绣花园3栋2单元501``: the names from the estate down, then the door number."""
-    names, node = [], area
+    names: list[str] = []
+    node: Area | None = area
     while node is not None and node.level >= Level.ESTATE:
         names.append(node.name)
         node = node.parent if node.level > Level.ESTATE else None
@@ -172,12 +183,12 @@ def household_path(area: Area, code: str) -> str:
 @atomic
 def create_household(
     *,
-    actor,
+    actor: User,
     area: Area,
     code: str,
     door_number: str,
     status: str = "occupied",
-    area_m2=None,
+    area_m2: Decimal | None = None,
     note: str = "",
 ) -> Household:
     area = lock(area)
@@ -207,12 +218,14 @@ def create_household(
 
 
 @atomic
-def update_household(household: Household, *, actor, version: int | None, **fields) -> Household:
+def update_household(
+    household: Household, *, actor: User, version: int | None, **fields: Any
+) -> Household:
     household = lock(household, related=("area",))
     require(actor, CHANGE_HOUSEHOLD, household)
     check_version(household, version)
     allowed = {"door_number", "status", "area_m2", "note"}
-    changed = {}
+    changed: dict[str, list[str]] = {}
     for key, value in fields.items():
         if key not in allowed:
             raise RuleViolation(_("字段“%(f)s”不可修改。") % {"f": key}, field=key)
@@ -240,7 +253,7 @@ def update_household(household: Household, *, actor, version: int | None, **fiel
 
 
 @atomic
-def delete_household(household: Household, *, actor, version: int | None = None) -> None:
+def delete_household(household: Household, *, actor: User, version: int | None = None) -> None:
     household = lock(household)
     require(actor, CHANGE_HOUSEHOLD, household)
     check_version(household, version)
@@ -289,7 +302,7 @@ class AreaImportOutcome:
         return {ref for ref, _f, _r in self.errors}
 
 
-def _codes_taken(model, codes: set[str]) -> set[str]:
+def _codes_taken(model: type[Area | Household], codes: set[str]) -> set[str]:
     taken: set[str] = set()
     for chunk in chunks(sorted(codes)):
         taken.update(model.objects.filter(code__in=chunk).values_list("code", flat=True))
@@ -307,8 +320,10 @@ def _parents_by_code(codes: set[str], *, lock: bool) -> dict[str, Area]:
     return found
 
 
-def _doors_taken(area_ids: set[int]) -> set[tuple[int, str]]:
-    taken: set[tuple[int, str]] = set()
+def _doors_taken(area_ids: set[int]) -> set[tuple[int | str, str]]:
+    """(area id, door number) taken; the import adds (area code, door number) for the
+    areas it plans, which have no id yet."""
+    taken: set[tuple[int | str, str]] = set()
     for chunk in chunks(sorted(area_ids)):
         taken.update(
             Household.objects.filter(area_id__in=chunk).values_list("area_id", "door_number")
@@ -316,7 +331,15 @@ def _doors_taken(area_ids: set[int]) -> set[tuple[int, str]]:
     return taken
 
 
-def _parent_first(rows: list[AreaRow], by_code: dict[str, AreaRow]):
+def _code(row: AreaRow) -> str:
+    """The code of a row of ``by_code``, the file's rows that have one."""
+    assert row.code is not None
+    return row.code
+
+
+def _parent_first(
+    rows: list[AreaRow], by_code: dict[str, AreaRow]
+) -> tuple[list[AreaRow], set[str]]:
     """Order the file's nodes so each comes after its parent row; find reference cycles.
 
     Returns (ordered rows, codes on a cycle). Iterative: a deep tree cannot overflow.
@@ -329,18 +352,20 @@ def _parent_first(rows: list[AreaRow], by_code: dict[str, AreaRow]):
         on_chain: dict[str, int] = {}
         node: AreaRow | None = row
         while node is not None and node.code not in done and node.code not in on_chain:
-            on_chain[node.code] = len(chain)
+            on_chain[_code(node)] = len(chain)
             chain.append(node)
             node = by_code.get(node.parent_code or "")
         if node is not None and node.code in on_chain:
-            cycle.update(n.code for n in chain[on_chain[node.code] :])
+            cycle.update(_code(n) for n in chain[on_chain[_code(node)] :])
         for n in reversed(chain):
-            done.add(n.code)
+            done.add(_code(n))
             ordered.append(n)
     return ordered, cycle
 
 
-def _plan_import(rows: list[AreaRow], actor, *, lock: bool):
+def _plan_import(
+    rows: list[AreaRow], actor: User, *, lock: bool
+) -> tuple[AreaImportOutcome, dict[str, Area], list[tuple[AreaRow, Area]]]:
     """Check every row against the file, the database and the actor's scope.
 
     Returns (outcome with errors, areas to create by level in parent-first order,
@@ -350,7 +375,7 @@ def _plan_import(rows: list[AreaRow], actor, *, lock: bool):
     outcome = AreaImportOutcome()
     bad: set[int] = {r.ref for r in rows if r.invalid}
 
-    def fail(row: AreaRow, field_name: str, message) -> None:
+    def fail(row: AreaRow, field_name: str, message: str | Promise) -> None:
         outcome.errors.append((row.ref, _FIELD_OF.get(field_name, field_name), str(message)))
         bad.add(row.ref)
 
@@ -376,8 +401,8 @@ def _plan_import(rows: list[AreaRow], actor, *, lock: bool):
         if row.ref not in bad:
             fail(row, "parent_code", _("上级编码形成循环。"))
 
-    area_codes = {r.code for r in ordered if r.level != HOUSEHOLD_LEVEL}
-    household_codes = {r.code for r in ordered if r.level == HOUSEHOLD_LEVEL}
+    area_codes = {_code(r) for r in ordered if r.level != HOUSEHOLD_LEVEL}
+    household_codes = {_code(r) for r in ordered if r.level == HOUSEHOLD_LEVEL}
     taken = _codes_taken(Area, area_codes) | _codes_taken(Household, household_codes)
     outside = {r.parent_code for r in ordered if r.parent_code and r.parent_code not in by_code}
     existing = _parents_by_code(outside, lock=lock)
@@ -389,9 +414,11 @@ def _plan_import(rows: list[AreaRow], actor, *, lock: bool):
     for row in ordered:
         if row.ref in bad:
             continue
+        assert row.code is not None  # a row of by_code
         is_household = row.level == HOUSEHOLD_LEVEL
         perm = CHANGE_HOUSEHOLD if is_household else CHANGE_AREA
         parent_row = by_code.get(row.parent_code or "")
+        parent: Area | None
         if parent_row is not None:
             if parent_row.ref in bad:
                 fail(
@@ -408,7 +435,7 @@ def _plan_import(rows: list[AreaRow], actor, *, lock: bool):
                     _("上级编码“%(code)s”是住户，不能作为上级。") % {"code": row.parent_code},
                 )
                 continue
-            parent = planned[parent_row.code]
+            parent = planned[_code(parent_row)]
         else:
             parent = existing.get(row.parent_code or "")
             key = (row.parent_code or "", perm)
@@ -435,6 +462,7 @@ def _plan_import(rows: list[AreaRow], actor, *, lock: bool):
                     _("门牌号不能为空。") if is_household else _("名称不能为空。"), field="name"
                 )
             limit = _DOOR_MAX_LENGTH if is_household else _NAME_MAX_LENGTH
+            assert limit is not None  # both are CharFields
             if len(name) > limit:
                 raise RuleViolation(_("不能超过%(n)d个字。") % {"n": limit}, field="name")
             if row.code in taken:
@@ -463,6 +491,7 @@ def _plan_import(rows: list[AreaRow], actor, *, lock: bool):
             doors.add(door_key)
             households.append((row, parent))
         else:
+            assert row.level is not None  # validate_child_code took it
             planned[row.code] = Area(
                 parent=parent,
                 level=row.level,
@@ -474,13 +503,27 @@ def _plan_import(rows: list[AreaRow], actor, *, lock: bool):
     return outcome, planned, households
 
 
+def _new_household(row: AreaRow, parent: Area) -> Household:
+    """The unsaved household of a row the plan passed: it has a code and a door number."""
+    assert row.code is not None and row.name is not None
+    return Household(
+        area=parent,
+        code=row.code,
+        door_number=row.name.strip(),
+        path=household_path(parent, row.code),
+        address=household_address(parent, row.name.strip()),
+        status=row.status or HouseholdStatus.OCCUPIED,
+        area_m2=row.area_m2,
+    )
+
+
 def import_areas(
     rows: list[AreaRow],
     *,
-    actor,
+    actor: User,
     partial: bool = False,
     dry_run: bool = False,
-    audit_data: dict | None = None,
+    audit_data: dict[str, Any] | None = None,
 ) -> AreaImportOutcome:
     """Create many areas and households, parents before children.
 
@@ -511,18 +554,7 @@ def import_areas(
         for chunk in chunks(households, IMPORT_BATCH):
             with transaction.atomic():
                 created = Household.objects.bulk_create(
-                    [
-                        Household(
-                            area=parent,
-                            code=row.code,
-                            door_number=row.name.strip(),
-                            path=household_path(parent, row.code),
-                            address=household_address(parent, row.name.strip()),
-                            status=row.status or HouseholdStatus.OCCUPIED,
-                            area_m2=row.area_m2,
-                        )
-                        for row, parent in chunk
-                    ]
+                    [_new_household(row, parent) for row, parent in chunk]
                 )
             written.add(Household, [h.pk for h in created])
     except IntegrityError:

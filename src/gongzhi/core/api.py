@@ -1,9 +1,13 @@
 """Building blocks for every app's API router (the API analogue of core/views.py)."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
+import django_filters
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from pydantic import BeforeValidator, StringConstraints
@@ -13,7 +17,7 @@ from pydantic import BeforeValidator, StringConstraints
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 
 
-def _not_a_boolean(value):
+def _not_a_boolean(value: Any) -> Any:
     """JSON ``true`` is not the number 1 (pydantic's lax mode would take it as an id)."""
     if isinstance(value, bool):
         raise ValueError("a boolean is not a number")
@@ -32,7 +36,7 @@ Version = Annotated[
 ]
 
 
-def query_data(filters: Schema, *, rename: dict[str, str] | None = None) -> dict:
+def query_data(filters: Schema, *, rename: dict[str, str] | None = None) -> dict[str, Any]:
     """The query parameters given (None: not given), under the page filterset's names."""
     data = {k: v for k, v in filters.dict().items() if v is not None}
     for api_name, page_name in (rename or {}).items():
@@ -41,7 +45,12 @@ def query_data(filters: Schema, *, rename: dict[str, str] | None = None) -> dict
     return data
 
 
-def filtered(filterset_class, data: dict, queryset, request):
+def filtered(
+    filterset_class: type[django_filters.FilterSet],
+    data: dict[str, Any],
+    queryset: QuerySet,
+    request: HttpRequest,
+) -> QuerySet:
     """A page's filterset applied to API query parameters (one filter for page, API and
     export); its first error becomes a 422 naming the field."""
     from .errors import RuleViolation
@@ -53,8 +62,9 @@ def filtered(filterset_class, data: dict, queryset, request):
     return filterset.qs
 
 
-def Text(min_length: int = 0, max_length: int | None = None):  # noqa: N802 (a type factory)
-    """A ``str`` type without control characters, within the given length."""
+def Text(min_length: int = 0, max_length: int | None = None) -> object:  # noqa: N802 (a type factory)
+    """A ``str`` type without control characters, within the given length (an ``Annotated``
+    type, for the annotations of a schema)."""
     return Annotated[
         str,
         StringConstraints(min_length=min_length, max_length=max_length, pattern=TEXT_PATTERN),
@@ -71,7 +81,7 @@ class Pagination(LimitOffsetPagination):
         limit: int = Field(50, ge=1, le=1000, description="每页条数")
         offset: int = Field(0, ge=0, le=2**31 - 1, description="起始位置")
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_limit=self.MAX_LIMIT, **kwargs)
 
 
@@ -113,14 +123,19 @@ HTTP_ERRORS = {
 }
 
 
-def error_body(code: str, message, field: str | None = None, details=None) -> dict:
+def error_body(
+    code: str,
+    message: StrOrPromise,
+    field: str | None = None,
+    details: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """The body of every error answer of the API (:class:`ErrorOut`)."""
-    body: dict = {"error": {"code": code, "message": str(message), "field": field}}
+    body: dict[str, Any] = {"error": {"code": code, "message": str(message), "field": field}}
     if details is not None:
         body["error"]["details"] = details
     return body
 
 
-def status_error_body(status: int) -> dict:
+def status_error_body(status: int) -> dict[str, Any]:
     code, message = HTTP_ERRORS.get(status, ("http_error", gettext_lazy("请求未被接受。")))
     return error_body(code, message)

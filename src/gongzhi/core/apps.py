@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Platform")
 
-    def ready(self):
+    def ready(self) -> None:
         from django.core.signals import setting_changed
 
         from . import checks  # noqa: F401 (registers the deploy checks)

@@ -23,12 +23,17 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from . import context, crypto
+from .types import Row, Visitor
+
+if TYPE_CHECKING:
+    from .models import AuditLog
 
 checkpoint_logger = logging.getLogger("gongzhi.audit.checkpoint")
 logger = logging.getLogger(__name__)
@@ -37,7 +42,7 @@ SUCCESS, FAILURE, DENIED = "success", "failure", "denied"
 _CHAIN_LOCK = 0x67_7A_61  # advisory lock id for the hash chain on PostgreSQL
 
 
-def _canonical(record) -> str:
+def _canonical(record: "AuditLog") -> str:
     fields = [
         record.time.isoformat(),
         record.user_id,
@@ -90,7 +95,7 @@ def chain_keys() -> tuple[ChainKey, dict[str, ChainKey]]:
     return current, known
 
 
-def compute_hash(record) -> str:
+def compute_hash(record: "AuditLog") -> str:
     """The record's chain hash under the key it names (unkeyed SHA-256 for none)."""
     if not record.key_id:
         return hashlib.sha256(_canonical(record).encode()).hexdigest()
@@ -103,14 +108,14 @@ def compute_hash(record) -> str:
 def log(
     action: str,
     *,
-    actor=None,
-    target=None,
+    actor: "Visitor | None" = None,
+    target: Row | None = None,
     result: str = SUCCESS,
-    data=None,
+    data: dict[str, Any] | None = None,
     username: str = "",
     role: str = "",
     area_path: str = "",
-):
+) -> "AuditLog":
     """Append one record. ``target`` is a model instance (or None); ``data`` a small dict
     that never holds personal information in clear text."""
     from .models import AuditLog
@@ -118,7 +123,7 @@ def log(
     ctx = context.current()
     if target is not None and not area_path:
         area_path = getattr(target, "scope_path", "") or ""
-    if actor is not None and getattr(actor, "is_authenticated", False):
+    if actor is not None and actor.is_authenticated:
         username = username or actor.get_username()
         role = role or getattr(actor, "role_summary", "")
         user_id = actor.pk
@@ -277,7 +282,7 @@ def verify(batch: int = 5000, path: Path | None = None) -> Verification:
     entries, problems = read_checkpoints(path)
     result.problems += problems
     result.checkpoints = len(entries)
-    stored = {}
+    stored: dict[int, str] = {}
     ids = [e["id"] for e in entries]
     for start in range(0, len(ids), 900):
         stored.update(

@@ -12,12 +12,16 @@ next ``save()`` would take an id that exists. ``insert_rows`` does it when it is
 primary key.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
+from typing import Any, TypeVar
 
 from django.core.management.color import no_style
 from django.db import connections, models, router
+from django.db.backends.utils import CursorWrapper
 from django.db.models.constants import OnConflict
+
+T = TypeVar("T")
 
 CHUNK = 5000
 # Keys a query names at once (``pk__in=…``): under SQLite's old 999-variable limit.
@@ -25,9 +29,9 @@ IN_BATCH = 900
 
 
 def insert_rows(
-    model,
+    model: type[models.Model],
     field_names: Sequence[str],
-    rows: Iterable[Sequence],
+    rows: Iterable[Sequence[Any]],
     *,
     ignore_conflicts: bool = False,
     using: str | None = None,
@@ -44,7 +48,7 @@ def insert_rows(
     meta = model._meta
     using = using or router.db_for_write(model)
     connection = connections[using]
-    by_name = {}
+    by_name: dict[str, models.Field] = {}
     for f in meta.concrete_fields:
         by_name[f.name] = by_name[f.attname] = f
     named = [by_name[name] for name in field_names]
@@ -66,7 +70,7 @@ def insert_rows(
         for part in (
             connection.ops.insert_statement(on_conflict=on_conflict),
             quote(meta.db_table),
-            "(" + ", ".join(quote(f.column) for f in fields) + ")",
+            "(" + ", ".join(quote(_column(f)) for f in fields) + ")",
             "VALUES (" + ", ".join(["%s"] * len(fields)) + ")",
             connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None),
         )
@@ -74,7 +78,7 @@ def insert_rows(
     )
     preps = [(partial(f.get_db_prep_save, connection=connection), _keeps_text(f)) for f in named]
 
-    def prepared_chunks():
+    def prepared_chunks() -> Iterator[list[tuple[Any, ...]]]:
         for chunk in chunks(rows, CHUNK):
             # One column at a time: each field's preparation is looked up once.
             columns = [
@@ -101,16 +105,21 @@ def insert_rows(
     return count
 
 
-def _copy(cursor, table: str, fields, chunks_of_rows) -> int:
+def _copy(
+    cursor: CursorWrapper,
+    table: str,
+    fields: Sequence[models.Field],
+    chunks_of_rows: Iterable[list[tuple[Any, ...]]],
+) -> int:
     """PostgreSQL's ``COPY table (columns) FROM STDIN`` of the rows, on the driver's
     cursor (psycopg), run like the statements Django runs: through the connection's
     execute wrappers and with Django's error classes (IntegrityError …)."""
     db = cursor.db
     quote = db.ops.quote_name
-    sql = f"COPY {quote(table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+    sql = f"COPY {quote(table)} ({', '.join(quote(_column(f)) for f in fields)}) FROM STDIN"
     count = 0
 
-    def copy(sql, params, many, context):
+    def copy(sql: str, params: Any, many: bool, context: dict[str, Any]) -> None:
         nonlocal count
         with db.wrap_database_errors, cursor.cursor.copy(sql) as copier:
             for rows in chunks_of_rows:
@@ -118,14 +127,14 @@ def _copy(cursor, table: str, fields, chunks_of_rows) -> int:
                     copier.write_row(row)
                 count += len(rows)
 
-    executor = copy
+    executor: Callable[[str, Any, bool, dict[str, Any]], None] = copy
     for wrapper in reversed(db.execute_wrappers):
         executor = partial(wrapper, executor)
     executor(sql, None, False, {"connection": db, "cursor": cursor})
     return count
 
 
-def reset_sequences(*models_, using: str | None = None) -> None:
+def reset_sequences(*models_: type[models.Model], using: str | None = None) -> None:
     """Move the id sequence of each model's table past its largest id, after rows were
     written with explicit ids (PostgreSQL; SQLite's ``AUTOINCREMENT`` follows the largest
     id by itself, so nothing is run there)."""
@@ -139,7 +148,13 @@ def reset_sequences(*models_, using: str | None = None) -> None:
                 cursor.execute(sql)
 
 
-def _keeps_text(field) -> bool:
+def _column(field: models.Field) -> str:
+    """A concrete field's column (the stubs allow None: a many-to-many field has none)."""
+    assert field.column is not None
+    return field.column
+
+
+def _keeps_text(field: models.Field) -> bool:
     """Whether the field prepares a ``str`` as itself: Django's own text fields (and
     subclasses that leave their preparation alone) do, and a census has 20 text columns."""
     cls = type(field)
@@ -151,9 +166,9 @@ def _keeps_text(field) -> bool:
     )
 
 
-def chunks(items: Iterable, size: int = IN_BATCH):
+def chunks(items: Iterable[T], size: int = IN_BATCH) -> Iterator[list[T]]:
     """``items`` in lists of ``size``."""
-    chunk = []
+    chunk: list[T] = []
     for row in items:
         chunk.append(row)
         if len(chunk) == size:
@@ -178,10 +193,10 @@ class Written:
     signals or the collector, as they were inserted.
     """
 
-    def __init__(self):
-        self._written: list[tuple[type[models.Model], str, list]] = []
+    def __init__(self) -> None:
+        self._written: list[tuple[type[models.Model], str, list[Any]]] = []
 
-    def add(self, model: type[models.Model], ids: Iterable, *, field: str = "pk") -> None:
+    def add(self, model: type[models.Model], ids: Iterable[Any], *, field: str = "pk") -> None:
         self._written.append((model, field, list(ids)))
 
     def undo(self) -> None:

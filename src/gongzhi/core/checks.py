@@ -7,8 +7,12 @@ from SECRET_KEY instead of its own. ``gongzhi run`` refuses to start with a deve
 key unless DEBUG is on (``development_keys``).
 """
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from .crypto import is_development_key
 
@@ -26,8 +30,8 @@ def development_keys() -> list[str]:
 
 
 @register(Tags.security, deploy=True)
-def check_keys(app_configs, **kwargs):
-    problems = [
+def check_keys(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    problems: list[CheckMessage] = [
         Error(
             f"{name} is a public development key.",
             hint=f"Set {name} in the environment to a long random value, or run "
@@ -49,7 +53,9 @@ def check_keys(app_configs, **kwargs):
 
 
 @register(Tags.urls)
-def check_workflow_routes(app_configs, **kwargs):
+def check_workflow_routes(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
     """Every transition of every workflow has its page form and its API route."""
     from .workflow import check_routes
 

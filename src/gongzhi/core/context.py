@@ -1,6 +1,6 @@
 """Who is acting and from where, for the audit log of the current request or command."""
 
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 
@@ -19,9 +19,9 @@ def current() -> RequestContext:
     return _current.get() or _SYSTEM
 
 
-def bind(ctx: RequestContext):
+def bind(ctx: RequestContext) -> Token[RequestContext | None]:
     return _current.set(ctx)
 
 
-def reset(token) -> None:
+def reset(token: Token[RequestContext | None]) -> None:
     _current.reset(token)

@@ -1,11 +1,15 @@
-from .modules import items_for
+from typing import Any
+
+from django.http import HttpRequest
+
+from .modules import NavItem, items_for
 
 
-def navigation(request):
+def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_groups": []}
-    groups: dict[str, list] = {}
+    groups: dict[str, list[NavItem]] = {}
     for item in items_for(user):
         groups.setdefault(str(item.group), []).append(item)
     return {"nav_groups": list(groups.items())}

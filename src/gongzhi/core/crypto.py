@@ -30,6 +30,7 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken
@@ -275,7 +276,7 @@ def lookup_hashes(value: str) -> list[str]:
     return list(dict.fromkeys(key.lookup_hash(value) for key in field_keys().all))
 
 
-def reset_caches(**_signal) -> None:
+def reset_caches(**_signal: Any) -> None:
     """Forget the derived keys (after a key or suite change: a rotation, a test)."""
     from . import audit
 
@@ -295,6 +296,6 @@ KEY_SETTINGS = frozenset(
 )
 
 
-def on_setting_changed(*, setting, **kwargs) -> None:
+def on_setting_changed(*, setting: str, **kwargs: Any) -> None:
     if setting in KEY_SETTINGS:
         reset_caches()

@@ -4,7 +4,10 @@ Each carries a machine-readable ``code`` and a translated message naming the fie
 the reason; views show the message next to the field, the API answers 4xx with both.
 """
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 
 class DomainError(Exception):
@@ -12,9 +15,14 @@ class DomainError(Exception):
     status = 400
 
     def __init__(
-        self, message=None, *, field: str | None = None, code: str | None = None, **params
-    ):
-        self.message = message if message is not None else self.default_message
+        self,
+        message: StrOrPromise | None = None,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        **params: Any,
+    ) -> None:
+        self.message: StrOrPromise = message if message is not None else self.default_message
         self.field = field
         if code:
             self.code = code
@@ -22,8 +30,11 @@ class DomainError(Exception):
         super().__init__(str(self.message))
 
     default_message = _("操作未通过校验。")
+    # The audit record of a refusal (actor, target, data) that raised this error, written
+    # again by core.services.atomic after the rollback that discards the first copy.
+    denial: dict | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": str(self.message), "field": self.field}
 
 
@@ -38,9 +49,6 @@ class NotFoundOrForbidden(DomainError):
     code = "not_found"
     status = 404
     default_message = _("对象不存在或无权访问。")
-    # The refusal's audit record (actor, target, data), written again by core.services
-    # .atomic after the rollback that discards the first copy.
-    denial: dict | None = None
 
 
 class Conflict(DomainError):

@@ -11,12 +11,21 @@ their own subclass ``Exporter`` and write it.
 import csv
 import io
 import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from typing import IO, Any
 
 import xlsxwriter
-from django.http import FileResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest
 from django.utils import timezone
+from django_stubs_ext import StrOrPromise
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from .tables import Table
+from .types import Row
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # xlsxwriter writes a constant-memory cell that reads "<r>…</r>" (its rich-string form) into
@@ -24,7 +33,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 RAW_XML_PREFIX = "<r>"
 
 
-def neutralise(value):
+def neutralise(value: Any) -> Any:
     """Cell text that xlsxwriter would write as raw XML gets a leading apostrophe (the
     only change to what a user reads, for a prefix no real text has). Text that looks
     like a formula stays as typed: ``write_row`` writes it as a string cell with Excel's
@@ -34,11 +43,11 @@ def neutralise(value):
     return value
 
 
-def looks_like_formula(value) -> bool:
+def looks_like_formula(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
 
 
-def _cell(value):
+def _cell(value: Any) -> str | int | float:
     if isinstance(value, str):  # most cells: first, 100,000-row exports ask it for each
         return neutralise(value)
     if value is None:
@@ -60,11 +69,11 @@ def _cell(value):
     return neutralise(str(value))
 
 
-class Workbook(xlsxwriter.Workbook):
+class Workbook(xlsxwriter.Workbook):  # type: ignore[misc]  # xlsxwriter is untyped
     """A streaming workbook that never turns cell text into formulas or links; each of
     its sheets knows the quote-prefix format for text that looks like a formula."""
 
-    def __init__(self, target):
+    def __init__(self, target: IO[bytes]) -> None:
         super().__init__(
             target,
             {
@@ -76,17 +85,21 @@ class Workbook(xlsxwriter.Workbook):
         )
         self.quoted = self.add_format({"quote_prefix": True})
 
-    def add_worksheet(self, name=None, worksheet_class=None):
+    def add_worksheet(
+        self, name: str | None = None, worksheet_class: type[Worksheet] | None = None
+    ) -> Worksheet:
         sheet = super().add_worksheet(name, worksheet_class)
         sheet.quoted_format = self.quoted
         return sheet
 
 
-def new_workbook(target) -> Workbook:
+def new_workbook(target: IO[bytes]) -> Workbook:
     return Workbook(target)
 
 
-def write_row(sheet, row_index: int, values, cell_format=None) -> None:
+def write_row(
+    sheet: Worksheet, row_index: int, values: Iterable[Any], cell_format: Format | None = None
+) -> None:
     """Write one row of values, neutralised and typed (numbers stay numbers). Text is
     always a string cell, never a formula; formula-like text also gets the quote prefix
     when the row has no format of its own."""
@@ -101,7 +114,9 @@ def write_row(sheet, row_index: int, values, cell_format=None) -> None:
             sheet.write_number(row_index, c, value, cell_format)
 
 
-def write_workbook(target, sheet_title: str, headers, rows) -> None:
+def write_workbook(
+    target: IO[bytes], sheet_title: str, headers: Iterable[Any], rows: Iterable[Iterable[Any]]
+) -> None:
     """Write ``rows`` (iterables of cell values) under ``headers`` to ``target``."""
     workbook = new_workbook(target)
     sheet = workbook.add_worksheet(sheet_title[:31])
@@ -115,7 +130,9 @@ def write_workbook(target, sheet_title: str, headers, rows) -> None:
     workbook.close()
 
 
-def table_rows(table_class, queryset, chunk_size: int = 2000):
+def table_rows(
+    table_class: type[Table], queryset: QuerySet, chunk_size: int = 2000
+) -> Iterator[Iterable[Any]]:
     """The cells of every row; a table that can fill its columns without model instances
     (from ``values_list`` rows, say) declares ``export_rows(queryset, chunk_size)``."""
     export_rows = getattr(table_class, "export_rows", None)
@@ -126,7 +143,7 @@ def table_rows(table_class, queryset, chunk_size: int = 2000):
         yield [c.value(row) for c in table_class.columns]
 
 
-def file_response(filename: str, write) -> FileResponse:
+def file_response(filename: str, write: Callable[[IO[bytes]], None]) -> FileResponse:
     """Stream the workbook that ``write(target)`` writes as a download."""
     tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (closed by FileResponse)
     write(tmp)
@@ -140,7 +157,7 @@ def file_response(filename: str, write) -> FileResponse:
     )
 
 
-def csv_cell(value) -> str:
+def csv_cell(value: Any) -> str:
     """A CSV cell a spreadsheet will not run: CSV has no cell types, so formula-like text
     gets the apostrophe OWASP recommends (the xlsx exports keep the text as typed)."""
     value = _cell(value)
@@ -158,7 +175,14 @@ class Exporter:
     def write(self, workbook: Workbook) -> None:
         raise NotImplementedError
 
-    def respond(self, request, *, fmt: str = "xlsx", target=None, **audit_data) -> FileResponse:
+    def respond(
+        self,
+        request: HttpRequest,
+        *,
+        fmt: str = "xlsx",
+        target: Row | None = None,
+        **audit_data: Any,
+    ) -> FileResponse:
         """Audit the export once (who, which list, with what filters) and stream it."""
         from . import audit
 
@@ -179,7 +203,7 @@ class Exporter:
             return self.csv_response()
         return file_response(self.name, self._write_xlsx)
 
-    def _write_xlsx(self, target) -> None:
+    def _write_xlsx(self, target: IO[bytes]) -> None:
         workbook = new_workbook(target)
         self.write(workbook)
         workbook.close()
@@ -193,13 +217,19 @@ class ListExporter(Exporter):
 
     formats = ("xlsx", "csv")
 
-    def __init__(self, name: str, title, headers, rows):
+    def __init__(
+        self,
+        name: str,
+        title: StrOrPromise,
+        headers: Iterable[Any],
+        rows: Iterable[Iterable[Any]],
+    ) -> None:
         self.name, self.title, self._headers, self._rows = name, str(title), headers, rows
 
     def headers(self) -> list[str]:
         return [str(h) for h in self._headers]
 
-    def rows(self):
+    def rows(self) -> Iterable[Iterable[Any]]:
         return self._rows
 
     def write(self, workbook: Workbook) -> None:
@@ -232,9 +262,11 @@ class ListExporter(Exporter):
 class TableExporter(ListExporter):
     """A page's list as the user filtered it: its table's columns, the scoped rows."""
 
-    def __init__(self, name: str, title, table_class, queryset):
-        super().__init__(name, title, [c.header for c in table_class.columns], None)
+    def __init__(
+        self, name: str, title: StrOrPromise, table_class: type[Table], queryset: QuerySet
+    ) -> None:
+        super().__init__(name, title, [c.header for c in table_class.columns], ())
         self.table_class, self.queryset = table_class, queryset
 
-    def rows(self):
+    def rows(self) -> Iterable[Iterable[Any]]:
         return table_rows(self.table_class, self.queryset)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import AuditLog
 
 
-class AuditLogFilter(django_filters.FilterSet):
+class AuditLogFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter is untyped
     username = django_filters.CharFilter(label=_("账号"), lookup_expr="exact")
     action = django_filters.CharFilter(label=_("事件"), lookup_expr="startswith")
     result = django_filters.ChoiceFilter(label=_("结果"), choices=AuditLog.RESULT_CHOICES)
@@ -28,4 +28,4 @@ class AuditLogFilter(django_filters.FilterSet):
 
     class Meta:
         model = AuditLog
-        fields = []
+        fields: list[str] = []

@@ -1,8 +1,12 @@
 from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .scoping import visible_rows
+from .types import Actor
 
 
 class ScopedModelChoiceField(forms.ModelChoiceField):
@@ -18,16 +22,16 @@ class ScopedModelChoiceField(forms.ModelChoiceField):
         perm: str,
         *,
         narrow: Callable[[models.QuerySet], models.QuerySet] | None = None,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         self.scoped_model, self.perm, self.narrow = model, perm, narrow
         super().__init__(queryset=model._default_manager.none(), **kwargs)
 
-    def scope_to(self, user) -> None:
-        queryset = self.scoped_model._default_manager.visible_to(user, self.perm)
+    def scope_to(self, user: Actor) -> None:
+        queryset = visible_rows(self.scoped_model._default_manager, user, self.perm)
         self.queryset = self.narrow(queryset) if self.narrow else queryset
 
-    def label_from_instance(self, obj):
+    def label_from_instance(self, obj: models.Model) -> str:
         return getattr(obj, "full_name", "") or str(obj)
 
 
@@ -35,7 +39,7 @@ class ScopedModelMultipleChoiceField(ScopedModelChoiceField, forms.ModelMultiple
     """Several rows of the user's scope (a unit's handlers)."""
 
 
-def scope_fields(form: forms.BaseForm, user) -> None:
+def scope_fields(form: forms.BaseForm, user: Actor) -> None:
     """Give every scoped choice of ``form`` the rows of ``user``'s scope."""
     for field in form.fields.values():
         if isinstance(field, ScopedModelChoiceField):

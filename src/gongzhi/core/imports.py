@@ -27,21 +27,24 @@ from datetime import date, datetime
 from datetime import time as dtime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import xlsxwriter
 from django import forms
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponseRedirect
-from django.urls import path, reverse
+from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+from django_stubs_ext import StrOrPromise
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, PasswordError
 
 from . import audit, crypto, sheetcheck
 from .errors import DomainError
 from .exports import write_workbook
+from .types import Actor
 from .views import PermissionRequiredPage
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -60,12 +63,12 @@ SHOWN_ERRORS = 200
 class Invalid(ValueError):
     """A cell value a parser refuses; the message is the reason shown to the user."""
 
-    def __init__(self, reason):
+    def __init__(self, reason: StrOrPromise) -> None:
         self.reason = str(reason)
         super().__init__(self.reason)
 
 
-def cell_text(value) -> str:
+def cell_text(value: Any) -> str:
     """A raw calamine cell as the user typed it: ``510107.0`` → ``"510107"``."""
     if value is None or value == "":
         return ""
@@ -85,7 +88,7 @@ class Parser:
 
     text_cell = True  # the template formats the column as text (codes keep leading zeros)
 
-    def __call__(self, value):
+    def __call__(self, value: Any) -> Any:
         raise NotImplementedError
 
     def describe(self) -> str:
@@ -96,16 +99,16 @@ class Parser:
 
 
 class Text(Parser):
-    def __init__(self, max_length: int | None = None):
+    def __init__(self, max_length: int | None = None) -> None:
         self.max_length = max_length
 
-    def __call__(self, value):
+    def __call__(self, value: Any) -> str:
         text = cell_text(value)
         if self.max_length and len(text) > self.max_length:
             raise Invalid(_("不能超过%(n)d个字。") % {"n": self.max_length})
         return text
 
-    def describe(self):
+    def describe(self) -> str:
         if self.max_length:
             return _("文字，最多%(n)d个字") % {"n": self.max_length}
         return _("文字")
@@ -114,10 +117,10 @@ class Text(Parser):
 class Digits(Parser):
     """A code made of digits, kept as text (a number cell of 16+ digits lost precision)."""
 
-    def __init__(self, min_length: int = 1, max_length: int = 30):
+    def __init__(self, min_length: int = 1, max_length: int = 30) -> None:
         self.min_length, self.max_length = min_length, max_length
 
-    def __call__(self, value):
+    def __call__(self, value: Any) -> str:
         if isinstance(value, float) and abs(value) >= 1e15:
             raise Invalid(_("数字过长已被 Excel 改写，请把该列设为“文本”格式后重新填写。"))
         text = cell_text(value)
@@ -129,7 +132,7 @@ class Digits(Parser):
             )
         return text
 
-    def describe(self):
+    def describe(self) -> str:
         return _("数字编码，%(a)d至%(b)d位，请按文本填写") % {
             "a": self.min_length,
             "b": self.max_length,
@@ -139,11 +142,13 @@ class Digits(Parser):
 class Choice(Parser):
     """One of a list of labels (or their stored values, or ``aliases``); returns the value."""
 
-    def __init__(self, choices: Iterable[tuple[Any, Any]], aliases: dict | None = None):
+    def __init__(
+        self, choices: Iterable[tuple[Any, Any]], aliases: dict[str, Any] | None = None
+    ) -> None:
         self.choices = [(value, str(label)) for value, label in choices]
         self.aliases = aliases or {}
 
-    def __call__(self, value):
+    def __call__(self, value: Any) -> Any:
         text = cell_text(value)
         for stored, label in self.choices:
             if text in (label, str(stored)):
@@ -155,20 +160,22 @@ class Choice(Parser):
     def allowed(self) -> str:
         return "、".join(label for _v, label in self.choices)
 
-    def describe(self):
+    def describe(self) -> str:
         return _("从下拉列表选择：%(values)s") % {"values": self.allowed()}
 
-    def dropdown(self):
+    def dropdown(self) -> list[str]:
         return [label for _v, label in self.choices]
 
 
 class DecimalNumber(Parser):
     text_cell = False
 
-    def __init__(self, max_digits: int, decimal_places: int, min_value: Decimal | None = None):
+    def __init__(
+        self, max_digits: int, decimal_places: int, min_value: Decimal | None = None
+    ) -> None:
         self.max_digits, self.decimal_places, self.min_value = max_digits, decimal_places, min_value
 
-    def __call__(self, value):
+    def __call__(self, value: Any) -> Decimal:
         if isinstance(value, bool):
             raise Invalid(_("应为数字。"))
         try:
@@ -187,17 +194,17 @@ class DecimalNumber(Parser):
             raise Invalid(_("不能小于%(min)s。") % {"min": self.min_value})
         return number
 
-    def describe(self):
+    def describe(self) -> str:
         return _("数字，最多%(p)d位小数") % {"p": self.decimal_places}
 
 
 class Integer(Parser):
     text_cell = False
 
-    def __init__(self, min_value: int | None = None, max_value: int | None = None):
+    def __init__(self, min_value: int | None = None, max_value: int | None = None) -> None:
         self.min_value, self.max_value = min_value, max_value
 
-    def __call__(self, value):
+    def __call__(self, value: Any) -> int:
         if isinstance(value, float) and value.is_integer():
             number = int(value)
         elif isinstance(value, int) and not isinstance(value, bool):
@@ -212,7 +219,7 @@ class Integer(Parser):
             raise Invalid(_("不能大于%(max)s。") % {"max": self.max_value})
         return number
 
-    def describe(self):
+    def describe(self) -> str:
         return _("整数")
 
 
@@ -222,7 +229,7 @@ class DateValue(Parser):
     text_cell = False
     PATTERN = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
-    def __call__(self, value):
+    def __call__(self, value: Any) -> date:
         if isinstance(value, datetime):
             return value.date()
         if isinstance(value, date):
@@ -235,14 +242,14 @@ class DateValue(Parser):
                 pass
         raise Invalid(_("应为日期，例如 2024-03-01。"))
 
-    def describe(self):
+    def describe(self) -> str:
         return _("日期，例如 2024-03-01")
 
 
 class YesNo(Parser):
     YES, NO = ("是", "y", "yes", "true", "1"), ("否", "n", "no", "false", "0")
 
-    def __call__(self, value):
+    def __call__(self, value: Any) -> bool:
         if isinstance(value, bool):
             return value
         text = cell_text(value).lower()
@@ -252,10 +259,10 @@ class YesNo(Parser):
             return False
         raise Invalid(_("应为“是”或“否”。"))
 
-    def describe(self):
+    def describe(self) -> str:
         return _("是 / 否")
 
-    def dropdown(self):
+    def dropdown(self) -> list[str]:
         return ["是", "否"]
 
 
@@ -295,22 +302,26 @@ class Row:
 
     __slots__ = ("failed", "number", "values")
 
-    def __init__(self, number: int, values: dict, failed: bool = False):
+    def __init__(self, number: int, values: dict[str, Any], failed: bool = False) -> None:
         self.number, self.values, self.failed = number, values, failed
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Any:
         return self.values.get(key)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Row({self.number}, {self.values!r}, failed={self.failed})"
 
 
 class ImportRefused(Exception):
     """The file as a whole cannot be imported; nothing is read further or written."""
 
-    def __init__(self, code: str, message):
+    def __init__(self, code: str, message: StrOrPromise) -> None:
         self.code, self.message = code, str(message)
         super().__init__(self.message)
+
+
+# The failing rows of an upload, read again: the error workbook's headers and rows.
+ErrorSource = Callable[[list[RowError]], tuple[list[str], Iterator[list[str]]]]
 
 
 @dataclass
@@ -322,8 +333,8 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     refused: str = ""
     refused_code: str = ""
-    detail: dict = field(default_factory=dict)  # module counts, e.g. areas/households
-    _error_source: Callable | None = field(default=None, repr=False)
+    detail: dict[str, Any] = field(default_factory=dict)  # module counts, e.g. areas/households
+    _error_source: ErrorSource | None = field(default=None, repr=False)
 
     @property
     def failed_rows(self) -> list[int]:
@@ -341,7 +352,7 @@ class ImportResult:
     def has_error_workbook(self) -> bool:
         return bool(self.errors) and self._error_source is not None
 
-    def write_error_workbook(self, target) -> None:
+    def write_error_workbook(self, target: IO[bytes]) -> None:
         """The failing rows as uploaded (every template column) plus 错误原因."""
         if self._error_source is None:
             raise ValueError("no rows to report")
@@ -353,7 +364,7 @@ class ImportResult:
         self.write_error_workbook(buffer)
         return buffer.getvalue()
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """What the result page needs, JSON-serialisable (first errors only)."""
         return {
             "filename": self.filename,
@@ -371,6 +382,10 @@ class ImportResult:
 # --- Importer ------------------------------------------------------------------
 
 
+# What an import reads: a Django UploadedFile, a path or a binary file.
+Upload = UploadedFile | str | Path | IO[bytes]
+
+
 class Importer:
     """Declare ``columns``, ``sheet_title``, ``examples``, ``audit_name`` and ``write``."""
 
@@ -381,12 +396,14 @@ class Importer:
     audit_name = ""  # "areas.import": a refused import logs "<audit_name>.rejected"
     notes: list = []  # extra lines for the 填写说明 sheet
 
-    def __init__(self, *, actor):
+    def __init__(self, *, actor: Actor) -> None:
         self.actor = actor
 
     # -- hooks -----------------------------------------------------------------
 
-    def write(self, rows: list[Row], *, partial: bool, dry_run: bool, audit_data: dict):
+    def write(
+        self, rows: list[Row], *, partial: bool, dry_run: bool, audit_data: dict[str, Any]
+    ) -> tuple[int, list[RowError], dict[str, Any]]:
         """Check ``rows`` across the file and against the database, then write.
 
         Return ``(written, errors, detail)``. ``errors`` are :class:`RowError` for the
@@ -466,7 +483,9 @@ class Importer:
     def max_rows() -> int:
         return settings.GONGZHI_IMPORT_MAX_ROWS
 
-    def run(self, upload, *, partial: bool = False, filename: str | None = None):
+    def run(
+        self, upload: Upload, *, partial: bool = False, filename: str | None = None
+    ) -> ImportResult:
         """Import ``upload`` (a Django UploadedFile, a path or a binary file)."""
         filename = filename or Path(str(getattr(upload, "name", upload) or "")).name
         result = ImportResult(filename=filename, partial=partial)
@@ -518,7 +537,7 @@ class Importer:
                 return i
         return len(self.columns)
 
-    def _open(self, upload, filename: str):
+    def _open(self, upload: Upload, filename: str) -> CalamineSheet:
         if not filename.lower().endswith(SPREADSHEET_EXTENSIONS):
             raise ImportRefused(
                 "not_spreadsheet",
@@ -589,7 +608,7 @@ class Importer:
         message = messages.get(code, _("无法读取“%(name)s”：它不是有效的 Excel 文件，或已损坏。"))
         return str(message) % {"name": filename}
 
-    def _read_header(self, sheet) -> tuple[int, dict[str, int]]:
+    def _read_header(self, sheet: CalamineSheet) -> tuple[int, dict[str, int]]:
         """Find the header row (the first non-empty one) and map column key → position."""
         by_header = {str(c.header): c for c in self.columns}
         ignored = {str(ERROR_COLUMN)}
@@ -598,7 +617,8 @@ class Importer:
             if not any(texts):
                 continue
             positions: dict[str, int] = {}
-            unknown, repeated = [], []
+            unknown: list[str] = []
+            repeated: list[str] = []
             for pos, text in enumerate(texts):
                 if not text or text in ignored:
                     continue
@@ -610,7 +630,7 @@ class Importer:
                 else:
                     positions[column.key] = pos
             missing = [str(c.header) for c in self.columns if c.required and c.key not in positions]
-            problems = []
+            problems: list[str] = []
             if missing:
                 problems.append(_("缺少必填列：%(h)s") % {"h": "、".join(missing)})
             if unknown:
@@ -630,7 +650,9 @@ class Importer:
         keys = [c.key for c in self.columns if c.key in positions]
         return {tuple(str(example.get(k, "")) for k in keys) for example in self.examples}
 
-    def _parse(self, sheet, header_row: int, positions: dict[str, int]):
+    def _parse(
+        self, sheet: CalamineSheet, header_row: int, positions: dict[str, int]
+    ) -> tuple[list[Row], list[RowError]]:
         """Parse every data row once; return (rows, cell and duplicate errors)."""
         present = [(c, positions[c.key]) for c in self.columns if c.key in positions]
         absent = [c for c in self.columns if c.key not in positions]
@@ -692,10 +714,10 @@ class Importer:
             raise ImportRefused("no_rows", _("文件中没有数据行（表头下面是空的）。"))
         return rows, errors
 
-    def _error_rows_source(self, sheet, positions: dict[str, int]):
+    def _error_rows_source(self, sheet: CalamineSheet, positions: dict[str, int]) -> ErrorSource:
         """A second pass over the sheet that yields only the failing rows, as uploaded."""
 
-        def source(errors: list[RowError]):
+        def source(errors: list[RowError]) -> tuple[list[str], Iterator[list[str]]]:
             reasons: dict[int, list[str]] = {}
             for e in errors:
                 reasons.setdefault(e.row, []).append(
@@ -704,7 +726,7 @@ class Importer:
             headers = [str(c.header) for c in self.columns] + [str(ERROR_COLUMN)]
             cols = [positions.get(c.key) for c in self.columns]
 
-            def rows() -> Iterator[list]:
+            def rows() -> Iterator[list[str]]:
                 for index, cells in enumerate(sheet.iter_rows()):
                     found = reasons.get(index + 1)
                     if found is None:
@@ -759,7 +781,7 @@ def prune_results(now: float | None = None) -> int:
     return removed
 
 
-def save_result(request, result: ImportResult) -> str:
+def save_result(request: HttpRequest, result: ImportResult) -> str:
     """Keep ``result`` (and its error workbook) for the result page; return its id."""
     directory = _store_dir()
     prune_results()
@@ -777,7 +799,7 @@ def save_result(request, result: ImportResult) -> str:
     return key
 
 
-def _owned_file(request, key: str, suffix: str) -> Path:
+def _owned_file(request: HttpRequest, key: str, suffix: str) -> Path:
     if not _ID_RE.match(key or "") or key not in request.session.get(_SESSION_KEY, []):
         raise Http404()
     path = _store_dir() / f"{key}{suffix}"
@@ -789,11 +811,11 @@ def _owned_file(request, key: str, suffix: str) -> Path:
     return path
 
 
-def load_result(request, key: str) -> dict:
+def load_result(request: HttpRequest, key: str) -> dict[str, Any]:
     return json.loads(_owned_file(request, key, ".json").read_text("utf-8"))
 
 
-def load_error_workbook(request, key: str) -> bytes:
+def load_error_workbook(request: HttpRequest, key: str) -> bytes:
     data = crypto.decrypt_file(_owned_file(request, key, ERRORS_SUFFIX).read_bytes())
     if data is None:  # written under a key this server no longer has
         raise Http404()
@@ -814,7 +836,14 @@ class ImportForm(forms.Form):
     )
 
 
-def import_urls(namespace: str, importer_class, permission: str, title, *, name="import"):
+def import_urls(
+    namespace: str,
+    importer_class: type["Importer"],
+    permission: str,
+    title: StrOrPromise,
+    *,
+    name: str = "import",
+) -> list[URLPattern]:
     """The four pages of one import (upload, template, result, error workbook) as URL
     patterns ``<name>``, ``<name>_template``, ``<name>_result`` and ``<name>_errors``;
     include them where the module's list lives, e.g. ``path("members/",
@@ -841,18 +870,20 @@ def import_urls(namespace: str, importer_class, permission: str, title, *, name=
     ]
 
 
-class ImportPageMixin(PermissionRequiredPage):
+class ImportPageMixin(PermissionRequiredPage, TemplateView):
     """``importer_class``, ``permission``, ``title`` and ``url_names`` (``{"page",
     "template", "result", "errors"}``) come from :func:`import_urls`."""
 
     importer_class: type[Importer] = Importer
-    title = ""
+    title: StrOrPromise = ""
     url_names: dict[str, str] = {}
 
     def get_importer(self) -> Importer:
-        return self.importer_class(actor=self.request.user)
+        user = self.request.user
+        assert user.is_authenticated  # LoginRequiredMixin lets no one else in
+        return self.importer_class(actor=user)
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.update(
             title=self.title,
@@ -868,14 +899,14 @@ class ImportView(ImportPageMixin, TemplateView):
     template_name = "core/import.html"
     form_class = ImportForm
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         importer = self.get_importer()
         context.setdefault("form", self.form_class())
         context.update(columns=importer.columns, max_rows=importer.max_rows())
         return context
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = self.form_class(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
@@ -886,7 +917,8 @@ class ImportView(ImportPageMixin, TemplateView):
 
 
 class ImportTemplateView(ImportPageMixin, TemplateView):
-    def get(self, request, *args, **kwargs):
+    # A download, which the stubs' TemplateView.get (an HttpResponse) does not foresee.
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> FileResponse:  # type: ignore[override]
         importer = self.get_importer()
         return FileResponse(
             io.BytesIO(importer.template()),
@@ -899,7 +931,7 @@ class ImportTemplateView(ImportPageMixin, TemplateView):
 class ImportResultView(ImportPageMixin, TemplateView):
     template_name = "core/import_result.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         summary = load_result(self.request, self.kwargs["key"])
         context.update(
@@ -913,7 +945,8 @@ class ImportResultView(ImportPageMixin, TemplateView):
 
 
 class ImportErrorsView(ImportPageMixin, TemplateView):
-    def get(self, request, *args, **kwargs):
+    # A download, as above.
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> FileResponse:  # type: ignore[override]
         data = load_error_workbook(request, self.kwargs["key"])
         importer = self.get_importer()
         name = f"{importer.template_filename or importer.sheet_title}-{_('错误行')}.xlsx"

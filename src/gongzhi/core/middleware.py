@@ -1,5 +1,6 @@
 import ipaddress
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -9,7 +10,8 @@ from django.core.exceptions import (
     SuspiciousOperation,
 )
 from django.db import OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
@@ -20,6 +22,7 @@ from . import context
 from .api import error_body, status_error_body
 
 API_PREFIX = "/api/"
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
 logger = logging.getLogger("gongzhi.api")
 
 
@@ -33,10 +36,10 @@ class ApiErrorMiddleware:
     logged with the path but never the query string, which may hold search terms).
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
         try:
@@ -55,7 +58,9 @@ class ApiErrorMiddleware:
             return converted
         return response
 
-    def process_exception(self, request, exception):
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponseBase | None:
         if not request.path.startswith(API_PREFIX):
             return None
         if isinstance(exception, RequestDataTooBig):
@@ -72,7 +77,7 @@ class ApiErrorMiddleware:
         )
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or behind proxies listed in
     GONGZHI_TRUSTED_PROXIES the nearest address of X-Forwarded-For that is not one of
     them (a client can prepend anything to the header, never append)."""
@@ -92,10 +97,10 @@ def client_ip(request) -> str:
 
 
 class RequestContextMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         token = context.bind(
             context.RequestContext(
                 ip=client_ip(request),
@@ -117,18 +122,21 @@ class DatabaseBusyMiddleware:
     deadlock victim) is answered "busy, try again" (503 with Retry-After), never as a
     server error: nothing was written, and the same request succeeds a moment later."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         return self.get_response(request)
 
-    def process_exception(self, request, exception):
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponseBase | None:
         if not isinstance(exception, OperationalError) or not any(
             marker in str(exception) for marker in BUSY_MARKERS
         ):
             return None
         logger.warning("database busy: %s %s", request.method, request.path)
+        response: HttpResponse
         if request.path.startswith(API_PREFIX):
             response = JsonResponse(
                 error_body("busy", _("系统繁忙，请稍后重试（未保存任何内容）。")),
@@ -146,10 +154,10 @@ class NoStoreMiddleware:
     proxy's cache: pages, answers and exports carry personal information
     (``Cache-Control: no-store, private``). Static files never get here (whitenoise)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if request.path.startswith(API_PREFIX) or (user is not None and user.is_authenticated):
@@ -160,10 +168,10 @@ class NoStoreMiddleware:
 class RefusedLookupMiddleware:
     """Counts the 404 and 403 answers a signed-in user receives (core/probes.py)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if response.status_code in (403, 404):
             user = getattr(request, "user", None)
@@ -179,7 +187,7 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
     cookie). The browser's Accept-Language is not followed: staff whose browser happens
     to be set to English still get the Chinese pages until they choose otherwise."""
 
-    def process_request(self, request):
+    def process_request(self, request: HttpRequest) -> None:
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         if language not in dict(settings.LANGUAGES):
             language = settings.LANGUAGE_CODE

@@ -1,6 +1,11 @@
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from django.apps.registry import Apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.utils.translation import gettext_lazy as _
 
 from . import pii
@@ -28,7 +33,7 @@ class IdentityNumber(models.Model):
         abstract = True
 
     @staticmethod
-    def id_number_fields(number: str) -> dict:
+    def id_number_fields(number: str) -> dict[str, str]:
         """The stored fields of a normalised (18-character) ID number."""
         return {
             "id_number_enc": pii.encrypt(number),
@@ -48,12 +53,14 @@ class IdentityNumber(models.Model):
         return self.id_head + ID_MASK + self.id_tail
 
 
-def fill_id_heads(app_label: str, model_name: str, chunk: int = 5000):
+def fill_id_heads(
+    app_label: str, model_name: str, chunk: int = 5000
+) -> Callable[[Apps, BaseDatabaseSchemaEditor], None]:
     """A migration step filling ``id_head`` of a register's existing rows from their
     encrypted numbers: chunks of primary keys, one ``executemany`` a chunk (a million rows:
     no model instance, no query a row)."""
 
-    def fill(apps, schema_editor):
+    def fill(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         model = apps.get_model(app_label, model_name)
         connection = schema_editor.connection
         table = connection.ops.quote_name(model._meta.db_table)
@@ -71,10 +78,10 @@ def fill_id_heads(app_label: str, model_name: str, chunk: int = 5000):
 
 
 class AuditLogQuerySet(ScopedQuerySet):
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit records cannot be changed")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("audit records cannot be deleted")
 
 
@@ -120,15 +127,15 @@ class AuditLog(models.Model):
         ordering = ["-id"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.time:%Y-%m-%d %H:%M:%S} {self.username} {self.action}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("audit records cannot be changed")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit records cannot be deleted")
 
 
@@ -146,7 +153,7 @@ class Holiday(models.Model):
         verbose_name_plural = _("节假日调整")
         ordering = ["date"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         kind = _("上班") if self.is_working_day else _("放假")
         return f"{self.date} {self.name} ({kind})"
 
@@ -154,7 +161,9 @@ class Holiday(models.Model):
 
     @classmethod
     def cache_version(cls) -> int:
-        return cache.get_or_set(cls.CACHE_KEY, 1)
+        version = cache.get_or_set(cls.CACHE_KEY, 1)
+        assert version is not None  # the default, when nothing was stored
+        return version
 
     @classmethod
     def bump_cache(cls) -> None:
@@ -180,7 +189,7 @@ class ParameterValue(models.Model):
             models.UniqueConstraint(fields=["key", "effective_from"], name="unique_parameter_date")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.key}={self.value} ({self.effective_from})"
 
 
@@ -202,7 +211,7 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
 
@@ -222,5 +231,5 @@ class RefusedLookups(models.Model):
             models.UniqueConstraint(fields=["user", "minute"], name="unique_refusals_minute")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id} {self.minute:%Y-%m-%d %H:%M} ×{self.count}"

@@ -18,6 +18,8 @@ from django.urls import get_script_prefix, reverse
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 
+from .types import Visitor
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -87,7 +89,7 @@ def nav_items() -> list[NavItem]:
     return sorted(items, key=lambda item: item.order)  # stable: a module's own order kept
 
 
-def items_for(user) -> list[NavItem]:
+def items_for(user: "Visitor") -> list[NavItem]:
     """The menu of ``user``: every entry whose permission they hold somewhere."""
     if not user.is_authenticated:
         return []

@@ -11,12 +11,14 @@ import logging
 import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
 from . import pii
+from .types import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +29,12 @@ class Message:
     body: str
     phone: str = ""
     link: str = ""
+
+
+class Sender(Protocol):
+    """What ``GONGZHI_NOTIFICATION_SENDERS`` names: a class whose instances send."""
+
+    def send(self, message: Message) -> None: ...
 
 
 class LogSender:
@@ -40,8 +48,9 @@ class WebhookSender:
     """Posts the message as JSON to ``GONGZHI_WEBHOOK_URL`` (an intranet gateway that relays
     to SMS or WeChat Work). Failures are logged, never raised into the user's action."""
 
-    def __init__(self, url: str | None = None, timeout: float = 5.0):
-        self.url = url or getattr(settings, "GONGZHI_WEBHOOK_URL", "")
+    def __init__(self, url: str | None = None, timeout: float = 5.0) -> None:
+        configured: str = getattr(settings, "GONGZHI_WEBHOOK_URL", "")
+        self.url = url or configured
         self.timeout = timeout
 
     def send(self, message: Message) -> None:
@@ -59,19 +68,22 @@ class WebhookSender:
 
 
 @lru_cache(maxsize=1)
-def senders():
+def senders() -> list[Sender]:
     return [import_string(path)() for path in settings.GONGZHI_NOTIFICATION_SENDERS]
 
 
-def notify(*, user=None, phone: str = "", title: str, body: str = "", link: str = "") -> None:
+def notify(
+    *, user: Actor | None = None, phone: str = "", title: str, body: str = "", link: str = ""
+) -> None:
     """Tell a person: in the app if they have an account, and through the senders."""
     from .models import Notification
 
     if user is not None:
-        Notification.objects.create(user=user, title=title[:200], body=body, link=link)
+        # The field wants the accounts app's User, which core names only as an Actor.
+        Notification.objects.create(user=user, title=title[:200], body=body, link=link)  # type: ignore[misc]
     message = Message(title=title, body=body, phone=phone, link=link)
 
-    def deliver():
+    def deliver() -> None:
         for sender in senders():
             try:
                 sender.send(message)

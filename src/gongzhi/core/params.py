@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.core.cache import cache
@@ -22,6 +22,10 @@ from django.utils.translation import gettext as _
 
 from . import audit
 from .errors import NotFoundOrForbidden, RuleViolation
+from .types import Actor
+
+if TYPE_CHECKING:
+    from .models import ParameterValue
 
 CHANGE_PARAMETER = "core.change_parameter"
 
@@ -38,7 +42,7 @@ class Parameter:
     # RuleViolation with the reason.
     validator: Callable[[Any], Any] | None = None
 
-    def check(self, value) -> Any:
+    def check(self, value: Any) -> Any:
         if self.validator is not None:
             return self.validator(value)
         if isinstance(self.default, bool):
@@ -117,7 +121,9 @@ def _bump() -> None:
 
 
 @transaction.atomic
-def set_parameter(*, actor, key: str, new_value, effective_from: date, note: str = ""):
+def set_parameter(
+    *, actor: Actor, key: str, new_value: Any, effective_from: date, note: str = ""
+) -> "ParameterValue":
     from .models import ParameterValue
 
     if not actor.has_perm(CHANGE_PARAMETER):

@@ -14,6 +14,7 @@ an hour for one user.
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -21,12 +22,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import audit
+from .types import Actor
 
 logger = logging.getLogger(__name__)
 RECORDED_COUNTS = frozenset({1, 10, 100, 1000})
 
 
-def record(user, *, path: str, status: int) -> int:
+def record(user: Actor, *, path: str, status: int) -> int:
     """Count one refused lookup of ``user``; return the count of this minute."""
     from .models import RefusedLookups
 
@@ -48,7 +50,7 @@ def record(user, *, path: str, status: int) -> int:
     return count
 
 
-def _alert(user, data: dict) -> None:
+def _alert(user: Actor, data: dict[str, Any]) -> None:
     from .models import AuditLog
     from .tasks import security_officers
 

@@ -7,15 +7,24 @@ Selectors, views, exports and the API all go through :func:`scope` (ADR 0002).
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Lookup, Q
+from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.where import AND, OR
+from django.utils.tree import Node
+
+from .types import Actor, Visitor
+
+if TYPE_CHECKING:
+    from django.db.models.sql.compiler import _AsSqlType
 
 PATH_RE = re.compile(r"^(/[0-9]+)+/$")  # ASCII digits only (\d takes "１" too)
 
@@ -27,18 +36,20 @@ def is_valid_path(path: str) -> bool:
 class TreePathField(models.CharField):
     """A materialized area path made of digit segments, e.g. ``/510107/001/``."""
 
-    def __init__(self, *args, **kwargs):
+    db_index: bool  # set by Field.__init__ (the stubs do not declare it)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, str, Any, dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         if not self.db_index:  # indexed by default, so "not indexed" must be recorded
             kwargs["db_index"] = False
         return name, path, args, kwargs
 
-    def db_parameters(self, connection):
+    def db_parameters(self, connection: BaseDatabaseWrapper) -> dict[str, str | None]:
         params = super().db_parameters(connection)
         if connection.vendor == "postgresql" and not self.db_collation:
             # Byte order ("C") on PostgreSQL: paths are digits and slashes, so the order is
@@ -62,17 +73,18 @@ class Under(Lookup):
     lookup_name = "under"
     prepare_rhs = False
 
-    def get_db_prep_lookup(self, value, connection):
+    def get_db_prep_lookup(self, value: Any, connection: BaseDatabaseWrapper) -> "_AsSqlType":
         if not is_valid_path(value):
             raise ValueError(f"not an area path: {value!r}")
         wildcard = "*" if connection.vendor == "sqlite" else "%"
-        return ("%s", [value + wildcard])
+        # Parameters as a list, like Django 5.2's own lookups (the stubs follow 6.0's tuples).
+        return ("%s", [value + wildcard])  # type: ignore[return-value]
 
-    def as_sql(self, compiler, connection):
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> "_AsSqlType":
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         operator = "GLOB" if connection.vendor == "sqlite" else "LIKE"
-        return f"{lhs} {operator} {rhs}", [*lhs_params, *rhs_params]
+        return f"{lhs} {operator} {rhs}", [*lhs_params, *rhs_params]  # type: ignore[return-value]
 
 
 @TreePathField.register_lookup
@@ -87,7 +99,7 @@ class UnderWide(Under):
 
     lookup_name = "under_wide"
 
-    def as_sql(self, compiler, connection):
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> "_AsSqlType":
         sql, params = super().as_sql(compiler, connection)
         return (f"likely({sql})" if connection.vendor == "sqlite" else sql), params
 
@@ -113,7 +125,7 @@ def narrowed(queryset: models.QuerySet, path: str, *, field: str = "path") -> mo
     where = queryset.query.where
     if where.connector != AND or where.negated:
         return queryset
-    new = where.children[-1]
+    new = children_of(where)[-1]
     if type(new) is not Under or new.rhs != path:
         return queryset
     # The clone's where-nodes are its own (see _widen); only its top level changes.
@@ -121,42 +133,48 @@ def narrowed(queryset: models.QuerySet, path: str, *, field: str = "path") -> mo
     return queryset
 
 
-def _implied_by(term, new: Under) -> bool:
-    if type(term) in (Under, UnderWide):
+def children_of(node: Node) -> list[object]:
+    """The terms of a where-node: lookups and nodes (the stubs type them as nodes only)."""
+    return cast("list[object]", node.children)
+
+
+def _implied_by(term: object, new: Under) -> bool:
+    if type(term) is Under or type(term) is UnderWide:
         return term.lhs == new.lhs and new.rhs.startswith(term.rhs)
-    if getattr(term, "connector", None) == OR and not term.negated:
-        return any(_implied_by(child, new) for child in term.children)
+    if isinstance(term, Node) and term.connector == OR and not term.negated:
+        return any(_implied_by(child, new) for child in children_of(term))
     return False
 
 
 def wide_terms(queryset: models.QuerySet, *, depth: int) -> int:
     """How many ``under`` terms of ``queryset`` name nodes at most ``depth`` deep."""
 
-    def walk(node):
+    def walk(node: Node) -> int:
         return sum(
-            walk(c) if hasattr(c, "children") else int(type(c) is Under and _depth(c) <= depth)
-            for c in node.children
+            walk(c) if isinstance(c, Node) else int(type(c) is Under and _depth(c) <= depth)
+            for c in children_of(node)
         )
 
     return walk(queryset.query.where)
 
 
-def _depth(term) -> int:
+def _depth(term: Under) -> int:
     return term.rhs.count("/") - 1
 
 
-def _widen(node, depth) -> None:
+def _widen(node: Node, depth: int | None) -> None:
     # The clone's where-nodes are its own (WhereNode.clone copies them); lookups are
     # replaced, never changed.
-    for i, child in enumerate(node.children):
+    children = children_of(node)
+    for i, child in enumerate(children):
         if type(child) is Under:
             if depth is None or _depth(child) <= depth:
-                node.children[i] = UnderWide(child.lhs, child.rhs)
-        elif hasattr(child, "children"):
+                children[i] = UnderWide(child.lhs, child.rhs)
+        elif isinstance(child, Node):
             _widen(child, depth)
 
 
-def paths_q(field: str, paths) -> Q:
+def paths_q(field: str, paths: Iterable[str]) -> Q:
     """Rows whose ``field`` lies under any of ``paths`` (an empty list matches nothing)."""
     paths = minimal_paths(paths)
     if not paths:
@@ -164,7 +182,7 @@ def paths_q(field: str, paths) -> Q:
     return reduce(or_, (Q(**{f"{field}__under": p}) for p in paths))
 
 
-def minimal_paths(paths) -> list[str]:
+def minimal_paths(paths: Iterable[str]) -> list[str]:
     """Drop paths that lie under another path of the list (their rows are already in)."""
     result: list[str] = []
     for p in sorted(set(paths), key=len):
@@ -185,8 +203,8 @@ class Reach:
 
     name: str
     perms: frozenset[str]
-    q: Callable[[Any], Q | None]
-    test: Callable[[Any, Any], bool]
+    q: Callable[[Actor], Q | None]
+    test: Callable[[Any, Actor], bool]  # (the row, the user)
 
 
 @dataclass(frozen=True)
@@ -198,7 +216,7 @@ class Scope:
     paths: tuple[str, ...] = ("path",)
     reaches: tuple[Reach, ...] = ()
 
-    def q(self, user, perm: str) -> Q:
+    def q(self, user: Actor, perm: str) -> Q:
         """The rows ``user`` may act on with ``perm`` (an authenticated, active user)."""
         granted = user.scope_paths(perm)
         q = reduce(or_, (paths_q(field, granted) for field in self.paths))
@@ -207,12 +225,12 @@ class Scope:
                 q |= extra
         return q
 
-    def reach_q(self, name: str, user) -> Q:
+    def reach_q(self, name: str, user: Actor) -> Q:
         """The rows ``user`` reaches by the relation ``name`` alone (a handler's inbox)."""
         reach = next(r for r in self.reaches if r.name == name)
         return reach.q(user) or Q(pk__in=[])
 
-    def covers(self, obj, user, perm: str, granted: list[str]) -> bool:
+    def covers(self, obj: models.Model, user: Actor, perm: str, granted: list[str]) -> bool:
         """The same decision on a row in hand (``user.has_perm(perm, obj)``)."""
         for field in self.paths:
             path = _follow(obj, field)
@@ -221,8 +239,8 @@ class Scope:
         return any(perm in r.perms and r.test(obj, user) for r in self.reaches)
 
 
-def _follow(obj, field: str):
-    value = obj
+def _follow(obj: models.Model, field: str) -> Any:
+    value: Any = obj
     for part in field.split("__"):
         value = getattr(value, part, None)
         if value is None:
@@ -230,12 +248,15 @@ def _follow(obj, field: str):
     return value
 
 
-def scope_of(model) -> Scope:
+def scope_of(model: type[models.Model]) -> Scope:
     """A model's declared scope (models that are not ScopedModel declare ``scope`` too)."""
-    return model.scope
+    declared = getattr(model, "scope", None)
+    if not isinstance(declared, Scope):
+        raise ImproperlyConfigured(f"{model._meta.label} declares no scope")
+    return declared
 
 
-def scope(user, perm: str, queryset: models.QuerySet) -> models.QuerySet:
+def scope(user: "Visitor | None", perm: str, queryset: models.QuerySet) -> models.QuerySet:
     """The part of ``queryset`` that ``user`` may act on with ``perm``; deny by default."""
     if user is None or not user.is_authenticated or not user.is_active:
         return queryset.none()
@@ -245,8 +266,17 @@ def scope(user, perm: str, queryset: models.QuerySet) -> models.QuerySet:
 
 
 class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user, perm: str):
+    def visible_to(self, user: "Visitor | None", perm: str) -> models.QuerySet:
         return scope(user, perm, self)
+
+
+def visible_rows(manager: models.Manager, user: "Visitor | None", perm: str) -> models.QuerySet:
+    """``manager.visible_to(user, perm)`` for code given any scoped model (the generic
+    views, the scoped choice fields), whose manager the type checker cannot know."""
+    rows = manager.all()
+    if not isinstance(rows, ScopedQuerySet):
+        raise ImproperlyConfigured(f"{manager.model._meta.label} has no scoped queryset")
+    return rows.visible_to(user, perm)
 
 
 class ScopedModel(models.Model):

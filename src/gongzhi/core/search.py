@@ -15,11 +15,26 @@ then weighs the scope's path range, the newest-first index and the text index to
 
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from django.apps.registry import Apps
 from django.db import migrations, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models import F, Lookup
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.lookups import In
+from django.db.models.sql.compiler import SQLCompiler
+from django.utils.tree import Node
+
+from .scoping import children_of
+
+if TYPE_CHECKING:
+    from django.db.models.sql.compiler import _AsSqlType
+
+# A migration's RunPython function.
+Migrate = Callable[[Apps, BaseDatabaseSchemaEditor], None]
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"[{_CJK}]+|[0-9a-z]+")
@@ -45,7 +60,7 @@ def index_tokens(text: str) -> str:
 
 def query_terms(query: str) -> list[str]:
     """The tokens every match must contain: a word's bigrams (or the single character)."""
-    terms = []
+    terms: list[str] = []
     for run in _RUNS.findall(_normalize(query)):
         if _IS_CJK.match(run) and len(run) > 1:
             terms.extend(run[i : i + 2] for i in range(len(run) - 1))
@@ -59,7 +74,7 @@ class MatchIn(In):
     planner drives the query from the scope's or the order's index and probes the
     matches, instead of looking up every match's row (50,000 for a common word)."""
 
-    def as_sql(self, compiler, connection):
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> "_AsSqlType":
         sql, params = super().as_sql(compiler, connection)
         return (f"+{sql}" if connection.vendor == "sqlite" else sql), params
 
@@ -81,21 +96,22 @@ class VectorMatch(Lookup):
     lookup_name = "vector_match"  # built by search(), not registered on a field
     prepare_rhs = False
 
-    def __init__(self, lhs, rhs, column: str):
+    def __init__(self, lhs: F | Expression, rhs: str, column: str) -> None:
         self.column = column
         super().__init__(lhs, rhs)
 
     @property
-    def identity(self):
+    def identity(self) -> tuple[Any, ...]:
         return (*super().identity, self.column)
 
-    def as_sql(self, compiler, connection):
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> "_AsSqlType":
         table = compiler.quote_name_unless_alias(self.lhs.alias)
         column = connection.ops.quote_name(self.column)
-        return f"{table}.{column} @@ to_tsquery('simple', %s)", [self.rhs]
+        # Parameters as a list, like Django 5.2's own lookups (the stubs follow 6.0's tuples).
+        return f"{table}.{column} @@ to_tsquery('simple', %s)", [self.rhs]  # type: ignore[return-value]
 
 
-def driving(queryset):
+def driving(queryset: models.QuerySet) -> models.QuerySet:
     """``queryset`` with its ``MatchIn`` filters free to drive the query again (for a
     count over a whole district, where the scope's index filters nothing)."""
     queryset = queryset.all()
@@ -103,15 +119,18 @@ def driving(queryset):
     return queryset
 
 
-def _drive(node) -> None:
-    for i, child in enumerate(node.children):
+def _drive(node: Node) -> None:
+    children = children_of(node)
+    for i, child in enumerate(children):
         if type(child) is MatchIn:
-            node.children[i] = In(child.lhs, child.rhs)
-        elif hasattr(child, "children"):
+            children[i] = In(child.lhs, child.rhs)
+        elif isinstance(child, Node):
             _drive(child)
 
 
-def search(queryset, query: str, field: str = "search_tokens", *, as_filter: bool = False):
+def search(
+    queryset: models.QuerySet, query: str, field: str = "search_tokens", *, as_filter: bool = False
+) -> models.QuerySet:
     """Rows of ``queryset`` whose indexed text matches every term of ``query``; with
     ``as_filter``, SQLite's matches only filter (see :class:`MatchIn`). On PostgreSQL the
     match is always a condition on the row (:class:`VectorMatch`)."""
@@ -130,7 +149,7 @@ def search(queryset, query: str, field: str = "search_tokens", *, as_filter: boo
     return queryset.filter(VectorMatch(F("pk"), tsquery, vector_column(field)))
 
 
-def _vendor(queryset) -> str:
+def _vendor(queryset: models.QuerySet) -> str:
     from django.db import connections
 
     return connections[queryset.db].vendor
@@ -158,8 +177,8 @@ def fulltext_operation(table: str, field: str = "search_tokens") -> migrations.R
     ]
     postgres_drop = [f"DROP INDEX IF EXISTS {table}_fts_gin"]
 
-    def run(statements):
-        def apply(apps, schema_editor):
+    def run(statements: dict[str, list[str]]) -> Migrate:
+        def apply(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
             for sql in statements.get(schema_editor.connection.vendor, []):
                 schema_editor.execute(sql)
 
@@ -171,7 +190,9 @@ def fulltext_operation(table: str, field: str = "search_tokens") -> migrations.R
     )
 
 
-def stored_vector_operations(table: str, field: str = "search_tokens") -> list:
+def stored_vector_operations(
+    table: str, field: str = "search_tokens"
+) -> list[migrations.RunPython]:
     """The migration steps that store the tsvector of ``table.field`` on PostgreSQL, for a
     migration with ``atomic = False``:
 
@@ -198,8 +219,8 @@ def stored_vector_operations(table: str, field: str = "search_tokens") -> list:
         f"ALTER TABLE {table} DROP COLUMN IF EXISTS {column}",  # and its index
     ]
 
-    def run(statements):
-        def apply(apps, schema_editor):
+    def run(statements: list[str]) -> Migrate:
+        def apply(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
             if schema_editor.connection.vendor == "postgresql":
                 for sql in statements:
                     schema_editor.execute(sql)
@@ -220,11 +241,11 @@ class PrefixSearchField(models.CharField):
     pattern characters of either escaped.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
 
-    def db_parameters(self, connection):
+    def db_parameters(self, connection: BaseDatabaseWrapper) -> dict[str, str | None]:
         params = super().db_parameters(connection)
         if connection.vendor == "postgresql" and not self.db_collation:
             params["collation"] = "C"
@@ -236,19 +257,21 @@ class Prefix(Lookup):
     lookup_name = "prefix"
     prepare_rhs = False
 
-    def get_db_prep_lookup(self, value, connection):
+    # Parameters as lists, like Django 5.2's own lookups (the stubs follow 6.0's tuples).
+
+    def get_db_prep_lookup(self, value: Any, connection: BaseDatabaseWrapper) -> "_AsSqlType":
         value = str(value)
         if connection.vendor == "sqlite":
             escaped = "".join(f"[{c}]" if c in "*?[" else c for c in value)
-            return ("%s", [escaped + "*"])
+            return ("%s", [escaped + "*"])  # type: ignore[return-value]
         escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return ("%s", [escaped + "%"])
+        return ("%s", [escaped + "%"])  # type: ignore[return-value]
 
-    def as_sql(self, compiler, connection):
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> "_AsSqlType":
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         if connection.vendor == "sqlite":
             # unlikely(): SQLite has no statistics to tell that a name prefix selects few
             # rows, and otherwise scans a whole district's path range to count them.
-            return f"unlikely({lhs} GLOB {rhs})", [*lhs_params, *rhs_params]
-        return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
+            return f"unlikely({lhs} GLOB {rhs})", [*lhs_params, *rhs_params]  # type: ignore[return-value]
+        return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]  # type: ignore[return-value]

@@ -13,7 +13,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
 from . import audit
-from .errors import Conflict, NotFoundOrForbidden, RuleViolation
+from .errors import Conflict, DomainError, NotFoundOrForbidden, RuleViolation
 from .models import Holiday
 from .types import Actor
 
@@ -32,11 +32,22 @@ def require(actor: Actor | None, perm: str, obj: Any = None, **data: Any) -> Non
     deny(actor, perm, obj, **data)
 
 
-def deny(actor: Actor | None, perm: str, obj: Any = None, **data: Any) -> NoReturn:
-    """Audit a refusal and raise it (for checks that are not a plain ``has_perm``)."""
+def deny(
+    actor: Actor | None,
+    perm: str,
+    obj: Any = None,
+    *,
+    refusal: DomainError | None = None,
+    **data: Any,
+) -> NoReturn:
+    """Audit a refusal and raise it (for checks that are not a plain ``has_perm``).
+
+    ``refusal``: what the user is told when "not found" would hide nothing they may
+    know (e.g. that they cannot grant this role); by default missing and forbidden
+    answer alike."""
     denial = {"actor": actor, "target": obj, "data": {"perm": perm, **data}}
     audit.log("core.permission.denied", result=audit.DENIED, **denial)
-    exc = NotFoundOrForbidden()
+    exc = refusal if refusal is not None else NotFoundOrForbidden()
     exc.denial = denial
     raise exc
 
@@ -84,8 +95,8 @@ def atomic(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return atomic_func(*args, **kwargs)
-        except NotFoundOrForbidden as exc:
-            denial = getattr(exc, "denial", None)
+        except DomainError as exc:
+            denial = exc.denial
             if denial is not None:
                 audit.log("core.permission.denied", result=audit.DENIED, **denial)
             raise

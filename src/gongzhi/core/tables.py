@@ -1,10 +1,11 @@
 """A table declares a list's columns once: the page renders it and the export writes it."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .modules import audit_label
@@ -17,7 +18,7 @@ class Column:
     accessor: str | Callable[[Any], Any] | None = None
     link: bool = False  # the cell links to the row's detail page
 
-    def value(self, row) -> Any:
+    def value(self, row: models.Model) -> Any:
         accessor = self.accessor or self.name
         if callable(accessor):
             return accessor(row)
@@ -29,17 +30,17 @@ class Column:
 class Table:
     columns: tuple[Column, ...] = ()
 
-    def __init__(self, rows):
+    def __init__(self, rows: Iterable[models.Model]) -> None:
         self.rows = rows
 
     @property
-    def headers(self):
+    def headers(self) -> list[Any]:
         return [c.header for c in self.columns]
 
-    def cells(self, row):
+    def cells(self, row: models.Model) -> list[tuple[Column, Any]]:
         return [(c, c.value(row)) for c in self.columns]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[models.Model, list[tuple[Column, Any]]]]:
         for row in self.rows:
             yield row, self.cells(row)
 

@@ -1,9 +1,12 @@
 """Types the layers share. ``core`` imports no app, so the person acting is described by
 what the platform asks of them (``Actor``), which the accounts app's ``User`` provides."""
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from django.db import models
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 
 class Actor(Protocol):
@@ -13,8 +16,11 @@ class Actor(Protocol):
     pk: Any
     is_superuser: bool
     is_active: bool
-    is_authenticated: bool
     home_path: str
+
+    # Read-only, as on Django's users (``User.is_authenticated`` is a property).
+    @property
+    def is_authenticated(self) -> bool: ...
 
     def has_perm(self, perm: str, obj: Any = None) -> bool: ...
 
@@ -25,6 +31,10 @@ class Actor(Protocol):
     @property
     def roles(self) -> set[str]: ...
 
+
+# Whoever a request comes from (``request.user``): a signed-in person or an anonymous
+# visitor, whom the scope refuses and the audit log records without an account.
+Visitor: TypeAlias = "Actor | AnonymousUser"
 
 # Any model row (the target of an audit record, a scoped row).
 Row = models.Model

@@ -5,17 +5,34 @@ fetched through it, so a view cannot forget the scope (NetBox's ObjectView patte
 Missing and forbidden both answer 404.
 """
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import django_filters
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
-from django.http import Http404, HttpResponseRedirect, HttpResponseServerError
+from django.db import IntegrityError, models
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+    QueryDict,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic.base import TemplateResponseMixin
+from django.views.generic.detail import SingleObjectMixin
+from django_stubs_ext import StrOrPromise
 
 from . import audit, calendar, services
 from .errors import Conflict, DomainError, NotFoundOrForbidden
@@ -23,27 +40,32 @@ from .exports import TableExporter
 from .filters import AuditLogFilter
 from .forms import HolidayForm
 from .models import AuditLog, Holiday
-from .tables import AuditLogTable
+from .scoping import visible_rows
+from .tables import AuditLogTable, Table
+
+A = TypeVar("A")
+R = TypeVar("R")
 
 
-class ScopedMixin(LoginRequiredMixin):
-    model = None
+class ScopedMixin(LoginRequiredMixin, View):
+    model: type[models.Model] | None = None
     permission: str = ""
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return super().dispatch(request, *args, **kwargs)
         except NotFoundOrForbidden:
             raise Http404() from None
 
-    def get_queryset(self):
-        return self.model.objects.visible_to(self.request.user, self.permission)
+    def get_queryset(self) -> models.QuerySet:
+        assert self.model is not None, f"{type(self).__name__} names no model"
+        return visible_rows(self.model._default_manager, self.request.user, self.permission)
 
-    def get_object(self, queryset=None):
+    def get_object(self, queryset: models.QuerySet | None = None) -> models.Model:
         queryset = self.get_queryset() if queryset is None else queryset
         try:
             return queryset.get(pk=self.kwargs["pk"])
-        except (self.model.DoesNotExist, ValueError):
+        except (queryset.model.DoesNotExist, ValueError):
             raise Http404() from None
 
 
@@ -51,20 +73,21 @@ class ScopedListView(ScopedMixin, ListView):
     """A filtered, paginated list with an Excel export of exactly what the user can see."""
 
     template_name = "core/list.html"
-    filterset_class = None
-    table_class = None
-    title = ""
+    filterset_class: type[django_filters.FilterSet] | None = None
+    table_class: type[Table] | None = None
+    title: StrOrPromise = ""
     export_name = ""
     paginate_by = 50
-    create_url = None
+    create_url: StrOrPromise | None = None
     create_permission = ""
+    filterset: django_filters.FilterSet | None
 
-    def get_base_queryset(self):
+    def get_base_queryset(self) -> models.QuerySet:
         """The scoped rows before filtering; override to narrow or order them (through a
         selector), never to widen them."""
         return super().get_queryset()
 
-    def get_queryset(self):
+    def get_queryset(self) -> models.QuerySet:
         queryset = self.get_base_queryset()
         self.filterset = None
         if self.filterset_class is not None:
@@ -78,17 +101,20 @@ class ScopedListView(ScopedMixin, ListView):
             )
         return queryset
 
-    def get(self, request, *args, **kwargs):
+    # An export answers with a file, which the stubs' ListView.get does not foresee.
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
         fmt = request.GET.get("export")
         if fmt in ("xlsx", "csv") and self.export_name:
+            assert self.table_class is not None, f"{type(self).__name__} names no table"
             exporter = TableExporter(
                 self.export_name, self.title, self.table_class, self.get_queryset()
             )
             return exporter.respond(request, fmt=fmt)
         return super().get(request, *args, **kwargs)
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        assert self.table_class is not None, f"{type(self).__name__} names no table"
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
@@ -104,19 +130,20 @@ class ScopedListView(ScopedMixin, ListView):
 
 
 class ScopedDetailView(ScopedMixin, DetailView):
-    pass
+    model: type[models.Model]  # each page names its model
 
 
-class RevealMixin:
+class RevealMixin(TemplateResponseMixin, SingleObjectMixin):
     """On a detail view, POST: the page with the full ID number as ``revealed_id_number``,
     once, on this response only; never in a URL, a redirect or a cache. ``reveal`` is the
     app's service, which checks the role and audits the view."""
 
     http_method_names = ["post"]
-    reveal = None  # staticmethod(services.reveal_id_number)
+    reveal: Callable[..., str] | None = None  # staticmethod(services.reveal_id_number)
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.object = self.get_object()
+        assert self.reveal is not None, f"{type(self).__name__} names no reveal service"
         number = self.reveal(self.object, actor=request.user)
         # Never kept by a browser or proxy: core.middleware.NoStoreMiddleware.
         return self.render_to_response(
@@ -124,7 +151,7 @@ class RevealMixin:
         )
 
 
-def perform_checked(perform, arg):
+def perform_checked(perform: Callable[[A], R], arg: A) -> R:
     """Call a view's service; a database constraint failure that escaped the service
     becomes the domain error the page shows (never a server error)."""
     try:
@@ -141,30 +168,33 @@ class ServiceFormView(ScopedMixin, TemplateView):
     """
 
     template_name = "core/form.html"
-    title = ""
-    success_message = _("已保存。")
+    title: StrOrPromise = ""
+    success_message: StrOrPromise = _("已保存。")
 
-    def get_form(self, data=None, files=None):
+    def get_form(
+        self, data: QueryDict | None = None, files: MultiValueDict | None = None
+    ) -> forms.BaseForm:
         raise NotImplementedError
 
-    def perform(self, form):
+    def perform(self, form: Any) -> Any:
+        """Call the service with the valid form; its result goes to ``get_success_url``."""
         raise NotImplementedError
 
-    def get_success_url(self, result):
+    def get_success_url(self, result: Any) -> str:
         return result.get_absolute_url()
 
-    def _perform(self, form):
+    def _perform(self, form: forms.BaseForm) -> Any:
         return perform_checked(self.perform, form)
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.setdefault("title", self.title)
         return context
 
-    def get(self, request, *args, **kwargs):
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=self.get_form()))
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = self.get_form(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -186,15 +216,15 @@ class ServiceActionView(ScopedMixin, View):
     """A POST that changes one object through one service (delete, state change)."""
 
     http_method_names = ["post"]
-    success_message = _("操作已完成。")
+    success_message: StrOrPromise = _("操作已完成。")
 
-    def perform(self, obj):
+    def perform(self, obj: Any) -> object:
         raise NotImplementedError
 
-    def get_success_url(self, obj):
+    def get_success_url(self, obj: Any) -> str:
         raise NotImplementedError
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         obj = self.get_object()
         try:
             perform_checked(self.perform, obj)
@@ -202,26 +232,27 @@ class ServiceActionView(ScopedMixin, View):
             raise
         except DomainError as exc:
             messages.error(request, str(exc.message))
-            return HttpResponseRedirect(obj.get_absolute_url())
+            # The rows of a scoped page have a detail page (Model does not declare it).
+            return HttpResponseRedirect(obj.get_absolute_url())  # type: ignore[attr-defined]
         messages.success(request, self.success_message)
         return HttpResponseRedirect(self.get_success_url(obj))
 
 
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "403.html", status=403)
 
 
-def csrf_failure(request, reason=""):
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """The form's security token is missing or stale (a page left open past the sign-in,
     a form sent from another site): say so in the user's language, with what to do."""
     return render(request, "403_csrf.html", status=403)
 
 
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     """A plain page in the product's language, rendered without the database (which may
     be what failed): no menu, no user."""
     from django.template import loader
@@ -229,10 +260,10 @@ def server_error(request):
     return HttpResponseServerError(loader.get_template("500.html").render())
 
 
-class PermissionRequiredPage(LoginRequiredMixin):
+class PermissionRequiredPage(LoginRequiredMixin, View):
     permission: str = ""
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated and not request.user.has_perm(self.permission):
             audit.log(
                 "core.permission.denied",
@@ -250,14 +281,15 @@ class PermissionRequiredPage(LoginRequiredMixin):
 class WorkbenchView(LoginRequiredMixin, TemplateView):
     template_name = "core/workbench.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         from gongzhi.areas.choices import Level
         from gongzhi.areas.selectors import households_for, level_counts, top_areas
 
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        assert user.is_authenticated  # LoginRequiredMixin lets no one else in
         context["top_areas"] = list(top_areas(user)[:20])
-        cards = []
+        cards: list[tuple[StrOrPromise, int]] = []
         if user.has_perm("areas.view_area"):
             counts = level_counts(user)
             cards = [
@@ -287,7 +319,7 @@ class HolidayListView(PermissionRequiredPage, TemplateView):
     permission = "core.change_holiday"
     template_name = "core/holidays.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         years = [today.year, today.year + 1]
@@ -298,9 +330,10 @@ class HolidayListView(PermissionRequiredPage, TemplateView):
         )
         return context
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = HolidayForm(request.POST)
         if form.is_valid():
+            assert request.user.is_authenticated  # LoginRequiredMixin lets no one else in
             services.set_holiday(actor=request.user, **form.cleaned_data)
             messages.success(request, _("已保存。"))
             return HttpResponseRedirect(request.path)
@@ -311,10 +344,11 @@ class HolidayDeleteView(PermissionRequiredPage, View):
     permission = "core.change_holiday"
     http_method_names = ["post"]
 
-    def post(self, request, pk):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         holiday = Holiday.objects.filter(pk=pk).first()
         if holiday is None:
             raise Http404()
+        assert request.user.is_authenticated  # LoginRequiredMixin lets no one else in
         services.delete_holiday(holiday, actor=request.user)
         messages.success(request, _("已删除。"))
         return HttpResponseRedirect(reverse("core:holiday_list"))

@@ -28,15 +28,20 @@ methods: a module's whole workflow reads in one place.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from typing import Any, TypeVar
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 
 from . import audit
 from .errors import Conflict, RuleViolation
 from .services import check_version, deny
+from .types import Actor
+
+M = TypeVar("M", bound=models.Model)
 
 # A guard refuses by raising RuleViolation (with the field and a Chinese reason); it
 # gets the locked row and the actor.
@@ -55,7 +60,7 @@ class Transition:
     guards: tuple[Guard, ...] = ()
     label: str = ""
     audit: str = ""  # the audit record's last name part, when it is not the action's
-    refusal: str = ""  # the reason given when the state does not allow it
+    refusal: StrOrPromise = ""  # the reason given when the state does not allow it
     # Taken only by another service (a transfer's receipt ends the membership here): no
     # page or API route of its own, never offered as a button.
     internal: bool = False
@@ -75,7 +80,7 @@ def step(
     guards: Iterable[Guard] = (),
     label: str = "",
     audit: str = "",
-    refusal: str = "",
+    refusal: StrOrPromise = "",
     internal: bool = False,
 ) -> Transition:
     """A transition, tersely: ``step({S.DISPATCHED}, S.ACCEPTED, perm=HANDLE)``."""
@@ -117,7 +122,9 @@ class Workflow:
     page_actions: frozenset[str] | None = None
     api_actions: frozenset[str] | None = None
 
-    def routes(self, *, pages: Iterable[str] | None = None, api: Iterable[str] | None = None):
+    def routes(
+        self, *, pages: Iterable[str] | None = None, api: Iterable[str] | None = None
+    ) -> None:
         """Declare the actions the pages and the API offer; the system check compares them
         with the table (a transition without its form or route is an error)."""
         if pages is not None:
@@ -127,10 +134,10 @@ class Workflow:
 
     # -- asking -------------------------------------------------------------------------
 
-    def state(self, obj) -> str:
+    def state(self, obj: models.Model) -> str:
         return getattr(obj, self.state_field)
 
-    def reaches(self, user, transition: Transition, obj) -> bool:
+    def reaches(self, user: Actor | None, transition: Transition, obj: models.Model) -> bool:
         """May ``user`` take ``transition`` on ``obj`` as far as who they are goes?"""
         if user is None:
             return False
@@ -143,7 +150,7 @@ class Workflow:
             return self.reach(user, transition.perm, obj)
         return user.has_perm(transition.perm, target)
 
-    def possible(self, obj) -> list[str]:
+    def possible(self, obj: models.Model) -> list[str]:
         """The actions the row's state and guards allow, whoever takes them."""
         return [
             action
@@ -154,7 +161,7 @@ class Workflow:
         ]
 
     @staticmethod
-    def _passes(transition: Transition, obj, user) -> bool:
+    def _passes(transition: Transition, obj: models.Model, user: Actor | None) -> bool:
         try:
             for guard in transition.guards:
                 guard(obj, user)
@@ -162,10 +169,11 @@ class Workflow:
             return False
         return True
 
-    def allowed(self, obj, user) -> list[str]:
+    def allowed(self, obj: models.Model, user: Actor | None) -> list[str]:
         """The actions ``user`` may take on ``obj`` now: the same table, reach and guards
         as ``begin`` (the page's buttons and the API's ``allowed`` list)."""
-        actions, reach = [], {}
+        actions: list[str] = []
+        reach: dict[tuple[str, str, str], bool] = {}
         state = self.state(obj)
         for action, transition in self.transitions.items():
             if transition.internal or state not in transition.sources:
@@ -179,11 +187,11 @@ class Workflow:
 
     # -- taking -------------------------------------------------------------------------
 
-    def begin(self, obj, actor, action: str, version: int | None = None):
+    def begin(self, obj: M, actor: Actor | None, action: str, version: int | None = None) -> M:
         """Check reach (audited refusal), version, state and guards on the row in hand;
         ``commit`` writes only if the row is still at the version checked here."""
         transition = self.transitions[action]
-        obj._workflow_from = self.state(obj)  # the event's starting state
+        obj._workflow_from = self.state(obj)  # type: ignore[attr-defined]  # the event's starting state
         if not self.reaches(actor, transition, obj):
             target = getattr(obj, transition.on) if transition.on else obj
             deny(actor, transition.perm or transition.relation, target, action=action)
@@ -200,18 +208,18 @@ class Workflow:
 
     def commit(
         self,
-        obj,
-        actor,
+        obj: M,
+        actor: Actor | None,
         action: str,
         *,
         to: str | None = None,
         fields: Iterable[str] = (),
         note: str = "",
-        at=None,
-        audit_data: dict | None = None,
+        at: date | None = None,  # the event's time or day (a datetime is a date)
+        audit_data: dict[str, Any] | None = None,
         save: bool = True,
-        **data,
-    ):
+        **data: Any,
+    ) -> M:
         """Set the state from the table, save, write the event and the audit record.
 
         ``save=False``: a transition that keeps the state and adds a record beside the row
@@ -230,7 +238,7 @@ class Workflow:
         elif fields or not transition.keeps_state:
             raise ValueError(f"{action} changes the row: it must be saved")
         if self.event is not None:
-            self.event(obj, actor, action, obj._workflow_from, note, at, data)
+            self.event(obj, actor, action, obj._workflow_from, note, at, data)  # type: ignore[attr-defined]
         record = {self.state_field: self.state(obj), **{k: str(v) for k, v in data.items()}}
         audit.log(
             f"{self.audit_prefix}.{transition.audit or action}",
@@ -240,17 +248,19 @@ class Workflow:
         )
         return obj
 
-    def _save(self, obj, fields: Iterable[str]) -> None:
+    def _save(self, obj: models.Model, fields: Iterable[str]) -> None:
+        # The row's version (and updated_at) are its workflow model's fields, not Model's.
+        row: Any = obj
         values = {name: getattr(obj, name) for name in {*fields, self.state_field}}
-        values["version"] = obj.version + 1
+        values["version"] = row.version + 1
         if hasattr(obj, "updated_at"):
-            values["updated_at"] = obj.updated_at = timezone.now()
-        rows = type(obj)._base_manager.filter(pk=obj.pk, version=obj.version)
+            values["updated_at"] = row.updated_at = timezone.now()
+        rows = type(obj)._base_manager.filter(pk=obj.pk, version=row.version)
         if not rows.update(**values):
             raise Conflict()  # changed by someone else since it was read: nothing is kept
-        obj.version += 1
+        row.version += 1
 
-    def state_label(self, obj) -> str:
+    def state_label(self, obj: models.Model) -> str:
         display = getattr(obj, f"get_{self.state_field}_display", None)
         return str(display()) if display else self.state(obj)
 

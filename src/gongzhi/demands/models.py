@@ -87,7 +87,7 @@ class Unit(ScopedModel):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("demands:unit_edit", args=[self.pk])
 
 
@@ -221,6 +221,8 @@ class Demand(ScopedModel):
             ),
         ),
     )
+    # Set on the demand an idempotent retry returns (not a column).
+    replayed = False
 
     title = models.CharField(_("标题"), max_length=100)
     content = models.TextField(_("诉求内容"))
@@ -359,7 +361,7 @@ class Demand(ScopedModel):
     def __str__(self):
         return f"{self.number} {self.title}" if self.pk else self.title
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("demands:detail", args=[self.pk])
 
     @property

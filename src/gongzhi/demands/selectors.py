@@ -1,11 +1,15 @@
 """Scoped reads of demands: lists, the handler's inbox, search, and the three rates."""
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from gongzhi.accounts.models import User
 from gongzhi.core.errors import NotFoundOrForbidden
 from gongzhi.core.params import value as param
 from gongzhi.core.scoping import widened
@@ -26,18 +30,18 @@ from .permissions import DISPATCH, MANAGE_SETUP, SUPERVISE, VIEW
 OPEN = [Status.RECEIVED, Status.CLASSIFIED, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS]
 
 
-def demands_for(user, perm: str = VIEW):
+def demands_for(user: User, perm: str = VIEW) -> QuerySet[Demand]:
     return Demand.objects.visible_to(user, perm).select_related("category", "unit", "area")
 
 
-def get_demand(user, pk, perm: str = VIEW) -> Demand:
+def get_demand(user: User, pk: int | str, perm: str = VIEW) -> Demand:
     try:
         return demands_for(user, perm).get(pk=pk)
     except (Demand.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrForbidden() from None
 
 
-def inbox(user):
+def inbox(user: User) -> QuerySet[Demand]:
     """A handler's work: open demands routed to their units, soonest deadline first."""
     units = handler_unit_ids(user)
     return (
@@ -49,12 +53,12 @@ def inbox(user):
     )
 
 
-def search_demands(user, query: str):
+def search_demands(user: User, query: str) -> QuerySet[Demand]:
     """Chinese full-text search over title, content, place and suggestion, in scope."""
     return search_in(demands_for(user), query)
 
 
-def search_in(queryset, query: str):
+def search_in(queryset: QuerySet[Demand], query: str) -> QuerySet[Demand]:
     """The demands of ``queryset`` (already scoped) matching ``query``: a number
     (``20261122-0001234``) or Chinese text. The matches only filter, so a page newest
     first walks its index and a community's count its path range (bench/README.md)."""
@@ -80,7 +84,7 @@ class Rates:
     on_time_rate: float | None
 
 
-def compute_rates(totals: dict, on: date) -> Rates:
+def compute_rates(totals: Mapping[str, Any], on: date) -> Rates:
     """RULES.md: over the demands with a valid follow-up, 响应率 = contacted / followed,
     解决率 = resolved / followed, 满意率 = (satisfied + 0.9 × basic) / followed;
     composite = 0.1 × 响应率 + 0.5 × 解决率 + 0.4 × 满意率 (weights are parameters)."""
@@ -126,7 +130,9 @@ def local_midnight(day: date, days_after: int = 0) -> datetime:
 FIGURE_FIELDS = ("closed", "followed", "contacted", "resolved", "satisfied", "basic", "on_time")
 
 
-def _figures(start: date, end: date, user, *, public: bool = False):
+def _figures(
+    start: date, end: date, user: User | AnonymousUser, *, public: bool = False
+) -> QuerySet[MonthlyFigures]:
     """The month figures of the period: the user's scope, or every place for the public
     page (counts of places, units and categories only)."""
     qs = MonthlyFigures.objects.all() if public else MonthlyFigures.objects.visible_to(user, VIEW)
@@ -134,7 +140,13 @@ def _figures(start: date, end: date, user, *, public: bool = False):
 
 
 def rates(
-    user, start: date, end: date, *, unit_id=None, category_id=None, within: str | None = None
+    user: User | AnonymousUser,
+    start: date,
+    end: date,
+    *,
+    unit_id: int | None = None,
+    category_id: int | None = None,
+    within: str | None = None,
 ) -> Rates:
     """The three rates over demands closed between ``start`` and ``end`` in the user's scope."""
     qs = _figures(start, end, user)
@@ -148,7 +160,9 @@ def rates(
     return compute_rates(totals, end)
 
 
-def rates_by(user, start: date, end: date, group: str, *, public: bool = False):
+def rates_by(
+    user: User | AnonymousUser, start: date, end: date, group: str, *, public: bool = False
+) -> list[tuple[str, Rates]]:
     """Rates per community (``path``), unit or category for the period."""
     key = {"community": "path", "unit": "unit__name", "category": "category__full_name"}[group]
     rows = (
@@ -160,7 +174,9 @@ def rates_by(user, start: date, end: date, group: str, *, public: bool = False):
     return [(row[key], compute_rates(row, end)) for row in rows]
 
 
-def received_counts(user, start, end, *, public: bool = False):
+def received_counts(
+    user: User | AnonymousUser, start: date, end: date, *, public: bool = False
+) -> dict[str, int]:
     """Demands received in the period, per status (for the overview and 通报)."""
     qs = (
         Demand.objects.all()
@@ -184,11 +200,11 @@ WAITING = [Status.RECEIVED, Status.CLASSIFIED]
 LIST_DEFERRED = ("content", "suggestion", "answer", "search_tokens", "rating_note")
 
 
-def _listed(qs):
+def _listed(qs: QuerySet[Demand]) -> QuerySet[Demand]:
     return qs.select_related("category", "unit", "area").defer(*LIST_DEFERRED)
 
 
-def worklist(user):
+def worklist(user: User) -> QuerySet[Demand]:
     """What ``user`` must handle now: demands routed to their units (``inbox``) and, for
     community staff, the demands their community handles itself; soonest deadline first."""
     if user.is_superuser:
@@ -198,21 +214,21 @@ def worklist(user):
     return _listed((routed | own).filter(status__in=HANDLING)).order_by("due_at", "id")
 
 
-def to_dispatch(user):
+def to_dispatch(user: User) -> QuerySet[Demand]:
     """Received or classified demands waiting for the desk to classify and dispatch them."""
     return _listed(Demand.objects.visible_to(user, DISPATCH).filter(status__in=WAITING)).order_by(
         "received_at", "id"
     )
 
 
-def to_follow_up(user):
+def to_follow_up(user: User) -> QuerySet[Demand]:
     """Answered demands not yet rated, and rated ones the requester was not satisfied with."""
     return _listed(
         Demand.objects.visible_to(user, DISPATCH).filter(status__in=[Status.ANSWERED, Status.RATED])
     ).order_by("answered_at", "id")
 
 
-def my_demands(user):
+def my_demands(user: User | AnonymousUser) -> QuerySet[Demand]:
     """The demands ``user`` raised (a resident signed in to follow and rate their own)."""
     if not user.is_authenticated:
         return Demand.objects.none()
@@ -228,7 +244,7 @@ def near_due(at: datetime | None = None) -> datetime:
 # --- Supervision (督办) --------------------------------------------------------------------
 
 
-def supervised_demands(user, kind: str):
+def supervised_demands(user: User, kind: str) -> QuerySet[Demand]:
     """Open demands a street or district supervises: ``overdue``, ``supervised`` (督办) or
     ``accept_overdue`` (not accepted in time). Every tab carries ``UNFINISHED``, the
     condition of the partial index that serves them (models.Demand.Meta)."""
@@ -248,7 +264,7 @@ def community_of(path: str) -> str:
     return "/".join(parts[:4]) + "/" if len(parts) > 4 else path
 
 
-def community_names(paths) -> dict[str, str]:
+def community_names(paths: Iterable[str]) -> dict[str, str]:
     from gongzhi.areas.models import Area
 
     return dict(Area.objects.filter(path__in=list(paths)).values_list("path", "name"))
@@ -271,14 +287,14 @@ class CommunityCounts:
         return self.on_time / self.closed if self.closed else None
 
 
-def community_counts(user, month: date, perm: str = SUPERVISE) -> list[CommunityCounts]:
+def community_counts(user: User, month: date, perm: str = SUPERVISE) -> list[CommunityCounts]:
     """Per community in the user's scope: demands received this month, open now, overdue,
     supervised and not accepted in time, and closed this month with those on time."""
     start, end = month_bounds(month)
     scoped = Demand.objects.visible_to(user, perm)
     rows: dict[str, CommunityCounts] = {}
 
-    def row(path):
+    def row(path: str) -> CommunityCounts:
         key = community_of(path)
         if key not in rows:
             rows[key] = CommunityCounts(key, "")
@@ -336,14 +352,14 @@ def month_bounds(month: date) -> tuple[date, date]:
 class Report:
     month: date
     received: int
-    by_status: dict
+    by_status: dict[str, int]
     overall: Rates
-    communities: list
-    units: list
-    categories: list
+    communities: list[tuple[str, Rates]]  # (community name, rates)
+    units: list[tuple[str, Rates]]
+    categories: list[tuple[str, Rates]]
 
 
-def monthly_report(user, month: date, *, public: bool = False) -> Report:
+def monthly_report(user: User | AnonymousUser, month: date, *, public: bool = False) -> Report:
     """The month's 通报: demands received (by status), and over the demands closed in the
     month the on-time rate, the three rates and the composite, overall and by community,
     unit and category. ``public`` covers everything (the public page shows no names of
@@ -370,7 +386,9 @@ def monthly_report(user, month: date, *, public: bool = False) -> Report:
     )
 
 
-def monthly_trend(user, months: int, last: date, *, public: bool = False):
+def monthly_trend(
+    user: User | AnonymousUser, months: int, last: date, *, public: bool = False
+) -> list[tuple[date, Rates]]:
     """[(month, Rates)] for the ``months`` months ending with ``last`` (closed demands)."""
     first = last.replace(day=1)
     for _i in range(months - 1):
@@ -391,25 +409,25 @@ def monthly_trend(user, months: int, last: date, *, public: bool = False):
 # --- Routing choices --------------------------------------------------------------------
 
 
-def routable_units(demand: Demand):
+def routable_units(demand: Demand) -> QuerySet[Unit]:
     """Active units a demand may be dispatched to: those serving its place or a part of it."""
     return Unit.objects.filter(
         Q(path__in=ancestor_paths(demand.path)) | Q(path__under=demand.path), is_active=True
     ).order_by("path", "name")
 
 
-def units_for(user, perm: str = VIEW):
+def units_for(user: User, perm: str = VIEW) -> QuerySet[Unit]:
     """Units in the user's scope and the units of the street and district above it (which
     the user's demands may be dispatched to), and a handler's own (``Unit.scope``)."""
     return Unit.objects.visible_to(user, perm)
 
 
-def units_managed(user):
+def units_managed(user: User) -> QuerySet[Unit]:
     """Units an administrator may edit (demands.manage_setup, by the unit's area)."""
     return Unit.objects.visible_to(user, MANAGE_SETUP).select_related("area")
 
 
-def categories():
+def categories() -> QuerySet[Category]:
     return Category.objects.select_related("unit", "parent").order_by("full_name")
 
 
@@ -439,7 +457,7 @@ LEDGER_FIELDS = (
 )
 
 
-def ledger_rows(queryset):
+def ledger_rows(queryset: QuerySet[Demand]) -> Iterator[tuple[Any, ...]]:
     """The ledger's raw values, streamed in id order chunks (no model instances: 100,000
     rows in seconds, constant memory)."""
     return (

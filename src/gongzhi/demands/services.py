@@ -10,13 +10,16 @@ Deadlines come from the calendar module; the overdue sweep calls the same code.
 
 import math
 from collections import Counter
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.models import User
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, calendar, pii
 from gongzhi.core.errors import RuleViolation
@@ -54,7 +57,7 @@ OPEN = {S.RECEIVED, S.CLASSIFIED, S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS}
 REQUESTER = "requester"
 
 
-def _reaches(user, perm: str, demand: Demand) -> bool:
+def _reaches(user: User, perm: str, demand: Demand) -> bool:
     """The path test of ``Demand.objects.visible_to`` for staff permissions, on the row in
     hand (the unit and requester terms there are the view permission's)."""
     if perm == HANDLE and demand.unit_id is not None:
@@ -67,7 +70,7 @@ def _reaches(user, perm: str, demand: Demand) -> bool:
     return user.has_perm(perm, demand)
 
 
-def _is_requester(demand: Demand, user) -> bool:
+def _is_requester(demand: Demand, user: User | None) -> bool:
     return user is not None and demand.requester_user_id == user.pk
 
 
@@ -79,12 +82,20 @@ def pending_extension(demand: Demand) -> Extension | None:
     return demand.extensions.filter(state=ExtensionState.PENDING).first()
 
 
-def _an_extension_is_pending(demand: Demand, actor) -> None:
+def _an_extension_is_pending(demand: Demand, actor: User) -> None:
     if pending_extension(demand) is None:
         raise RuleViolation(_("没有待审批的延期申请。"), field="approve")
 
 
-def _event(demand: Demand, actor, action: str, from_status: str, note: str, at, data) -> None:
+def _event(
+    demand: Demand,
+    actor: User,
+    action: str,
+    from_status: str,
+    note: str,
+    at: datetime | None,
+    data: Mapping[str, object],
+) -> None:
     DemandEvent.objects.create(
         demand=demand,
         action=action,
@@ -136,26 +147,26 @@ WORKFLOW = register(
 TRANSITIONS = WORKFLOW.transitions
 
 
-def allowed_actions(demand: Demand, user) -> list[str]:
+def allowed_actions(demand: Demand, user: User) -> list[str]:
     """The actions ``user`` may take on ``demand`` now (the page's buttons, the API)."""
     return WORKFLOW.allowed(demand, user)
 
 
-def _begin(demand: Demand, actor, action: str, version: int | None) -> Demand:
+def _begin(demand: Demand, actor: User, action: str, version: int | None) -> Demand:
     return WORKFLOW.begin(demand, actor, action, version)
 
 
 def _commit(
     demand: Demand,
-    actor,
+    actor: User,
     action: str,
     *,
     to: str | None = None,
-    fields=(),
+    fields: Iterable[str] = (),
     note: str = "",
     tell: str = "",
     at: datetime | None = None,
-    **data,
+    **data: Any,
 ) -> Demand:
     """Commit the transition on the kernel (state, event, audit), then tell the requesters."""
     demand = WORKFLOW.commit(demand, actor, action, to=to, fields=fields, note=note, at=at, **data)
@@ -182,7 +193,7 @@ def tell_requesters(demand: Demand, message: str, *, co_requesters: bool = True)
 # --- Time limits -----------------------------------------------------------------------
 
 
-def time_limit(category: Category | None, urgency: str, on) -> tuple[int, str]:
+def time_limit(category: Category | None, urgency: str, on: date) -> tuple[int, str]:
     """(amount, unit) of a demand's time limit: the category's own, else by urgency."""
     if category is not None and category.limit_amount:
         return category.limit_amount, category.limit_unit or LimitUnit.WORKING_DAYS
@@ -214,7 +225,7 @@ def _clean_text(value: str, field: str, label: str, maximum: int, required: bool
 
 def create_demand(
     *,
-    actor,
+    actor: User,
     area: Area,
     title: str,
     content: str,
@@ -229,7 +240,7 @@ def create_demand(
     category: Category | None = None,
     urgency: str | None = None,
     meeting: Meeting | None = None,
-    requester_user=None,
+    requester_user: User | None = None,
     idempotency_key: str | None = None,
     merge_into: Demand | None = None,
     at: datetime | None = None,
@@ -334,7 +345,16 @@ def create_demand(
 
 
 @atomic
-def _record(demand: Demand, *, actor, now, category, urgency, merge_into, at) -> Demand:
+def _record(
+    demand: Demand,
+    *,
+    actor: User,
+    now: datetime,
+    category: Category | None,
+    urgency: str | None,
+    merge_into: Demand | None,
+    at: datetime | None,
+) -> Demand:
     """The writes of ``create_demand``, in one transaction."""
     channel = demand.channel
     demand.save(force_insert=True)
@@ -360,14 +380,14 @@ def _record(demand: Demand, *, actor, now, category, urgency, merge_into, at) ->
 @atomic
 def record_meeting(
     *,
-    actor,
+    actor: User,
     area: Area,
     title: str,
     held_at: datetime,
     host: str = "",
     attendees: int | None = None,
     note: str = "",
-    items=(),
+    items: Sequence[dict[str, Any]] = (),
     at: datetime | None = None,
 ) -> Meeting:
     """A 坝坝会/居民夜话 with the many items raised there, each a demand received at the
@@ -411,12 +431,12 @@ def record_meeting(
 def classify(
     demand: Demand,
     *,
-    actor,
+    actor: User,
     version: int | None,
     category: Category,
     urgency: str | None = None,
     at: datetime | None = None,
-):
+) -> Demand:
     demand = _begin(demand, actor, "classify", version)
     if category is None or not category.is_active:
         raise RuleViolation(_("请选择有效的诉求类别。"), field="category")
@@ -436,6 +456,7 @@ def classify(
     )
 
 
+@atomic
 def community_unit(area: Area) -> Unit:
     """The community's own unit (for demands it handles itself)."""
     community_path = "/".join(area.path.split("/")[:4]) + "/"
@@ -448,7 +469,7 @@ def community_unit(area: Area) -> Unit:
     return unit
 
 
-def _route(demand: Demand, unit: Unit, actor, at: datetime | None = None) -> None:
+def _route(demand: Demand, unit: Unit, actor: User, at: datetime | None = None) -> None:
     if not unit.is_active:
         raise RuleViolation(_("该责任单位已停用。"), field="unit")
     if not (unit.path.startswith(demand.path) or demand.path.startswith(unit.path)):
@@ -472,7 +493,7 @@ def _route(demand: Demand, unit: Unit, actor, at: datetime | None = None) -> Non
 def dispatch(
     demand: Demand,
     *,
-    actor,
+    actor: User,
     version: int | None,
     unit: Unit | None = None,
     at: datetime | None = None,
@@ -498,7 +519,7 @@ def dispatch(
 
 @atomic
 def handle_self(
-    demand: Demand, *, actor, version: int | None, at: datetime | None = None
+    demand: Demand, *, actor: User, version: int | None, at: datetime | None = None
 ) -> Demand:
     """The community takes the demand on itself (where the category allows it)."""
     demand = _begin(demand, actor, "handle_self", version)
@@ -527,7 +548,7 @@ def handle_self(
 def reassign(
     demand: Demand,
     *,
-    actor,
+    actor: User,
     version: int | None,
     unit: Unit,
     reason: str,
@@ -562,9 +583,12 @@ def reassign(
 
 
 @atomic
-def accept(demand: Demand, *, actor, version: int | None, at: datetime | None = None) -> Demand:
+def accept(
+    demand: Demand, *, actor: User, version: int | None, at: datetime | None = None
+) -> Demand:
     demand = _begin(demand, actor, "accept", version)
     demand.accepted_at = at or timezone.now()
+    assert demand.unit is not None  # dispatched: routed to a unit
     return _commit(
         demand,
         actor,
@@ -577,7 +601,7 @@ def accept(demand: Demand, *, actor, version: int | None, at: datetime | None = 
 
 @atomic
 def return_demand(
-    demand: Demand, *, actor, version: int | None, reason: str, at: datetime | None = None
+    demand: Demand, *, actor: User, version: int | None, reason: str, at: datetime | None = None
 ) -> Demand:
     """退单: not this unit's business; back to the dispatcher with the reason."""
     demand = _begin(demand, actor, "return", version)
@@ -602,14 +626,16 @@ def return_demand(
 
 
 @atomic
-def start(demand: Demand, *, actor, version: int | None, at: datetime | None = None) -> Demand:
+def start(
+    demand: Demand, *, actor: User, version: int | None, at: datetime | None = None
+) -> Demand:
     demand = _begin(demand, actor, "start", version)
     return _commit(demand, actor, "start", at=at, tell=_("正在办理"))
 
 
 @atomic
 def record_contact(
-    demand: Demand, *, actor, version: int | None, note: str, at: datetime | None = None
+    demand: Demand, *, actor: User, version: int | None, note: str, at: datetime | None = None
 ) -> Demand:
     """响应: the handler has contacted the requester (counts in the response rate)."""
     demand = _begin(demand, actor, "contact", version)
@@ -622,13 +648,13 @@ def record_contact(
 def answer(
     demand: Demand,
     *,
-    actor,
+    actor: User,
     version: int | None,
     text: str,
     resolved: bool,
     contacted: bool = True,
     at: datetime | None = None,
-):
+) -> Demand:
     """结单: the handler's answer; the requester is asked to rate it."""
     demand = _begin(demand, actor, "answer", version)
     demand.answer = _clean_text(text, "answer", _("答复内容"), 5000)
@@ -650,7 +676,7 @@ def answer(
 def request_extension(
     demand: Demand,
     *,
-    actor,
+    actor: User,
     version: int | None,
     days: int,
     reason: str,
@@ -688,7 +714,7 @@ def request_extension(
 def decide_extension(
     extension: Extension,
     *,
-    actor,
+    actor: User,
     approve: bool,
     note: str = "",
     version: int | None = None,
@@ -731,13 +757,13 @@ def decide_extension(
 
 def _close(
     demand: Demand,
-    actor,
+    actor: User,
     action: str,
     outcome: str,
     note: str = "",
     at: datetime | None = None,
-    fields=(),
-    **data,
+    fields: Iterable[str] = (),
+    **data: Any,
 ) -> Demand:
     demand.outcome, demand.closed_at = outcome, at or timezone.now()
     demand = _commit(
@@ -784,7 +810,7 @@ def _count_closed(demand: Demand) -> None:
 
 
 def _apply_rating(
-    demand: Demand, actor, action: str, rating: str, note: str, at: datetime | None = None
+    demand: Demand, actor: User, action: str, rating: str, note: str, at: datetime | None = None
 ) -> Demand:
     if rating not in Rating.values:
         raise RuleViolation(_("请选择满意、基本满意或不满意。"), field="rating")
@@ -807,7 +833,7 @@ def _apply_rating(
 def rate(
     demand: Demand,
     *,
-    actor,
+    actor: User,
     version: int | None,
     rating: str,
     note: str = "",
@@ -825,7 +851,7 @@ def rate(
 def follow_up(
     demand: Demand,
     *,
-    actor,
+    actor: User,
     version: int | None,
     rating: str | None,
     note: str,
@@ -846,7 +872,7 @@ def follow_up(
 def reopen(
     demand: Demand,
     *,
-    actor,
+    actor: User,
     version: int | None,
     reason: str,
     unit: Unit | None = None,
@@ -855,7 +881,9 @@ def reopen(
     """The requester is not satisfied: handle again (same or another unit)."""
     demand = _begin(demand, actor, "reopen", version)
     reason = _clean_text(reason, "reason", _("重办理由"), 200)
-    _route(demand, unit or demand.unit, actor, at)
+    target = unit or demand.unit
+    assert target is not None  # rated: answered by the unit it was routed to
+    _route(demand, target, actor, at)
     demand.accepted_at, demand.answered_at = None, None
     demand.rating, demand.rated_at, demand.followed_up, demand.outcome = "", None, False, ""
     demand.reopen_count += 1
@@ -885,13 +913,14 @@ def reopen(
 
 @atomic
 def close(
-    demand: Demand, *, actor, version: int | None, note: str = "", at: datetime | None = None
+    demand: Demand, *, actor: User, version: int | None, note: str = "", at: datetime | None = None
 ) -> Demand:
     """Close an answered demand the requester did not rate (after the waiting days), or a
     rated one the requester was not satisfied with (as not resolved)."""
     demand = _begin(demand, actor, "close", version)
     if demand.status == S.ANSWERED:
         wait = param("demands.rating_wait_days")
+        assert demand.answered_at is not None  # answered
         if (at or timezone.now()) < demand.answered_at + timedelta(days=wait):
             raise RuleViolation(
                 _("答复后%(n)d天内等待诉求人评价，期满后回访或办结。") % {"n": wait}, field="status"
@@ -902,7 +931,7 @@ def close(
 
 @atomic
 def close_unresolved(
-    demand: Demand, *, actor, version: int | None, reason: str, at: datetime | None = None
+    demand: Demand, *, actor: User, version: int | None, reason: str, at: datetime | None = None
 ) -> Demand:
     """不予解决/无法解决: closed without resolution, with the reason (policy, jurisdiction…)."""
     demand = _begin(demand, actor, "close_unresolved", version)
@@ -912,7 +941,7 @@ def close_unresolved(
 
 @atomic
 def merge(
-    demand: Demand, *, actor, version: int | None, into: Demand, at: datetime | None = None
+    demand: Demand, *, actor: User, version: int | None, into: Demand, at: datetime | None = None
 ) -> Demand:
     """The same problem from another household: one case, many requesters, all told."""
     demand = _begin(demand, actor, "merge", version)
@@ -952,7 +981,7 @@ def merge(
 
 @atomic
 def supervise(
-    demand: Demand, *, actor, version: int | None, note: str, at: datetime | None = None
+    demand: Demand, *, actor: User, version: int | None, note: str, at: datetime | None = None
 ) -> Demand:
     """督办 by the street or district: flagged, and the handlers are told."""
     demand = _begin(demand, actor, "supervise", version)
@@ -1027,6 +1056,7 @@ def _tokens(text: str) -> list[str]:
     return list(query_terms(text)) + [t for t in index_tokens(text).split() if len(t) == 1]
 
 
+@atomic
 def learn(demand_id: int) -> None:
     """Learn the closed demand's category from its text (one upsert for all its tokens)."""
     demand = Demand.objects.filter(pk=demand_id).select_related("category").first()
@@ -1046,7 +1076,8 @@ def learn(demand_id: int) -> None:
     )
 
 
-def learn_many(examples) -> int:
+@atomic
+def learn_many(examples: Iterable[tuple[int, str]]) -> int:
     """Learn many classified texts at once, ``[(category_id, text), …]`` (bulk loads and the
     benchmark's training split): the same counts as ``learn`` one by one, in one upsert."""
     counts: Counter = Counter()
@@ -1115,7 +1146,7 @@ def similarity(a: str, b: str) -> float:
 
 
 def possible_duplicates(
-    user,
+    user: User,
     *,
     area: Area,
     text: str,
@@ -1123,7 +1154,7 @@ def possible_duplicates(
     at: datetime | None = None,
     threshold: float = 0.35,
     limit: int = 5,
-):
+) -> list[tuple[Demand, float]]:
     """Demands of the last 30 days from the same household, or the same place with
     similar text, that the user can see: offered at intake to merge instead of duplicate."""
     at = at or timezone.now()
@@ -1137,7 +1168,7 @@ def possible_duplicates(
     candidates = list(same_place)
     if household is not None:
         candidates += list(recent.filter(household=household).order_by("-received_at")[:50])
-    scored = {}
+    scored: dict[int, tuple[Demand, float]] = {}
     for demand in candidates:
         score = similarity(text, f"{demand.title} {demand.content}")
         if household is not None and demand.household_id == household.pk:
@@ -1149,7 +1180,11 @@ def possible_duplicates(
 
 # --- Setup: the category tree with its routing rules and time limits, and the units -------
 
-LIMIT_MAXIMUM = {LimitUnit.HOURS: 720, LimitUnit.WORKING_DAYS: 90, LimitUnit.CALENDAR_DAYS: 120}
+LIMIT_MAXIMUM: dict[str, int] = {
+    LimitUnit.HOURS: 720,
+    LimitUnit.WORKING_DAYS: 90,
+    LimitUnit.CALENDAR_DAYS: 120,
+}
 
 
 def _category_values(
@@ -1163,7 +1198,7 @@ def _category_values(
     limit_unit: str,
     community_may_close: bool,
     max_extension_days: int | None,
-    actor,
+    actor: User,
 ) -> dict:
     name = _clean_text(name, "name", _("名称"), 50)
     if "/" in name:
@@ -1171,7 +1206,7 @@ def _category_values(
     if urgency not in Urgency.values:
         raise RuleViolation(_("紧急程度不正确。"), field="urgency")
     if parent is not None:
-        node = parent
+        node: Category | None = parent
         while node is not None:
             if category is not None and node.pk == category.pk:
                 raise RuleViolation(_("上级类别不能是本类别或其下级。"), field="parent")
@@ -1189,6 +1224,7 @@ def _category_values(
     if limit_unit:
         if limit_unit not in LimitUnit.values:
             raise RuleViolation(_("时限单位不正确。"), field="limit_unit")
+        assert limit_amount is not None  # given with its unit (above)
         if not 1 <= limit_amount <= LIMIT_MAXIMUM[limit_unit]:
             raise RuleViolation(
                 _("办理时限须在1到%(n)d之间。") % {"n": LIMIT_MAXIMUM[limit_unit]},
@@ -1217,7 +1253,7 @@ def _category_values(
 @atomic
 def create_category(
     *,
-    actor,
+    actor: User,
     name: str,
     parent: Category | None = None,
     unit: Unit | None = None,
@@ -1250,7 +1286,7 @@ def create_category(
 def update_category(
     category: Category,
     *,
-    actor,
+    actor: User,
     name: str,
     parent: Category | None = None,
     unit: Unit | None = None,
@@ -1299,14 +1335,20 @@ def _loggable(values: dict) -> dict:
     return {k: (v.pk if hasattr(v, "pk") else v) for k, v in values.items()}
 
 
-def _unit_values(*, name, kind, area, phone, handlers, actor) -> dict:
+def _unit_values(
+    *,
+    name: str,
+    kind: str,
+    area: Area,
+    phone: str,
+    handlers: Iterable[User] | None,
+    actor: User,
+) -> tuple[dict, list[User]]:
     name = _clean_text(name, "name", _("名称"), 100)
     if kind not in UnitKind.values:
         raise RuleViolation(_("单位类型不正确。"), field="kind")
     require(actor, MANAGE_SETUP, area)
     phone = pii.normalize_phone(phone, field="phone") if phone else ""
-    from gongzhi.accounts.models import User
-
     handlers = list(handlers or [])
     reachable = set(
         User.objects.visible_to(actor, MANAGE_SETUP)
@@ -1326,7 +1368,15 @@ def _unit_values(*, name, kind, area, phone, handlers, actor) -> dict:
 
 
 @atomic
-def create_unit(*, actor, name: str, kind: str, area: Area, phone: str = "", handlers=()) -> Unit:
+def create_unit(
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    area: Area,
+    phone: str = "",
+    handlers: Iterable[User] = (),
+) -> Unit:
     """A responsible unit serving ``area`` (a department for the district, a property
     company for its estates …) with the accounts that handle its demands."""
     values, handlers = _unit_values(
@@ -1349,12 +1399,12 @@ def create_unit(*, actor, name: str, kind: str, area: Area, phone: str = "", han
 def update_unit(
     unit: Unit,
     *,
-    actor,
+    actor: User,
     name: str,
     kind: str,
     area: Area,
     phone: str = "",
-    handlers=(),
+    handlers: Iterable[User] = (),
     is_active: bool = True,
 ) -> Unit:
     """Change a unit (and who handles for it). A unit with open demands may be disabled:

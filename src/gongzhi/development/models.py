@@ -85,7 +85,7 @@ class DevelopmentFile(IdentityNumber, ScopedModel):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("development:file_detail", args=[self.pk])
 
     @property

@@ -2,12 +2,15 @@
 branch, the warnings and the yearly quotas per community."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING, cast
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from gongzhi.accounts.models import User
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
 from gongzhi.core.errors import NotFoundOrForbidden
@@ -20,12 +23,15 @@ from .choices import STAGE_SHORT, STAGE_STEPS, FileState, Stage, Step
 from .models import DevelopmentFile, Review, StepRecord
 from .permissions import MANAGE_FILE, VIEW_FILE
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def files_for(user, perm: str = VIEW_FILE):
+
+def files_for(user: User, perm: str = VIEW_FILE) -> QuerySet[DevelopmentFile]:
     return DevelopmentFile.objects.visible_to(user, perm).select_related("branch")
 
 
-def with_history(queryset):
+def with_history(queryset: QuerySet[DevelopmentFile]) -> QuerySet[DevelopmentFile]:
     """Files with their records and reviews in two more queries, for plans in bulk."""
     return queryset.prefetch_related(
         Prefetch("steps", queryset=StepRecord.objects.order_by("step", "attempt")),
@@ -33,7 +39,9 @@ def with_history(queryset):
     )
 
 
-def get_file(user, pk, perm: str = VIEW_FILE, history: bool = False) -> DevelopmentFile:
+def get_file(
+    user: User, pk: int | str, perm: str = VIEW_FILE, history: bool = False
+) -> DevelopmentFile:
     queryset = files_for(user, perm)
     if history:
         queryset = with_history(queryset)
@@ -43,7 +51,7 @@ def get_file(user, pk, perm: str = VIEW_FILE, history: bool = False) -> Developm
         raise NotFoundOrForbidden() from None
 
 
-def branches_for(user, perm: str = MANAGE_FILE):
+def branches_for(user: User, perm: str = MANAGE_FILE) -> QuerySet[Organization]:
     """Branches a user may open files in (their scope under ``perm``)."""
     return (
         Organization.objects.visible_to(user, perm)
@@ -52,7 +60,7 @@ def branches_for(user, perm: str = MANAGE_FILE):
     )
 
 
-def eligible_members(user, file: DevelopmentFile):
+def eligible_members(user: User, file: DevelopmentFile) -> QuerySet[Member]:
     """Members who can be contacts or introducers: full, in good standing, visible to the
     user, in the file's community (the first three levels of its path)."""
     return (
@@ -93,7 +101,7 @@ DONE, NEXT, LOCKED, SUPERSEDED = "done", "next", "locked", "superseded"
 @dataclass
 class TimelineEntry:
     step: int
-    label: str
+    label: "StrOrPromise"
     stage: int
     state: str
     record: StepRecord | None = None
@@ -103,14 +111,15 @@ class TimelineEntry:
 @dataclass
 class StageGroup:
     stage: int
-    label: str
+    label: "StrOrPromise"
     entries: list[TimelineEntry]
 
 
 def timeline(file: DevelopmentFile, plan: rules.Plan) -> list[StageGroup]:
     """The 25 steps in five stages: done (with the record), next, or locked."""
     records = list(file.steps.all())
-    current = rules.current_records(file, records)
+    # The records given back (rules.current_records is typed for any records).
+    current = cast("dict[int, StepRecord]", rules.current_records(file, records))
     groups = []
     for stage, steps in STAGE_STEPS.items():
         entries = []
@@ -144,15 +153,17 @@ class BranchBoard:
     counts: dict[int, int]  # files per stage
 
     @property
-    def stage_counts(self) -> list[tuple[str, int]]:
-        return [(STAGE_SHORT[stage], n) for stage, n in self.counts.items()]
+    def stage_counts(self) -> list[tuple["StrOrPromise", int]]:
+        return [(STAGE_SHORT[Stage(stage)], n) for stage, n in self.counts.items()]
 
     @property
     def overdue(self) -> int:
         return sum(1 for r in self.rows if r.plan.status == rules.OVERDUE or r.plan.warnings)
 
 
-def pipeline(user, today: date | None = None, branch: Organization | None = None):
+def pipeline(
+    user: User, today: date | None = None, branch: Organization | None = None
+) -> list[BranchBoard]:
     """Open files per branch: who is at which step, what is due next and by when, and
     what is overdue; three queries whatever the number of files."""
     today = today or timezone.localdate()
@@ -171,7 +182,7 @@ def pipeline(user, today: date | None = None, branch: Organization | None = None
     return list(boards.values())
 
 
-def warnings(user, today: date | None = None) -> list[BoardRow]:
+def warnings(user: User, today: date | None = None) -> list[BoardRow]:
     """Open files with something overdue or flagged, the most urgent stage first."""
     rows = [row for board in pipeline(user, today) for row in board.rows if row.plan.warnings]
     return sorted(rows, key=lambda r: (r.plan.due or date.max, r.file.pk))
@@ -202,7 +213,7 @@ class Quota:
         return self.activists_met and self.objects_met
 
 
-def quotas(user, year: int) -> list[Quota]:
+def quotas(user: User, year: int) -> list[Quota]:
     """Each community in scope against seed 001 第6篇: at least 3 new activists in
     ``year`` and at least 1 development object in the two years ending with ``year``."""
     on = date(year, 12, 31)
@@ -214,6 +225,7 @@ def quotas(user, year: int) -> list[Quota]:
     visible = files_for(user).values("id")
     named = StepRecord.objects.filter(file__in=visible, attempt=1)
     counts: dict[tuple[str, int], int] = defaultdict(int)
+    rows: Iterable[tuple[str, int]]
     rows = named.filter(step=Step.NAME_ACTIVIST, on__year=year).values_list("file__path", "step")
     rows = list(rows) + list(
         named.filter(step=Step.NAME_OBJECT, on__year__gte=since, on__year__lte=year).values_list(

@@ -8,13 +8,16 @@ message. Step 17 registers the probationary member and step 24 converts (or exte
 cancels) through ``party.services``, so the registry stays the one source of 党龄.
 """
 
+from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gongzhi.accounts.models import User
 from gongzhi.core import audit, pii
 from gongzhi.core.errors import RuleViolation
 from gongzhi.core.params import value as param
@@ -22,7 +25,7 @@ from gongzhi.core.services import atomic, require
 from gongzhi.core.workflow import Workflow, register, step
 from gongzhi.party import services as party_services
 from gongzhi.party.choices import BRANCH_TYPES, HOLDING, Category, MemberStatus, OrgType, Standing
-from gongzhi.party.models import Member
+from gongzhi.party.models import Member, Organization
 from gongzhi.party.permissions import VIEW_MEMBER
 
 from . import rules
@@ -53,13 +56,21 @@ STEP_FIELDS: dict[int, set[str]] = {
 }
 TEXT_LIMITS = {"document": 200, "responsible": 100, "content": 4000, "reason": 200}
 
+# The file's records of its current round, by step (rules.current_records).
+Current = dict[int, StepRecord]
+# A step's own fields of its record (the step-specific checks below).
+Fields = dict[str, object]
+# What a step changed besides (the file's fields) and the state it leaves the file in
+# (None: still open): the effects after a step, below.
+Effect = tuple[list[str], str | None]
+
 
 def _not_future(on: date, field: str = "on") -> None:
     if on > timezone.localdate():
         raise RuleViolation(_("日期不能晚于今天。"), field=field)
 
 
-def _text(name: str, value) -> str:
+def _text(name: str, value: str | None) -> str:
     value = (value or "").strip()
     if len(value) > TEXT_LIMITS[name]:
         raise RuleViolation(
@@ -74,8 +85,8 @@ def _text(name: str, value) -> str:
 @atomic
 def open_file(
     *,
-    actor,
-    branch,
+    actor: User,
+    branch: Organization,
     name: str,
     id_number: str,
     applied_on: date,
@@ -160,7 +171,7 @@ def _birthday(birth: date, years: int) -> date:
         return date(birth.year + years, 3, 1)
 
 
-def _limit(value, length: int, field: str) -> str:
+def _limit(value: str | None, length: int, field: str) -> str:
     value = (value or "").strip()
     if len(value) > length:
         raise RuleViolation(_("内容过长，不能超过%(n)d个字。") % {"n": length}, field=field)
@@ -175,12 +186,12 @@ def _limit(value, length: int, field: str) -> str:
 # ended only before admission (a probationary member leaves through steps 23–24).
 
 
-def _activist_stage(file: DevelopmentFile, actor) -> None:
+def _activist_stage(file: DevelopmentFile, actor: User) -> None:
     if not Step.NAME_ACTIVIST <= file.last_step < Step.NAME_OBJECT:
         raise RuleViolation(_("只有入党积极分子阶段的档案需要记录考察。"), field="on")
 
 
-def _before_admission(file: DevelopmentFile, actor) -> None:
+def _before_admission(file: DevelopmentFile, actor: User) -> None:
     if file.last_step >= Step.APPROVAL:
         raise RuleViolation(
             _("已接收为预备党员，须经支部大会讨论决定取消预备党员资格。"), field="reason"
@@ -230,14 +241,14 @@ WORKFLOW = register(
 def record_step(
     file: DevelopmentFile,
     *,
-    actor,
+    actor: User,
     step: int,
     on: date,
     version: int | None = None,
     document: str = "",
     responsible: str = "",
     content: str = "",
-    **data,
+    **data: Any,
 ) -> StepRecord:
     """Record ``step`` of ``file`` done on ``on``; refuse it with the rule and the date it
     becomes possible when it is out of order, too early or past its outer limit."""
@@ -262,7 +273,7 @@ def record_step(
             _("第%(n)d步“%(s)s”不填写该项。") % {"n": step, "s": step.label}, field=field
         )
     records = list(file.steps.all())
-    current = rules.current_records(file, records)
+    current = _current(file, records)
     for limit in rules.lower_limits(file, records, step, on, data.get("publicity_from")):
         if on < limit.day:
             raise RuleViolation(
@@ -292,7 +303,8 @@ def record_step(
         **fields,
     )
     file.last_step, file.stage = step, STEP_STAGE[step]
-    changed, to = AFTER.get(step, _nothing)(file, current, record, actor=actor, **data)
+    after: Callable[..., Effect] = AFTER.get(step, _nothing)
+    changed, to = after(file, current, record, actor=actor, **data)
     WORKFLOW.commit(
         file,
         actor,
@@ -309,7 +321,13 @@ def record_step(
     return record
 
 
-def _approval_late(current, on: date, reason: str, limit) -> str:
+def _current(file: DevelopmentFile, records: list[StepRecord]) -> Current:
+    """The file's records of its current round by step (rules.current_records, which is
+    typed for any records, gives back the records given)."""
+    return cast("Current", rules.current_records(file, records))
+
+
+def _approval_late(current: Current, on: date, reason: str, limit: rules.Limit) -> str:
     """Step 17 later than 3 months: allowed up to 6 in special cases, with the reason."""
     outer = rules.approval_special_limit(current, on)
     if on > outer:
@@ -330,11 +348,13 @@ def _approval_late(current, on: date, reason: str, limit) -> str:
 # Step-specific checks: each returns the record's fields or raises with the reason.
 
 
-def _no_data(file, current, *, actor, on):
+def _no_data(file: DevelopmentFile, current: Current, *, actor: User, on: date) -> Fields:
     return {}
 
 
-def _full_members(members, *, actor, on, field: str, role: str) -> list[Member]:
+def _full_members(
+    members: Iterable[object], *, actor: User, on: date, field: str, role: str
+) -> list[Member]:
     result = []
     for member in members:
         if not isinstance(member, Member) or not actor.has_perm(VIEW_MEMBER, member):
@@ -355,7 +375,14 @@ def _full_members(members, *, actor, on, field: str, role: str) -> list[Member]:
     return result
 
 
-def _contacts(file, current, *, actor, on, contacts=()):
+def _contacts(
+    file: DevelopmentFile,
+    current: Current,
+    *,
+    actor: User,
+    on: date,
+    contacts: Iterable[Member] = (),
+) -> Fields:
     low, high = param("development.contacts_min", on), param("development.contacts_max", on)
     contacts = list(contacts)
     if not low <= len(contacts) <= high:
@@ -368,7 +395,14 @@ def _contacts(file, current, *, actor, on, contacts=()):
     return {}
 
 
-def _name_object(file, current, *, actor, on, publicity_from=None):
+def _name_object(
+    file: DevelopmentFile,
+    current: Current,
+    *,
+    actor: User,
+    on: date,
+    publicity_from: date | None = None,
+) -> Fields:
     if param("development.publicity_required", on):
         if publicity_from is None:
             raise RuleViolation(
@@ -383,7 +417,14 @@ def _name_object(file, current, *, actor, on, publicity_from=None):
     return {"publicity_from": publicity_from}
 
 
-def _introducers(file, current, *, actor, on, introducers=()):
+def _introducers(
+    file: DevelopmentFile,
+    current: Current,
+    *,
+    actor: User,
+    on: date,
+    introducers: Iterable[Member] = (),
+) -> Fields:
     needed = param("development.introducers", on)
     introducers = list(introducers)
     if len(introducers) != needed:
@@ -395,13 +436,28 @@ def _introducers(file, current, *, actor, on, introducers=()):
     return {}
 
 
-def _political_review(file, current, *, actor, on, review_passed=None):
+def _political_review(
+    file: DevelopmentFile,
+    current: Current,
+    *,
+    actor: User,
+    on: date,
+    review_passed: bool | None = None,
+) -> Fields:
     if review_passed is None:
         raise RuleViolation(_("请填写政治审查结论（合格或不合格）。"), field="review_passed")
     return {"review_passed": bool(review_passed)}
 
 
-def _training(file, current, *, actor, on, training_days=None, training_hours=None):
+def _training(
+    file: DevelopmentFile,
+    current: Current,
+    *,
+    actor: User,
+    on: date,
+    training_days: int | None = None,
+    training_hours: int | None = None,
+) -> Fields:
     days_needed = param("development.training_min_days", on)
     hours_needed = param("development.training_min_hours", on)
     days, hours = training_days or 0, training_hours or 0
@@ -416,7 +472,7 @@ def _training(file, current, *, actor, on, training_days=None, training_hours=No
     return {"training_days": training_days, "training_hours": training_hours}
 
 
-def _committee_review(file, current, *, actor, on):
+def _committee_review(file: DevelopmentFile, current: Current, *, actor: User, on: date) -> Fields:
     review = current.get(Step.POLITICAL_REVIEW)
     if review is None or not review.review_passed:
         raise RuleViolation(
@@ -425,19 +481,31 @@ def _committee_review(file, current, *, actor, on):
     return {}
 
 
-def _vote(file, current, *, actor, on, **votes):
+def _vote(
+    file: DevelopmentFile, current: Current, *, actor: User, on: date, **votes: int | None
+) -> Fields:
     for key in sorted(VOTE_FIELDS):
-        if votes.get(key) is not None and not 0 <= votes[key] <= 10000:
+        count = votes.get(key)
+        if count is not None and not 0 <= count <= 10000:
             raise RuleViolation(_("人数或票数不合理，请核对。"), field=key)
     rules.check_vote(**{k: votes.get(k) for k in VOTE_FIELDS})
     return {k: votes.get(k) or 0 for k in VOTE_FIELDS}
 
 
-def _approval(file, current, *, actor, on, reason=""):
+def _approval(
+    file: DevelopmentFile, current: Current, *, actor: User, on: date, reason: str = ""
+) -> Fields:
     return {"reason": _text("reason", reason)}
 
 
-def _join_branch(file, current, *, actor, on, party_group=None):
+def _join_branch(
+    file: DevelopmentFile,
+    current: Current,
+    *,
+    actor: User,
+    on: date,
+    party_group: Organization | None = None,
+) -> Fields:
     if party_group is not None and (
         party_group.org_type != OrgType.GROUP or party_group.parent_id != file.branch_id
     ):
@@ -445,7 +513,16 @@ def _join_branch(file, current, *, actor, on, party_group=None):
     return {}
 
 
-def _conversion_vote(file, current, *, actor, on, outcome=None, extension_months=None, **votes):
+def _conversion_vote(
+    file: DevelopmentFile,
+    current: Current,
+    *,
+    actor: User,
+    on: date,
+    outcome: str | None = None,
+    extension_months: int | None = None,
+    **votes: int | None,
+) -> Fields:
     fields = _vote(file, current, actor=actor, on=on, **votes)
     if outcome not in Outcome.values:
         raise RuleViolation(_("请选择支部大会的决定。"), field="outcome")
@@ -466,7 +543,7 @@ def _conversion_vote(file, current, *, actor, on, outcome=None, extension_months
     return {**fields, "outcome": outcome, "extension_months": extension_months}
 
 
-CHECKS = {
+CHECKS: dict[int, Callable[..., Fields]] = {
     Step.ASSIGN_CONTACTS: _contacts,
     Step.NAME_OBJECT: _name_object,
     Step.INTRODUCERS: _introducers,
@@ -484,11 +561,15 @@ CHECKS = {
 # the state the step leaves the file in (None: still open).
 
 
-def _nothing(file, current, record, *, actor, **data):
+def _nothing(
+    file: DevelopmentFile, current: Current, record: StepRecord, *, actor: User, **data: Any
+) -> Effect:
     return [], None
 
 
-def _admit(file, current, record, *, actor, **data):
+def _admit(
+    file: DevelopmentFile, current: Current, record: StepRecord, *, actor: User, **data: Any
+) -> Effect:
     """上级党委审批: the person becomes a probationary member; probation (and the 入党
     date) counts from the branch meeting's vote, not from the approval."""
     member = party_services.register_member(
@@ -508,28 +589,43 @@ def _admit(file, current, record, *, actor, **data):
     return ["member"], None
 
 
-def _place_in_group(file, current, record, *, actor, party_group=None, **data):
+def _place_in_group(
+    file: DevelopmentFile,
+    current: Current,
+    record: StepRecord,
+    *,
+    actor: User,
+    party_group: Organization | None = None,
+    **data: Any,
+) -> Effect:
     if party_group is not None and file.member_id:
+        assert file.member is not None
         party_services.update_member(
             file.member, actor=actor, version=None, on=record.on, party_group=party_group
         )
     return [], None
 
 
-def _decide_conversion(file, current, record, *, actor, **data):
+def _decide_conversion(
+    file: DevelopmentFile, current: Current, record: StepRecord, *, actor: User, **data: Any
+) -> Effect:
     """转正审批 applies the branch meeting's decision (step 23)."""
     decision = current[Step.CONVERSION_VOTE]
     record.outcome = decision.outcome
     record.save(update_fields=["outcome"])
     if decision.outcome == Outcome.CONVERT:
         ends = rules.probation_ends(file, current)
+        assert file.member is not None  # admitted at step 17
+        assert ends is not None  # the branch meeting's vote (step 15) is on file
         # 党龄 counts from the day probation ends, whenever the approval comes.
         party_services.convert_to_full(file.member, actor=actor, version=None, on=ends)
         return [], None
     if decision.outcome == Outcome.EXTEND:
+        assert decision.extension_months is not None  # _conversion_vote: months to extend
         file.extension_months = decision.extension_months
         file.last_step, file.stage = Step.CONTINUE_EDUCATION, STEP_STAGE[Step.CONTINUE_EDUCATION]
         return ["extension_months"], None
+    assert file.member is not None  # admitted at step 17
     party_services.remove_member(
         file.member, actor=actor, version=None, on=record.on, reason=str(EndReason.CANCELLED.label)
     )
@@ -537,11 +633,13 @@ def _decide_conversion(file, current, record, *, actor, **data):
     return ["ended_on", "end_reason"], FS.ENDED
 
 
-def _archive(file, current, record, *, actor, **data):
+def _archive(
+    file: DevelopmentFile, current: Current, record: StepRecord, *, actor: User, **data: Any
+) -> Effect:
     return [], FS.COMPLETED
 
 
-AFTER = {
+AFTER: dict[int, Callable[..., Effect]] = {
     Step.APPROVAL: _admit,
     Step.JOIN_BRANCH: _place_in_group,
     Step.CONVERSION_APPROVAL: _decide_conversion,
@@ -554,7 +652,7 @@ AFTER = {
 
 @atomic
 def record_review(
-    file: DevelopmentFile, *, actor, on: date, content: str, reviewer: str = ""
+    file: DevelopmentFile, *, actor: User, on: date, content: str, reviewer: str = ""
 ) -> Review:
     """半年考察: an activist is reviewed every six months until named development object."""
     file = WORKFLOW.begin(file, actor, "review")
@@ -578,7 +676,7 @@ def record_review(
 def end_file(
     file: DevelopmentFile,
     *,
-    actor,
+    actor: User,
     on: date,
     reason: str,
     note: str = "",
@@ -606,7 +704,7 @@ def end_file(
     )
 
 
-def reveal_id_number(file: DevelopmentFile, *, actor) -> str:
+def reveal_id_number(file: DevelopmentFile, *, actor: User) -> str:
     """The full ID number for a role that needs it; every view is audited."""
     require(actor, VIEW_FILE_PII, file)
     audit.log("development.file.pii_viewed", actor=actor, target=file, data={"field": "id_number"})

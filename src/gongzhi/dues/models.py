@@ -126,7 +126,7 @@ class DuesCharge(ScopedModel):
             return "settled"
         return "partial" if self.paid > 0 else "unpaid"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("dues:member", args=[self.member_id])
 
 
@@ -187,7 +187,7 @@ class DuesAccount(ScopedModel):
     def __str__(self):
         return f"{self.member} {self.unpaid_streak}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         # Memoized per row: the arrears list asks each row for its link twice.
         cached = self.__dict__.get("_absolute_url")
         if cached is None or cached[0] != self.member_id:

@@ -1,11 +1,14 @@
 """Scoped reads of dues: branch ledgers, arrears, summaries, declarations due."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any, TypedDict
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
+from gongzhi.accounts.models import User
 from gongzhi.areas.models import Area
 from gongzhi.core.params import value as param
 from gongzhi.core.scoping import widened
@@ -19,11 +22,11 @@ from .permissions import VIEW_DUES
 ZERO = Decimal("0.00")
 
 
-def charges_for(user, perm: str = VIEW_DUES):
+def charges_for(user: User, perm: str = VIEW_DUES) -> QuerySet[DuesCharge]:
     return DuesCharge.objects.visible_to(user, perm)
 
 
-def payments_for(user, perm: str = VIEW_DUES):
+def payments_for(user: User, perm: str = VIEW_DUES) -> QuerySet[DuesPayment]:
     return DuesPayment.objects.visible_to(user, perm)
 
 
@@ -56,7 +59,9 @@ LEDGER_FIELDS = (
 )
 
 
-def branch_ledger(user, organization: Organization, month: date):
+def branch_ledger(
+    user: User, organization: Organization, month: date
+) -> tuple[QuerySet[DuesCharge], LedgerTotals]:
     """The month's ledger of one branch: each charge with its member, and the totals."""
     rows = (
         charges_for(user)
@@ -95,7 +100,7 @@ def branch_ledger(user, organization: Organization, month: date):
     )
 
 
-def arrears(user, today: date, minimum: int | None = None):
+def arrears(user: User, today: date, minimum: int | None = None) -> QuerySet[DuesAccount]:
     """Members with consecutive unpaid months: warned from 3, flagged from 6 (art. 9)."""
     minimum = minimum or param("dues.arrears_warning_months", today)
     # Read from the streak index first, the scope's path terms marked wide
@@ -122,7 +127,9 @@ def arrears_level(streak: int, today: date) -> str:
     return ""
 
 
-def summary_by_organization(user, *, year: int, month: int | None = None):
+def summary_by_organization(
+    user: User, *, year: int, month: int | None = None
+) -> QuerySet[DuesCharge, Mapping[str, Any]]:
     """Due, paid and counts per branch for a month or a whole year."""
     qs = charges_for(user).filter(month__year=year)
     if month:
@@ -139,13 +146,26 @@ def summary_by_organization(user, *, year: int, month: int | None = None):
     )
 
 
-def summary_by_area(user, level: int, *, year: int, month: int | None = None):
+class AreaSummary(TypedDict):
+    """Due and paid of one area (``summary_by_area``); ``rate`` in percent, None when
+    nothing was due."""
+
+    area: Area
+    due: Decimal
+    paid: Decimal
+    missing: Decimal
+    rate: Decimal | None
+
+
+def summary_by_area(
+    user: User, level: int, *, year: int, month: int | None = None
+) -> list[AreaSummary]:
     """Due and paid rolled up to communities (or streets) of the user's scope."""
     areas = list(
         Area.objects.visible_to(user, "areas.view_area").filter(level=level).order_by("path")
     )
     rows = list(summary_by_organization(user, year=year, month=month))
-    result = []
+    result: list[AreaSummary] = []
     for area in areas:
         picked = [r for r in rows if r["path"].startswith(area.path)]
         due = sum((r["total_due"] for r in picked), ZERO)
@@ -162,7 +182,7 @@ def summary_by_area(user, level: int, *, year: int, month: int | None = None):
     return result
 
 
-def undeclared(user, month: date):
+def undeclared(user: User, month: date) -> QuerySet[Member]:
     """Active members with no dues basis declared for ``month``: nothing can be charged."""
     declared = DuesProfile.objects.filter(member=OuterRef("pk"), effective_month__lte=month)
     return (
@@ -173,7 +193,7 @@ def undeclared(user, month: date):
     )
 
 
-def redeclaration_due(user, today: date):
+def redeclaration_due(user: User, today: date) -> QuerySet[Member]:
     """After the yearly re-declaration month: members whose basis was last declared in an
     earlier year (reminder)."""
     if today.month < param("dues.redeclare_month", today):

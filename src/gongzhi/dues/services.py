@@ -2,15 +2,17 @@
 payments. Money is Decimal, rounded half-up to the fen (ADR 0004)."""
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import NamedTuple
+from typing import Any, NamedTuple, NotRequired, Protocol, TypedDict
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.models import User
 from gongzhi.core import audit
 from gongzhi.core.bulk import chunks, insert_rows
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
@@ -35,7 +37,13 @@ FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 
-def money(value, *, field: str = "amount") -> Decimal:
+# An amount as a form, the API or a loader gives it: a Decimal or its text.
+MoneyInput = Decimal | str
+
+
+def money(value: object, *, field: str = "amount") -> Decimal:
+    """``value`` as an exact amount of money, or a refusal naming ``field`` (anything that
+    is not a non-negative amount to the fen is refused)."""
     try:
         amount = Decimal(str(value))
     except (TypeError, ValueError, InvalidOperation):
@@ -54,10 +62,12 @@ def first_of_month(day: date) -> date:
 # --- The rule --------------------------------------------------------------------------------
 
 
-def bracket_rate(base: Decimal, brackets) -> Decimal:
-    """The rate of the bracket ``base`` falls in (upper bounds inclusive)."""
+def bracket_rate(base: Decimal, brackets: Iterable[Sequence[str | None]]) -> Decimal:
+    """The rate of the bracket ``base`` falls in (upper bounds inclusive). ``brackets``:
+    [upper bound or None for "above", rate] (the parameter, dues.params)."""
     for upper, rate in brackets:
         if upper is None or base <= Decimal(upper):
+            assert rate is not None  # validate_brackets: every bracket has a rate
             return Decimal(rate)
     raise ValueError("brackets must end with an open bracket")
 
@@ -71,7 +81,8 @@ class Rules:
         self.month = month
         self._values: dict[str, object] = {}
 
-    def __call__(self, key: str):
+    def __call__(self, key: str) -> Any:
+        """The value of parameter ``key`` (of the parameter's own type)."""
         if key not in self._values:
             self._values[key] = param(key, self.month)
         return self._values[key]
@@ -90,10 +101,12 @@ def monthly_dues(
         rules = Rules(month)
     if kind == DuesKind.EMPLOYED or kind == DuesKind.RETIRED:
         brackets = rules(f"dues.brackets.{kind}")
+        assert base is not None  # declare: a base for every employed or retired member
         rate = bracket_rate(base, brackets)
         amount = (base * rate).quantize(FEN, rounding=ROUND_HALF_UP)
         return amount, {"kind": kind, "base": str(base), "rate": str(rate)}
     if kind == DuesKind.FARMER:
+        assert fixed_amount is not None  # declare: a fixed amount for every farmer
         return fixed_amount, {"kind": kind, "fixed": str(fixed_amount)}
     fixed = Decimal(rules("dues.fixed.low_income"))
     return fixed, {"kind": kind, "fixed": str(fixed)}
@@ -106,12 +119,12 @@ def monthly_dues(
 def declare(
     member: Member,
     *,
-    actor,
+    actor: User,
     kind: str,
     effective_month: date,
     declared_on: date,
-    base=None,
-    fixed_amount=None,
+    base: MoneyInput | None = None,
+    fixed_amount: MoneyInput | None = None,
     note: str = "",
 ) -> DuesProfile:
     """Declare (or re-declare yearly) the member's dues basis from a month on."""
@@ -165,10 +178,10 @@ def declare(
 def grant_reduction(
     member: Member,
     *,
-    actor,
+    actor: User,
     start_month: date,
     end_month: date,
-    monthly_amount,
+    monthly_amount: MoneyInput,
     reason: str,
     branch_decided_on: date,
     approved_on: date,
@@ -218,15 +231,39 @@ def _month_end(month: date) -> date:
     return date.fromordinal(nxt.toordinal() - 1)
 
 
+class Admitted(Protocol):
+    """A member as ``charge_for`` reads them: a ``Member`` or a row of its values."""
+
+    @property
+    def admitted_on(self) -> date: ...
+
+
+class Declared(Protocol):
+    """A dues basis as ``charge_for`` reads it: a ``DuesProfile`` or a row of its values."""
+
+    @property
+    def effective_month(self) -> date: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def base(self) -> Decimal | None: ...
+    @property
+    def fixed_amount(self) -> Decimal | None: ...
+
+
 def charge_for(
-    member: Member, month: date, profiles, reductions, rules: Rules | None = None
+    member: Admitted,
+    month: date,
+    profiles: Iterable[Declared],
+    reductions: Iterable[DuesReduction],
+    rules: Rules | None = None,
 ) -> tuple[Decimal, dict] | None:
     """What ``member`` owes for ``month`` given their profiles and reductions (sorted by
     month), or None when nothing is owed or no basis is declared. ``member`` and the
     profiles may be rows of ``values_list(named=True)``: only their fields are read."""
     if member.admitted_on > _month_end(month):
         return None  # probationary members owe from the month the branch admitted them
-    profile = None
+    profile: Declared | None = None
     for candidate in profiles:
         if candidate.effective_month <= month:
             profile = candidate
@@ -246,8 +283,17 @@ def charge_for(
     return amount, basis
 
 
+class MonthRun(TypedDict):
+    """What a monthly run did (the report, the audit record, the API's answer)."""
+
+    month: str  # "2026-05"
+    charged: int
+    undeclared: int  # active members with no basis declared: nothing charged
+    total: str  # the sum charged, as exact text
+
+
 @atomic
-def run_month(month: date, *, actor=None, within: str | None = None) -> dict:
+def run_month(month: date, *, actor: User | None = None, within: str | None = None) -> MonthRun:
     """Create every member's charge for ``month`` (idempotent: existing charges are kept).
 
     Bulk: a handful of queries for the whole district. Advance payments already recorded
@@ -271,41 +317,42 @@ def run_month(month: date, *, actor=None, within: str | None = None) -> dict:
         profiles = profiles.filter(member__path__under=within)
         reductions = reductions.filter(member__path__under=within)
         advance = advance.filter(member__path__under=within)
-    members = members.values_list("id", "organization_id", "path", "admitted_on", named=True)
-    existing = set(existing.values_list("member_id", flat=True))
-    profiles = {
+    member_rows = members.values_list("id", "organization_id", "path", "admitted_on", named=True)
+    charged = set(existing.values_list("member_id", flat=True))
+    declared = {
         p.member_id: (p,)
         for p in profiles.values_list(
             "member_id", "effective_month", "kind", "base", "fixed_amount", named=True
         )
     }
-    by_member = defaultdict(list)
+    by_member: defaultdict[int, list[DuesReduction]] = defaultdict(list)
     for r in reductions.order_by("start_month"):
         by_member[r.member_id].append(r)
-    advance = dict(
+    paid_ahead: dict[int, Decimal] = dict(
         advance.values("member_id")
         .annotate(total=money_sum("amount"))
         .values_list("member_id", "total")
     )
     rules = Rules(month)
-    charges, undeclared = [], 0
-    for member in members:
-        if member.id in existing:
+    charges: list[NewCharge] = []
+    undeclared = 0
+    for member in member_rows:
+        if member.id in charged:
             continue
-        result = charge_for(
-            member, month, profiles.get(member.id, ()), by_member.get(member.id, ()), rules
+        owed = charge_for(
+            member, month, declared.get(member.id, ()), by_member.get(member.id, ()), rules
         )
-        if result is None:
-            undeclared += member.id not in profiles
+        if owed is None:
+            undeclared += member.id not in declared
             continue
-        amount, basis = result
+        amount, basis = owed
         charges.append(
             NewCharge(
                 member.id,
                 member.organization_id,
                 member.path,
                 amount,
-                min(advance.get(member.id, ZERO), amount),
+                min(paid_ahead.get(member.id, ZERO), amount),
                 basis,
             )
         )
@@ -314,14 +361,14 @@ def run_month(month: date, *, actor=None, within: str | None = None) -> dict:
     if len(charges) >= ANALYZE_FROM:
         _analyze_after_run()
     total = sum((c.amount for c in charges), ZERO)
-    result = {
+    result: MonthRun = {
         "month": f"{month:%Y-%m}",
         "charged": len(charges),
         "undeclared": undeclared,
         "total": str(total),
     }
     if actor is not None:
-        audit.log("dues.month.run", actor=actor, data=result)
+        audit.log("dues.month.run", actor=actor, data=dict(result))
     return result
 
 
@@ -368,11 +415,12 @@ def _insert_charges(charges: list[NewCharge], month: date) -> None:
     )
 
 
-def run_month_in_scope(month: date, *, actor) -> dict:
+def run_month_in_scope(month: date, *, actor: User) -> MonthRun:
     """The monthly run over every part of the tree where ``actor`` may manage dues: one
     run per top node of their scope (the whole district for a superuser). The page and
     the API both run a month this way. The scope check comes before the transaction so
     that the audit record of a denial is kept."""
+    paths: Sequence[str | None]
     if actor.is_superuser:
         paths = [None]
     else:
@@ -385,19 +433,23 @@ def run_month_in_scope(month: date, *, actor) -> dict:
             data={"perm": MANAGE_DUES, "action": "dues.month.run"},
         )
         raise NotFoundOrForbidden(_("无权生成应缴党费。"))
-    result = {"month": f"{first_of_month(month):%Y-%m}", "charged": 0, "undeclared": 0}
+    charged = undeclared = 0
     total = ZERO
     with transaction.atomic():
         for path in paths:
             part = run_month(month, actor=actor, within=path)
-            result["charged"] += part["charged"]
-            result["undeclared"] += part["undeclared"]
+            charged += part["charged"]
+            undeclared += part["undeclared"]
             total += Decimal(part["total"])
-    result["total"] = str(total)
-    return result
+    return {
+        "month": f"{first_of_month(month):%Y-%m}",
+        "charged": charged,
+        "undeclared": undeclared,
+        "total": str(total),
+    }
 
 
-def _refresh_accounts(charges, month: date) -> None:
+def _refresh_accounts(charges: list[NewCharge], month: date) -> None:
     """After new charges: unpaid charges extend the streak, paid or exempt ones reset it.
     The new charges are at hand, so they are not read again."""
     _ensure_accounts([c.member_id for c in charges])
@@ -413,7 +465,7 @@ def _refresh_accounts(charges, month: date) -> None:
         )
 
 
-def _ensure_accounts(member_ids) -> None:
+def _ensure_accounts(member_ids: Iterable[int]) -> None:
     """An account for every member charged. A month's first run in a new district opens
     60,000 accounts: plain inserts that skip existing ones (core.bulk; ``bulk_create``
     cost a third of the run building and compiling model instances). PostgreSQL: one
@@ -425,6 +477,7 @@ def _ensure_accounts(member_ids) -> None:
     meta = DuesAccount._meta
     quote = connection.ops.quote_name
     streak = meta.get_field("unpaid_streak")
+    assert streak.column is not None  # a concrete field: it has its column
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(meta.db_table)} ({quote('member_id')}, {quote(streak.column)}) "  # noqa: S608 (names from model metadata)
@@ -433,32 +486,34 @@ def _ensure_accounts(member_ids) -> None:
         )
 
 
-def _update_grouped(queryset, changes, key: str = "pk") -> None:
+def _update_grouped(
+    queryset: QuerySet, changes: Iterable[tuple[int, Mapping[str, object]]], key: str = "pk"
+) -> None:
     """``changes``: (key, {field: value}) pairs. One UPDATE per distinct set of values (and
     chunk of keys): a bulk run gives many rows the same values (a streak of 0, the month
     paid), and ``bulk_update``'s ``CASE WHEN`` per row cost about a millisecond a row."""
-    groups = defaultdict(list)
+    groups: defaultdict[tuple[tuple[str, object], ...], list[int]] = defaultdict(list)
     for pk, values in changes:
         groups[tuple(sorted(values.items()))].append(pk)
-    for values, pks in groups.items():
+    for items, pks in groups.items():
         for chunk in chunks(pks):
-            queryset.filter(**{f"{key}__in": chunk}).update(**dict(values))
+            queryset.filter(**{f"{key}__in": chunk}).update(**dict(items))
 
 
-def recompute_accounts(member_ids) -> None:
+def recompute_accounts(member_ids: Iterable[int]) -> None:
     """Each member's streak from their charges: unpaid months back from the latest charge,
     for many members in a handful of queries."""
     member_ids = list(set(member_ids))
     _ensure_accounts(member_ids)
     for chunk in chunks(member_ids):
-        history = defaultdict(list)
+        history: defaultdict[int, list[tuple[date, Decimal, Decimal]]] = defaultdict(list)
         for member_id, month, amount, paid in (
             DuesCharge.objects.filter(member_id__in=chunk)
             .order_by("member_id", "-month")
             .values_list("member_id", "month", "amount", "paid")
         ):
             history[member_id].append((month, amount, paid))
-        changes = []
+        changes: list[tuple[int, Mapping[str, object]]] = []
         for member_id in chunk:
             charges = history.get(member_id, [])
             streak, last_paid = 0, None
@@ -489,7 +544,31 @@ def recompute_account(member: Member) -> DuesAccount:
 # --- Payments ----------------------------------------------------------------------------------
 
 
-def _check_payment(row: dict) -> dict:
+class PaymentIn(TypedDict):
+    """A payment to record (``record_payments``): the dues of ``member`` for ``month``."""
+
+    member: Member
+    month: date
+    amount: MoneyInput
+    paid_on: date
+    method: str
+    receiver: str | None
+    note: NotRequired[str]
+
+
+class Payment(TypedDict):
+    """A payment checked: the month its first day, the amount exact, the receiver named."""
+
+    member: Member
+    month: date
+    amount: Decimal
+    paid_on: date
+    method: str
+    receiver: str
+    note: NotRequired[str]
+
+
+def _check_payment(row: PaymentIn) -> Payment:
     amount = money(row["amount"])
     if amount <= 0:
         raise RuleViolation(_("缴纳金额须大于0。"), field="amount")
@@ -516,15 +595,15 @@ class _Due:
 
 
 @atomic
-def record_payments(rows, *, actor) -> list[DuesPayment]:
+def record_payments(rows: Iterable[PaymentIn], *, actor: User) -> list[DuesPayment]:
     """Dues paid for months: partial payments add up, a future month is paid in advance,
     nothing beyond a month's due. All rows or none; the charges are locked and summed
     exactly; one audit record for the batch."""
-    rows = [_check_payment(row) for row in rows]
-    for member in {row["member"].pk: row["member"] for row in rows}.values():
+    checked = [_check_payment(row) for row in rows]
+    for member in {row["member"].pk: row["member"] for row in checked}.values():
         require(actor, MANAGE_DUES, member)
-    keys = {(row["member"].pk, row["month"]) for row in rows}
-    charges = {}
+    keys = {(row["member"].pk, row["month"]) for row in checked}
+    charges: dict[tuple[int, date], _Due] = {}
     months = {month for _member, month in keys}
     for member_ids in chunks(sorted({member for member, _month in keys})):
         # Rows, not instances: a bulk entry locks tens of thousands of charges.
@@ -536,7 +615,7 @@ def record_payments(rows, *, actor) -> list[DuesPayment]:
         ):
             charges[(member_id, month)] = _Due(pk, member_id, amount, paid)
     payments = []
-    for row in rows:
+    for row in checked:
         member, month, amount = row["member"], row["month"], row["amount"]
         charge = charges.get((member.pk, month))
         if charge is not None:
@@ -574,8 +653,8 @@ def record_payments(rows, *, actor) -> list[DuesPayment]:
     recompute_accounts([c.member_id for c in touched])
     if len(touched) >= ANALYZE_FROM:  # a branch's or a district's month paid in bulk
         _analyze_after_run()
-    if len(rows) == 1:
-        row = rows[0]
+    if len(checked) == 1:
+        row = checked[0]
         audit.log(
             "dues.payment.recorded",
             actor=actor,
@@ -590,7 +669,10 @@ def record_payments(rows, *, actor) -> list[DuesPayment]:
         audit.log(
             "dues.payment.batch_recorded",
             actor=actor,
-            data={"payments": len(rows), "total": str(sum((r["amount"] for r in rows), ZERO))},
+            data={
+                "payments": len(checked),
+                "total": str(sum((r["amount"] for r in checked), ZERO)),
+            },
         )
     return payments
 
@@ -598,9 +680,9 @@ def record_payments(rows, *, actor) -> list[DuesPayment]:
 def record_payment(
     member: Member,
     *,
-    actor,
+    actor: User,
     month: date,
-    amount,
+    amount: MoneyInput,
     paid_on: date,
     method: str,
     receiver: str,
@@ -625,7 +707,14 @@ def record_payment(
 
 @atomic
 def record_special_payment(
-    member: Member, *, actor, amount, paid_on: date, method: str, receiver: str, note: str = ""
+    member: Member,
+    *,
+    actor: User,
+    amount: MoneyInput,
+    paid_on: date,
+    method: str,
+    receiver: str,
+    note: str = "",
 ) -> DuesPayment:
     """A voluntary one-off payment of at least 1,000 yuan: kept apart, not dues."""
     require(actor, MANAGE_DUES, member)

@@ -63,7 +63,7 @@ class Organization(ScopedModel):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("party:organization_detail", args=[self.pk])
 
     @property
@@ -155,7 +155,7 @@ class Member(IdentityNumber, ScopedModel):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("party:member_detail", args=[self.pk])
 
     @property
@@ -245,7 +245,7 @@ class Transfer(ScopedModel):
     def __str__(self):
         return f"{self.member} {self.get_kind_display()} {self.letter_no}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("party:transfer_detail", args=[self.pk])
 
 

@@ -3,11 +3,14 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TypeVar
 
-from django.db.models import Count, Q
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.models import User
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
 from gongzhi.core import pii
@@ -27,38 +30,40 @@ from .choices import (
     Standing,
     TransferState,
 )
-from .models import CommunityCadre, Member, Organization, Transfer
+from .models import CommitteeSeat, CommunityCadre, Member, MemberEvent, Organization, Transfer
 from .permissions import MANAGE_TRANSFER, VIEW_MEMBER, VIEW_ORG
 
+M = TypeVar("M", bound=Model)
 
-def organizations_for(user, perm: str = VIEW_ORG):
+
+def organizations_for(user: User, perm: str = VIEW_ORG) -> QuerySet[Organization]:
     return Organization.objects.visible_to(user, perm).select_related("area", "parent")
 
 
-def members_for(user, perm: str = VIEW_MEMBER):
+def members_for(user: User, perm: str = VIEW_MEMBER) -> QuerySet[Member]:
     return Member.objects.visible_to(user, perm).select_related("organization")
 
 
-def transfers_for(user, perm: str = MANAGE_TRANSFER):
+def transfers_for(user: User, perm: str = MANAGE_TRANSFER) -> QuerySet[Transfer]:
     return Transfer.objects.visible_to(user, perm).select_related("member", "from_org", "to_org")
 
 
-def _get(qs, pk):
+def _get(qs: QuerySet[M], pk: int | str) -> M:
     try:
         return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):  # the base of qs.model.DoesNotExist
         raise NotFoundOrForbidden() from None
 
 
-def get_organization(user, pk, perm: str = VIEW_ORG) -> Organization:
+def get_organization(user: User, pk: int | str, perm: str = VIEW_ORG) -> Organization:
     return _get(organizations_for(user, perm), pk)
 
 
-def get_member(user, pk, perm: str = VIEW_MEMBER) -> Member:
+def get_member(user: User, pk: int | str, perm: str = VIEW_MEMBER) -> Member:
     return _get(members_for(user, perm), pk)
 
 
-def get_transfer(user, pk, perm: str = MANAGE_TRANSFER) -> Transfer:
+def get_transfer(user: User, pk: int | str, perm: str = MANAGE_TRANSFER) -> Transfer:
     return _get(transfers_for(user, perm), pk)
 
 
@@ -113,15 +118,15 @@ def size_warnings(
 
 
 def organization_tree(
-    user, root: Organization | None = None, today: date | None = None
+    user: User, root: Organization | None = None, today: date | None = None
 ) -> list[OrgNode]:
     """The user's organizations (under ``root``) in tree order, with member counts per
     organization and per subtree, committee sizes and warnings: three queries in all."""
     today = today or timezone.localdate()
-    orgs = organizations_for(user)
+    queryset = organizations_for(user)
     if root is not None:
-        orgs = orgs.filter(tree_path__startswith=root.tree_path)
-    orgs = list(orgs.annotate(committee_size=Count("seats")).order_by("tree_path"))
+        queryset = queryset.filter(tree_path__startswith=root.tree_path)
+    orgs = list(queryset.annotate(committee_size=Count("seats")).order_by("tree_path"))
     ids = [o.pk for o in orgs]
     counts = (
         (
@@ -135,7 +140,7 @@ def organization_tree(
     by_org = {row["organization_id"]: row for row in counts}
     base_depth = min((o.tree_path.count("/") for o in orgs), default=0)
     nodes = []
-    subtree = defaultdict(int)
+    subtree: defaultdict[int, int] = defaultdict(int)
     for org in orgs:
         row = by_org.get(org.pk, {"n": 0, "full": 0})
         for ancestor in org.tree_path.strip("/").split("/"):
@@ -203,7 +208,9 @@ def two_committee_problems(cadres: list[CommunityCadre], today: date) -> list[st
     return problems
 
 
-def communities_failing_checks(user, today: date | None = None) -> list[tuple[Area, list[str]]]:
+def communities_failing_checks(
+    user: User, today: date | None = None
+) -> list[tuple[Area, list[str]]]:
     """Every community in scope whose two-committee roster fails a check, with the reasons."""
     today = today or timezone.localdate()
     communities = list(
@@ -223,7 +230,7 @@ def communities_failing_checks(user, today: date | None = None) -> list[tuple[Ar
 # --- Members: warnings and search ------------------------------------------------------
 
 
-def floating_not_contacted(user, today: date):
+def floating_not_contacted(user: User, today: date) -> QuerySet[Member]:
     """Floating members not contacted within the configured months (default 6)."""
     cutoff = add_months(today, -param("party.floating_contact_months", today))
     return (
@@ -233,19 +240,19 @@ def floating_not_contacted(user, today: date):
     )
 
 
-def out_of_contact(user, today: date):
+def out_of_contact(user: User, today: date) -> QuerySet[Member]:
     """Active members out of contact long enough to suspend their standing."""
     cutoff = add_months(today, -param("party.lost_contact_months", today))
     return members_for(user).filter(standing=Standing.ACTIVE, last_contact_on__lte=cutoff)
 
 
-def removal_due(user, today: date):
+def removal_due(user: User, today: date) -> QuerySet[Member]:
     """Suspended members still out of contact after the configured period (default 2 years)."""
     cutoff = add_months(today, -param("party.removal_after_months", today))
     return members_for(user).filter(standing=Standing.SUSPENDED, suspended_on__lte=cutoff)
 
 
-def overdue_letters(user, today: date):
+def overdue_letters(user: User, today: date) -> QuerySet[Transfer]:
     """Introduction letters past their validity that nobody has received yet."""
     return transfers_for(user).filter(state=TransferState.SENT, valid_until__lt=today)
 
@@ -255,11 +262,11 @@ def letter_overdue(transfer: Transfer, today: date) -> bool:
     return transfer.state == TransferState.SENT and transfer.valid_until < today
 
 
-def pocket_members(user, perm: str = VIEW_MEMBER):
+def pocket_members(user: User, perm: str = VIEW_MEMBER) -> QuerySet[Member]:
     return members_for(user, perm).filter(category=Category.POCKET, standing__in=HOLDING)
 
 
-def talent_search(user, skill: str, within: Area | None = None):
+def talent_search(user: User, skill: str, within: Area | None = None) -> QuerySet[Member]:
     """ "Who can do legal advice in this community?": skills, hobbies and job, holding members."""
     qs = members_for(user).filter(standing__in=HOLDING)
     if within is not None:
@@ -272,7 +279,7 @@ def talent_search(user, skill: str, within: Area | None = None):
 # --- Pages and API: detail reads ---------------------------------------------------------
 
 
-def organizations_term_due(user, today: date | None = None) -> list[tuple[Organization, str]]:
+def organizations_term_due(user: User, today: date | None = None) -> list[tuple[Organization, str]]:
     """Organizations whose term ends within the reminder window or has ended:
     (organization, "due" | "overdue"), in tree order."""
     today = today or timezone.localdate()
@@ -287,7 +294,7 @@ def organizations_term_due(user, today: date | None = None) -> list[tuple[Organi
     return found
 
 
-def committee_candidates(user, organization: Organization):
+def committee_candidates(user: User, organization: Organization) -> QuerySet[Member]:
     """Who may sit on ``organization``'s committee: full members in good standing of the
     organization or the branches below it (services.add_seat checks the same)."""
     return (
@@ -301,7 +308,7 @@ def committee_candidates(user, organization: Organization):
     )
 
 
-def seats_of(user, organization: Organization):
+def seats_of(user: User, organization: Organization) -> QuerySet[CommitteeSeat]:
     return (
         organization.seats.visible_to(user, VIEW_ORG)
         .select_related("member")
@@ -309,24 +316,26 @@ def seats_of(user, organization: Organization):
     )
 
 
-def get_seat(user, organization: Organization, pk, perm: str = VIEW_ORG):
+def get_seat(
+    user: User, organization: Organization, pk: int | str, perm: str = VIEW_ORG
+) -> CommitteeSeat:
     return _get(organization.seats.visible_to(user, perm).select_related("member"), pk)
 
 
-def members_of(user, organization: Organization):
+def members_of(user: User, organization: Organization) -> QuerySet[Member]:
     """Holding members directly in ``organization``."""
     return members_for(user).filter(organization=organization, standing__in=HOLDING)
 
 
-def timeline(member: Member):
+def timeline(member: Member) -> QuerySet[MemberEvent]:
     return member.events.select_related("actor").order_by("-occurred_on", "-id")
 
 
-def member_transfers(user, member: Member):
+def member_transfers(user: User, member: Member) -> QuerySet[Transfer]:
     return transfers_for(user).filter(member=member)
 
 
-def cadres_for(user, community: Area, perm: str = VIEW_ORG):
+def cadres_for(user: User, community: Area, perm: str = VIEW_ORG) -> QuerySet[CommunityCadre]:
     return (
         CommunityCadre.objects.visible_to(user, perm)
         .filter(community=community)
@@ -335,5 +344,5 @@ def cadres_for(user, community: Area, perm: str = VIEW_ORG):
     )
 
 
-def communities_for(user, perm: str = VIEW_ORG):
+def communities_for(user: User, perm: str = VIEW_ORG) -> QuerySet[Area]:
     return Area.objects.visible_to(user, perm).filter(level=Level.COMMUNITY).order_by("path")

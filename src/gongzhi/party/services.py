@@ -4,15 +4,19 @@ Each function checks the actor's scope, locks what it changes, refuses with a Ch
 reason naming the field, writes the member's timeline event and the audit record.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from gongzhi.accounts.models import User
 from gongzhi.areas.choices import Level
+from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, pii
 from gongzhi.core.calendar import add_months
 from gongzhi.core.errors import Conflict, RuleViolation
@@ -44,7 +48,9 @@ from .models import (
 from .permissions import CHANGE_MEMBER, CHANGE_ORG, MANAGE_TRANSFER, VIEW_MEMBER_PII
 
 
-def _event(member: Member, kind: str, on: date, actor, note: str = "", **data) -> MemberEvent:
+def _event(
+    member: Member, kind: str, on: date, actor: User, note: str = "", **data: Any
+) -> MemberEvent:
     return MemberEvent.objects.create(
         member=member, kind=kind, occurred_on=on, actor=actor, note=note, data=data
     )
@@ -53,7 +59,7 @@ def _event(member: Member, kind: str, on: date, actor, note: str = "", **data) -
 # --- Organizations -----------------------------------------------------------------
 
 
-def default_term_years(org_type: str, area, parent: Organization | None) -> int | None:
+def default_term_years(org_type: str, area: Area, parent: Organization | None) -> int | None:
     """The community's own party organization (its top one) 5 years, other committees
     3 (RULES.md); party groups have no term."""
     if org_type not in TERMED_TYPES:
@@ -67,14 +73,14 @@ def default_term_years(org_type: str, area, parent: Organization | None) -> int 
 @atomic
 def create_organization(
     *,
-    actor,
+    actor: User,
     parent: Organization | None,
     name: str,
     org_type: str,
-    area,
-    founded_on=None,
-    term_started_on=None,
-    term_years=None,
+    area: Area,
+    founded_on: date | None = None,
+    term_started_on: date | None = None,
+    term_years: int | None = None,
 ) -> Organization:
     require(actor, CHANGE_ORG, area)
     name = (name or "").strip()
@@ -117,12 +123,14 @@ def create_organization(
 
 
 @atomic
-def update_organization(org: Organization, *, actor, version: int | None, **fields) -> Organization:
+def update_organization(
+    org: Organization, *, actor: User, version: int | None, **fields: Any
+) -> Organization:
     org = lock(org)
     require(actor, CHANGE_ORG, org)
     check_version(org, version)
     allowed = {"name", "founded_on", "term_started_on", "term_years", "is_active"}
-    changed = {}
+    changed: dict[str, list[str]] = {}
     for key, new in fields.items():
         if key not in allowed:
             raise RuleViolation(_("字段“%(f)s”不可修改。") % {"f": key}, field=key)
@@ -141,7 +149,9 @@ def update_organization(org: Organization, *, actor, version: int | None, **fiel
     return org
 
 
-def renew_term(org: Organization, *, actor, version: int | None, started_on: date) -> Organization:
+def renew_term(
+    org: Organization, *, actor: User, version: int | None, started_on: date
+) -> Organization:
     """按期换届: the new committee's term starts; the reminder clock restarts."""
     if org.org_type not in TERMED_TYPES:
         raise RuleViolation(_("党小组没有任期。"), field="term_started_on")
@@ -166,7 +176,14 @@ PROFILE_FIELDS = {
 }
 
 
-def _check_dates(*, birth: date, applied_on, admitted_on, converted_on, status) -> None:
+def _check_dates(
+    *,
+    birth: date,
+    applied_on: date | None,
+    admitted_on: date,
+    converted_on: date | None,
+    status: str,
+) -> None:
     today = timezone.localdate()
     for name, day in (
         ("applied_on", applied_on),
@@ -205,14 +222,14 @@ def _check_group(group: Organization | None, org: Organization) -> None:
         raise RuleViolation(_("党小组须属于所在党支部。"), field="party_group")
 
 
-def _check_household(actor, household) -> None:
+def _check_household(actor: User, household: Household | None) -> None:
     if household is not None and not actor.has_perm("areas.view_household", household):
         raise RuleViolation(_("居住户不存在或不在管辖范围内。"), field="household")
 
 
 def _new_member(
     *,
-    actor,
+    actor: User,
     organization: Organization,
     name: str,
     id_number: str,
@@ -222,7 +239,7 @@ def _new_member(
     applied_on: date | None = None,
     converted_on: date | None = None,
     on: date | None = None,
-    **profile,
+    **profile: Any,
 ) -> Member:
     """Check one member's data like every registration does and build the unsaved row.
 
@@ -277,7 +294,9 @@ DUPLICATE_ID = gettext_noop(
 
 
 @atomic
-def register_member(*, actor, organization: Organization, on: date | None = None, **data) -> Member:
+def register_member(
+    *, actor: User, organization: Organization, on: date | None = None, **data: Any
+) -> Member:
     require(actor, CHANGE_MEMBER, organization)
     member = _new_member(actor=actor, organization=organization, on=on, **data)
     if Member.objects.filter(id_number_hash=member.id_number_hash, standing__in=HOLDING).exists():
@@ -350,7 +369,7 @@ class MemberImportOutcome:
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (ref, field, reason)
 
 
-def _branches_by_reference(actor) -> tuple[dict[str, Organization], set[str]]:
+def _branches_by_reference(actor: User) -> tuple[dict[str, Organization], set[str]]:
     """The branches the actor may register members in, by id and by name; names used by
     two branches in scope are ambiguous and must be given by id."""
     branches = Organization.objects.visible_to(actor, CHANGE_MEMBER).filter(
@@ -366,8 +385,9 @@ def _branches_by_reference(actor) -> tuple[dict[str, Organization], set[str]]:
     return by_ref, ambiguous
 
 
-def _holding_hashes(digests) -> set[str]:
-    digests, found = list(digests), set()
+def _holding_hashes(digests: Iterable[str]) -> set[str]:
+    digests = list(digests)
+    found: set[str] = set()
     for i in range(0, len(digests), IMPORT_BATCH):
         found.update(
             Member.objects.filter(
@@ -381,10 +401,10 @@ def _holding_hashes(digests) -> set[str]:
 def import_members(
     rows: list[MemberRow],
     *,
-    actor,
+    actor: User,
     partial: bool = False,
     dry_run: bool = False,
-    audit_data: dict | None = None,
+    audit_data: dict[str, Any] | None = None,
     on: date | None = None,
 ) -> MemberImportOutcome:
     """Register many members at once with the checks of :func:`register_member`.
@@ -491,7 +511,9 @@ def import_members(
     return outcome
 
 
-def _locked_member(member: Member, actor, perm: str = CHANGE_MEMBER, version=None) -> Member:
+def _locked_member(
+    member: Member, actor: User, perm: str = CHANGE_MEMBER, version: int | None = None
+) -> Member:
     member = lock(member)
     require(actor, perm, member)
     check_version(member, version)
@@ -499,7 +521,9 @@ def _locked_member(member: Member, actor, perm: str = CHANGE_MEMBER, version=Non
 
 
 @atomic
-def update_member(member: Member, *, actor, version: int | None, on: date, **fields) -> Member:
+def update_member(
+    member: Member, *, actor: User, version: int | None, on: date, **fields: Any
+) -> Member:
     member = _locked_member(member, actor, version=version)
     allowed = PROFILE_FIELDS | {"name", "applied_on", "admitted_on", "converted_on", "status"}
     unknown = set(fields) - allowed
@@ -531,7 +555,7 @@ def update_member(member: Member, *, actor, version: int | None, on: date, **fie
     return member
 
 
-def reveal_id_number(member: Member, *, actor) -> str:
+def reveal_id_number(member: Member, *, actor: User) -> str:
     """The full ID number for a role that needs it; every view is audited."""
     require(actor, VIEW_MEMBER_PII, member)
     audit.log("party.member.pii_viewed", actor=actor, target=member, data={"field": "id_number"})
@@ -540,7 +564,13 @@ def reveal_id_number(member: Member, *, actor) -> str:
 
 @atomic
 def move_member(
-    member: Member, *, actor, version: int | None, to_org: Organization, on: date, note: str = ""
+    member: Member,
+    *,
+    actor: User,
+    version: int | None,
+    to_org: Organization,
+    on: date,
+    note: str = "",
 ) -> Member:
     """Move a member between branches the actor manages (not a relation transfer)."""
     member = _locked_member(member, actor, version=version)
@@ -561,7 +591,7 @@ def move_member(
 
 @atomic
 def change_category(
-    member: Member, *, actor, version: int | None, category: str, on: date, note: str = ""
+    member: Member, *, actor: User, version: int | None, category: str, on: date, note: str = ""
 ) -> Member:
     member = _locked_member(member, actor, version=version)
     if category not in Category.values:
@@ -587,7 +617,7 @@ def change_category(
 
 
 @atomic
-def convert_to_full(member: Member, *, actor, version: int | None, on: date) -> Member:
+def convert_to_full(member: Member, *, actor: User, version: int | None, on: date) -> Member:
     """转正: status full from ``on``; 党龄 counts from this day."""
     member = _locked_member(member, actor, version=version)
     if member.status != MemberStatus.PROBATIONARY:
@@ -604,7 +634,7 @@ def convert_to_full(member: Member, *, actor, version: int | None, on: date) -> 
 
 @atomic
 def record_contact(
-    member: Member, *, actor, on: date, method: str, note: str = ""
+    member: Member, *, actor: User, on: date, method: str, note: str = ""
 ) -> FloatingContact:
     member = _locked_member(member, actor)
     if not (method or "").strip():
@@ -646,8 +676,17 @@ STANDING_EVENTS = {
 }
 
 
-def _standing_event(member: Member, actor, action: str, from_state, note: str, at, data) -> None:
+def _standing_event(
+    member: Member,
+    actor: User,
+    action: str,
+    from_state: str,
+    note: str,
+    at: date | None,
+    data: dict[str, Any],
+) -> None:
     if action in STANDING_EVENTS:  # a transfer's receipt writes its own event
+        assert at is not None  # each of these services commits with its day (at=on)
         _event(member, STANDING_EVENTS[action], at, actor, note)
 
 
@@ -703,7 +742,7 @@ STANDING_WORKFLOW = register(
 
 @atomic
 def suspend_standing(
-    member: Member, *, actor, version: int | None, on: date, note: str = ""
+    member: Member, *, actor: User, version: int | None, on: date, note: str = ""
 ) -> Member:
     """停止党籍: only after the configured months out of contact (RULES.md: 6)."""
     member = STANDING_WORKFLOW.begin(member, actor, "suspend", version)
@@ -722,7 +761,7 @@ def suspend_standing(
 
 @atomic
 def restore_standing(
-    member: Member, *, actor, version: int | None, on: date, note: str = ""
+    member: Member, *, actor: User, version: int | None, on: date, note: str = ""
 ) -> Member:
     member = STANDING_WORKFLOW.begin(member, actor, "restore", version)
     member.suspended_on, member.last_contact_on = None, on
@@ -732,7 +771,9 @@ def restore_standing(
 
 
 @atomic
-def remove_member(member: Member, *, actor, version: int | None, on: date, reason: str) -> Member:
+def remove_member(
+    member: Member, *, actor: User, version: int | None, on: date, reason: str
+) -> Member:
     member = STANDING_WORKFLOW.begin(member, actor, "remove", version)
     if not (reason or "").strip():
         raise RuleViolation(_("请填写除名依据。"), field="reason")
@@ -740,7 +781,9 @@ def remove_member(member: Member, *, actor, version: int | None, on: date, reaso
 
 
 @atomic
-def record_death(member: Member, *, actor, version: int | None, on: date, note: str = "") -> Member:
+def record_death(
+    member: Member, *, actor: User, version: int | None, on: date, note: str = ""
+) -> Member:
     member = STANDING_WORKFLOW.begin(member, actor, "death", version)
     return STANDING_WORKFLOW.commit(member, actor, "death", note=note, at=on)
 
@@ -751,12 +794,12 @@ def record_death(member: Member, *, actor, version: int | None, on: date, note: 
 # The sending organization stays responsible for the member until the receiver accepts.
 
 
-def _internal(transfer: Transfer, actor) -> None:
+def _internal(transfer: Transfer, actor: User | None) -> None:
     if transfer.kind != TransferKind.INTERNAL:
         raise RuleViolation(_("只有系统内的转接由接收方办理。"), field="state")
 
 
-def _receipt_due(transfer: Transfer, actor) -> None:
+def _receipt_due(transfer: Transfer, actor: User | None) -> None:
     """An internal transfer is confirmed once received; an outward one when its receipt
     (回执) comes back while it is still sent."""
     due = TransferState.RECEIVED if transfer.kind == TransferKind.INTERNAL else TransferState.SENT
@@ -812,7 +855,7 @@ def allowed_actions(transfer: Transfer) -> list[str]:
     return TRANSFER_WORKFLOW.possible(transfer)
 
 
-def _letter(letter_no: str, issued_on: date):
+def _letter(letter_no: str, issued_on: date) -> tuple[str, date]:
     letter_no = (letter_no or "").strip()
     if not letter_no:
         raise RuleViolation(_("请填写介绍信编号。"), field="letter_no")
@@ -828,7 +871,7 @@ def _no_open_transfer(member: Member) -> None:
 def send_transfer(
     member: Member,
     *,
-    actor,
+    actor: User,
     to_org: Organization | None = None,
     external_org: str = "",
     letter_no: str,
@@ -883,9 +926,10 @@ def send_transfer(
 
 
 @atomic
-def receive_transfer(transfer: Transfer, *, actor, version: int | None, on: date) -> Transfer:
+def receive_transfer(transfer: Transfer, *, actor: User, version: int | None, on: date) -> Transfer:
     """The receiving branch accepts: the member joins it from today."""
     transfer = TRANSFER_WORKFLOW.begin(transfer, actor, "receive", version)
+    assert transfer.to_org is not None and transfer.from_org is not None  # internal (guard)
     if on > transfer.valid_until:
         raise RuleViolation(
             _("介绍信已于%(d)s过期，请转出方重新开具。") % {"d": transfer.valid_until},
@@ -916,7 +960,9 @@ def receive_transfer(transfer: Transfer, *, actor, version: int | None, on: date
 
 
 @atomic
-def return_transfer(transfer: Transfer, *, actor, version: int | None, reason: str) -> Transfer:
+def return_transfer(
+    transfer: Transfer, *, actor: User, version: int | None, reason: str
+) -> Transfer:
     transfer = TRANSFER_WORKFLOW.begin(transfer, actor, "return", version)
     if not (reason or "").strip():
         raise RuleViolation(_("退回须说明理由。"), field="reason")
@@ -925,13 +971,13 @@ def return_transfer(transfer: Transfer, *, actor, version: int | None, reason: s
 
 
 @atomic
-def cancel_transfer(transfer: Transfer, *, actor, version: int | None) -> Transfer:
+def cancel_transfer(transfer: Transfer, *, actor: User, version: int | None) -> Transfer:
     transfer = TRANSFER_WORKFLOW.begin(transfer, actor, "cancel", version)
     return TRANSFER_WORKFLOW.commit(transfer, actor, "cancel")
 
 
 @atomic
-def confirm_transfer(transfer: Transfer, *, actor, version: int | None, on: date) -> Transfer:
+def confirm_transfer(transfer: Transfer, *, actor: User, version: int | None, on: date) -> Transfer:
     """The sender files the receipt (回执): internal transfers close; outward ones end the
     membership here."""
     transfer = TRANSFER_WORKFLOW.begin(transfer, actor, "confirm", version)
@@ -945,14 +991,14 @@ def confirm_transfer(transfer: Transfer, *, actor, version: int | None, on: date
 @atomic
 def receive_from_outside(
     *,
-    actor,
+    actor: User,
     to_org: Organization,
     letter_no: str,
     issued_on: date,
     external_org: str,
     received_on: date,
     member: Member | None = None,
-    **member_data,
+    **member_data: Any,
 ) -> Transfer:
     """A letter from outside the system arrives: register the member (or turn a pocket
     member of this branch into a regular one) and complete the transfer."""
@@ -1012,7 +1058,7 @@ def receive_from_outside(
 
 @atomic
 def add_seat(
-    *, actor, organization: Organization, member: Member, post: str, started_on: date
+    *, actor: User, organization: Organization, member: Member, post: str, started_on: date
 ) -> CommitteeSeat:
     require(actor, CHANGE_ORG, organization)
     if organization.org_type == OrgType.GROUP:
@@ -1040,7 +1086,7 @@ def add_seat(
 
 
 @atomic
-def remove_seat(seat: CommitteeSeat, *, actor) -> None:
+def remove_seat(seat: CommitteeSeat, *, actor: User) -> None:
     require(actor, CHANGE_ORG, seat.organization)
     audit.log(
         "party.committee.seat_removed",
@@ -1053,7 +1099,7 @@ def remove_seat(seat: CommitteeSeat, *, actor) -> None:
 
 @atomic
 def save_cadre(
-    *, actor, community, cadre: CommunityCadre | None = None, **fields
+    *, actor: User, community: Area, cadre: CommunityCadre | None = None, **fields: Any
 ) -> CommunityCadre:
     """Add or change a member of the community's two committees."""
     if community.level != Level.COMMUNITY:
@@ -1077,7 +1123,7 @@ def save_cadre(
 
 
 @atomic
-def remove_cadre(cadre: CommunityCadre, *, actor) -> None:
+def remove_cadre(cadre: CommunityCadre, *, actor: User) -> None:
     require(actor, CHANGE_ORG, cadre.community)
     audit.log("party.cadre.removed", actor=actor, target=cadre)
     cadre.delete()

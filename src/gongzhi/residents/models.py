@@ -102,7 +102,7 @@ class Resident(IdentityNumber, ScopedModel):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("residents:detail", args=[self.pk])
 
     @property
@@ -186,7 +186,7 @@ class Rental(ScopedModel):
     def __str__(self):
         return f"{self.household} {self.starts_on}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("residents:rental_edit", args=[self.pk])
 
 

@@ -2,12 +2,17 @@
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.functional import Promise
 
+from gongzhi.accounts.models import User
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import pii
@@ -15,7 +20,7 @@ from gongzhi.core.errors import NotFoundOrForbidden
 from gongzhi.core.params import value as param
 
 from .choices import Duty
-from .models import Resident, Responsibility
+from .models import Rental, Resident, Responsibility
 from .permissions import VIEW, VIEW_SENSITIVE
 
 _DIGITS = re.compile(r"^\d+$")
@@ -23,18 +28,18 @@ _LETTERS = re.compile(r"^[a-zA-Z]+$")
 _ADDRESS = re.compile(r"\d|栋|幢|单元|号|室|楼")
 
 
-def residents_for(user, perm: str = VIEW):
+def residents_for(user: User, perm: str = VIEW) -> QuerySet[Resident]:
     return Resident.objects.visible_to(user, perm).select_related("household")
 
 
-def get_resident(user, pk, perm: str = VIEW) -> Resident:
+def get_resident(user: User, pk: int | str, perm: str = VIEW) -> Resident:
     try:
         return residents_for(user, perm).get(pk=pk)
     except (Resident.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrForbidden() from None
 
 
-def search(user, query: str, *, present_only: bool = True):
+def search(user: User, query: str, *, present_only: bool = True) -> QuerySet[Resident]:
     """What resident staff type: a name (张小明), pinyin initials (zhxm / zxm), a phone
     or ID tail (5678), a whole phone or ID number, or an address (3栋2单元501)."""
     query = re.sub(r"\s+", "", query or "")
@@ -71,11 +76,11 @@ def search(user, query: str, *, present_only: bool = True):
     return qs.filter(name__prefix=query).order_by("name", "path", "id")
 
 
-def shows_sensitive(user, resident: Resident) -> bool:
+def shows_sensitive(user: User, resident: Resident) -> bool:
     return user.has_perm(VIEW_SENSITIVE, resident)
 
 
-def display_name(user, resident: Resident, today=None) -> str:
+def display_name(user: User, resident: Resident, today: date | None = None) -> str:
     """Children under 14 are sensitive (PIPL art. 28): masked unless the role may see them."""
     today = today or timezone.localdate()
     if resident.age_on(today) < param("residents.minor_age", today) and not shows_sensitive(
@@ -95,7 +100,7 @@ class CoverageRow:
     counts: dict = field(default_factory=lambda: defaultdict(int))
 
 
-def coverage(user, within: Area) -> list[CoverageRow]:
+def coverage(user: User, within: Area) -> list[CoverageRow]:
     """Every grid without a grid worker, building without a head or with fewer than the
     required linked in-service members, courtyard without an organ unit and community
     without a leader, under ``within``, grouped by community with counts."""
@@ -106,7 +111,7 @@ def coverage(user, within: Area) -> list[CoverageRow]:
         .only("id", "name", "full_name", "path", "level", "code")
         .order_by("path")
     )
-    links = defaultdict(int)
+    links: defaultdict[tuple[int, str], int] = defaultdict(int)
     for area_id, duty, n in (
         Responsibility.objects.filter(path__under=within.path)
         .values_list("area_id", "duty")
@@ -123,7 +128,7 @@ def coverage(user, within: Area) -> list[CoverageRow]:
         row = rows.get("/".join(area.path.split("/")[:4]) + "/")
         if row is None:
             continue
-        missing = []
+        missing: list[str | Promise] = []
         if area.level == Level.COMMUNITY and not links[(area.pk, Duty.LEADER)]:
             missing.append(Duty.LEADER.label)
         if area.level == Level.GRID and not links[(area.pk, Duty.GRID_WORKER)]:
@@ -147,7 +152,7 @@ def coverage(user, within: Area) -> list[CoverageRow]:
 # --- Grid map --------------------------------------------------------------------------------
 
 
-def grid_map(user, community: Area) -> dict:
+def grid_map(user: User, community: Area) -> dict[str, Any]:
     """GeoJSON features of the community's grids with their indicators (households, care
     households, coverage gaps) for the ECharts map; a handful of queries."""
     grids = list(
@@ -172,7 +177,7 @@ def grid_map(user, community: Area) -> dict:
         .annotate(n=Count("household_id", distinct=True))
         .values_list("grid", "n")
     )
-    gaps = defaultdict(int)
+    gaps: defaultdict[str, int] = defaultdict(int)
     for row in coverage(user, community):
         for area, _gap in row.gaps:
             gaps[area.path[:length]] += 1
@@ -200,13 +205,13 @@ def grid_map(user, community: Area) -> dict:
 # --- Contact card (联系卡) ------------------------------------------------------------------
 
 
-def contact_card(user, household: Household) -> dict:
+def contact_card(user: User, household: Household) -> dict[str, Any]:
     """Who a household can reach: its grid worker, building head and linked party members."""
     ancestors = household.area.ancestor_paths() + [household.area.path]
     links = (
         Responsibility.objects.filter(path__in=ancestors).select_related("area").order_by("duty")
     )
-    by_duty = defaultdict(list)
+    by_duty: defaultdict[str, list[Responsibility]] = defaultdict(list)
     for link in links:
         by_duty[link.duty].append(link)
     return {
@@ -222,7 +227,7 @@ def contact_card(user, household: Household) -> dict:
 # --- Lists and exports -----------------------------------------------------------------------
 
 
-def name_masker(user, today=None):
+def name_masker(user: User, today: date | None = None) -> Callable[[Resident], str]:
     """``display_name`` for many rows: the parameter and the date are read once."""
     today = today or timezone.localdate()
     minor_age = param("residents.minor_age", today)
@@ -235,7 +240,7 @@ def name_masker(user, today=None):
     return show
 
 
-def visible_tags(user, resident: Resident) -> list:
+def visible_tags(user: User, resident: Resident) -> list[str]:
     """The resident's care tags (prefetched into ``care_tags`` by list_queryset), sensitive
     ones only for sensitive roles."""
     tags = getattr(resident, "care_tags", None)
@@ -253,7 +258,7 @@ def visible_tags(user, resident: Resident) -> list:
     return names
 
 
-def list_queryset(user, perm: str = VIEW):
+def list_queryset(user: User, perm: str = VIEW) -> QuerySet[Resident]:
     """The resident list and export: the household and the tags in a constant number of
     queries per page (the tags as a plain list: no related manager per row)."""
     return (
@@ -263,13 +268,11 @@ def list_queryset(user, perm: str = VIEW):
     )
 
 
-def floating_for(user):
+def floating_for(user: User) -> QuerySet[Resident]:
     return list_queryset(user).filter(floating=True, present=True)
 
 
-def rentals_for(user, perm: str = VIEW):
-    from .models import Rental
-
+def rentals_for(user: User, perm: str = VIEW) -> QuerySet[Rental]:
     return (
         Rental.objects.visible_to(user, perm)
         .select_related("household")
@@ -278,30 +281,28 @@ def rentals_for(user, perm: str = VIEW):
     )
 
 
-def get_rental(user, pk, perm: str = VIEW):
-    from .models import Rental
-
+def get_rental(user: User, pk: int | str, perm: str = VIEW) -> Rental:
     try:
         return rentals_for(user, perm).get(pk=pk)
     except (Rental.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrForbidden() from None
 
 
-def responsibilities_for(user, perm: str = VIEW):
+def responsibilities_for(user: User, perm: str = VIEW) -> QuerySet[Responsibility]:
     return Responsibility.objects.visible_to(user, perm).select_related("area", "member")
 
 
-def get_responsibility(user, pk, perm: str = VIEW) -> Responsibility:
+def get_responsibility(user: User, pk: int | str, perm: str = VIEW) -> Responsibility:
     try:
         return responsibilities_for(user, perm).get(pk=pk)
     except (Responsibility.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrForbidden() from None
 
 
-def responsibility_map(user, community: Area) -> list[tuple[Area, list[Responsibility]]]:
+def responsibility_map(user: User, community: Area) -> list[tuple[Area, list[Responsibility]]]:
     """The community's grids, courtyards and buildings with their links, in tree order
     (two queries)."""
-    links = defaultdict(list)
+    links: defaultdict[int, list[Responsibility]] = defaultdict(list)
     for link in responsibilities_for(user).filter(path__under=community.path).order_by("duty"):
         links[link.area_id].append(link)
     areas = (
@@ -313,7 +314,7 @@ def responsibility_map(user, community: Area) -> list[tuple[Area, list[Responsib
     return [(area, links.get(area.pk, [])) for area in areas]
 
 
-def building_cards(user, building: Area) -> list[dict]:
+def building_cards(user: User, building: Area) -> list[dict[str, Any]]:
     """联系卡 of every household of a building: a handful of queries for the building."""
     households = list(
         Household.objects.visible_to(user, "areas.view_household")
@@ -324,13 +325,13 @@ def building_cards(user, building: Area) -> list[dict]:
     ancestors = building.ancestor_paths() + [building.path]
     unit_paths = {h.area.path for h in households}
     links = list(Responsibility.objects.filter(path__in=[*ancestors, *unit_paths]).order_by("duty"))
-    residents = defaultdict(list)
+    residents: defaultdict[int, list[Resident]] = defaultdict(list)
     for resident in Resident.objects.filter(household__in=households, present=True).order_by("id"):
         residents[resident.household_id].append(resident)
     cards = []
     for household in households:
         own = set(household.area.ancestor_paths() + [household.area.path])
-        by_duty = defaultdict(list)
+        by_duty: defaultdict[str, list[Responsibility]] = defaultdict(list)
         for link in links:
             if link.path in own:
                 by_duty[link.duty].append(link)
@@ -347,5 +348,5 @@ def building_cards(user, building: Area) -> list[dict]:
     return cards
 
 
-def household_residents(user, household: Household):
+def household_residents(user: User, household: Household) -> QuerySet[Resident]:
     return residents_for(user).filter(household=household).order_by("-present", "id")

@@ -1,16 +1,20 @@
 """Every write of the resident registry: scope-checked, validated, audited."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
+from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
+from gongzhi.accounts.models import User
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, pii
@@ -22,6 +26,9 @@ from gongzhi.party.choices import HOLDING
 from .choices import DUTY_LEVEL, Duty, MoveKind, PermitStatus, PoliticalStatus, Relation
 from .models import CareTag, Rental, Resident, ResidentMove, ResidentTag, Responsibility
 from .permissions import CHANGE, MANAGE_RESPONSIBILITY, MANAGE_TAGS, VIEW_SENSITIVE
+
+if TYPE_CHECKING:
+    from gongzhi.party.models import Member
 
 # Surnames read differently from the character's common reading (曾 zēng, 单 shàn…):
 # the initial of each character.
@@ -98,7 +105,7 @@ POLITICAL_STATUSES = frozenset(PoliticalStatus.values)
 PERMITS = frozenset(PermitStatus.values)
 
 
-def _clean_profile(fields: dict) -> dict:
+def _clean_profile(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
         raise RuleViolation(_("字段“%(f)s”不可填写。") % {"f": ", ".join(sorted(unknown))})
@@ -119,9 +126,9 @@ def _clean_profile(fields: dict) -> dict:
     return fields
 
 
-def _derived(fields: dict) -> dict:
+def _derived(fields: dict[str, Any]) -> dict[str, str]:
     """Search keys kept beside the values they come from."""
-    extra = {}
+    extra: dict[str, str] = {}
     if "name" in fields:
         extra["initials"], extra["short_initials"] = name_initials(fields["name"])
     if "phone" in fields:
@@ -129,7 +136,7 @@ def _derived(fields: dict) -> dict:
     return extra
 
 
-def _party_member_for(digests: list[str]):
+def _party_member_for(digests: list[str]) -> "Member | None":
     from gongzhi.party.models import Member
 
     return Member.objects.filter(id_number_hash__in=digests, standing__in=HOLDING).first()
@@ -138,13 +145,13 @@ def _party_member_for(digests: list[str]):
 @atomic
 def register_resident(
     *,
-    actor,
+    actor: User,
     household: Household,
     name: str,
     id_number: str,
     relation: str = Relation.HEAD,
     on: date | None = None,
-    **fields,
+    **fields: Any,
 ) -> Resident:
     """Enter a person in a household; a party member is linked to their member record."""
     require(actor, CHANGE, household)
@@ -196,7 +203,7 @@ def register_resident(
     return resident
 
 
-def _locked(resident: Resident, actor, version) -> Resident:
+def _locked(resident: Resident, actor: User, version: int | None) -> Resident:
     resident = lock(resident)
     require(actor, CHANGE, resident)
     check_version(resident, version)
@@ -204,7 +211,9 @@ def _locked(resident: Resident, actor, version) -> Resident:
 
 
 @atomic
-def update_resident(resident: Resident, *, actor, version: int | None, **fields) -> Resident:
+def update_resident(
+    resident: Resident, *, actor: User, version: int | None, **fields: Any
+) -> Resident:
     resident = _locked(resident, actor, version)
     fields = _clean_profile(fields)
     changed = {k: v for k, v in fields.items() if getattr(resident, k) != v}
@@ -223,7 +232,13 @@ def update_resident(resident: Resident, *, actor, version: int | None, **fields)
 
 @atomic
 def move_out(
-    resident: Resident, *, actor, version: int | None, on: date, note: str = "", died: bool = False
+    resident: Resident,
+    *,
+    actor: User,
+    version: int | None,
+    on: date,
+    note: str = "",
+    died: bool = False,
 ) -> Resident:
     resident = _locked(resident, actor, version)
     if not resident.present:
@@ -247,7 +262,7 @@ def move_out(
 def move_to(
     resident: Resident,
     *,
-    actor,
+    actor: User,
     version: int | None,
     household: Household,
     on: date,
@@ -284,7 +299,9 @@ def move_to(
 
 
 @atomic
-def set_tag(resident: Resident, *, actor, tag: CareTag, on: date, note: str = "") -> ResidentTag:
+def set_tag(
+    resident: Resident, *, actor: User, tag: CareTag, on: date, note: str = ""
+) -> ResidentTag:
     require(actor, CHANGE, resident)
     if tag.sensitive:
         require(actor, VIEW_SENSITIVE, resident)
@@ -300,7 +317,7 @@ def set_tag(resident: Resident, *, actor, tag: CareTag, on: date, note: str = ""
 
 
 @atomic
-def remove_tag(resident: Resident, *, actor, tag: CareTag) -> None:
+def remove_tag(resident: Resident, *, actor: User, tag: CareTag) -> None:
     require(actor, CHANGE, resident)
     if tag.sensitive:
         require(actor, VIEW_SENSITIVE, resident)
@@ -309,7 +326,7 @@ def remove_tag(resident: Resident, *, actor, tag: CareTag) -> None:
     audit.log("residents.tag.removed", actor=actor, target=resident, data={"tag": tag.name})
 
 
-def reveal_id_number(resident: Resident, *, actor) -> str:
+def reveal_id_number(resident: Resident, *, actor: User) -> str:
     """The full ID number for a role that needs it; every view is audited."""
     require(actor, VIEW_SENSITIVE, resident)
     audit.log(
@@ -318,7 +335,7 @@ def reveal_id_number(resident: Resident, *, actor) -> str:
     return resident.id_number_full()
 
 
-def open_photo(resident: Resident, *, actor):
+def open_photo(resident: Resident, *, actor: User) -> FieldFile:
     """The resident's photo (biometric, PIPL art. 28) for a role that needs it; audited."""
     require(actor, VIEW_SENSITIVE, resident)
     if not resident.photo:
@@ -330,7 +347,7 @@ def open_photo(resident: Resident, *, actor):
 
 
 @atomic
-def set_photo(resident: Resident, *, actor, upload) -> Resident:
+def set_photo(resident: Resident, *, actor: User, upload: File) -> Resident:
     resident = _locked(resident, actor, None)
     require(actor, VIEW_SENSITIVE, resident)
     if upload.size > 2 * 1024 * 1024:
@@ -348,13 +365,13 @@ def set_photo(resident: Resident, *, actor, upload) -> Resident:
 @atomic
 def save_rental(
     *,
-    actor,
+    actor: User,
     household: Household,
     landlord_name: str,
     starts_on: date,
     ends_on: date | None = None,
     landlord_phone: str = "",
-    tenants=(),
+    tenants: Collection[Resident] = (),
     note: str = "",
     rental: Rental | None = None,
 ) -> Rental:
@@ -380,15 +397,22 @@ def save_rental(
 
 @atomic
 def set_responsibility(
-    *, actor, area: Area, duty: str, name: str, phone: str = "", user=None, member=None
+    *,
+    actor: User,
+    area: Area,
+    duty: str,
+    name: str,
+    phone: str = "",
+    user: User | None = None,
+    member: "Member | None" = None,
 ) -> Responsibility:
     """Link a person or unit to a grid, building, courtyard or community (三必有)."""
     require(actor, MANAGE_RESPONSIBILITY, area)
     if duty not in Duty.values:
         raise RuleViolation(_("职责不正确。"), field="duty")
-    if area.level != DUTY_LEVEL[duty]:
+    if area.level != DUTY_LEVEL[Duty(duty)]:
         raise RuleViolation(
-            _("“%(d)s”须设在%(l)s。") % {"d": Duty(duty).label, "l": DUTY_LEVEL[duty].label},
+            _("“%(d)s”须设在%(l)s。") % {"d": Duty(duty).label, "l": DUTY_LEVEL[Duty(duty)].label},
             field="area",
         )
     name = (name or (member.name if member else "")).strip()
@@ -406,7 +430,7 @@ def set_responsibility(
 
 
 @atomic
-def remove_responsibility(link: Responsibility, *, actor) -> None:
+def remove_responsibility(link: Responsibility, *, actor: User) -> None:
     require(actor, MANAGE_RESPONSIBILITY, link)
     audit.log(
         "residents.responsibility.removed", actor=actor, target=link, data={"duty": link.duty}
@@ -461,13 +485,13 @@ class ResidentImportOutcome:
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (ref, field, reason)
 
 
-def household_key(*names) -> tuple:
+def household_key(*names: object) -> tuple[str, ...]:
     """(社区, 网格, 小区/院落, 楼栋, 单元, 门牌号) without blanks and spaces: the address
     a door-to-door census writes down, as a lookup key."""
     return tuple("".join(str(n or "").split()) for n in names)
 
 
-def households_by_key(actor, perm: str = CHANGE) -> dict[tuple, tuple[int, str]]:
+def households_by_key(actor: User, perm: str = CHANGE) -> dict[tuple[str, ...], tuple[int, str]]:
     """Every household the actor may change, by its address key: two queries, whatever
     the number of households."""
     nodes = {
@@ -486,12 +510,13 @@ def households_by_key(actor, perm: str = CHANGE) -> dict[tuple, tuple[int, str]]
         path__in=above, level__gte=Level.COMMUNITY
     ).values_list("id", "parent_id", "level", "name"):
         nodes[pk] = (parent, level, name)
-    chains: dict[int, dict] = {}
+    chains: dict[int, dict[int, str]] = {}
 
-    def chain(area_id):
+    def chain(area_id: int) -> dict[int, str]:
         found = chains.get(area_id)
         if found is None:
-            found, node = {}, area_id
+            found = {}
+            node: int | None = area_id
             while node in nodes:
                 parent, level, name = nodes[node]
                 found[level] = name
@@ -499,7 +524,7 @@ def households_by_key(actor, perm: str = CHANGE) -> dict[tuple, tuple[int, str]]
             chains[area_id] = found
         return found
 
-    result = {}
+    result: dict[tuple[str, ...], tuple[int, str]] = {}
     for pk, area_id, door, path in (
         Household.objects.visible_to(actor, perm)
         .values_list("id", "area_id", "door_number", "path")
@@ -518,9 +543,9 @@ def households_by_key(actor, perm: str = CHANGE) -> dict[tuple, tuple[int, str]]
     return result
 
 
-def _present_ids(digests) -> dict[str, int]:
+def _present_ids(digests: Iterable[str]) -> dict[str, int]:
     """The present residents' ids by ID-number hash."""
-    found = {}
+    found: dict[str, int] = {}
     for chunk in chunks(digests):
         found.update(
             Resident.objects.filter(id_number_hash__in=chunk, present=True).values_list(
@@ -530,10 +555,10 @@ def _present_ids(digests) -> dict[str, int]:
     return found
 
 
-def _members_by_hash(digests) -> dict[str, tuple[int, str]]:
+def _members_by_hash(digests: Iterable[str]) -> dict[str, tuple[int, str]]:
     from gongzhi.party.models import Member
 
-    found = {}
+    found: dict[str, tuple[int, str]] = {}
     for chunk in chunks(digests):
         for pk, digest, status in Member.objects.filter(
             id_number_hash__in=chunk, standing__in=HOLDING
@@ -545,10 +570,10 @@ def _members_by_hash(digests) -> dict[str, tuple[int, str]]:
 def register_residents(
     rows: Iterable[ResidentRow],
     *,
-    actor,
+    actor: User,
     partial: bool = False,
     dry_run: bool = False,
-    audit_data: dict | None = None,
+    audit_data: dict[str, Any] | None = None,
     on: date | None = None,
 ) -> ResidentImportOutcome:
     """Register many people at once with the rules of :func:`register_resident`.
@@ -592,7 +617,7 @@ def register_residents(
             else:
                 if by_key is None:
                     by_key = households_by_key(actor)
-                found = by_key.get(row.address)
+                found = None if row.address is None else by_key.get(row.address)
                 if found is None:
                     raise RuleViolation(
                         _("地址“%(a)s”不存在或不在您的管理范围内。")
@@ -667,7 +692,15 @@ def register_residents(
     return outcome
 
 
-def _write_residents(planned, members, households: set, written: Written, *, actor, on) -> None:
+def _write_residents(
+    planned: list[tuple[int, str, tuple, tuple, tuple]],
+    members: dict[str, tuple[int, str]],
+    households: set[int],
+    written: Written,
+    *,
+    actor: User,
+    on: date,
+) -> None:
     """The checked rows, in batches that each commit (see register_residents)."""
     # Every column the import may fill, each row's missing ones as a new Resident has them.
     blank = Resident()
@@ -726,7 +759,7 @@ def _write_residents(planned, members, households: set, written: Written, *, act
 GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
 
 
-def _check_ring(ring, field_name: str) -> None:
+def _check_ring(ring: object, field_name: str) -> None:
     if not isinstance(ring, list) or len(ring) < 4:
         raise RuleViolation(_("多边形的每个环至少需要4个坐标点（首尾相同）。"), field=field_name)
     for point in ring:
@@ -743,7 +776,7 @@ def _check_ring(ring, field_name: str) -> None:
         raise RuleViolation(_("多边形的环须首尾闭合。"), field=field_name)
 
 
-def clean_geometry(geometry, field_name: str = "geometry") -> dict:
+def clean_geometry(geometry: object, field_name: str = "geometry") -> dict[str, Any]:
     """A GeoJSON Polygon or MultiPolygon in longitude/latitude, or a RuleViolation."""
     if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
         raise RuleViolation(_("边界须为 GeoJSON 的 Polygon 或 MultiPolygon。"), field=field_name)
@@ -759,7 +792,9 @@ def clean_geometry(geometry, field_name: str = "geometry") -> dict:
     return {"type": geometry["type"], "coordinates": coordinates}
 
 
-def set_grid_geometry(area: Area, *, actor, geometry, version: int | None = None) -> Area:
+def set_grid_geometry(
+    area: Area, *, actor: User, geometry: object, version: int | None = None
+) -> Area:
     """Draw (or clear, with ``None``) a grid's polygon; written by areas.services."""
     from gongzhi.areas import services as area_services
 
@@ -771,7 +806,7 @@ def set_grid_geometry(area: Area, *, actor, geometry, version: int | None = None
 
 
 @atomic
-def import_geometries(collection, *, actor) -> int:
+def import_geometries(collection: object, *, actor: User) -> int:
     """A GeoJSON FeatureCollection whose features carry the area code in
     ``properties.code``: all areas must exist in scope and every geometry be valid, or
     nothing is written. Returns the number of areas drawn."""
@@ -824,13 +859,22 @@ def import_geometries(collection, *, actor) -> int:
 
 @atomic
 def save_care_tag(
-    *, actor, name: str, sensitive: bool = False, sort: int = 0, is_active: bool = True, tag=None
+    *,
+    actor: User,
+    name: str,
+    sensitive: bool = False,
+    sort: int = 0,
+    is_active: bool = True,
+    tag: CareTag | None = None,
 ) -> CareTag:
     require(actor, MANAGE_TAGS)
     name = (name or "").strip()
     if not name:
         raise RuleViolation(_("请填写标签名称。"), field="name")
-    if CareTag.objects.filter(name=name).exclude(pk=getattr(tag, "pk", None)).exists():
+    same_name = CareTag.objects.filter(name=name)
+    if tag is not None:
+        same_name = same_name.exclude(pk=tag.pk)
+    if same_name.exists():
         raise RuleViolation(_("已有同名标签。"), field="name")
     created = tag is None
     tag = tag or CareTag()

@@ -1,11 +1,12 @@
 from django import template
-from django.forms import CheckboxInput, RadioSelect, Select, SelectMultiple
+from django.forms import BoundField, CheckboxInput, RadioSelect, Select, SelectMultiple
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
 
 @register.filter
-def bs(field, size: str = ""):
+def bs(field: BoundField, size: str = "") -> SafeString:
     """Render a bound field with its Bootstrap class (and is-invalid when it has errors)."""
     widget = field.field.widget
     if isinstance(widget, CheckboxInput | RadioSelect):

@@ -1,0 +1,250 @@
+"""Conformance: the rules of ARCHITECTURE.md and STYLE.md, checked on the code itself.
+
+* Every permission the code asks for is granted by some role (a misspelt permission
+  would silently deny everyone).
+* Every public service function that writes runs inside ``core.services.atomic``, which
+  keeps the audit record of a refusal (a plain ``transaction.atomic`` rolls it back).
+* Views and API handlers read through selectors: a ``Model.objects`` query in a view or
+  an API module is allowed only where the list below says why.
+
+Each test reads the source with ``ast`` (or the live registries) and fails with the place
+to fix; ``test_the_checks_catch_what_they_look_for`` proves that each one can fail.
+"""
+
+import ast
+import importlib
+from pathlib import Path
+
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from gongzhi.accounts.roles import grants
+from gongzhi.core import modules, workflow
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "gongzhi"
+APPS = sorted(p.parent.name for p in SRC.glob("*/apps.py"))
+
+# --- Permissions -------------------------------------------------------------------------
+
+
+def declared_permissions() -> dict[str, str]:
+    """{permission: where it is asked for}: menu entries, page classes, workflows."""
+    asked: dict[str, str] = {}
+    for item in modules.nav_items():
+        if item.permission:
+            asked.setdefault(item.permission, f"menu entry {item.url_name}")
+    for name, flow in workflow.WORKFLOWS.items():
+        for action, transition in flow.transitions.items():
+            if transition.perm:
+                asked.setdefault(transition.perm, f"workflow {name}.{action}")
+
+    def walk(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern):
+                view = getattr(pattern.callback, "view_class", None)
+                for attr in ("permission", "create_permission"):
+                    perm = getattr(view, attr, "") if view else ""
+                    if isinstance(perm, str) and perm:
+                        yield perm, f"page {pattern.name} ({view.__name__}.{attr})"
+
+    for perm, where in walk(get_resolver().url_patterns):
+        asked.setdefault(perm, where)
+    for app in APPS:
+        try:
+            module = importlib.import_module(f"gongzhi.{app}.permissions")
+        except ModuleNotFoundError:
+            continue
+        for name, value in vars(module).items():
+            if name.isupper() and isinstance(value, str) and value.count(".") == 1:
+                asked.setdefault(value, f"gongzhi.{app}.permissions.{name}")
+    return asked
+
+
+def ungranted(asked: dict[str, str]) -> list[str]:
+    granted = set().union(*grants().values())
+    return sorted(f"{perm} ({where})" for perm, where in asked.items() if perm not in granted)
+
+
+def test_every_permission_asked_for_is_granted_by_some_role():
+    missing = ungranted(declared_permissions())
+    assert not missing, "granted by no role (add it to a GRANTS table or fix the name):\n" + (
+        "\n".join(missing)
+    )
+
+
+# --- Services ------------------------------------------------------------------------------
+
+# Model writes (an audit record alone is an audited read: a full view of an ID number).
+WRITES = {"save", "create", "update", "delete", "bulk_create", "bulk_update", "get_or_create"}
+WRITES |= {"update_or_create", "insert_rows"}
+# Public service functions that write without core.services.atomic, and why.
+NOT_ATOMIC = {
+    # Large imports commit batch by batch and take the earlier batches back on failure
+    # (core.bulk.Written); one transaction would hold the write lock for the whole file.
+    "gongzhi.areas.services.import_areas",
+    "gongzhi.residents.services.register_residents",
+}
+
+
+def _decorators(node: ast.FunctionDef) -> set[str]:
+    """The decorators as written: ``atomic`` is core.services.atomic, imported by name."""
+    return {ast.unparse(d) for d in node.decorator_list}
+
+
+def _writes(node: ast.FunctionDef) -> bool:
+    for child in ast.walk(node):
+        if isinstance(child, ast.Call):
+            func = child.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in WRITES:
+                return True
+    return False
+
+
+def services_without_atomic(source: str, module: str) -> list[str]:
+    found = []
+    for node in ast.parse(source).body:
+        if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+            continue
+        qualified = f"{module}.{node.name}"
+        if _writes(node) and "atomic" not in _decorators(node) and qualified not in NOT_ATOMIC:
+            found.append(qualified)
+    return found
+
+
+def test_every_public_service_that_writes_is_atomic():
+    found = []
+    for path in sorted(SRC.glob("*/services.py")):
+        if path.parent.name == "core":
+            continue  # the kernel itself: atomic, deny and the audit
+        found += services_without_atomic(path.read_text(), f"gongzhi.{path.parent.name}.services")
+    assert not found, "writes outside core.services.atomic (its refusals' audit is lost):\n" + (
+        "\n".join(found)
+    )
+
+
+def test_no_service_uses_a_plain_transaction_atomic_as_its_wrapper():
+    found = []
+    for path in sorted(SRC.glob("*/services.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef):
+                for decorator in node.decorator_list:
+                    if ast.unparse(decorator) == "transaction.atomic":
+                        found.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name}")
+    assert not found, "use core.services.atomic:\n" + "\n".join(found)
+
+
+# --- Views and API read through selectors ----------------------------------------------------
+
+# Functions of views and API modules that query a model directly, and why (the list only
+# shrinks: a new direct query fails the test). Everything else reads through the app's
+# selectors, which apply the scope, or through the generic scoped views.
+OBJECTS_ALLOWED = {
+    "core/views.py": {
+        "ScopedMixin.get_queryset": "the generic view: the declared model's visible_to",
+        "HolidayListView.get_context_data": "the holiday table: no place, one permission",
+        "HolidayDeleteView.post": "the holiday table",
+    },
+    "accounts/views.py": {
+        "TwoFactorView._device": "the signed-in user's own authenticator",
+        "TokenListView.get_context_data": "the signed-in user's own tokens",
+        "TokenRevokeView.post": "the service decides who may revoke (404 otherwise)",
+    },
+    "demands/views.py": {
+        "CategoryEditView.get_object": "categories are district-wide setup (manage_setup)",
+        "DemandDetailView.get_queryset": "prefetch of the row's own extensions",
+        "HouseholdFragment.get_context_data": "households through visible_to",
+        "IntakeFragment.household": "households through visible_to",
+        "_scope_name": "the names of the user's own grant nodes",
+    },
+    "dues/views.py": {
+        "MemberDuesView.get_context_data": "the account of a member fetched through scope",
+        "_branches": "organizations through visible_to",
+    },
+    "residents/views.py": {
+        "CareTagListView.get_context_data": "care tags are district-wide setup",
+        "CareTagListView.post": "care tags are district-wide setup",
+        "ResidentTagView.perform": "the tag list (setup), the resident through scope",
+        "ResidentDetailView.get_context_data": "care tags (setup)",
+        "CoverageView.get_context_data": "areas through visible_to",
+        "GridMapView.get_context_data": "areas through visible_to",
+        "ResponsibilityMapView.get_context_data": "areas and members through visible_to",
+        "ResponsibilityMapView.make_form": "areas and members through visible_to",
+        "ResponsibilityRemoveView.get_success_url": "the community of a row in hand",
+        "_default_area": "areas through visible_to",
+    },
+    "demands/api.py": {
+        "classify": "active categories (district-wide setup)",
+        "create_demand": "the area is checked by the service; households through visible_to",
+        "record_meeting": "the area is checked by the service",
+        "duplicates": "areas and households through visible_to",
+    },
+    "development/api.py": {
+        "_members": "members through visible_to",
+        "record_step": "organizations through visible_to",
+        "quotas": "organizations through visible_to",
+    },
+    "dues/api.py": {"member_dues": "the account of a member fetched through scope"},
+}
+
+
+def objects_queries(source: str) -> list[tuple[str, int]]:
+    """(enclosing function, line) of every ``<Name>.objects`` in ``source``."""
+    tree = ast.parse(source)
+    found = []
+
+    def visit(node, scope):
+        for child in ast.iter_child_nodes(node):
+            name = scope
+            if isinstance(child, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                name = f"{scope}.{child.name}" if scope else child.name
+            if (
+                isinstance(child, ast.Attribute)
+                and child.attr == "objects"
+                and isinstance(child.value, ast.Name)
+            ):
+                found.append((scope or "<module>", child.lineno))
+            visit(child, name)
+
+    visit(tree, "")
+    return found
+
+
+def test_views_and_api_query_through_selectors():
+    found = []
+    for pattern in ("*/views.py", "*/api.py"):
+        for path in sorted(SRC.glob(pattern)):
+            relative = str(path.relative_to(SRC))
+            allowed = OBJECTS_ALLOWED.get(relative, {})
+            for function, line in objects_queries(path.read_text()):
+                if function not in allowed:
+                    found.append(f"{relative}:{line} in {function}")
+    assert not found, "query through a selector:\n" + "\n".join(found)
+
+
+# --- The checks fail when a rule is broken ---------------------------------------------------
+
+
+def test_the_checks_catch_what_they_look_for():
+    assert ungranted({"demands.dispach": "a typo"}) == ["demands.dispach (a typo)"]
+    source = (
+        "from django.db import transaction\n"
+        "@transaction.atomic\n"
+        "def close(demand, *, actor):\n"
+        "    demand.save()\n"
+        "def _helper(x):\n"
+        "    x.save()\n"
+    )
+    assert services_without_atomic(source, "m") == ["m.close"]
+    assert objects_queries(
+        "class V:\n    def get(self):\n        return Demand.objects.all()\n"
+    ) == [("V.get", 3)]
+
+
+def test_every_app_is_known_to_these_checks():
+    installed = {
+        c.name.split(".")[-1] for c in apps.get_app_configs() if c.name.startswith("gongzhi.")
+    }
+    assert installed <= set(APPS)
