@@ -40,6 +40,7 @@ run: demo
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 test: install lint
 	$(BIN)/gongzhi makemigrations --check --dry-run -v0
