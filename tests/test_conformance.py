@@ -224,11 +224,40 @@ def test_views_and_api_query_through_selectors():
     assert not found, "query through a selector:\n" + "\n".join(found)
 
 
+def duplicate_schema_names(classes) -> list[str]:
+    by_name: dict[str, list[str]] = {}
+    for cls in classes:
+        by_name.setdefault(cls.__name__, []).append(f"{cls.__module__}.{cls.__qualname__}")
+    return sorted(f"{name}: {', '.join(where)}" for name, where in by_name.items() if len(where) > 1)
+
+
+def _schemas():
+    from ninja import Schema
+
+    seen, todo = [], [Schema]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith("gongzhi."):
+                seen.append(sub)
+    return seen
+
+
+def test_api_schema_names_are_unique():
+    """The OpenAPI document names its components by class name: two ``ItemIn`` in two
+    modules would describe one route with the other's fields."""
+    importlib.import_module("gongzhi.api")
+    found = duplicate_schema_names(_schemas())
+    assert not found, "rename (prefix with the module's name):\n" + "\n".join(found)
+
+
 # --- The checks fail when a rule is broken ---------------------------------------------------
 
 
 def test_the_checks_catch_what_they_look_for():
     assert ungranted({"demands.dispach": "a typo"}) == ["demands.dispach (a typo)"]
+    one, two = type("ItemIn", (), {"__module__": "a"}), type("ItemIn", (), {"__module__": "b"})
+    assert duplicate_schema_names([one, two]) == ["ItemIn: a.ItemIn, b.ItemIn"]
     source = (
         "from django.db import transaction\n"
         "@transaction.atomic\n"
