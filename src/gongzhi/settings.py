@@ -243,6 +243,10 @@ GONGZHI_IMPORT_MAX_ROWS = env_int("GONGZHI_IMPORT_MAX_ROWS", 200_000)
 # (core/sheetcheck.py): a crafted file kills the child, never a server worker.
 GONGZHI_IMPORT_CHECK_MB = env_int("GONGZHI_IMPORT_CHECK_MB", 2048)
 GONGZHI_IMPORT_CHECK_SECONDS = env_int("GONGZHI_IMPORT_CHECK_SECONDS", 120)
+# A bulk write (an import) that has committed batches but written nothing for this long is
+# taken as dead wherever it ran, and its batches are taken back (core.bulk.recover); one
+# whose process is gone on this machine is taken back at once by `gongzhi run`.
+GONGZHI_BULK_WRITE_STALE_SECONDS = env_int("GONGZHI_BULK_WRITE_STALE_SECONDS", 600)
 GONGZHI_DISTRICT_CODE = os.environ.get("GONGZHI_DISTRICT_CODE", "510107")
 PAGE_SIZE = 50
 

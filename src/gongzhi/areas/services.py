@@ -543,20 +543,20 @@ def import_areas(
     failed = outcome.failed_refs | {r.ref for r in rows if r.invalid}
     if dry_run or (failed and not partial) or not (planned or households):
         return outcome
-    written = Written()
+    written = Written("areas.import")
     try:
         for level in sorted({a.level for a in planned.values()}):
             nodes = [a for a in planned.values() if a.level == level]
             for batch in chunks(nodes, IMPORT_BATCH):
                 with transaction.atomic():
                     Area.objects.bulk_create(batch, batch_size=IMPORT_BATCH)
-                written.add(Area, [a.pk for a in batch])
+                    written.add(Area, [a.pk for a in batch])
         for chunk in chunks(households, IMPORT_BATCH):
             with transaction.atomic():
                 created = Household.objects.bulk_create(
                     [_new_household(row, parent) for row, parent in chunk]
                 )
-            written.add(Household, [h.pk for h in created])
+                written.add(Household, [h.pk for h in created])
     except IntegrityError:
         written.undo()
         raise Conflict(_("导入期间数据已被他人修改，请重新导入。")) from None
@@ -564,15 +564,17 @@ def import_areas(
         written.undo()
         raise
     outcome.areas, outcome.households = len(planned), len(households)
-    audit.log(
-        "areas.import.completed",
-        actor=actor,
-        data={
-            **(audit_data or {}),
-            "rows_written": outcome.areas + outcome.households,
-            "rows_failed": len(failed),
-            "areas": outcome.areas,
-            "households": outcome.households,
-        },
-    )
+    with transaction.atomic():
+        written.done()
+        audit.log(
+            "areas.import.completed",
+            actor=actor,
+            data={
+                **(audit_data or {}),
+                "rows_written": outcome.areas + outcome.households,
+                "rows_failed": len(failed),
+                "areas": outcome.areas,
+                "households": outcome.households,
+            },
+        )
     return outcome

@@ -12,7 +12,11 @@ next ``save()`` would take an id that exists. ``insert_rows`` does it when it is
 primary key.
 """
 
+import os
+import socket
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -20,6 +24,7 @@ from django.core.management.color import no_style
 from django.db import connections, models, router
 from django.db.backends.utils import CursorWrapper
 from django.db.models.constants import OnConflict
+from django.utils import timezone
 
 T = TypeVar("T")
 
@@ -180,32 +185,122 @@ def chunks(items: Iterable[T], size: int = IN_BATCH) -> Iterator[list[T]]:
 
 class Written:
     """What a bulk write has committed so far, batch by batch, so that it can be taken
-    back if a later batch fails.
+    back if a later batch fails or the process dies.
 
     A large import used to be one transaction; on SQLite that holds the database's one
     write lock for the whole import (75 s for 200,000 rows) and every other writer waits
     or fails with "database is locked". An import now checks everything first, outside
-    any transaction, then writes in batches that each commit, recording here what each
-    batch wrote. If a batch fails (someone registered the same person meanwhile), the
-    rows of the earlier batches are deleted again, newest first, in one transaction: for
-    the user the import stays all or nothing, and a failed import leaves nothing behind.
-    Rows are named by primary key or by a foreign key (``field``), and deleted without
-    signals or the collector, as they were inserted.
+    any transaction, then writes in batches that each commit. Inside each batch's
+    transaction ``add`` records what the batch wrote (a ``PendingWrite`` row), so no
+    batch is ever committed without its record. If a later batch fails (someone
+    registered the same person meanwhile), ``undo`` deletes the earlier batches' rows,
+    newest first, in one transaction; when the write completes, ``done`` drops the
+    records in the transaction of the write's audit record. If the process dies in
+    between (kill -9, power), :func:`recover` takes the batches back: for the user the
+    import stays all or nothing. Rows are named by primary key or by a foreign key
+    (``field``), and deleted without signals or the collector, as they were inserted.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.run = uuid.uuid4().hex
         self._written: list[tuple[type[models.Model], str, list[Any]]] = []
 
     def add(self, model: type[models.Model], ids: Iterable[Any], *, field: str = "pk") -> None:
-        self._written.append((model, field, list(ids)))
+        """Record a batch's rows; call it inside the batch's transaction."""
+        from django.db import transaction
+
+        from .models import PendingWrite
+
+        if not transaction.get_connection(router.db_for_write(model)).in_atomic_block:
+            raise RuntimeError("Written.add belongs inside the batch's transaction")
+        ids = list(ids)
+        PendingWrite.objects.create(
+            run=self.run,
+            label=self.label,
+            host=socket.gethostname()[:255],
+            pid=os.getpid(),
+            model=model._meta.label,
+            field=field,
+            ids=ids,
+        )
+        self._written.append((model, field, ids))
+
+    def done(self) -> None:
+        """The write is complete: forget its batches (in the audit record's transaction)."""
+        from .models import PendingWrite
+
+        PendingWrite.objects.filter(run=self.run).delete()
+        self._written.clear()
 
     def undo(self) -> None:
         from django.db import transaction
 
+        from .models import PendingWrite
+
         with transaction.atomic():
-            for model, field, ids in reversed(self._written):
-                for chunk in chunks(ids):
-                    model._base_manager.filter(**{f"{field}__in": chunk})._raw_delete(
-                        router.db_for_write(model)
-                    )
+            _delete(reversed(self._written))
+            PendingWrite.objects.filter(run=self.run).delete()
         self._written.clear()
+
+
+def _delete(batches: Iterable[tuple[type[models.Model], str, list[Any]]]) -> int:
+    deleted = 0
+    for model, field, ids in batches:
+        for chunk in chunks(ids):
+            deleted += model._base_manager.filter(**{f"{field}__in": chunk})._raw_delete(
+                router.db_for_write(model)
+            )
+    return deleted
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def recover(*, stale_after: timedelta | None = None, now: datetime | None = None) -> list[dict]:
+    """Take back the batches of bulk writes whose process has died: on this machine, any
+    whose process is gone; anywhere, any that has written nothing for ``stale_after``
+    (a batch takes seconds). Each is undone in one transaction and audited."""
+    from django.apps import apps
+    from django.db import transaction
+    from django.db.models import Max
+
+    from . import audit
+    from .models import PendingWrite
+
+    now = now or timezone.now()
+    host = socket.gethostname()[:255]
+    runs = PendingWrite.objects.values("run", "label", "host", "pid").annotate(
+        last=Max("created_at")
+    )
+    recovered = []
+    for run in runs:
+        dead = run["host"] == host and not _alive(run["pid"])
+        stale = stale_after is not None and now - run["last"] >= stale_after
+        if not (dead or stale):
+            continue
+        with transaction.atomic():
+            batches = list(
+                PendingWrite.objects.select_for_update().filter(run=run["run"]).order_by("-id")
+            )
+            if not batches:
+                continue
+            deleted = _delete((apps.get_model(b.model), b.field, b.ids) for b in batches)
+            PendingWrite.objects.filter(run=run["run"]).delete()
+            outcome = {
+                "label": run["label"],
+                "run": run["run"],
+                "batches": len(batches),
+                "rows": deleted,
+                "why": "process_gone" if dead else "stale",
+            }
+            audit.log("core.bulk_write.undone", result=audit.FAILURE, data=outcome)
+        recovered.append(outcome)
+    return recovered

@@ -30,5 +30,6 @@ MANIFEST = Manifest(
         "core.holiday.deleted": _("删除节假日调整"),
         "core.audit.verified": _("校验审计日志"),
         "core.field_key.rotated": _("更换字段加密密钥"),
+        "core.bulk_write.undone": _("撤回中断的批量导入"),
     },
 )

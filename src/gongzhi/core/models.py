@@ -233,3 +233,28 @@ class RefusedLookups(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.minute:%Y-%m-%d %H:%M} ×{self.count}"
+
+
+class PendingWrite(models.Model):
+    """One committed batch of a bulk write that has not finished (core.bulk.Written).
+
+    Written in the batch's own transaction, so that a batch is never in the database
+    without its record; deleted with the write's final audit record when the write
+    completes. Rows that outlive their process (kill -9, a lost machine) name the rows
+    to take back: ``gongzhi run`` does so at start for this machine's dead processes,
+    the periodic jobs for any write that has not moved for a while."""
+
+    run = models.CharField(max_length=32, db_index=True)
+    label = models.CharField(max_length=100)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    model = models.CharField(max_length=100)
+    field = models.CharField(max_length=100)
+    ids = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.run} {self.model}×{len(self.ids)}"

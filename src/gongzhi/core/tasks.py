@@ -1,5 +1,6 @@
 """The platform's periodic work: the audit log's checkpoints and its daily verification,
-and the removal of import results whose time is up.
+the removal of import results whose time is up, and taking back the batches of bulk
+writes whose process died (core.bulk.recover).
 
 Run by the periodic loop (``gongzhi sweep --loop``, which ``gongzhi run`` starts beside
 the web server, or cron / a systemd timer running ``gongzhi sweep``): ``run_due()`` does
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from . import audit, notifications
+from . import audit, bulk, notifications
 
 logger = logging.getLogger(__name__)
 VERIFY_EVERY = timedelta(days=1)
@@ -30,6 +31,9 @@ def run_due(now: datetime | None = None) -> dict:
 
     if removed := prune_results():
         done["import_results_removed"] = removed
+    stale = timedelta(seconds=settings.GONGZHI_BULK_WRITE_STALE_SECONDS)
+    if undone := bulk.recover(stale_after=stale, now=now):
+        done["bulk_writes_undone"] = len(undone)
     if checkpoint_due(now):
         done["checkpoint"] = audit.write_checkpoint() is not None
     if verification_due(now):

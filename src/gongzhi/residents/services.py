@@ -676,7 +676,7 @@ def register_residents(
         return outcome
     members = _members_by_hash(item[1] for item in planned)
     households: set[int] = set()
-    written = Written()
+    written = Written("residents.import")
     try:
         _write_residents(planned, members, households, written, actor=actor, on=on)
     except BaseException:
@@ -684,11 +684,17 @@ def register_residents(
         raise
     outcome.written = len(planned)
     outcome.households = len(households)
-    audit.log(
-        "residents.resident.imported",
-        actor=actor,
-        data={**(audit_data or {}), "written": outcome.written, "households": outcome.households},
-    )
+    with transaction.atomic():
+        written.done()
+        audit.log(
+            "residents.resident.imported",
+            actor=actor,
+            data={
+                **(audit_data or {}),
+                "written": outcome.written,
+                "households": outcome.households,
+            },
+        )
     return outcome
 
 
@@ -748,10 +754,10 @@ def _write_residents(
             ]
             if links:
                 insert_rows(ResidentTag, ("resident_id", "tag_id", "set_on", "set_by_id"), links)
-        new_ids = list(ids.values())
-        written.add(Resident, new_ids)
-        written.add(ResidentMove, new_ids, field="resident_id")
-        written.add(ResidentTag, new_ids, field="resident_id")
+            new_ids = list(ids.values())
+            written.add(Resident, new_ids)
+            written.add(ResidentMove, new_ids, field="resident_id")
+            written.add(ResidentTag, new_ids, field="resident_id")
 
 
 # --- Grid polygons (GeoJSON) -------------------------------------------------------------------

@@ -38,6 +38,15 @@ class Command(BaseCommand):
                 "会自动生成）。".format(keys="、".join(weak))
             )
 
+        from gongzhi.core.bulk import recover
+
+        # Imports cut short by a crash of this machine's previous server: take their
+        # committed batches back before anyone reads them.
+        for undone in recover():
+            self.stdout.write(
+                f"已撤回中断的批量写入 {undone['label']}：{undone['batches']} 批，"
+                f"{undone['rows']} 行。"
+            )
         if sweep_seconds > 0:
             start_sweeper(sweep_seconds)
 
@@ -54,6 +63,12 @@ class Command(BaseCommand):
             "-",
             "--timeout",
             "120",
+            # An idle kept-alive connection stays open longer than a client pauses
+            # between two requests (a person's 1–5 s, nginx's upstream pool's 60 s): with
+            # gunicorn's default of 2 s, the close raced the next request and the client
+            # saw "connection reset" (bench/README.md, load and faults).
+            "--keep-alive",
+            "75",
             # No control socket in $HOME (a service account's home may not be writable).
             "--control-socket",
             "",
