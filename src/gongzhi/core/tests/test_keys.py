@@ -64,6 +64,7 @@ def fake_gunicorn(monkeypatch):
     return served
 
 
+@pytest.mark.django_db
 def test_run_refuses_the_development_keys_unless_debugging(settings, fake_gunicorn):
     settings.SECRET_KEY = DEVELOPMENT_KEY
     settings.GONGZHI_AUDIT_KEY = "audit-" + STRONG
@@ -83,6 +84,40 @@ def test_run_refuses_the_development_keys_unless_debugging(settings, fake_gunico
     call_command("run", sweep_seconds=0, stdout=StringIO())
     assert len(fake_gunicorn) == 2
     assert "--control-socket" in fake_gunicorn[-1]
+    assert fake_gunicorn[-1][fake_gunicorn[-1].index("--keep-alive") + 1] == "75"
+
+
+@pytest.mark.django_db
+def test_run_first_takes_back_the_batches_of_a_dead_process(settings, fake_gunicorn):
+    import datetime
+    import socket
+    import subprocess
+    import sys
+
+    from gongzhi.core.models import Holiday, PendingWrite
+
+    settings.SECRET_KEY, settings.GONGZHI_AUDIT_KEY = STRONG, "audit-" + STRONG
+    holiday = Holiday.objects.create(date=datetime.date(2027, 1, 1), is_working_day=False)
+    gone = subprocess.run(  # noqa: S603 (a pid that has ended)
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    PendingWrite.objects.create(
+        run="r1",
+        label="test",
+        host=socket.gethostname(),
+        pid=int(gone.stdout),
+        model="core.Holiday",
+        field="pk",
+        ids=[holiday.pk],
+    )
+    out = StringIO()
+    call_command("run", sweep_seconds=0, stdout=out)
+    assert fake_gunicorn and "已撤回中断的批量写入 test" in out.getvalue()
+    assert not Holiday.objects.filter(pk=holiday.pk).exists()
+    assert not PendingWrite.objects.exists()
 
 
 def test_deploy_check_names_every_development_key(settings):
