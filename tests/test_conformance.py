@@ -16,10 +16,8 @@ import importlib
 from pathlib import Path
 
 from django.apps import apps
-from django.urls import URLPattern, URLResolver, get_resolver
 
-from gongzhi.accounts.roles import grants
-from gongzhi.core import modules, workflow
+from gongzhi.accounts.checks import asked_permissions, check_permissions_granted, ungranted
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "gongzhi"
 APPS = sorted(p.parent.name for p in SRC.glob("*/apps.py"))
@@ -27,48 +25,11 @@ APPS = sorted(p.parent.name for p in SRC.glob("*/apps.py"))
 # --- Permissions -------------------------------------------------------------------------
 
 
-def declared_permissions() -> dict[str, str]:
-    """{permission: where it is asked for}: menu entries, page classes, workflows."""
-    asked: dict[str, str] = {}
-    for item in modules.nav_items():
-        if item.permission:
-            asked.setdefault(item.permission, f"menu entry {item.url_name}")
-    for name, flow in workflow.WORKFLOWS.items():
-        for action, transition in flow.transitions.items():
-            if transition.perm:
-                asked.setdefault(transition.perm, f"workflow {name}.{action}")
-
-    def walk(patterns):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns)
-            elif isinstance(pattern, URLPattern):
-                view = getattr(pattern.callback, "view_class", None)
-                for attr in ("permission", "create_permission"):
-                    perm = getattr(view, attr, "") if view else ""
-                    if isinstance(perm, str) and perm:
-                        yield perm, f"page {pattern.name} ({view.__name__}.{attr})"
-
-    for perm, where in walk(get_resolver().url_patterns):
-        asked.setdefault(perm, where)
-    for app in APPS:
-        try:
-            module = importlib.import_module(f"gongzhi.{app}.permissions")
-        except ModuleNotFoundError:
-            continue
-        for name, value in vars(module).items():
-            if name.isupper() and isinstance(value, str) and value.count(".") == 1:
-                asked.setdefault(value, f"gongzhi.{app}.permissions.{name}")
-    return asked
-
-
-def ungranted(asked: dict[str, str]) -> list[str]:
-    granted = set().union(*grants().values())
-    return sorted(f"{perm} ({where})" for perm, where in asked.items() if perm not in granted)
-
-
 def test_every_permission_asked_for_is_granted_by_some_role():
-    missing = ungranted(declared_permissions())
+    """Also a system check (gongzhi.E003), so `gongzhi check` fails on it too."""
+    assert not check_permissions_granted(None)
+    missing = ungranted(asked_permissions())
+    assert "demands.view_demand" in asked_permissions()
     assert not missing, "granted by no role (add it to a GRANTS table or fix the name):\n" + (
         "\n".join(missing)
     )
@@ -228,7 +189,9 @@ def duplicate_schema_names(classes) -> list[str]:
     by_name: dict[str, list[str]] = {}
     for cls in classes:
         by_name.setdefault(cls.__name__, []).append(f"{cls.__module__}.{cls.__qualname__}")
-    return sorted(f"{name}: {', '.join(where)}" for name, where in by_name.items() if len(where) > 1)
+    return sorted(
+        f"{name}: {', '.join(where)}" for name, where in by_name.items() if len(where) > 1
+    )
 
 
 def _schemas():

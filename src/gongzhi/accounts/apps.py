@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号与权限")
 
     def ready(self):
-        from . import signals  # noqa: F401  (audit of sign-in events)
+        from . import checks, signals  # noqa: F401  (the permission check; sign-in audit)
