@@ -255,7 +255,19 @@ def _delete(batches: Iterable[tuple[type[models.Model], str, list[Any]]]) -> int
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` of this machine still runs. A process killed with its
+    parent (kill -9 of the server's process group) stays a zombie until init reaps it,
+    which may be after the next server has started: a zombie is not alive."""
     try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            state = stat.read().rpartition(")")[2].split()[0]
+        return state not in ("Z", "X")
+    except FileNotFoundError:
+        if os.path.isdir("/proc/self"):
+            return False
+    except (OSError, IndexError):
+        pass
+    try:  # no /proc (not Linux)
         os.kill(pid, 0)
     except ProcessLookupError:
         return False

@@ -72,3 +72,25 @@ def test_rows_with_explicit_ids_move_the_sequence_past_them(django_user_model):
     default = registry()[key].default
     row = set_parameter(actor=admin, key=key, new_value=default, effective_from=date(2026, 2, 1))
     assert row.pk > ids[-1]
+
+
+def test_a_zombie_process_is_not_alive():
+    """kill -9 of the server's process group leaves its workers zombies until init reaps
+    them; the restarted server must take back their imports all the same."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from gongzhi.core.bulk import _alive
+
+    assert _alive(os.getpid())
+    child = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603
+    for _ in range(200):  # it exits; not waited for, it stays a zombie
+        with open(f"/proc/{child.pid}/stat") as stat:
+            if stat.read().rpartition(")")[2].split()[0] == "Z":
+                break
+        time.sleep(0.01)
+    assert not _alive(child.pid)
+    child.wait()
+    assert not _alive(child.pid)
