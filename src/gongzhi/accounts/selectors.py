@@ -12,11 +12,6 @@ from .roles import Role
 from .services import grantable_roles
 
 
-def users_for(actor: User, perm: str = VIEW_USER) -> QuerySet[User]:
-    """Accounts belonging under the actor's areas, with their roles loaded in one query."""
-    return User.objects.visible_to(actor, perm).with_roles()
-
-
 def home_area(user: User) -> Area | None:
     return Area.objects.filter(path=user.home_path).first() if user.home_path else None
 

@@ -1,6 +1,6 @@
 """Scoped reads of the area tree, for pages, API and exports alike."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from gongzhi.accounts.models import User
 from gongzhi.core.errors import NotFoundOrForbidden
@@ -64,14 +64,6 @@ def level_counts(user: User, area: Area | None = None) -> dict[int, int]:
     if area is not None:
         qs = qs.filter(path__under=area.path)
     return dict(qs.values_list("level").annotate(n=Count("id")).values_list("level", "n"))
-
-
-def search_areas(user: User, q: str, limit: int = 50) -> QuerySet[Area]:
-    q = (q or "").strip()
-    qs = areas_for(user)
-    if q:
-        qs = qs.filter(Q(name__contains=q) | Q(code__startswith=q) | Q(full_name__contains=q))
-    return qs.order_by("path")[:limit]
 
 
 LEVELS_WITH_HOUSEHOLDS = (Level.ESTATE, Level.BUILDING, Level.UNIT)

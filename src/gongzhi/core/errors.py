@@ -34,9 +34,6 @@ class DomainError(Exception):
     # again by core.services.atomic after the rollback that discards the first copy.
     denial: dict | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": str(self.message), "field": self.field}
-
 
 class RuleViolation(DomainError):
     code = "rule_violation"

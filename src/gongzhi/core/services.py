@@ -52,6 +52,15 @@ def deny(
     raise exc
 
 
+def reveal(obj: Any, *, actor: Actor, perm: str, action: str, field: str = "id_number") -> str:
+    """A masked personal field in full (``obj.<field>_full()``) for a role whose task needs
+    it; every view is audited as ``action``. Apps name theirs with ``functools.partial``."""
+    require(actor, perm, obj)
+    audit.log(action, actor=actor, target=obj, data={"field": field})
+    value: str = getattr(obj, f"{field}_full")()
+    return value
+
+
 def lock(obj: M, *, related: tuple[str, ...] = ()) -> M:
     """``obj``'s row, locked for the rest of the transaction and read afresh.
 

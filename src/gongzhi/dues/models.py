@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Sum, Value
+from django.db.models import Sum, Value
 from django.db.models.functions import Coalesce, Round
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -24,11 +24,6 @@ def money_sum(field: str):
     return Coalesce(
         Round(Sum(field), 2, output_field=output), Value(Decimal("0.00")), output_field=output
     )
-
-
-def money_add(field: str, amount):
-    """``field + amount`` rounded to the fen (an UPDATE that never drifts on SQLite)."""
-    return Round(F(field) + amount, 2, output_field=models.DecimalField(**MONEY))
 
 
 class DuesProfile(ScopedModel):

@@ -536,11 +536,6 @@ def recompute_accounts(member_ids: Iterable[int]) -> None:
         _update_grouped(DuesAccount.objects.all(), changes, key="member_id")
 
 
-def recompute_account(member: Member) -> DuesAccount:
-    recompute_accounts([member.pk])
-    return DuesAccount.objects.get(member=member)
-
-
 # --- Payments ----------------------------------------------------------------------------------
 
 

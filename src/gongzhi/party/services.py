@@ -7,6 +7,7 @@ reason naming the field, writes the member's timeline event and the audit record
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -21,7 +22,7 @@ from gongzhi.core import audit, pii
 from gongzhi.core.calendar import add_months
 from gongzhi.core.errors import Conflict, RuleViolation
 from gongzhi.core.params import value as param
-from gongzhi.core.services import atomic, check_version, lock, require
+from gongzhi.core.services import atomic, check_version, lock, require, reveal
 from gongzhi.core.workflow import Workflow, register, step
 
 from .choices import (
@@ -555,11 +556,8 @@ def update_member(
     return member
 
 
-def reveal_id_number(member: Member, *, actor: User) -> str:
-    """The full ID number for a role that needs it; every view is audited."""
-    require(actor, VIEW_MEMBER_PII, member)
-    audit.log("party.member.pii_viewed", actor=actor, target=member, data={"field": "id_number"})
-    return member.id_number_full()
+# The full ID number for a role that needs it; every view is audited.
+reveal_id_number = partial(reveal, perm=VIEW_MEMBER_PII, action="party.member.pii_viewed")
 
 
 @atomic

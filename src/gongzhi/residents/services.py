@@ -4,7 +4,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 from django.core.files import File
@@ -20,7 +20,7 @@ from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, pii
 from gongzhi.core.bulk import Written, chunks, insert_rows
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
-from gongzhi.core.services import atomic, check_version, lock, require
+from gongzhi.core.services import atomic, check_version, lock, require, reveal
 from gongzhi.party.choices import HOLDING
 
 from .choices import DUTY_LEVEL, Duty, MoveKind, PermitStatus, PoliticalStatus, Relation
@@ -326,13 +326,8 @@ def remove_tag(resident: Resident, *, actor: User, tag: CareTag) -> None:
     audit.log("residents.tag.removed", actor=actor, target=resident, data={"tag": tag.name})
 
 
-def reveal_id_number(resident: Resident, *, actor: User) -> str:
-    """The full ID number for a role that needs it; every view is audited."""
-    require(actor, VIEW_SENSITIVE, resident)
-    audit.log(
-        "residents.resident.pii_viewed", actor=actor, target=resident, data={"field": "id_number"}
-    )
-    return resident.id_number_full()
+# The full ID number for a role that needs it; every view is audited.
+reveal_id_number = partial(reveal, perm=VIEW_SENSITIVE, action="residents.resident.pii_viewed")
 
 
 def open_photo(resident: Resident, *, actor: User) -> FieldFile:
