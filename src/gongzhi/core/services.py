@@ -12,7 +12,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import audit, notifications
 from .errors import Conflict, DomainError, NotFoundOrForbidden, RuleViolation
 from .models import Holiday
 from .types import Actor
@@ -98,7 +98,11 @@ def atomic(func: Callable[P, R]) -> Callable[P, R]:
     expect them, e.g. a repeated idempotency key; the page and API boundaries turn any
     that escapes into a conflict: :func:`constraint_refusal`.)
     """
-    atomic_func = transaction.atomic(func)
+
+    @transaction.atomic
+    def atomic_func(*args: P.args, **kwargs: P.kwargs) -> R:
+        with notifications.buffered():  # the step's inbox rows in one INSERT
+            return func(*args, **kwargs)
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:

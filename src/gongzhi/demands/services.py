@@ -180,14 +180,14 @@ def tell_requesters(demand: Demand, message: str, *, co_requesters: bool = True)
     co-requesters of the demands merged into it."""
     title = _("您的诉求（%(n)s）%(m)s") % {"n": demand.number, "m": message}
     notify(
-        user=demand.requester_user,
+        user_id=demand.requester_user_id,
         phone=demand.requester_phone,
         title=title,
         link=demand.get_absolute_url(),
     )
     if co_requesters:
-        for other in demand.requesters.select_related("user"):
-            notify(user=other.user, phone=other.phone, title=title)
+        for user_id, phone in demand.requesters.values_list("user_id", "phone"):
+            notify(user_id=user_id, phone=phone, title=title)
 
 
 # --- Time limits -----------------------------------------------------------------------
@@ -481,9 +481,9 @@ def _route(demand: Demand, unit: Unit, actor: User, at: datetime | None = None) 
         now + timedelta(hours=param("demands.accept_hours", now.date())),
         False,
     )
-    for handler in unit.handlers.all():
+    for handler in unit.handlers.values_list("pk", flat=True):
         notify(
-            user=handler,
+            user_id=handler,
             title=_("新派单：%(t)s") % {"t": demand.title},
             link=demand.get_absolute_url(),
         )
@@ -723,13 +723,15 @@ def decide_extension(
     """Approve or refuse a pending extension; ``version`` is the demand's (a form loaded
     before another change is stale)."""
     demand = _begin(extension.demand, actor, "decide_extension", version)
-    extension = lock(extension)
-    if extension.state != ExtensionState.PENDING:
-        raise RuleViolation(_("该延期申请已处理。"), field="state")
-    extension.state = ExtensionState.APPROVED if approve else ExtensionState.REJECTED
     now = at or timezone.now()
-    extension.decided_by, extension.decided_at = actor, now
-    extension.save(update_fields=["state", "decided_by", "decided_at"])
+    state = ExtensionState.APPROVED if approve else ExtensionState.REJECTED
+    # Decided once: the pending row is changed in place or not at all (no re-read).
+    decided = Extension.objects.filter(pk=extension.pk, state=ExtensionState.PENDING).update(
+        state=state, decided_by=actor, decided_at=now
+    )
+    if not decided:
+        raise RuleViolation(_("该延期申请已处理。"), field="state")
+    extension.state, extension.decided_by, extension.decided_at = state, actor, now
     fields = []
     if approve:
         local_due = timezone.localtime(demand.due_at).date()
@@ -793,20 +795,29 @@ def _count_closed(demand: Demand) -> None:
             name=_("未分类"), parent=None, defaults={"full_name": _("未分类")}
         )[0]
     )
-    row, _created = MonthlyFigures.objects.get_or_create(
-        month=month, path=community, unit=unit, category=category
-    )
     followed = demand.followed_up
-    MonthlyFigures.objects.filter(pk=row.pk).update(
-        closed=F("closed") + 1,
-        followed=F("followed") + int(followed),
-        contacted=F("contacted") + int(followed and demand.contacted),
-        resolved=F("resolved") + int(followed and demand.outcome == Outcome.RESOLVED),
-        satisfied=F("satisfied") + int(followed and demand.rating == Rating.SATISFIED),
-        basic=F("basic") + int(followed and demand.rating == Rating.BASIC),
-        on_time=F("on_time")
-        + int(bool(demand.answered_at and demand.due_at and demand.answered_at <= demand.due_at)),
-    )
+    counts = {
+        "closed": 1,
+        "followed": int(followed),
+        "contacted": int(followed and demand.contacted),
+        "resolved": int(followed and demand.outcome == Outcome.RESOLVED),
+        "satisfied": int(followed and demand.rating == Rating.SATISFIED),
+        "basic": int(followed and demand.rating == Rating.BASIC),
+        "on_time": int(
+            bool(demand.answered_at and demand.due_at and demand.answered_at <= demand.due_at)
+        ),
+    }
+    # One statement (both databases): the month's row is made or added to atomically.
+    table = MonthlyFigures._meta.db_table
+    columns = ", ".join(counts)
+    added = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counts)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (month, path, unit_id, category_id, {columns}) "  # noqa: S608
+            f"VALUES (%s, %s, %s, %s, {', '.join(['%s'] * len(counts))}) "
+            f"ON CONFLICT (month, path, unit_id, category_id) DO UPDATE SET {added}",
+            [month, community, unit.pk, category.pk, *counts.values()],
+        )
 
 
 def _apply_rating(
@@ -987,9 +998,9 @@ def supervise(
     demand = _begin(demand, actor, "supervise", version)
     note = _clean_text(note, "note", _("督办意见"), 500)
     demand.supervised = True
-    for handler in demand.unit.handlers.all() if demand.unit else []:
+    for handler in demand.unit.handlers.values_list("pk", flat=True) if demand.unit else []:
         notify(
-            user=handler,
+            user_id=handler,
             title=_("督办：%(t)s") % {"t": demand.title},
             body=note,
             link=demand.get_absolute_url(),
@@ -1044,8 +1055,8 @@ def _flag(demand_id: int, field: str, action: str, now: datetime, message: str) 
         note=str(message),
     )
     audit.log(f"demands.demand.{action}", target=demand, data={"due_at": str(demand.due_at)})
-    for handler in demand.unit.handlers.all() if demand.unit else []:
-        notify(user=handler, title=f"{demand.title}：{message}", link=demand.get_absolute_url())
+    for handler in demand.unit.handlers.values_list("pk", flat=True) if demand.unit else []:
+        notify(user_id=handler, title=f"{demand.title}：{message}", link=demand.get_absolute_url())
     return 1
 
 
