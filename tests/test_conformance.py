@@ -18,6 +18,7 @@ from pathlib import Path
 from django.apps import apps
 
 from gongzhi.accounts.checks import asked_permissions, check_permissions_granted, ungranted
+from gongzhi.core import modules, workflow
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "gongzhi"
 APPS = sorted(p.parent.name for p in SRC.glob("*/apps.py"))
@@ -214,11 +215,55 @@ def test_api_schema_names_are_unique():
     assert not found, "rename (prefix with the module's name):\n" + "\n".join(found)
 
 
+# --- Audit labels ------------------------------------------------------------------------
+
+
+def audit_actions(source: str) -> set[str]:
+    """The actions ``audit.log("…")`` writes, and those named ``action="…"`` for a helper
+    that logs them (``partial(reveal, …, action="party.member.pii_viewed")``)."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "log"
+            and getattr(func.value, "id", "") == "audit"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            found.add(node.args[0].value)
+        for keyword in node.keywords:
+            if keyword.arg == "action" and isinstance(keyword.value, ast.Constant):
+                if str(keyword.value.value).count(".") == 2:
+                    found.add(keyword.value.value)
+    return found
+
+
+def test_every_audit_action_has_a_label():
+    """The audit log page shows each action by its module's label (manifest audit_labels),
+    never a raw code."""
+    labels = {key for manifest in modules.manifests() for key in manifest.audit_labels}
+    written = set()
+    for path in SRC.rglob("*.py"):
+        if "tests" not in path.parts and "module_template" not in path.parts:
+            written |= audit_actions(path.read_text())
+    for flow in workflow.WORKFLOWS.values():
+        written |= {f"{flow.audit_prefix}.{t.audit or a}" for a, t in flow.transitions.items()}
+    missing = sorted(written - labels)
+    assert not missing, "label these in their module's manifest:\n" + "\n".join(missing)
+
+
 # --- The checks fail when a rule is broken ---------------------------------------------------
 
 
 def test_the_checks_catch_what_they_look_for():
     assert ungranted({"demands.dispach": "a typo"}) == ["demands.dispach (a typo)"]
+    assert audit_actions('audit.log("a.b.c", actor=x)\npartial(f, action="d.e.f")') == {
+        "a.b.c",
+        "d.e.f",
+    }
     one, two = type("ItemIn", (), {"__module__": "a"}), type("ItemIn", (), {"__module__": "b"})
     assert duplicate_schema_names([one, two]) == ["ItemIn: a.ItemIn, b.ItemIn"]
     source = (

@@ -15,6 +15,13 @@ MANIFEST = Manifest(
         ),
     ),
     audit_labels={
+        "accounts.signin.failed": _("登录失败"),
+        "accounts.signin.locked": _("登录被锁定"),
+        "accounts.signin.succeeded": _("登录成功"),
+        "accounts.signout": _("退出登录"),
+        "accounts.two_factor.enrolled": _("绑定动态验证码"),
+        "accounts.two_factor.failed": _("动态验证码错误"),
+        "accounts.two_factor.verified": _("动态验证码验证通过"),
         "accounts.user.created": _("新建用户"),
         "accounts.role.assigned": _("授予角色"),
         "accounts.role.revoked": _("撤销角色"),

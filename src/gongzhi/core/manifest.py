@@ -21,6 +21,9 @@ MANIFEST = Manifest(
     ),
     periodic=(Periodic("platform", "gongzhi.core.tasks.run_due"),),
     audit_labels={
+        "core.database.backed_up": _("备份数据库"),
+        "core.database.restored": _("恢复数据库"),
+        "core.parameter.set": _("修改规则参数"),
         "core.permission.denied": _("拒绝越权操作"),
         "core.lookup.refused": _("访问不存在或无权访问的对象"),
         "core.lookup.burst": _("疑似越权探测"),

@@ -2,16 +2,19 @@
 
 A manifest names what the rest of the platform needs to know about a module — where
 its pages are mounted, its API routers, its menu entries with their permissions, its
-demo loader, its periodic jobs and the labels of its audit actions — so that adding a
+demo loader, its periodic jobs, the warnings its rules raise and the labels of its
+audit actions — so that adding a
 module touches nothing outside it: the root URLconf, the API, the menu, ``gongzhi demo``
 and the periodic loop all read the manifests of the installed apps (``INSTALLED_APPS``
 lists each app once). ``core`` imports no app: it finds the manifests by app label.
 """
 
+import datetime
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
+from typing import Any
 
 from django.apps import apps
 from django.urls import get_script_prefix, reverse
@@ -56,6 +59,34 @@ class Periodic:
 
 
 @dataclass(frozen=True)
+class WarningKind:
+    """A rule whose breaches someone must act on (a letter past its validity, dues unpaid
+    for months, a step of member development overdue): declared by its module, counted
+    on the workbench of everyone with ``permission``, listed on the module's own page.
+
+    ``selector`` is a dotted path to ``f(user, today)`` returning the breaches in the
+    user's scope (a queryset or a list); ``url`` a URL name with an optional query
+    string (``"party:member_list?warning=pocket"``) of the page that lists them."""
+
+    key: str
+    label: str | Promise
+    permission: str
+    owner: str | Promise  # who must act: "支部书记"
+    rule: str | Promise  # the due date or threshold in words, as RULES.md says it
+    selector: str
+    url: str
+    severity: str = "warning"  # or "danger": a breach with consequences already due
+
+    @property
+    def link(self) -> str:
+        name, _, query = self.url.partition("?")
+        return _reverse(name, get_script_prefix()) + (f"?{query}" if query else "")
+
+    def breaches(self, user: Visitor, today: datetime.date) -> Any:
+        return import_string(self.selector)(user, today)
+
+
+@dataclass(frozen=True)
 class Manifest:
     label: str  # the app label
     order: int  # menus, demo data and URLs follow it (dependencies first)
@@ -67,6 +98,7 @@ class Manifest:
     demo: str = ""  # "module" with a load() the demo command calls once
     periodic: tuple[Periodic, ...] = ()
     audit_labels: dict[str, str | Promise] = field(default_factory=dict)
+    warnings: tuple[WarningKind, ...] = ()
 
 
 @functools.cache
@@ -130,3 +162,27 @@ def audit_label(action: str) -> str:
 
 def run(job: Periodic) -> Callable:
     return import_string(job.run)
+
+
+def warning_kinds() -> list[WarningKind]:
+    return [kind for manifest in manifests() for kind in manifest.warnings]
+
+
+@dataclass
+class Pending:
+    kind: WarningKind
+    count: int
+
+
+def pending_warnings(user: Visitor, today: datetime.date) -> list[Pending]:
+    """The declared warnings the user sees with breaches in their scope, the graver first:
+    one count each."""
+    found = []
+    for kind in warning_kinds():
+        if not user.has_perm(kind.permission):
+            continue
+        rows = kind.breaches(user, today)
+        count = rows.count() if hasattr(rows, "count") and not isinstance(rows, list) else len(rows)
+        if count:
+            found.append(Pending(kind, count))
+    return sorted(found, key=lambda p: p.kind.severity != "danger")

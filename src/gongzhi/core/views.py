@@ -34,7 +34,7 @@ from django.views.generic.base import TemplateResponseMixin
 from django.views.generic.detail import SingleObjectMixin
 from django_stubs_ext import StrOrPromise
 
-from . import audit, calendar, services
+from . import audit, calendar, modules, services
 from .errors import Conflict, DomainError, NotFoundOrForbidden
 from .exports import TableExporter
 from .filters import AuditLogFilter
@@ -300,6 +300,8 @@ class WorkbenchView(LoginRequiredMixin, TemplateView):
         if user.has_perm("areas.view_household"):
             cards.append((_("住户"), households_for(user).count()))
         context["level_cards"] = cards
+        # The rules breached in the user's scope, as the modules declare them.
+        context["warnings"] = modules.pending_warnings(user, timezone.localdate())
         return context
 
 

@@ -38,6 +38,11 @@ MANIFEST = Manifest(
         ),
     ),
     audit_labels={
+        "demands.category.changed": _("修改诉求类别"),
+        "demands.category.created": _("新增诉求类别"),
+        "demands.meeting.recorded": _("登记居民议事会诉求"),
+        "demands.unit.changed": _("修改责任单位"),
+        "demands.unit.created": _("新增责任单位"),
         "demands.demand.created": _("受理诉求"),
         **{f"demands.demand.{action}": label for action, label in ACTION_LABELS.items()},
     },

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.modules import Manifest, NavItem
+from gongzhi.core.modules import Manifest, NavItem, WarningKind
 
 MANIFEST = Manifest(
     label="development",
@@ -21,9 +21,22 @@ MANIFEST = Manifest(
         ),
     ),
     demo="gongzhi.development.demo",
+    warnings=(
+        WarningKind(
+            "development.overdue",
+            _("发展党员环节超期"),
+            "development.view_file",
+            _("支部书记"),
+            _("发展党员某一环节超过规定的间隔或期限"),
+            "gongzhi.development.selectors.warnings",
+            "development:warnings",
+        ),
+    ),
     audit_labels={
         "development.step.recorded": _("办理发展党员步骤"),
         "development.review.recorded": _("记录入党积极分子考察"),
         "development.file.ended": _("终止发展"),
+        "development.file.opened": _("建立发展党员档案"),
+        "development.file.pii_viewed": _("查看发展对象完整身份证号"),
     },
 )

@@ -7,6 +7,7 @@ filters reuse the selectors that define each warning, so the rule lives once.
 import django_filters
 from django import forms
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.areas.choices import Level
@@ -16,6 +17,7 @@ from gongzhi.core.errors import RuleViolation
 
 from . import selectors
 from .choices import HOLDING, Category, MemberStatus, Standing, TransferKind, TransferState
+from .manifest import MANIFEST
 from .models import Member, Organization, Transfer
 from .permissions import VIEW_MEMBER, VIEW_ORG
 
@@ -23,11 +25,11 @@ ALL = "all"
 STANDING_CHOICES = [*Standing.choices, (ALL, _("全部（含已出党、已转出）"))]
 
 # Member warnings (RULES.md "Membership standing"): name → selector(user, today).
+# The member warnings the manifest declares (the list's ``?warning=`` filter).
 WARNINGS = {
-    "floating_uncontacted": (_("流动党员超期未联系"), selectors.floating_not_contacted),
-    "out_of_contact": (_("失联满期（可停止党籍）"), selectors.out_of_contact),
-    "removal_due": (_("停止党籍满期（应予除名）"), selectors.removal_due),
-    "pocket": (_("口袋党员"), lambda user, today: selectors.pocket_members(user)),
+    kind.key.removeprefix("party."): (kind.label, import_string(kind.selector))
+    for kind in MANIFEST.warnings
+    if kind.url.startswith("party:member_list?")
 }
 
 

@@ -266,6 +266,11 @@ def pocket_members(user: User, perm: str = VIEW_MEMBER) -> QuerySet[Member]:
     return members_for(user, perm).filter(category=Category.POCKET, standing__in=HOLDING)
 
 
+def pocket(user: User, today: date) -> QuerySet[Member]:
+    """The pocket members as a warning (core.modules.WarningKind: ``f(user, today)``)."""
+    return pocket_members(user)
+
+
 def talent_search(user: User, skill: str, within: Area | None = None) -> QuerySet[Member]:
     """ "Who can do legal advice in this community?": skills, hobbies and job, holding members."""
     qs = members_for(user).filter(standing__in=HOLDING)
