@@ -237,8 +237,8 @@ class Fixture:
         )
         if not rows:
             raise RouteNotMapped(
-                f"no {label} row lies in the sibling community: create one in _populate() "
-                "of tests/test_cross_scope.py"
+                f"no {label} row lies in the sibling community: create one in the "
+                "cross_scope_rows(fx) hook of its app's testing.py"
             )
         if len(rows) > 2:  # the first and the last one (top and bottom of the tree)
             rows = [rows[0], rows[-1]]

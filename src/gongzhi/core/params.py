@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit
-from .errors import NotFoundOrForbidden, RuleViolation
+from .errors import RuleViolation
+from .services import atomic, require
 from .types import Actor
 
 if TYPE_CHECKING:
@@ -120,20 +121,13 @@ def _bump() -> None:
         cache.set(_CACHE_KEY, 2)
 
 
-@transaction.atomic
+@atomic
 def set_parameter(
     *, actor: Actor, key: str, new_value: Any, effective_from: date, note: str = ""
 ) -> "ParameterValue":
     from .models import ParameterValue
 
-    if not actor.has_perm(CHANGE_PARAMETER):
-        audit.log(
-            "core.permission.denied",
-            actor=actor,
-            result=audit.DENIED,
-            data={"perm": CHANGE_PARAMETER},
-        )
-        raise NotFoundOrForbidden()
+    require(actor, CHANGE_PARAMETER)
     if key not in registry():
         raise RuleViolation(_("未知的参数。"), field="key")
     checked = registry()[key].check(new_value)

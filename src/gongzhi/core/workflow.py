@@ -6,7 +6,7 @@ from, the state(s) it may end in, who may take it — a permission on the row, a
 permission on a related object (a transfer's sending organization), or a relation to
 the row (the requester) — and its guards. Its service function is then always:
 
-    obj = WORKFLOW.begin(obj, actor, "accept", version)   # lock, reach, version, state, guards
+    obj = WORKFLOW.begin(obj, actor, "accept", version)   # reach, version, state, guards
     ...                                                   # the transition's own fields
     return WORKFLOW.commit(obj, actor, "accept", fields=[...], note=..., **data)
 
@@ -17,7 +17,8 @@ the state from the table and writes the changed fields in one ``UPDATE … WHERE
 <the version checked>``: if anyone changed the row since it was read, no row matches and
 the transition is a conflict (409), rolled back whole — optimistic locking, with no
 second read of the row and no lock held between reading and writing. Then it writes the
-workflow's event row and the audit record; notifications are delivered on commit.
+workflow's event row and the audit record; the service's inbox rows go in one INSERT
+when it returns and are delivered on commit (core.notifications).
 ``allowed`` evaluates the same table and guards, so that pages and the API offer exactly
 the actions a user may take, and a Django system check verifies that every declared
 transition has its route (``register`` + ``checks``).

@@ -1,10 +1,11 @@
 """The demand workflow: one declared state machine (core.workflow), one function per
 transition.
 
-Every transition begins on the kernel — lock, the actor's reach (the scope of
+Every transition begins on the kernel — the actor's reach (the scope of
 ``Demand.objects.visible_to``, or the requester), the form's version (a stale form is a
 Conflict), the state and guards of the WORKFLOW table — and commits on it: the state
-from the table, one DemandEvent, the audit record; then the requesters are told.
+from the table in one versioned UPDATE (no lock, no second read), one DemandEvent, the
+audit record; then the requesters are told.
 Deadlines come from the calendar module; the overdue sweep calls the same code.
 """
 

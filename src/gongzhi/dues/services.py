@@ -8,7 +8,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, NamedTuple, NotRequired, Protocol, TypedDict
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
@@ -18,7 +18,7 @@ from gongzhi.core.bulk import chunks, insert_rows
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core.params import value as param
 from gongzhi.core.scoping import minimal_paths
-from gongzhi.core.services import atomic, require
+from gongzhi.core.services import atomic, deny, require
 from gongzhi.party.choices import Standing
 from gongzhi.party.models import Member
 
@@ -415,32 +415,26 @@ def _insert_charges(charges: list[NewCharge], month: date) -> None:
     )
 
 
+@atomic
 def run_month_in_scope(month: date, *, actor: User) -> MonthRun:
     """The monthly run over every part of the tree where ``actor`` may manage dues: one
     run per top node of their scope (the whole district for a superuser). The page and
-    the API both run a month this way. The scope check comes before the transaction so
-    that the audit record of a denial is kept."""
+    the API both run a month this way."""
     paths: Sequence[str | None]
     if actor.is_superuser:
         paths = [None]
     else:
         paths = minimal_paths(actor.scope_paths(MANAGE_DUES))
     if not paths:
-        audit.log(
-            "core.permission.denied",
-            actor=actor,
-            result=audit.DENIED,
-            data={"perm": MANAGE_DUES, "action": "dues.month.run"},
-        )
-        raise NotFoundOrForbidden(_("无权生成应缴党费。"))
+        refusal = NotFoundOrForbidden(_("无权生成应缴党费。"))
+        deny(actor, MANAGE_DUES, refusal=refusal, action="dues.month.run")
     charged = undeclared = 0
     total = ZERO
-    with transaction.atomic():
-        for path in paths:
-            part = run_month(month, actor=actor, within=path)
-            charged += part["charged"]
-            undeclared += part["undeclared"]
-            total += Decimal(part["total"])
+    for path in paths:
+        part = run_month(month, actor=actor, within=path)
+        charged += part["charged"]
+        undeclared += part["undeclared"]
+        total += Decimal(part["total"])
     return {
         "month": f"{first_of_month(month):%Y-%m}",
         "charged": charged,

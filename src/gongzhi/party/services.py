@@ -788,8 +788,9 @@ def record_death(
 
 # --- Organizational-relation transfers (组织关系接转) ----------------------------------
 #
-# One declared table: (kind, state) → {action: (new state, which side acts)}.
-# The sending organization stays responsible for the member until the receiver accepts.
+# One declared workflow (TRANSFER_WORKFLOW on core.workflow): each action's states, and
+# the side that takes it (the sending or the receiving organization's permission). The
+# sending organization stays responsible for the member until the receiver accepts.
 
 
 def _internal(transfer: Transfer, actor: User | None) -> None:
