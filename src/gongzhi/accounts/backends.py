@@ -2,7 +2,7 @@ from django.contrib.auth.backends import ModelBackend
 
 from gongzhi.core.scoping import Scope, paths_q
 
-from .roles import grants
+from .roles import grants, org_scoped_apps
 
 
 class ScopedModelBackend(ModelBackend):
@@ -18,7 +18,11 @@ class ScopedModelBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous:
             return set()
         table = grants()
-        return set().union(*(table.get(role, ()) for role in user_obj.roles))
+        perms = set().union(*(table.get(role, ()) for role, _p in user_obj.role_grants))
+        party_side = org_scoped_apps()
+        for role, _tree in user_obj.org_grants:
+            perms.update(p for p in table.get(role, ()) if p.partition(".")[0] in party_side)
+        return perms
 
     def has_perm(self, user_obj, perm, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.pii import mask_phone
 from gongzhi.core.scoping import Scope, ScopedQuerySet, TreePathField
 
-from .roles import TWO_FACTOR_ROLES, Role, grants
+from .roles import TWO_FACTOR_ROLES, Role, grants, org_scoped_apps
 
 
 class UserQuerySet(ScopedQuerySet):
@@ -100,6 +100,10 @@ class User(AbstractUser):
         return [path for role, path in self.role_grants if perm in table.get(role, ())]
 
     def org_scope_paths(self, perm: str) -> list[str]:
+        """The organization tree paths where ``perm`` is granted: only for a permission of
+        an app with party-side rows (``org_scoped_apps``)."""
+        if not self.org_grants or perm.partition(".")[0] not in org_scoped_apps():
+            return []
         table = grants()
         return [tree for role, tree in self.org_grants if perm in table.get(role, ())]
 

@@ -5,6 +5,7 @@ from django.utils.functional import Promise
 
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
+from gongzhi.party.models import Organization
 
 from .models import RoleAssignment, User
 from .permissions import VIEW_USER
@@ -26,7 +27,7 @@ def assignments_visible_to(actor: User, user: User) -> QuerySet[RoleAssignment]:
     return (
         RoleAssignment.objects.visible_to(actor, VIEW_USER)
         .filter(user=user)
-        .select_related("area")
+        .select_related("area", "organization")
         .order_by("pk")
     )
 
@@ -39,6 +40,12 @@ def role_areas(areas: QuerySet[Area]) -> QuerySet[Area]:
         .order_by("path")
         .only("pk", "path", "name", "full_name", "level")
     )
+
+
+def role_organizations(organizations: QuerySet[Organization]) -> QuerySet[Organization]:
+    """Of the party organizations in an actor's scope, those a role may be held on: the
+    active ones, in tree order."""
+    return organizations.filter(is_active=True).order_by("tree_path").only("pk", "name")
 
 
 def role_choices(actor: User) -> list[tuple[str, str | Promise]]:
