@@ -228,7 +228,9 @@ def duplicate_schema_names(classes) -> list[str]:
     by_name: dict[str, list[str]] = {}
     for cls in classes:
         by_name.setdefault(cls.__name__, []).append(f"{cls.__module__}.{cls.__qualname__}")
-    return sorted(f"{name}: {', '.join(where)}" for name, where in by_name.items() if len(where) > 1)
+    return sorted(
+        f"{name}: {', '.join(where)}" for name, where in by_name.items() if len(where) > 1
+    )
 
 
 def _schemas():

@@ -21,11 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.areas.models import Area
-from gongzhi.party.models import Organization
 from gongzhi.core import audit
 from gongzhi.core.errors import DomainError, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.pii import normalize_phone
 from gongzhi.core.services import atomic, deny
+from gongzhi.party.models import Organization
 
 from .models import ApiToken, RoleAssignment, TokenScope, User, hash_token, roles_fingerprint
 from .permissions import MANAGE_USER
@@ -256,7 +256,7 @@ def assign_role(
             field="organization" if organization is not None else "role",
         )
     _revoke_all(user, actor=actor, reason="roles_changed")
-    data = {"role": role, "area": area.code}
+    data: dict[str, object] = {"role": role, "area": area.code}
     if organization is not None:
         data["organization"] = organization.pk
     audit.log(

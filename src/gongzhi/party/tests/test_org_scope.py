@@ -51,10 +51,18 @@ def test_the_secretary_sees_the_members_of_their_subtree_only(org_scope):
 def test_the_secretary_sees_a_transfer_touching_their_subtree(world, party, org_scope):
     admin, issued = world.users["district_admin"], timezone.localdate() - timedelta(days=2)
     incoming = services.send_transfer(
-        org_scope.beside, actor=admin, to_org=org_scope.sub_branch, letter_no="入1", issued_on=issued
+        org_scope.beside,
+        actor=admin,
+        to_org=org_scope.sub_branch,
+        letter_no="入1",
+        issued_on=issued,
     )
     elsewhere = services.send_transfer(
-        org_scope.sibling, actor=admin, to_org=party.ours_grid_branch, letter_no="外1", issued_on=issued
+        org_scope.sibling,
+        actor=admin,
+        to_org=party.ours_grid_branch,
+        letter_no="外1",
+        issued_on=issued,
     )
     user = org_scope.secretary
     assert set(Transfer.objects.visible_to(user, MANAGE_TRANSFER)) == {incoming}
