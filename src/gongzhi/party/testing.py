@@ -89,11 +89,25 @@ def cross_scope_rows(fx) -> None:
     """Organizations, members, a committee seat, a cadre and a transfer in each community."""
     from datetime import timedelta
 
+    from gongzhi.accounts.models import RoleAssignment
+    from gongzhi.accounts.roles import Role
+    from gongzhi.core.testing import make_user
+
     from .choices import CommitteePost
 
     world, admin = fx.world, fx.world.users["district_admin"]
     orgs = build_party(world)
     fx.extra["party"] = orgs
+    # A branch secretary assigned on our first branch, by organization (ADR 0008): the
+    # walk's "branch_secretary_org" user.
+    on_branch = make_user("zb_org", area=world.ours.community, full_name="和顺支部书记")
+    RoleAssignment.objects.create(
+        user=on_branch,
+        role=Role.BRANCH_SECRETARY,
+        area=orgs.ours_branch.area,
+        organization=orgs.ours_branch,
+    )
+    world.users["branch_secretary_org"] = on_branch
     sibling_grid_branch = services.create_organization(
         actor=admin,
         parent=orgs.sibling_committee,
