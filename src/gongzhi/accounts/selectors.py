@@ -5,6 +5,7 @@ from django.utils.functional import Promise
 
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
+from gongzhi.party.choices import OrgType
 from gongzhi.party.models import Organization
 
 from .models import RoleAssignment, User
@@ -44,8 +45,13 @@ def role_areas(areas: QuerySet[Area]) -> QuerySet[Area]:
 
 def role_organizations(organizations: QuerySet[Organization]) -> QuerySet[Organization]:
     """Of the party organizations in an actor's scope, those a role may be held on: the
-    active ones, in tree order."""
-    return organizations.filter(is_active=True).order_by("tree_path").only("pk", "name")
+    active ones but party groups, in tree order."""
+    return (
+        organizations.filter(is_active=True)
+        .exclude(org_type=OrgType.GROUP)
+        .order_by("tree_path")
+        .only("pk", "name")
+    )
 
 
 def role_choices(actor: User) -> list[tuple[str, str | Promise]]:

@@ -25,6 +25,7 @@ from gongzhi.core import audit
 from gongzhi.core.errors import DomainError, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.pii import normalize_phone
 from gongzhi.core.services import atomic, deny
+from gongzhi.party.choices import OrgType
 from gongzhi.party.models import Organization
 
 from .models import ApiToken, RoleAssignment, TokenScope, User, hash_token, roles_fingerprint
@@ -92,8 +93,8 @@ def _require_organization(
     actor: User, role: str, organization: Organization, area: Area | None
 ) -> Area:
     """A role held on an organization: one the actor may see as an administrator (else
-    refused like an area outside their subtree), a party-only role, and the area the
-    organization serves (the one the assignment records)."""
+    refused like an area outside their subtree), a party-only role, not a party group,
+    and the area the organization serves (the one the assignment records)."""
     if not (actor.is_superuser or actor.has_perm(MANAGE_USER, organization)):
         deny(actor, MANAGE_USER, organization, refusal=NotFoundOrForbidden(field="organization"))
     if role not in ORGANIZATION_ROLES:
@@ -103,6 +104,10 @@ def _require_organization(
             % {"r": Role(role).label if role in Role.values else role, "ok": labels},
             field="organization",
         )
+    if organization.org_type == OrgType.GROUP:
+        # Members belong to branches (a group only lists some of them): a party-group
+        # leader is given their branch, as SPEC.md gives them ("their branch").
+        raise RuleViolation(_("党小组不能单独授权，请选择其所在的党支部。"), field="organization")
     if area is not None and area.pk != organization.area_id:
         raise RuleViolation(
             _("按党组织授权时，管辖区域须为该党组织的服务区域“%(a)s”。")

@@ -48,6 +48,20 @@ def test_a_branch_secretary_is_assigned_on_an_organization(world, party):
         )
 
 
+def test_revoking_a_role_held_on_an_organization(client, world, org_scope):
+    user = org_scope.secretary
+    key = api_key(user)
+    assignment = RoleAssignment.objects.get(user=user)
+    services.revoke_role(assignment, actor=world.users["secretary"])
+    assert not RoleAssignment.objects.filter(user=user).exists()
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.get("/api/v1/organizations", headers=headers).status_code == 401
+    record = AuditLog.objects.filter(action="accounts.role.revoked").latest("id")
+    assert record.data["organization"] == org_scope.general.pk
+    user = User.objects.get(pk=user.pk)
+    assert not user.has_perm(VIEW_MEMBER) and user.org_grants == []
+
+
 @pytest.mark.parametrize(
     "role", [Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.RESIDENT, Role.INSERVICE_MEMBER]
 )
@@ -81,6 +95,17 @@ def test_an_organization_outside_the_subtree_is_refused_like_an_area(world, part
         )
     assert exc.value.field == "area"
     assert not RoleAssignment.objects.filter(organization__isnull=False).exists()
+
+
+def test_a_party_group_is_not_an_organization_to_hold_a_role_on(world, org_scope):
+    with pytest.raises(RuleViolation) as exc:
+        services.assign_role(
+            actor=world.users["secretary"],
+            user=world.users["staff"],
+            role=Role.BRANCH_SECRETARY,
+            organization=org_scope.sub_group,
+        )
+    assert exc.value.field == "organization" and "党小组" in str(exc.value)
 
 
 def test_an_org_assigned_account_is_managed_by_its_area(world, party, org_scope):

@@ -167,3 +167,16 @@ def test_every_party_side_model_declares_its_organization_path():
                 target = target._meta.get_field(hop).related_model
             assert target is Organization and name == "tree_path", (model, path)
             assert isinstance(target._meta.get_field(name), TreePathField)
+
+
+def test_area_users_queries_carry_no_organization_term(world, party, org_scope):
+    """The organization term joins the organization table: only a user holding a role on
+    an organization pays for it; an area user's member list is the query it was."""
+    area_user = world.users["branch_secretary"]
+    assert "tree_path" not in str(Member.objects.visible_to(area_user, VIEW_MEMBER).query)
+    assert "tree_path" in str(Member.objects.visible_to(org_scope.secretary, VIEW_MEMBER).query)
+    # The area-held branch secretary still sees the whole community's members.
+    assert set(Member.objects.visible_to(area_user, VIEW_MEMBER)) == {
+        *org_scope.inside,
+        org_scope.beside,
+    }
