@@ -65,21 +65,21 @@ class User(AbstractUser):
         return mask_phone(self.phone)
 
     @cached_property
-    def assignment_grants(self) -> list[tuple[str, str, str]]:
-        """[(role, area path, organization tree path or "")] of the user's assignments,
-        loaded in one query per request (or taken from ``UserQuerySet.with_roles()``
-        when a list prefetched them)."""
+    def assignment_grants(self) -> list[tuple[str, str, str | None]]:
+        """[(role, area path, organization tree path or None)] of the user's assignments
+        (None: held on the area), loaded in one query per request (or taken from
+        ``UserQuerySet.with_roles()`` when a list prefetched them)."""
         if not self.pk:
             return []
         if "role_assignments" in getattr(self, "_prefetched_objects_cache", {}):
             return [
-                (a.role, a.area.path, a.organization.tree_path if a.organization_id else "")
+                (a.role, a.area.path, a.organization.tree_path if a.organization_id else None)
                 for a in self.role_assignments.all()
             ]
         return [
-            (role, path, tree_path or "")
-            for role, path, tree_path in self.role_assignments.values_list(
-                "role", "area__path", "organization__tree_path"
+            (role, path, (tree_path or "") if org_id is not None else None)
+            for role, path, org_id, tree_path in self.role_assignments.values_list(
+                "role", "area__path", "organization_id", "organization__tree_path"
             )
         ]
 
@@ -87,12 +87,13 @@ class User(AbstractUser):
     def role_grants(self) -> list[tuple[str, str]]:
         """[(role, area path)] of the assignments held on an area (not on an organization):
         what reaches area-side rows and what administers accounts."""
-        return [(role, path) for role, path, org in self.assignment_grants if not org]
+        return [(role, path) for role, path, org in self.assignment_grants if org is None]
 
     @property
     def org_grants(self) -> list[tuple[str, str]]:
         """[(role, organization tree path)] of the assignments held on a party
-        organization: they reach only party-side rows of its subtree (ADR 0008)."""
+        organization: they reach only party-side rows of its subtree (ADR 0008). An
+        organization without its tree path yet reaches nothing."""
         return [(role, org) for role, _path, org in self.assignment_grants if org]
 
     def scope_paths(self, perm: str) -> list[str]:
@@ -187,7 +188,7 @@ def roles_fingerprint(user: User) -> str:
     changes (a role given or taken away), so that a token never carries powers its
     owner received later without the checks (second factor) those powers require."""
     grants = sorted(
-        f"{role}@{path}" + (f"#org{org}" if org else "")
+        f"{role}@{path}" + (f"#org{org}" if org is not None else "")
         for role, path, org in user.assignment_grants
     )
     text = "|".join([*grants, f"superuser={user.is_superuser}"])

@@ -171,3 +171,17 @@ def test_the_role_page_assigns_on_an_organization_of_the_subtree(client_as, worl
     assert (assignment.organization, assignment.area) == (party.ours_branch, world.ours.community)
     detail = client.get(reverse("accounts:user_detail", args=[staff.pk])).content.decode()
     assert "党组织：和顺社区第一党支部" in detail
+
+
+def test_a_role_on_an_organization_without_its_tree_path_reaches_nothing(world, org_scope):
+    """Never taken for a role on the organization's area (which would reach the whole
+    community): an organization whose tree path is not set yet gives no rows at all."""
+    from gongzhi.party.models import Member
+
+    Organization = type(org_scope.general)
+    Organization.objects.filter(pk=org_scope.general.pk).update(tree_path="")
+    user = User.objects.get(pk=org_scope.secretary.pk)
+    assert user.role_grants == [] and user.org_grants == []
+    assert user.roles == {Role.BRANCH_SECRETARY}
+    assert not Member.objects.visible_to(user, VIEW_MEMBER).exists()
+    assert not user.has_perm(VIEW_MEMBER)
