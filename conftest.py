@@ -95,3 +95,12 @@ def pytest_runtest_teardown(item, nextitem):
                 cursor.execute(statement)
         _audit_triggers_dropped = False
     return result
+
+
+@pytest.fixture
+def org_scope(world, party):
+    """A branch secretary assigned on a party organization (a general branch of our
+    community) rather than an area, with members inside and beside its subtree."""
+    from gongzhi.party.testing import build_org_scope
+
+    return build_org_scope(world, party)

@@ -264,7 +264,7 @@ def scoping_overhead(secretaries, args) -> dict:
             for variant in order:
                 with common.Timer() as t:
                     if variant == "scoped":
-                        user.__dict__.pop("role_grants", None)
+                        user.__dict__.pop("assignment_grants", None)
                         scoped(user, offset)
                     else:
                         area_path = type(community).objects.get(pk=community.pk).path

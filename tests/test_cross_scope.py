@@ -16,7 +16,8 @@ an instruction when a route does not follow one:
   changes them for the differential check, with ``fx.mark`` in every new or renamed
   text), so a new module joins the walk without an edit here.
 
-Four walks per user (the community secretary, a community worker, a grid worker):
+Four walks per user (the community secretary, a community worker, a grid worker, a
+branch secretary holding the role on a party organization):
 
 1. every route with an object, given the sibling's object: 404 for GET and for the
    writes, and no row of the sibling community (nor any row count) changes;
@@ -58,7 +59,9 @@ from gongzhi.core.testing import api_key, build_world, make_household, make_user
 
 pytestmark = pytest.mark.slow
 
-USERS = ["secretary", "staff", "grid_worker"]
+# branch_secretary_org: a branch secretary assigned on our first branch by organization
+# (ADR 0008), added to the world by party.testing.cross_scope_rows.
+USERS = ["secretary", "staff", "grid_worker", "branch_secretary_org"]
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 TODAY = NOW.date()
 MARK = "越界标记"  # carried by everything the differential check adds or renames
@@ -983,12 +986,20 @@ def test_lists_searches_exports_and_aggregates_ignore_the_sibling(fx, actor):
 
 def test_the_differential_check_sees_a_change_in_scope(fx, actor):
     """The walk 2 comparison is not blind: the same change made in the user's own
-    community does change the household list."""
+    community does change the household list (for a role held on a party organization,
+    which reaches no household, the member list of its branch)."""
     user, client, _api_client = actor
-    url = reverse("areas:household_list")
+    org_held = bool(user.org_grants)
+    url = reverse("party:member_list" if org_held else "areas:household_list")
     with time_machine.travel(NOW, tick=False), transaction.atomic():
         before = readable(client.get(url))
-        make_household(fx.ours.unit, "0909", f"{MARK}9")
+        if org_held:
+            from gongzhi.party.testing import add_member
+
+            branch = fx.extra["party"].ours_branch
+            add_member(fx.world.users["superuser"], branch, f"{MARK}9", serial=90)
+        else:
+            make_household(fx.ours.unit, "0909", f"{MARK}9")
         after = readable(client.get(url))
         transaction.set_rollback(True)
     assert before != after and MARK in after

@@ -4,10 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.areas.models import Area
 from gongzhi.core.forms import ScopedModelChoiceField, scope_fields
+from gongzhi.party.models import Organization
 
 from .models import TokenScope
 from .permissions import MANAGE_USER
-from .selectors import role_areas
+from .selectors import role_areas, role_organizations
 
 
 class SignInForm(AuthenticationForm):
@@ -77,7 +78,29 @@ class UserCreateForm(_RoleAreaFields):
 
 
 class RoleAssignForm(_RoleAreaFields):
-    pass
+    """A role on an area, or a party-only role (支部书记) on a party organization: it then
+    reaches that organization's subtree of members, dues and development files only, and
+    is recorded on the area the organization serves (ADR 0008)."""
+
+    organization = ScopedModelChoiceField(
+        Organization,
+        MANAGE_USER,
+        narrow=role_organizations,
+        required=False,
+        label=_("党组织"),
+        help_text=_("仅支部书记可按党组织授权；选择党组织时管辖区域可不填。"),
+    )
+    field_order = ["role", "area", "organization"]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, actor=actor, **kwargs)
+        self.fields["area"].required = False
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("area") and not data.get("organization") and not self.has_error("area"):
+            self.add_error("area", _("请选择管辖区域或党组织。"))
+        return data
 
 
 class PasswordResetForm(forms.Form):

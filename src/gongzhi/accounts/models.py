@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.pii import mask_phone
 from gongzhi.core.scoping import Scope, ScopedQuerySet, TreePathField
 
-from .roles import TWO_FACTOR_ROLES, Role, grants
+from .roles import TWO_FACTOR_ROLES, Role, grants, org_scoped_apps
 
 
 class UserQuerySet(ScopedQuerySet):
@@ -21,7 +21,9 @@ class UserQuerySet(ScopedQuerySet):
         return self.prefetch_related(
             models.Prefetch(
                 "role_assignments",
-                queryset=RoleAssignment.objects.select_related("area").order_by("pk"),
+                queryset=RoleAssignment.objects.select_related("area", "organization").order_by(
+                    "pk"
+                ),
             )
         )
 
@@ -63,22 +65,52 @@ class User(AbstractUser):
         return mask_phone(self.phone)
 
     @cached_property
-    def role_grants(self) -> list[tuple[str, str]]:
-        """[(role, area path)] of the user's assignments, loaded once per request
-        (or taken from ``UserQuerySet.with_roles()`` when a list prefetched them)."""
+    def assignment_grants(self) -> list[tuple[str, str, str | None]]:
+        """[(role, area path, organization tree path or None)] of the user's assignments
+        (None: held on the area), loaded in one query per request (or taken from
+        ``UserQuerySet.with_roles()`` when a list prefetched them)."""
         if not self.pk:
             return []
         if "role_assignments" in getattr(self, "_prefetched_objects_cache", {}):
-            return [(a.role, a.area.path) for a in self.role_assignments.all()]
-        return list(self.role_assignments.values_list("role", "area__path"))
+            return [
+                (a.role, a.area.path, a.organization.tree_path if a.organization_id else None)
+                for a in self.role_assignments.all()
+            ]
+        return [
+            (role, path, (tree_path or "") if org_id is not None else None)
+            for role, path, org_id, tree_path in self.role_assignments.values_list(
+                "role", "area__path", "organization_id", "organization__tree_path"
+            )
+        ]
+
+    @property
+    def role_grants(self) -> list[tuple[str, str]]:
+        """[(role, area path)] of the assignments held on an area (not on an organization):
+        what reaches area-side rows and what administers accounts."""
+        return [(role, path) for role, path, org in self.assignment_grants if org is None]
+
+    @property
+    def org_grants(self) -> list[tuple[str, str]]:
+        """[(role, organization tree path)] of the assignments held on a party
+        organization: they reach only party-side rows of its subtree (ADR 0008). An
+        organization without its tree path yet reaches nothing."""
+        return [(role, org) for role, _path, org in self.assignment_grants if org]
 
     def scope_paths(self, perm: str) -> list[str]:
         table = grants()
         return [path for role, path in self.role_grants if perm in table.get(role, ())]
 
+    def org_scope_paths(self, perm: str) -> list[str]:
+        """The organization tree paths where ``perm`` is granted: only for a permission of
+        an app with party-side rows (``org_scoped_apps``)."""
+        if not self.org_grants or perm.partition(".")[0] not in org_scoped_apps():
+            return []
+        table = grants()
+        return [tree for role, tree in self.org_grants if perm in table.get(role, ())]
+
     @property
     def roles(self) -> set[str]:
-        return {role for role, _path in self.role_grants}
+        return {role for role, _path, _org in self.assignment_grants}
 
     @property
     def role_summary(self) -> str:
@@ -99,12 +131,23 @@ class User(AbstractUser):
 
 
 class RoleAssignment(models.Model):
-    """A role held on an area; administrators see the assignments in their subtree."""
+    """A role held on an area, or on a party organization (then ``area`` is the area the
+    organization serves, so that administrators see and manage the assignment in their
+    subtree like any other); administrators see the assignments in their subtree."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
     role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("管辖区域"), on_delete=models.PROTECT, related_name="+"
+    )
+    # A role held on a party organization reaches its subtree's party-side rows only.
+    organization = models.ForeignKey(
+        "party.Organization",
+        verbose_name=_("党组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
 
@@ -115,11 +158,20 @@ class RoleAssignment(models.Model):
         verbose_name = _("角色授权")
         verbose_name_plural = _("角色授权")
         constraints = [
-            models.UniqueConstraint(fields=["user", "role", "area"], name="unique_role_assignment")
+            models.UniqueConstraint(
+                fields=["user", "role", "area"],
+                condition=models.Q(organization=None),
+                name="unique_role_assignment",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "organization"],
+                condition=models.Q(organization__isnull=False),
+                name="unique_org_role_assignment",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_role_display()} @ {self.area}"
+        return f"{self.get_role_display()} @ {self.organization or self.area}"
 
     @property
     def scope_path(self) -> str:
@@ -131,11 +183,14 @@ def hash_token(key: str) -> str:
 
 
 def roles_fingerprint(user: User) -> str:
-    """What the user may do, as one hash: the roles with their areas and the superuser
-    flag. A token remembers it from the day it was issued and stops working once it
+    """What the user may do, as one hash: the roles with their areas or organizations
+    and the superuser flag. A token remembers it from the day it was issued and stops working once it
     changes (a role given or taken away), so that a token never carries powers its
     owner received later without the checks (second factor) those powers require."""
-    grants = sorted(f"{role}@{path}" for role, path in user.role_grants)
+    grants = sorted(
+        f"{role}@{path}" + (f"#org{org}" if org is not None else "")
+        for role, path, org in user.assignment_grants
+    )
     text = "|".join([*grants, f"superuser={user.is_superuser}"])
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -31,6 +31,12 @@ class Role(models.TextChoices):
 # GB/T 22239 (system, security, audit), so it is asked too; superusers always are.
 TWO_FACTOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.STREET_ADMIN, Role.AUDITOR})
 
+# Roles that may be held on a party organization (``RoleAssignment.organization``) rather
+# than on an area: the party-only roles, which reach the organization's subtree of
+# party-side rows (members, dues, development). SPEC.md: a branch secretary has "their
+# branch". Every other role works on a place and is refused on an organization.
+ORGANIZATION_ROLES = frozenset({Role.BRANCH_SECRETARY})
+
 # Roles that administer accounts, and the roles each may hand out within its subtree.
 ASSIGNABLE = {
     Role.DISTRICT_ADMIN: frozenset(Role) - {Role.AUDITOR},
@@ -61,6 +67,21 @@ def grants() -> dict[str, frozenset[str]]:
         for role, perms in getattr(module, "GRANTS", {}).items():
             merged[role].update(perms)
     return {role: frozenset(perms) for role, perms in merged.items()}
+
+
+@lru_cache(maxsize=1)
+def org_scoped_apps() -> frozenset[str]:
+    """The apps some of whose rows a role held on an organization reaches (a model that
+    declares ``Scope.org_paths``): only their permissions count for such a role, so that
+    a page asking for an area-side permission without a row (the areas menu) is not
+    offered to a branch secretary who can reach none of its rows (ADR 0008)."""
+    from gongzhi.core.scoping import Scope
+
+    return frozenset(
+        model._meta.app_label
+        for model in apps.get_models()
+        if isinstance(policy := getattr(model, "scope", None), Scope) and policy.org_paths
+    )
 
 
 def roles_with(perm: str) -> frozenset[str]:

@@ -5,6 +5,8 @@ from django.utils.functional import Promise
 
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
+from gongzhi.party.choices import OrgType
+from gongzhi.party.models import Organization
 
 from .models import RoleAssignment, User
 from .permissions import VIEW_USER
@@ -21,7 +23,7 @@ def assignments_visible_to(actor: User, user: User) -> QuerySet[RoleAssignment]:
     return (
         RoleAssignment.objects.visible_to(actor, VIEW_USER)
         .filter(user=user)
-        .select_related("area")
+        .select_related("area", "organization")
         .order_by("pk")
     )
 
@@ -33,6 +35,17 @@ def role_areas(areas: QuerySet[Area]) -> QuerySet[Area]:
         areas.filter(level__lte=Level.GRID)
         .order_by("path")
         .only("pk", "path", "name", "full_name", "level")
+    )
+
+
+def role_organizations(organizations: QuerySet[Organization]) -> QuerySet[Organization]:
+    """Of the party organizations in an actor's scope, those a role may be held on: the
+    active ones but party groups, in tree order."""
+    return (
+        organizations.filter(is_active=True)
+        .exclude(org_type=OrgType.GROUP)
+        .order_by("tree_path")
+        .only("pk", "name")
     )
 
 

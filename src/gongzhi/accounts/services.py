@@ -4,7 +4,8 @@ Account management is scoped twice: the account must belong (``home_path``) unde
 area where the actor holds ``accounts.manage_user``, and a role can be granted or
 taken away only where one of the actor's own roles may hand it out (``roles.ASSIGNABLE``).
 An account that holds a role the actor could not grant is beyond the actor's reach
-(a community secretary cannot switch off their street administrator).
+(a community secretary cannot switch off their street administrator). A role held on a
+party organization counts by the area the organization serves (``RoleAssignment.area``).
 
 Scope checks run before the transaction opens, so that the audit record of a refusal
 is not rolled back with the refused write.
@@ -24,10 +25,12 @@ from gongzhi.core import audit
 from gongzhi.core.errors import DomainError, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.pii import normalize_phone
 from gongzhi.core.services import atomic, deny
+from gongzhi.party.choices import OrgType
+from gongzhi.party.models import Organization
 
 from .models import ApiToken, RoleAssignment, TokenScope, User, hash_token, roles_fingerprint
 from .permissions import MANAGE_USER
-from .roles import ASSIGNABLE, Role, grants
+from .roles import ASSIGNABLE, ORGANIZATION_ROLES, Role, grants
 
 # --- Rules: who may grant what, and whom an administrator may manage --------------
 
@@ -84,6 +87,34 @@ def _require_grant(actor: User, role: str, area: Area) -> None:
             field="role",
         )
         deny(actor, MANAGE_USER, area, refusal=refusal, role=role)
+
+
+def _require_organization(
+    actor: User, role: str, organization: Organization, area: Area | None
+) -> Area:
+    """A role held on an organization: one the actor may see as an administrator (else
+    refused like an area outside their subtree), a party-only role, not a party group,
+    and the area the organization serves (the one the assignment records)."""
+    if not (actor.is_superuser or actor.has_perm(MANAGE_USER, organization)):
+        deny(actor, MANAGE_USER, organization, refusal=NotFoundOrForbidden(field="organization"))
+    if role not in ORGANIZATION_ROLES:
+        labels = "、".join(str(Role(r).label) for r in sorted(ORGANIZATION_ROLES))
+        raise RuleViolation(
+            _("“%(r)s”角色不能授予在党组织上，只有%(ok)s可以按党组织授权；请改选管辖区域。")
+            % {"r": Role(role).label if role in Role.values else role, "ok": labels},
+            field="organization",
+        )
+    if organization.org_type == OrgType.GROUP:
+        # Members belong to branches (a group only lists some of them): a party-group
+        # leader is given their branch, as SPEC.md gives them ("their branch").
+        raise RuleViolation(_("党小组不能单独授权，请选择其所在的党支部。"), field="organization")
+    if area is not None and area.pk != organization.area_id:
+        raise RuleViolation(
+            _("按党组织授权时，管辖区域须为该党组织的服务区域“%(a)s”。")
+            % {"a": organization.area.name},
+            field="area",
+        )
+    return organization.area
 
 
 def _require_user(actor: User, user: User) -> None:
@@ -202,22 +233,43 @@ def create_user(
 
 
 @atomic
-def assign_role(*, actor: User, user: User, role: str, area: Area) -> RoleAssignment:
+def assign_role(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    area: Area | None = None,
+    organization: Organization | None = None,
+) -> RoleAssignment:
+    """Grant ``role`` on ``area``, or on a party ``organization`` (a party-only role,
+    held on the area the organization serves; ADR 0008)."""
     _require_user(actor, user)
+    if organization is not None:
+        if role not in Role.values:
+            raise RuleViolation(_("角色“%(r)s”不存在。") % {"r": role}, field="role")
+        area = _require_organization(actor, role, organization, area)
+    if area is None:
+        raise RuleViolation(_("请选择管辖区域或党组织。"), field="area")
     _require_grant(actor, role, area)
-    assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, area=area)
+    assignment, created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, area=area, organization=organization
+    )
     if not created:
         raise RuleViolation(
-            _("该用户已在“%(a)s”拥有“%(r)s”角色。") % {"a": area.name, "r": Role(role).label},
-            field="role",
+            _("该用户已在“%(a)s”拥有“%(r)s”角色。")
+            % {"a": (organization or area).name, "r": Role(role).label},
+            field="organization" if organization is not None else "role",
         )
     _revoke_all(user, actor=actor, reason="roles_changed")
+    data: dict[str, object] = {"role": role, "area": area.code}
+    if organization is not None:
+        data["organization"] = organization.pk
     audit.log(
         "accounts.role.assigned",
         actor=actor,
         target=user,
         area_path=user.home_path or area.path,
-        data={"role": role, "area": area.code},
+        data=data,
     )
     return assignment
 
@@ -236,7 +288,11 @@ def revoke_role(assignment: RoleAssignment, *, actor: User) -> None:
         actor=actor,
         target=user,
         area_path=user.home_path or assignment.area.path,
-        data={"role": assignment.role, "area": assignment.area.code},
+        data={
+            "role": assignment.role,
+            "area": assignment.area.code,
+            **({"organization": assignment.organization_id} if assignment.organization_id else {}),
+        },
     )
 
 

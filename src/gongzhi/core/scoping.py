@@ -3,6 +3,8 @@
 Every row that belongs to a place stores the materialized path of its area node
 (``/510107/001/002/``). A role assignment names a role and a node; the user sees and
 acts on rows whose path lies under one of the nodes whose role grants the permission.
+A role held on a party organization reaches the party-side rows whose organization
+tree path (``/12/15/``) lies under that organization's (``Scope.org_paths``, ADR 0008).
 Selectors, views, exports and the API all go through :func:`scope` (ADR 0002).
 """
 
@@ -211,15 +213,22 @@ class Reach:
 class Scope:
     """How a model's rows are scoped: the path field(s) their place is read from (a
     transfer has two: both sides see it; a path may follow a relation, ``member__path``),
+    the field(s) holding the organization tree path of a party-side row (``org_paths``:
+    reached by a role held on an organization, ADR 0008; none: not reached that way),
     and the relations that reach rows besides the place."""
 
     paths: tuple[str, ...] = ("path",)
     reaches: tuple[Reach, ...] = ()
+    org_paths: tuple[str, ...] = ()
 
     def q(self, user: Actor, perm: str) -> Q:
         """The rows ``user`` may act on with ``perm`` (an authenticated, active user)."""
         granted = user.scope_paths(perm)
         q = reduce(or_, (paths_q(field, granted) for field in self.paths))
+        # The organization term only when the user holds a role on an organization that
+        # grants ``perm``: area users' queries stay as they were.
+        if self.org_paths and (org_granted := user.org_scope_paths(perm)):
+            q |= reduce(or_, (paths_q(field, org_granted) for field in self.org_paths))
         for reach in self.reaches:
             if perm in reach.perms and (extra := reach.q(user)) is not None:
                 q |= extra
@@ -231,12 +240,23 @@ class Scope:
         return reach.q(user) or Q(pk__in=[])
 
     def covers(self, obj: models.Model, user: Actor, perm: str, granted: list[str]) -> bool:
-        """The same decision on a row in hand (``user.has_perm(perm, obj)``)."""
-        for field in self.paths:
-            path = _follow(obj, field)
-            if path and any(path.startswith(p) for p in granted):
-                return True
+        """The same decision on a row in hand (``user.has_perm(perm, obj)``); ``granted``
+        are the user's area paths for ``perm``."""
+        if _under_any(obj, self.paths, granted):
+            return True
+        if self.org_paths and _under_any(obj, self.org_paths, user.org_scope_paths(perm)):
+            return True
         return any(perm in r.perms and r.test(obj, user) for r in self.reaches)
+
+
+def _under_any(obj: models.Model, fields: tuple[str, ...], granted: list[str]) -> bool:
+    if not granted:
+        return False
+    for field in fields:
+        path = _follow(obj, field)
+        if path and any(path.startswith(p) for p in granted):
+            return True
+    return False
 
 
 def _follow(obj: models.Model, field: str) -> Any:

@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 class Actor(Protocol):
     """A signed-in person (``accounts.User``) as services, selectors and the scope use
-    them: their grants, and the permission checks of the scoped backend."""
+    them: their grants (area paths, and organization tree paths for roles held on a party
+    organization), and the permission checks of the scoped backend."""
 
     pk: Any
     is_superuser: bool
@@ -25,6 +26,8 @@ class Actor(Protocol):
     def has_perm(self, perm: str, obj: Any = None) -> bool: ...
 
     def scope_paths(self, perm: str) -> list[str]: ...
+
+    def org_scope_paths(self, perm: str) -> list[str]: ...
 
     def get_username(self) -> str: ...
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import IdentityNumber
-from gongzhi.core.scoping import ScopedModel, TreePathField
+from gongzhi.core.scoping import Scope, ScopedModel, TreePathField
 from gongzhi.party.choices import Category, Sex
 
 from .choices import STEP_STAGE, EndReason, FileState, Outcome, Stage, Step
@@ -68,6 +68,8 @@ class DevelopmentFile(IdentityNumber, ScopedModel):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    scope = Scope(org_paths=("branch__tree_path",))
 
     class Meta:
         verbose_name = _("发展档案")

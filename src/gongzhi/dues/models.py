@@ -39,7 +39,7 @@ class DuesProfile(ScopedModel):
     declared_on = models.DateField(_("申报日期"))
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
-    scope = Scope(paths=("member__path",))
+    scope = Scope(paths=("member__path",), org_paths=("member__organization__tree_path",))
 
     class Meta:
         verbose_name = _("党费计缴基数")
@@ -69,7 +69,7 @@ class DuesReduction(ScopedModel):
     approved_on = models.DateField(_("上级党委批准日期"))
     approver = models.CharField(_("批准党组织"), max_length=100)
 
-    scope = Scope(paths=("member__path",))
+    scope = Scope(paths=("member__path",), org_paths=("member__organization__tree_path",))
 
     class Meta:
         verbose_name = _("党费减免")
@@ -94,6 +94,9 @@ class DuesCharge(ScopedModel):
     amount = models.DecimalField(_("应缴"), **MONEY)
     paid = models.DecimalField(_("实缴"), default=Decimal("0.00"), **MONEY)
     basis = models.JSONField(_("计算依据"), default=dict)
+
+    # The branch the member belonged to that month (ADR 0008).
+    scope = Scope(org_paths=("organization__tree_path",))
 
     class Meta:
         verbose_name = _("党费应缴")
@@ -149,6 +152,8 @@ class DuesPayment(ScopedModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    scope = Scope(org_paths=("organization__tree_path",))
+
     class Meta:
         verbose_name = _("党费缴纳")
         verbose_name_plural = _("党费缴纳")
@@ -166,7 +171,7 @@ class DuesAccount(ScopedModel):
     """Per-member dues standing kept current by the services: the arrears list reads it.
     Scoped through the member, so it follows the member to a new branch."""
 
-    scope = Scope(paths=("member__path",))
+    scope = Scope(paths=("member__path",), org_paths=("member__organization__tree_path",))
 
     member = models.OneToOneField(
         "party.Member", on_delete=models.CASCADE, related_name="dues_account"

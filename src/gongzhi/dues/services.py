@@ -293,8 +293,16 @@ class MonthRun(TypedDict):
 
 
 @atomic
-def run_month(month: date, *, actor: User | None = None, within: str | None = None) -> MonthRun:
-    """Create every member's charge for ``month`` (idempotent: existing charges are kept).
+def run_month(
+    month: date,
+    *,
+    actor: User | None = None,
+    within: str | None = None,
+    within_org: str | None = None,
+) -> MonthRun:
+    """Create every member's charge for ``month`` (idempotent: existing charges are kept),
+    for the members under the area path ``within`` or in the organization subtree
+    ``within_org`` (a tree path) when given.
 
     Bulk: a handful of queries for the whole district. Advance payments already recorded
     for the month are applied. Returns counts for the report.
@@ -317,6 +325,13 @@ def run_month(month: date, *, actor: User | None = None, within: str | None = No
         profiles = profiles.filter(member__path__under=within)
         reductions = reductions.filter(member__path__under=within)
         advance = advance.filter(member__path__under=within)
+    if within_org:
+        in_subtree = {"member__organization__tree_path__under": within_org}
+        members = members.filter(organization__tree_path__under=within_org)
+        existing = existing.filter(**in_subtree)
+        profiles = profiles.filter(**in_subtree)
+        reductions = reductions.filter(**in_subtree)
+        advance = advance.filter(**in_subtree)
     member_rows = members.values_list("id", "organization_id", "path", "admitted_on", named=True)
     charged = set(existing.values_list("member_id", flat=True))
     declared = {
@@ -418,20 +433,25 @@ def _insert_charges(charges: list[NewCharge], month: date) -> None:
 @atomic
 def run_month_in_scope(month: date, *, actor: User) -> MonthRun:
     """The monthly run over every part of the tree where ``actor`` may manage dues: one
-    run per top node of their scope (the whole district for a superuser). The page and
+    run per top node of their scope (the whole district for a superuser), and one per
+    organization subtree where they hold the permission on an organization. The page and
     the API both run a month this way."""
     paths: Sequence[str | None]
+    org_paths: list[str] = []
     if actor.is_superuser:
         paths = [None]
     else:
         paths = minimal_paths(actor.scope_paths(MANAGE_DUES))
-    if not paths:
+        org_paths = minimal_paths(actor.org_scope_paths(MANAGE_DUES))
+    if not paths and not org_paths:
         refusal = NotFoundOrForbidden(_("无权生成应缴党费。"))
         deny(actor, MANAGE_DUES, refusal=refusal, action="dues.month.run")
     charged = undeclared = 0
     total = ZERO
-    for path in paths:
-        part = run_month(month, actor=actor, within=path)
+    parts = [run_month(month, actor=actor, within=path) for path in paths]
+    # After the area runs (a member charged there is not charged again).
+    parts += [run_month(month, actor=actor, within_org=tree) for tree in org_paths]
+    for part in parts:
         charged += part["charged"]
         undeclared += part["undeclared"]
         total += Decimal(part["total"])

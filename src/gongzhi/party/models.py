@@ -55,6 +55,9 @@ class Organization(ScopedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # By area; and by the organization tree for a role held on an organization (ADR 0008).
+    scope = Scope(org_paths=("tree_path",))
+
     class Meta:
         verbose_name = _("党组织")
         verbose_name_plural = _("党组织")
@@ -134,6 +137,7 @@ class Member(IdentityNumber, ScopedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    scope = Scope(org_paths=("organization__tree_path",))
     objects = MemberQuerySet.as_manager()
 
     class Meta:
@@ -235,7 +239,9 @@ class Transfer(ScopedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     # Both sides see a transfer: the sending and the receiving organization.
-    scope = Scope(paths=("from_path", "to_path"))
+    scope = Scope(
+        paths=("from_path", "to_path"), org_paths=("from_org__tree_path", "to_org__tree_path")
+    )
 
     class Meta:
         verbose_name = _("组织关系转接")
@@ -259,6 +265,8 @@ class CommitteeSeat(ScopedModel):
     post = models.CharField(_("职务"), max_length=20, choices=CommitteePost.choices)
     path = TreePathField()
     started_on = models.DateField(_("任职日期"))
+
+    scope = Scope(org_paths=("organization__tree_path",))
 
     class Meta:
         verbose_name = _("委员会成员")
@@ -319,6 +327,8 @@ class FloatingContact(ScopedModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    scope = Scope(org_paths=("member__organization__tree_path",))
 
     class Meta:
         verbose_name = _("流动党员联系")

@@ -89,11 +89,25 @@ def cross_scope_rows(fx) -> None:
     """Organizations, members, a committee seat, a cadre and a transfer in each community."""
     from datetime import timedelta
 
+    from gongzhi.accounts.models import RoleAssignment
+    from gongzhi.accounts.roles import Role
+    from gongzhi.core.testing import make_user
+
     from .choices import CommitteePost
 
     world, admin = fx.world, fx.world.users["district_admin"]
     orgs = build_party(world)
     fx.extra["party"] = orgs
+    # A branch secretary assigned on our first branch, by organization (ADR 0008): the
+    # walk's "branch_secretary_org" user.
+    on_branch = make_user("zb_org", area=world.ours.community, full_name="和顺支部书记")
+    RoleAssignment.objects.create(
+        user=on_branch,
+        role=Role.BRANCH_SECRETARY,
+        area=orgs.ours_branch.area,
+        organization=orgs.ours_branch,
+    )
+    world.users["branch_secretary_org"] = on_branch
     sibling_grid_branch = services.create_organization(
         actor=admin,
         parent=orgs.sibling_committee,
@@ -157,3 +171,61 @@ def cross_scope_change(fx) -> None:
         )
     for i in range(3):
         add_member(root, orgs.sibling_branch, f"{fx.mark}{i}", serial=40 + i)
+
+
+# --- Roles held on an organization (ADR 0008) ----------------------------------------------
+
+
+@dataclass
+class OrgScopeWorld:
+    """Under our community's committee, a general branch (党总支) with a branch and a party
+    group below it, beside our community's first branch; a branch secretary assigned on
+    the general branch (by organization, not by area), and members everywhere."""
+
+    general: Organization
+    sub_branch: Organization
+    sub_group: Organization
+    secretary: object  # accounts.User
+    inside: list[Member]  # members of the general branch's subtree
+    beside: Member  # a member of a sibling branch in the same community
+    sibling: Member  # a member of the sibling community
+
+
+def build_org_scope(world, party: PartyWorld) -> OrgScopeWorld:
+    from gongzhi.accounts.models import RoleAssignment
+    from gongzhi.accounts.roles import Role
+    from gongzhi.core.testing import make_user
+
+    admin = world.users["district_admin"]
+    general = services.create_organization(
+        actor=admin,
+        parent=party.ours_committee,
+        name="和顺社区第二党总支",
+        org_type=OrgType.GENERAL_BRANCH,
+        area=world.ours.community,
+    )
+    sub_branch = services.create_organization(
+        actor=admin,
+        parent=general,
+        name="第二党总支第一党支部",
+        org_type=OrgType.BRANCH,
+        area=world.ours.grid,
+    )
+    sub_group = services.create_organization(
+        actor=admin,
+        parent=sub_branch,
+        name="第一党小组",
+        org_type=OrgType.GROUP,
+        area=world.ours.grid,
+    )
+    secretary = make_user("zbo", area=world.ours.community)
+    RoleAssignment.objects.create(
+        user=secretary, role=Role.BRANCH_SECRETARY, area=general.area, organization=general
+    )
+    inside = [
+        add_member(admin, sub_branch, "总支党员甲", serial=61),
+        add_member(admin, sub_branch, "总支党员乙", serial=62, party_group=sub_group),
+    ]
+    beside = add_member(admin, party.ours_branch, "一支部党员", serial=63)
+    sibling = add_member(admin, party.sibling_branch, "邻里党员", serial=64)
+    return OrgScopeWorld(general, sub_branch, sub_group, secretary, inside, beside, sibling)
