@@ -24,8 +24,8 @@ from django_stubs_ext import StrOrPromise
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from .tables import Table
-from .types import Row
+from .tables import Column, Table
+from .types import Row, Visitor
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # xlsxwriter writes a constant-memory cell that reads "<r>…</r>" (its rich-string form) into
@@ -131,16 +131,21 @@ def write_workbook(
 
 
 def table_rows(
-    table_class: type[Table], queryset: QuerySet, chunk_size: int = 2000
+    table_class: type[Table],
+    queryset: QuerySet,
+    chunk_size: int = 2000,
+    columns: tuple[Column, ...] | None = None,
 ) -> Iterator[Iterable[Any]]:
-    """The cells of every row; a table that can fill its columns without model instances
-    (from ``values_list`` rows, say) declares ``export_rows(queryset, chunk_size)``."""
+    """The cells of every row in ``columns`` (the table's, by default); a table that can
+    fill its columns without model instances (from ``values_list`` rows, say) declares
+    ``export_rows(queryset, chunk_size, columns)``."""
+    columns = table_class.columns if columns is None else columns
     export_rows = getattr(table_class, "export_rows", None)
     if export_rows is not None:
-        yield from export_rows(queryset, chunk_size=chunk_size)
+        yield from export_rows(queryset, chunk_size=chunk_size, columns=columns)
         return
     for row in queryset.iterator(chunk_size=chunk_size):
-        yield [c.value(row) for c in table_class.columns]
+        yield [c.value(row) for c in columns]
 
 
 def file_response(filename: str, write: Callable[[IO[bytes]], None]) -> FileResponse:
@@ -263,10 +268,17 @@ class TableExporter(ListExporter):
     """A page's list as the user filtered it: its table's columns, the scoped rows."""
 
     def __init__(
-        self, name: str, title: StrOrPromise, table_class: type[Table], queryset: QuerySet
+        self,
+        name: str,
+        title: StrOrPromise,
+        table_class: type[Table],
+        queryset: QuerySet,
+        user: Visitor | None = None,
     ) -> None:
-        super().__init__(name, title, [c.header for c in table_class.columns], ())
+        # The columns the user sees on the page, and no others.
+        self.columns = table_class.columns_for(user) if user is not None else table_class.columns
+        super().__init__(name, title, [c.header for c in self.columns], ())
         self.table_class, self.queryset = table_class, queryset
 
     def rows(self) -> Iterable[Iterable[Any]]:
-        return table_rows(self.table_class, self.queryset)
+        return table_rows(self.table_class, self.queryset, columns=self.columns)

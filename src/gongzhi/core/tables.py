@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .modules import audit_label
+from .types import Visitor
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class Column:
     header: Any  # a lazy translated string
     accessor: str | Callable[[Any], Any] | None = None
     link: bool = False  # the cell links to the row's detail page
+    # Who sees the column (pages and exports alike): "" for everyone who sees the list.
+    permission: str = ""
 
     def value(self, row: models.Model) -> Any:
         accessor = self.accessor or self.name
@@ -30,8 +33,14 @@ class Column:
 class Table:
     columns: tuple[Column, ...] = ()
 
-    def __init__(self, rows: Iterable[models.Model]) -> None:
+    def __init__(self, rows: Iterable[models.Model], user: Visitor | None = None) -> None:
         self.rows = rows
+        # The instance's own columns: those ``user`` may see (all when no user is given).
+        self.columns = self.columns_for(user) if user is not None else type(self).columns
+
+    @classmethod
+    def columns_for(cls, user: Visitor) -> tuple[Column, ...]:
+        return tuple(c for c in cls.columns if not c.permission or user.has_perm(c.permission))
 
     @property
     def headers(self) -> list[Any]:

@@ -107,7 +107,7 @@ class ScopedListView(ScopedMixin, ListView):
         if fmt in ("xlsx", "csv") and self.export_name:
             assert self.table_class is not None, f"{type(self).__name__} names no table"
             exporter = TableExporter(
-                self.export_name, self.title, self.table_class, self.get_queryset()
+                self.export_name, self.title, self.table_class, self.get_queryset(), request.user
             )
             return exporter.respond(request, fmt=fmt)
         return super().get(request, *args, **kwargs)
@@ -120,7 +120,7 @@ class ScopedListView(ScopedMixin, ListView):
         context.update(
             title=self.title,
             filter=self.filterset,
-            table=self.table_class(context["object_list"]),
+            table=self.table_class(context["object_list"], self.request.user),
             querystring=query.urlencode(),
             can_create=bool(self.create_url) and self.request.user.has_perm(self.create_permission),
             create_url=self.create_url,

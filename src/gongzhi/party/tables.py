@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.tables import Column, Table
 
 from . import selectors
+from .permissions import CHANGE_MEMBER
 
 
 def _organization(member):
@@ -28,8 +29,9 @@ class MemberTable(Table):
     columns = (
         Column("name", _("姓名"), link=True),
         Column("sex", _("性别")),
-        Column("id_masked", _("身份证号"), _id_masked),
-        Column("phone_masked", _("手机号"), _phone_masked),
+        # Personal details, even masked, only for those who keep the members' records.
+        Column("id_masked", _("身份证号"), _id_masked, permission=CHANGE_MEMBER),
+        Column("phone_masked", _("手机号"), _phone_masked, permission=CHANGE_MEMBER),
         Column("organization", _("所在党支部"), _organization),
         Column("status", _("党员状态")),
         Column("category", _("党员类别")),

@@ -117,9 +117,9 @@ def resident_table(user, today=None):
         )
 
         @classmethod
-        def export_rows(cls, queryset, chunk_size: int = 2000):
+        def export_rows(cls, queryset, chunk_size: int = 2000, columns=None):
             """The export's cells: the columns above over value rows (core.exports)."""
-            columns = cls.columns
+            columns = cls.columns if columns is None else columns
             for row in export_rows(queryset, chunk_size):
                 yield [c.value(row) for c in columns]
 

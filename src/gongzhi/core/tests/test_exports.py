@@ -35,3 +35,27 @@ def test_a_list_exports_as_excel_and_as_csv_and_each_export_is_audited_once(worl
         ("households", "xlsx"),
         ("households", "csv"),
     ]
+
+
+def test_a_column_declares_who_sees_it_on_the_page_and_in_the_export(
+    world, client_as, monkeypatch
+):
+    """Table columns say who sees them (Column.permission) instead of a table class built
+    per user: the page and its export show the same columns."""
+    from gongzhi.areas.tables import HouseholdTable
+    from gongzhi.core.tables import Column
+
+    guarded = Column("note", "内部备注", permission="residents.view_sensitive")
+    monkeypatch.setattr(HouseholdTable, "columns", (*HouseholdTable.columns, guarded))
+    url = reverse("areas:household_list")
+    for role, sees in (("secretary", True), ("grid_worker", False)):
+        user = world.users[role]
+        assert user.has_perm("areas.view_household")
+        assert user.has_perm("residents.view_sensitive") is sees
+        client = client_as(user)
+        page = client.get(url).content.decode()
+        assert ("内部备注" in page) is sees, role
+        export = client.get(url, {"export": "csv"})
+        header = next(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+        assert ("内部备注" in header) is sees, role
+        assert len(header) == len(HouseholdTable.columns) - (0 if sees else 1)
