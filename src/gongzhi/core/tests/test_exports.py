@@ -37,9 +37,7 @@ def test_a_list_exports_as_excel_and_as_csv_and_each_export_is_audited_once(worl
     ]
 
 
-def test_a_column_declares_who_sees_it_on_the_page_and_in_the_export(
-    world, client_as, monkeypatch
-):
+def test_a_column_declares_who_sees_it_on_the_page_and_in_the_export(world, client_as, monkeypatch):
     """Table columns say who sees them (Column.permission) instead of a table class built
     per user: the page and its export show the same columns."""
     from gongzhi.areas.tables import HouseholdTable
