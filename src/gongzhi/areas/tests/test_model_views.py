@@ -2,6 +2,8 @@
 
 import itertools
 
+import pytest
+
 from gongzhi.core.testing import make_household
 from gongzhi.core.viewtests import ScopedModelViewTests
 
@@ -19,3 +21,6 @@ class TestHouseholdViews(ScopedModelViewTests):
             door = next(_doors)
             rows.append(make_household(community.unit, f"{door:04d}", f"{door}09"))
         return rows
+
+
+pytestmark = pytest.mark.django_db

@@ -24,3 +24,6 @@ class TestDemandViews(ScopedModelViewTests):
 
     def label(self, row):
         return row.number
+
+
+pytestmark = pytest.mark.django_db

@@ -28,3 +28,6 @@ class TestMemberViews(ScopedModelViewTests):
 
     def label(self, row):
         return row.name
+
+
+pytestmark = pytest.mark.django_db
