@@ -25,7 +25,7 @@ from gongzhi.core import audit
 from gongzhi.core.errors import DomainError, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.pii import normalize_phone
 from gongzhi.core.services import atomic, deny
-from gongzhi.party.choices import OrgType
+from gongzhi.party.choices import BRANCH_TYPES, OrgType
 from gongzhi.party.models import Organization
 
 from .models import ApiToken, RoleAssignment, TokenScope, User, hash_token, roles_fingerprint
@@ -108,6 +108,14 @@ def _require_organization(
         # Members belong to branches (a group only lists some of them): a party-group
         # leader is given their branch, as SPEC.md gives them ("their branch").
         raise RuleViolation(_("党小组不能单独授权，请选择其所在的党支部。"), field="organization")
+    if organization.org_type not in (*BRANCH_TYPES, OrgType.GENERAL_BRANCH):
+        # A committee's secretary holds the area's role: a branch role there would reach
+        # every branch of the committee through the party side only.
+        raise RuleViolation(
+            _("只能按党支部或党总支授权；党委、党工委请按管辖区域授权。"), field="organization"
+        )
+    if not organization.is_active:
+        raise RuleViolation(_("该党组织已撤销，不能授权。"), field="organization")
     if area is not None and area.pk != organization.area_id:
         raise RuleViolation(
             _("按党组织授权时，管辖区域须为该党组织的服务区域“%(a)s”。")

@@ -12,6 +12,7 @@ next ``save()`` would take an id that exists. ``insert_rows`` does it when it is
 primary key.
 """
 
+import logging
 import os
 import socket
 import uuid
@@ -27,6 +28,8 @@ from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 5000
 # Keys a query names at once (``pk__in=…``): under SQLite's old 999-variable limit.
@@ -215,11 +218,13 @@ class Written:
         if not transaction.get_connection(router.db_for_write(model)).in_atomic_block:
             raise RuntimeError("Written.add belongs inside the batch's transaction")
         ids = list(ids)
+        machine, pid, started = process_identity()
         PendingWrite.objects.create(
             run=self.run,
             label=self.label,
-            host=socket.gethostname()[:255],
-            pid=os.getpid(),
+            host=machine,
+            pid=pid,
+            started=started,
             model=model._meta.label,
             field=field,
             ids=ids,
@@ -227,21 +232,39 @@ class Written:
         self._written.append((model, field, ids))
 
     def done(self) -> None:
-        """The write is complete: forget its batches (in the audit record's transaction)."""
+        """The write is complete: forget its batches, in the transaction of the write's
+        audit record. If they are no longer all there, :func:`recover` took the write for
+        dead and took its rows back: the write has failed, and says so."""
+        from django.utils.translation import gettext as _
+
+        from .errors import Conflict
         from .models import PendingWrite
 
-        PendingWrite.objects.filter(run=self.run).delete()
+        deleted, _by_model = PendingWrite.objects.filter(run=self.run).delete()
+        if deleted != len(self._written):
+            self._written.clear()
+            raise Conflict(_("导入被判定为中断，已写入的部分已撤回，请重新导入。"))
         self._written.clear()
 
-    def undo(self) -> None:
+    def undo(self) -> bool:
+        """Take the committed batches back, newest first, in one transaction. If that
+        fails (a row written meanwhile refers to one of ours), the records stay for
+        :func:`recover` to try again, and the caller's own error is what the user sees."""
         from django.db import transaction
 
         from .models import PendingWrite
 
-        with transaction.atomic():
-            _delete(reversed(self._written))
-            PendingWrite.objects.filter(run=self.run).delete()
+        try:
+            with transaction.atomic():
+                _delete(reversed(self._written))
+                PendingWrite.objects.filter(run=self.run).delete()
+        except Exception:
+            logger.exception(
+                "bulk write %s %s: its batches could not be taken back", self.label, self.run
+            )
+            return False
         self._written.clear()
+        return True
 
 
 def _delete(batches: Iterable[tuple[type[models.Model], str, list[Any]]]) -> int:
@@ -254,20 +277,53 @@ def _delete(batches: Iterable[tuple[type[models.Model], str, list[Any]]]) -> int
     return deleted
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` of this machine still runs. A process killed with its
-    parent (kill -9 of the server's process group) stays a zombie until init reaps it,
-    which may be after the next server has started: a zombie is not alive."""
+def _read(path: str) -> str:
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            state = stat.read().rpartition(")")[2].split()[0]
-        return state not in ("Z", "X")
-    except FileNotFoundError:
-        if os.path.isdir("/proc/self"):
-            return False
-    except (OSError, IndexError):
-        pass
-    try:  # no /proc (not Linux)
+        with open(path, encoding="ascii", errors="replace") as file:
+            return file.read().strip()
+    except OSError:
+        return ""
+
+
+def _start_time(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot, /proc/<pid>/stat field 22);
+    None when it is not visible; -1 when it is a zombie (killed, not yet reaped: a process
+    killed with its parent stays one until init reaps it, maybe after the next server
+    has started)."""
+    stat = _read(f"/proc/{pid}/stat")
+    if not stat:
+        return None
+    fields = stat.rpartition(")")[2].split()
+    if not fields or fields[0] in ("Z", "X"):
+        return -1
+    try:
+        return int(fields[19])  # field 22 counted from 1, after "pid (comm)"
+    except (IndexError, ValueError):
+        return 0
+
+
+def process_identity() -> tuple[str, int, int]:
+    """(machine, pid, start time) of this process. The machine is the host name with the
+    boot and the PID namespace: only within one of them do process ids mean the same
+    process (two containers may share a host name, a reboot reuses every id)."""
+    boot = _read("/proc/sys/kernel/random/boot_id")[:8]
+    try:
+        namespace = str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        namespace = ""
+    machine = "|".join(part for part in (socket.gethostname(), boot, namespace) if part)
+    return machine[:255], os.getpid(), _start_time(os.getpid()) or 0
+
+
+def _alive(pid: int, started: int = 0) -> bool:
+    """Whether process ``pid`` (started at ``started``, when known) of this machine still
+    runs: not a zombie, not another process that has since taken the same id."""
+    start = _start_time(pid)
+    if start == -1:
+        return False
+    if start is not None:
+        return not started or start == started
+    try:  # not visible in /proc: gone, or another user's under hidepid, or no /proc
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
@@ -279,7 +335,8 @@ def _alive(pid: int) -> bool:
 def recover(*, stale_after: timedelta | None = None, now: datetime | None = None) -> list[dict]:
     """Take back the batches of bulk writes whose process has died: on this machine, any
     whose process is gone; anywhere, any that has written nothing for ``stale_after``
-    (a batch takes seconds). Each is undone in one transaction and audited."""
+    (a batch takes seconds). Each is undone in one transaction and audited; one that
+    cannot be (a row written since refers to one of its rows) is logged and left."""
     from django.apps import apps
     from django.db import transaction
     from django.db.models import Max
@@ -288,31 +345,35 @@ def recover(*, stale_after: timedelta | None = None, now: datetime | None = None
     from .models import PendingWrite
 
     now = now or timezone.now()
-    host = socket.gethostname()[:255]
-    runs = PendingWrite.objects.values("run", "label", "host", "pid").annotate(
+    machine = process_identity()[0]
+    runs = PendingWrite.objects.values("run", "label", "host", "pid", "started").annotate(
         last=Max("created_at")
     )
     recovered = []
     for run in runs:
-        dead = run["host"] == host and not _alive(run["pid"])
+        dead = run["host"] == machine and not _alive(run["pid"], run["started"])
         stale = stale_after is not None and now - run["last"] >= stale_after
         if not (dead or stale):
             continue
-        with transaction.atomic():
-            batches = list(
-                PendingWrite.objects.select_for_update().filter(run=run["run"]).order_by("-id")
-            )
-            if not batches:
-                continue
-            deleted = _delete((apps.get_model(b.model), b.field, b.ids) for b in batches)
-            PendingWrite.objects.filter(run=run["run"]).delete()
-            outcome = {
-                "label": run["label"],
-                "run": run["run"],
-                "batches": len(batches),
-                "rows": deleted,
-                "why": "process_gone" if dead else "stale",
-            }
-            audit.log("core.bulk_write.undone", result=audit.FAILURE, data=outcome)
+        try:
+            with transaction.atomic():
+                batches = list(
+                    PendingWrite.objects.select_for_update().filter(run=run["run"]).order_by("-id")
+                )
+                if not batches:
+                    continue
+                deleted = _delete((apps.get_model(b.model), b.field, b.ids) for b in batches)
+                PendingWrite.objects.filter(pk__in=[b.pk for b in batches]).delete()
+                outcome = {
+                    "label": run["label"],
+                    "run": run["run"],
+                    "batches": len(batches),
+                    "rows": deleted,
+                    "why": "process_gone" if dead else "stale",
+                }
+                audit.log("core.bulk_write.undone", result=audit.FAILURE, data=outcome)
+        except Exception:
+            logger.exception("bulk write %s %s could not be taken back", run["label"], run["run"])
+            continue
         recovered.append(outcome)
     return recovered

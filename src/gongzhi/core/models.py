@@ -246,8 +246,9 @@ class PendingWrite(models.Model):
 
     run = models.CharField(max_length=32, db_index=True)
     label = models.CharField(max_length=100)
-    host = models.CharField(max_length=255)
+    host = models.CharField(max_length=255)  # the machine: host name, boot, PID namespace
     pid = models.PositiveIntegerField()
+    started = models.BigIntegerField(default=0)  # the process's start time (clock ticks)
     model = models.CharField(max_length=100)
     field = models.CharField(max_length=100)
     ids = models.JSONField()

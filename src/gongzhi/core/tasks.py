@@ -32,8 +32,11 @@ def run_due(now: datetime | None = None) -> dict:
     if removed := prune_results():
         done["import_results_removed"] = removed
     stale = timedelta(seconds=settings.GONGZHI_BULK_WRITE_STALE_SECONDS)
-    if undone := bulk.recover(stale_after=stale, now=now):
-        done["bulk_writes_undone"] = len(undone)
+    try:
+        if undone := bulk.recover(stale_after=stale, now=now):
+            done["bulk_writes_undone"] = len(undone)
+    except Exception:  # logged; the other jobs still run, the next pass tries again
+        logger.exception("taking back interrupted imports failed")
     if checkpoint_due(now):
         done["checkpoint"] = audit.write_checkpoint() is not None
     if verification_due(now):

@@ -674,22 +674,23 @@ def register_residents(
     written = Written("residents.import")
     try:
         _write_residents(planned, members, households, written, actor=actor, on=on)
+        outcome.written = len(planned)
+        outcome.households = len(households)
+        # Complete: the batches' records go with the import's audit record.
+        with transaction.atomic():
+            written.done()
+            audit.log(
+                "residents.resident.imported",
+                actor=actor,
+                data={
+                    **(audit_data or {}),
+                    "written": outcome.written,
+                    "households": outcome.households,
+                },
+            )
     except BaseException:
         written.undo()
         raise
-    outcome.written = len(planned)
-    outcome.households = len(households)
-    with transaction.atomic():
-        written.done()
-        audit.log(
-            "residents.resident.imported",
-            actor=actor,
-            data={
-                **(audit_data or {}),
-                "written": outcome.written,
-                "households": outcome.households,
-            },
-        )
     return outcome
 
 

@@ -90,10 +90,10 @@ def test_run_refuses_the_development_keys_unless_debugging(settings, fake_gunico
 @pytest.mark.django_db
 def test_run_first_takes_back_the_batches_of_a_dead_process(settings, fake_gunicorn):
     import datetime
-    import socket
     import subprocess
     import sys
 
+    from gongzhi.core.bulk import process_identity
     from gongzhi.core.models import Holiday, PendingWrite
 
     settings.SECRET_KEY, settings.GONGZHI_AUDIT_KEY = STRONG, "audit-" + STRONG
@@ -107,7 +107,7 @@ def test_run_first_takes_back_the_batches_of_a_dead_process(settings, fake_gunic
     PendingWrite.objects.create(
         run="r1",
         label="test",
-        host=socket.gethostname(),
+        host=process_identity()[0],
         pid=int(gone.stdout),
         model="core.Holiday",
         field="pk",

@@ -1,5 +1,6 @@
 """Serve Gongzhi with gunicorn (static files through whitenoise)."""
 
+import logging
 import os
 import sys
 
@@ -38,15 +39,23 @@ class Command(BaseCommand):
                 "会自动生成）。".format(keys="、".join(weak))
             )
 
+        from django.db import connections
+
         from gongzhi.core.bulk import recover
 
         # Imports cut short by a crash of this machine's previous server: take their
-        # committed batches back before anyone reads them.
-        for undone in recover():
-            self.stdout.write(
-                f"已撤回中断的批量写入 {undone['label']}：{undone['batches']} 批，"
-                f"{undone['rows']} 行。"
-            )
+        # committed batches back before anyone reads them. A failure is logged and the
+        # periodic jobs try again; the server starts all the same.
+        try:
+            for undone in recover():
+                self.stdout.write(
+                    f"已撤回中断的批量写入 {undone['label']}：{undone['batches']} 批，"
+                    f"{undone['rows']} 行。"
+                )
+        except Exception:
+            logging.getLogger(__name__).exception("taking back interrupted imports failed")
+        finally:
+            connections.close_all()  # not inherited by the forked workers
         if sweep_seconds > 0:
             start_sweeper(sweep_seconds)
 
