@@ -273,7 +273,7 @@ class TableExporter(ListExporter):
         title: StrOrPromise,
         table_class: type[Table],
         queryset: QuerySet,
-        user: Visitor | None = None,
+        user: "Visitor | None" = None,
     ) -> None:
         # The columns the user sees on the page, and no others.
         self.columns = table_class.columns_for(user) if user is not None else table_class.columns

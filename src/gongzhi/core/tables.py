@@ -33,7 +33,7 @@ class Column:
 class Table:
     columns: tuple[Column, ...] = ()
 
-    def __init__(self, rows: Iterable[models.Model], user: Visitor | None = None) -> None:
+    def __init__(self, rows: Iterable[models.Model], user: "Visitor | None" = None) -> None:
         self.rows = rows
         # The instance's own columns: those ``user`` may see (all when no user is given).
         self.columns = self.columns_for(user) if user is not None else type(self).columns

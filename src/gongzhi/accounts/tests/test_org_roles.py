@@ -30,10 +30,19 @@ def test_a_branch_secretary_is_assigned_on_an_organization(world, party):
     assert ApiToken.objects.get(user=staff).revoked  # the roles changed
     record = AuditLog.objects.filter(action="accounts.role.assigned").latest("id")
     assert record.data["organization"] == party.ours_branch.pk
-    # The same role on another organization serving the same area is another assignment.
+    # The same role on another branch is another assignment.
     services.assign_role(
-        actor=secretary, user=staff, role=Role.BRANCH_SECRETARY, organization=party.ours_committee
+        actor=secretary, user=staff, role=Role.BRANCH_SECRETARY, organization=party.ours_grid_branch
     )
+    # Not on a committee: its secretary holds the area's role.
+    with pytest.raises(RuleViolation) as exc:
+        services.assign_role(
+            actor=secretary,
+            user=staff,
+            role=Role.BRANCH_SECRETARY,
+            organization=party.ours_committee,
+        )
+    assert exc.value.field == "organization" and "党总支" in str(exc.value.message)
     with pytest.raises(RuleViolation) as exc:  # already held there
         services.assign_role(
             actor=secretary, user=staff, role=Role.BRANCH_SECRETARY, organization=party.ours_branch

@@ -94,3 +94,34 @@ def test_a_zombie_process_is_not_alive():
     assert not _alive(child.pid)
     child.wait()
     assert not _alive(child.pid)
+
+
+def test_a_process_is_known_by_its_start_time_not_only_its_id():
+    """A pid taken again by a new process after a restart is not the importing process."""
+    import os
+
+    from gongzhi.core.bulk import _alive, process_identity
+
+    machine, pid, started = process_identity()
+    assert pid == os.getpid() and started > 0 and machine
+    assert _alive(pid, started)
+    assert not _alive(pid, started + 1)  # same id, another process
+
+
+@pytest.mark.django_db
+def test_an_import_whose_batches_were_taken_back_meanwhile_fails():
+    """recover() took the write for dead (it stalled past the stale time) and deleted its
+    rows: the write must not then report success."""
+    from django.db import transaction
+
+    from gongzhi.core.bulk import Written
+    from gongzhi.core.errors import Conflict
+    from gongzhi.core.models import Holiday, PendingWrite
+
+    written = Written("test.import")
+    with transaction.atomic():
+        holiday = Holiday.objects.create(date=date(2027, 2, 1), is_working_day=False)
+        written.add(Holiday, [holiday.pk])
+    PendingWrite.objects.all().delete()  # as recover() does
+    with pytest.raises(Conflict), transaction.atomic():
+        written.done()
