@@ -83,7 +83,7 @@ def test_run_refuses_the_development_keys_unless_debugging(settings, fake_gunico
     settings.GONGZHI_AUDIT_KEY = "audit-" + STRONG
     call_command("run", sweep_seconds=0, stdout=StringIO())
     assert len(fake_gunicorn) == 2
-    assert "--control-socket" in fake_gunicorn[-1]
+    assert "--no-control-socket" in fake_gunicorn[-1]
     assert fake_gunicorn[-1][fake_gunicorn[-1].index("--keep-alive") + 1] == "75"
 
 

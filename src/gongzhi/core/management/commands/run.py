@@ -78,9 +78,9 @@ class Command(BaseCommand):
             # saw "connection reset" (bench/README.md, load and faults).
             "--keep-alive",
             "75",
-            # No control socket in $HOME (a service account's home may not be writable).
-            "--control-socket",
-            "",
+            # No control socket: none is used, and its default lives in $HOME (a service
+            # account's home may not be writable; an empty path logged an error at start).
+            "--no-control-socket",
             # The access log never carries query strings (they may hold search terms).
             "--access-logformat",
             '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
