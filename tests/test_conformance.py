@@ -229,8 +229,10 @@ def audit_actions(source: str) -> set[str]:
         func = node.func
         if (
             isinstance(func, ast.Attribute)
-            and func.attr == "log"
-            and getattr(func.value, "id", "") == "audit"
+            and (
+                (func.attr == "log" and getattr(func.value, "id", "") == "audit")
+                or func.attr == "finish"  # core.bulk.Written.finish(action, …)
+            )
             and node.args
             and isinstance(node.args[0], ast.Constant)
         ):

@@ -558,20 +558,17 @@ def import_areas(
                 )
                 written.add(Household, [h.pk for h in created])
         outcome.areas, outcome.households = len(planned), len(households)
-        # Complete: the batches' records go with the import's audit record.
-        with transaction.atomic():
-            written.done()
-            audit.log(
-                "areas.import.completed",
-                actor=actor,
-                data={
-                    **(audit_data or {}),
-                    "rows_written": outcome.areas + outcome.households,
-                    "rows_failed": len(failed),
-                    "areas": outcome.areas,
-                    "households": outcome.households,
-                },
-            )
+        written.finish(
+            "areas.import.completed",
+            actor=actor,
+            data={
+                **(audit_data or {}),
+                "rows_written": outcome.areas + outcome.households,
+                "rows_failed": len(failed),
+                "areas": outcome.areas,
+                "households": outcome.households,
+            },
+        )
     except IntegrityError:
         written.undo()
         raise Conflict(_("导入期间数据已被他人修改，请重新导入。")) from None

@@ -246,6 +246,17 @@ class Written:
             raise Conflict(_("导入被判定为中断，已写入的部分已撤回，请重新导入。"))
         self._written.clear()
 
+    def finish(self, action: str, *, actor: Any, data: dict[str, Any]) -> None:
+        """The write is complete: its audit record, and its batches forgotten (``done``),
+        in one transaction."""
+        from django.db import transaction
+
+        from . import audit
+
+        with transaction.atomic():
+            self.done()
+            audit.log(action, actor=actor, data=data)
+
     def undo(self) -> bool:
         """Take the committed batches back, newest first, in one transaction. If that
         fails (a row written meanwhile refers to one of ours), the records stay for

@@ -676,18 +676,15 @@ def register_residents(
         _write_residents(planned, members, households, written, actor=actor, on=on)
         outcome.written = len(planned)
         outcome.households = len(households)
-        # Complete: the batches' records go with the import's audit record.
-        with transaction.atomic():
-            written.done()
-            audit.log(
-                "residents.resident.imported",
-                actor=actor,
-                data={
-                    **(audit_data or {}),
-                    "written": outcome.written,
-                    "households": outcome.households,
-                },
-            )
+        written.finish(
+            "residents.resident.imported",
+            actor=actor,
+            data={
+                **(audit_data or {}),
+                "written": outcome.written,
+                "households": outcome.households,
+            },
+        )
     except BaseException:
         written.undo()
         raise
