@@ -47,6 +47,10 @@ NOT_ATOMIC = {
     # (core.bulk.Written); one transaction would hold the write lock for the whole file.
     "gongzhi.areas.services.import_areas",
     "gongzhi.residents.services.register_residents",
+    # Runs ahead of every API request: its writes (the token's last use, and at most every
+    # few minutes an audit record of it) are single statements that stand alone; a refusal
+    # it records is committed as it is written (no transaction to roll it back).
+    "gongzhi.accounts.services.authenticate_token",
 }
 
 

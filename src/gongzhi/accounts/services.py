@@ -428,7 +428,6 @@ def _has_authenticator(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-@atomic
 def authenticate_token(key: str, *, method: str = "GET", ip: str = "") -> User | None:
     """The owner of a usable token, or None (the API answers 401).
 

@@ -19,7 +19,9 @@ from gongzhi.demands.models import Demand
 from .test_services import new, sh
 from .test_views import intake_data
 
-LIMIT = 8
+# On PostgreSQL the audit chain takes its advisory lock first (one statement more; its
+# read of the last hash must come after the lock, so the two cannot be one).
+LIMIT = 8 + (connection.vendor == "postgresql")
 WORK = re.compile(r"^(?!\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT))", re.I)
 
 

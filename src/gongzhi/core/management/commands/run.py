@@ -55,7 +55,9 @@ class Command(BaseCommand):
         except Exception:
             logging.getLogger(__name__).exception("taking back interrupted imports failed")
         finally:
-            connections.close_all()  # not inherited by the forked workers
+            for connection in connections.all(initialized_only=True):
+                if not connection.in_atomic_block:  # (a test's own transaction stays)
+                    connection.close()  # not inherited by the forked workers
         if sweep_seconds > 0:
             start_sweeper(sweep_seconds)
 
