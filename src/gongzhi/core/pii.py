@@ -9,8 +9,10 @@
 """
 
 import re
+import unicodedata
 from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import crypto
@@ -18,10 +20,18 @@ from .errors import RuleViolation
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-_ID18 = re.compile(r"^\d{17}[\dX]$")
-_ID15 = re.compile(r"^\d{15}$")
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+# ASCII digits only: "\d" also matches full-width "５" and other scripts' digits.
+_ID18 = re.compile(r"^[0-9]{17}[0-9X]$")
+_ID15 = re.compile(r"^[0-9]{15}$")
+_PHONE = re.compile(r"^1[3-9][0-9]{9}$")
+_LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
+
+
+def ascii_form(raw: str | None) -> str:
+    """``raw`` as typed through a Chinese input method, in the form stored: full-width
+    digits, letters and punctuation become ASCII (NFKC), so "５１０１０７…ｘ" and
+    "510107…X" are one person, hashed and found alike."""
+    return unicodedata.normalize("NFKC", raw or "")
 
 
 def check_char(first17: str) -> str:
@@ -29,17 +39,23 @@ def check_char(first17: str) -> str:
 
 
 def normalize_id_number(raw: str, *, field: str = "id_number") -> str:
-    """Return the valid 18-character ID number for ``raw`` or raise with the reason."""
-    value = (raw or "").strip().upper().replace(" ", "")
+    """Return the valid 18-character ID number for ``raw`` (ASCII, upper-case X) or raise
+    with the reason."""
+    value = ascii_form(raw).strip().upper().replace(" ", "")
     if _ID15.match(value):
         value = value[:6] + "19" + value[6:]
         value += check_char(value)
     if not _ID18.match(value):
         raise RuleViolation(_("身份证号应为18位（最后一位可为X）或15位数字。"), field=field)
     try:
-        birth_date(value)
+        born = birth_date(value)
     except ValueError:
         raise RuleViolation(_("身份证号中的出生日期无效。"), field=field) from None
+    if born > timezone.localdate():
+        raise RuleViolation(
+            _("身份证号中的出生日期%(d)s晚于今天，请核对。") % {"d": born.isoformat()},
+            field=field,
+        )
     if check_char(value[:17]) != value[17]:
         raise RuleViolation(_("身份证号校验位不正确，请核对。"), field=field)
     return value
@@ -66,7 +82,7 @@ def mask_id_number(id_number: str) -> str:
 
 
 def normalize_phone(raw: str, *, field: str = "phone") -> str:
-    value = re.sub(r"[\s()（）]", "", raw or "")
+    value = re.sub(r"[\s()（）]", "", ascii_form(raw))
     if value.startswith("+86"):
         value = value[3:]
     if not (_PHONE.match(value) or _LANDLINE.match(value)):

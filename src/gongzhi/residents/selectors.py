@@ -23,7 +23,7 @@ from .choices import Duty
 from .models import Rental, Resident, Responsibility
 from .permissions import VIEW, VIEW_SENSITIVE
 
-_DIGITS = re.compile(r"^\d+$")
+_DIGITS = re.compile(r"^[0-9]+$")
 _LETTERS = re.compile(r"^[a-zA-Z]+$")
 _ADDRESS = re.compile(r"\d|栋|幢|单元|号|室|楼")
 
@@ -42,7 +42,7 @@ def get_resident(user: User, pk: int | str, perm: str = VIEW) -> Resident:
 def search(user: User, query: str, *, present_only: bool = True) -> QuerySet[Resident]:
     """What resident staff type: a name (张小明), pinyin initials (zhxm / zxm), a phone
     or ID tail (5678), a whole phone or ID number, or an address (3栋2单元501)."""
-    query = re.sub(r"\s+", "", query or "")
+    query = re.sub(r"\s+", "", pii.ascii_form(query))  # full-width digits typed by an IME
     qs = residents_for(user)
     if present_only:
         qs = qs.filter(present=True)
@@ -52,7 +52,7 @@ def search(user: User, query: str, *, present_only: bool = True) -> QuerySet[Res
         return qs.filter(Q(phone_tail=query) | Q(id_tail=query))
     if _DIGITS.match(query) and len(query) == 11:
         return qs.filter(phone_tail=query[-4:], phone=query)  # phone_tail is indexed
-    if len(query) in (15, 18) and re.match(r"^\d{14,17}[\dxX]$", query):
+    if len(query) in (15, 18) and re.match(r"^[0-9]{14,17}[0-9xX]$", query):
         try:
             return qs.filter(id_number_hash__in=pii.lookup_hashes(pii.normalize_id_number(query)))
         except Exception:  # noqa: BLE001 (an invalid number simply finds nobody)

@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+import time_machine
 
 from gongzhi.core import pii
 from gongzhi.core.errors import RuleViolation
@@ -95,3 +96,35 @@ def test_registers_mask_the_id_number_without_decrypting_it(model, monkeypatch):
 
     monkeypatch.setattr(pii, "decrypt", no_decrypt)
     assert row.id_number_masked == pii.mask_id_number(VALID) == "1101**********002X"
+
+
+def test_full_width_digits_and_a_lower_case_x_are_stored_in_ascii():
+    """Issue: an ID number typed with an input method's full-width digits was stored as
+    typed, so the same person could be registered twice."""
+    from gongzhi.core.pii import normalize_id_number, normalize_phone
+
+    ascii_number = "11010519491231002X"
+    full_width = "１１０１０５１９４９１２３１００２ｘ"
+    assert normalize_id_number(full_width) == ascii_number
+    assert normalize_id_number(ascii_number.lower()) == ascii_number
+    assert normalize_phone("１３８１２３４５６７８") == "13812345678"
+
+
+@time_machine.travel("2026-12-06 12:00 +0800", tick=False)
+def test_a_birth_date_after_today_is_refused():
+    from gongzhi.core.errors import RuleViolation
+    from gongzhi.core.pii import check_char, normalize_id_number
+
+    def number(born: str) -> str:
+        first17 = f"510107{born}001"
+        return first17 + check_char(first17)
+
+    assert normalize_id_number(number("20261206"))  # born today: accepted
+    with pytest.raises(RuleViolation) as exc:
+        normalize_id_number(number("20261207"))  # tomorrow
+    assert exc.value.field == "id_number" and "晚于今天" in str(exc.value.message)
+    with pytest.raises(RuleViolation):
+        normalize_id_number(number("20300101"))  # a resident aged −4
+    # Other scripts' digits are not digits of an ID number.
+    with pytest.raises(RuleViolation):
+        normalize_id_number("٥١٠١٠٧١٩٩٠٠١٠١٠٠٣X")
