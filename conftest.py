@@ -17,8 +17,12 @@ def _fast_hashing_and_cache(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     from django.core.cache import cache
+    from django.utils import translation
 
     cache.clear()
+    # The locale middleware activates a request's language in the thread, and it stays
+    # after the response: a test that asked for English must not leave it to the next.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
