@@ -84,6 +84,21 @@ def working_days_between(start: date, end: date) -> int:
     return count
 
 
+def require_happened(day: date | None, *, field: str) -> None:
+    """A date that has happened (a payment, an arrival, a move, an application) is never
+    in the future: refused with the field named. One rule for pages, API and imports."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from .errors import RuleViolation
+
+    if day is not None and day > timezone.localdate():
+        raise RuleViolation(
+            _("日期%(d)s晚于今天：已发生的事项不能填写将来的日期。") % {"d": day.isoformat()},
+            field=field,
+        )
+
+
 def add_months(day: date, months: int) -> date:
     """The same day ``months`` later, or that month's last day (30 Nov + 3 → 28/29 Feb)."""
     month_index = day.month - 1 + months

@@ -14,12 +14,11 @@ from functools import partial
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts.models import User
-from gongzhi.core import audit, pii
+from gongzhi.core import audit, calendar, pii
 from gongzhi.core.errors import RuleViolation
 from gongzhi.core.params import value as param
 from gongzhi.core.services import atomic, require, reveal
@@ -67,8 +66,7 @@ Effect = tuple[list[str], str | None]
 
 
 def _not_future(on: date, field: str = "on") -> None:
-    if on > timezone.localdate():
-        raise RuleViolation(_("日期不能晚于今天。"), field=field)
+    calendar.require_happened(on, field=field)
 
 
 def _text(name: str, value: str | None) -> str:

@@ -13,7 +13,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import User
-from gongzhi.core import audit
+from gongzhi.core import audit, calendar
 from gongzhi.core.bulk import chunks, insert_rows
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core.params import value as param
@@ -586,6 +586,7 @@ def _check_payment(row: PaymentIn) -> Payment:
     receiver = (row.get("receiver") or "").strip()
     if not receiver:
         raise RuleViolation(_("请填写收款人。"), field="receiver")
+    calendar.require_happened(row["paid_on"], field="paid_on")
     month = first_of_month(row["month"])
     member = row["member"]
     if member.admitted_on > _month_end(month):
@@ -728,6 +729,7 @@ def record_special_payment(
     """A voluntary one-off payment of at least 1,000 yuan: kept apart, not dues."""
     require(actor, MANAGE_DUES, member)
     amount = money(amount)
+    calendar.require_happened(paid_on, field="paid_on")
     minimum = Decimal(param("dues.special_min", paid_on))
     if amount < minimum:
         raise RuleViolation(

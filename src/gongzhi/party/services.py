@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from gongzhi.accounts.models import User
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
-from gongzhi.core import audit, pii
+from gongzhi.core import audit, calendar, pii
 from gongzhi.core.calendar import add_months
 from gongzhi.core.errors import Conflict, RuleViolation
 from gongzhi.core.params import value as param
@@ -185,14 +185,12 @@ def _check_dates(
     converted_on: date | None,
     status: str,
 ) -> None:
-    today = timezone.localdate()
     for name, day in (
         ("applied_on", applied_on),
         ("admitted_on", admitted_on),
         ("converted_on", converted_on),
     ):
-        if day is not None and day > today:
-            raise RuleViolation(_("日期不能晚于今天。"), field=name)
+        calendar.require_happened(day, field=name)
     min_age = param("party.min_age_at_application")
     if applied_on is not None and pii.age_on(birth, applied_on) < min_age:
         raise RuleViolation(

@@ -17,7 +17,7 @@ from pypinyin import Style, lazy_pinyin
 from gongzhi.accounts.models import User
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
-from gongzhi.core import audit, pii
+from gongzhi.core import audit, calendar, pii
 from gongzhi.core.bulk import Written, chunks, insert_rows
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.services import atomic, check_version, lock, require, reveal
@@ -123,6 +123,8 @@ def _clean_profile(fields: dict[str, Any]) -> dict[str, Any]:
         raise RuleViolation(_("居住证状态不正确。"), field="permit")
     if fields.get("floating") and not (fields.get("origin") or "").strip():
         raise RuleViolation(_("流动人口须填写来源地。"), field="origin")
+    for name in ("arrived_on", "moved_in_on"):
+        calendar.require_happened(fields.get(name), field=name)
     return fields
 
 

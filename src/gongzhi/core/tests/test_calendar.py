@@ -4,6 +4,7 @@ import logging
 from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from gongzhi.core import calendar, services
@@ -131,3 +132,38 @@ def test_deadline_refuses_naive_times_and_unknown_units():
         calendar.deadline(_sh(2026, 10, 1, 9), 1, "weeks")
     with pytest.raises(ValueError):
         calendar.add_working_days(date(2026, 10, 1), -1)
+
+
+@time_machine.travel("2026-12-06 23:30 +0800", tick=False)
+def test_a_date_that_has_happened_is_never_in_the_future():
+    """One rule (core.calendar.require_happened) for every "happened on" date: today is
+    accepted, tomorrow refused with the field named (Shanghai's date, not UTC's)."""
+    from gongzhi.core.calendar import require_happened
+    from gongzhi.core.errors import RuleViolation
+
+    require_happened(date(2026, 12, 6), field="paid_on")
+    require_happened(None, field="paid_on")
+    with pytest.raises(RuleViolation) as exc:
+        require_happened(date(2026, 12, 7), field="paid_on")
+    assert exc.value.field == "paid_on" and "2026-12-07" in str(exc.value.message)
+
+
+@pytest.mark.django_db
+@time_machine.travel("2026-12-06 10:00 +0800", tick=False)
+def test_arrival_move_in_and_payment_dates_are_refused_in_the_future(world, party):
+    from gongzhi.core.errors import RuleViolation
+    from gongzhi.residents import services as residents
+
+    household = world.ours.households[0]
+    admin = world.users["superuser"]
+    for name in ("arrived_on", "moved_in_on"):
+        with pytest.raises(RuleViolation) as exc:
+            residents.register_resident(
+                household=household,
+                actor=admin,
+                name="未来人",
+                id_number="11010519491231002X",
+                relation="spouse",
+                **{name: date(2026, 12, 7)},
+            )
+        assert exc.value.field == name
