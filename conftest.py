@@ -20,6 +20,17 @@ def _fast_hashing_and_cache(settings, tmp_path):
     from django.utils import translation
 
     cache.clear()
+    # Each test its own shared cache (core.shared), and no copy kept from another test.
+    settings.CACHES = {
+        **settings.CACHES,
+        "shared": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": str(tmp_path),
+        },
+    }
+    from gongzhi.core import shared
+
+    shared.forget_all()
     # The locale middleware activates a request's language in the thread, and it stays
     # after the response: a test that asked for English must not leave it to the next.
     translation.activate(settings.LANGUAGE_CODE)

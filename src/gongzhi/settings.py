@@ -238,6 +238,25 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 # --- Gongzhi ------------------------------------------------------------------
+# The cache every process shares (core.shared: version stamps of the holiday table and the
+# rule parameters): files under the var directory, seen by every worker of one machine;
+# Redis when GONGZHI_REDIS_URL is set (several machines). The default cache stays local.
+if os.environ.get("GONGZHI_REDIS_URL"):
+    SHARED_CACHE = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["GONGZHI_REDIS_URL"],
+        "KEY_PREFIX": "gongzhi",
+    }
+else:
+    SHARED_CACHE = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "shared"),
+    }
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": SHARED_CACHE,
+}
+
 GONGZHI_IMPORT_MAX_ROWS = env_int("GONGZHI_IMPORT_MAX_ROWS", 200_000)
 # An upload is first opened in a child process with this much address space and time
 # (core/sheetcheck.py): a crafted file kills the child, never a server worker.

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from . import shared
+
 logger = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -24,23 +26,27 @@ class CalendarWarning(UserWarning):
     pass
 
 
+HOLIDAYS_KEY = "holidays"
+
+
 @lru_cache(maxsize=1)
 def _official_years() -> frozenset[int]:
     return frozenset(d.year for d in chinese_calendar.holidays)
 
 
-def _overrides() -> dict[date, bool]:
-    """{date: is_working_day} from the administrators' table, cached until it changes."""
-    from django.core.cache import cache
-
+def _load_overrides() -> dict[date, bool]:
     from .models import Holiday
 
-    key = f"gongzhi:holidays:{Holiday.cache_version()}"
-    table = cache.get(key)
-    if table is None:
-        table = {h.date: h.is_working_day for h in Holiday.objects.all()}
-        cache.set(key, table, 3600)
-    return table
+    return {h.date: h.is_working_day for h in Holiday.objects.all()}
+
+
+# The administrators' table, kept in each process until any process changes it.
+_HOLIDAYS = shared.Versioned(HOLIDAYS_KEY, _load_overrides)
+
+
+def _overrides() -> dict[date, bool]:
+    """{date: is_working_day} from the administrators' table (core.shared)."""
+    return _HOLIDAYS.get()
 
 
 def year_source(year: int) -> str:

@@ -3,7 +3,6 @@ from typing import Any, NoReturn
 
 from django.apps.registry import Apps
 from django.conf import settings
-from django.core.cache import cache
 from django.db import models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.utils.translation import gettext_lazy as _
@@ -157,20 +156,12 @@ class Holiday(models.Model):
         kind = _("上班") if self.is_working_day else _("放假")
         return f"{self.date} {self.name} ({kind})"
 
-    CACHE_KEY = "gongzhi:holidays:version"
-
-    @classmethod
-    def cache_version(cls) -> int:
-        version = cache.get_or_set(cls.CACHE_KEY, 1)
-        assert version is not None  # the default, when nothing was stored
-        return version
-
     @classmethod
     def bump_cache(cls) -> None:
-        try:
-            cache.incr(cls.CACHE_KEY)
-        except ValueError:
-            cache.set(cls.CACHE_KEY, 2)
+        """Every process reads the table again from its next request (core.shared)."""
+        from . import shared
+
+        shared.bump("holidays")
 
 
 class ParameterValue(models.Model):

@@ -15,12 +15,11 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import audit, shared
 from .errors import RuleViolation
 from .services import atomic, require
 from .types import Actor
@@ -86,21 +85,21 @@ def registry() -> dict[str, Parameter]:
     return found
 
 
-_CACHE_KEY = "gongzhi:params:version"
+def _load_overrides() -> dict[str, list[tuple[date, Any]]]:
+    from .models import ParameterValue
+
+    table: dict[str, list[tuple[date, Any]]] = {}
+    for row in ParameterValue.objects.order_by("key", "effective_from"):
+        table.setdefault(row.key, []).append((row.effective_from, row.value))
+    return table
+
+
+# The jurisdiction's values, kept in each process until any process changes one.
+_OVERRIDES = shared.Versioned("params", _load_overrides)
 
 
 def _overrides() -> dict[str, list[tuple[date, Any]]]:
-    from .models import ParameterValue
-
-    version = cache.get_or_set(_CACHE_KEY, 1)
-    key = f"gongzhi:params:{version}"
-    table = cache.get(key)
-    if table is None:
-        table = {}
-        for row in ParameterValue.objects.order_by("key", "effective_from"):
-            table.setdefault(row.key, []).append((row.effective_from, row.value))
-        cache.set(key, table, 3600)
-    return table
+    return _OVERRIDES.get()
 
 
 def value(key: str, on: date | None = None) -> Any:
@@ -115,10 +114,7 @@ def value(key: str, on: date | None = None) -> Any:
 
 
 def _bump() -> None:
-    try:
-        cache.incr(_CACHE_KEY)
-    except ValueError:
-        cache.set(_CACHE_KEY, 2)
+    shared.bump("params")
 
 
 @atomic

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from gongzhi.core import audit
+from gongzhi.core import audit, shared
 
 from .backup import (
     console_user,
@@ -76,7 +76,10 @@ class Command(BaseCommand):
             self._restore_sqlite(connection, source)
         else:
             self._restore_postgresql(connection, source)
-        cache.clear()  # cached lookups (holidays, permissions) describe the old data
+        # Cached lookups (holidays, parameters) describe the old data, in every process.
+        cache.clear()
+        for key in ("holidays", "params"):
+            shared.bump(key)
         audit.log(
             "core.database.restored",
             username=console_user(),
