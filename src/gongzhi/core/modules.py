@@ -11,6 +11,7 @@ lists each app once). ``core`` imports no app: it finds the manifests by app lab
 
 import datetime
 import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -22,6 +23,8 @@ from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 
 from .types import Visitor
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -181,8 +184,14 @@ def pending_warnings(user: Visitor, today: datetime.date) -> list[Pending]:
     for kind in warning_kinds():
         if not user.has_perm(kind.permission):
             continue
-        rows = kind.breaches(user, today)
-        count = rows.count() if hasattr(rows, "count") and not isinstance(rows, list) else len(rows)
+        try:
+            rows = kind.breaches(user, today)
+            count = (
+                rows.count() if hasattr(rows, "count") and not isinstance(rows, list) else len(rows)
+            )
+        except Exception:  # one module's broken selector must not take the workbench down
+            logger.exception("warning %s could not be counted", kind.key)
+            continue
         if count:
             found.append(Pending(kind, count))
     return sorted(found, key=lambda p: p.kind.severity != "danger")

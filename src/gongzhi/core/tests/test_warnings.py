@@ -38,3 +38,24 @@ def test_the_workbench_shows_the_breaches_in_scope_with_their_count(world, party
     # Without the permission (a grid worker sees no members), nothing is counted.
     grid = client_as(world.users["grid_worker"]).get(reverse("core:workbench"))
     assert "口袋党员" not in grid.content.decode()
+
+
+def test_a_broken_warning_selector_does_not_take_the_workbench_down(
+    world, client_as, monkeypatch, caplog
+):
+    from gongzhi.core.modules import WarningKind
+
+    broken = WarningKind(
+        "test.broken",
+        "坏的预警",
+        "party.view_member",
+        "测试",
+        "无",
+        "gongzhi.nowhere.selector",
+        "core:workbench",
+    )
+    real = modules.warning_kinds
+    monkeypatch.setattr(modules, "warning_kinds", lambda: [*real(), broken])
+    page = client_as(world.users["secretary"]).get(reverse("core:workbench"))
+    assert page.status_code == 200 and "坏的预警" not in page.content.decode()
+    assert "test.broken" in caplog.text
