@@ -19,6 +19,11 @@ from django.core.management.base import CommandError
 from django.core.management.templates import TemplateCommand
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "module_template"
+# Names a new package would shadow or collide with (gongzhi/<name>.py, Django's own).
+RESERVED = frozenset(
+    {"settings", "urls", "api", "cli", "wsgi", "asgi", "templates", "static", "locale"}
+    | {"core", "test", "tests", "django", "migrations"}
+)
 BENCH_STUB = '''"""Benchmark stub of {title} ({name}): the list page of one community on the bench
 district. Fill the district with the module's rows in ``gongzhi/{name}/synth.py`` and set
 the figures the module's issue names (bench/README.md)."""
@@ -71,6 +76,10 @@ class Command(TemplateCommand):
     def handle(self, *args, name, title, **options):
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise CommandError("模块名只能由小写字母、数字和下划线组成，并以字母开头。")
+        if name in RESERVED:
+            raise CommandError(f"“{name}”是 Gongzhi 自身的模块或文件名，请换一个名字。")
+        if not title.strip() or re.search(r"[\"'\\{}%<>]", title):
+            raise CommandError("中文名不能为空，也不能含引号、反斜杠、花括号、百分号或尖括号。")
         package = Path(settings.BASE_DIR)
         target = package / name
         if target.exists():
