@@ -99,6 +99,11 @@ def test_a_generated_module_passes_its_tests_and_the_cross_scope_walk(tmp_path):
 def test_names_and_titles_that_would_break_the_project_are_refused():
     from django.core.management import CommandError, call_command
 
-    for name, title in (("settings", "设置"), ("urls", "网址"), ("visits", '走"访'), ("visits", "")):
+    for name, title in (
+        ("settings", "设置"),
+        ("urls", "网址"),
+        ("visits", '走"访'),
+        ("visits", ""),
+    ):
         with pytest.raises(CommandError):
             call_command("startmodule", name, title=title)
