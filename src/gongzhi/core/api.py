@@ -7,10 +7,11 @@ import django_filters
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
-from django_stubs_ext import StrOrPromise
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from pydantic import BeforeValidator, StringConstraints
+
+from .types import StrOrPromise
 
 # Text of the API refuses control characters: PostgreSQL cannot store NUL at all, and
 # no name, door number or note needs a tab or a newline.

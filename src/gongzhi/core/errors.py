@@ -7,7 +7,8 @@ the reason; views show the message next to the field, the API answers 4xx with b
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
+
+from .types import StrOrPromise
 
 
 class DomainError(Exception):

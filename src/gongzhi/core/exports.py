@@ -20,12 +20,11 @@ import xlsxwriter
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
-from django_stubs_ext import StrOrPromise
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from .tables import Column, Table
-from .types import Row, Visitor
+from .types import Row, StrOrPromise, Visitor
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # xlsxwriter writes a constant-memory cell that reads "<r>…</r>" (its rich-string form) into

@@ -38,13 +38,12 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from django_stubs_ext import StrOrPromise
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, PasswordError
 
 from . import audit, crypto, sheetcheck
 from .errors import DomainError
 from .exports import write_workbook
-from .types import Actor
+from .types import Actor, StrOrPromise
 from .views import PermissionRequiredPage
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

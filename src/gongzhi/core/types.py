@@ -4,6 +4,7 @@ what the platform asks of them (``Actor``), which the accounts app's ``User`` pr
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from django.db import models
+from django.utils.functional import Promise
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -38,6 +39,14 @@ class Actor(Protocol):
 # Whoever a request comes from (``request.user``): a signed-in person or an anonymous
 # visitor, whom the scope refuses and the audit log records without an account.
 Visitor: TypeAlias = "Actor | AnonymousUser"
+
+# A text shown to users: a str, or a lazy translation (django-stubs types gettext_lazy's
+# result as a Promise). Declared here so that code imports no typing-only package at
+# runtime (django-stubs-ext is a development dependency).
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise as StrOrPromise
+else:
+    StrOrPromise = str | Promise
 
 # Any model row (the target of an audit record, a scoped row).
 Row = models.Model

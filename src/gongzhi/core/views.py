@@ -32,7 +32,6 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.base import TemplateResponseMixin
 from django.views.generic.detail import SingleObjectMixin
-from django_stubs_ext import StrOrPromise
 
 from . import audit, calendar, modules, services
 from .errors import Conflict, DomainError, NotFoundOrForbidden
@@ -42,6 +41,7 @@ from .forms import HolidayForm
 from .models import AuditLog, Holiday
 from .scoping import visible_rows
 from .tables import AuditLogTable, Table
+from .types import StrOrPromise
 
 A = TypeVar("A")
 R = TypeVar("R")

@@ -35,12 +35,11 @@ from typing import Any, TypeVar
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_stubs_ext import StrOrPromise
 
 from . import audit
 from .errors import Conflict, RuleViolation
 from .services import check_version, deny
-from .types import Actor
+from .types import Actor, StrOrPromise
 
 M = TypeVar("M", bound=models.Model)
 

@@ -24,7 +24,7 @@ from .models import DevelopmentFile, Review, StepRecord
 from .permissions import MANAGE_FILE, VIEW_FILE
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
+    from gongzhi.core.types import StrOrPromise
 
 
 def files_for(user: User, perm: str = VIEW_FILE) -> QuerySet[DevelopmentFile]:
