@@ -4,7 +4,7 @@ Django's ``startapp`` with the module template (core/module_template): a scoped 
 with a workflow on the kernel, permissions and grants, services and selectors, the
 filterset, table, forms, pages and API routes generated from the workflow, a manifest
 (menu, URLs, API, audit labels), the cross-scope hooks, tests that pass as generated,
-and a benchmark stub under bench/. It then lists the app once in ``INSTALLED_APPS``
+and a first benchmark under bench/. It then lists the app once in ``INSTALLED_APPS``
 and makes its first migration, so that nothing else needs an edit
 (docs/dev/adding-a-module.md).
 """
@@ -24,7 +24,7 @@ RESERVED = frozenset(
     {"settings", "urls", "api", "cli", "wsgi", "asgi", "templates", "static", "locale"}
     | {"core", "test", "tests", "django", "migrations"}
 )
-BENCH_STUB = '''"""Benchmark stub of {title} ({name}): the list page of one community on the bench
+FIRST_BENCHMARK = '''"""First benchmark of {title} ({name}): the list page of one community on the bench
 district. Fill the district with the module's rows in ``gongzhi/{name}/synth.py`` and set
 the figures the module's issue names (bench/README.md)."""
 
@@ -98,7 +98,7 @@ class Command(TemplateCommand):
         self._install(name)
         bench = Path(settings.PROJECT_DIR) / "bench" / f"bench_{name}.py"
         if not bench.exists():
-            bench.write_text(BENCH_STUB.format(name=name, title=title), "utf-8")
+            bench.write_text(FIRST_BENCHMARK.format(name=name, title=title), "utf-8")
         ruff = Path(sys.executable).with_name("ruff")
         if ruff.exists():  # the development tools: the new files in the project's style
             for step in (["check", "--fix", "-q"], ["format", "-q"]):
