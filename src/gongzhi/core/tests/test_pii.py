@@ -128,3 +128,25 @@ def test_a_birth_date_after_today_is_refused():
     # Other scripts' digits are not digits of an ID number.
     with pytest.raises(RuleViolation):
         normalize_id_number("٥١٠١٠٧١٩٩٠٠١٠١٠٠٣X")
+
+
+@pytest.mark.django_db
+def test_rows_stored_in_full_width_before_normalisation_are_found(world, party):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from gongzhi.party.models import Member
+    from gongzhi.party.testing import add_member
+
+    out = StringIO()
+    call_command("find_fullwidth", stdout=out)
+    assert "未发现" in out.getvalue()
+    member = add_member(world.users["superuser"], party.ours_branch, "全角")
+    Member.objects.filter(pk=member.pk).update(id_tail="００２Ｘ", phone="１３８１２３４５６７８")
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("find_fullwidth", stdout=out)
+    assert "party.Member.id_tail：1" in out.getvalue()
+    assert "party.Member.phone：1" in out.getvalue()
+    assert "００２Ｘ" not in out.getvalue()  # counts only, never the data
