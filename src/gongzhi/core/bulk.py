@@ -157,7 +157,7 @@ def reset_sequences(*models_: type[models.Model], using: str | None = None) -> N
 
 
 def _column(field: models.Field) -> str:
-    """A concrete field's column (the stubs allow None: a many-to-many field has none)."""
+    """A concrete field's column (its type allows None: a many-to-many field has none)."""
     assert field.column is not None
     return field.column
 

@@ -916,7 +916,7 @@ class ImportView(ImportPageMixin, TemplateView):
 
 
 class ImportTemplateView(ImportPageMixin, TemplateView):
-    # A download, which the stubs' TemplateView.get (an HttpResponse) does not foresee.
+    # A download, which the declared type of TemplateView.get (an HttpResponse) does not foresee.
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> FileResponse:  # type: ignore[override]
         importer = self.get_importer()
         return FileResponse(

@@ -38,7 +38,7 @@ def is_valid_path(path: str) -> bool:
 class TreePathField(models.CharField):
     """A materialized area path made of digit segments, e.g. ``/510107/001/``."""
 
-    db_index: bool  # set by Field.__init__ (the stubs do not declare it)
+    db_index: bool  # set by Field.__init__ (Django's type declarations omit it)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 64)
@@ -79,7 +79,7 @@ class Under(Lookup):
         if not is_valid_path(value):
             raise ValueError(f"not an area path: {value!r}")
         wildcard = "*" if connection.vendor == "sqlite" else "%"
-        # Parameters as a list, like Django 5.2's own lookups (the stubs follow 6.0's tuples).
+        # Parameters as a list, like Django 5.2's own lookups (Django's type declarations follow 6.0's tuples).
         return ("%s", [value + wildcard])  # type: ignore[return-value]
 
     def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> "_AsSqlType":
@@ -136,7 +136,7 @@ def narrowed(queryset: models.QuerySet, path: str, *, field: str = "path") -> mo
 
 
 def children_of(node: Node) -> list[object]:
-    """The terms of a where-node: lookups and nodes (the stubs type them as nodes only)."""
+    """The terms of a where-node: lookups and nodes (Django's type declarations say nodes only)."""
     return cast("list[object]", node.children)
 
 

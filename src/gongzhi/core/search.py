@@ -107,7 +107,7 @@ class VectorMatch(Lookup):
     def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> "_AsSqlType":
         table = compiler.quote_name_unless_alias(self.lhs.alias)
         column = connection.ops.quote_name(self.column)
-        # Parameters as a list, like Django 5.2's own lookups (the stubs follow 6.0's tuples).
+        # Parameters as a list, like Django 5.2's own lookups (Django's type declarations follow 6.0's tuples).
         return f"{table}.{column} @@ to_tsquery('simple', %s)", [self.rhs]  # type: ignore[return-value]
 
 
@@ -257,7 +257,7 @@ class Prefix(Lookup):
     lookup_name = "prefix"
     prepare_rhs = False
 
-    # Parameters as lists, like Django 5.2's own lookups (the stubs follow 6.0's tuples).
+    # Parameters as lists, like Django 5.2's own lookups (Django's type declarations follow 6.0's tuples).
 
     def get_db_prep_lookup(self, value: Any, connection: BaseDatabaseWrapper) -> "_AsSqlType":
         value = str(value)

@@ -40,9 +40,9 @@ class Actor(Protocol):
 # visitor, whom the scope refuses and the audit log records without an account.
 Visitor: TypeAlias = "Actor | AnonymousUser"
 
-# A text shown to users: a str, or a lazy translation (django-stubs types gettext_lazy's
-# result as a Promise). Declared here so that code imports no typing-only package at
-# runtime (django-stubs-ext is a development dependency).
+# A text shown to users: a str, or a lazy translation (Django's type declarations give
+# gettext_lazy's result as a Promise). Declared here so that no code imports a typing-only
+# package at runtime: the alias below comes from a development dependency.
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise as StrOrPromise
 else:

@@ -101,7 +101,7 @@ class ScopedListView(ScopedMixin, ListView):
             )
         return queryset
 
-    # An export answers with a file, which the stubs' ListView.get does not foresee.
+    # An export answers with a file, which the declared type of ListView.get does not foresee.
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
         fmt = request.GET.get("export")
         if fmt in ("xlsx", "csv") and self.export_name:
