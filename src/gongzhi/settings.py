@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 
 from gongzhi.core.crypto import NATIONAL, STANDARD, old_field_keys, read_key
+from gongzhi.core.sqlite import SAFETY_NET_PAGES as SQLITE_SAFETY_NET_PAGES
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -116,7 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-            "PRAGMA busy_timeout=20000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+            "PRAGMA busy_timeout=20000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; "
+            # Checkpoints are the sweeper's (core/sqlite.py); this is only the safety net.
+            f"PRAGMA wal_autocheckpoint={SQLITE_SAFETY_NET_PAGES};"
         ),
         "transaction_mode": "IMMEDIATE",
     }

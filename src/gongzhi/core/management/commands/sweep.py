@@ -4,7 +4,8 @@ daily verification, the expiry of import results…).
 
 Once by default (for cron or a systemd timer); ``--loop SECONDS`` runs them every so many
 seconds (``gongzhi run`` starts it this way beside the web server). Every job is
-idempotent and decides for itself what is due, so running them often is harmless.
+idempotent and decides for itself what is due, so running them often is harmless. A loop
+also checkpoints SQLite's write-ahead log every second (core.sqlite).
 """
 
 import os
@@ -15,7 +16,7 @@ from time import monotonic
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 
-from gongzhi.core import modules
+from gongzhi.core import modules, sqlite
 
 
 def _alive(pid: int) -> bool:
@@ -58,9 +59,12 @@ class Command(BaseCommand):
         if loop is not None and threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous[sig] = signal.signal(sig, lambda *_a: stop.set())
+        if loop is not None:
+            sqlite.start_checkpointer(stop)  # the web workers' log, off their requests
         try:
             self.sweep(stop, loop, parent, iterations)
         finally:
+            stop.set()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             drop_stale_connection()
