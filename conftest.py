@@ -2,9 +2,15 @@ import importlib
 
 import pytest
 from django.db import connection
+from huey.contrib.djhuey import HUEY
 from pytest_django.plugin import blocking_manager_key
 
 from gongzhi.core.testing import build_world, sign_in
+
+# Background tasks run in the caller, at once (huey's immediate mode, in memory): a test
+# sees their effect when the transaction that enqueued them commits. The worker itself
+# is tested on a real queue (core/tests/test_queue.py).
+HUEY.immediate = True
 
 
 @pytest.fixture(autouse=True)

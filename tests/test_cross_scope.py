@@ -53,7 +53,8 @@ from gongzhi.accounts.roles import Role
 from gongzhi.accounts.services import issue_token
 from gongzhi.api import api
 from gongzhi.core import modules
-from gongzhi.core.models import AuditLog, Holiday, RefusedLookups
+from gongzhi.core.exports import export_dir
+from gongzhi.core.models import AuditLog, ExportJob, Holiday, RefusedLookups
 from gongzhi.core.scoping import Scope
 from gongzhi.core.testing import api_key, build_world, make_household, make_user, sign_in
 
@@ -149,6 +150,8 @@ PLAIN_NUMBER = re.compile(r"(year|month|day|days|hours|amount|count|limit|min|ma
 FOREIGN_OBJECTS = {
     "accounts.ApiToken": ("token", {404}),
     "accounts.RoleAssignment": ("assignment", {404}),
+    # An export job is its requester's alone, whatever anyone else's role.
+    "core.ExportJob": ("export_job", {404}),
     # Holidays are global; only holders of core.change_holiday may change them.
     "core.Holiday": ("holiday", {403, 404}),
     # Demand categories are one tree for the district; only demands.manage_setup edits it.
@@ -294,6 +297,17 @@ def _populate(fx: Fixture) -> None:
         date=date(2026, 7, 1), is_working_day=False, name="测试假日"
     )
     fx.extra["import_key"] = _foreign_import_key(neighbour)
+    # A finished export of the neighbour's, its file on disk: only theirs to fetch.
+    (export_dir() / "neighbour.xlsx").write_bytes(b"PK")
+    fx.extra["export_job"] = ExportJob.objects.create(
+        user=neighbour,
+        name="households",
+        title="邻里住户",
+        fmt="xlsx",
+        path="/areas/households/",
+        status=ExportJob.DONE,
+        file="neighbour.xlsx",
+    )
     for hook in module_hooks("cross_scope_rows"):
         hook(fx)
 

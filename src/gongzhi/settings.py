@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -260,7 +261,55 @@ CACHES = {
     "shared": SHARED_CACHE,
 }
 
+# Background tasks (huey, ADR 0009): the queue lives where the data does, so that no
+# extra server is needed: a SQLite file beside the database, tables of its own in the
+# PostgreSQL database, or Redis when GONGZHI_REDIS_URL is set. `gongzhi worker` runs it
+# (`gongzhi run` starts one); the tables are made by `gongzhi migrate`.
+_TASK_DB = DATABASES["default"]
+if os.environ.get("GONGZHI_REDIS_URL"):
+    HUEY = {"huey_class": "huey.RedisHuey", "url": os.environ["GONGZHI_REDIS_URL"]}
+elif _TASK_DB["ENGINE"] == "django.db.backends.postgresql":
+    HUEY = {
+        "huey_class": "huey.PostgresHuey",
+        "table_prefix": "gongzhi_task",
+        "create_tables": False,
+        **{
+            key: value
+            for key, value in {
+                "dbname": _TASK_DB.get("NAME"),
+                "user": _TASK_DB.get("USER"),
+                "password": _TASK_DB.get("PASSWORD"),
+                "host": _TASK_DB.get("HOST"),
+                "port": _TASK_DB.get("PORT"),
+            }.items()
+            if value
+        },
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "filename": str(VAR_DIR / "tasks.sqlite3"),
+        "create_tables": False,
+    }
+HUEY.update(
+    name="gongzhi",
+    utc=True,
+    # Run each task in the caller instead (development without a worker, and the tests).
+    immediate=env_bool("GONGZHI_TASKS_IMMEDIATE"),
+    consumer={
+        "workers": env_int("GONGZHI_TASK_WORKERS", 2),
+        "worker_type": "thread",
+        "periodic": True,
+        "check_worker_health": True,
+        "health_check_interval": 10,
+    },
+)
+
 GONGZHI_IMPORT_MAX_ROWS = env_int("GONGZHI_IMPORT_MAX_ROWS", 200_000)
+# A list export of more rows than this is made by the worker (0: always in the request),
+# and its file kept this many days for its user to download.
+GONGZHI_EXPORT_BACKGROUND_ROWS = env_int("GONGZHI_EXPORT_BACKGROUND_ROWS", 5000)
+GONGZHI_EXPORT_KEEP_DAYS = env_int("GONGZHI_EXPORT_KEEP_DAYS", 7)
 # An upload is first opened in a child process with this much address space and time
 # (core/sheetcheck.py): a crafted file kills the child, never a server worker.
 GONGZHI_IMPORT_CHECK_MB = env_int("GONGZHI_IMPORT_CHECK_MB", 2048)

@@ -9,8 +9,12 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from django.core.signals import setting_changed
+        from django.db.models.signals import post_migrate
 
         from . import checks  # noqa: F401 (registers the deploy checks)
         from .crypto import on_setting_changed
 
         setting_changed.connect(on_setting_changed)
+        from .queue import create_tables
+
+        post_migrate.connect(create_tables, sender=self)

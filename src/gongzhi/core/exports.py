@@ -247,16 +247,21 @@ class ListExporter(Exporter):
             write_row(sheet, r, row)
         sheet.freeze_panes(1, 0)
 
-    def csv_response(self) -> FileResponse:
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # a BOM, so that Excel opens the UTF-8 file as Chinese text
-        writer = csv.writer(buffer)
+    def write_csv(self, target: IO[bytes]) -> None:
+        text = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=True)
+        text.write("\ufeff")  # a BOM, so that Excel opens the UTF-8 file as Chinese text
+        writer = csv.writer(text)
         writer.writerow(self.headers())
         for row in self.rows():
             writer.writerow([csv_cell(v) for v in row])
+        text.detach()  # the caller's file stays open
+
+    def csv_response(self) -> FileResponse:
+        buffer = io.BytesIO()
+        self.write_csv(buffer)
         stamp = timezone.localtime().strftime("%Y%m%d%H%M")
         return FileResponse(
-            io.BytesIO(buffer.getvalue().encode("utf-8")),
+            io.BytesIO(buffer.getvalue()),
             as_attachment=True,
             filename=f"{self.name}-{stamp}.csv",
             content_type="text/csv; charset=utf-8",
@@ -281,3 +286,175 @@ class TableExporter(ListExporter):
 
     def rows(self) -> Iterable[Iterable[Any]]:
         return table_rows(self.table_class, self.queryset, columns=self.columns)
+
+
+# --- Long exports, made by the worker --------------------------------------------------------
+# A list export of more than GONGZHI_EXPORT_BACKGROUND_ROWS rows is not written in the
+# request: an ExportJob remembers the list page and its filters, the worker (the task
+# core.tasks.export_list) builds the same scoped rows as that user and writes the file
+# under var/exports, and the user's page shows the progress, then the download.
+
+PROGRESS_EVERY = 2000  # rows between two progress updates
+
+
+def wants_background(queryset: QuerySet) -> tuple[bool, int]:
+    """(whether the export goes to the worker, its row count when it does)."""
+    from django.conf import settings
+
+    limit = settings.GONGZHI_EXPORT_BACKGROUND_ROWS
+    if not limit:
+        return False, 0
+    # Counting beyond the limit is wasted: one row more says enough.
+    reached = queryset.order_by()[: limit + 1].count()
+    if reached <= limit:
+        return False, 0
+    return True, queryset.count()
+
+
+def start_background(request: HttpRequest, exporter: "TableExporter", fmt: str, total: int) -> Any:
+    """Audit the export as ``respond`` does, record the job and hand it to the worker."""
+    from . import audit, queue, tasks
+    from .models import ExportJob
+
+    assert request.user.pk is not None  # the list views let no one else in
+    job = ExportJob.objects.create(
+        user_id=request.user.pk,
+        name=exporter.name,
+        title=exporter.title[:200],
+        fmt=fmt,
+        path=request.path,
+        query=_without_export(request),
+        rows_total=total,
+    )
+    audit.log(
+        "core.list.exported",
+        actor=request.user,
+        target=job,
+        data={"list": exporter.name, "format": fmt, "query": job.query[:500], "rows": total},
+    )
+    queue.after_commit(tasks.export_list, job.pk)
+    return job
+
+
+def _without_export(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("export", None)
+    return query.urlencode()
+
+
+def export_dir() -> Any:
+    from django.conf import settings
+
+    folder = settings.VAR_DIR / "exports"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def run_job(job_id: int) -> None:
+    """Write the job's file (idempotent: a job already taken is left alone)."""
+    import os
+    import secrets
+
+    from django.contrib.auth import get_user_model
+    from django.http import QueryDict
+    from django.urls import resolve
+
+    from .models import ExportJob
+
+    taken = ExportJob.objects.filter(pk=job_id, status=ExportJob.QUEUED).update(
+        status=ExportJob.RUNNING
+    )
+    if not taken:
+        return
+    job = ExportJob.objects.get(pk=job_id)
+    user = get_user_model().objects.get(pk=job.user_id)
+    if not user.is_active:
+        _fail(job, "账号已停用")
+        return
+    # The list page's own view, as this user with these filters: the same scope, the
+    # same filterset, the same columns as the page (and as a direct download).
+    request = HttpRequest()
+    request.method, request.path = "GET", job.path
+    request.GET = QueryDict(job.query)
+    request.user = user
+    match = resolve(job.path)
+    view = match.func.view_class()  # type: ignore[attr-defined]
+    view.setup(request, *match.args, **match.kwargs)
+    exporter = TableExporter(job.name, view.title, view.table_class, view.get_queryset(), user)
+    rows = _counting(exporter.rows(), job)
+    exporter.rows = lambda: rows  # type: ignore[method-assign]
+    name = f"{secrets.token_hex(16)}.{job.fmt}"
+    folder = export_dir()
+    partial = folder / (name + ".part")
+    try:
+        with open(partial, "wb") as target:
+            if job.fmt == "csv":
+                exporter.write_csv(target)
+            else:
+                exporter._write_xlsx(target)
+        os.replace(partial, folder / name)
+    except Exception:
+        partial.unlink(missing_ok=True)
+        _fail(job, "生成文件失败")
+        raise
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.DONE, file=name, rows_done=job.rows_done, finished_at=timezone.now()
+    )
+
+
+def _counting(rows: Iterable[Iterable[Any]], job: Any) -> Iterator[Iterable[Any]]:
+    from .models import ExportJob
+
+    for job.rows_done, row in enumerate(rows, start=1):
+        if job.rows_done % PROGRESS_EVERY == 0:
+            ExportJob.objects.filter(pk=job.pk).update(rows_done=job.rows_done)
+        yield row
+
+
+def _fail(job: Any, reason: str) -> None:
+    from .models import ExportJob
+
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.FAILED, error=reason, finished_at=timezone.now()
+    )
+
+
+def jobs_of(user: "Visitor") -> QuerySet:
+    """The user's own export jobs (nobody sees another's, whatever their role)."""
+    from .models import ExportJob
+
+    if not user.is_authenticated:
+        return ExportJob.objects.none()
+    return ExportJob.objects.filter(user_id=user.pk)
+
+
+def job_file(job: Any) -> Any:
+    """The finished file of a job still kept, or None."""
+    from pathlib import Path
+
+    if job.status != job.DONE or not job.file or "/" in job.file:
+        return None
+    path = Path(export_dir()) / job.file
+    return path if path.is_file() else None
+
+
+def prune_jobs(now: datetime | None = None) -> int:
+    """Delete the jobs (and their files) older than GONGZHI_EXPORT_KEEP_DAYS; also the
+    leftovers of a worker that died while writing (``.part`` files)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from .models import ExportJob
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.GONGZHI_EXPORT_KEEP_DAYS)
+    old = ExportJob.objects.filter(created_at__lt=cutoff)
+    folder = export_dir()
+    for name in old.exclude(file="").values_list("file", flat=True):
+        (folder / name).unlink(missing_ok=True)
+    removed, _ = old.delete()
+    for part in folder.glob("*.part"):
+        if part.stat().st_mtime < cutoff.timestamp():
+            part.unlink(missing_ok=True)
+    return removed

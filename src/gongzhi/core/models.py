@@ -250,3 +250,52 @@ class PendingWrite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} {self.run} {self.model}×{len(self.ids)}"
+
+
+class ExportJob(models.Model):
+    """A long export made by the worker (core.exports.start_background): the list as
+    the user filtered it, for that user only, kept for ``EXPORT_KEEP_DAYS``."""
+
+    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+    STATUS_CHOICES = [
+        (QUEUED, _("排队中")),
+        (RUNNING, _("生成中")),
+        (DONE, _("已完成")),
+        (FAILED, _("失败")),
+    ]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    name = models.CharField(max_length=100)  # the exporter's name: file name, audit "list"
+    title = models.CharField(_("内容"), max_length=200)
+    fmt = models.CharField(max_length=4)
+    path = models.CharField(max_length=200)  # the list page that the rows come from
+    query = models.TextField(blank=True)  # its filters, as the user set them
+    status = models.CharField(_("状态"), max_length=10, choices=STATUS_CHOICES, default=QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.CharField(max_length=100, blank=True)  # a random name under var/exports
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "-id"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("core:export_detail", args=[self.pk])
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.DONE:
+            return 100
+        return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0

@@ -50,8 +50,9 @@ def _reverse(url_name: str, script_prefix: str) -> str:
 
 @dataclass(frozen=True)
 class Periodic:
-    """A job of the periodic loop (``gongzhi sweep``): ``run`` is a dotted path to a
-    function without arguments that decides itself what is due and is idempotent. A job
+    """A periodic job (run by ``gongzhi worker``, or once by ``gongzhi sweep``): ``run``
+    is a dotted path to a function without arguments that decides itself what is due
+    and is idempotent. A job
     with a ``report`` prints it, formatted with the dict it returns (``skipped`` when it
     returns None: another process was running it)."""
 
@@ -59,6 +60,7 @@ class Periodic:
     run: str
     report: str | Promise = ""
     skipped: str | Promise = ""
+    minutes: int = 5  # how often the worker runs it (a divisor of 60)
 
 
 @dataclass(frozen=True)

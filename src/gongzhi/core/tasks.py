@@ -1,9 +1,9 @@
 """The platform's periodic work: the audit log's checkpoints and its daily verification,
-the removal of import results whose time is up, and taking back the batches of bulk
-writes whose process died (core.bulk.recover).
+the removal of import results and export files whose time is up, and taking back the
+batches of bulk writes whose process died (core.bulk.recover); and its background tasks.
 
-Run by the periodic loop (``gongzhi sweep --loop``, which ``gongzhi run`` starts beside
-the web server, or cron / a systemd timer running ``gongzhi sweep``): ``run_due()`` does
+Run by the worker (``gongzhi worker``, which ``gongzhi run`` starts beside the web
+server, or cron / a systemd timer running ``gongzhi sweep``): ``run_due()`` does
 each job whose interval has passed and nothing else, so calling it often is cheap. When
 is a job due? The checkpoint file's last line says when the last checkpoint was
 written; the audit log's last ``core.audit.verified`` record when the chain was last
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from . import audit, bulk, notifications
+from . import audit, bulk, notifications, queue
 
 logger = logging.getLogger(__name__)
 VERIFY_EVERY = timedelta(days=1)
@@ -27,10 +27,13 @@ AUDITOR_PERM = "core.view_auditlog"
 def run_due(now: datetime | None = None) -> dict:
     now = now or timezone.now()
     done = {}
+    from .exports import prune_jobs
     from .imports import prune_results
 
     if removed := prune_results():
         done["import_results_removed"] = removed
+    if removed := prune_jobs(now):
+        done["export_jobs_removed"] = removed
     stale = timedelta(seconds=settings.GONGZHI_BULK_WRITE_STALE_SECONDS)
     try:
         if undone := bulk.recover(stale_after=stale, now=now):
@@ -100,3 +103,15 @@ def security_officers() -> list:
         if user.has_perm(AUDITOR_PERM):
             found.setdefault(user.pk, user)
     return list(found.values())
+
+
+# --- Background tasks (core.queue) -------------------------------------------------------
+
+
+@queue.task(retries=0)
+def export_list(job_id: int) -> None:
+    """A long list export (core.exports.run_job). Not retried: a failed job says so on
+    its page and the user asks again."""
+    from .exports import run_job
+
+    run_job(job_id)

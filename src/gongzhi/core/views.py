@@ -15,6 +15,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models
 from django.http import (
+    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -35,10 +36,10 @@ from django.views.generic.detail import SingleObjectMixin
 
 from . import audit, calendar, modules, services
 from .errors import Conflict, DomainError, NotFoundOrForbidden
-from .exports import TableExporter
+from .exports import TableExporter, job_file, jobs_of, start_background, wants_background
 from .filters import AuditLogFilter
 from .forms import HolidayForm
-from .models import AuditLog, Holiday
+from .models import AuditLog, ExportJob, Holiday
 from .scoping import visible_rows
 from .tables import AuditLogTable, Table
 from .types import StrOrPromise
@@ -106,9 +107,14 @@ class ScopedListView(ScopedMixin, ListView):
         fmt = request.GET.get("export")
         if fmt in ("xlsx", "csv") and self.export_name:
             assert self.table_class is not None, f"{type(self).__name__} names no table"
+            queryset = self.get_queryset()
             exporter = TableExporter(
-                self.export_name, self.title, self.table_class, self.get_queryset(), request.user
+                self.export_name, self.title, self.table_class, queryset, request.user
             )
+            background, total = wants_background(queryset)
+            if background:  # too long for a request: the worker writes it (core/exports.py)
+                job = start_background(request, exporter, fmt, total)
+                return HttpResponseRedirect(job.get_absolute_url())
             return exporter.respond(request, fmt=fmt)
         return super().get(request, *args, **kwargs)
 
@@ -315,6 +321,62 @@ class AuditLogListView(PermissionRequiredPage, ScopedListView):
     permission = "core.view_auditlog"
     title = _("审计日志")
     export_name = "audit-log"
+
+
+class ExportJobListView(LoginRequiredMixin, ListView):
+    """The user's own long exports (made by the worker), newest first."""
+
+    template_name = "core/exports.html"
+    paginate_by = 20
+
+    def get_queryset(self) -> models.QuerySet:
+        return jobs_of(self.request.user)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from django.conf import settings
+
+        return super().get_context_data(keep_days=settings.GONGZHI_EXPORT_KEEP_DAYS, **kwargs)
+
+
+class ExportJobDetailView(LoginRequiredMixin, DetailView):
+    """One export's progress (the page polls its own fragment), then its download."""
+
+    model = ExportJob
+    template_name = "core/export_detail.html"
+
+    def get_queryset(self) -> models.QuerySet:
+        return jobs_of(self.request.user)
+
+    def get_template_names(self) -> list[str]:
+        if self.request.headers.get("HX-Request"):
+            return ["core/export_progress.html"]
+        return [self.template_name]
+
+
+class ExportJobDownloadView(LoginRequiredMixin, SingleObjectMixin, View):
+    model = ExportJob
+
+    def get_queryset(self) -> models.QuerySet:
+        return jobs_of(self.request.user)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        job = self.get_object()
+        path = job_file(job)
+        if path is None:
+            raise Http404()
+        stamp = timezone.localtime(job.created_at).strftime("%Y%m%d%H%M")
+        return FileResponse(
+            open(path, "rb"),  # noqa: SIM115 (closed by FileResponse)
+            as_attachment=True,
+            filename=f"{job.name}-{stamp}.{job.fmt}",
+            content_type=EXPORT_TYPES[job.fmt],
+        )
+
+
+EXPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
 
 
 class HolidayListView(PermissionRequiredPage, TemplateView):

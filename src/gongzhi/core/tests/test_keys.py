@@ -70,18 +70,18 @@ def test_run_refuses_the_development_keys_unless_debugging(settings, fake_gunico
     settings.GONGZHI_AUDIT_KEY = "audit-" + STRONG
     settings.DEBUG = False
     with pytest.raises(CommandError, match="SECRET_KEY"):
-        call_command("run", sweep_seconds=0, stdout=StringIO())
+        call_command("run", worker=False, stdout=StringIO())
     assert not fake_gunicorn
     settings.DEBUG = True
-    call_command("run", sweep_seconds=0, stdout=StringIO())
+    call_command("run", worker=False, stdout=StringIO())
     assert fake_gunicorn
     settings.DEBUG = False
     settings.SECRET_KEY = STRONG
     settings.GONGZHI_AUDIT_KEY = "gongzhi-insecure-audit-key"
     with pytest.raises(CommandError, match="GONGZHI_AUDIT_KEY"):
-        call_command("run", sweep_seconds=0, stdout=StringIO())
+        call_command("run", worker=False, stdout=StringIO())
     settings.GONGZHI_AUDIT_KEY = "audit-" + STRONG
-    call_command("run", sweep_seconds=0, stdout=StringIO())
+    call_command("run", worker=False, stdout=StringIO())
     assert len(fake_gunicorn) == 2
     assert "--no-control-socket" in fake_gunicorn[-1]
     assert fake_gunicorn[-1][fake_gunicorn[-1].index("--keep-alive") + 1] == "75"
@@ -114,7 +114,7 @@ def test_run_first_takes_back_the_batches_of_a_dead_process(settings, fake_gunic
         ids=[holiday.pk],
     )
     out = StringIO()
-    call_command("run", sweep_seconds=0, stdout=out)
+    call_command("run", worker=False, stdout=out)
     assert fake_gunicorn and "已撤回中断的批量写入 test" in out.getvalue()
     assert not Holiday.objects.filter(pk=holiday.pk).exists()
     assert not PendingWrite.objects.exists()

@@ -1,5 +1,5 @@
-"""The background sweep: the command, its loop, the lock between concurrent sweeps, and
-``gongzhi run`` starting it beside the web server."""
+"""The background sweep: the command, the lock between concurrent sweeps, and
+``gongzhi run`` starting the worker (which runs it on schedule) beside the web server."""
 
 import sys
 from datetime import datetime, timedelta
@@ -52,33 +52,6 @@ def test_the_command_escalates_once(world, demands):
     assert DemandEvent.objects.filter(demand=demand, action="escalate").count() == 1
 
 
-def test_the_loop_sweeps_every_interval_until_told(world, demands, monkeypatch):
-    from gongzhi.core.management.commands import sweep as command
-
-    demand = late_demand(world, demands)
-    clock, waits = [0.0], []
-
-    def wait(self, seconds):  # no real sleeping: the clock moves on
-        waits.append(seconds)
-        clock[0] += seconds
-
-    monkeypatch.setattr(command, "monotonic", lambda: clock[0])
-    monkeypatch.setattr("threading.Event.wait", wait)
-    out = StringIO()
-    with time_machine.travel(START + timedelta(days=30), tick=False):
-        call_command("sweep", loop=12, iterations=3, stdout=out)
-    assert len(out.getvalue().strip().splitlines()) == 3
-    assert waits == [5.0, 5.0, 2.0, 5.0, 5.0, 2.0]  # every 12 s, in steps of at most 5 s
-    assert Demand.objects.get(pk=demand.pk).overdue
-
-
-def test_the_loop_ends_with_its_parent(world, monkeypatch):
-    out = StringIO()
-    monkeypatch.setattr("os.getppid", lambda: 1)
-    call_command("sweep", loop=60, parent=424242, stdout=out)  # returns, no waiting
-    assert len(out.getvalue().strip().splitlines()) == 1
-
-
 def test_a_second_sweep_waits_its_turn(world, demands):
     late_demand(world, demands)
     with time_machine.travel(START + timedelta(days=30), tick=False), tasks.sweep_lock() as held:
@@ -92,7 +65,7 @@ def test_a_second_sweep_waits_its_turn(world, demands):
         assert tasks.run_sweep()["overdue"] == 1
 
 
-def test_gongzhi_run_starts_the_sweep_beside_the_server(monkeypatch, settings):
+def test_gongzhi_run_starts_the_worker_beside_the_server(monkeypatch, settings):
     from gongzhi.core.management.commands import run
 
     settings.SECRET_KEY = settings.GONGZHI_AUDIT_KEY = "k" * 60  # no development key
@@ -109,11 +82,11 @@ def test_gongzhi_run_starts_the_sweep_beside_the_server(monkeypatch, settings):
     monkeypatch.setattr("subprocess.Popen", FakePopen)
     monkeypatch.setattr("gunicorn.app.wsgiapp.run", lambda: served.append(sys.argv[:]))
     monkeypatch.setattr(sys, "argv", ["gongzhi", "run"])
-    call_command("run", sweep_seconds=120, stdout=StringIO())
+    call_command("run", stdout=StringIO())
     assert started and started[0][1:] == [
-        "-m", "gongzhi.cli", "sweep", "--loop", "120", "--parent", str(run.os.getpid()),
+        "-m", "gongzhi.cli", "worker", "--parent", str(run.os.getpid()),
     ]  # fmt: skip
     assert served and served[0][1] == "gongzhi.wsgi:application"
     started.clear()
-    call_command("run", sweep_seconds=0, stdout=StringIO())
+    call_command("run", worker=False, stdout=StringIO())
     assert not started

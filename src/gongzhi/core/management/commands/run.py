@@ -19,13 +19,14 @@ class Command(BaseCommand):
             "--threads", type=int, default=int(os.environ.get("GONGZHI_THREADS", "4"))
         )
         parser.add_argument(
-            "--sweep-seconds",
-            type=int,
-            default=int(os.environ.get("GONGZHI_SWEEP_SECONDS", "300")),
-            help="诉求到期提醒与超期督办的扫描间隔（秒）；0 表示不在本机运行（改用 cron 等）",
+            "--no-worker",
+            dest="worker",
+            action="store_false",
+            default=os.environ.get("GONGZHI_EMBEDDED_WORKER", "1") != "0",
+            help="不在本机启动后台任务进程（另行运行 gongzhi worker 时使用）",
         )
 
-    def handle(self, *args, bind, workers, threads, sweep_seconds=0, **options):
+    def handle(self, *args, bind, workers, threads, worker=True, **options):
         from django.conf import settings
         from gunicorn.app.wsgiapp import run
 
@@ -58,8 +59,8 @@ class Command(BaseCommand):
             for connection in connections.all(initialized_only=True):
                 if not connection.in_atomic_block:  # (a test's own transaction stays)
                     connection.close()  # not inherited by the forked workers
-        if sweep_seconds > 0:
-            start_sweeper(sweep_seconds)
+        if worker:
+            start_worker()
 
         sys.argv = [
             "gunicorn",
@@ -91,9 +92,10 @@ class Command(BaseCommand):
         run()
 
 
-def start_sweeper(seconds: int):
-    """The embedded background sweep (demands' reminders and escalation): a child process
-    running ``gongzhi sweep --loop``, which ends with this one (docs/demands.md)."""
+def start_worker():
+    """The embedded background worker (tasks, and periodic jobs such as the demands'
+    reminders and escalation): a child process running ``gongzhi worker``, which ends
+    with this one (ADR 0009)."""
     import atexit
     import subprocess
 
@@ -102,9 +104,7 @@ def start_sweeper(seconds: int):
             sys.executable,
             "-m",
             "gongzhi.cli",
-            "sweep",
-            "--loop",
-            str(seconds),
+            "worker",
             "--parent",
             str(os.getpid()),
         ]
