@@ -1,4 +1,6 @@
 import importlib
+import os
+import uuid
 
 import pytest
 from django.db import connection
@@ -26,14 +28,21 @@ def _fast_hashing_and_cache(settings, tmp_path):
     from django.utils import translation
 
     cache.clear()
-    # Each test its own shared cache (core.shared), and no copy kept from another test.
-    settings.CACHES = {
-        **settings.CACHES,
-        "shared": {
+    # Each test its own shared cache (core.shared), and no copy kept from another test:
+    # on the Redis server when one is configured (CI's PostgreSQL run), under a prefix of
+    # its own; else in memory.
+    if os.environ.get("GONGZHI_REDIS_URL"):
+        shared_cache = {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["GONGZHI_REDIS_URL"],
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    else:
+        shared_cache = {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": str(tmp_path),
-        },
-    }
+        }
+    settings.CACHES = {**settings.CACHES, "shared": shared_cache}
     from gongzhi.core import shared
 
     shared.forget_all()

@@ -12,7 +12,7 @@ import csv
 import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import IO, Any
 
@@ -295,6 +295,7 @@ class TableExporter(ListExporter):
 # under var/exports, and the user's page shows the progress, then the download.
 
 PROGRESS_EVERY = 2000  # rows between two progress updates
+STALE_AFTER = timedelta(hours=1)  # a job unfinished by then was lost with its worker
 
 
 def wants_background(queryset: QuerySet) -> tuple[bool, int]:
@@ -441,13 +442,15 @@ def job_file(job: Any) -> Any:
 def prune_jobs(now: datetime | None = None) -> int:
     """Delete the jobs (and their files) older than GONGZHI_EXPORT_KEEP_DAYS; also the
     leftovers of a worker that died while writing (``.part`` files)."""
-    from datetime import timedelta
-
     from django.conf import settings
 
     from .models import ExportJob
 
     now = now or timezone.now()
+    # A job not finished within the hour was lost with its worker (or none runs): say so.
+    ExportJob.objects.filter(
+        status__in=[ExportJob.QUEUED, ExportJob.RUNNING], created_at__lt=now - STALE_AFTER
+    ).update(status=ExportJob.FAILED, error="后台任务中断", finished_at=now)
     cutoff = now - timedelta(days=settings.GONGZHI_EXPORT_KEEP_DAYS)
     old = ExportJob.objects.filter(created_at__lt=cutoff)
     folder = export_dir()

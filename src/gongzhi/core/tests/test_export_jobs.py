@@ -139,3 +139,15 @@ def test_old_jobs_and_their_files_go(
     assert exports.prune_jobs(now + timedelta(days=6)) == 0
     assert exports.prune_jobs(now + timedelta(days=8)) == 1
     assert not path.exists() and not ExportJob.objects.exists()
+
+
+def test_a_job_lost_with_its_worker_is_failed_after_an_hour(world):
+    job = ExportJob.objects.create(
+        user=world.users["secretary"], name="x", title="住户", fmt="xlsx", path="/"
+    )
+    now = timezone.now()
+    exports.prune_jobs(now + timedelta(minutes=59))
+    assert ExportJob.objects.get(pk=job.pk).status == ExportJob.QUEUED
+    exports.prune_jobs(now + timedelta(minutes=61))
+    job.refresh_from_db()
+    assert job.status == ExportJob.FAILED and job.error
