@@ -54,7 +54,7 @@ from gongzhi.accounts.services import issue_token
 from gongzhi.api import api
 from gongzhi.core import modules
 from gongzhi.core.exports import export_dir
-from gongzhi.core.models import AuditLog, ExportJob, Holiday, RefusedLookups
+from gongzhi.core.models import AuditLog, ExportJob, Holiday, ParameterValue, RefusedLookups
 from gongzhi.core.scoping import Scope
 from gongzhi.core.testing import api_key, build_world, make_household, make_user, sign_in
 
@@ -110,6 +110,10 @@ SKIPPED_NAMES = {
 
 ID_ALIASES = {
     # name: model label, or None for "the model of the route's own resource"
+    # A rule parameter (page <parameter>, API {key}): global, only for holders of
+    # core.change_parameter; the walk gives a row's id, refused before any lookup.
+    "parameter": "core.ParameterValue",
+    "key": "core.ParameterValue",
     "parent": None,
     "parent_id": None,
     "rid": "accounts.RoleAssignment",
@@ -152,6 +156,8 @@ FOREIGN_OBJECTS = {
     "accounts.RoleAssignment": ("assignment", {404}),
     # An export job is its requester's alone, whatever anyone else's role.
     "core.ExportJob": ("export_job", {404}),
+    # Rule parameters are global; only holders of core.change_parameter see or set them.
+    "core.ParameterValue": ("parameter_value", {403, 404}),
     # Holidays are global; only holders of core.change_holiday may change them.
     "core.Holiday": ("holiday", {403, 404}),
     # Demand categories are one tree for the district; only demands.manage_setup edits it.
@@ -297,6 +303,9 @@ def _populate(fx: Fixture) -> None:
         date=date(2026, 7, 1), is_working_day=False, name="测试假日"
     )
     fx.extra["import_key"] = _foreign_import_key(neighbour)
+    fx.extra["parameter_value"] = ParameterValue.objects.create(
+        key="dues.redeclare_month", value=3, effective_from=date(2027, 1, 1), note="本地"
+    )
     # A finished export of the neighbour's, its file on disk: only theirs to fetch.
     (export_dir() / "neighbour.xlsx").write_bytes(b"PK")
     fx.extra["export_job"] = ExportJob.objects.create(

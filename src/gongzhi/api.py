@@ -19,7 +19,7 @@ from ninja.security import HttpBearer, django_auth
 from gongzhi.accounts.services import authenticate_token
 from gongzhi.core import context, modules
 from gongzhi.core.api import error_body, status_error_body
-from gongzhi.core.errors import DomainError
+from gongzhi.core.errors import DomainError, RuleViolations
 from gongzhi.core.services import constraint_refusal
 
 
@@ -65,7 +65,10 @@ def error(request, status: int, code: str, message: str, field=None, details=Non
 
 @api.exception_handler(DomainError)
 def _domain_error(request, exc: DomainError):
-    return error(request, exc.status, exc.code, str(exc.message), exc.field)
+    details = None
+    if isinstance(exc, RuleViolations):  # every reason at once
+        details = [{"field": e.field, "message": str(e.message)} for e in exc.errors]
+    return error(request, exc.status, exc.code, str(exc.message), exc.field, details)
 
 
 @api.exception_handler(IntegrityError)

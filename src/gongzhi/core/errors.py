@@ -41,6 +41,15 @@ class RuleViolation(DomainError):
     status = 422
 
 
+class RuleViolations(RuleViolation):
+    """Several refusals of one input at once (a form, a file): the first is the message,
+    ``errors`` holds them all, each with its field."""
+
+    def __init__(self, errors: list[RuleViolation]) -> None:
+        self.errors = errors
+        super().__init__(errors[0].message, field=errors[0].field)
+
+
 class NotFoundOrForbidden(DomainError):
     """Missing and forbidden answer alike, so scope never leaks whether a row exists."""
 

@@ -1,3 +1,4 @@
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -52,3 +53,62 @@ class HolidayForm(forms.Form):
         label=_("调休上班日"), required=False, help_text=_("勾选表示这一天上班；不勾选表示放假。")
     )
     name = forms.CharField(label=_("名称"), max_length=50, required=False)
+
+
+class ParameterForm(forms.Form):
+    """A new value of one rule parameter from a date, with the reason. The value's field
+    follows the parameter's kind; its rules (ranges, tables) are the parameter's own and
+    are checked by the service (core.params.check_value), all reasons at once."""
+
+    effective_from = forms.DateField(
+        label=_("生效日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("不早于本月1日；此前各月的数据已按当时的规则计算，不会改变。"),
+    )
+    # Required, but checked by the service with the value and the date: every reason
+    # of a refusal comes back at once.
+    note = forms.CharField(
+        label=_("依据/说明"),
+        required=False,
+        help_text=_("必填。如：本地文件名称和文号，或会议决定。"),
+    )
+
+    def __init__(self, *args: Any, parameter: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        default = parameter.default
+        field: forms.Field
+        if isinstance(default, bool):
+            field = forms.TypedChoiceField(
+                choices=[("true", _("是")), ("false", _("否"))], coerce=lambda v: v == "true"
+            )
+        elif isinstance(default, int):
+            field = forms.IntegerField()
+        elif isinstance(default, float):
+            field = forms.FloatField()
+        elif isinstance(default, list | dict):
+            field = forms.JSONField(
+                widget=forms.Textarea(attrs={"rows": 6, "class": "font-monospace"}),
+                help_text=_("JSON 格式，与当前取值的写法相同。"),
+            )
+        else:
+            field = forms.CharField(max_length=200)
+        field.label = _("新取值")
+        self.fields = {"value": field, **self.fields}
+
+
+class ParameterImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("参数文件"), help_text=_("本系统“导出参数”得到的 JSON 文件，不超过1MB。")
+    )
+
+    MAX_BYTES = 1024 * 1024
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("文件超过1MB，不是参数文件。"))
+        raw = upload.read(self.MAX_BYTES + 1)
+        try:
+            return json.loads(raw.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError):
+            raise forms.ValidationError(_("文件不是 JSON 格式的参数文件。")) from None

@@ -12,9 +12,13 @@ MANIFEST = Manifest(
     order=0,
     urls="gongzhi.core.urls",
     prefix="",
+    api=(("/parameters", "gongzhi.core.parameters_api.router"),),
     nav=(
         NavItem(_("工作台"), "core:workbench", "", "speedometer2", _("概览"), 100),
         NavItem(_("我的导出"), "core:export_list", "", "download", _("概览"), 110),
+        NavItem(
+            _("规则参数"), "core:parameter_list", "core.change_parameter", "sliders", SYSTEM, 915
+        ),
         NavItem(_("节假日"), "core:holiday_list", "core.change_holiday", "calendar3", SYSTEM, 920),
         NavItem(
             _("审计日志"), "core:audit_list", "core.view_auditlog", "journal-text", SYSTEM, 930

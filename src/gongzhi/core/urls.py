@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import parameter_views, views
 
 app_name = "core"
 urlpatterns = [
@@ -12,6 +12,22 @@ urlpatterns = [
         "exports/<int:pk>/download/",
         views.ExportJobDownloadView.as_view(),
         name="export_download",
+    ),
+    path("parameters/", parameter_views.ParameterListView.as_view(), name="parameter_list"),
+    path(
+        "parameters/export/",
+        parameter_views.ParameterExportView.as_view(),
+        name="parameter_export",
+    ),
+    path(
+        "parameters/import/",
+        parameter_views.ParameterImportView.as_view(),
+        name="parameter_import",
+    ),
+    path(
+        "parameters/<str:parameter>/",
+        parameter_views.ParameterDetailView.as_view(),
+        name="parameter_detail",
     ),
     path("holidays/", views.HolidayListView.as_view(), name="holiday_list"),
     path("holidays/<int:pk>/delete/", views.HolidayDeleteView.as_view(), name="holiday_delete"),

@@ -210,8 +210,9 @@ class ServiceFormView(ScopedMixin, TemplateView):
             except Conflict as exc:
                 form.add_error(None, str(exc.message))
             except DomainError as exc:
-                field = exc.field if exc.field in form.fields else None
-                form.add_error(field, str(exc.message))
+                for error in getattr(exc, "errors", [exc]):  # RuleViolations: all at once
+                    field = error.field if error.field in form.fields else None
+                    form.add_error(field, str(error.message))
             else:
                 messages.success(request, self.success_message)
                 return HttpResponseRedirect(self.get_success_url(result))

@@ -20,3 +20,18 @@ def bs(field: BoundField, size: str = "") -> SafeString:
     if field.errors:
         css += " is-invalid"
     return field.as_widget(attrs={"class": css})
+
+
+@register.filter
+def param_value(value: object) -> str:
+    """A rule parameter's value as an administrator reads it (escaped by the template):
+    是/否, numbers as written, tables as compact JSON."""
+    import json
+
+    from django.utils.translation import gettext
+
+    if isinstance(value, bool):
+        return gettext("是") if value else gettext("否")
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

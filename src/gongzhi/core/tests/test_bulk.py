@@ -70,7 +70,9 @@ def test_rows_with_explicit_ids_move_the_sequence_past_them(django_user_model):
     rows = [(pk, f"k{pk}", 1, date(2026, 1, 1)) for pk in ids]
     assert insert_rows(ParameterValue, ("id", "key", "value", "effective_from"), rows) == 3
     default = registry()[key].default
-    row = set_parameter(actor=admin, key=key, new_value=default, effective_from=date(2026, 2, 1))
+    row = set_parameter(
+        actor=admin, key=key, new_value=default, effective_from=date(2099, 2, 1), note="测试"
+    )
     assert row.pk > ids[-1]
 
 

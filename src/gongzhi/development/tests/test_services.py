@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+import time_machine
 
 from gongzhi.core import params
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
@@ -22,9 +23,17 @@ def set_param(world, django_capture_on_commit_callbacks):
     """Set a rule parameter from a date, as an administrator would."""
 
     def _set(key, value, since):
-        with django_capture_on_commit_callbacks(execute=True):
+        # Set on the day it takes effect (a date already past is closed to changes).
+        with (
+            time_machine.travel(since, tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             params.set_parameter(
-                actor=world.users["district_admin"], key=key, new_value=value, effective_from=since
+                actor=world.users["district_admin"],
+                key=key,
+                new_value=value,
+                effective_from=since,
+                note="测试",
             )
 
     return _set

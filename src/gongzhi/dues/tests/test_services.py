@@ -60,6 +60,7 @@ def test_a_month_is_computed_with_the_brackets_in_force_then(
             key="dues.brackets.employed",
             new_value=[["4000", "0.005"], [None, "0.01"]],
             effective_from=date(2027, 1, 1),
+            note="测试",
         )
     assert services.monthly_dues(DuesKind.EMPLOYED, month=date(2026, 12, 1), base=D("3500"))[
         0
@@ -85,6 +86,7 @@ def test_malformed_brackets_refused(world, brackets):
             key="dues.brackets.employed",
             new_value=brackets,
             effective_from=date(2027, 1, 1),
+            note="测试",
         )
 
 
