@@ -9,7 +9,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_groups": []}
+    from .notifications import unread_count
+
     groups: dict[str, list[NavItem]] = {}
     for item in items_for(user):
         groups.setdefault(str(item.group), []).append(item)
-    return {"nav_groups": list(groups.items())}
+    return {
+        "nav_groups": list(groups.items()),
+        # Counted when the page shows the bell (a callable: templates call it once).
+        "unread_notifications": lambda: unread_count(user),
+    }

@@ -12,7 +12,10 @@ MANIFEST = Manifest(
     order=0,
     urls="gongzhi.core.urls",
     prefix="",
-    api=(("/parameters", "gongzhi.core.parameters_api.router"),),
+    api=(
+        ("/parameters", "gongzhi.core.parameters_api.router"),
+        ("/notifications", "gongzhi.core.notifications_api.router"),
+    ),
     nav=(
         NavItem(_("工作台"), "core:workbench", "", "speedometer2", _("概览"), 100),
         NavItem(_("我的导出"), "core:export_list", "", "download", _("概览"), 110),

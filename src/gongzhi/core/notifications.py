@@ -140,3 +140,20 @@ def notify(
                 logger.exception("notification sender %s failed", type(sender).__name__)
 
     transaction.on_commit(deliver)
+
+
+# --- Reading: the inbox ------------------------------------------------------------------
+
+
+def inbox(user: Any) -> Any:
+    """The user's own notifications, newest first (nobody reads another's)."""
+    from .models import Notification
+
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(user_id=user.pk).order_by("-created_at", "-id")
+
+
+def unread_count(user: Any) -> int:
+    """Unread notifications of the user (the bell's number): one indexed count."""
+    return inbox(user).filter(read_at__isnull=True).count()

@@ -10,6 +10,7 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit, notifications
@@ -169,3 +170,15 @@ def delete_holiday(holiday: Holiday, *, actor: Actor) -> None:
     audit.log("core.holiday.deleted", actor=actor, target=holiday, data={"date": str(holiday.date)})
     holiday.delete()
     transaction.on_commit(Holiday.bump_cache)
+
+
+@atomic
+def mark_notifications_read(*, actor: Actor, ids: list[int] | None = None) -> int:
+    """Mark the actor's own notifications read (``ids``, or all unread): one UPDATE,
+    never another person's (no audit: reading one's own messages is not an act on data)."""
+    from .models import Notification
+
+    rows = Notification.objects.filter(user_id=actor.pk, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows.update(read_at=timezone.now())

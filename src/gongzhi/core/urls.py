@@ -1,11 +1,22 @@
 from django.urls import path
 
-from . import parameter_views, views
+from . import inbox_views, parameter_views, views
 
 app_name = "core"
 urlpatterns = [
     path("", views.WorkbenchView.as_view(), name="workbench"),
     path("audit/", views.AuditLogListView.as_view(), name="audit_list"),
+    path("notifications/", inbox_views.NotificationListView.as_view(), name="notification_list"),
+    path(
+        "notifications/read-all/",
+        inbox_views.NotificationReadAllView.as_view(),
+        name="notification_read_all",
+    ),
+    path(
+        "notifications/<int:pk>/open/",
+        inbox_views.NotificationOpenView.as_view(),
+        name="notification_open",
+    ),
     path("exports/", views.ExportJobListView.as_view(), name="export_list"),
     path("exports/<int:pk>/", views.ExportJobDetailView.as_view(), name="export_detail"),
     path(

@@ -1,0 +1,55 @@
+"""The user's own notifications over the API: the inbox and marking read."""
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+
+from . import notifications, services
+from .api import ERRORS, ErrorOut, Id, Pagination
+
+router = Router(tags=["notifications"])
+
+
+class NotificationOut(Schema):
+    id: int
+    title: str
+    body: str
+    link: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class InboxFilters(Schema):
+    unread: bool | None = None
+
+
+class ReadIn(Schema):
+    ids: list[Id] | None = None  # none given: every unread notification
+
+
+class ReadOut(Schema):
+    marked: int
+    unread: int
+
+
+@router.get("/", response={200: list[NotificationOut], ERRORS: ErrorOut})
+@paginate(Pagination)
+def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> Any:
+    """The user's notifications, newest first (``unread=true``: only the unread)."""
+    rows = notifications.inbox(request.user)
+    if filters.unread:
+        rows = rows.filter(read_at__isnull=True)
+    return rows
+
+
+@router.post("/read", response={200: ReadOut, ERRORS: ErrorOut})
+def mark_read(request: HttpRequest, payload: ReadIn) -> dict[str, int]:
+    """Mark the given notifications of the user (or all unread) read; another person's
+    ids are ignored."""
+    user = request.user
+    assert user.is_authenticated  # the API's auth lets no one else in
+    marked = services.mark_notifications_read(actor=user, ids=payload.ids)
+    return {"marked": marked, "unread": notifications.unread_count(user)}
