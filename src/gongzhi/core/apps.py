@@ -12,5 +12,7 @@ class CoreConfig(AppConfig):
 
         from . import checks  # noqa: F401 (registers the deploy checks)
         from .crypto import on_setting_changed
+        from .senders import on_setting_changed as forget_senders
 
         setting_changed.connect(on_setting_changed)
+        setting_changed.connect(forget_senders)
