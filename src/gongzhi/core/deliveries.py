@@ -323,13 +323,11 @@ def _finish(
     provider_id: str = "",
     sent_at: datetime | None = None,
 ) -> str:
-    """A final status; the encrypted address goes (the hash and masked form stay)."""
-    changes: dict[str, Any] = {
-        "status": status,
-        "last_error": reason[:200],
-        "next_attempt_at": None,
-        "address_enc": "",
-    }
+    """A final status; the encrypted address goes (the hash and masked form stay). A sent
+    delivery keeps the error of its last failed attempt, if any."""
+    changes: dict[str, Any] = {"status": status, "next_attempt_at": None, "address_enc": ""}
+    if reason:
+        changes["last_error"] = reason[:200]
     if provider_id:
         changes["provider_id"] = provider_id[:100]
     if sent_at is not None:

@@ -193,10 +193,15 @@ def request(
 
 
 def _network_error(cause: object) -> DeliveryError:
-    if isinstance(cause, TimeoutError):
-        return DeliveryError(True, _("连接超时"))
-    if isinstance(cause, ConnectionRefusedError):
-        return DeliveryError(True, _("连接被拒绝"))
+    """No answer: retryable, named by its first cause (smtplib reports a timeout as a
+    disconnection raised while handling it)."""
+    seen: object = cause
+    while isinstance(seen, BaseException):
+        if isinstance(seen, TimeoutError):
+            return DeliveryError(True, _("连接超时"))
+        if isinstance(seen, ConnectionRefusedError):
+            return DeliveryError(True, _("连接被拒绝"))
+        seen = seen.__cause__ or seen.__context__
     return DeliveryError(True, _("网络错误：%(e)s") % {"e": type(cause).__name__})
 
 
