@@ -183,8 +183,14 @@ def attempt(delivery_id: int) -> str | None:
     return S.SENT
 
 
-@transaction.atomic
 def _claim(delivery_id: int, now: datetime) -> "_Claimed | str | None":
+    """Take the delivery (one transaction: the claim, the address, the rate limit); its
+    final status when it ends here, None when it is not due or someone else has it."""
+    with transaction.atomic():
+        return _take(delivery_id, now)
+
+
+def _take(delivery_id: int, now: datetime) -> "_Claimed | str | None":
     taken = Delivery.objects.filter(
         pk=delivery_id, status=S.PENDING, next_attempt_at__lte=now
     ).update(status=S.SENDING, attempts=F("attempts") + 1, attempted_at=now)
