@@ -113,8 +113,13 @@ def plan(
     stored now; a person named by ``user_id`` only has theirs read when the delivery is
     sent, so that the action's transaction costs no query for it (ADR 0010)."""
     now = timezone.now()
+    try:
+        channels = configured()
+    except Exception:  # a misconfigured sender must not break the action: inbox only
+        logger.exception("GONGZHI_NOTIFICATION_SENDERS cannot be loaded (gongzhi check)")
+        return []
     rows = []
-    for channel, sender in configured().items():
+    for channel, sender in channels.items():
         address = ""
         if sender.address == PHONE and phone:
             address = phone

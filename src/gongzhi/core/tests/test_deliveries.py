@@ -167,6 +167,21 @@ def test_dispatch_never_raises_into_the_action(settings, monkeypatch, caplog):
     assert (row.status, row.last_error) == (S.FAILED, "发送程序出错：RuntimeError")
 
 
+def test_a_misconfigured_sender_leaves_the_action_and_the_inbox_alone(settings, caplog):
+    settings.GONGZHI_NOTIFICATION_SENDERS = [SMS]
+    settings.GONGZHI_SMS_GATEWAY = "carrier-pigeon"
+    user = make_user("i")
+
+    @atomic
+    def step():
+        notifications.notify(user=user, title="照常")
+
+    step()
+    assert Notification.objects.filter(user=user, title="照常").exists()
+    assert not Delivery.objects.exists()
+    assert "GONGZHI_NOTIFICATION_SENDERS cannot be loaded" in caplog.text
+
+
 def test_inbox_only_writes_no_delivery(sms):
     with notifications.inbox_only():
         notifications.notify(user=make_user("h"), phone=PHONE_NUMBER, title="演示")
