@@ -182,7 +182,7 @@ def attempt(delivery_id: int) -> str | None:
             delivery, DeliveryError(False, _("发送程序出错：%(e)s") % {"e": type(exc).__name__})
         )
     _finish(delivery, S.SENT, provider_id=provider_id, sent_at=timezone.now())
-    logger.info(
+    logger.debug(  # the delivery log has it; failures are warnings
         "delivery #%s sent: %s to %s", delivery.pk, delivery.channel, delivery.recipient or "-"
     )
     return S.SENT
