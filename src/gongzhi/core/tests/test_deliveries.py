@@ -4,6 +4,7 @@ retries and giving up, the periodic job under two runners, and no phone in clear
 the log, the database or the log records."""
 
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -433,6 +434,50 @@ def test_two_runners_send_each_delivery_once(settings, sms):
     assert [deliveries.attempt(pk) for pk in listed[1]] == [None, None, None]
     assert sorted(s.json()["id"] for s in sms.seen) == sorted(r.pk for r in rows)  # once each
     assert set(Delivery.objects.values_list("status", "attempts")) == {(S.SENT, 1)}
+
+
+def queued(phone: str) -> Delivery:
+    """A pending delivery written and committed without a dispatch after it."""
+    (row,) = deliveries.plan(user=None, user_id=None, phone=phone, title="并发", body="", link="")
+    row.save()
+    return row
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_runners_send_each_delivery_once(flushable_audit_log, sms):
+    """Two periodic runners in two threads, each with its own database connection,
+    against a slow gateway, so that their passes overlap. (Not on SQLite's in-memory test
+    database, whose shared cache refuses a second writer instead of making it wait; a
+    file, GONGZHI_TEST_DB, waits as production does.)"""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("SQLite in memory: set GONGZHI_TEST_DB, or run on PostgreSQL")
+    sms.default = Reply(200, {"id": "ok"}, delay=0.1)
+    rows = [queued(f"1380000000{i}") for i in range(4)]
+    twice = [queued(PHONE_NUMBER), queued(PHONE_NUMBER)]  # the minute's limit: one goes
+    start = threading.Barrier(2)
+    passes, errors = [], []
+
+    def runner():
+        try:
+            start.wait()
+            passes.append(deliveries.run_due())
+        except Exception as exc:  # pragma: no cover (shown by the assertion below)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == [] and len(passes) == 2
+    sent = sorted(seen.json()["id"] for seen in sms.seen)
+    assert len(sent) == len(set(sent)) == 5  # each once; one of the two texts waits
+    assert sum(p["sent"] for p in passes) == 5
+    statuses = sorted(fresh(row).status for row in twice)
+    assert statuses == [S.PENDING, S.SENT]
+    assert {fresh(row).status for row in rows} == {S.SENT}
 
 
 # --- No phone in clear ------------------------------------------------------------------------
