@@ -360,14 +360,50 @@ GONGZHI_AUDIT_CHECKPOINT_SECONDS = env_int("GONGZHI_AUDIT_CHECKPOINT_SECONDS", 3
 # Refused lookups (404/403) of one user within a minute that raise a probing alert.
 GONGZHI_PROBE_BURST = env_int("GONGZHI_PROBE_BURST", 30)
 
+# --- Notifications (core.notifications, core.senders, core.deliveries; ADR 0010) --------
 # Who hears about a demand's progress besides the in-app inbox: dotted paths of sender
-# classes (gongzhi.core.notifications.LogSender logs; WebhookSender posts to an intranet
-# gateway for SMS / WeChat Work at GONGZHI_WEBHOOK_URL).
+# classes, at most one a channel: gongzhi.core.senders.LogSender (logs, the default),
+# SmsSender, WeComSender, WebhookSender, EmailSender. Each delivery is in the delivery
+# log (core.models.Delivery), retried, and SMS kept within the per-phone rate limits.
 GONGZHI_NOTIFICATION_SENDERS = [
-    s
-    for s in os.environ.get(
-        "GONGZHI_NOTIFICATION_SENDERS", "gongzhi.core.notifications.LogSender"
-    ).split(",")
-    if s
+    s.strip()
+    for s in os.environ.get("GONGZHI_NOTIFICATION_SENDERS", "gongzhi.core.senders.LogSender").split(
+        ","
+    )
+    if s.strip()
 ]
+# The site's address as people open it (https://gongzhi.example.gov.cn): links in WeCom
+# cards, e-mails and webhook messages are made absolute with it; unset, they are left out.
+GONGZHI_SITE_URL = os.environ.get("GONGZHI_SITE_URL", "").rstrip("/")
+# Seconds a sender waits for a provider's answer (then: a retryable failure).
+GONGZHI_SENDER_TIMEOUT = float(os.environ.get("GONGZHI_SENDER_TIMEOUT", "5"))
+# SMS: GONGZHI_SMS_GATEWAY "http" (an intranet gateway: JSON POST to GONGZHI_SMS_URL with
+# the header GONGZHI_SMS_TOKEN_HEADER: GONGZHI_SMS_TOKEN) or "aliyun" (Alibaba Cloud SMS
+# SendSms, signed with the AccessKey pair; GONGZHI_SMS_URL defaults to its endpoint).
+GONGZHI_SMS_GATEWAY = os.environ.get("GONGZHI_SMS_GATEWAY", "http")
+GONGZHI_SMS_URL = os.environ.get("GONGZHI_SMS_URL", "")
+GONGZHI_SMS_TOKEN = os.environ.get("GONGZHI_SMS_TOKEN", "")
+GONGZHI_SMS_TOKEN_HEADER = os.environ.get("GONGZHI_SMS_TOKEN_HEADER", "Authorization")
+GONGZHI_SMS_ACCESS_KEY_ID = os.environ.get("GONGZHI_SMS_ACCESS_KEY_ID", "")
+GONGZHI_SMS_ACCESS_KEY_SECRET = os.environ.get("GONGZHI_SMS_ACCESS_KEY_SECRET", "")
+GONGZHI_SMS_SIGN_NAME = os.environ.get("GONGZHI_SMS_SIGN_NAME", "")
+GONGZHI_SMS_TEMPLATE_CODE = os.environ.get("GONGZHI_SMS_TEMPLATE_CODE", "")
+GONGZHI_SMS_TEMPLATE_VARIABLE = os.environ.get("GONGZHI_SMS_TEMPLATE_VARIABLE", "content")
+GONGZHI_SMS_REGION = os.environ.get("GONGZHI_SMS_REGION", "cn-hangzhou")
+# WeChat Work (企业微信) application messages: the corp, the application's secret and id.
+GONGZHI_WECOM_URL = os.environ.get("GONGZHI_WECOM_URL", "https://qyapi.weixin.qq.com")
+GONGZHI_WECOM_CORP_ID = os.environ.get("GONGZHI_WECOM_CORP_ID", "")
+GONGZHI_WECOM_SECRET = os.environ.get("GONGZHI_WECOM_SECRET", "")
+GONGZHI_WECOM_AGENT_ID = os.environ.get("GONGZHI_WECOM_AGENT_ID", "")
+# An intranet gateway that relays to SMS or WeChat Work: JSON signed with HMAC-SHA256
+# under GONGZHI_WEBHOOK_SECRET (shared with the gateway; nothing is sent without it).
 GONGZHI_WEBHOOK_URL = os.environ.get("GONGZHI_WEBHOOK_URL", "")
+GONGZHI_WEBHOOK_SECRET = os.environ.get("GONGZHI_WEBHOOK_SECRET", "")
+# E-mail (EmailSender, through Django's SMTP backend).
+EMAIL_HOST = os.environ.get("GONGZHI_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("GONGZHI_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("GONGZHI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("GONGZHI_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("GONGZHI_EMAIL_STARTTLS")
+EMAIL_USE_SSL = env_bool("GONGZHI_EMAIL_SSL")
+DEFAULT_FROM_EMAIL = os.environ.get("GONGZHI_EMAIL_FROM", "gongzhi@localhost")

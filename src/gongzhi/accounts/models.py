@@ -37,6 +37,9 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # The account's UserID in the WeChat Work directory, when it differs from nothing we
+    # hold: where core.senders.WeComSender sends (ADR 0010). Empty: no WeCom messages.
+    wecom_userid = models.CharField(_("企业微信账号"), max_length=64, blank=True)
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
     # The area under which the account is administered (scope of user management).

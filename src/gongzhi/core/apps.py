@@ -13,8 +13,10 @@ class CoreConfig(AppConfig):
 
         from . import checks  # noqa: F401 (registers the deploy checks)
         from .crypto import on_setting_changed
+        from .senders import on_setting_changed as forget_senders
 
         setting_changed.connect(on_setting_changed)
+        setting_changed.connect(forget_senders)
         from .queue import create_tables
 
         post_migrate.connect(create_tables, sender=self)

@@ -60,3 +60,26 @@ def check_workflow_routes(
     from .workflow import check_routes
 
     return [Error(problem, id="gongzhi.E002") for problem in check_routes()]
+
+
+@register()
+def check_senders(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """Every configured notification sender has the settings it needs (ADR 0010): without
+    them each delivery would fail, found only in the delivery log."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from .senders import configured
+
+    try:
+        senders = configured()
+    except (ImproperlyConfigured, ImportError) as exc:
+        return [Error(f"GONGZHI_NOTIFICATION_SENDERS: {exc}", id="gongzhi.E004")]
+    return [
+        Error(
+            f"The {channel} notification sender is configured but {problem}.",
+            hint="See docs/deploy.md, notifications.",
+            id="gongzhi.E004",
+        )
+        for channel, sender in senders.items()
+        for problem in getattr(sender, "problems", list)()
+    ]

@@ -1,5 +1,6 @@
 """The platform's own pages: the workbench, holidays and the audit log; its periodic
-jobs (the audit log's checkpoints and daily verification, import results' expiry)."""
+jobs (the audit log's checkpoints and daily verification, import results' expiry, the
+notifications' deliveries and retries)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -27,7 +28,12 @@ MANIFEST = Manifest(
             _("审计日志"), "core:audit_list", "core.view_auditlog", "journal-text", SYSTEM, 930
         ),
     ),
-    periodic=(Periodic("platform", "gongzhi.core.tasks.run_due"),),
+    periodic=(
+        Periodic("platform", "gongzhi.core.tasks.run_due"),
+        # Notifications due for sending: retries, texts that waited for the rate limit,
+        # deliveries whose sender died (core.deliveries).
+        Periodic("notifications", "gongzhi.core.deliveries.run_due", minutes=1),
+    ),
     audit_labels={
         "core.database.backed_up": _("备份数据库"),
         "core.database.restored": _("恢复数据库"),

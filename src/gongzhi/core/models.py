@@ -5,6 +5,7 @@ from django.apps.registry import Apps
 from django.conf import settings
 from django.db import models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import pii
@@ -204,6 +205,77 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Channel(models.TextChoices):
+    """How a notification reaches a person besides the inbox (core.senders)."""
+
+    LOG = "log", _("日志")
+    SMS = "sms", _("短信")
+    WECOM = "wecom", _("企业微信")
+    EMAIL = "email", _("电子邮件")
+    WEBHOOK = "webhook", _("消息网关")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+    GIVEN_UP = "given_up", _("多次重试后放弃")
+    REFUSED = "refused", _("超出频率限制未发送")
+    SKIPPED = "skipped", _("无接收地址未发送")
+
+
+class Delivery(models.Model):
+    """One notification to one address over one channel: the delivery log (core.deliveries,
+    ADR 0010). Written with the inbox row in the action's transaction, sent after its
+    commit, retried by the periodic job.
+
+    The address (a phone, an e-mail address, a WeCom user id) is never stored in clear: it
+    is encrypted for the sender while the delivery may still be sent, and dropped once it
+    is final; its keyed hash stays (the SMS rate limits count by it, and "was this number
+    told?" can be answered) and ``recipient`` shows it masked."""
+
+    channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recipient = models.CharField(_("接收方"), max_length=100, blank=True)  # masked
+    address_enc = models.TextField(blank=True)
+    address_hash = models.CharField(max_length=64, blank=True)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=200, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), null=True, blank=True)
+    attempted_at = models.DateTimeField(_("最近尝试时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    last_error = models.CharField(_("失败原因"), max_length=200, blank=True)
+    provider_id = models.CharField(_("服务商消息编号"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("通知投递记录")
+        verbose_name_plural = _("通知投递记录")
+        ordering = ["-id"]
+        indexes = [
+            # The periodic job's due rows (and the interrupted ones: status "sending").
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            # The SMS rate limits: one phone's recent attempts.
+            models.Index(fields=["address_hash", "attempted_at"], name="delivery_per_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.recipient or '-'} {self.status}"
 
 
 class RefusedLookups(models.Model):

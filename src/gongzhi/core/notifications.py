@@ -1,111 +1,87 @@
-"""Notifications: an in-app inbox for users, and pluggable senders for people reached by
-phone or other channels (SMS, WeChat Work, webhook). The default sender only logs, with
-the phone masked; production configures real senders in ``GONGZHI_NOTIFICATION_SENDERS``.
+"""Notifications: an in-app inbox for users, and deliveries through the configured senders
+(``GONGZHI_NOTIFICATION_SENDERS``: SMS, WeChat Work, e-mail, an intranet webhook; the
+default only logs, phone masked) for people with an account or a phone. See
+``core.senders``, ``core.deliveries`` and ADR 0010.
 
-``notify(...)`` is called inside a service's transaction; the inbox rows are written
-together when the service returns and delivery happens on commit, so a rolled-back
+``notify(...)`` is called inside a service's transaction; the inbox rows and the
+delivery log's rows are written together when the service returns (one INSERT each,
+whoever the step tells) and the deliveries are sent after the commit, so a rolled-back
 action never notifies anyone.
 """
 
-import json
-import logging
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.utils.module_loading import import_string
 
-from . import pii
+from .senders import LogSender, WebhookSender  # noqa: F401 (the dotted paths of older settings)
 from .types import Actor
 
-logger = logging.getLogger(__name__)
+
+@dataclass
+class _Batch:
+    inbox: list[Any] = field(default_factory=list)  # core.models.Notification
+    deliveries: list[Any] = field(default_factory=list)  # core.models.Delivery
 
 
-@dataclass(frozen=True)
-class Message:
-    title: str
-    body: str
-    phone: str = ""
-    link: str = ""
-
-
-class Sender(Protocol):
-    """What ``GONGZHI_NOTIFICATION_SENDERS`` names: a class whose instances send."""
-
-    def send(self, message: Message) -> None: ...
-
-
-class LogSender:
-    """Development sender: writes the message to the log (phone masked)."""
-
-    def send(self, message: Message) -> None:
-        logger.info("notification to %s: %s", pii.mask_phone(message.phone) or "-", message.title)
-
-
-class WebhookSender:
-    """Posts the message as JSON to ``GONGZHI_WEBHOOK_URL`` (an intranet gateway that relays
-    to SMS or WeChat Work). Failures are logged, never raised into the user's action."""
-
-    def __init__(self, url: str | None = None, timeout: float = 5.0) -> None:
-        configured: str = getattr(settings, "GONGZHI_WEBHOOK_URL", "")
-        self.url = url or configured
-        self.timeout = timeout
-
-    def send(self, message: Message) -> None:
-        if not self.url.startswith(("http://", "https://")):
-            return
-        data = json.dumps(message.__dict__, ensure_ascii=False).encode()
-        request = urllib.request.Request(
-            self.url, data=data, headers={"Content-Type": "application/json"}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout):
-                pass
-        except OSError as exc:
-            logger.warning("webhook notification failed: %s", exc)
-
-
-@lru_cache(maxsize=1)
-def senders() -> list[Sender]:
-    return [import_string(path)() for path in settings.GONGZHI_NOTIFICATION_SENDERS]
-
-
-# The inbox rows of the transaction in progress, written in one INSERT when the service
+# The rows of the transaction in progress, written in one INSERT a table when the service
 # that opened it returns (``buffered``, which ``core.services.atomic`` opens): a step
-# that tells the handlers and the requesters costs one statement, not one per person.
-_pending: ContextVar[list[Any] | None] = ContextVar("gongzhi_notifications", default=None)
+# that tells the handlers and the requesters costs two statements, not two per person.
+_pending: ContextVar[_Batch | None] = ContextVar("gongzhi_notifications", default=None)
+_inbox_only: ContextVar[bool] = ContextVar("gongzhi_notifications_inbox_only", default=False)
 
 
 @contextmanager
 def buffered() -> Iterator[None]:
-    """Collect the inbox rows written inside the block and insert them together at its
-    end; an inner block leaves them to the outer one, and a block left by an exception
-    drops its own rows (its savepoint is rolled back too)."""
+    """Collect the rows written inside the block and insert them together at its end; an
+    inner block leaves them to the outer one, and a block left by an exception drops its
+    own rows (its savepoint is rolled back too)."""
     outer = _pending.get()
     if outer is not None:
-        start = len(outer)
+        marks = len(outer.inbox), len(outer.deliveries)
         try:
             yield
         except BaseException:
-            del outer[start:]
+            del outer.inbox[marks[0] :]
+            del outer.deliveries[marks[1] :]
             raise
         return
-    rows: list[Any] = []
-    token = _pending.set(rows)
+    batch = _Batch()
+    token = _pending.set(batch)
     try:
         yield
-        if rows:
-            from .models import Notification
-
-            Notification.objects.bulk_create(rows)
+        _write(batch)
     finally:
         _pending.reset(token)
+
+
+@contextmanager
+def inbox_only() -> Iterator[None]:
+    """Notifications written inside the block go to the inbox and to no sender: demo data,
+    whose phone numbers are made up and may be somebody's."""
+    token = _inbox_only.set(True)
+    try:
+        yield
+    finally:
+        _inbox_only.reset(token)
+
+
+def _write(batch: _Batch) -> None:
+    from . import deliveries
+    from .models import Delivery, Notification
+
+    if batch.inbox:
+        Notification.objects.bulk_create(batch.inbox)
+    if batch.deliveries:
+        Delivery.objects.bulk_create(batch.deliveries)
+        # The ids come back from the INSERT (PostgreSQL, SQLite ≥ 3.35); a delivery
+        # without one is sent by the periodic job instead.
+        ids = [row.pk for row in batch.deliveries if row.pk is not None]
+        transaction.on_commit(partial(deliveries.dispatch, ids), robust=True)
 
 
 def notify(
@@ -118,28 +94,26 @@ def notify(
     link: str = "",
 ) -> None:
     """Tell a person: in the app if they have an account (``user`` or its ``user_id``),
-    and through the senders."""
+    and through each configured sender that can reach them (``phone`` for SMS, the
+    account's phone, e-mail or WeCom account)."""
+    from . import deliveries
     from .models import Notification
 
     if user is not None:
         user_id = user.pk
+    batch = _Batch()
     if user_id is not None:
-        row = Notification(user_id=user_id, title=title[:200], body=body, link=link)
-        pending = _pending.get()
-        if pending is not None:
-            pending.append(row)
-        else:
-            row.save()
-    message = Message(title=title, body=body, phone=phone, link=link)
-
-    def deliver() -> None:
-        for sender in senders():
-            try:
-                sender.send(message)
-            except Exception:  # a broken channel must not break the others
-                logger.exception("notification sender %s failed", type(sender).__name__)
-
-    transaction.on_commit(deliver)
+        batch.inbox.append(Notification(user_id=user_id, title=title[:200], body=body, link=link))
+    if not _inbox_only.get():
+        batch.deliveries = deliveries.plan(
+            user=user, user_id=user_id, phone=phone, title=title, body=body, link=link
+        )
+    pending = _pending.get()
+    if pending is not None:
+        pending.inbox += batch.inbox
+        pending.deliveries += batch.deliveries
+    else:
+        _write(batch)
 
 
 # --- Reading: the inbox ------------------------------------------------------------------

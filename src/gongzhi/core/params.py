@@ -18,11 +18,12 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import audit, shared
 from .errors import RuleViolation
 from .services import atomic, require
-from .types import Actor
+from .types import Actor, StrOrPromise
 
 if TYPE_CHECKING:
     from .models import ParameterValue
@@ -34,8 +35,8 @@ CHANGE_PARAMETER = "core.change_parameter"
 class Parameter:
     key: str
     default: Any
-    label: str
-    source: str = ""
+    label: StrOrPromise
+    source: StrOrPromise = ""
     minimum: float | None = None
     maximum: float | None = None
     # For table-valued parameters (e.g. dues brackets): returns the clean value or raises
@@ -320,3 +321,16 @@ def history(key: str) -> list[Any]:
     for row in rows:
         row.set_by = setters.get(str(row.pk), "")  # type: ignore[attr-defined]
     return rows
+
+
+# The SMS limits per phone number (core.deliveries): the default flow control of the major
+# Chinese SMS providers for one number, so that the provider never refuses a text for it.
+SMS_SOURCE = gettext_lazy("主流短信服务商对同一号码的默认频控")
+
+PARAMETERS = [
+    Parameter(
+        "core.sms.per_minute", 1, gettext_lazy("同一手机号每分钟短信上限"), SMS_SOURCE, 1, 60
+    ),
+    Parameter("core.sms.per_hour", 5, gettext_lazy("同一手机号每小时短信上限"), SMS_SOURCE, 1, 600),
+    Parameter("core.sms.per_day", 10, gettext_lazy("同一手机号每天短信上限"), SMS_SOURCE, 1, 1000),
+]

@@ -98,6 +98,14 @@ def mask_phone(phone: str) -> str:
     return phone[:-4].rstrip("-")[:4] + "****" + phone[-4:]
 
 
+def mask_email(address: str) -> str:
+    """``zhangsan@example.com`` → ``z***@example.com``."""
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address[:1] + "***" if address else ""
+    return local[:1] + "***@" + domain
+
+
 def mask_name(name: str) -> str:
     """``张小明`` → ``张*明``; two characters → ``张*``."""
     if len(name) <= 1:

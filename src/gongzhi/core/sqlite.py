@@ -4,10 +4,10 @@ In WAL mode SQLite copies the log back into the database file (a *checkpoint*, w
 fsync) whenever a commit finds the log longer than ``wal_autocheckpoint`` pages, and the
 request whose commit crossed the line pays for it: about one write in twenty-five waited
 4–5 ms for a thousand pages. As SQLite's documentation suggests for servers, a background
-thread of the sweeper process (``gongzhi sweep --loop``, which ``gongzhi run`` starts)
-checkpoints every second instead (PASSIVE: it never blocks a reader or a writer), and the
-web workers keep automatic checkpoints only as a safety net, at ``SAFETY_NET_PAGES``, for
-when no sweeper runs. Durability is unchanged: a commit is in the log either way.
+thread of the worker (``gongzhi worker``, which ``gongzhi run`` starts) checkpoints every
+second instead (PASSIVE: it never blocks a reader or a writer), and the web workers keep
+automatic checkpoints only as a safety net, at ``SAFETY_NET_PAGES``, for when no worker
+runs. Durability is unchanged: a commit is in the log either way.
 """
 
 import logging

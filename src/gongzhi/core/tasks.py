@@ -115,3 +115,12 @@ def export_list(job_id: int) -> None:
     from .exports import run_job
 
     run_job(job_id)
+
+
+@queue.task(retries=0)
+def send_delivery(delivery_id: int) -> None:
+    """One notification delivery (core.deliveries): its retries are the delivery log's
+    own (backoff per channel), run by the periodic job, not the queue's."""
+    from .deliveries import send
+
+    send(delivery_id)

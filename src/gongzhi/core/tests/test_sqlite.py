@@ -1,4 +1,4 @@
-"""The write-ahead log is checkpointed by the sweeper's thread, not by requests."""
+"""The write-ahead log is checkpointed by the worker's thread, not by requests."""
 
 import sqlite3
 import threading
