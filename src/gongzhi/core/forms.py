@@ -52,3 +52,17 @@ class HolidayForm(forms.Form):
         label=_("调休上班日"), required=False, help_text=_("勾选表示这一天上班；不勾选表示放假。")
     )
     name = forms.CharField(label=_("名称"), max_length=50, required=False)
+
+
+class ScheduleImportForm(forms.Form):
+    """The State Council's schedule of one year, as a file made from the template."""
+
+    year = forms.TypedChoiceField(label=_("年份"), coerce=int)
+    file = forms.FileField(label=_("放假安排文件（.xlsx 或 .csv）"))
+
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["year"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(year, str(year)) for year in years]
+        field.initial = years[-1]
