@@ -47,7 +47,15 @@ OFF, WORKING = "off", "working"
 KIND_CHOICES = [(OFF, gettext_lazy("放假")), (WORKING, gettext_lazy("调休上班"))]
 # The words of the published notices and of common holiday tables.
 KIND_ALIASES = {"休": OFF, "休息": OFF, "假": OFF, "班": WORKING, "上班": WORKING}
-WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"]
+WEEKDAYS = [
+    gettext_lazy("星期一"),
+    gettext_lazy("星期二"),
+    gettext_lazy("星期三"),
+    gettext_lazy("星期四"),
+    gettext_lazy("星期五"),
+    gettext_lazy("星期六"),
+    gettext_lazy("星期日"),
+]
 MAX_ROWS = 400  # a year has 366 days at most
 MAX_BYTES = 1024 * 1024  # a year's schedule is a few kilobytes
 
@@ -146,7 +154,7 @@ class ScheduleImporter(Importer):
                     RowError(
                         row.number,
                         kind_header,
-                        _("%(date)s是星期%(weekday)s：调休上班日应为星期六或星期日。")
+                        _("%(date)s是%(weekday)s：调休上班日应为星期六或星期日。")
                         % {"date": day.isoformat(), "weekday": WEEKDAYS[day.weekday()]},
                     )
                 )
