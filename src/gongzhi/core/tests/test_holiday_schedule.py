@@ -319,7 +319,7 @@ def test_the_holiday_page_confirms_and_imports(
     client_as(admin)
     page = client.get(reverse("core:holiday_list")).content.decode()
     assert "按法定节假日推算，调休安排尚未公布" in page and "确认2027年安排" in page
-    assert "2月9日 春节补休" in page and "采用国务院公布的安排" in page  # 2027 and 2026
+    assert "2027-02-09 春节补休" in page and "采用国务院公布的安排" in page  # 2027 and 2026
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("core:holiday_confirm"), {"year": "2027"})
     assert response.status_code == 302 and CalendarYear.objects.filter(year=2027).exists()
