@@ -54,7 +54,14 @@ from gongzhi.accounts.services import issue_token
 from gongzhi.api import api
 from gongzhi.core import modules
 from gongzhi.core.exports import export_dir
-from gongzhi.core.models import AuditLog, ExportJob, Holiday, ParameterValue, RefusedLookups
+from gongzhi.core.models import (
+    AuditLog,
+    ExportJob,
+    Holiday,
+    Notification,
+    ParameterValue,
+    RefusedLookups,
+)
 from gongzhi.core.scoping import Scope
 from gongzhi.core.testing import api_key, build_world, make_household, make_user, sign_in
 
@@ -154,6 +161,8 @@ PLAIN_NUMBER = re.compile(r"(year|month|day|days|hours|amount|count|limit|min|ma
 FOREIGN_OBJECTS = {
     "accounts.ApiToken": ("token", {404}),
     "accounts.RoleAssignment": ("assignment", {404}),
+    # A notification is its user's alone, whatever anyone else's role.
+    "core.Notification": ("notification", {404}),
     # An export job is its requester's alone, whatever anyone else's role.
     "core.ExportJob": ("export_job", {404}),
     # Rule parameters are global; only holders of core.change_parameter see or set them.
@@ -305,6 +314,9 @@ def _populate(fx: Fixture) -> None:
     fx.extra["import_key"] = _foreign_import_key(neighbour)
     fx.extra["parameter_value"] = ParameterValue.objects.create(
         key="dues.redeclare_month", value=3, effective_from=date(2027, 1, 1), note="本地"
+    )
+    fx.extra["notification"] = Notification.objects.create(
+        user=neighbour, title="邻里的通知", body="", link="/demands/"
     )
     # A finished export of the neighbour's, its file on disk: only theirs to fetch.
     (export_dir() / "neighbour.xlsx").write_bytes(b"PK")

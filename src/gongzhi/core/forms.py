@@ -112,3 +112,17 @@ class ParameterImportForm(forms.Form):
             return json.loads(raw.decode("utf-8-sig"))
         except (UnicodeDecodeError, ValueError):
             raise forms.ValidationError(_("文件不是 JSON 格式的参数文件。")) from None
+
+
+class ScheduleImportForm(forms.Form):
+    """The State Council's schedule of one year, as a file made from the template."""
+
+    year = forms.TypedChoiceField(label=_("年份"), coerce=int)
+    file = forms.FileField(label=_("放假安排文件（.xlsx 或 .csv）"))
+
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["year"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(year, str(year)) for year in years]
+        field.initial = years[-1]

@@ -15,6 +15,7 @@ Result pages and the error workbook live for a short while under
 no personal data ever goes into a URL.
 """
 
+import csv
 import io
 import json
 import os
@@ -27,7 +28,7 @@ from datetime import date, datetime
 from datetime import time as dtime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import xlsxwriter
 from django import forms
@@ -38,7 +39,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, PasswordError
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from . import audit, crypto, sheetcheck
 from .errors import DomainError
@@ -54,6 +55,45 @@ MAX_CELLS = 12_000_000  # the row limit times sixty columns
 ERROR_COLUMN = gettext_lazy("错误原因")
 INSTRUCTIONS_TITLE = gettext_lazy("填写说明")
 SHOWN_ERRORS = 200
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # as typed, and as Excel saves CSV on Chinese Windows
+
+
+class SheetRows(Protocol):
+    """What the importer reads a sheet through: calamine's sheet, or a checked CSV file."""
+
+    def iter_rows(self) -> Iterator[list[Any]]: ...
+
+
+class CsvSheet:
+    """A CSV upload as a sheet. ``read`` checks the content before any row is parsed:
+    text (no NUL byte: a workbook or any binary file renamed .csv is refused) in UTF-8
+    or GB18030, at most ``MAX_COLUMNS`` columns, fields of normal length."""
+
+    def __init__(self, rows: list[list[str]]) -> None:
+        self.rows = rows
+
+    def iter_rows(self) -> Iterator[list[Any]]:
+        return iter(self.rows)
+
+    @classmethod
+    def read(cls, data: bytes) -> "CsvSheet":
+        if b"\x00" in data:
+            raise ValueError("binary")
+        for encoding in CSV_ENCODINGS:
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ValueError("encoding")
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error:
+            raise ValueError("csv") from None
+        if any(len(row) > MAX_COLUMNS for row in rows):
+            raise ValueError("width")
+        return cls(rows)
 
 
 # --- Cells ---------------------------------------------------------------------
@@ -389,11 +429,13 @@ class Importer:
     """Declare ``columns``, ``sheet_title``, ``examples``, ``audit_name`` and ``write``."""
 
     columns: list[Column] = []
-    sheet_title = ""
-    template_filename = ""
+    sheet_title: StrOrPromise = ""
+    template_filename: StrOrPromise = ""
     examples: list[dict] = []  # rows of {key: text} shown in the template, skipped on import
     audit_name = ""  # "areas.import": a refused import logs "<audit_name>.rejected"
     notes: list = []  # extra lines for the 填写说明 sheet
+    accepts_csv = False  # a .csv file too (UTF-8 or GB18030), checked by CsvSheet.read
+    max_bytes = MAX_FILE_BYTES  # the upload's size limit (whole MB), checked before it is opened
 
     def __init__(self, *, actor: Actor) -> None:
         self.actor = actor
@@ -536,11 +578,15 @@ class Importer:
                 return i
         return len(self.columns)
 
-    def _open(self, upload: Upload, filename: str) -> CalamineSheet:
-        if not filename.lower().endswith(SPREADSHEET_EXTENSIONS):
+    def _open(self, upload: Upload, filename: str) -> SheetRows:
+        is_csv = self.accepts_csv and filename.lower().endswith(".csv")
+        if not is_csv and not filename.lower().endswith(SPREADSHEET_EXTENSIONS):
             raise ImportRefused(
                 "not_spreadsheet",
-                _("“%(name)s”不是 Excel 文件，请上传 .xlsx 或 .xls 文件（可先下载模板）。")
+                _("“%(name)s”不是 Excel 或 CSV 文件，请上传 .xlsx 或 .csv 文件（可先下载模板）。")
+                % {"name": filename}
+                if self.accepts_csv
+                else _("“%(name)s”不是 Excel 文件，请上传 .xlsx 或 .xls 文件（可先下载模板）。")
                 % {"name": filename},
             )
         size = getattr(upload, "size", None)
@@ -548,11 +594,13 @@ class Importer:
             size = Path(upload).stat().st_size
         if size == 0:
             raise ImportRefused("empty_file", _("文件是空的。"))
-        if size is not None and size > MAX_FILE_BYTES:
+        if size is not None and size > self.max_bytes:
             raise ImportRefused(
                 "too_large",
-                _("文件超过%(mb)dMB，请拆分后分批导入。") % {"mb": MAX_FILE_BYTES // 1024 // 1024},
+                _("文件超过%(mb)dMB，请拆分后分批导入。") % {"mb": self.max_bytes // 1024 // 1024},
             )
+        if is_csv:
+            return self._open_csv(upload, filename)
         if isinstance(upload, str | Path):
             source: str | bytes = str(upload)
         elif hasattr(upload, "temporary_file_path"):
@@ -593,6 +641,30 @@ class Importer:
                 "not_spreadsheet", self._refusal("not_spreadsheet", filename)
             ) from None
 
+    def _open_csv(self, upload: Upload, filename: str) -> CsvSheet:
+        if isinstance(upload, str | Path):
+            data = Path(upload).read_bytes()
+        else:
+            if hasattr(upload, "seek"):
+                upload.seek(0)
+            data = upload.read(self.max_bytes + 1)
+        if len(data) > self.max_bytes:  # a stream that did not say its size
+            raise ImportRefused(
+                "too_large",
+                _("文件超过%(mb)dMB，请拆分后分批导入。") % {"mb": self.max_bytes // 1024 // 1024},
+            )
+        try:
+            return CsvSheet.read(data)
+        except ValueError:
+            raise ImportRefused(
+                "not_csv",
+                _(
+                    "无法读取“%(name)s”：它不是有效的 CSV 文本文件（应为 UTF-8 或 GBK 编码、"
+                    "逗号分隔）。请按模板填写后另存为 CSV，或直接上传 .xlsx 文件。"
+                )
+                % {"name": filename},
+            ) from None
+
     @staticmethod
     def _refusal(code: str, filename: str) -> str:
         messages = {
@@ -607,7 +679,7 @@ class Importer:
         message = messages.get(code, _("无法读取“%(name)s”：它不是有效的 Excel 文件，或已损坏。"))
         return str(message) % {"name": filename}
 
-    def _read_header(self, sheet: CalamineSheet) -> tuple[int, dict[str, int]]:
+    def _read_header(self, sheet: SheetRows) -> tuple[int, dict[str, int]]:
         """Find the header row (the first non-empty one) and map column key → position."""
         by_header = {str(c.header): c for c in self.columns}
         ignored = {str(ERROR_COLUMN)}
@@ -650,7 +722,7 @@ class Importer:
         return {tuple(str(example.get(k, "")) for k in keys) for example in self.examples}
 
     def _parse(
-        self, sheet: CalamineSheet, header_row: int, positions: dict[str, int]
+        self, sheet: SheetRows, header_row: int, positions: dict[str, int]
     ) -> tuple[list[Row], list[RowError]]:
         """Parse every data row once; return (rows, cell and duplicate errors)."""
         present = [(c, positions[c.key]) for c in self.columns if c.key in positions]
@@ -713,7 +785,7 @@ class Importer:
             raise ImportRefused("no_rows", _("文件中没有数据行（表头下面是空的）。"))
         return rows, errors
 
-    def _error_rows_source(self, sheet: CalamineSheet, positions: dict[str, int]) -> ErrorSource:
+    def _error_rows_source(self, sheet: SheetRows, positions: dict[str, int]) -> ErrorSource:
         """A second pass over the sheet that yields only the failing rows, as uploaded."""
 
         def source(errors: list[RowError]) -> tuple[list[str], Iterator[list[str]]]:

@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from . import notifications, services
+from .models import Notification
 
 
 class NotificationListView(LoginRequiredMixin, ListView):
@@ -32,6 +33,7 @@ class NotificationOpenView(LoginRequiredMixin, View):
     this site only: never an open redirect)."""
 
     http_method_names = ["post"]
+    model = Notification  # (the cross-scope walk's: each one is its user's alone)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         notification = notifications.inbox(request.user).filter(pk=pk).first()

@@ -165,6 +165,45 @@ class Holiday(models.Model):
         shared.bump("holidays")
 
 
+class CalendarYear(models.Model):
+    """A year whose holiday arrangement an administrator confirmed against the State
+    Council's published schedule (on the holiday page, or by importing it). Its source is
+    then the administrators' (core.calendar.year_source) and its deadlines carry no
+    warning; the days off the law gives stay, the predicted 补休 give way to the table."""
+
+    CONFIRMED, IMPORTED, MIGRATED = "confirmed", "imported", "migrated"
+    METHOD_CHOICES = [
+        (CONFIRMED, _("页面确认")),
+        (IMPORTED, _("导入安排")),
+        (MIGRATED, _("升级前已维护")),
+    ]
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    method = models.CharField(_("方式"), max_length=10, choices=METHOD_CHOICES)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("确认时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("已确认的年度放假安排")
+        verbose_name_plural = _("已确认的年度放假安排")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+    @classmethod
+    def bump_cache(cls) -> None:
+        """The calendar reads confirmed years with the holiday table (core.calendar)."""
+        Holiday.bump_cache()
+
+
 class ParameterValue(models.Model):
     """A jurisdiction's value for a rule parameter from an effective date (core.params)."""
 

@@ -13,9 +13,9 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, notifications
+from . import audit, calendar, notifications
 from .errors import Conflict, DomainError, NotFoundOrForbidden, RuleViolation
-from .models import Holiday
+from .models import CalendarYear, Holiday
 from .types import Actor
 
 M = TypeVar("M", bound=models.Model)
@@ -182,3 +182,90 @@ def mark_notifications_read(*, actor: Actor, ids: list[int] | None = None) -> in
     if ids is not None:
         rows = rows.filter(pk__in=ids)
     return rows.update(read_at=timezone.now())
+
+
+def _check_year(year: int) -> None:
+    if not calendar.LAW_FROM_YEAR <= year <= calendar.LAST_COMPUTED_YEAR:
+        raise RuleViolation(
+            _("年份应在%(a)d至%(b)d之间。")
+            % {"a": calendar.LAW_FROM_YEAR, "b": calendar.LAST_COMPUTED_YEAR},
+            field="year",
+        )
+
+
+@atomic
+def confirm_year(year: int, *, actor: Actor) -> CalendarYear:
+    """The administrator has checked this page's arrangement of ``year`` (the statutory
+    days, the predicted 补休 and their own entries) against the State Council's: the
+    year is theirs from now on and its deadlines lose the warning. The predicted 补休
+    days become table entries, so no working day changes at this moment."""
+    require(actor, HOLIDAY_PERM)
+    _check_year(year)
+    source = calendar.year_source(year)
+    # The table as this transaction sees it, not this process's copy of it.
+    if source not in calendar.PROVISIONAL or CalendarYear.objects.filter(year=year).exists():
+        raise RuleViolation(
+            _("%(year)d年的放假安排已经确认或已由国务院公布，无需再确认。") % {"year": year},
+            field="year",
+        )
+    taken = set(Holiday.objects.filter(date__year=year).values_list("date", flat=True))
+    kept = [
+        Holiday(date=day.date, is_working_day=False, name=day.label)
+        for day in calendar.statutory_days(year)
+        if day.in_lieu and day.date not in taken
+    ]
+    Holiday.objects.bulk_create(kept)
+    confirmed = CalendarYear.objects.create(
+        year=year, method=CalendarYear.CONFIRMED, confirmed_by_id=actor.pk
+    )
+    audit.log(
+        "core.calendar.confirmed",
+        actor=actor,
+        target=confirmed,
+        data={"year": year, "source": source, "in_lieu": [str(h.date) for h in kept]},
+    )
+    transaction.on_commit(CalendarYear.bump_cache)
+    return confirmed
+
+
+@atomic
+def import_schedule(
+    year: int,
+    entries: list[tuple[datetime.date, bool, str]],
+    *,
+    actor: Actor,
+    audit_data: dict[str, Any],
+) -> int:
+    """Replace ``year``'s entries of the holiday table with the State Council's schedule
+    as imported (``(date, is_working_day, name)``, checked by core.schedule), and confirm
+    the year. One audit record; every process reads the new table from its next request."""
+    require(actor, HOLIDAY_PERM)
+    _check_year(year)
+    if any(day.year != year for day, _working, _name in entries):
+        raise RuleViolation(_("导入的日期应都在%(year)d年内。") % {"year": year})
+    replaced, _kinds = Holiday.objects.filter(date__year=year).delete()
+    Holiday.objects.bulk_create(
+        [Holiday(date=day, is_working_day=working, name=name) for day, working, name in entries]
+    )
+    confirmed, _created = CalendarYear.objects.update_or_create(
+        year=year,
+        defaults={
+            "method": CalendarYear.IMPORTED,
+            "confirmed_by_id": actor.pk,
+            "confirmed_at": timezone.now(),
+        },
+    )
+    audit.log(
+        "core.holiday.imported",
+        actor=actor,
+        target=confirmed,
+        data={
+            **audit_data,
+            "year": year,
+            "days_off": sum(1 for _d, working, _n in entries if not working),
+            "working_days": sum(1 for _d, working, _n in entries if working),
+            "replaced": replaced,
+        },
+    )
+    transaction.on_commit(CalendarYear.bump_cache)
+    return len(entries)

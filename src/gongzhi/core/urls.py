@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import inbox_views, parameter_views, views
+from . import inbox_views, parameter_views, schedule, views
 
 app_name = "core"
 urlpatterns = [
@@ -42,4 +42,11 @@ urlpatterns = [
     ),
     path("holidays/", views.HolidayListView.as_view(), name="holiday_list"),
     path("holidays/<int:pk>/delete/", views.HolidayDeleteView.as_view(), name="holiday_delete"),
+    path("holidays/confirm/", views.HolidayConfirmView.as_view(), name="holiday_confirm"),
+    path("holidays/import/", schedule.ScheduleImportView.as_view(), name="holiday_import"),
+    path(
+        "holidays/import/template/",
+        schedule.ScheduleTemplateView.as_view(),
+        name="holiday_template",
+    ),
 ]

@@ -38,7 +38,7 @@ from . import audit, calendar, modules, services
 from .errors import Conflict, DomainError, NotFoundOrForbidden
 from .exports import TableExporter, job_file, jobs_of, start_background, wants_background
 from .filters import AuditLogFilter
-from .forms import HolidayForm
+from .forms import HolidayForm, ScheduleImportForm
 from .models import AuditLog, ExportJob, Holiday
 from .scoping import visible_rows
 from .tables import AuditLogTable, Table
@@ -381,17 +381,26 @@ EXPORT_TYPES = {
 
 
 class HolidayListView(PermissionRequiredPage, TemplateView):
+    """The holiday table, and per year (this one and the next) where its working days come
+    from: for a year computed from the law, its statutory days and the confirmation;
+    the import of a year's schedule (core.schedule)."""
+
     permission = "core.change_holiday"
     template_name = "core/holidays.html"
 
+    @staticmethod
+    def years() -> list[int]:
+        today = timezone.localdate()
+        return [today.year, today.year + 1]
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        today = timezone.localdate()
-        years = [today.year, today.year + 1]
+        years = self.years()
         context.update(
             holidays=Holiday.objects.all(),
             form=kwargs.get("form") or HolidayForm(),
-            sources=[(y, calendar.year_source(y)) for y in years],
+            schedule_form=kwargs.get("schedule_form") or ScheduleImportForm(years=years),
+            overviews=[calendar.overview(y) for y in years],
         )
         return context
 
@@ -403,6 +412,28 @@ class HolidayListView(PermissionRequiredPage, TemplateView):
             messages.success(request, _("已保存。"))
             return HttpResponseRedirect(request.path)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class HolidayConfirmView(PermissionRequiredPage, View):
+    """确认本年安排: the year's arrangement as the page shows it is the published one."""
+
+    permission = "core.change_holiday"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        assert request.user.is_authenticated  # LoginRequiredMixin lets no one else in
+        try:
+            year = int(request.POST.get("year", ""))
+        except ValueError:
+            messages.error(request, _("请选择年份。"))
+        else:
+            try:
+                services.confirm_year(year, actor=request.user)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("已确认%(year)d年的放假安排。") % {"year": year})
+        return HttpResponseRedirect(reverse("core:holiday_list"))
 
 
 class HolidayDeleteView(PermissionRequiredPage, View):

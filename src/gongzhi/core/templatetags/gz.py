@@ -1,8 +1,17 @@
+from datetime import date, datetime
+
 from django import template
 from django.forms import BoundField, CheckboxInput, RadioSelect, Select, SelectMultiple
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core import calendar
 
 register = template.Library()
+
+PROVISIONAL_LABEL = _("推算")
+PROVISIONAL_TITLE = _("按法定节假日推算，调休安排尚未公布，请以公布为准")
 
 
 @register.filter
@@ -35,3 +44,17 @@ def param_value(value: object) -> str:
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+@register.filter
+def provisional_badge(value: date | datetime | None, long: str = "") -> SafeString:
+    """The warning beside a deadline that falls in a year computed from the law, whose
+    make-up working days are not published yet (core.calendar.is_provisional), until an
+    administrator confirms the year; nothing otherwise. ``long``: the whole sentence."""
+    if not calendar.is_provisional(value):
+        return SafeString("")
+    return format_html(
+        '<span class="badge text-bg-warning ms-1" title="{}">{}</span>',
+        PROVISIONAL_TITLE,
+        PROVISIONAL_TITLE if long else PROVISIONAL_LABEL,
+    )

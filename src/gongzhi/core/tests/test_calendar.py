@@ -47,22 +47,182 @@ def test_add_working_days_2026(start, days, expected):
     assert calendar.add_working_days(start, days) == expected
 
 
-def test_add_working_days_into_2027_falls_back_to_weekends_with_a_warning(caplog):
-    """No source knows 2027 yet: weekends only, and a visible warning (issue 2)."""
+# --- Beyond the published schedule: the statutory holidays of the law (ADR 0012) --------------
+
+# chinese_calendar's name of each festival, to check the computation against its data.
+PUBLISHED_NAMES = {
+    "new_year": "New Year's Day",
+    "spring": "Spring Festival",
+    "qingming": "Tomb-sweeping Day",
+    "labour": "Labour Day",
+    "dragon_boat": "Dragon Boat Festival",
+    "mid_autumn": "Mid-autumn Festival",
+    "national": "National Day",
+}
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_the_law_computed_agrees_with_the_published_schedules(year):
+    """Every day the rules compute for a year the State Council has published (the law's
+    days and the predicted 补休) is a day off of that festival in chinese_calendar."""
+    import chinese_calendar
+
+    days = calendar.statutory_days(year)
+    assert len([d for d in days if not d.in_lieu]) == 13  # 1 + 4 + 1 + 2 + 1 + 1 + 3
+    for day in days:
+        assert chinese_calendar.get_holiday_detail(day.date) == (
+            True,
+            PUBLISHED_NAMES[day.festival],
+        ), day
+
+
+# Checked against two independent sources: the lunar dates against lunardate (a table
+# from the Hong Kong Observatory's data) and python-holidays' Chinese lunisolar table; the
+# Qingming days against lunar_python's own solar terms.
+STATUTORY = {
+    2027: {
+        "new_year": ["2027-01-01"],
+        "spring": ["2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08"],  # 除夕 5 Feb
+        "qingming": ["2027-04-05"],
+        "labour": ["2027-05-01", "2027-05-02"],
+        "dragon_boat": ["2027-06-09"],
+        "mid_autumn": ["2027-09-15"],
+        "national": ["2027-10-01", "2027-10-02", "2027-10-03"],
+    },
+    2028: {
+        "new_year": ["2028-01-01"],
+        "spring": ["2028-01-25", "2028-01-26", "2028-01-27", "2028-01-28"],
+        "qingming": ["2028-04-04"],
+        "labour": ["2028-05-01", "2028-05-02"],
+        "dragon_boat": ["2028-05-28"],
+        "mid_autumn": ["2028-10-03"],  # the same day as the third day of National Day
+        "national": ["2028-10-01", "2028-10-02", "2028-10-03"],
+    },
+    2029: {
+        "new_year": ["2029-01-01"],
+        "spring": ["2029-02-12", "2029-02-13", "2029-02-14", "2029-02-15"],
+        "qingming": ["2029-04-04"],
+        "labour": ["2029-05-01", "2029-05-02"],
+        "dragon_boat": ["2029-06-16"],
+        "mid_autumn": ["2029-09-22"],
+        "national": ["2029-10-01", "2029-10-02", "2029-10-03"],
+    },
+    2030: {
+        "new_year": ["2030-01-01"],
+        "spring": ["2030-02-02", "2030-02-03", "2030-02-04", "2030-02-05"],
+        "qingming": ["2030-04-05"],
+        "labour": ["2030-05-01", "2030-05-02"],
+        "dragon_boat": ["2030-06-05"],
+        "mid_autumn": ["2030-09-12"],
+        "national": ["2030-10-01", "2030-10-02", "2030-10-03"],
+    },
+}
+# The weekday owed for each festival day on a Saturday or Sunday (or on another
+# festival): the first weekday after it that is not already off.
+IN_LIEU = {
+    2027: {
+        "spring": ["2027-02-09", "2027-02-10"],  # for 初一 (Sat) and 初二 (Sun)
+        "labour": ["2027-05-03", "2027-05-04"],
+        "national": ["2027-10-04", "2027-10-05"],
+    },
+    2028: {
+        "new_year": ["2028-01-03"],
+        "dragon_boat": ["2028-05-29"],
+        "national": ["2028-10-04", "2028-10-05"],  # 1 Oct a Sunday; 3 Oct twice a holiday
+    },
+    2029: {"dragon_boat": ["2029-06-18"], "mid_autumn": ["2029-09-24"]},
+    2030: {"spring": ["2030-02-06", "2030-02-07"]},
+}
+
+
+def _by_festival(days, in_lieu):
+    found: dict[str, list[str]] = {}
+    for day in days:
+        if day.in_lieu is in_lieu:
+            found.setdefault(day.festival, []).append(day.date.isoformat())
+    return found
+
+
+@pytest.mark.parametrize("year", sorted(STATUTORY))
+def test_the_statutory_days_of_2027_to_2030(year):
+    days = calendar.statutory_days(year)
+    assert _by_festival(days, in_lieu=False) == STATUTORY[year]
+    assert _by_festival(days, in_lieu=True) == IN_LIEU[year]
+    assert calendar.year_source(year) == calendar.STATUTORY
+    for day in days:
+        assert not calendar.is_working_day(day.date), day
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2027, 1, 1), False),  # New Year's Day is a holiday whatever the schedule says
+        (date(2027, 1, 4), True),
+        (date(2027, 2, 4), True),  # Thursday before 除夕
+        (date(2027, 2, 5), False),  # 除夕, a Friday
+        (date(2027, 2, 8), False),  # 初三, a Monday
+        (date(2027, 2, 9), False),  # 补休 for 初一 on a Saturday
+        (date(2027, 2, 10), False),  # 补休 for 初二 on a Sunday
+        (date(2027, 2, 11), True),
+        (date(2027, 2, 13), False),  # a Saturday: no make-up working day is known
+        (date(2027, 4, 5), False),  # 清明
+        (date(2027, 6, 9), False),  # 端午, a Wednesday
+        (date(2027, 9, 15), False),  # 中秋, a Wednesday
+        (date(2027, 10, 6), True),
+    ],
+)
+def test_working_days_of_2027_without_any_administrator(day, working):
+    assert calendar.is_working_day(day) is working
+
+
+def _sh(*args):
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+def test_a_deadline_across_new_years_day_2027():
+    # Thu 31 Dec 2026 (published year), 1 working day: Fri 1 Jan 2027 is New Year's Day,
+    # then the weekend: Mon 4 Jan.
+    assert calendar.deadline(_sh(2026, 12, 31, 9), 1, WORKING_DAYS) == _sh(2027, 1, 4, 23, 59, 59)
+    # Mon 28 Dec 2026 + 5: 29, 30, 31 Dec, (1 Jan off), 4, 5 Jan.
+    assert calendar.add_working_days(date(2026, 12, 28), 5) == date(2027, 1, 5)
+
+
+def test_a_deadline_across_spring_festival_2027():
+    # Thu 4 Feb 2027 + 3 working days: 5–8 Feb the festival, 9–10 its 补休, then Thu 11,
+    # Fri 12, (the weekend), Mon 15.
+    assert calendar.deadline(_sh(2027, 2, 4, 10), 3, WORKING_DAYS) == _sh(2027, 2, 15, 23, 59, 59)
+    assert calendar.working_days_between(date(2027, 2, 4), date(2027, 2, 15)) == 3
+
+
+def test_years_nothing_computes_fall_back_to_weekends_with_a_warning(caplog):
+    """After 2100 chinese_calendar has no solar terms: weekends only, logged."""
     assert calendar.year_source(2026) == calendar.OFFICIAL
-    assert calendar.year_source(2027) == calendar.WEEKENDS
+    assert calendar.year_source(2101) == calendar.WEEKENDS
+    assert calendar.statutory_days(2101) == ()
     with caplog.at_level(logging.WARNING, logger="gongzhi.core.calendar"):
-        # Mon 28 Dec 2026: 29, 30, 31 Dec, Fri 1 Jan 2027 (unknown year: a weekday), Mon 4 Jan.
-        assert calendar.add_working_days(date(2026, 12, 28), 5) == date(2027, 1, 4)
-    assert any("2027" in r.getMessage() for r in caplog.records)
+        # Fri 31 Dec 2100 + 1: Sat 1 Jan 2101 and Sun are weekend; Mon 3 Jan.
+        assert calendar.add_working_days(date(2100, 12, 31), 1) == date(2101, 1, 3)
+    assert any("2101" in r.getMessage() for r in caplog.records)
+    assert calendar.is_provisional(date(2101, 3, 1))
 
 
-def test_admin_table_overrides_and_declares_a_year(world, django_capture_on_commit_callbacks):
+def test_provisional_deadlines_are_those_of_unconfirmed_computed_years():
+    assert calendar.is_provisional(_sh(2027, 1, 4, 23, 59, 59))
+    assert calendar.is_provisional(date(2027, 6, 1))
+    assert not calendar.is_provisional(_sh(2026, 12, 31, 23, 59, 59))
+    # 16:30 UTC on 31 Dec 2026 is already 1 Jan 2027 in Shanghai.
+    assert calendar.is_provisional(datetime(2026, 12, 31, 16, 30, tzinfo=UTC))
+    assert not calendar.is_provisional(None)
+
+
+def test_admin_table_overrides_every_source(world, django_capture_on_commit_callbacks):
     admin = world.users["district_admin"]
     with django_capture_on_commit_callbacks(execute=True):
-        services.set_holiday(actor=admin, date=date(2027, 1, 1), is_working_day=False, name="元旦")
-    assert calendar.year_source(2027) == calendar.ADMIN
-    assert calendar.add_working_days(date(2026, 12, 28), 5) == date(2027, 1, 5)
+        # A make-up working Saturday of 2027, before the year is confirmed.
+        services.set_holiday(actor=admin, date=date(2027, 2, 13), is_working_day=True)
+    assert calendar.is_working_day(date(2027, 2, 13))
+    # An entry does not confirm the year: deadlines in it are still provisional.
+    assert calendar.year_source(2027) == calendar.STATUTORY
     # An override also beats the official schedule: a local extra day off.
     with django_capture_on_commit_callbacks(execute=True):
         services.set_holiday(actor=admin, date=date(2026, 10, 8), is_working_day=False, name="本地")
@@ -83,10 +243,10 @@ def test_holiday_page(world, client_as):
     client = client_as(world.users["district_admin"])
     response = client.post(
         reverse("core:holiday_list"),
-        {"date": "2027-02-06", "is_working_day": "on", "name": "春节调休"},
+        {"date": "2027-02-20", "is_working_day": "on", "name": "春节调休"},
     )
     assert response.status_code == 302
-    assert Holiday.objects.get(date=date(2027, 2, 6)).is_working_day
+    assert Holiday.objects.get(date=date(2027, 2, 20)).is_working_day
     assert client_as(world.users["secretary"]).get(reverse("core:holiday_list")).status_code == 403
 
 
@@ -102,10 +262,6 @@ def test_holiday_page(world, client_as):
 )
 def test_add_months(day, months, expected):
     assert calendar.add_months(day, months) == expected
-
-
-def _sh(*args):
-    return datetime(*args, tzinfo=SHANGHAI)
 
 
 def test_deadline_hours_run_on_the_clock():

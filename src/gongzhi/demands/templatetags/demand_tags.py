@@ -2,6 +2,8 @@ from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
+from gongzhi.core.templatetags.gz import provisional_badge
+
 register = template.Library()
 
 
@@ -26,7 +28,8 @@ def demand_rows(table, near=None) -> str:
     """A demand table's rows as HTML. Built here, every value escaped as the template
     would, because 50 rows × 8–9 cells through nested template loops cost more than the
     page's queries. Overdue rows are red; with ``near`` (a work list), open ones due
-    before it amber."""
+    before it amber. A deadline in a year whose make-up working days are not published
+    yet carries the calendar's warning (core ``provisional_badge``)."""
     rows = []
     for row, cells in table:
         if row.overdue:
@@ -39,6 +42,8 @@ def demand_rows(table, near=None) -> str:
         tds = "".join(
             f'<td><a href="{url}">{_cell(value)}</a></td>'
             if column.link
+            else f"<td>{_cell(value)}{provisional_badge(row.due_at)}</td>"
+            if column.name == "due_at"
             else f"<td>{_cell(value)}</td>"
             for column, value in cells
         )

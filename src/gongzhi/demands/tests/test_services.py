@@ -85,8 +85,9 @@ def test_the_whole_loop_and_its_events(world, demands):
         (sh(2026, 10, 1, 9), "lights", sh(2026, 10, 15, 23, 59, 59)),  # received on a holiday
         (sh(2026, 10, 7, 23, 59), "lights", sh(2026, 10, 15, 23, 59, 59)),
         (sh(2026, 10, 8, 0, 0), "lights", sh(2026, 10, 16, 23, 59, 59)),
-        # Complex, 15 working days into 2027 (weekends only: 1 Jan 2027 counts as a weekday).
-        (sh(2026, 12, 20, 15), "building", sh(2027, 1, 8, 23, 59, 59)),
+        # Complex, 15 working days into 2027, beyond the published schedule: 1 Jan 2027 is
+        # New Year's Day by law (core.calendar): 21-31 Dec (9), 4-8 Jan (14), 11 Jan.
+        (sh(2026, 12, 20, 15), "building", sh(2027, 1, 11, 23, 59, 59)),
     ],
 )
 def test_deadlines(world, demands, received, category, due):
