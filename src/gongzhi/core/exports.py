@@ -298,21 +298,16 @@ PROGRESS_EVERY = 2000  # rows between two progress updates
 STALE_AFTER = timedelta(hours=1)  # a job unfinished by then was lost with its worker
 
 
-def wants_background(queryset: QuerySet) -> tuple[bool, int]:
-    """(whether the export goes to the worker, its row count when it does)."""
+def wants_background(queryset: QuerySet) -> bool:
+    """Whether the export goes to the worker: more rows than the limit (counting stops at
+    one more; the worker counts them all for its progress bar)."""
     from django.conf import settings
 
     limit = settings.GONGZHI_EXPORT_BACKGROUND_ROWS
-    if not limit:
-        return False, 0
-    # Counting beyond the limit is wasted: one row more says enough.
-    reached = queryset.order_by()[: limit + 1].count()
-    if reached <= limit:
-        return False, 0
-    return True, queryset.count()
+    return bool(limit) and queryset.order_by()[: limit + 1].count() > limit
 
 
-def start_background(request: HttpRequest, exporter: "TableExporter", fmt: str, total: int) -> Any:
+def start_background(request: HttpRequest, exporter: "TableExporter", fmt: str) -> Any:
     """Audit the export as ``respond`` does, record the job and hand it to the worker."""
     from . import audit, queue, tasks
     from .models import ExportJob
@@ -325,13 +320,12 @@ def start_background(request: HttpRequest, exporter: "TableExporter", fmt: str, 
         fmt=fmt,
         path=request.path,
         query=_without_export(request),
-        rows_total=total,
     )
     audit.log(
         "core.list.exported",
         actor=request.user,
         target=job,
-        data={"list": exporter.name, "format": fmt, "query": job.query[:500], "rows": total},
+        data={"list": exporter.name, "format": fmt, "query": job.query[:500], "worker": True},
     )
     queue.after_commit(tasks.export_list, job.pk)
     return job
@@ -352,7 +346,24 @@ def export_dir() -> Any:
 
 
 def run_job(job_id: int) -> None:
-    """Write the job's file (idempotent: a job already taken is left alone)."""
+    """Write the job's file (idempotent: a job already taken is left alone); a failure
+    is the job's (its page says so) and the worker's log's."""
+    from .models import ExportJob
+
+    taken = ExportJob.objects.filter(pk=job_id, status=ExportJob.QUEUED).update(
+        status=ExportJob.RUNNING
+    )
+    if not taken:
+        return
+    job = ExportJob.objects.get(pk=job_id)
+    try:
+        _write_job(job)
+    except Exception:
+        _fail(job, "生成文件失败")
+        raise
+
+
+def _write_job(job: Any) -> None:
     import os
     import secrets
 
@@ -362,12 +373,6 @@ def run_job(job_id: int) -> None:
 
     from .models import ExportJob
 
-    taken = ExportJob.objects.filter(pk=job_id, status=ExportJob.QUEUED).update(
-        status=ExportJob.RUNNING
-    )
-    if not taken:
-        return
-    job = ExportJob.objects.get(pk=job_id)
     user = get_user_model().objects.get(pk=job.user_id)
     if not user.is_active:
         _fail(job, "账号已停用")
@@ -381,7 +386,9 @@ def run_job(job_id: int) -> None:
     match = resolve(job.path)
     view = match.func.view_class()  # type: ignore[attr-defined]
     view.setup(request, *match.args, **match.kwargs)
-    exporter = TableExporter(job.name, view.title, view.table_class, view.get_queryset(), user)
+    exporter = view.get_exporter()
+    job.rows_total = exporter.queryset.count()
+    ExportJob.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
     rows = _counting(exporter.rows(), job)
     exporter.rows = lambda: rows  # type: ignore[method-assign]
     name = f"{secrets.token_hex(16)}.{job.fmt}"
@@ -394,10 +401,8 @@ def run_job(job_id: int) -> None:
             else:
                 exporter._write_xlsx(target)
         os.replace(partial, folder / name)
-    except Exception:
+    finally:
         partial.unlink(missing_ok=True)
-        _fail(job, "生成文件失败")
-        raise
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportJob.DONE, file=name, rows_done=job.rows_done, finished_at=timezone.now()
     )

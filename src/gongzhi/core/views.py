@@ -106,27 +106,37 @@ class ScopedListView(ScopedMixin, ListView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
         fmt = request.GET.get("export")
         if fmt in ("xlsx", "csv") and self.export_name:
-            assert self.table_class is not None, f"{type(self).__name__} names no table"
-            queryset = self.get_queryset()
-            exporter = TableExporter(
-                self.export_name, self.title, self.table_class, queryset, request.user
-            )
-            background, total = wants_background(queryset)
-            if background:  # too long for a request: the worker writes it (core/exports.py)
-                job = start_background(request, exporter, fmt, total)
+            exporter = self.get_exporter()
+            if wants_background(exporter.queryset):  # too long for a request: the worker's
+                job = start_background(request, exporter, fmt)
                 return HttpResponseRedirect(job.get_absolute_url())
             return exporter.respond(request, fmt=fmt)
         return super().get(request, *args, **kwargs)
 
+    def get_table_class(self) -> type[Table]:
+        """The table of the page and of its export (a view may choose it per user)."""
+        assert self.table_class is not None, f"{type(self).__name__} names no table"
+        return self.table_class
+
+    def get_exporter(self) -> TableExporter:
+        """The page's list as its export: the same scope, filters and visible columns (in
+        the request, or in the worker for a long one: core.exports.run_job)."""
+        return TableExporter(
+            self.export_name,
+            self.title,
+            self.get_table_class(),
+            self.get_queryset(),
+            self.request.user,
+        )
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        assert self.table_class is not None, f"{type(self).__name__} names no table"
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
             title=self.title,
             filter=self.filterset,
-            table=self.table_class(context["object_list"], self.request.user),
+            table=self.get_table_class()(context["object_list"], self.request.user),
             querystring=query.urlencode(),
             can_create=bool(self.create_url) and self.request.user.has_perm(self.create_permission),
             create_url=self.create_url,

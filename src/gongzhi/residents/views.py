@@ -62,9 +62,8 @@ class ResidentListView(ScopedListView):
     export_name = "residents"
     template_name = "residents/resident_list.html"
 
-    def get(self, request, *args, **kwargs):
-        self.table_class = resident_table(request.user, _today())
-        return super().get(request, *args, **kwargs)
+    def get_table_class(self):
+        return resident_table(self.request.user, _today())
 
     def get_base_queryset(self):
         return selectors.list_queryset(self.request.user, self.permission)

@@ -74,9 +74,9 @@ def test_the_limit_is_exclusive(world, client_as, small_limit, settings):
 
     settings.GONGZHI_EXPORT_BACKGROUND_ROWS = len(world.ours.households)
     queryset = Household.objects.filter(pk__in=[h.pk for h in world.ours.households])
-    assert exports.wants_background(queryset) == (False, 0)  # at the limit: in the request
+    assert not exports.wants_background(queryset)  # at the limit: in the request
     settings.GONGZHI_EXPORT_BACKGROUND_ROWS -= 1
-    assert exports.wants_background(queryset) == (True, len(world.ours.households))
+    assert exports.wants_background(queryset)
 
 
 def test_nobody_else_sees_or_downloads_a_job(
@@ -149,5 +149,37 @@ def test_a_job_lost_with_its_worker_is_failed_after_an_hour(world):
     exports.prune_jobs(now + timedelta(minutes=59))
     assert ExportJob.objects.get(pk=job.pk).status == ExportJob.QUEUED
     exports.prune_jobs(now + timedelta(minutes=61))
+    job.refresh_from_db()
+    assert job.status == ExportJob.FAILED and job.error
+
+
+def test_a_list_whose_table_depends_on_the_user_exports_through_the_worker(
+    world, client_as, small_limit, django_capture_on_commit_callbacks
+):
+    """The residents' list picks its columns per user (sensitive ones masked): the worker
+    builds the same table for the same user."""
+    from datetime import date
+
+    from gongzhi.residents.testing import add_person
+
+    for i in range(3):
+        add_person(world, world.ours.households[0], f"居民{i}", date(1980, 1, 1 + i), 10 + i)
+    client = client_as(world.users["secretary"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("residents:list"), {"export": "xlsx"})
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and job.status == ExportJob.DONE, job.error
+    download = client.get(reverse("core:export_download", args=[job.pk]))
+    sheet = openpyxl.load_workbook(BytesIO(b"".join(download.streaming_content))).active
+    names = {row[0] for row in list(sheet.iter_rows(values_only=True))[1:]}
+    assert {"居民0", "居民1", "居民2"} <= names
+
+
+def test_a_failing_job_says_so(world, small_limit):
+    job = ExportJob.objects.create(
+        user=world.users["secretary"], name="x", title="住户", fmt="xlsx", path="/no/such/list/"
+    )
+    with pytest.raises(Exception):  # noqa: B017 (the worker logs it; the job says so)
+        exports.run_job(job.pk)
     job.refresh_from_db()
     assert job.status == ExportJob.FAILED and job.error
