@@ -24,7 +24,7 @@ from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gongzhi.core.api import ERRORS, ErrorOut, Pagination, Text
@@ -110,7 +110,7 @@ def download(request, attachment_id: int):
 def delete(request, attachment_id: int):
     attachment = selectors.get_attachment(request.user, attachment_id, "change")
     services.delete_attachment(attachment, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 def _with_owner_id(func: Callable[..., Any], param: str, *extra: inspect.Parameter) -> None:
@@ -145,7 +145,7 @@ def _owner_routes(model: type[models.Model]) -> None:
             kind=payload.kind or "",
             caption=payload.caption,
         )
-        return 201, added
+        return Status(201, added)
 
     list_attachments.__doc__ = f"{model._meta.verbose_name}的附件。"
     upload.__doc__ = f"给{model._meta.verbose_name}上传一个附件（Base64）。"
