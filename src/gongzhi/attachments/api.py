@@ -6,6 +6,7 @@
   "caption"}`` (the API's one body format, checked like every other; the body stays under
   ``DATA_UPLOAD_MAX_MEMORY_SIZE``), for whoever may change the row;
 * ``GET /attachments/{attachment_id}/download``: the file itself, audited;
+* ``GET /attachments/{attachment_id}/thumbnail``: an image's 320-pixel preview;
 * ``DELETE /attachments/{attachment_id}``.
 
 The owner is fetched through its scope before the body is looked at: someone else's row
@@ -66,7 +67,9 @@ class AttachmentOut(Schema):
 
     @staticmethod
     def resolve_thumbnail_url(obj) -> str | None:
-        return reverse("attachments:thumbnail", args=[obj.pk]) if obj.thumbnail else None
+        if not obj.thumbnail:
+            return None
+        return reverse("api:attachments_thumbnail", kwargs={"attachment_id": obj.pk})
 
 
 class AttachmentIn(Schema):
@@ -104,6 +107,26 @@ def download(request, attachment_id: int):
     attachment = selectors.get_attachment(request.user, attachment_id, "view")
     opened = services.open_file(attachment, actor=request.user)
     return file_response(attachment, opened)
+
+
+@router.get(
+    "/{int:attachment_id}/thumbnail",
+    response={ERRORS: ErrorOut, 503: ErrorOut},
+    url_name="attachments_thumbnail",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "缩略图（JPEG，最长边 320 像素；仅图片有）",
+                "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def thumbnail(request, attachment_id: int):
+    """The preview of an image (not audited, like the thumbnails on the owner's page)."""
+    attachment = selectors.get_attachment(request.user, attachment_id, "view")
+    opened = services.open_file(attachment, actor=request.user, thumbnail=True)
+    return file_response(attachment, opened, thumbnail=True)
 
 
 @router.delete("/{int:attachment_id}", response={204: None, ERRORS: ErrorOut})

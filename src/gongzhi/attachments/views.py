@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gongzhi.core import params
 from gongzhi.core.errors import DomainError, NotFoundOrForbidden
 from gongzhi.core.views import ScopedMixin, perform_checked
 
@@ -42,8 +43,6 @@ class UploadForm(forms.Form):
 
 def panel(request: HttpRequest, owner: models.Model, *, error: str = "") -> dict[str, Any]:
     """The panel's context for an owner the caller fetched through its scope."""
-    from gongzhi.core import params
-
     policy = policy_of(type(owner))
     route = route_name(type(owner))
     can_change = selectors.may(request.user, owner, "change")

@@ -67,6 +67,9 @@ def test_upload_list_download_delete(world, demand, call):
     assert download["Content-Disposition"].startswith("attachment;")
     assert download["X-Content-Type-Options"] == "nosniff"
     assert AuditLog.objects.filter(action="attachments.attachment.downloaded").count() == 1
+    preview = call("grid_worker", "get", out["thumbnail_url"])
+    assert preview.status_code == 200 and preview["Content-Type"] == "image/jpeg"
+    assert max(Image.open(io.BytesIO(b"".join(preview.streaming_content))).size) == 320
     assert call("grid_worker", "delete", f"{API}/{out['id']}").status_code == 404
     assert call("staff", "delete", f"{API}/{out['id']}").status_code == 204
     assert not Attachment.objects.exists()
@@ -95,6 +98,7 @@ def test_the_sibling_community_gets_404_everywhere(world, demand, sibling_demand
         ("get", owner_url(sibling_demand), None),
         ("post", owner_url(sibling_demand), body("a.txt", b"x")),
         ("get", f"{API}/{theirs.pk}/download", None),
+        ("get", f"{API}/{theirs.pk}/thumbnail", None),
         ("delete", f"{API}/{theirs.pk}", None),
     ):
         response = call("secretary", method, url, payload)

@@ -177,3 +177,17 @@ def test_the_panel_costs_the_same_queries_for_one_file_and_for_five(
     with CaptureQueriesContext(connection) as five:
         client.get(url)
     assert len(five) == len(one)
+
+
+def test_names_and_captions_are_shown_as_text(world, demand, client_as):
+    services.attach(
+        demand,
+        [upload("x'onmouseover='alert(1)'.png", photo("PNG", (20, 20)))],
+        actor=world.users["staff"],
+        kind="photo",
+        caption="<script>alert(1)</script>",
+    )
+    body = client_as(world.users["staff"]).get(demand.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "onmouseover='alert" not in body
