@@ -312,6 +312,10 @@ def crawl(
             problems.append(f"{where}: server error {status}")
             continue
         if is_export(url):
+            if status == 302 and re.fullmatch(r"/exports/\d+/", response["Location"]):
+                # A long list goes to the worker: its job's page is crawled like any other.
+                frontier.add(response["Location"], url)
+                continue
             if status != 200 or "spreadsheetml" not in response.get("Content-Type", ""):
                 problems.append(f"{where}: export answered {status} {response.get('Content-Type')}")
             continue

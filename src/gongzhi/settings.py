@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "gongzhi.dues",
     "gongzhi.demands",
     "gongzhi.development",
+    "gongzhi.attachments",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -240,6 +241,52 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+
+# --- Attachments (gongzhi.attachments, docs/adr/0011-attachments.md) ----------
+# Files of every module: private objects of an S3-compatible bucket when GONGZHI_S3_BUCKET
+# is set (MinIO, Ceph, a cloud's object storage), else files under VAR_DIR/attachments/
+# (or GONGZHI_ATTACHMENTS_DIR). Never a public URL: the views check scope and audit.
+if os.environ.get("GONGZHI_S3_BUCKET"):
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["GONGZHI_S3_BUCKET"],
+            "endpoint_url": os.environ.get("GONGZHI_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("GONGZHI_S3_REGION") or None,
+            # Unset: boto3's own chain (AWS_* variables, an instance role).
+            "access_key": os.environ.get("GONGZHI_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("GONGZHI_S3_SECRET_KEY") or None,
+            "location": os.environ.get("GONGZHI_S3_PREFIX", "attachments"),
+            # "private" unless set empty (a bucket with ACLs disabled is private anyway).
+            "default_acl": os.environ.get("GONGZHI_S3_ACL", "private") or None,
+            "addressing_style": os.environ.get("GONGZHI_S3_ADDRESSING_STYLE") or None,
+            # An intranet CA bundle for the endpoint's certificate, or "false" (never in
+            # production) to skip the check.
+            "verify": (
+                False
+                if os.environ.get("GONGZHI_S3_VERIFY", "").lower() == "false"
+                else os.environ.get("GONGZHI_S3_VERIFY") or None
+            ),
+            "object_parameters": (
+                {"ServerSideEncryption": os.environ["GONGZHI_S3_SERVER_SIDE_ENCRYPTION"]}
+                if os.environ.get("GONGZHI_S3_SERVER_SIDE_ENCRYPTION")
+                else {}
+            ),
+            "querystring_auth": True,  # a URL, were one ever made, would be signed
+            "custom_domain": None,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+        },
+    }
+else:
+    STORAGES["attachments"] = {
+        "BACKEND": "gongzhi.attachments.storage.LocalStorage",
+        "OPTIONS": {"location": os.environ.get("GONGZHI_ATTACHMENTS_DIR") or None},
+    }
+# Images are decoded in a child process with this much address space and time
+# (gongzhi/attachments/imaging.py): a crafted image kills the child, never a worker.
+GONGZHI_IMAGE_CHECK_MB = env_int("GONGZHI_IMAGE_CHECK_MB", 1536)
+GONGZHI_IMAGE_CHECK_SECONDS = env_int("GONGZHI_IMAGE_CHECK_SECONDS", 30)
 
 # --- Gongzhi ------------------------------------------------------------------
 # The cache every process shares (core.shared: version stamps of the holiday table and the

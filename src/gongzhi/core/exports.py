@@ -390,7 +390,7 @@ def _write_job(job: Any) -> None:
     job.rows_total = exporter.queryset.count()
     ExportJob.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
     rows = _counting(exporter.rows(), job)
-    exporter.rows = lambda: rows  # type: ignore[method-assign]
+    exporter.rows = lambda: rows
     name = f"{secrets.token_hex(16)}.{job.fmt}"
     folder = export_dir()
     partial = folder / (name + ".part")

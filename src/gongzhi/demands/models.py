@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.attachments.choices import Kind
+from gongzhi.attachments.owners import Attachable
 from gongzhi.core import pii
 from gongzhi.core.scoping import Reach, Scope, ScopedModel, TreePathField
 
@@ -220,6 +222,12 @@ class Demand(ScopedModel):
                 lambda demand, user: demand.requester_user_id == user.pk,
             ),
         ),
+    )
+    # Photos and papers of the case (gongzhi.attachments, ADR 0011): seen by whoever sees
+    # the demand, added and removed by those who handle it (the community's staff, the
+    # handlers of the unit it is routed to).
+    attachable = Attachable(
+        view=VIEW, change=HANDLE, kinds=(Kind.PHOTO, Kind.DOCUMENT), label=_("照片和材料")
     )
     # Set on the demand an idempotent retry returns (not a column).
     replayed = False
