@@ -107,6 +107,7 @@ def plan(
     title: str,
     body: str,
     link: str,
+    kind: str = "",
 ) -> list[Delivery]:
     """The unsaved deliveries of one notification: one per configured sender that can
     reach the person. An address the caller gave (``phone``, the ``user``'s fields) is
@@ -131,6 +132,7 @@ def plan(
         rows.append(
             Delivery(
                 channel=channel,
+                kind=kind,
                 user_id=user_id,
                 title=title[:200],
                 body=body,
@@ -214,6 +216,8 @@ def _take(delivery_id: int, now: datetime) -> "_Claimed | str | None":
     sender = configured().get(delivery.channel)
     if sender is None:
         return _finish(delivery, S.FAILED, _("该渠道已不在配置中"))
+    if delivery.user_id is not None and muted(delivery.user_id, delivery.kind, delivery.channel):
+        return _finish(delivery, S.MUTED, _("收件人已关闭此类通知的该渠道"))
     address = pii.decrypt(delivery.address_enc) if delivery.address_enc else ""
     if delivery.address_enc and not address:
         return _finish(delivery, S.FAILED, _("接收地址无法解密（密钥已更换）"))
@@ -243,6 +247,19 @@ def _take(delivery_id: int, now: datetime) -> "_Claimed | str | None":
         user_id=delivery.user_id,
     )
     return _Claimed(delivery, sender, message)
+
+
+def muted(user_id: int, kind: str, channel: str) -> bool:
+    """Whether the person turned this channel off for this kind (never for a mandatory
+    kind, nor for a message without a kind)."""
+    from . import modules
+    from .models import NotificationPreference
+
+    if not kind or any(k.key == kind and k.mandatory for k in modules.notification_kinds()):
+        return False
+    return NotificationPreference.objects.filter(
+        user_id=user_id, kind=kind, channel=channel, enabled=False
+    ).exists()
 
 
 def _account_address(delivery: Delivery, kind: str) -> str:

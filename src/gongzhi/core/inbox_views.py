@@ -3,14 +3,17 @@ notification (marked read, then its object), marking all read; the same over the
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import ListView
+from django.views.generic import ListView, TemplateView
 
 from . import notifications, services
+from .errors import DomainError
 from .models import Notification
 
 
@@ -55,3 +58,30 @@ class NotificationReadAllView(LoginRequiredMixin, View):
         assert request.user.is_authenticated  # LoginRequiredMixin lets no one else in
         services.mark_notifications_read(actor=request.user)
         return HttpResponseRedirect(reverse("core:notification_list"))
+
+
+class NotificationPreferencesView(LoginRequiredMixin, TemplateView):
+    """Per kind of message, the channels that carry it besides the inbox."""
+
+    template_name = "core/notification_preferences.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["rows"] = notifications.preferences(self.request.user)
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        assert request.user.is_authenticated  # LoginRequiredMixin lets no one else in
+        enabled = {
+            (kind, channel)
+            for value in request.POST.getlist("on")
+            for kind, _sep, channel in [value.partition("|")]
+            if channel
+        }
+        try:
+            services.set_notification_preferences(actor=request.user, enabled=enabled)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("通知设置已保存。"))
+        return HttpResponseRedirect(reverse("core:notification_preferences"))

@@ -4,7 +4,7 @@ notifications' deliveries and retries)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from .modules import Manifest, NavItem, Periodic
+from .modules import Manifest, NavItem, NotificationKind, Periodic
 
 SYSTEM = _("系统")
 
@@ -33,6 +33,14 @@ MANIFEST = Manifest(
         # Notifications due for sending: retries, texts that waited for the rate limit,
         # deliveries whose sender died (core.deliveries).
         Periodic("notifications", "gongzhi.core.deliveries.run_due", minutes=1),
+    ),
+    notifications=(
+        NotificationKind(
+            "core.security",
+            _("安全告警"),
+            _("审计日志校验未通过、疑似越权探测（安全审计员、系统管理员）"),
+            mandatory=True,
+        ),
     ),
     audit_labels={
         "core.database.backed_up": _("备份数据库"),

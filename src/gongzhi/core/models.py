@@ -230,6 +230,7 @@ class Notification(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
+    kind = models.CharField(_("类型"), max_length=50, blank=True)  # a manifest's NotificationKind
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     link = models.CharField(_("链接"), max_length=200, blank=True)
@@ -264,6 +265,7 @@ class DeliveryStatus(models.TextChoices):
     GIVEN_UP = "given_up", _("多次重试后放弃")
     REFUSED = "refused", _("超出频率限制未发送")
     SKIPPED = "skipped", _("无接收地址未发送")
+    MUTED = "muted", _("按收件人设置未发送")
 
 
 class Delivery(models.Model):
@@ -277,6 +279,7 @@ class Delivery(models.Model):
     told?" can be answered) and ``recipient`` shows it masked."""
 
     channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
+    kind = models.CharField(_("类型"), max_length=50, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("用户"),
@@ -410,3 +413,27 @@ class ExportJob(models.Model):
         if self.status == self.DONE:
             return 100
         return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
+
+
+class NotificationPreference(models.Model):
+    """A person's choice of a channel for a kind of message (none: on). The inbox always
+    receives everything; mandatory kinds ignore the choice (core.deliveries.muted)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=50)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("通知设置")
+        verbose_name_plural = _("通知设置")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "channel"], name="unique_notification_preference"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.channel}: {self.enabled}"

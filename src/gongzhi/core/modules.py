@@ -92,6 +92,19 @@ class WarningKind:
 
 
 @dataclass(frozen=True)
+class NotificationKind:
+    """A kind of message a module sends (``notify(kind=...)``): each person chooses, per
+    kind, the channels that carry it besides the inbox (text, WeChat Work, e-mail…). A
+    ``mandatory`` kind (a security alarm) reaches every configured channel whatever the
+    choice."""
+
+    key: str
+    label: str | Promise
+    description: str | Promise = ""
+    mandatory: bool = False
+
+
+@dataclass(frozen=True)
 class Manifest:
     label: str  # the app label
     order: int  # menus, demo data and URLs follow it (dependencies first)
@@ -104,6 +117,7 @@ class Manifest:
     periodic: tuple[Periodic, ...] = ()
     audit_labels: dict[str, str | Promise] = field(default_factory=dict)
     warnings: tuple[WarningKind, ...] = ()
+    notifications: tuple[NotificationKind, ...] = ()
 
 
 @functools.cache
@@ -167,6 +181,10 @@ def audit_label(action: str) -> str:
 
 def run(job: Periodic) -> Callable:
     return import_string(job.run)
+
+
+def notification_kinds() -> list[NotificationKind]:
+    return [kind for manifest in manifests() for kind in manifest.notifications]
 
 
 def warning_kinds() -> list[WarningKind]:

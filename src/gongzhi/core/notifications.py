@@ -92,6 +92,7 @@ def notify(
     title: str,
     body: str = "",
     link: str = "",
+    kind: str = "",
 ) -> None:
     """Tell a person: in the app if they have an account (``user`` or its ``user_id``),
     and through each configured sender that can reach them (``phone`` for SMS, the
@@ -103,10 +104,12 @@ def notify(
         user_id = user.pk
     batch = _Batch()
     if user_id is not None:
-        batch.inbox.append(Notification(user_id=user_id, title=title[:200], body=body, link=link))
+        batch.inbox.append(
+            Notification(user_id=user_id, kind=kind, title=title[:200], body=body, link=link)
+        )
     if not _inbox_only.get():
         batch.deliveries = deliveries.plan(
-            user=user, user_id=user_id, phone=phone, title=title, body=body, link=link
+            user=user, user_id=user_id, phone=phone, title=title, body=body, link=link, kind=kind
         )
     pending = _pending.get()
     if pending is not None:
@@ -131,3 +134,45 @@ def inbox(user: Any) -> Any:
 def unread_count(user: Any) -> int:
     """Unread notifications of the user (the bell's number): one indexed count."""
     return inbox(user).filter(read_at__isnull=True).count()
+
+
+# --- Preferences: which channels carry which kind ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    channel: str
+    label: str
+    enabled: bool
+    locked: bool  # a mandatory kind: always on
+
+
+def preferences(user: Any) -> list[tuple[Any, list[Choice]]]:
+    """For each kind the modules declare, the configured channels and whether the user
+    receives it on each (one query)."""
+    from . import modules
+    from .models import Channel, NotificationPreference
+    from .senders import configured
+
+    labels = dict(Channel.choices)
+    channels = list(configured())
+    off = set(
+        NotificationPreference.objects.filter(user_id=user.pk, enabled=False).values_list(
+            "kind", "channel"
+        )
+    )
+    return [
+        (
+            kind,
+            [
+                Choice(
+                    c,
+                    str(labels.get(c, c)),
+                    kind.mandatory or (kind.key, c) not in off,
+                    kind.mandatory,
+                )
+                for c in channels
+            ],
+        )
+        for kind in modules.notification_kinds()
+    ]

@@ -64,6 +64,7 @@ def _alert(user: Actor, data: dict[str, Any]) -> None:
     for officer in security_officers():
         notify(
             user=officer,
+            kind="core.security",
             title=f"疑似越权探测：{user.get_username()} 一分钟内 {data['count']} 次访问不存在或无权访问的对象",
             body=f"最近访问：{data['path']}",
             link="/audit/?action=core.lookup.refused",

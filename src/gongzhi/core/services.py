@@ -269,3 +269,34 @@ def import_schedule(
     )
     transaction.on_commit(CalendarYear.bump_cache)
     return len(entries)
+
+
+@atomic
+def set_notification_preferences(*, actor: Actor, enabled: set[tuple[str, str]]) -> int:
+    """The actor's choice of channels per kind: every (kind, channel) not in ``enabled``
+    is off (mandatory kinds cannot be turned off). A pair that names no declared kind or
+    no configured channel is refused. Returns how many are off."""
+    from . import modules
+    from .models import NotificationPreference
+    from .senders import configured
+
+    kinds = {k.key for k in modules.notification_kinds() if not k.mandatory}
+    channels = set(configured())
+    unknown = sorted(
+        f"{kind}/{channel}"
+        for kind, channel in enabled
+        if kind not in {k.key for k in modules.notification_kinds()} or channel not in channels
+    )
+    if unknown:
+        raise RuleViolation(
+            _("没有这种通知类型或渠道：%(x)s。") % {"x": "、".join(unknown)}, field="enabled"
+        )
+    NotificationPreference.objects.filter(user_id=actor.pk).delete()
+    off = [
+        NotificationPreference(user_id=actor.pk, kind=kind, channel=channel, enabled=False)
+        for kind in sorted(kinds)
+        for channel in sorted(channels)
+        if (kind, channel) not in enabled
+    ]
+    NotificationPreference.objects.bulk_create(off)
+    return len(off)

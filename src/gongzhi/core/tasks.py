@@ -88,6 +88,7 @@ def verify_and_alert() -> audit.Verification:
         for user in security_officers():
             notifications.notify(
                 user=user,
+                kind="core.security",
                 title="审计日志校验未通过：可能已被篡改",
                 body="；".join(result.problems[:10]),
                 link="/audit/",

@@ -8,6 +8,11 @@ urlpatterns = [
     path("audit/", views.AuditLogListView.as_view(), name="audit_list"),
     path("notifications/", inbox_views.NotificationListView.as_view(), name="notification_list"),
     path(
+        "notifications/preferences/",
+        inbox_views.NotificationPreferencesView.as_view(),
+        name="notification_preferences",
+    ),
+    path(
         "notifications/read-all/",
         inbox_views.NotificationReadAllView.as_view(),
         name="notification_read_all",

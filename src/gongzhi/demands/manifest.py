@@ -2,12 +2,14 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.modules import Manifest, NavItem, Periodic
+from gongzhi.core.modules import Manifest, NavItem, NotificationKind, Periodic
 
 from .choices import ACTION_LABELS
 
 GROUP = _("民情诉求")
 VIEW = "demands.view_demand"
+# The kinds of message the module sends (notify(kind=...)); people choose their channels.
+PROGRESS, TASK = "demands.progress", "demands.task"
 
 MANIFEST = Manifest(
     label="demands",
@@ -28,6 +30,12 @@ MANIFEST = Manifest(
         NavItem(_("我的诉求"), "demands:mine", "demands.view_own", "chat-left-text", GROUP, 506),
     ),
     demo="gongzhi.demands.demo",
+    notifications=(
+        NotificationKind(
+            PROGRESS, _("诉求办理进展"), _("受理、派单、答复、办结等每一步（诉求人）")
+        ),
+        NotificationKind(TASK, _("派单与催办"), _("新派单、到期提醒、超期督办（承办人员）")),
+    ),
     # Reminders before deadlines, escalation after them (docs/demands.md).
     periodic=(
         Periodic(

@@ -41,6 +41,7 @@ from .choices import (
     UnitKind,
     Urgency,
 )
+from .manifest import PROGRESS, TASK
 from .models import (
     Category,
     Demand,
@@ -185,10 +186,11 @@ def tell_requesters(demand: Demand, message: str, *, co_requesters: bool = True)
         phone=demand.requester_phone,
         title=title,
         link=demand.get_absolute_url(),
+        kind=PROGRESS,
     )
     if co_requesters:
         for user_id, phone in demand.requesters.values_list("user_id", "phone"):
-            notify(user_id=user_id, phone=phone, title=title)
+            notify(user_id=user_id, phone=phone, title=title, kind=PROGRESS)
 
 
 # --- Time limits -----------------------------------------------------------------------
@@ -485,6 +487,7 @@ def _route(demand: Demand, unit: Unit, actor: User, at: datetime | None = None) 
     for handler in unit.handlers.values_list("pk", flat=True):
         notify(
             user_id=handler,
+            kind=TASK,
             title=_("新派单：%(t)s") % {"t": demand.title},
             link=demand.get_absolute_url(),
         )
@@ -1002,6 +1005,7 @@ def supervise(
     for handler in demand.unit.handlers.values_list("pk", flat=True) if demand.unit else []:
         notify(
             user_id=handler,
+            kind=TASK,
             title=_("督办：%(t)s") % {"t": demand.title},
             body=note,
             link=demand.get_absolute_url(),
@@ -1057,7 +1061,12 @@ def _flag(demand_id: int, field: str, action: str, now: datetime, message: str) 
     )
     audit.log(f"demands.demand.{action}", target=demand, data={"due_at": str(demand.due_at)})
     for handler in demand.unit.handlers.values_list("pk", flat=True) if demand.unit else []:
-        notify(user_id=handler, title=f"{demand.title}：{message}", link=demand.get_absolute_url())
+        notify(
+            user_id=handler,
+            kind=TASK,
+            title=f"{demand.title}：{message}",
+            link=demand.get_absolute_url(),
+        )
     return 1
 
 
