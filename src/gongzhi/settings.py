@@ -353,6 +353,8 @@ HUEY.update(
 )
 
 GONGZHI_IMPORT_MAX_ROWS = env_int("GONGZHI_IMPORT_MAX_ROWS", 200_000)
+# An upload larger than this (bytes; 0: never) is imported by the worker, the page waiting.
+GONGZHI_IMPORT_BACKGROUND_BYTES = env_int("GONGZHI_IMPORT_BACKGROUND_BYTES", 512 * 1024)
 # A list export of more rows than this is made by the worker (0: always in the request),
 # and its file kept this many days for its user to download.
 GONGZHI_EXPORT_BACKGROUND_ROWS = env_int("GONGZHI_EXPORT_BACKGROUND_ROWS", 5000)

@@ -854,9 +854,22 @@ def prune_results(now: float | None = None) -> int:
 
 def save_result(request: HttpRequest, result: ImportResult) -> str:
     """Keep ``result`` (and its error workbook) for the result page; return its id."""
-    directory = _store_dir()
+    key = new_key(request)
+    write_result(key, result)
+    return key
+
+
+def new_key(request: HttpRequest) -> str:
+    """A result's random id, remembered in the importer's session (only they see it)."""
     prune_results()
     key = secrets.token_urlsafe(18)
+    keys = [k for k in request.session.get(_SESSION_KEY, []) if k != key][-19:]
+    request.session[_SESSION_KEY] = [*keys, key]
+    return key
+
+
+def write_result(key: str, result: ImportResult) -> None:
+    directory = _store_dir()
     summary = result.summary()
     summary["has_error_workbook"] = result.has_error_workbook
     if result.has_error_workbook:
@@ -865,9 +878,63 @@ def save_result(request: HttpRequest, result: ImportResult) -> str:
     _write_private(
         directory / f"{key}.json", json.dumps(summary, ensure_ascii=False).encode("utf-8")
     )
-    keys = [k for k in request.session.get(_SESSION_KEY, []) if k != key][-19:]
-    request.session[_SESSION_KEY] = [*keys, key]
+
+
+# --- Long imports, run by the worker ---------------------------------------------------------
+# A file larger than GONGZHI_IMPORT_BACKGROUND_BYTES is kept (encrypted, under a random
+# name) and imported by the worker (core.tasks.run_import); the result page waits for it.
+
+QUEUED_SUFFIX, UPLOAD_SUFFIX = ".queued", ".upload"
+
+
+def start_background(
+    request: HttpRequest, importer: "Importer", upload: UploadedFile, *, partial: bool
+) -> str:
+    from . import queue, tasks
+
+    key = new_key(request)
+    directory = _store_dir()
+    _write_private(directory / f"{key}{UPLOAD_SUFFIX}", crypto.encrypt_file(upload.read()))
+    name = Path(str(upload.name or "")).name
+    _write_private(directory / f"{key}{QUEUED_SUFFIX}", name.encode("utf-8"))
+    importer_path = f"{type(importer).__module__}.{type(importer).__qualname__}"
+    queue.after_commit(tasks.run_import, key, importer_path, importer.actor.pk, partial, name)
     return key
+
+
+def run_background(key: str, importer_path: str, user_id: int, partial: bool, name: str) -> None:
+    """The worker's part: import the kept file as its user, keep the result, drop the file
+    (idempotent: a key without its file has been imported)."""
+    from django.contrib.auth import get_user_model
+    from django.utils.module_loading import import_string
+
+    directory = _store_dir()
+    kept = directory / f"{key}{UPLOAD_SUFFIX}"
+    try:
+        sealed = kept.read_bytes()
+    except FileNotFoundError:
+        return
+    kept.unlink()
+    try:
+        data = crypto.decrypt_file(sealed)
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        result = ImportResult(filename=name, partial=partial)
+        if data is None or user is None:
+            result.refused, result.refused_code = _("文件或账号已失效，请重新导入。"), "expired"
+        else:
+            result = import_string(importer_path)(actor=user).run(
+                io.BytesIO(data), partial=partial, filename=name
+            )
+        write_result(key, result)
+    finally:
+        (directory / f"{key}{QUEUED_SUFFIX}").unlink(missing_ok=True)
+
+
+def pending(request: HttpRequest, key: str) -> bool:
+    """Whether the result ``key`` of this session is still being made by the worker."""
+    if not _ID_RE.match(key or "") or key not in request.session.get(_SESSION_KEY, []):
+        return False
+    return (_store_dir() / f"{key}{QUEUED_SUFFIX}").exists()
 
 
 def _owned_file(request: HttpRequest, key: str, suffix: str) -> Path:
@@ -982,8 +1049,12 @@ class ImportView(ImportPageMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         upload = form.cleaned_data["file"]
-        result = self.get_importer().run(upload, partial=form.cleaned_data["partial"])
-        key = save_result(request, result)
+        importer = self.get_importer()
+        limit = settings.GONGZHI_IMPORT_BACKGROUND_BYTES
+        if limit and upload.size > limit:  # a long import: the worker's (result page waits)
+            key = start_background(request, importer, upload, partial=form.cleaned_data["partial"])
+        else:
+            key = save_result(request, importer.run(upload, partial=form.cleaned_data["partial"]))
         return HttpResponseRedirect(reverse(self.url_names["result"], args=[key]))
 
 
@@ -1002,7 +1073,20 @@ class ImportTemplateView(ImportPageMixin, TemplateView):
 class ImportResultView(ImportPageMixin, TemplateView):
     template_name = "core/import_result.html"
 
+    def get_template_names(self) -> list[str]:
+        if pending(self.request, self.kwargs["key"]):
+            if self.request.headers.get("HX-Request"):
+                return ["core/import_waiting_fragment.html"]
+            return ["core/import_waiting.html"]
+        if self.request.headers.get("HX-Request"):  # done while the page waited: reload it
+            return ["core/import_done_fragment.html"]
+        return [self.template_name]
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        if pending(self.request, self.kwargs["key"]) or self.request.headers.get("HX-Request"):
+            context = super().get_context_data(**kwargs)
+            context["result_url"] = self.request.path
+            return context
         context = super().get_context_data(**kwargs)
         summary = load_result(self.request, self.kwargs["key"])
         context.update(

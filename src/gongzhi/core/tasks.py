@@ -125,3 +125,12 @@ def send_delivery(delivery_id: int) -> None:
     from .deliveries import send
 
     send(delivery_id)
+
+
+@queue.task(retries=0)
+def run_import(key: str, importer: str, user_id: int, partial: bool, filename: str) -> None:
+    """A long import (core.imports.run_background). Not retried: a bulk write that died
+    is taken back (core.bulk.recover) and the user imports again."""
+    from .imports import run_background
+
+    run_background(key, importer, user_id, partial, filename)

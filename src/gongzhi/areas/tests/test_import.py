@@ -387,3 +387,49 @@ def test_import_result_key_must_look_like_one(world, client_as, client):
     unknown = "A" * 24  # well formed, but not a result of this session
     assert client.get(reverse("areas:import_result", args=[unknown])).status_code == 404
     assert client.get(reverse("areas:import_errors", args=[unknown])).status_code == 404
+
+
+def test_a_large_file_is_imported_by_the_worker_while_the_page_waits(
+    world, client_as, client, settings, django_capture_on_commit_callbacks
+):
+    settings.GONGZHI_IMPORT_BACKGROUND_BYTES = 1  # every file is "large"
+    client_as(world.users["secretary"])
+    upload = SimpleUploadedFile("大文件.xlsx", workbook([["网格", GRID, "第2网格", OURS]]))
+    response = client.post(reverse("areas:import"), {"file": upload})  # not yet committed
+    assert response.status_code == 302
+    key = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    kept = list((settings.VAR_DIR / "imports").glob(f"{key}.upload"))
+    assert kept and b"\xe7\xac\xac2" not in kept[0].read_bytes()  # kept encrypted
+    waiting = client.get(response["Location"]).content.decode()
+    assert "正在后台导入" in waiting and 'hx-trigger="every 1s"' in waiting
+    assert not Area.objects.filter(code=GRID).exists()
+    # The worker's turn (the task runs when the request's transaction commits).
+    from gongzhi.core import tasks
+
+    importer = "gongzhi.areas.imports.AreaImporter"
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.run_import(key, importer, world.users["secretary"].pk, False, "大文件.xlsx")
+    assert Area.objects.filter(code=GRID).exists()
+    assert not list((settings.VAR_DIR / "imports").glob(f"{key}.upload"))  # dropped
+    fragment = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+    assert "导入已完成" in fragment and "hx-trigger" not in fragment
+    assert "全部导入成功，共写入 1 行" in client.get(response["Location"]).content.decode()
+    # Run again (a retry, a second worker): nothing more happens.
+    tasks.run_import(key, importer, world.users["secretary"].pk, False, "大文件.xlsx")
+    assert Area.objects.filter(code=GRID).count() == 1
+    # Nobody else's session knows the key, waiting or done.
+    client.logout()
+    client_as(world.users["street_admin"])
+    assert client.get(response["Location"]).status_code == 404
+
+
+def test_a_large_import_enqueued_on_commit_runs_in_the_worker(
+    world, client_as, client, settings, django_capture_on_commit_callbacks
+):
+    settings.GONGZHI_IMPORT_BACKGROUND_BYTES = 1
+    client_as(world.users["secretary"])
+    upload = SimpleUploadedFile("大文件.xlsx", workbook([["网格", GRID, "第2网格", OURS]]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("areas:import"), {"file": upload})
+    assert Area.objects.filter(code=GRID).exists()
+    assert "全部导入成功" in client.get(response["Location"]).content.decode()
