@@ -20,6 +20,9 @@ def _fast_hashing_and_cache(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Each test's audit checkpoints in a file of its own, never the installation's.
     settings.GONGZHI_AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
+    # Files a test makes (exports, import results, attachments) in a directory of its own,
+    # never the installation's var/ (a live server's tasks run on commit).
+    settings.VAR_DIR = tmp_path
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -395,7 +395,10 @@ def _write_job(job: Any) -> None:
     folder = export_dir()
     partial = folder / (name + ".part")
     try:
-        with open(partial, "wb") as target:
+        # Personal data: readable by this service's account only.
+        with os.fdopen(
+            os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb"
+        ) as target:
             if job.fmt == "csv":
                 exporter.write_csv(target)
             else:

@@ -183,3 +183,11 @@ def test_a_failing_job_says_so(world, small_limit):
         exports.run_job(job.pk)
     job.refresh_from_db()
     assert job.status == ExportJob.FAILED and job.error
+
+
+def test_the_file_is_readable_by_the_service_only(
+    world, client_as, small_limit, django_capture_on_commit_callbacks
+):
+    _export(client_as(world.users["secretary"]), django_capture_on_commit_callbacks)
+    path = exports.job_file(ExportJob.objects.get())
+    assert path.stat().st_mode & 0o777 == 0o600
