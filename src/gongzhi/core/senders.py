@@ -487,9 +487,11 @@ class WeComSender:
 
     def token(self) -> str:
         cache = caches["shared"]
-        token = cache.get(self.cache_key)
-        if token:
-            return str(token)
+        kept = cache.get(self.cache_key)
+        # (token, until): the deadline is this process's clock, not the cache's (Redis
+        # counts its own TTL), so that every cache backend renews at the same moment.
+        if isinstance(kept, list | tuple) and len(kept) == 2 and time.time() < kept[1]:
+            return str(kept[0])
         query = urllib.parse.urlencode({"corpid": self.corp_id, "corpsecret": self.secret})
         answer = request(
             "GET", f"{self.url}/cgi-bin/gettoken?{query}", headers={}, timeout=self.timeout
@@ -510,7 +512,8 @@ class WeComSender:
             if expires_in > 2 * self.TOKEN_MARGIN
             else expires_in // 2
         )
-        cache.set(self.cache_key, token, timeout=max(keep, 1))
+        keep = max(keep, 1)
+        cache.set(self.cache_key, (str(token), time.time() + keep), timeout=keep)
         return str(token)
 
     def _post(self, token: str, payload: bytes) -> dict[str, Any]:

@@ -22,8 +22,9 @@ def remember(value: int) -> None:
     done.append(value)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_task_waits_for_its_transaction_and_never_runs_for_a_rolled_back_one():
+def test_a_task_waits_for_its_transaction_and_never_runs_for_a_rolled_back_one(
+    flushable_audit_log,
+):
     done.clear()
     with transaction.atomic():
         queue.after_commit(remember, 1)

@@ -387,7 +387,7 @@ def test_wecom_renews_an_expired_or_invalid_token_once(server, shared_cache, err
     assert wecom(server.url).send(message("zhangsan")) == "m-9"
     assert server.paths() == [TOKEN, SEND, TOKEN, SEND]
     assert [s.query["access_token"] for s in server.seen if s.path == SEND] == ["OLD", "NEW"]
-    assert shared_cache.get(wecom(server.url).cache_key) == "NEW"
+    assert shared_cache.get(wecom(server.url).cache_key)[0] == "NEW"
 
 
 def test_wecom_renews_only_once(server, shared_cache):
