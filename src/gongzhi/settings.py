@@ -359,6 +359,8 @@ GONGZHI_IMPORT_BACKGROUND_BYTES = env_int("GONGZHI_IMPORT_BACKGROUND_BYTES", 512
 # and its file kept this many days for its user to download.
 GONGZHI_EXPORT_BACKGROUND_ROWS = env_int("GONGZHI_EXPORT_BACKGROUND_ROWS", 5000)
 GONGZHI_EXPORT_KEEP_DAYS = env_int("GONGZHI_EXPORT_KEEP_DAYS", 7)
+# The delivery log of notifications (core.deliveries): finished rows kept this many days.
+GONGZHI_DELIVERY_KEEP_DAYS = env_int("GONGZHI_DELIVERY_KEEP_DAYS", 180)
 # An upload is first opened in a child process with this much address space and time
 # (core/sheetcheck.py): a crafted file kills the child, never a server worker.
 GONGZHI_IMPORT_CHECK_MB = env_int("GONGZHI_IMPORT_CHECK_MB", 2048)

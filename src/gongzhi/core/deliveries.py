@@ -382,6 +382,7 @@ def run_due() -> dict[str, int]:
     run in several processes at once: each delivery is claimed by one."""
     now = timezone.now()
     interrupted = _recover_interrupted(now)
+    pruned = prune(now)
     due = list(
         Delivery.objects.filter(status=S.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at", "pk")
@@ -399,10 +400,25 @@ def run_due() -> dict[str, int]:
         "failed": outcomes[S.FAILED] + outcomes[S.GIVEN_UP],
         "not_sent": outcomes[S.REFUSED] + outcomes[S.SKIPPED],
         "interrupted": interrupted,
+        "pruned": pruned,
     }
     if any(done.values()):
         logger.info("deliveries: %s", done)
     return done
+
+
+def prune(now: datetime) -> int:
+    """Delete the finished deliveries older than GONGZHI_DELIVERY_KEEP_DAYS: the log keeps
+    no more of who was told what than its purpose (delivery and its problems) needs."""
+    from django.conf import settings
+
+    cutoff = now - timedelta(days=settings.GONGZHI_DELIVERY_KEEP_DAYS)
+    removed, _kinds = (
+        Delivery.objects.filter(created_at__lt=cutoff)
+        .exclude(status__in=[S.PENDING, S.SENDING])
+        .delete()
+    )
+    return removed
 
 
 def _recover_interrupted(now: datetime) -> int:

@@ -391,6 +391,7 @@ def test_a_delivery_left_sending_by_a_dead_process_is_due_again(sms):
             "failed": 0,
             "not_sent": 0,
             "interrupted": 2,
+            "pruned": 0,
         }
     assert (fresh(row).status, fresh(row).attempts) == (S.SENT, 2)
     assert (fresh(last).status, fresh(last).last_error) == (S.GIVEN_UP, "发送中断（进程退出）")
@@ -525,3 +526,24 @@ def test_the_system_check_names_a_sender_without_its_settings(settings):
     assert checks.check_senders(None)[0].id == "gongzhi.E004"
     settings.GONGZHI_NOTIFICATION_SENDERS = [LOG]
     assert checks.check_senders(None) == []
+
+
+def test_finished_deliveries_are_pruned_after_the_keeping_period(world, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gongzhi.core.models import Delivery
+
+    settings.GONGZHI_DELIVERY_KEEP_DAYS = 180
+    now = timezone.now()
+    old = now - timedelta(days=181)
+    kept = now - timedelta(days=179)
+    rows = [
+        Delivery(channel="log", title="t", status=status, created_at=at, next_attempt_at=at)
+        for status, at in [("sent", old), ("failed", old), ("pending", old), ("sent", kept)]
+    ]
+    Delivery.objects.bulk_create(rows)
+    assert deliveries.prune(now) == 2
+    left = sorted(Delivery.objects.values_list("status", flat=True))
+    assert left == ["pending", "sent"]  # a pending one is never dropped, however old
