@@ -40,11 +40,12 @@ class Actor(Protocol):
 # visitor, whom the scope refuses and the audit log records without an account.
 Visitor: TypeAlias = "Actor | AnonymousUser"
 
-# A text shown to users: a str, or a lazy translation (Django's type declarations give
-# gettext_lazy's result as a Promise). Declared here so that no code imports a typing-only
-# package at runtime: the alias below comes from a development dependency.
+# A text shown to users: a str, or a lazy translation. For the type checker, the lazy
+# string type of Django's type declarations (it exists only there); at run time, Promise.
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise as StrOrPromise
+    from django.utils.functional import _StrPromise
+
+    StrOrPromise: TypeAlias = str | _StrPromise
 else:
     StrOrPromise = str | Promise
 
