@@ -30,9 +30,8 @@ class Session:
         self.context = browser.new_context(
             locale="zh-CN",
             timezone_id="Asia/Shanghai",
-            viewport={"width": 1366, "height": 800},
             accept_downloads=True,
-            **context_options,
+            **{"viewport": {"width": 1366, "height": 800}, **context_options},
         )
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
