@@ -121,6 +121,12 @@ class Workflow:
     # The actions that have a page form and an API route (``routes``; checked).
     page_actions: frozenset[str] | None = None
     api_actions: frozenset[str] | None = None
+    # A sub-record's workflow (an extension request's decision) is taken inside its
+    # parent's transition, which writes the audit record and the event: ``audited=False``.
+    # Without a version field (``versioned=False``) the UPDATE is conditional on the
+    # state read instead, so a second decision of the same request finds nothing to change.
+    audited: bool = True
+    versioned: bool = True
 
     def routes(
         self, *, pages: Iterable[str] | None = None, api: Iterable[str] | None = None
@@ -239,6 +245,8 @@ class Workflow:
             raise ValueError(f"{action} changes the row: it must be saved")
         if self.event is not None:
             self.event(obj, actor, action, obj._workflow_from, note, at, data)  # type: ignore[attr-defined]
+        if not self.audited:
+            return obj
         record = {self.state_field: self.state(obj), **{k: str(v) for k, v in data.items()}}
         audit.log(
             f"{self.audit_prefix}.{transition.audit or action}",
@@ -252,13 +260,18 @@ class Workflow:
         # The row's version (and updated_at) are its workflow model's fields, not Model's.
         row: Any = obj
         values = {name: getattr(obj, name) for name in {*fields, self.state_field}}
-        values["version"] = row.version + 1
         if hasattr(obj, "updated_at"):
             values["updated_at"] = row.updated_at = timezone.now()
-        rows = type(obj)._base_manager.filter(pk=obj.pk, version=row.version)
+        rows = type(obj)._base_manager.filter(pk=obj.pk)
+        if self.versioned:
+            values["version"] = row.version + 1
+            rows = rows.filter(version=row.version)
+        else:
+            rows = rows.filter(**{self.state_field: row._workflow_from})
         if not rows.update(**values):
             raise Conflict()  # changed by someone else since it was read: nothing is kept
-        row.version += 1
+        if self.versioned:
+            row.version += 1
 
     def state_label(self, obj: models.Model) -> str:
         display = getattr(obj, f"get_{self.state_field}_display", None)

@@ -148,6 +148,34 @@ WORKFLOW = register(
 )
 TRANSITIONS = WORKFLOW.transitions
 
+# An extension request is decided once, inside the demand's ``decide_extension`` (which
+# writes the event and the audit record): its own small workflow, taken by no route.
+EXTENSION_WORKFLOW = register(
+    "demands.extension",
+    Workflow(
+        model=Extension,
+        audit_prefix="demands.extension",
+        state_field="state",
+        audited=False,
+        versioned=False,
+        transitions={
+            decision: step(
+                {ExtensionState.PENDING},
+                to,
+                perm=DISPATCH,
+                on="demand",
+                internal=True,
+                refusal=_("该延期申请已处理。"),
+            )
+            for decision, to in (
+                ("approve", ExtensionState.APPROVED),
+                ("reject", ExtensionState.REJECTED),
+            )
+        },
+    ),
+)
+EXTENSION_WORKFLOW.routes(pages=(), api=())
+
 
 def allowed_actions(demand: Demand, user: User) -> list[str]:
     """The actions ``user`` may take on ``demand`` now (the page's buttons, the API)."""
@@ -728,14 +756,11 @@ def decide_extension(
     before another change is stale)."""
     demand = _begin(extension.demand, actor, "decide_extension", version)
     now = at or timezone.now()
-    state = ExtensionState.APPROVED if approve else ExtensionState.REJECTED
+    decision = "approve" if approve else "reject"
     # Decided once: the pending row is changed in place or not at all (no re-read).
-    decided = Extension.objects.filter(pk=extension.pk, state=ExtensionState.PENDING).update(
-        state=state, decided_by=actor, decided_at=now
-    )
-    if not decided:
-        raise RuleViolation(_("该延期申请已处理。"), field="state")
-    extension.state, extension.decided_by, extension.decided_at = state, actor, now
+    EXTENSION_WORKFLOW.begin(extension, actor, decision)
+    extension.decided_by, extension.decided_at = actor, now
+    EXTENSION_WORKFLOW.commit(extension, actor, decision, fields=["decided_by", "decided_at"])
     fields = []
     if approve:
         local_due = timezone.localtime(demand.due_at).date()

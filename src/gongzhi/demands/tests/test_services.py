@@ -10,8 +10,16 @@ from gongzhi.core.calendar import SHANGHAI
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.models import AuditLog, Notification
 from gongzhi.demands import selectors, services
-from gongzhi.demands.choices import Channel, Outcome, Rating, RequesterKind, Status, Urgency
-from gongzhi.demands.models import Demand, DemandEvent, MonthlyFigures
+from gongzhi.demands.choices import (
+    Channel,
+    ExtensionState,
+    Outcome,
+    Rating,
+    RequesterKind,
+    Status,
+    Urgency,
+)
+from gongzhi.demands.models import Demand, DemandEvent, Extension, MonthlyFigures
 
 pytestmark = pytest.mark.django_db
 
@@ -216,6 +224,36 @@ def test_extension_within_the_category_maximum(world, demands):
                 days=1,
                 reason="再延",
             )
+
+
+def test_an_extension_request_is_decided_once_through_its_workflow(world, demands):
+    """The request's pending → approved/rejected is the extension workflow's (kernel
+    issue): a second decision is refused by the table, and one made from a copy read
+    before the first finds nothing to change (409), leaving the first decision whole."""
+    staff, handler = world.users["staff"], world.users["unit_handler"]
+    demand = new(world, category=demands.hallway)
+    demand = services.dispatch(demand, actor=staff, version=demand.version)
+    demand = services.accept(demand, actor=handler, version=demand.version)
+    extension = services.request_extension(
+        demand, actor=handler, version=demand.version, days=3, reason="等待材料"
+    )
+    stale = Extension.objects.get(pk=extension.pk)
+    services.decide_extension(extension, actor=staff, approve=False)
+    assert Extension.objects.get(pk=extension.pk).state == ExtensionState.REJECTED
+    with pytest.raises(RuleViolation) as refused:
+        services.decide_extension(extension, actor=staff, approve=True)
+    assert "没有待审批的延期申请" in str(refused.value.message)  # the demand's guard
+    with pytest.raises(RuleViolation) as refused:
+        services.EXTENSION_WORKFLOW.begin(extension, staff, "approve")
+    assert refused.value.field == "state" and "已处理" in str(refused.value.message)
+    stale.demand = Demand.objects.get(pk=demand.pk)
+    with pytest.raises(Conflict):
+        services.EXTENSION_WORKFLOW.begin(stale, staff, "approve")
+        services.EXTENSION_WORKFLOW.commit(stale, staff, "approve", fields=["decided_at"])
+    after = Extension.objects.get(pk=extension.pk)
+    assert after.state == ExtensionState.REJECTED
+    assert Demand.objects.get(pk=demand.pk).extension_days == 0
+    assert services.EXTENSION_WORKFLOW.allowed(after, staff) == []  # internal: no button
 
 
 def test_return_to_sender_needs_a_reason(world, demands):
