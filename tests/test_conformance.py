@@ -257,7 +257,8 @@ def test_every_audit_action_has_a_label():
         if "tests" not in path.parts and "module_template" not in path.parts:
             written |= audit_actions(path.read_text())
     for flow in workflow.WORKFLOWS.values():
-        written |= {f"{flow.audit_prefix}.{t.audit or a}" for a, t in flow.transitions.items()}
+        if flow.audited:  # a sub-record's workflow is recorded by its parent's transition
+            written |= {f"{flow.audit_prefix}.{t.audit or a}" for a, t in flow.transitions.items()}
     missing = sorted(written - labels)
     assert not missing, "label these in their module's manifest:\n" + "\n".join(missing)
 

@@ -2,9 +2,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.scoping import ScopedModel, TreePathField
+from gongzhi.core.scoping import Scope, ScopedModel, TreePathField, owned
 
 from .choices import SEGMENT_DIGITS, HouseholdStatus, Level
+from .permissions import VIEW_HOUSEHOLD
 
 
 def code_to_path(code: str) -> str:
@@ -86,6 +87,11 @@ class Household(ScopedModel):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # A resident reaches the household they live in (their confirmed account).
+    scope = Scope(
+        reaches=(owned("residents__user", {VIEW_HOUSEHOLD}, also={"residents__present": True}),)
+    )
 
     class Meta:
         verbose_name = _("户")

@@ -209,6 +209,48 @@ class Reach:
     test: Callable[[Any, Actor], bool]  # (the row, the user)
 
 
+def owned(
+    field: str,
+    perms: Iterable[str],
+    *,
+    name: str = "own",
+    also: dict[str, Any] | None = None,
+    when: Callable[[Actor], bool] | None = None,
+) -> Reach:
+    """ "My own rows": those whose ``field`` leads to the user — ``user`` (a member's own
+    record), ``member__user`` (their dues), ``residents__user`` across a to-many relation
+    (a resident's own household), with ``also`` conditions on the same join (the resident
+    still living there). ``when(user)`` says whether the relation applies at all; by
+    default only to a user who reaches none of these rows by place or organization, so
+    that staff lists keep their path-only queries (an OR on another column would keep the
+    path index from serving them)."""
+    perms = frozenset(perms)
+
+    def applies(user: Actor) -> bool:
+        if when is not None:
+            return when(user)
+        return not any(user.scope_paths(p) or user.org_scope_paths(p) for p in perms)
+
+    def q(user: Actor) -> Q | None:
+        return Q(**{field: user.pk}, **(also or {})) if applies(user) else None
+
+    def test(obj: Any, user: Actor) -> bool:
+        if not applies(user):
+            return False
+        *hops, last = field.split("__")
+        target: Any = obj
+        for hop in hops:
+            target = getattr(target, hop, None)
+            if target is None:
+                return False
+        if also or not isinstance(target, models.Model):  # across a to-many relation
+            rows = type(obj)._base_manager.filter(pk=obj.pk)
+            return rows.filter(**{field: user.pk}, **(also or {})).exists()
+        return getattr(target, f"{last}_id", None) == user.pk
+
+    return Reach(name, perms, q, test)
+
+
 @dataclass(frozen=True)
 class Scope:
     """How a model's rows are scoped: the path field(s) their place is read from (a

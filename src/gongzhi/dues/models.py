@@ -7,9 +7,13 @@ from django.db.models.functions import Coalesce, Round
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.scoping import Scope, ScopedModel, TreePathField
+from gongzhi.core.scoping import Scope, ScopedModel, TreePathField, owned
 
 from .choices import DuesKind, PaymentKind, PaymentMethod
+from .permissions import VIEW_DUES
+
+# A member who signs in sees their own dues (charges, payments, balance).
+_OWN = (owned("member__user", {VIEW_DUES}, name="self"),)
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -96,7 +100,7 @@ class DuesCharge(ScopedModel):
     basis = models.JSONField(_("计算依据"), default=dict)
 
     # The branch the member belonged to that month (ADR 0008).
-    scope = Scope(org_paths=("organization__tree_path",))
+    scope = Scope(org_paths=("organization__tree_path",), reaches=_OWN)
 
     class Meta:
         verbose_name = _("党费应缴")
@@ -152,7 +156,7 @@ class DuesPayment(ScopedModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    scope = Scope(org_paths=("organization__tree_path",))
+    scope = Scope(org_paths=("organization__tree_path",), reaches=_OWN)
 
     class Meta:
         verbose_name = _("党费缴纳")
@@ -171,7 +175,9 @@ class DuesAccount(ScopedModel):
     """Per-member dues standing kept current by the services: the arrears list reads it.
     Scoped through the member, so it follows the member to a new branch."""
 
-    scope = Scope(paths=("member__path",), org_paths=("member__organization__tree_path",))
+    scope = Scope(
+        paths=("member__path",), org_paths=("member__organization__tree_path",), reaches=_OWN
+    )
 
     member = models.OneToOneField(
         "party.Member", on_delete=models.CASCADE, related_name="dues_account"

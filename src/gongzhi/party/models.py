@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core import pii
 from gongzhi.core.calendar import add_months
 from gongzhi.core.models import IdentityNumber
-from gongzhi.core.scoping import Scope, ScopedModel, ScopedQuerySet, TreePathField
+from gongzhi.core.scoping import Scope, ScopedModel, ScopedQuerySet, TreePathField, owned
 
 from .choices import (
     HOLDING,
@@ -23,6 +23,7 @@ from .choices import (
     TransferKind,
     TransferState,
 )
+from .permissions import VIEW_MEMBER
 
 
 class Organization(ScopedModel):
@@ -133,11 +134,24 @@ class Member(IdentityNumber, ScopedModel):
     floating_whereabouts = models.CharField(_("流动去向"), max_length=100, blank=True)
     last_contact_on = models.DateField(_("最近联系日期"), null=True, blank=True)
     suspended_on = models.DateField(_("停止党籍日期"), null=True, blank=True)
+    # The member's own account (an in-service member who signs in): they see their own
+    # record, their dues and, as the modules land, their meetings and service hours.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("本人账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="party_member",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    scope = Scope(org_paths=("organization__tree_path",))
+    scope = Scope(
+        org_paths=("organization__tree_path",),
+        reaches=(owned("user", {VIEW_MEMBER}, name="self"),),
+    )
     objects = MemberQuerySet.as_manager()
 
     class Meta:

@@ -6,10 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import pii
 from gongzhi.core.models import IdentityNumber
-from gongzhi.core.scoping import ScopedModel, TreePathField
+from gongzhi.core.scoping import Scope, ScopedModel, TreePathField, owned
 from gongzhi.core.search import PrefixSearchField
 
 from .choices import Duty, MoveKind, PermitStatus, PoliticalStatus, Relation
+from .permissions import VIEW
 
 
 class CareTag(models.Model):
@@ -79,12 +80,33 @@ class Resident(IdentityNumber, ScopedModel):
     moved_in_on = models.DateField(_("迁入日期"), null=True, blank=True)
     moved_out_on = models.DateField(_("迁出日期"), null=True, blank=True)
     present = models.BooleanField(_("在住"), default=True)
+    # The resident's own account, once the community has confirmed it is theirs (the
+    # residents' portal binds it): they see their household's members, masked as always.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("本人账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resident",
+    )
     tags = models.ManyToManyField(
         CareTag, through="ResidentTag", related_name="residents", blank=True
     )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    scope = Scope(
+        reaches=(
+            owned(
+                "household__residents__user",
+                {VIEW},
+                name="household",
+                also={"household__residents__present": True},
+            ),
+        )
+    )
 
     class Meta:
         verbose_name = _("居民")
