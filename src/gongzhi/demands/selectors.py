@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from gongzhi.accounts.models import User
 from gongzhi.core.errors import NotFoundOrForbidden
+from gongzhi.core.finder import Hit
 from gongzhi.core.params import value as param
 from gongzhi.core.scoping import widened
 from gongzhi.core.search import search
@@ -66,6 +67,20 @@ def search_in(queryset: QuerySet[Demand], query: str) -> QuerySet[Demand]:
     if number_id is not None:
         return queryset.filter(pk=number_id)
     return search(queryset, query, as_filter=True)
+
+
+def find(user: User, query: str, limit: int) -> list[Hit]:
+    """The header search's demands (core.finder): a number or words of the title,
+    content, place or suggestion (:func:`search_in`), newest first."""
+    demands = search_in(demands_for(user), query).order_by("-received_at", "-id")
+    return [
+        Hit(
+            f"{demand.number} {demand.title}",
+            f"{demand.get_status_display()} · {demand.area.name}",
+            demand.get_absolute_url(),
+        )
+        for demand in demands[:limit]
+    ]
 
 
 @dataclass
