@@ -6,8 +6,6 @@ asks each declared kind the user may see for a few hits."""
 import unicodedata
 from dataclasses import dataclass
 
-from django.utils.functional import Promise
-
 from . import modules
 from .types import Visitor
 
@@ -29,7 +27,7 @@ class Hit:
 @dataclass(frozen=True)
 class Group:
     key: str
-    label: str | Promise
+    label: str  # in the request's language
     hits: list[Hit]
     more: bool  # the kind has more hits than shown
 
@@ -56,5 +54,5 @@ def find(user: Visitor, query: str, limit: int = GROUP_LIMIT) -> list[Group]:
     for kind in kinds_for(user):
         hits = list(kind.find(user, query, limit + 1))
         if hits:
-            groups.append(Group(kind.key, kind.label, hits[:limit], len(hits) > limit))
+            groups.append(Group(kind.key, str(kind.label), hits[:limit], len(hits) > limit))
     return groups

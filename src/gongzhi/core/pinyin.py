@@ -108,6 +108,7 @@ def first_letters_only(letters: str) -> bool:
     order by that column and let its index serve the match and the order at once."""
     return not _VOWEL_OR_H.search(letters.lower())
 
+
 def fill_name_keys(
     app_label: str, model_name: str, *, phone_tail: bool = False, chunk: int = 5000
 ) -> Callable[[Apps, BaseDatabaseSchemaEditor], None]:
@@ -122,7 +123,9 @@ def fill_name_keys(
         columns = ["initials", "short_initials", "pinyin", *(["phone_tail"] if phone_tail else [])]
         assignments = ", ".join(f"{c} = %s" for c in columns)
         update = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608 (names only)
-        rows = model.objects.using(connection.alias).order_by("pk").values_list("pk", "name", "phone")
+        rows = (
+            model.objects.using(connection.alias).order_by("pk").values_list("pk", "name", "phone")
+        )
         last = 0
         with connection.cursor() as cursor:
             while batch := list(rows.filter(pk__gt=last)[:chunk]):

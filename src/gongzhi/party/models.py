@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core import pii
 from gongzhi.core.calendar import add_months
 from gongzhi.core.models import IdentityNumber
-from gongzhi.core.search import PrefixSearchField
 from gongzhi.core.scoping import Scope, ScopedModel, ScopedQuerySet, TreePathField
+from gongzhi.core.search import PrefixSearchField
 
 from .choices import (
     HOLDING,

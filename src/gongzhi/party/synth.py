@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
-from gongzhi.core.pinyin import name_fields
 from gongzhi.core import pii
 from gongzhi.core.names import person_name
+from gongzhi.core.pinyin import name_fields
 
 from .choices import Category, Education, MemberStatus, OrgType
 from .models import Member, Organization

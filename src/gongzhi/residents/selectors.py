@@ -128,7 +128,9 @@ def find(user: User, query: str, limit: int) -> list[Hit]:
 def find_households(user: User, query: str, limit: int) -> list[Hit]:
     """The header search's households (core.finder): :func:`households_matching`."""
     return [
-        Hit(household.address or household.door_number, household.code, household.get_absolute_url())
+        Hit(
+            household.address or household.door_number, household.code, household.get_absolute_url()
+        )
         for household in households_matching(user, query).order_by("path")[:limit]
     ]
 

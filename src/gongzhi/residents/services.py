@@ -17,8 +17,8 @@ from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, calendar, pii
 from gongzhi.core.bulk import Written, chunks, insert_rows
-from gongzhi.core.pinyin import name_fields
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
+from gongzhi.core.pinyin import name_fields
 from gongzhi.core.services import atomic, check_version, lock, require, reveal
 from gongzhi.party.choices import HOLDING
 

@@ -8,16 +8,17 @@ from gongzhi.core.pinyin import fill_name_keys
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('residents', '0003_resident_id_head'),
+        ("residents", "0003_resident_id_head"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='resident',
-            name='pinyin',
-            field=gongzhi.core.search.PrefixSearchField(db_index=True, default='', max_length=120, verbose_name='姓名全拼'),
+            model_name="resident",
+            name="pinyin",
+            field=gongzhi.core.search.PrefixSearchField(
+                db_index=True, default="", max_length=120, verbose_name="姓名全拼"
+            ),
         ),
         migrations.RunPython(
             fill_name_keys("residents", "Resident"), migrations.RunPython.noop, elidable=True

@@ -29,7 +29,6 @@ def person(
     )
 
 
-
 def test_search_by_everything_staff_type(world):
     zhang = person(world, phone="13812345678")
     li = person(world, "李四", serial=2, phone="13900001111", household=world.ours.households[1])
