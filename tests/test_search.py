@@ -22,7 +22,9 @@ from gongzhi.residents.testing import add_person, build_residents
 def people(world, party):
     residents = build_residents(world)
     admin = world.users["district_admin"]
-    hu = add_person(world, world.ours.households[2], "胡萍", date(1985, 2, 3), 7, phone="13566667777")
+    hu = add_person(
+        world, world.ours.households[2], "胡萍", date(1985, 2, 3), 7, phone="13566667777"
+    )
     member = add_member(admin, party.ours_branch, "曾志强", 11, phone="13988889999")
     theirs = add_member(admin, party.sibling_branch, "邻里党员", 12, phone="13722223333")
     demand = demand_services.create_demand(
@@ -216,7 +218,9 @@ def test_query_count_does_not_grow_with_hits(world, people, party, client_as):
     few = count("z")
     admin = world.users["district_admin"]
     for i in range(8):
-        add_person(world, world.ours.households[1], f"周{'一二三四五六七八'[i]}", date(1970, 1, 1), 40 + i)
+        add_person(
+            world, world.ours.households[1], f"周{'一二三四五六七八'[i]}", date(1970, 1, 1), 40 + i
+        )
         add_member(admin, party.ours_branch, f"赵{'一二三四五六七八'[i]}", 60 + i)
     assert count("z") <= few + 2  # the same queries; a few more only if a group appears
     assert count("z") <= 20
@@ -225,5 +229,5 @@ def test_query_count_does_not_grow_with_hits(world, people, party, client_as):
 def test_the_header_box_and_its_static_script(world, client_as):
     page = client_as(world.users["secretary"]).get("/").content.decode()
     assert 'class="gz-search' in page and 'action="/search/"' in page
-    assert '/static/gongzhi/search.js' in page or "gongzhi/search." in page
+    assert "/static/gongzhi/search.js" in page or "gongzhi/search." in page
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)  # no inline script
