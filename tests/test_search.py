@@ -201,7 +201,7 @@ def test_each_kind_only_for_roles_that_may_see_it(world, people, client_as):
 
 def test_bad_input_answers_422_not_500(world, client_as):
     client = client_as(world.users["secretary"])
-    assert client.get("/api/v1/search", {"q": "张", "limit": 0}).status_code == 422
+    assert client.get("/api/v1/search", {"q": "张", "per_kind": 0}).status_code == 422
     assert client.get("/api/v1/search", {"q": "a\x00b"}).status_code == 422
     assert client.get("/api/v1/search", {"q": ""}).json()["groups"] == []
 

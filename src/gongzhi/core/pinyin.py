@@ -44,7 +44,6 @@ _LATIN = re.compile(r"[A-Za-z]")
 _NOT_WORD = re.compile(r"[^0-9a-z]")
 LETTERS = re.compile(r"^[a-zA-Z]+$")
 _VOWEL = re.compile(r"[aeiouv]")
-_VOWEL_OR_H = re.compile(r"[aeiouvh]")
 
 
 class NameKeys(NamedTuple):
@@ -88,25 +87,34 @@ def name_fields(name: str) -> dict[str, str]:
     return name_keys(name)._asdict()
 
 
+def letter_columns(letters: str) -> list[str]:
+    """The key columns ``letters`` can match: first letters always, the initials with
+    zh/ch/sh only when there is an "h", the full pinyin only when there is a vowel."""
+    letters = letters.lower()
+    columns = ["short_initials"]
+    if "h" in letters:
+        columns.append("initials")
+    if _VOWEL.search(letters):
+        columns.append("pinyin")
+    return columns
+
+
 def letters_match(letters: str) -> Q:
     """Rows whose name's pinyin keys begin with ``letters`` (``zxm``, ``zhxm``, ``huping``,
-    ``zhangx``): each condition is a prefix on one indexed column, and only the columns
-    that can match (without a vowel no full pinyin beyond what the initials match,
-    without an "h" no zh/ch/sh). Letters without either need one column only: see
-    :func:`first_letters_only`."""
+    ``zhangx``): a prefix on each column of :func:`letter_columns`, each through its index.
+    A search box wanting a few rows of a wide scope asks each column alone, in its index
+    order, instead (an OR of the columns made SQLite scan the scope: 4.6 s for a district)."""
     letters = letters.lower()
-    match = Q(short_initials__prefix=letters)
-    if "h" in letters:
-        match |= Q(initials__prefix=letters)
-    if _VOWEL.search(letters):
-        match |= Q(pinyin__prefix=letters)
+    match = Q()
+    for column in letter_columns(letters):
+        match |= Q(**{f"{column}__prefix": letters})
     return match
 
 
 def first_letters_only(letters: str) -> bool:
     """Whether ``letters`` can only match ``short_initials`` (``zxm``): a caller may then
     order by that column and let its index serve the match and the order at once."""
-    return not _VOWEL_OR_H.search(letters.lower())
+    return letter_columns(letters) == ["short_initials"]
 
 
 def fill_name_keys(

@@ -27,7 +27,7 @@ class GroupOut(Schema):
 
 class SearchFilters(Schema):
     q: Text(max_length=200) = ""  # type: ignore[valid-type]
-    limit: int = Field(finder.GROUP_LIMIT, ge=1, le=finder.PAGE_LIMIT)
+    per_kind: int = Field(finder.GROUP_LIMIT, ge=1, le=finder.PAGE_LIMIT)
 
 
 class SearchOut(Schema):
@@ -39,9 +39,9 @@ class SearchOut(Schema):
 def search(request: HttpRequest, filters: Query[SearchFilters]) -> Any:
     """Residents, households, party members, demands and party organizations of the
     user's scope by name, pinyin initials or full pinyin, ID or phone tail, demand number
-    or address; each kind the user may see, at most ``limit`` hits a kind (personal
+    or address; each kind the user may see, at most ``per_kind`` hits a kind (personal
     data masked)."""
     if not finder.kinds_for(request.user):
         raise HttpError(403, "forbidden")
     query = finder.normalize(filters.q)
-    return {"query": query, "groups": finder.find(request.user, query, filters.limit)}
+    return {"query": query, "groups": finder.find(request.user, query, filters.per_kind)}

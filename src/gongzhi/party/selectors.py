@@ -19,7 +19,7 @@ from gongzhi.core.calendar import add_months
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core.finder import Hit
 from gongzhi.core.params import value as param
-from gongzhi.core.pinyin import LETTERS, first_letters_only, letters_match
+from gongzhi.core.pinyin import LETTERS, first_letters_only, letter_columns, letters_match
 
 from .choices import (
     BRANCH_TYPES,
@@ -298,6 +298,26 @@ def search_members(user: User, query: str) -> QuerySet[Member]:
     return qs.filter(name__prefix=query).order_by("name", "id")
 
 
+def first_members(user: User, query: str, limit: int) -> list[Member]:
+    """At most ``limit`` members of :func:`search_members`, for a search box: a tail or
+    pinyin letters asked column by column (an OR of the columns, joined to the
+    organizations of the scope, scanned a district's members)."""
+    letters = re.sub(r"\s+", "", pii.ascii_form(query)).lower()
+    if letters.isdigit() and len(letters) == 4:
+        conditions = [Q(phone_tail=letters), Q(id_tail=letters)]
+    elif LETTERS.match(letters):
+        conditions = [Q(**{f"{c}__prefix": letters}) for c in letter_columns(letters)]
+    else:
+        return list(search_members(user, query)[:limit])
+    holding = members_for(user).filter(standing__in=HOLDING)
+    found: dict[int, Member] = {}
+    for condition in conditions:
+        rows = holding.filter(condition).order_by("id")
+        for member in rows[:limit]:
+            found.setdefault(member.pk, member)
+    return list(found.values())[:limit]
+
+
 def find_members(user: User, query: str, limit: int) -> list[Hit]:
     """The header search's party members (core.finder): :func:`search_members`, the phone
     and ID number masked."""
@@ -315,7 +335,7 @@ def find_members(user: User, query: str, limit: int) -> list[Hit]:
             ),
             member.get_absolute_url(),
         )
-        for member in search_members(user, query)[:limit]
+        for member in first_members(user, query, limit)
     ]
 
 
