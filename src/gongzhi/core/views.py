@@ -330,6 +330,12 @@ class SearchView(LoginRequiredMixin, TemplateView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not finder.kinds_for(request.user):
+            audit.log(
+                "core.permission.denied",
+                actor=request.user,
+                result=audit.DENIED,
+                data={"perm": "search", "path": request.path[:200]},
+            )
             raise PermissionDenied
         return super().get(request, *args, **kwargs)
 

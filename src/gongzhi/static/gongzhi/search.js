@@ -112,8 +112,8 @@
         return response.json();
       })
       .then(function (data) {
-        if (data.query === input.value.trim()) {
-          show(data);
+        if (query === asked) {
+          show(data); // the answer to what the box still asks
         }
       })
       .catch(function () {
