@@ -16,6 +16,7 @@ MANIFEST = Manifest(
     api=(
         ("/parameters", "gongzhi.core.parameters_api.router"),
         ("/notifications", "gongzhi.core.notifications_api.router"),
+        ("/search", "gongzhi.core.search_api.router"),
     ),
     nav=(
         NavItem(_("工作台"), "core:workbench", "", "speedometer2", _("概览"), 100),

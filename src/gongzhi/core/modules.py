@@ -105,6 +105,24 @@ class NotificationKind:
 
 
 @dataclass(frozen=True)
+class SearchKind:
+    """A kind of record the header's search box finds (residents, demands…), declared by
+    its module: ``selector`` is a dotted path to ``f(user, query, limit)`` returning at
+    most ``limit`` :class:`gongzhi.core.finder.Hit` of the user's scope, personal data
+    masked; it runs only for users holding ``permission`` somewhere. ``order`` places
+    its group among the others."""
+
+    key: str
+    label: str | Promise
+    permission: str
+    selector: str
+    order: int
+
+    def find(self, user: Visitor, query: str, limit: int) -> Any:
+        return import_string(self.selector)(user, query, limit)
+
+
+@dataclass(frozen=True)
 class Manifest:
     label: str  # the app label
     order: int  # menus, demo data and URLs follow it (dependencies first)
@@ -118,6 +136,7 @@ class Manifest:
     audit_labels: dict[str, str | Promise] = field(default_factory=dict)
     warnings: tuple[WarningKind, ...] = ()
     notifications: tuple[NotificationKind, ...] = ()
+    searches: tuple[SearchKind, ...] = ()
 
 
 @functools.cache
@@ -185,6 +204,11 @@ def run(job: Periodic) -> Callable:
 
 def notification_kinds() -> list[NotificationKind]:
     return [kind for manifest in manifests() for kind in manifest.notifications]
+
+
+def search_kinds() -> list[SearchKind]:
+    kinds = [kind for manifest in manifests() for kind in manifest.searches]
+    return sorted(kinds, key=lambda kind: kind.order)
 
 
 def warning_kinds() -> list[WarningKind]:

@@ -149,6 +149,41 @@ def search(
     return queryset.filter(VectorMatch(F("pk"), tsquery, vector_column(field)))
 
 
+def has_cjk(text: str) -> bool:
+    return bool(_IS_CJK.search(text or ""))
+
+
+def newest_matches(
+    model: type[models.Model], query: str, limit: int, offset: int = 0, field: str = "search_tokens"
+) -> list[int]:
+    """Ids of ``model``'s rows matching every term of ``query``, highest first, at most
+    ``limit`` after ``offset``: straight from the text index (FTS5 reads its lists in
+    rowid order), for a search box wanting a few of the newest matches of a wide scope,
+    which it then filters through the scope. No scope here: callers must."""
+    from django.db import connections, router
+
+    terms = query_terms(query)
+    if not terms:
+        return []
+    table = model._meta.db_table
+    connection = connections[router.db_for_read(model)]
+    if connection.vendor == "sqlite":
+        sql = (
+            f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s "  # noqa: S608 (names only)
+            "ORDER BY rowid DESC LIMIT %s OFFSET %s"
+        )
+        params: list[Any] = [" AND ".join(f'"{t}"' for t in terms), limit, offset]
+    else:
+        sql = (
+            f"SELECT id FROM {table} WHERE {vector_column(field)} @@ to_tsquery('simple', %s) "  # noqa: S608
+            "ORDER BY id DESC LIMIT %s OFFSET %s"
+        )
+        params = [" & ".join(f"'{t}'" for t in terms), limit, offset]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _vendor(queryset: models.QuerySet) -> str:
     from django.db import connections
 

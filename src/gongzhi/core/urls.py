@@ -5,6 +5,7 @@ from . import inbox_views, parameter_views, schedule, views
 app_name = "core"
 urlpatterns = [
     path("", views.WorkbenchView.as_view(), name="workbench"),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("audit/", views.AuditLogListView.as_view(), name="audit_list"),
     path("notifications/", inbox_views.NotificationListView.as_view(), name="notification_list"),
     path(

@@ -34,7 +34,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.base import TemplateResponseMixin
 from django.views.generic.detail import SingleObjectMixin
 
-from . import audit, calendar, modules, services
+from . import audit, calendar, finder, modules, services
 from .errors import Conflict, DomainError, NotFoundOrForbidden
 from .exports import TableExporter, job_file, jobs_of, start_background, wants_background
 from .filters import AuditLogFilter
@@ -319,6 +319,34 @@ class WorkbenchView(LoginRequiredMixin, TemplateView):
         context["level_cards"] = cards
         # The rules breached in the user's scope, as the modules declare them.
         context["warnings"] = modules.pending_warnings(user, timezone.localdate())
+        return context
+
+
+class SearchView(LoginRequiredMixin, TemplateView):
+    """The header search's full results: every kind the user may search, grouped, more
+    hits a group than the drop-down shows. A user with no kind to search is refused."""
+
+    template_name = "core/search.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not finder.kinds_for(request.user):
+            audit.log(
+                "core.permission.denied",
+                actor=request.user,
+                result=audit.DENIED,
+                data={"perm": "search", "path": request.path[:200]},
+            )
+            raise PermissionDenied
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        query = finder.normalize(self.request.GET.get("q", ""))
+        context.update(
+            title=_("搜索"),
+            search_query=query,
+            groups=finder.find(self.request.user, query, finder.PAGE_LIMIT),
+        )
         return context
 
 

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.modules import Manifest, NavItem, NotificationKind, Periodic
+from gongzhi.core.modules import Manifest, NavItem, NotificationKind, Periodic, SearchKind
 
 from .choices import ACTION_LABELS
 
@@ -18,6 +18,7 @@ MANIFEST = Manifest(
     prefix="demands/",
     extra_urls=(("public/demands/", "gongzhi.demands.urls.public_urlpatterns"),),
     api=(("/demands", "gongzhi.demands.api.router"),),
+    searches=(SearchKind("demands", _("诉求"), VIEW, "gongzhi.demands.selectors.find", 40),),
     nav=(
         NavItem(_("诉求受理"), "demands:intake", "demands.intake", "inbox", GROUP, 500),
         NavItem(_("诉求列表"), "demands:list", VIEW, "card-list", GROUP, 501),

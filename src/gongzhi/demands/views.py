@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
@@ -27,6 +27,7 @@ from gongzhi.core.views import (
     ScopedListView,
     ServiceFormView,
 )
+from gongzhi.residents.selectors import households_matching
 
 from . import forms, selectors, services
 from .choices import ACTION_LABELS, Status
@@ -496,13 +497,10 @@ class HouseholdFragment(IntakeFragment):
         q = self.request.GET.get("q", "").strip()[:50]
         rows = []
         if q:
-            qs = Household.objects.visible_to(self.request.user, "areas.view_household")
-            area = self.area()
-            if area is not None:
-                qs = qs.filter(path__under=area.path)
-            rows = list(
-                qs.filter(Q(address__contains=q) | Q(code__startswith=q)).order_by("path")[:10]
-            )
+            # By address, code, estate or a member's name or pinyin, as everywhere.
+            found = households_matching(self.request.user, q, within=self.area())
+            rows = list(found.order_by("path")[:10])
+        context["query"] = q
         context["households"] = rows
         return context
 

@@ -14,6 +14,7 @@ from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
 from gongzhi.core import pii
 from gongzhi.core.errors import RuleViolation
+from gongzhi.core.pinyin import LETTERS, letters_match
 
 from . import selectors
 from .choices import HOLDING, Category, MemberStatus, Standing, TransferKind, TransferState
@@ -57,7 +58,7 @@ class OrgFilter(django_filters.ModelChoiceFilter):
 
 
 class MemberFilter(django_filters.FilterSet):
-    name = django_filters.CharFilter(label=_("姓名"), lookup_expr="contains")
+    name = django_filters.CharFilter(label=_("姓名或拼音"), method="filter_name", max_length=50)
     organization = OrgFilter(label=_("党组织"), queryset=_organizations)
     category = django_filters.ChoiceFilter(label=_("党员类别"), choices=Category.choices)
     status = django_filters.ChoiceFilter(label=_("党员状态"), choices=MemberStatus.choices)
@@ -87,6 +88,13 @@ class MemberFilter(django_filters.FilterSet):
         if not self.form.cleaned_data.get("standing"):
             queryset = queryset.filter(standing__in=HOLDING)
         return queryset
+
+    def filter_name(self, qs, name, value):
+        """A part of the name, or pinyin initials or full pinyin (zxm, zhangxiaoming)."""
+        value = value.strip()
+        if LETTERS.match(value):
+            return qs.filter(letters_match(value))
+        return qs.filter(name__contains=value)
 
     def filter_standing(self, qs, name, value):
         if value == ALL:

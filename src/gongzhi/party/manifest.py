@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.modules import Manifest, NavItem, WarningKind
+from gongzhi.core.modules import Manifest, NavItem, SearchKind, WarningKind
 
 GROUP = _("党组织与党员")
 ORG, MEMBER = "party.view_organization", "party.view_member"
@@ -16,6 +16,12 @@ MANIFEST = Manifest(
         ("/organizations", "gongzhi.party.api.router"),
         ("/members", "gongzhi.party.api.member_router"),
         ("/transfers", "gongzhi.party.api.transfer_router"),
+    ),
+    searches=(
+        SearchKind("members", _("党员"), MEMBER, "gongzhi.party.selectors.find_members", 30),
+        SearchKind(
+            "organizations", _("党组织"), ORG, "gongzhi.party.selectors.find_organizations", 50
+        ),
     ),
     nav=(
         NavItem(_("党组织"), "party:organization_tree", ORG, "diagram-2", GROUP, 300),

@@ -8,6 +8,7 @@ from gongzhi.core import pii
 from gongzhi.core.calendar import add_months
 from gongzhi.core.models import IdentityNumber
 from gongzhi.core.scoping import Scope, ScopedModel, ScopedQuerySet, TreePathField, owned
+from gongzhi.core.search import PrefixSearchField
 
 from .choices import (
     HOLDING,
@@ -85,11 +86,16 @@ class MemberQuerySet(ScopedQuerySet):
 class Member(IdentityNumber, ScopedModel):
     """A party member in the registry; the ID number is encrypted, hashed and masked."""
 
-    name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    name = PrefixSearchField(_("姓名"), max_length=50)
+    # The name's pinyin keys (core.pinyin) and the phone's tail, for search.
+    initials = PrefixSearchField(_("拼音首字母"), max_length=60, default="")
+    short_initials = PrefixSearchField(_("拼音简拼"), max_length=30, default="")
+    pinyin = PrefixSearchField(_("姓名全拼"), max_length=120, default="")
     sex = models.CharField(_("性别"), max_length=6, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
     ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    phone_tail = models.CharField(max_length=4, blank=True, db_index=True)
     education = models.CharField(_("学历"), max_length=20, choices=Education.choices, blank=True)
     organization = models.ForeignKey(
         Organization, verbose_name=_("所在党支部"), on_delete=models.PROTECT, related_name="members"

@@ -1,5 +1,6 @@
 """Scoped reads of the party module and the rule checks shown as warnings."""
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -15,8 +16,10 @@ from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
 from gongzhi.core import pii
 from gongzhi.core.calendar import add_months
-from gongzhi.core.errors import NotFoundOrForbidden
+from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
+from gongzhi.core.finder import Hit
 from gongzhi.core.params import value as param
+from gongzhi.core.pinyin import LETTERS, first_letters_only, letter_columns, letters_match
 
 from .choices import (
     BRANCH_TYPES,
@@ -269,6 +272,80 @@ def pocket_members(user: User, perm: str = VIEW_MEMBER) -> QuerySet[Member]:
 def pocket(user: User, today: date) -> QuerySet[Member]:
     """The pocket members as a warning (core.modules.WarningKind: ``f(user, today)``)."""
     return pocket_members(user)
+
+
+def search_members(user: User, query: str) -> QuerySet[Member]:
+    """Holding members by what staff type, as for residents: a name (张小明), pinyin
+    initials or full pinyin (zxm, zhxm, zhangxiaoming), a phone or ID tail (5678), a whole
+    phone or ID number."""
+    query = re.sub(r"\s+", "", pii.ascii_form(query))
+    qs = members_for(user).filter(standing__in=HOLDING)
+    if not query:
+        return qs.none()
+    if query.isdigit() and len(query) == 4:
+        return qs.filter(Q(phone_tail=query) | Q(id_tail=query))
+    if query.isdigit() and len(query) == 11:
+        return qs.filter(phone_tail=query[-4:], phone=query)
+    if len(query) in (15, 18) and re.match(r"^[0-9]{14,17}[0-9xX]$", query):
+        try:
+            return qs.filter(id_number_hash__in=pii.lookup_hashes(pii.normalize_id_number(query)))
+        except RuleViolation:  # an invalid number simply finds nobody
+            return qs.none()
+    if LETTERS.match(query):
+        if first_letters_only(query):
+            return qs.filter(short_initials__prefix=query.lower()).order_by("short_initials", "id")
+        return qs.filter(letters_match(query))
+    return qs.filter(name__prefix=query).order_by("name", "id")
+
+
+def first_members(user: User, query: str, limit: int) -> list[Member]:
+    """At most ``limit`` members of :func:`search_members`, for a search box: a tail or
+    pinyin letters asked column by column (an OR of the columns, joined to the
+    organizations of the scope, scanned a district's members)."""
+    letters = re.sub(r"\s+", "", pii.ascii_form(query)).lower()
+    if letters.isdigit() and len(letters) == 4:
+        conditions = [Q(phone_tail=letters), Q(id_tail=letters)]
+    elif LETTERS.match(letters):
+        conditions = [Q(**{f"{c}__prefix": letters}) for c in letter_columns(letters)]
+    else:
+        return list(search_members(user, query)[:limit])
+    holding = members_for(user).filter(standing__in=HOLDING)
+    found: dict[int, Member] = {}
+    for condition in conditions:
+        rows = holding.filter(condition).order_by("id")
+        for member in rows[:limit]:
+            found.setdefault(member.pk, member)
+    return list(found.values())[:limit]
+
+
+def find_members(user: User, query: str, limit: int) -> list[Hit]:
+    """The header search's party members (core.finder): :func:`search_members`, the phone
+    and ID number masked."""
+    return [
+        Hit(
+            member.name,
+            " · ".join(
+                part
+                for part in (
+                    member.organization.name,
+                    pii.mask_phone(member.phone),
+                    member.id_number_masked,
+                )
+                if part
+            ),
+            member.get_absolute_url(),
+        )
+        for member in first_members(user, query, limit)
+    ]
+
+
+def find_organizations(user: User, query: str, limit: int) -> list[Hit]:
+    """The header search's party organizations (core.finder): by a part of the name."""
+    organizations = organizations_for(user).filter(name__contains=query).order_by("tree_path")
+    return [
+        Hit(org.name, f"{org.get_org_type_display()} · {org.area.name}", org.get_absolute_url())
+        for org in organizations[:limit]
+    ]
 
 
 def talent_search(user: User, skill: str, within: Area | None = None) -> QuerySet[Member]:

@@ -22,6 +22,7 @@ from gongzhi.core import audit, calendar, pii
 from gongzhi.core.calendar import add_months
 from gongzhi.core.errors import Conflict, RuleViolation
 from gongzhi.core.params import value as param
+from gongzhi.core.pinyin import name_fields
 from gongzhi.core.services import atomic, check_version, lock, require, reveal
 from gongzhi.core.workflow import Workflow, register, step
 
@@ -272,6 +273,8 @@ def _new_member(
         profile["phone"] = pii.normalize_phone(profile["phone"])
     return Member(
         name=name,
+        **name_fields(name),
+        phone_tail=(profile.get("phone") or "")[-4:],
         sex=pii.sex(number),
         birth_date=birth,
         **Member.id_number_fields(number),
@@ -547,8 +550,15 @@ def update_member(
         return member
     for key in changed:
         setattr(member, key, fields[key])
+    derived = {}
+    if "name" in changed:
+        derived.update(name_fields(member.name))
+    if "phone" in changed:
+        derived["phone_tail"] = (member.phone or "")[-4:]
+    for key, value in derived.items():
+        setattr(member, key, value)
     member.version += 1
-    member.save(update_fields=[*changed, "version", "updated_at"])
+    member.save(update_fields=[*changed, *derived, "version", "updated_at"])
     _event(member, EventKind.PROFILE_CHANGED, on, actor, fields=sorted(changed))
     audit.log("party.member.changed", actor=actor, target=member, data={"fields": sorted(changed)})
     return member

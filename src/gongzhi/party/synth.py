@@ -10,6 +10,7 @@ from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
 from gongzhi.core import pii
 from gongzhi.core.names import person_name
+from gongzhi.core.pinyin import name_fields
 
 from .choices import Category, Education, MemberStatus, OrgType
 from .models import Member, Organization
@@ -160,12 +161,16 @@ def synthesize(ctx) -> None:
                     admitted = min(admitted, date(2025, 12, 1))
                     probationary = rng.random() < 0.04
                     category = rng.choices(categories, weights)[0]
+                    name = person_name(rng)
+                    phone = f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}"
                     yield Member(
-                        name=person_name(rng),
+                        name=name,
+                        **name_fields(name),
                         sex=pii.sex(number),
                         birth_date=birth,
                         **Member.id_number_fields(number),
-                        phone=f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}",
+                        phone=phone,
+                        phone_tail=phone[-4:],
                         education=rng.choice(Education.values),
                         organization=branch,
                         path=branch.path,

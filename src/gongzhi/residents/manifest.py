@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.modules import Manifest, NavItem
+from gongzhi.core.modules import Manifest, NavItem, SearchKind
 
 GROUP = _("网格与居民")
 VIEW, RESPONSIBILITY = "residents.view_resident", "residents.manage_responsibility"
@@ -18,6 +18,16 @@ MANIFEST = Manifest(
         ("/responsibilities", "gongzhi.residents.api.responsibility_router"),
         ("/coverage", "gongzhi.residents.api.coverage_router"),
         ("/grid-map", "gongzhi.residents.api.grid_map_router"),
+    ),
+    searches=(
+        SearchKind("residents", _("居民"), VIEW, "gongzhi.residents.selectors.find", 10),
+        SearchKind(
+            "households",
+            _("住户"),
+            "areas.view_household",
+            "gongzhi.residents.selectors.find_households",
+            20,
+        ),
     ),
     nav=(
         NavItem(_("居民"), "residents:list", VIEW, "people", GROUP, 210),

@@ -47,6 +47,7 @@ class Resident(IdentityNumber, ScopedModel):
     name = PrefixSearchField(_("姓名"), max_length=50)
     initials = PrefixSearchField(_("拼音首字母"), max_length=60)  # "zhxm"
     short_initials = PrefixSearchField(_("拼音简拼"), max_length=30)  # "zxm"
+    pinyin = PrefixSearchField(_("姓名全拼"), max_length=120, default="")  # "zhangxiaoming"
     sex = models.CharField(_("性别"), max_length=6)
     birth_date = models.DateField(_("出生日期"))
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)

@@ -17,15 +17,25 @@ from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import pii
 from gongzhi.core.errors import NotFoundOrForbidden
+from gongzhi.core.finder import Hit
 from gongzhi.core.params import value as param
+from gongzhi.core.pinyin import LETTERS, first_letters_only, letter_columns, letters_match
+from gongzhi.core.search import has_cjk
 
 from .choices import Duty
 from .models import Rental, Resident, Responsibility
 from .permissions import VIEW, VIEW_SENSITIVE
 
 _DIGITS = re.compile(r"^[0-9]+$")
-_LETTERS = re.compile(r"^[a-zA-Z]+$")
 _ADDRESS = re.compile(r"\d|栋|幢|单元|号|室|楼")
+_PLACE = re.compile(r"栋|幢|单元|号|室")
+_DIGIT = re.compile(r"\d")
+
+
+def is_address(query: str) -> bool:
+    """What a search box takes for an address: a part of a building (栋, 单元, 室…), or
+    Chinese with digits (和顺花园3). Digits alone are a tail, a phone or a door number."""
+    return bool(_PLACE.search(query) or (has_cjk(query) and _DIGIT.search(query)))
 
 
 def residents_for(user: User, perm: str = VIEW) -> QuerySet[Resident]:
@@ -39,9 +49,13 @@ def get_resident(user: User, pk: int | str, perm: str = VIEW) -> Resident:
         raise NotFoundOrForbidden() from None
 
 
-def search(user: User, query: str, *, present_only: bool = True) -> QuerySet[Resident]:
-    """What resident staff type: a name (张小明), pinyin initials (zhxm / zxm), a phone
-    or ID tail (5678), a whole phone or ID number, or an address (3栋2单元501)."""
+def search(
+    user: User, query: str, *, present_only: bool = True, addresses: bool = True
+) -> QuerySet[Resident]:
+    """What resident staff type: a name (张小明), pinyin initials (zhxm / zxm) or full
+    pinyin (zhangxiaoming, zhangx), a phone
+    or ID tail (5678), a whole phone or ID number, or (with ``addresses``) an address
+    (3栋2单元501)."""
     query = re.sub(r"\s+", "", pii.ascii_form(query))  # full-width digits typed by an IME
     qs = residents_for(user)
     if present_only:
@@ -57,16 +71,16 @@ def search(user: User, query: str, *, present_only: bool = True) -> QuerySet[Res
             return qs.filter(id_number_hash__in=pii.lookup_hashes(pii.normalize_id_number(query)))
         except Exception:  # noqa: BLE001 (an invalid number simply finds nobody)
             return qs.none()
-    if _LETTERS.match(query):
+    if LETTERS.match(query):
         letters = query.lower()
-        if "h" not in letters:
-            # Initials beginning with letters without an "h" (no zh/ch/sh in them) are
-            # first letters too: one column, in its index order, like the name.
+        if first_letters_only(letters):
+            # First letters (no zh/ch/sh, no syllable spelled out): one column, in its
+            # index order, like the name.
             return qs.filter(short_initials__prefix=letters).order_by(
                 "short_initials", "path", "id"
             )
-        return qs.filter(Q(initials__prefix=letters) | Q(short_initials__prefix=letters))
-    if _ADDRESS.search(query):
+        return qs.filter(letters_match(letters))
+    if addresses and _ADDRESS.search(query):
         households = Household.objects.visible_to(user, "areas.view_household").filter(
             address__contains=query
         )
@@ -74,6 +88,93 @@ def search(user: User, query: str, *, present_only: bool = True) -> QuerySet[Res
     # In name order: the name index serves the match and the order, where the path order
     # made the database walk the whole scope for a rare name (0.3 s for a district).
     return qs.filter(name__prefix=query).order_by("name", "path", "id")
+
+
+def households_matching(
+    user: User, query: str, within: Area | None = None, *, doors: bool = True
+) -> QuerySet[Household]:
+    """The households staff look for: by an address (3栋2单元501; with ``doors``, a bare
+    door number or household code too), by the name of their estate or building
+    (和顺花园), or by a present member's name, pinyin, phone or ID tail (张小明, zxm,
+    huping, 5678), in the user's scope. An address is searched inside the stored ones
+    (no index serves that): a search box over a wide scope passes ``doors=False``, so
+    that digits alone find people's households by their tails instead."""
+    query = re.sub(r"\s+", "", pii.ascii_form(query))
+    households = Household.objects.visible_to(user, "areas.view_household")
+    if within is not None:
+        households = households.filter(path__under=within.path)
+    if not query:
+        return households.none()
+    if is_address(query):
+        return households.filter(Q(address__contains=query) | Q(code__startswith=query))
+    people = first_matches(user, query, HOUSEHOLD_PEOPLE)
+    match = Q(pk__in={person.household_id for person in people})
+    if doors and _DIGITS.match(query):
+        match |= Q(address__contains=query) | Q(code__startswith=query)
+    if has_cjk(query):
+        places = (
+            Area.objects.visible_to(user, "areas.view_area")
+            .filter(level__gte=Level.ESTATE, name__contains=query)
+            .values_list("path", flat=True)[:5]
+        )
+        for path in places:
+            match |= Q(path__under=path)
+    return households.filter(match)
+
+
+# The people whose households a name finds (a search box shows a few of them).
+HOUSEHOLD_PEOPLE = 50
+
+
+def first_matches(user: User, query: str, limit: int) -> list[Resident]:
+    """At most ``limit`` present residents of :func:`search` (addresses aside), for a
+    search box: pinyin letters asked column by column, each in its index order
+    (core.pinyin.letters_match)."""
+    letters = re.sub(r"\s+", "", pii.ascii_form(query)).lower()
+    if not LETTERS.match(letters):
+        return list(search(user, query, addresses=False)[:limit])
+    present = residents_for(user).filter(present=True)
+    found: dict[int, Resident] = {}
+    for column in letter_columns(letters):
+        rows = present.filter(**{f"{column}__prefix": letters}).order_by(column, "path", "id")
+        for resident in rows[:limit]:
+            found.setdefault(resident.pk, resident)
+    return list(found.values())[:limit]
+
+
+def find(user: User, query: str, limit: int) -> list[Hit]:
+    """The header search's residents (core.finder): :func:`first_matches`, the name
+    masked for a minor as on every page, the phone and ID number masked. An address
+    finds households (:func:`find_households`), not each of their people."""
+    if is_address(query):
+        return []
+    today = timezone.localdate()
+    return [
+        Hit(
+            display_name(user, resident, today),
+            " · ".join(
+                part
+                for part in (
+                    resident.household.address,
+                    pii.mask_phone(resident.phone),
+                    resident.id_number_masked,
+                )
+                if part
+            ),
+            resident.get_absolute_url(),
+        )
+        for resident in first_matches(user, query, limit)
+    ]
+
+
+def find_households(user: User, query: str, limit: int) -> list[Hit]:
+    """The header search's households (core.finder): :func:`households_matching`."""
+    return [
+        Hit(
+            household.address or household.door_number, household.code, household.get_absolute_url()
+        )
+        for household in households_matching(user, query, doors=False).order_by("path")[:limit]
+    ]
 
 
 def shows_sensitive(user: User, resident: Resident) -> bool:

@@ -1,10 +1,9 @@
 """Every write of the resident registry: scope-checked, validated, audited."""
 
-import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache, partial
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.core.files import File
@@ -12,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
 
 from gongzhi.accounts.models import User
 from gongzhi.areas.choices import Level
@@ -20,6 +18,7 @@ from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, calendar, pii
 from gongzhi.core.bulk import Written, chunks, insert_rows
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
+from gongzhi.core.pinyin import name_fields
 from gongzhi.core.services import atomic, check_version, lock, require, reveal
 from gongzhi.party.choices import HOLDING
 
@@ -29,58 +28,6 @@ from .permissions import CHANGE, MANAGE_RESPONSIBILITY, MANAGE_TAGS, VIEW_SENSIT
 
 if TYPE_CHECKING:
     from gongzhi.party.models import Member
-
-# Surnames read differently from the character's common reading (曾 zēng, 单 shàn…):
-# the initial of each character.
-SURNAME_INITIALS = {
-    "尉迟": ("y", "ch"),
-    "长孙": ("zh", "s"),
-    "万俟": ("m", "q"),
-    "曾": ("z",),
-    "单": ("sh",),
-    "解": ("x",),
-    "仇": ("q",),
-    "朴": ("p",),
-    "查": ("zh",),
-    "区": ("o",),
-    "乐": ("y",),
-    "覃": ("q",),
-    "翟": ("zh",),
-    "种": ("ch",),
-    "盖": ("g",),
-    "缪": ("m",),
-    "秘": ("b",),
-    "员": ("y",),
-    "句": ("g",),
-    "召": ("sh",),
-}
-
-
-# pypinyin's initials when not strict (y and w count as initials).
-PINYIN_INITIALS = frozenset("b p m f d t n l g k h j q x zh ch sh r z c s y w".split())
-_LATIN = re.compile(r"[A-Za-z]")
-
-
-@lru_cache(maxsize=65536)
-def name_initials(name: str) -> tuple[str, str]:
-    """("zhxm", "zxm") for 张小明: initials with zh/ch/sh kept, and plain first letters.
-
-    Cached: pypinyin costs ~0.1 ms a name, and a census repeats names (张伟, 王芳…)."""
-    head: tuple[str, ...] = ()
-    for surname, parts in SURNAME_INITIALS.items():
-        if name.startswith(surname):
-            head, name = parts, name[len(surname) :]
-            break
-    full = lazy_pinyin(name, style=Style.INITIALS, strict=False) if name else []
-    if all(f in PINYIN_INITIALS for f in full) and not _LATIN.search(name):
-        # Every character has an initial: its first letter is the initial's (half the cost).
-        short = [f[0] for f in full]
-    else:
-        short = lazy_pinyin(name, style=Style.FIRST_LETTER) if name else []
-    initials = [*head, *(f or s for f, s in zip(full, short, strict=True))]
-    letters = [*(part[0] for part in head), *short]
-    return "".join(initials).lower()[:60], "".join(letters).lower()[:30]
-
 
 PROFILE_FIELDS = {
     "phone",
@@ -132,7 +79,7 @@ def _derived(fields: dict[str, Any]) -> dict[str, str]:
     """Search keys kept beside the values they come from."""
     extra: dict[str, str] = {}
     if "name" in fields:
-        extra["initials"], extra["short_initials"] = name_initials(fields["name"])
+        extra.update(name_fields(fields["name"]))
     if "phone" in fields:
         extra["phone_tail"] = (fields["phone"] or "")[-4:]
     return extra
@@ -452,6 +399,7 @@ IMPORT_COLUMNS = (
     "party_member_id",
     "initials",
     "short_initials",
+    "pinyin",
     "phone_tail",
 )
 HOUSEHOLD_AT = IMPORT_COLUMNS.index("household_id")

@@ -4,17 +4,16 @@ encrypted ID numbers, phones, care tags, floating population, and the responsibi
 with gaps. Everything in bulk."""
 
 from datetime import date, timedelta
-from functools import lru_cache
 
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
 from gongzhi.core import pii
 from gongzhi.core.names import person_name
+from gongzhi.core.pinyin import name_fields
 
 from .choices import Duty, PoliticalStatus, Relation
 from .demo import CARE_TAGS, ORGANS, ORIGINS
 from .models import CareTag, Resident, ResidentTag, Responsibility
-from .services import name_initials
 
 
 def resident_region(district_code: str) -> str:
@@ -25,11 +24,6 @@ def resident_region(district_code: str) -> str:
 
 
 BATCH = 5000
-
-
-@lru_cache(maxsize=200_000)
-def _initials(name: str) -> tuple[str, str]:
-    return name_initials(name)
 
 
 def _household_people(rng, status) -> list[tuple[str, int, bool]]:
@@ -87,7 +81,6 @@ def synthesize(ctx) -> None:
                     serials[birth] = serial + 1
                     first17 = f"{region}{birth:%Y%m%d}{serial * 2 % 1000 + (0 if rng.random() < 0.5 else 1):03d}"
                     number = first17 + pii.check_char(first17)
-                    initials, short = _initials(name)
                     phone = (
                         f"1{rng.choice('35789')}{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
                         if age >= 16
@@ -98,8 +91,7 @@ def synthesize(ctx) -> None:
                             household_id=household_id,
                             path=path,
                             name=name,
-                            initials=initials,
-                            short_initials=short,
+                            **name_fields(name),
                             id_number_enc=enc(number),
                             id_number_hash=pii.lookup_hash(number),
                             id_head=number[:4],

@@ -29,20 +29,6 @@ def person(
     )
 
 
-@pytest.mark.parametrize(
-    ("name", "initials", "short"),
-    [
-        ("张小明", "zhxm", "zxm"),
-        ("曾志强", "zzhq", "zzq"),
-        ("单雄信", "shxx", "sxx"),
-        ("欧阳娜娜", "oynn", "oynn"),
-        ("长孙无忌", "zhswj", "zswj"),
-    ],
-)
-def test_name_initials(name, initials, short):
-    assert services.name_initials(name) == (initials, short)
-
-
 def test_search_by_everything_staff_type(world):
     zhang = person(world, phone="13812345678")
     li = person(world, "李四", serial=2, phone="13900001111", household=world.ours.households[1])
