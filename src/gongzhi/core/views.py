@@ -9,6 +9,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import django_filters
 from django import forms
@@ -31,6 +32,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -71,6 +73,35 @@ class ScopedMixin(LoginRequiredMixin, View):
             return queryset.get(pk=self.kwargs["pk"])
         except (queryset.model.DoesNotExist, ValueError):
             raise Http404() from None
+
+    def http_method_not_allowed(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        """A GET of an object's POST-only address (a refused action's page reloaded, a
+        link copied) goes to the object's page, fetched through the scope (else 404);
+        other methods, and addresses of no object, get the 405 page."""
+        if request.method in ("GET", "HEAD") and "pk" in self.kwargs and self.model is not None:
+            url = getattr(self.get_object(), "get_absolute_url", None)
+            if url is not None:
+                return HttpResponseRedirect(url())
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
+
+def refused(request: HttpRequest, message: StrOrPromise, fallback: str) -> HttpResponseRedirect:
+    """Answer an action the kernel or a rule refused: the reason as a message, and back to
+    the page the form was sent from (a page of this site only), else to ``fallback`` (the
+    object's page). Never a page rendered on the POST-only address, whose reload is a 405."""
+    messages.error(request, str(message))
+    back = request.META.get("HTTP_REFERER", "")
+    if (
+        back
+        and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and urlsplit(back).path != request.path
+    ):
+        return HttpResponseRedirect(back)
+    return HttpResponseRedirect(fallback)
 
 
 class ScopedListView(ScopedMixin, ListView):
@@ -244,6 +275,12 @@ class ServiceActionView(ScopedMixin, View):
     def get_success_url(self, obj: Any) -> str:
         raise NotImplementedError
 
+    def get_refused_url(self, obj: Any) -> str:
+        """Where a refusal goes when the form's page is not known: the object's page, or
+        where success would have gone (a row without a page of its own)."""
+        url = getattr(obj, "get_absolute_url", None)
+        return url() if url is not None else self.get_success_url(obj)
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         obj = self.get_object()
         try:
@@ -251,9 +288,7 @@ class ServiceActionView(ScopedMixin, View):
         except NotFoundOrForbidden:
             raise
         except DomainError as exc:
-            messages.error(request, str(exc.message))
-            # The rows of a scoped page have a detail page (Model does not declare it).
-            return HttpResponseRedirect(obj.get_absolute_url())  # type: ignore[attr-defined]
+            return refused(request, exc.message, self.get_refused_url(obj))
         messages.success(request, self.success_message)
         return HttpResponseRedirect(self.get_success_url(obj))
 
@@ -268,8 +303,19 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "403_csrf.html", status=403)
 
 
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+def method_not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
+    """The page of a method an address does not take (a GET of a POST-only address)."""
+    response = render(request, "405.html", status=405)
+    response["Allow"] = allowed
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
