@@ -79,8 +79,9 @@ class ScopedMixin(LoginRequiredMixin, View):
     ) -> HttpResponse:
         """A GET of an object's POST-only address (a refused action's page reloaded, a
         link copied) goes to the object's page, fetched through the scope (else 404);
-        other methods, and addresses of no object, get the 405 page."""
-        if request.method in ("GET", "HEAD") and "pk" in self.kwargs and self.model is not None:
+        other methods, and addresses that name no object or more than one, get the 405
+        page (core.middleware.MethodNotAllowedPageMiddleware)."""
+        if request.method in ("GET", "HEAD") and set(self.kwargs) == {"pk"} and self.model:
             url = getattr(self.get_object(), "get_absolute_url", None)
             if url is not None:
                 return HttpResponseRedirect(url())
