@@ -222,3 +222,81 @@ def test_a_write_that_cannot_get_the_lock_is_busy_not_a_server_error(world, bear
     sign_in(client, world.users["secretary"])
     page = client.get("/")
     assert page.status_code == 503 and "系统繁忙" in page.content.decode()
+
+
+# --- Error pages and refused actions (issue 13, defect 9) ----------------------------------
+
+
+def error_page(response, status) -> str:
+    """A styled Chinese page with a way back: the previous page and the workbench."""
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "返回上一页" in page and "data-back" in page and "返回工作台" in page
+    return page
+
+
+def test_refusal_pages_are_chinese_pages_of_the_layout_with_a_way_back(world, client_as):
+    """Issue 13, defect 9: 403, 404 and 405 answers are pages of the product."""
+    client = client_as(world.users["resident"])
+    page = error_page(client.get(reverse("core:audit_list")), 403)
+    assert "无权访问" in page and "gz-topbar" in page  # the base layout, with its menu
+    page = error_page(client.get("/no-such-page/"), 404)
+    assert "对象不存在或无权访问" in page and "gz-topbar" in page
+    response = client.get(reverse("core:notification_read_all"))
+    page = error_page(response, 405)
+    assert "gz-topbar" in page and "不能直接打开" in page
+    assert response["Allow"] == "POST"
+
+
+def test_a_bad_request_is_a_chinese_page(world, client_as):
+    client = client_as(world.users["secretary"])
+    client.raise_request_exception = False
+    page = error_page(client.get("/", HTTP_HOST="evil.example"), 400)
+    assert "请求无效" in page
+
+
+def test_a_stale_security_token_page_has_a_way_back(world):
+    from gongzhi.core.testing import sign_in
+
+    client = Client(enforce_csrf_checks=True)
+    sign_in(client, world.users["secretary"])
+    page = error_page(client.post(reverse("accounts:logout")), 403)
+    assert "页面已过期" in page
+
+
+def test_a_server_error_page_stands_alone_with_a_way_back(world, client_as, monkeypatch, settings):
+    """Issue 13, defect 9: the 500 page needs no database and no menu, and still offers
+    the way back."""
+    from gongzhi.core import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    settings.DEBUG = False
+    monkeypatch.setattr(views.WorkbenchView, "get_context_data", broken)
+    client = client_as(world.users["secretary"])
+    client.raise_request_exception = False
+    page = error_page(client.get("/"), 500)
+    assert "服务器内部错误" in page and "gz-topbar" not in page and "boom" not in page
+    assert "gongzhi/app.js" in page  # the way back works under the script policy
+
+
+def test_the_api_keeps_its_json_errors(client, world, bearer):
+    """The pages' error pages are not the API's: its 404 and 405 stay JSON."""
+    assert error_of(client.get(f"{API}/households/999999", headers=bearer), 404)
+    assert error_of(client.put(f"{API}/areas", headers=bearer), 405)
+
+
+def test_a_refused_delete_goes_back_to_the_page_it_came_from(world, occupied, client_as):
+    """Issue 13, defect 9: a refused action goes back where the form was (a page of this
+    site only), with the refusal as a message; otherwise to the object's page."""
+    client = client_as(world.users["secretary"])
+    url = reverse("areas:household_delete", args=[occupied.pk])
+    listing = "http://testserver" + reverse("areas:household_list") + "?q=1"
+    response = client.post(url, HTTP_REFERER=listing)
+    assert response.status_code == 302 and response.url == listing
+    assert "不能删除" in client.get(response.url).content.decode()
+    response = client.post(url, HTTP_REFERER="https://evil.example/phish")
+    assert response.status_code == 302 and response.url == occupied.get_absolute_url()
+    assert client.get(url).status_code == 302  # a GET of the address: the household's page

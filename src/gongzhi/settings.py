@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "gongzhi.core.middleware.RequestContextMiddleware",
     # Inside RequestContextMiddleware: its records carry the request's address.
     "gongzhi.core.middleware.RefusedLookupMiddleware",
+    # Inside the session, messages and CSP: the 405 page is a page of the layout.
+    "gongzhi.core.middleware.MethodNotAllowedPageMiddleware",
     "gongzhi.core.middleware.NoStoreMiddleware",
     "gongzhi.core.middleware.DatabaseBusyMiddleware",
     "gongzhi.accounts.middleware.AccountSecurityMiddleware",

@@ -6,6 +6,7 @@ from django.urls import include, path
 from .api import api
 from .core import modules
 
+handler400 = "gongzhi.core.views.bad_request"
 handler403 = "gongzhi.core.views.permission_denied"
 handler404 = "gongzhi.core.views.page_not_found"
 handler500 = "gongzhi.core.views.server_error"

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import pre_delete
+from django.utils.translation import gettext_lazy as _
 
 
 class AttachmentsConfig(AppConfig):
     name = "gongzhi.attachments"
     label = "attachments"
-    verbose_name = "附件"
+    verbose_name = _("附件")
 
     def ready(self) -> None:
         from .owners import owner_models

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "gongzhi.core"
     label = "core"
-    verbose_name = _("Platform")
+    verbose_name = _("系统平台")
 
     def ready(self) -> None:
         from django.core.signals import setting_changed

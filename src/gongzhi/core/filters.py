@@ -3,11 +3,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditLog
+from .modules import audit_action_choices
 
 
 class AuditLogFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter is untyped
     username = django_filters.CharFilter(label=_("账号"), lookup_expr="exact")
-    action = django_filters.CharFilter(label=_("事件"), lookup_expr="startswith")
+    action = django_filters.ChoiceFilter(
+        label=_("事件"),
+        choices=audit_action_choices,  # the modules' labelled actions, grouped by module
+        empty_label=_("全部"),
+        error_messages={"invalid_choice": _("“%(value)s”不在可选项中，请从列表中选择。")},
+    )
     result = django_filters.ChoiceFilter(label=_("结果"), choices=AuditLog.RESULT_CHOICES)
     target = django_filters.CharFilter(
         label=_("对象"), field_name="target_repr", lookup_expr="contains"

@@ -182,6 +182,28 @@ class RefusedLookupMiddleware:
         return response
 
 
+class MethodNotAllowedPageMiddleware:
+    """A page's 405 (Django's method check answers with an empty body: a GET of a POST-only
+    address) becomes the product's page with the way back; the API's stays JSON
+    (ApiErrorMiddleware)."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and not request.path.startswith(API_PREFIX)
+            and isinstance(response, HttpResponse)
+            and not response.content
+        ):
+            from .views import method_not_allowed
+
+            return method_not_allowed(request, response.get("Allow", ""))
+        return response
+
+
 class LocaleMiddleware(DjangoLocaleMiddleware):
     """Simplified Chinese unless the user picked another language with the switcher (its
     cookie). The browser's Accept-Language is not followed: staff whose browser happens

@@ -198,6 +198,19 @@ def audit_label(action: str) -> str:
     return action
 
 
+def audit_action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every labelled audit action, grouped under its module's name, in the manifests'
+    order (the audit log's filter)."""
+    return [
+        (
+            str(apps.get_app_config(manifest.label).verbose_name),
+            [(action, str(label)) for action, label in manifest.audit_labels.items()],
+        )
+        for manifest in manifests()
+        if manifest.audit_labels
+    ]
+
+
 def run(job: Periodic) -> Callable:
     return import_string(job.run)
 

@@ -54,11 +54,20 @@ class Table:
             yield row, self.cells(row)
 
 
-def action_text(action: str) -> str:
-    """The module's label of an audit action (its manifest) with the code beside it, for
-    the reader of raw logs; the code alone where no label is declared."""
-    label = audit_label(action)
-    return action if label == action else f"{label}（{action}）"
+CHANNELS = {
+    "web": _("网页"),
+    "api": _("接口（登录会话）"),
+    "system": _("系统（命令或后台任务）"),
+}
+
+
+def channel_label(channel: str) -> str:
+    """How an audited action came (core.context), in words: the page, the API in a
+    signed-in session, the API with a token (named by its prefix), a command or the
+    worker."""
+    if channel.startswith("token:"):
+        return _("接口令牌 %(prefix)s") % {"prefix": channel.removeprefix("token:")}
+    return str(CHANNELS.get(channel, channel))
 
 
 class AuditLogTable(Table):
@@ -66,9 +75,9 @@ class AuditLogTable(Table):
         Column("time", _("时间")),
         Column("username", _("账号")),
         Column("role", _("角色")),
-        Column("action", _("事件"), lambda r: action_text(r.action)),
+        Column("action", _("事件"), lambda r: audit_label(r.action)),
         Column("result", _("结果")),
         Column("target_repr", _("对象")),
         Column("ip", _("来源地址")),
-        Column("channel", _("渠道")),
+        Column("channel", _("渠道"), lambda r: channel_label(r.channel)),
     )

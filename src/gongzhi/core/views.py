@@ -5,14 +5,18 @@ fetched through it, so a view cannot forget the scope (NetBox's ObjectView patte
 Missing and forbidden both answer 404.
 """
 
-from collections.abc import Callable
+import functools
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import django_filters
 from django import forms
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import IntegrityError, models
 from django.http import (
     FileResponse,
@@ -25,9 +29,10 @@ from django.http import (
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -42,7 +47,7 @@ from .forms import HolidayForm, ScheduleImportForm
 from .models import AuditLog, ExportJob, Holiday
 from .scoping import visible_rows
 from .tables import AuditLogTable, Table
-from .types import StrOrPromise
+from .types import StrOrPromise, Visitor
 
 A = TypeVar("A")
 R = TypeVar("R")
@@ -68,6 +73,36 @@ class ScopedMixin(LoginRequiredMixin, View):
             return queryset.get(pk=self.kwargs["pk"])
         except (queryset.model.DoesNotExist, ValueError):
             raise Http404() from None
+
+    def http_method_not_allowed(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        """A GET of an object's POST-only address (a refused action's page reloaded, a
+        link copied) goes to the object's page, fetched through the scope (else 404);
+        other methods, and addresses that name no object or more than one, get the 405
+        page (core.middleware.MethodNotAllowedPageMiddleware)."""
+        if request.method in ("GET", "HEAD") and set(self.kwargs) == {"pk"} and self.model:
+            url = getattr(self.get_object(), "get_absolute_url", None)
+            if url is not None:
+                return HttpResponseRedirect(url())
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
+
+def refused(request: HttpRequest, message: StrOrPromise, fallback: str) -> HttpResponseRedirect:
+    """Answer an action the kernel or a rule refused: the reason as a message, and back to
+    the page the form was sent from (a page of this site only), else to ``fallback`` (the
+    object's page). Never a page rendered on the POST-only address, whose reload is a 405."""
+    messages.error(request, str(message))
+    back = request.META.get("HTTP_REFERER", "")
+    if (
+        back
+        and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and urlsplit(back).path != request.path
+    ):
+        return HttpResponseRedirect(back)
+    return HttpResponseRedirect(fallback)
 
 
 class ScopedListView(ScopedMixin, ListView):
@@ -241,6 +276,12 @@ class ServiceActionView(ScopedMixin, View):
     def get_success_url(self, obj: Any) -> str:
         raise NotImplementedError
 
+    def get_refused_url(self, obj: Any) -> str:
+        """Where a refusal goes when the form's page is not known: the object's page, or
+        where success would have gone (a row without a page of its own)."""
+        url = getattr(obj, "get_absolute_url", None)
+        return url() if url is not None else self.get_success_url(obj)
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         obj = self.get_object()
         try:
@@ -248,9 +289,7 @@ class ServiceActionView(ScopedMixin, View):
         except NotFoundOrForbidden:
             raise
         except DomainError as exc:
-            messages.error(request, str(exc.message))
-            # The rows of a scoped page have a detail page (Model does not declare it).
-            return HttpResponseRedirect(obj.get_absolute_url())  # type: ignore[attr-defined]
+            return refused(request, exc.message, self.get_refused_url(obj))
         messages.success(request, self.success_message)
         return HttpResponseRedirect(self.get_success_url(obj))
 
@@ -265,8 +304,19 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "403_csrf.html", status=403)
 
 
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+def method_not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
+    """The page of a method an address does not take (a GET of a POST-only address)."""
+    response = render(request, "405.html", status=405)
+    response["Allow"] = allowed
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -350,9 +400,56 @@ class SearchView(LoginRequiredMixin, TemplateView):
         return context
 
 
+@functools.cache
+def detail_page(target_type: str) -> tuple[type[models.Model], str] | None:
+    """The model an audit record's ``target_type`` names and the permission of the scoped
+    detail page its rows' ``get_absolute_url`` leads to; None when there is no such page
+    (or the link is not made from the row's own key)."""
+    try:
+        model = apps.get_model(target_type)
+    except (LookupError, ValueError):
+        return None
+    if not hasattr(model, "get_absolute_url"):
+        return None
+    try:
+        match = resolve(model(pk=0).get_absolute_url())
+    except (NoReverseMatch, Resolver404, ObjectDoesNotExist, AttributeError, TypeError):
+        return None
+    view = getattr(match.func, "view_class", None)
+    if view is None or not issubclass(view, ScopedDetailView) or view.model is not model:
+        return None
+    return model, view.permission
+
+
+def link_targets(records: Iterable[AuditLog], user: Visitor) -> None:
+    """Set ``target_url`` on each record: its target's page when the target has one and
+    ``user`` may open it there (the page's own scope and permission), else "". One query
+    per kind of target among the records."""
+    records = list(records)
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        if record.target_id.isascii() and record.target_id.isdigit():
+            wanted[record.target_type].add(record.target_id)
+    urls: dict[tuple[str, str], str] = {}
+    for target_type, ids in wanted.items():
+        page = detail_page(target_type)
+        if page is None:
+            continue
+        model, permission = page
+        for pk in (
+            visible_rows(model._default_manager, user, permission)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        ):
+            urls[target_type, str(pk)] = model(pk=pk).get_absolute_url()  # type: ignore[attr-defined]
+    for record in records:
+        record.target_url = urls.get((record.target_type, record.target_id), "")  # type: ignore[attr-defined]
+
+
 class AuditLogListView(PermissionRequiredPage, ScopedListView):
     """Only the security auditor (and the system administrator) reads the log, each within
-    their area; a refusal is itself audited (PermissionRequiredPage)."""
+    their area; a refusal is itself audited (PermissionRequiredPage). Actions and channels
+    by their labels, the target linked to its page for those who may open it."""
 
     model = AuditLog
     filterset_class = AuditLogFilter
@@ -360,6 +457,23 @@ class AuditLogListView(PermissionRequiredPage, ScopedListView):
     permission = "core.view_auditlog"
     title = _("审计日志")
     export_name = "audit-log"
+    template_name = "core/audit_list.html"
+
+    def get_queryset(self) -> models.QuerySet:
+        queryset = super().get_queryset()
+        if self.filterset is not None and self.filterset.is_bound and not self.filterset.is_valid():
+            return queryset.none()  # a refused filter is named at its field; nothing listed
+        return queryset
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        link_targets(context["object_list"], self.request.user)
+        return context
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        if self.filterset is not None and self.filterset.errors:
+            kwargs["status"] = 400
+        return super().render_to_response(context, **kwargs)
 
 
 class ExportJobListView(LoginRequiredMixin, ListView):

@@ -26,6 +26,7 @@ from gongzhi.core.views import (
     ScopedDetailView,
     ScopedListView,
     ServiceFormView,
+    refused,
 )
 from gongzhi.residents.selectors import households_matching
 
@@ -368,8 +369,9 @@ class DemandDetailView(ScopedDetailView):
 
 
 class DemandActionView(DemandDetailView):
-    """POST one transition of the case; a refusal re-renders the case with the form's
-    error beside its field (400)."""
+    """POST one transition of the case. Bad input re-renders the case with the error
+    beside its field and the input kept (400); a refusal of the kernel or a rule (the
+    state, a stale version, a guard on the case) goes back to the case with the reason."""
 
     http_method_names = ["post"]
     action = ""
@@ -387,10 +389,10 @@ class DemandActionView(DemandDetailView):
                 ACTIONS[self.action].perform(demand, request.user, form.cleaned_data)
             except NotFoundOrForbidden:
                 raise
-            except Conflict as exc:
-                form.add_error(None, str(exc.message))
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+                if isinstance(exc, Conflict) or exc.field not in form.fields:
+                    return refused(request, exc.message, demand.get_absolute_url())
+                form.add_error(exc.field, str(exc.message))
             else:
                 messages.success(
                     request,

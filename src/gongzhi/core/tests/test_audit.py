@@ -228,46 +228,158 @@ def history(world):
     """Records at known times (Asia/Shanghai dates in the comments)."""
     staff, grid_worker = world.users["staff"], world.users["grid_worker"]
     rows = [
-        (datetime(2026, 3, 1, 2, 0, tzinfo=UTC), "test.alpha.one", staff, "success"),  # 03-01
+        (datetime(2026, 3, 1, 2, 0, tzinfo=UTC), "core.holiday.created", staff, "success"),  # 03-01
         (
             datetime(2026, 3, 2, 15, 30, tzinfo=UTC),
-            "test.alpha.two",
+            "core.holiday.deleted",
             grid_worker,
             "failure",
         ),  # 03-02 23:30
-        (datetime(2026, 3, 2, 16, 30, tzinfo=UTC), "test.beta.one", staff, "denied"),  # 03-03 00:30
+        (
+            datetime(2026, 3, 2, 16, 30, tzinfo=UTC),
+            "dues.payment.recorded",
+            staff,
+            "denied",
+        ),  # 03-03 00:30
     ]
     for when, action, actor, result in rows:
         with time_machine.travel(when, tick=False):
             audit.log(action, actor=actor, result=result)
-    audit.log("test.elsewhere", username="x", area_path="/510108/001/")  # another district
+    audit.log("core.parameter.set", username="x", area_path="/510108/001/")  # another district
+
+
+LABELS = {
+    "core.holiday.created": "新增节假日调整",
+    "core.holiday.deleted": "删除节假日调整",
+    "dues.payment.recorded": "登记党费交纳",
+    "core.parameter.set": "修改规则参数",
+}
+
+
+def rows_of(response, status=200) -> str:
+    """The table's rows of a list page (the filter's drop-down names every action)."""
+    assert response.status_code == status
+    return response.content.decode().split("<tbody>", 1)[1].split("</tbody>", 1)[0]
 
 
 def listed(client, **params) -> set[str]:
-    response = client.get(AUDIT, params)
-    assert response.status_code == 200
-    body = response.content.decode()
-    return {
-        a
-        for a in ["test.alpha.one", "test.alpha.two", "test.beta.one", "test.elsewhere"]
-        if a in body
-    }
+    rows = rows_of(client.get(AUDIT, params))
+    return {action for action, label in LABELS.items() if label in rows}
 
 
 def test_auditor_sees_the_district_and_filters(world, client_as, history):
     client = client_as(world.users["auditor"])
-    assert listed(client) == {"test.alpha.one", "test.alpha.two", "test.beta.one"}
-    assert listed(client, action="test.alpha") == {"test.alpha.one", "test.alpha.two"}
-    assert listed(client, result="failure") == {"test.alpha.two"}
-    assert listed(client, username="gz") == {"test.alpha.one", "test.beta.one"}
-    assert listed(client, since="2026-03-02", until="2026-03-02") == {"test.alpha.two"}
-    assert listed(client, since="2026-03-03") == {"test.beta.one"}
-    assert listed(client, until="2026-03-01") == {"test.alpha.one"}
+    everything = {"core.holiday.created", "core.holiday.deleted", "dues.payment.recorded"}
+    assert listed(client) == everything
+    assert listed(client, action="core.holiday.deleted") == {"core.holiday.deleted"}
+    assert listed(client, result="failure") == {"core.holiday.deleted"}
+    assert listed(client, username="gz") == {"core.holiday.created", "dues.payment.recorded"}
+    assert listed(client, since="2026-03-02", until="2026-03-02") == {"core.holiday.deleted"}
+    assert listed(client, since="2026-03-03") == {"dues.payment.recorded"}
+    assert listed(client, until="2026-03-01") == {"core.holiday.created"}
+
+
+def test_actions_and_channels_are_shown_by_their_chinese_labels(world, client_as):
+    """Issue 13, defect 5: the page showed raw codes (``dues.payment.recorded``, ``web``)."""
+    from gongzhi.core import context
+
+    staff = world.users["staff"]
+    for channel in ("web", "api", "token:ab12cd34", "system"):
+        token = context.bind(context.RequestContext(ip="192.0.2.1", channel=channel))
+        try:
+            audit.log("dues.payment.recorded", actor=staff, data={"channel": channel})
+        finally:
+            context.reset(token)
+    rows = rows_of(client_as(world.users["auditor"]).get(AUDIT))
+    assert rows.count("登记党费交纳") == 4
+    assert "dues.payment.recorded" not in rows
+    for label in ("网页", "接口（登录会话）", "接口令牌 ab12cd34", "系统（命令或后台任务）"):
+        assert f"<td>{label}</td>" in rows
+    for code in ("web", "api", "token:ab12cd34", "system"):
+        assert f"<td>{code}</td>" not in rows
+
+
+def test_the_action_filter_is_a_choice_grouped_by_module(world, client_as, history):
+    """Issue 13, defect 5: the action filter was free text."""
+    page = client_as(world.users["auditor"]).get(AUDIT).content.decode()
+    assert '<select name="action"' in page
+    assert '<optgroup label="党费">' in page
+    assert '<option value="dues.payment.recorded">登记党费交纳</option>' in page
+    # Every labelled action of every module can be chosen.
+    from gongzhi.core import modules
+
+    for manifest in modules.manifests():
+        for action in manifest.audit_labels:
+            assert f'<option value="{action}">' in page, action
+
+
+def test_a_bogus_filter_value_is_a_clear_message(world, client_as, history):
+    """Issue 13, defect 5: a value that is no choice is named beside its field, never a
+    server error, and lists nothing rather than everything."""
+    client = client_as(world.users["auditor"])
+    response = client.get(AUDIT, {"action": "dues.payment"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "事件" in page and "不在可选项中" in page
+    assert "登记党费交纳" not in rows_of(response, 400)
+    response = client.get(AUDIT, {"since": "2026-13-45", "action": "<b>x</b>"})
+    assert response.status_code == 400
+    assert "<b>x</b>" not in response.content.decode()
+
+
+@pytest.fixture
+def targeted(world):
+    """A change of a household of our community and one of the sibling community."""
+    ours, theirs = world.ours.households[0], world.sibling.households[0]
+    street = world.users["street_admin"]
+    audit.log("areas.household.changed", actor=street, target=ours)
+    audit.log("areas.household.changed", actor=street, target=theirs)
+    audit.log("areas.area.changed", actor=street, target=world.ours.grid)
+    return ours, theirs
+
+
+def test_the_target_links_to_its_page_only_for_those_who_may_open_it(world, client_as, targeted):
+    """Issue 13, defect 5: the target is a link to the object when the viewer may open its
+    page; the sibling's household is named (the auditor's scope) but not linked."""
+    from gongzhi.accounts.models import RoleAssignment
+
+    ours, theirs = targeted
+    auditor = world.users["auditor"]
+    rows = rows_of(client_as(auditor).get(AUDIT))
+    assert str(ours) in rows and str(theirs) in rows
+    assert "/areas/" not in rows  # an auditor alone opens no household or area page
+    RoleAssignment.objects.create(
+        user=auditor, role=Role.COMMUNITY_SECRETARY, area=world.ours.community
+    )
+    rows = rows_of(client_as(auditor).get(AUDIT))
+    assert f'<a href="{ours.get_absolute_url()}">' in rows
+    assert f'<a href="{world.ours.grid.get_absolute_url()}">' in rows
+    assert theirs.get_absolute_url() not in rows and str(theirs) in rows
+    rows = rows_of(client_as(world.users["superuser"]).get(AUDIT))
+    assert f'<a href="{theirs.get_absolute_url()}">' in rows
+
+
+def test_the_page_query_count_does_not_grow_with_its_rows(
+    world, client_as, targeted, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(world.users["superuser"])
+    with CaptureQueriesContext(connection) as few:
+        rows_of(client.get(AUDIT))
+    street = world.users["street_admin"]
+    for household in [*world.ours.households, *world.sibling.households]:
+        audit.log("areas.household.changed", actor=street, target=household)
+        audit.log("core.holiday.created", actor=street)
+    with CaptureQueriesContext(connection) as many:
+        rows_of(client.get(AUDIT))
+    assert len(many) == len(few)
 
 
 def test_system_administrator_sees_every_district(world, client_as, history):
     client = client_as(world.users["superuser"])
-    assert "test.elsewhere" in listed(client)
+    assert "core.parameter.set" in listed(client)
 
 
 def test_auditor_of_a_street_sees_only_that_street(world, client_as, history):
@@ -281,12 +393,14 @@ def test_auditor_of_a_street_sees_only_that_street(world, client_as, history):
         code="510107002",
         name="二街道",
     )
-    audit.log("test.other.street", username="y", area_path=other_street.path)
+    audit.log("core.parameter.set", username="y", area_path=other_street.path)
     street_auditor = make_user("sh2", Role.AUDITOR, world.street)
     client = client_as(street_auditor)
-    body = client.get(AUDIT).content.decode()
-    assert "test.alpha.one" in body
-    assert "test.other.street" not in body
+    assert listed(client) == {
+        "core.holiday.created",
+        "core.holiday.deleted",
+        "dues.payment.recorded",
+    }
 
 
 @pytest.mark.parametrize("who", ["secretary", "district_admin", "street_admin", "resident"])
@@ -308,11 +422,11 @@ def test_page_asks_anonymous_visitors_to_sign_in(client):
 
 def test_audit_export_is_itself_audited(world, client_as, history):
     client = client_as(world.users["auditor"])
-    response = client.get(AUDIT, {"export": "xlsx", "action": "test.alpha"})
+    response = client.get(AUDIT, {"export": "xlsx", "action": "core.holiday.created"})
     assert response.status_code == 200
     record = last("core.list.exported")
     assert record.data["list"] == "audit-log"
-    assert "action=test.alpha" in record.data["query"]
+    assert "action=core.holiday.created" in record.data["query"]
 
 
 def test_records_are_kept_however_old(world):

@@ -252,9 +252,39 @@ def test_a_stale_form_is_a_conflict_and_changes_nothing(world, demands, client_a
         reverse("demands:act_return", args=[demand.pk]),
         {"return-version": stale, "return-reason": "不归我们管"},
     )
-    assert response.status_code == 400 and "数据已被他人修改" in body(response)
+    assert response.status_code == 302 and response.url == demand.get_absolute_url()
+    assert "数据已被他人修改" in body(client.get(response.url))
     demand.refresh_from_db()
     assert demand.status == Status.ACCEPTED
+
+
+def test_a_refused_transition_goes_back_to_the_case_with_the_reason(
+    world, demands, client_as, client
+):
+    """Issue 13, defect 9: a transition the kernel refuses (the case page left open in a
+    second tab, the demand accepted meanwhile) answers with the case page and the reason,
+    not a page rendered on the POST-only address (whose reload was a blank 405)."""
+    demand = dispatched(world, demands)
+    handler = world.users["unit_handler"]
+    services.accept(demand, actor=handler, version=demand.version)
+    client_as(handler)
+    response = act(client, demand, "accept")
+    assert response.status_code == 302 and response.url == demand.get_absolute_url()
+    page = client.get(response.url)
+    assert page.status_code == 200
+    assert "不能执行该操作" in body(page) and "alert-danger" in body(page)
+    assert demand.events.filter(action="accept").count() == 1
+
+
+def test_opening_an_action_address_goes_to_the_case(world, demands, client_as, client):
+    """Issue 13, defect 9: a GET of a transition's POST-only address (a reload, a copied
+    link) goes to the case; someone who cannot see the case still gets 404."""
+    demand = dispatched(world, demands)
+    client_as(world.users["grid_worker"])
+    response = client.get(reverse("demands:act_accept", args=[demand.pk]))
+    assert response.status_code == 302 and response.url == demand.get_absolute_url()
+    sibling = new(world, area=world.sibling.grid, actor=world.users["street_admin"])
+    assert client.get(reverse("demands:act_accept", args=[sibling.pk])).status_code == 404
 
 
 def test_domain_errors_show_beside_their_field(world, demands, client_as, client):
@@ -279,7 +309,6 @@ def test_actions_of_others_are_not_found(world, demands, client_as, client):
     demand = dispatched(world, demands)
     client_as(world.users["grid_worker"])  # may see, may not dispatch or handle
     assert act(client, demand, "accept").status_code == 404
-    assert client.get(reverse("demands:act_accept", args=[demand.pk])).status_code == 405
     sibling = new(world, area=world.sibling.grid, actor=world.users["street_admin"])
     client_as(world.users["staff"])
     assert client.get(sibling.get_absolute_url()).status_code == 404

@@ -25,6 +25,19 @@ DEMO_TOTP = {
     "jiedao": "6162636465666768696a6b6c6d6e6f7071727374",
     "shenji": "3031323334353637383961626364656630313233",
 }
+# The accounts printed after loading, one of each role a visitor would try (the modules'
+# loaders add chuli and jumin); README.md lists the same (tests/test_docs.py).
+PRINTED_ACCOUNTS = (
+    "sysadmin",
+    "quadmin",
+    "jiedao",
+    "shuji",
+    "gongzuozhe",
+    "wanggeyuan",
+    "shenji",
+    "chuli",
+    "jumin",
+)
 COMMUNITIES = ["锦华社区", "和顺社区", "桂溪社区", "芳草社区"]
 ESTATES = ["锦绣花园", "阳光小区", "桂苑", "翠竹院落", "和园", "芳邻里", "南苑", "蜀风雅居"]
 
@@ -136,19 +149,7 @@ class Command(BaseCommand):
         import base64
 
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
-        for user in User.objects.filter(
-            username__in=[
-                "sysadmin",
-                "quadmin",
-                "jiedao",
-                "shuji",
-                "gongzuozhe",
-                "wanggeyuan",
-                "shenji",
-                "chuli",
-                "jumin",
-            ]
-        ).order_by("id"):
+        for user in User.objects.filter(username__in=PRINTED_ACCOUNTS).order_by("id"):
             line = f"  {user.username:<12} {user.role_summary:<10} {user.full_name}"
             if user.username in DEMO_TOTP:
                 secret = base64.b32encode(bytes.fromhex(DEMO_TOTP[user.username])).decode()
