@@ -283,7 +283,9 @@ def _per_day(user: User, today: date, field: str) -> list[int]:
     days = _days(today)
     counts = dict(
         Demand.objects.visible_to(user, SUPERVISE)
-        .filter(**{f"{field}__gte": local_midnight(days[0]), f"{field}__lt": local_midnight(today, 1)})
+        .filter(
+            **{f"{field}__gte": local_midnight(days[0]), f"{field}__lt": local_midnight(today, 1)}
+        )
         .annotate(day=TruncDate(field, tzinfo=timezone.get_current_timezone()))
         .values("day")
         .annotate(n=Count("pk"))
@@ -315,9 +317,7 @@ def figure_on_time(user: User, today: date) -> Series:
         .values_list("day", "n", "late")
     )
     by_day = {day: (n, late) for day, n, late in rows}
-    values = tuple(
-        (1 - by_day[d][1] / by_day[d][0]) * 100 if d in by_day else None for d in days
-    )
+    values = tuple((1 - by_day[d][1] / by_day[d][0]) * 100 if d in by_day else None for d in days)
     closed = sum(n for n, _late in by_day.values())
     late = sum(late for _n, late in by_day.values())
     figure = f"{(closed - late) / closed:.1%}" if closed else "—"

@@ -87,7 +87,7 @@ def test_a_resident_is_refused_every_staff_list_detail_and_export(world, client_
     own = {reverse("core:workbench"), reverse("demands:mine")}
     walked, theirs = 0, set()
     for name, pattern, view in list_and_detail_routes():
-        if any(resident.has_perm(p) for p in view.access or (view.permission,)):
+        if any(resident.has_perm(p) for p in getattr(view, "access", ()) or (view.permission,)):
             theirs.add(name)  # their own demands, and a demand they raised
             continue
         kwargs = dict.fromkeys(pattern.pattern.converters, 1)
@@ -112,7 +112,9 @@ def test_relations_still_open_a_demand_without_the_area_permission(world, demand
         demand = demand_services.classify(
             demand, actor=world.users["staff"], version=demand.version, category=demands.hallway
         )
-        demand = demand_services.dispatch(demand, actor=world.users["staff"], version=demand.version)
+        demand = demand_services.dispatch(
+            demand, actor=world.users["staff"], version=demand.version
+        )
     handler = client_as(world.users["unit_handler"])
     assert handler.get(reverse("demands:inbox")).status_code == 200
     assert handler.get(demand.get_absolute_url()).status_code == 200
@@ -184,7 +186,11 @@ def test_transfers_to_receive_count_only_the_receiving_side(world, party, client
     with time_machine.travel(NOW, tick=False):
         member = add_member(admin, party.sibling_branch, "邻里转来", serial=4)
         party_services.send_transfer(
-            member, actor=admin, to_org=party.ours_branch, letter_no="2026-001", issued_on=NOW.date()
+            member,
+            actor=admin,
+            to_org=party.ours_branch,
+            letter_no="2026-001",
+            issued_on=NOW.date(),
         )
         ours = todo_counts(page(client_as(world.users["secretary"])))
         assert ours.get("party.receive") == 1
@@ -244,7 +250,12 @@ DAILY_TASKS = {
     ],
     "grid_worker": ["demands:intake", "demands:list", "residents:list", "areas:household_list"],
     "unit_handler": ["demands:inbox"],
-    "branch_secretary": ["party:member_list", "party:transfer_list", "dues:ledger", "development:file_list"],
+    "branch_secretary": [
+        "party:member_list",
+        "party:transfer_list",
+        "dues:ledger",
+        "development:file_list",
+    ],
     "street_admin": ["demands:supervision", "demands:report", "demands:list", "accounts:user_list"],
     "auditor": ["core:audit_list"],
     "resident": ["demands:mine"],
