@@ -239,6 +239,14 @@ def test_street_staff_see_figures_with_sparklines_of_their_scope(world, demands,
 
 # The daily tasks of each role (SPEC.md "Who uses it" and issue 13), as URL names.
 DAILY_TASKS = {
+    "secretary": [
+        "demands:inbox",
+        "demands:report",
+        "residents:list",
+        "party:member_list",
+        "dues:ledger",
+        "accounts:user_list",
+    ],
     "staff": [
         "demands:intake",
         "demands:inbox",
