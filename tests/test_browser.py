@@ -111,7 +111,7 @@ def test_secretary_works_through_the_pages_without_leaving_the_server(world, ses
     for label in ("工作台", "区域与网格", "住户"):
         assert sidebar.get_by_role("link", name=label, exact=True).is_visible()
     assert sidebar.get_by_role("link", name="审计日志").count() == 0  # not the secretary's
-    assert page.locator(".gz-stat").count() >= 1
+    assert page.locator(".gz-todos").count() == 1  # what waits for the secretary
     s.shot("workbench")
 
     # The area tree: the secretary's single community opens at once; drill down to a unit.

@@ -123,6 +123,13 @@ class User(AbstractUser):
         )
 
     @property
+    def may_use_api(self) -> bool:
+        """Some role of the user grants the API (accounts.permissions.USE_API), wherever
+        it is held: a branch secretary's role on an organization counts too."""
+        table = grants()
+        return self.is_superuser or any("accounts.use_api" in table.get(r, ()) for r in self.roles)
+
+    @property
     def requires_two_factor(self) -> bool:
         return self.is_superuser or bool(self.roles & TWO_FACTOR_ROLES)
 

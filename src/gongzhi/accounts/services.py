@@ -29,7 +29,7 @@ from gongzhi.party.choices import BRANCH_TYPES, OrgType
 from gongzhi.party.models import Organization
 
 from .models import ApiToken, RoleAssignment, TokenScope, User, hash_token, roles_fingerprint
-from .permissions import MANAGE_USER
+from .permissions import MANAGE_USER, USE_API
 from .roles import ASSIGNABLE, ORGANIZATION_ROLES, Role, grants
 
 # --- Rules: who may grant what, and whom an administrator may manage --------------
@@ -353,6 +353,8 @@ def issue_token(
 
     ``verified``: the actor passed the second factor in this session (the page passes
     ``request.user.is_verified()``)."""
+    if not actor.may_use_api:
+        deny(actor, USE_API)
     name = (name or "").strip()
     if not name:
         raise RuleViolation(_("名称不能为空。"), field="name")

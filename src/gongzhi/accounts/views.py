@@ -26,6 +26,7 @@ from gongzhi.core.views import (
     ScopedListView,
     ServiceActionView,
     ServiceFormView,
+    refuse_unless,
 )
 
 from . import selectors, services
@@ -39,7 +40,7 @@ from .forms import (
     UserCreateForm,
 )
 from .models import ApiToken, User
-from .permissions import MANAGE_USER, VIEW_USER
+from .permissions import MANAGE_USER, USE_API, VIEW_USER
 from .tables import UserTable
 
 
@@ -304,7 +305,15 @@ class PasswordResetView(PermissionRequiredPage, ServiceFormView):
 
 
 class TokenListView(LoginRequiredMixin, TemplateView):
+    """The user's own API tokens: only for a role that may use the API (a resident is
+    refused, issue 13 defect 14)."""
+
     template_name = "accounts/tokens.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.may_use_api:
+            refuse_unless(request, (USE_API,))
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -2,8 +2,9 @@
 
 A manifest names what the rest of the platform needs to know about a module — where
 its pages are mounted, its API routers, its menu entries with their permissions, its
-demo loader, its periodic jobs, the warnings its rules raise and the labels of its
-audit actions — so that adding a
+demo loader, its periodic jobs, the warnings its rules raise, what waits for each user
+on the workbench (its to-dos and figures) and the labels of its audit actions — so that
+adding a
 module touches nothing outside it: the root URLconf, the API, the menu, ``gongzhi demo``
 and the periodic loop all read the manifests of the installed apps (``INSTALLED_APPS``
 lists each app once). ``core`` imports no app: it finds the manifests by app label.
@@ -92,6 +93,65 @@ class WarningKind:
 
 
 @dataclass(frozen=True)
+class Todo:
+    """Work waiting for the user, shown on their workbench as a group with its count
+    (demands to accept, extensions to decide, transfers to receive…): declared by its
+    module, shown to everyone who holds ``permission`` somewhere.
+
+    ``selector`` is a dotted path to ``f(user, today)`` returning the rows waiting for
+    the user in their scope: a queryset (counted in one query) or a short list; each row
+    has ``get_absolute_url``. ``url`` is a URL name with an optional query string of the
+    list that shows them; ``due`` names the rows' deadline (a date or datetime field, or
+    attribute of a list's rows): the overdue are counted and come first."""
+
+    key: str
+    label: str | Promise
+    permission: str
+    selector: str
+    url: str
+    due: str = ""
+    order: int = 0  # the groups' order on the workbench when none is overdue
+
+    @property
+    def link(self) -> str:
+        name, _, query = self.url.partition("?")
+        return _reverse(name, get_script_prefix()) + (f"?{query}" if query else "")
+
+    def rows(self, user: Visitor, today: datetime.date) -> Any:
+        return import_string(self.selector)(user, today)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure with its sparkline on the workbench of the street and district staff
+    (demands received per day…): ``selector`` is a dotted path to ``f(user, today)``
+    returning a :class:`Series` of the user's scope."""
+
+    key: str
+    label: str | Promise
+    permission: str
+    selector: str
+    url: str = ""
+
+    @property
+    def link(self) -> str:
+        if not self.url:
+            return ""
+        name, _, query = self.url.partition("?")
+        return _reverse(name, get_script_prefix()) + (f"?{query}" if query else "")
+
+
+@dataclass(frozen=True)
+class Series:
+    """One value per day, oldest first (None: no value that day, e.g. a rate of nothing),
+    and the figure shown beside the line (a total, a rate)."""
+
+    values: tuple[float | None, ...]
+    figure: str
+    note: str | Promise = ""
+
+
+@dataclass(frozen=True)
 class NotificationKind:
     """A kind of message a module sends (``notify(kind=...)``): each person chooses, per
     kind, the channels that carry it besides the inbox (text, WeChat Work, e-mail…). A
@@ -137,6 +197,8 @@ class Manifest:
     warnings: tuple[WarningKind, ...] = ()
     notifications: tuple[NotificationKind, ...] = ()
     searches: tuple[SearchKind, ...] = ()
+    todos: tuple[Todo, ...] = ()
+    figures: tuple[Figure, ...] = ()
 
 
 @functools.cache
@@ -252,3 +314,107 @@ def pending_warnings(user: Visitor, today: datetime.date) -> list[Pending]:
         if count:
             found.append(Pending(kind, count))
     return sorted(found, key=lambda p: p.kind.severity != "danger")
+
+
+def todos() -> list[Todo]:
+    return [todo for manifest in manifests() for todo in manifest.todos]
+
+
+def figures() -> list[Figure]:
+    return [figure for manifest in manifests() for figure in manifest.figures]
+
+
+@dataclass
+class TodoGroup:
+    todo: Todo
+    count: int
+    overdue: int
+    items: list[Any]  # the first rows, soonest deadline first
+
+
+TODO_ITEMS = 3  # rows shown per group; the group's link lists them all
+
+
+def pending_todos(user: Visitor, today: datetime.date) -> list[TodoGroup]:
+    """The to-dos declared by the modules that wait for ``user``: per group its count and
+    how many are overdue (one query), and its first rows (one more); groups with overdue
+    rows first. A broken selector hides its group, never the workbench."""
+    found = []
+    for todo in todos():
+        if not user.has_perm(todo.permission):
+            continue
+        try:
+            group = _group(todo, user, today)
+        except Exception:  # one module's broken selector must not take the workbench down
+            logger.exception("to-do %s could not be counted", todo.key)
+            continue
+        if group.count:
+            found.append(group)
+    return sorted(found, key=lambda g: (not g.overdue, g.todo.order))
+
+
+def _group(todo: Todo, user: Visitor, today: datetime.date) -> TodoGroup:
+    from django.db.models import Count, DateTimeField, F, Q, QuerySet
+    from django.utils import timezone
+
+    rows = todo.rows(user, today)
+    if not isinstance(rows, QuerySet):  # a short list computed by its module
+        rows = list(rows)
+        late = [r for r in rows if todo.due and _before(getattr(r, todo.due, None), today)]
+        return TodoGroup(todo, len(rows), len(late), rows[:TODO_ITEMS])
+    if not todo.due:
+        count = rows.count()
+        return TodoGroup(todo, count, 0, list(rows[:TODO_ITEMS]) if count else [])
+    field = rows.model._meta.get_field(todo.due)
+    now = timezone.now() if isinstance(field, DateTimeField) else today
+    totals = rows.aggregate(n=Count("pk"), late=Count("pk", filter=Q(**{f"{todo.due}__lt": now})))
+    items = (
+        list(rows.order_by(F(todo.due).asc(nulls_last=True), "pk")[:TODO_ITEMS])
+        if totals["n"]
+        else []
+    )
+    return TodoGroup(todo, totals["n"], totals["late"], items)
+
+
+def _before(due: Any, today: datetime.date) -> bool:
+    if due is None:
+        return False
+    if isinstance(due, datetime.datetime):
+        return due.date() < today
+    return bool(due < today)
+
+
+@dataclass
+class FigureLine:
+    figure: Figure
+    series: Series
+    points: str  # the sparkline's SVG polyline points, 0..100 × 0..24
+
+
+def figure_lines(user: Visitor, today: datetime.date) -> list[FigureLine]:
+    """The declared figures of ``user``'s scope with their sparklines, drawn here (an SVG
+    polyline in the page: no script, no data for one)."""
+    lines = []
+    for figure in figures():
+        if not user.has_perm(figure.permission):
+            continue
+        try:
+            series = import_string(figure.selector)(user, today)
+        except Exception:
+            logger.exception("figure %s could not be computed", figure.key)
+            continue
+        lines.append(FigureLine(figure, series, sparkline_points(series.values)))
+    return lines
+
+
+def sparkline_points(values: tuple[float | None, ...], width: int = 100, height: int = 24) -> str:
+    """``x,y`` pairs of a polyline through ``values`` scaled to the box (the top is the
+    highest value; a missing value is drawn at the bottom)."""
+    if not values:
+        return ""
+    top = max((v for v in values if v is not None), default=0) or 1
+    step = width / max(len(values) - 1, 1)
+    return " ".join(
+        f"{i * step:.1f},{height - (v or 0) / top * (height - 2) - 1:.1f}"
+        for i, v in enumerate(values)
+    )

@@ -53,11 +53,33 @@ A = TypeVar("A")
 R = TypeVar("R")
 
 
+def refuse_unless(request: HttpRequest, perms: tuple[str, ...]) -> None:
+    """A signed-in user who holds none of ``perms`` anywhere is refused with a 403 (the
+    styled page), and the refusal is audited; a visitor is left to the sign-in redirect."""
+    user = request.user
+    if not perms or not user.is_authenticated or any(user.has_perm(p) for p in perms):
+        return
+    audit.log(
+        "core.permission.denied",
+        actor=user,
+        result=audit.DENIED,
+        data={"perm": perms[0], "path": request.path[:200]},
+    )
+    raise PermissionDenied
+
+
 class ScopedMixin(LoginRequiredMixin, View):
     model: type[models.Model] | None = None
     permission: str = ""
+    # The permissions any of which opens a list or detail page; by default ``permission``.
+    # A page that rows reach by a relation (a unit handler's inbox, a requester's own
+    # demand: core.scoping.Reach) names the permissions of those users too.
+    access: tuple[str, ...] = ()
+    refuses_without_permission = False  # lists and details: a 403, never an empty page
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if self.refuses_without_permission:
+            refuse_unless(request, self.access or ((self.permission,) if self.permission else ()))
         try:
             return super().dispatch(request, *args, **kwargs)
         except NotFoundOrForbidden:
@@ -106,8 +128,10 @@ def refused(request: HttpRequest, message: StrOrPromise, fallback: str) -> HttpR
 
 
 class ScopedListView(ScopedMixin, ListView):
-    """A filtered, paginated list with an Excel export of exactly what the user can see."""
+    """A filtered, paginated list with an Excel export of exactly what the user can see;
+    a user without its permission anywhere is refused (issue 13, defect 14)."""
 
+    refuses_without_permission = True
     template_name = "core/list.html"
     filterset_class: type[django_filters.FilterSet] | None = None
     table_class: type[Table] | None = None
@@ -182,6 +206,7 @@ class ScopedListView(ScopedMixin, ListView):
 
 class ScopedDetailView(ScopedMixin, DetailView):
     model: type[models.Model]  # each page names its model
+    refuses_without_permission = True
 
 
 class RevealMixin(TemplateResponseMixin, SingleObjectMixin):
@@ -331,14 +356,7 @@ class PermissionRequiredPage(LoginRequiredMixin, View):
     permission: str = ""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated and not request.user.has_perm(self.permission):
-            audit.log(
-                "core.permission.denied",
-                actor=request.user,
-                result=audit.DENIED,
-                data={"perm": self.permission, "path": request.path[:200]},
-            )
-            raise PermissionDenied
+        refuse_unless(request, (self.permission,))
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -346,29 +364,24 @@ class PermissionRequiredPage(LoginRequiredMixin, View):
 
 
 class WorkbenchView(LoginRequiredMixin, TemplateView):
+    """What waits for the user: the to-dos the modules declare (overdue first), the
+    warnings of their scope and, for the street and district, figures with sparklines."""
+
     template_name = "core/workbench.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        from gongzhi.areas.choices import Level
-        from gongzhi.areas.selectors import households_for, level_counts, top_areas
-
         context = super().get_context_data(**kwargs)
         user = self.request.user
         assert user.is_authenticated  # LoginRequiredMixin lets no one else in
-        context["top_areas"] = list(top_areas(user)[:20])
-        cards: list[tuple[StrOrPromise, int]] = []
-        if user.has_perm("areas.view_area"):
-            counts = level_counts(user)
-            cards = [
-                (Level(level).label, counts[level])
-                for level in sorted(counts)
-                if level >= Level.COMMUNITY
-            ]
-        if user.has_perm("areas.view_household"):
-            cards.append((_("住户"), households_for(user).count()))
-        context["level_cards"] = cards
-        # The rules breached in the user's scope, as the modules declare them.
-        context["warnings"] = modules.pending_warnings(user, timezone.localdate())
+        today = timezone.localdate()
+        context.update(
+            todos=modules.pending_todos(user, today),
+            # The rules breached in the user's scope, as the modules declare them.
+            warnings=modules.pending_warnings(user, today),
+            figures=modules.figure_lines(user, today),
+            # An account with no role yet (not a resident or an auditor: they hold theirs).
+            unassigned=not user.is_superuser and not getattr(user, "roles", True),
+        )
         return context
 
 

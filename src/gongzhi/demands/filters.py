@@ -21,6 +21,7 @@ class DemandFilter(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(label=_("来源渠道"), choices=Channel.choices)
     overdue = django_filters.BooleanFilter(label=_("已超期"))
     supervised = django_filters.BooleanFilter(label=_("督办"))
+    extension = django_filters.BooleanFilter(label=_("待审批延期"), method="extension_pending")
     within = UnderAreaFilter(label=_("所属区域"))
     received_after = django_filters.DateFilter(
         label=_("受理日期起"), method="received_from", widget=DATE
@@ -39,6 +40,9 @@ class DemandFilter(django_filters.FilterSet):
 
     def received_to(self, qs, name, value):
         return qs.filter(received_at__lt=selectors.local_midnight(value, 1))
+
+    def extension_pending(self, qs, name, value):
+        return selectors.pending_extensions(qs) if value else qs
 
     def search(self, qs, name, value):
         return selectors.search_in(qs, value)  # qs is the user's scoped list

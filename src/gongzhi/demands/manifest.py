@@ -2,11 +2,20 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.modules import Manifest, NavItem, NotificationKind, Periodic, SearchKind
+from gongzhi.core.modules import (
+    Figure,
+    Manifest,
+    NavItem,
+    NotificationKind,
+    Periodic,
+    SearchKind,
+    Todo,
+)
 
 from .choices import ACTION_LABELS
 
 GROUP = _("民情诉求")
+SELECTORS = "gongzhi.demands.selectors"
 VIEW = "demands.view_demand"
 # The kinds of message the module sends (notify(kind=...)); people choose their channels.
 PROGRESS, TASK = "demands.progress", "demands.task"
@@ -31,6 +40,83 @@ MANIFEST = Manifest(
         NavItem(_("我的诉求"), "demands:mine", "demands.view_own", "chat-left-text", GROUP, 506),
     ),
     demo="gongzhi.demands.demo",
+    todos=(
+        Todo(
+            "demands.accept",
+            _("待接单诉求"),
+            "demands.handle",
+            f"{SELECTORS}.todo_accept",
+            "demands:inbox?tab=handle&status=dispatched",
+            due="accept_due",
+            order=10,
+        ),
+        Todo(
+            "demands.answer",
+            _("待答复诉求"),
+            "demands.handle",
+            f"{SELECTORS}.todo_answer",
+            "demands:inbox?tab=handle",
+            due="due_at",
+            order=11,
+        ),
+        Todo(
+            "demands.dispatch",
+            _("待分派诉求"),
+            "demands.dispatch",
+            f"{SELECTORS}.todo_dispatch",
+            "demands:inbox?tab=dispatch",
+            order=12,
+        ),
+        Todo(
+            "demands.extensions",
+            _("待审批延期申请"),
+            "demands.dispatch",
+            f"{SELECTORS}.todo_extensions",
+            "demands:list?extension=true",
+            due="due_at",
+            order=13,
+        ),
+        Todo(
+            "demands.follow_up",
+            _("待回访诉求"),
+            "demands.dispatch",
+            f"{SELECTORS}.todo_follow_up",
+            "demands:inbox?tab=follow",
+            order=14,
+        ),
+        Todo(
+            "demands.supervise",
+            _("超期待督办诉求"),
+            "demands.supervise",
+            f"{SELECTORS}.todo_supervise",
+            "demands:supervision?tab=overdue",
+            due="due_at",
+            order=15,
+        ),
+    ),
+    figures=(
+        Figure(
+            "demands.received",
+            _("每日受理诉求"),
+            "demands.supervise",
+            f"{SELECTORS}.figure_received",
+            "demands:list",
+        ),
+        Figure(
+            "demands.closed",
+            _("每日办结诉求"),
+            "demands.supervise",
+            f"{SELECTORS}.figure_closed",
+            "demands:report",
+        ),
+        Figure(
+            "demands.on_time",
+            _("按期办结率"),
+            "demands.supervise",
+            f"{SELECTORS}.figure_on_time",
+            "demands:supervision?tab=overdue",
+        ),
+    ),
     notifications=(
         NotificationKind(
             PROGRESS, _("诉求办理进展"), _("受理、派单、答复、办结等每一步（诉求人）")

@@ -6,21 +6,25 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.models import User
 from gongzhi.core.errors import NotFoundOrForbidden
 from gongzhi.core.finder import Hit
+from gongzhi.core.modules import Series
 from gongzhi.core.params import value as param
 from gongzhi.core.scoping import widened
 from gongzhi.core.search import has_cjk, newest_matches, search
 
-from .choices import Status
+from .choices import ExtensionState, Status
 from .models import (
     UNFINISHED,
     Category,
     Demand,
+    Extension,
     MonthlyFigures,
     Unit,
     ancestor_paths,
@@ -260,6 +264,98 @@ def to_follow_up(user: User) -> QuerySet[Demand]:
     return _listed(
         Demand.objects.visible_to(user, DISPATCH).filter(status__in=[Status.ANSWERED, Status.RATED])
     ).order_by("answered_at", "id")
+
+
+def pending_extensions(qs: QuerySet[Demand]) -> QuerySet[Demand]:
+    """The demands of ``qs`` with an extension request waiting for a decision."""
+    waiting = Extension.objects.filter(demand=OuterRef("pk"), state=ExtensionState.PENDING)
+    return qs.filter(Exists(waiting))
+
+
+# --- What waits for the user on the workbench (manifest's todos and figures) -----------------
+
+
+def todo_accept(user: User, today: date) -> QuerySet[Demand]:
+    """Dispatched to the user's units (or their community) and not yet accepted."""
+    return worklist(user).filter(status=Status.DISPATCHED)
+
+
+def todo_answer(user: User, today: date) -> QuerySet[Demand]:
+    """Accepted and not yet answered."""
+    return worklist(user).filter(status__in=[Status.ACCEPTED, Status.IN_PROGRESS])
+
+
+def todo_dispatch(user: User, today: date) -> QuerySet[Demand]:
+    return to_dispatch(user)
+
+
+def todo_follow_up(user: User, today: date) -> QuerySet[Demand]:
+    return to_follow_up(user)
+
+
+def todo_extensions(user: User, today: date) -> QuerySet[Demand]:
+    """Open demands whose handler asked for more time: the desk decides."""
+    return pending_extensions(
+        _listed(Demand.objects.visible_to(user, DISPATCH).filter(status__in=HANDLING))
+    )
+
+
+def todo_supervise(user: User, today: date) -> QuerySet[Demand]:
+    return supervised_demands(user, "overdue")
+
+
+FIGURE_DAYS = 30
+
+
+def _days(today: date) -> list[date]:
+    return [today - timedelta(days=n) for n in range(FIGURE_DAYS - 1, -1, -1)]
+
+
+def _per_day(user: User, today: date, field: str) -> list[int]:
+    """Demands of the user's scope per local day of ``field`` for the last 30 days: one
+    query grouped by day."""
+    days = _days(today)
+    counts = dict(
+        Demand.objects.visible_to(user, SUPERVISE)
+        .filter(
+            **{f"{field}__gte": local_midnight(days[0]), f"{field}__lt": local_midnight(today, 1)}
+        )
+        .annotate(day=TruncDate(field, tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    return [counts.get(day, 0) for day in days]
+
+
+def figure_received(user: User, today: date) -> Series:
+    values = _per_day(user, today, "received_at")
+    return Series(tuple(values), str(sum(values)), _("近30天"))
+
+
+def figure_closed(user: User, today: date) -> Series:
+    values = _per_day(user, today, "closed_at")
+    return Series(tuple(values), str(sum(values)), _("近30天"))
+
+
+def figure_on_time(user: User, today: date) -> Series:
+    """The share of the demands closed each day that were closed in time (not overdue);
+    the figure is the rate over the 30 days. One query."""
+    days = _days(today)
+    rows = (
+        Demand.objects.visible_to(user, SUPERVISE)
+        .filter(closed_at__gte=local_midnight(days[0]), closed_at__lt=local_midnight(today, 1))
+        .annotate(day=TruncDate("closed_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(n=Count("pk"), late=Count("pk", filter=Q(overdue=True)))
+        .values_list("day", "n", "late")
+    )
+    by_day = {day: (n, late) for day, n, late in rows}
+    values = tuple((1 - by_day[d][1] / by_day[d][0]) * 100 if d in by_day else None for d in days)
+    closed = sum(n for n, _late in by_day.values())
+    late = sum(late for _n, late in by_day.values())
+    figure = f"{(closed - late) / closed:.1%}" if closed else "—"
+    return Series(values, figure, _("近30天"))
 
 
 def my_demands(user: User | AnonymousUser) -> QuerySet[Demand]:

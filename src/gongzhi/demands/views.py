@@ -36,7 +36,7 @@ from .exports import LedgerExporter, ReportExporter
 from .filters import DemandFilter
 from .models import Category, Demand, Extension, Unit
 from .pagination import DemandPaginator, WorkPaginator
-from .permissions import DISPATCH, INTAKE, MANAGE_SETUP, OWN, SUPERVISE, VIEW
+from .permissions import DISPATCH, HANDLE, INTAKE, MANAGE_SETUP, OWN, SUPERVISE, VIEW
 from .tables import DemandTable, UnitTable, WorkTable
 
 # --- Lists ---------------------------------------------------------------------------------
@@ -106,6 +106,7 @@ class InboxView(WorkListView):
 
     title = gettext_lazy("待办诉求")
     export_name = "demands-inbox"
+    access = (VIEW, HANDLE)  # unit handlers reach their units' demands (Reach "handler")
     tabs = (
         ("handle", gettext_lazy("待办理")),
         ("dispatch", gettext_lazy("待分派")),
@@ -320,6 +321,8 @@ def action_form(action: str, demand, user, data=None):
 class DemandDetailView(ScopedDetailView):
     model = Demand
     permission = VIEW
+    # Unit handlers and requesters reach a demand by a relation (Demand.scope's reaches).
+    access = (VIEW, HANDLE, OWN)
     template_name = "demands/detail.html"
 
     def get_queryset(self):

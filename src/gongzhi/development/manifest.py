@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.modules import Manifest, NavItem, WarningKind
+from gongzhi.core.modules import Manifest, NavItem, Todo, WarningKind
 
 MANIFEST = Manifest(
     label="development",
@@ -21,6 +21,17 @@ MANIFEST = Manifest(
         ),
     ),
     demo="gongzhi.development.demo",
+    todos=(
+        Todo(
+            "development.due",
+            _("发展党员环节到期"),
+            "development.manage_file",
+            "gongzhi.development.selectors.steps_due",
+            "development:pipeline",
+            due="due",
+            order=40,
+        ),
+    ),
     warnings=(
         WarningKind(
             "development.overdue",

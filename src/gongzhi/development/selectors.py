@@ -182,6 +182,36 @@ def pipeline(
     return list(boards.values())
 
 
+@dataclass(frozen=True)
+class DueStep:
+    """A file whose next step is due soon or overdue (a row of the workbench's to-do)."""
+
+    file: DevelopmentFile
+    step: str
+    due: date
+
+    def __str__(self) -> str:
+        return f"{self.file.name}：{self.step}"
+
+    def get_absolute_url(self) -> str:
+        return self.file.get_absolute_url()
+
+
+def steps_due(user: User, today: date) -> list[DueStep]:
+    """The open files the user manages whose next step is due now (due soon or overdue),
+    the soonest first: the pipeline's three queries."""
+    rows = [
+        row
+        for board in pipeline(user, today)
+        for row in board.rows
+        if row.plan.status in (rules.DUE_SOON, rules.OVERDUE) and row.plan.due
+    ]
+    return sorted(
+        (DueStep(r.file, r.plan.next_label, cast(date, r.plan.due)) for r in rows),
+        key=lambda d: (d.due, d.file.pk),
+    )
+
+
 def warnings(user: User, today: date | None = None) -> list[BoardRow]:
     """Open files with something overdue or flagged, the most urgent stage first."""
     rows = [row for board in pipeline(user, today) for row in board.rows if row.plan.warnings]

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.modules import Manifest, NavItem, SearchKind, WarningKind
+from gongzhi.core.modules import Manifest, NavItem, SearchKind, Todo, WarningKind
 
 GROUP = _("党组织与党员")
 ORG, MEMBER = "party.view_organization", "party.view_member"
@@ -39,6 +39,17 @@ MANIFEST = Manifest(
         NavItem(_("两委班子"), "party:cadre_overview", ORG, "people-fill", GROUP, 305),
     ),
     demo="gongzhi.party.demo",
+    todos=(
+        Todo(
+            "party.receive",
+            _("待接收组织关系"),
+            "party.manage_transfer",
+            "gongzhi.party.selectors.transfers_to_receive",
+            "party:transfer_list?state=sent",
+            due="valid_until",
+            order=30,
+        ),
+    ),
     warnings=(
         WarningKind(
             "party.floating_uncontacted",

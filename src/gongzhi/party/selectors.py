@@ -20,6 +20,7 @@ from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core.finder import Hit
 from gongzhi.core.params import value as param
 from gongzhi.core.pinyin import LETTERS, first_letters_only, letter_columns, letters_match
+from gongzhi.core.scoping import Scope
 
 from .choices import (
     BRANCH_TYPES,
@@ -49,6 +50,16 @@ def members_for(user: User, perm: str = VIEW_MEMBER) -> QuerySet[Member]:
 
 def transfers_for(user: User, perm: str = MANAGE_TRANSFER) -> QuerySet[Transfer]:
     return Transfer.objects.visible_to(user, perm).select_related("member", "from_org", "to_org")
+
+
+# The receiving side of a transfer: its scope without the sending side's paths.
+RECEIVING = Scope(paths=("to_path",), org_paths=("to_org__tree_path",))
+
+
+def transfers_to_receive(user: User, today: date) -> QuerySet[Transfer]:
+    """Letters sent to an organization of the user's that wait to be received."""
+    rows = transfers_for(user).filter(state=TransferState.SENT)
+    return rows if user.is_superuser else rows.filter(RECEIVING.q(user, MANAGE_TRANSFER))
 
 
 def _get(qs: QuerySet[M], pk: int | str) -> M:

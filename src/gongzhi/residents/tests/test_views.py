@@ -144,7 +144,8 @@ def test_grid_worker_cannot_reveal(world, people, client_as):
     client = client_as(world.users["grid_worker"])
     head = people["head"]
     assert "查看完整身份证号" not in client.get(head.get_absolute_url()).content.decode()
-    assert client.post(reverse("residents:reveal", args=[head.pk])).status_code == 404
+    # A role without the permission anywhere is refused outright (issue 13, defect 14).
+    assert client.post(reverse("residents:reveal", args=[head.pk])).status_code == 403
     assert not AuditLog.objects.filter(action="residents.resident.pii_viewed").exists()
 
 
