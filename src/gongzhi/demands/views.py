@@ -434,14 +434,18 @@ class IntakeFragment(PermissionRequiredPage, TemplateView):
 
     permission = INTAKE
 
+    @property
+    def params(self):
+        return self.request.POST if self.request.method == "POST" else self.request.GET
+
     def area(self):
-        area_id = self.request.GET.get("area", "")
+        area_id = self.params.get("area", "")
         if not area_id.isdigit():
             return None
         return forms.intake_areas(self.request.user).filter(pk=area_id).first()
 
     def household(self):
-        household_id = self.request.GET.get("household", "")
+        household_id = self.params.get("household", "")
         if not household_id.isdigit():
             return None
         return (
@@ -451,11 +455,20 @@ class IntakeFragment(PermissionRequiredPage, TemplateView):
         )
 
     def text(self) -> str:
-        get = self.request.GET
-        return f"{get.get('title', '')[:100]} {get.get('content', '')[:2000]}".strip()
+        params = self.params
+        return f"{params.get('title', '')[:100]} {params.get('content', '')[:2000]}".strip()
 
 
-class DuplicatesFragment(IntakeFragment):
+class TextFragment(IntakeFragment):
+    """A panel fed with the typed text: POSTed (a long text does not fit in a URL)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        return self.get(request, *args, **kwargs)
+
+
+class DuplicatesFragment(TextFragment):
     template_name = "demands/_duplicates.html"
 
     def get_context_data(self, **kwargs):
@@ -469,12 +482,12 @@ class DuplicatesFragment(IntakeFragment):
         context.update(
             duplicates=found,
             can_merge=self.request.user.has_perm(DISPATCH),
-            selected=self.request.GET.get("merge_into", ""),
+            selected=self.params.get("merge_into", ""),
         )
         return context
 
 
-class SuggestFragment(IntakeFragment):
+class SuggestFragment(TextFragment):
     template_name = "demands/_suggest.html"
 
     def get_context_data(self, **kwargs):

@@ -84,7 +84,7 @@ def test_intake_records_a_demand_with_its_suggestion_and_category(world, demands
     client = client_as(world.users["staff"])
     page = client.get(reverse("demands:intake"))
     assert page.status_code == 200
-    assert "意见建议" in body(page) and 'hx-get="/demands/intake/duplicates/"' in body(page)
+    assert "意见建议" in body(page) and 'hx-post="/demands/intake/duplicates/"' in body(page)
     household = world.ours.households[0]
     response = client.post(
         reverse("demands:intake"),
@@ -124,7 +124,7 @@ def test_intake_is_for_those_who_may_record(world, client_as):
 def test_duplicates_are_offered_and_the_desk_can_merge_at_intake(world, demands, client_as):
     first = new(world)
     client = client_as(world.users["staff"])
-    fragment = client.get(
+    fragment = client.post(
         reverse("demands:intake_duplicates"),
         {"area": world.ours.grid.pk, "title": "3栋楼道灯不亮", "content": "3栋2单元楼道灯坏了一周"},
     )
@@ -135,7 +135,7 @@ def test_duplicates_are_offered_and_the_desk_can_merge_at_intake(world, demands,
     assert second.status == Status.MERGED and second.merged_into == first
     assert first.requesters.get().name == "李大妈"
     # A grid worker sees the duplicates but may not merge.
-    fragment = client_as(world.users["grid_worker"]).get(
+    fragment = client_as(world.users["grid_worker"]).post(
         reverse("demands:intake_duplicates"),
         {"area": world.ours.grid.pk, "title": "3栋楼道灯不亮", "content": "3栋2单元楼道灯坏了一周"},
     )
@@ -153,7 +153,7 @@ def test_suggested_category_beside_the_select(
                 demand, actor=staff, version=demand.version, category=category
             )
             services.close_unresolved(demand, actor=staff, version=demand.version, reason="测试")
-    fragment = client_as(staff).get(
+    fragment = client_as(staff).post(
         reverse("demands:intake_suggest"), {"title": "楼道垃圾", "content": "楼道里垃圾很多"}
     )
     assert "物业管理/楼道卫生" in body(fragment)
@@ -483,3 +483,51 @@ def test_lists_run_a_constant_number_of_queries(
     with django_assert_num_queries(len(queries)):
         response = client.get(url, query)
     assert body(response).count("第29件") == 1
+
+
+# --- Issue 13 -----------------------------------------------------------------------------------
+
+
+def test_long_intake_text_is_posted_to_the_panels(
+    world, demands, client_as, django_capture_on_commit_callbacks
+):
+    """Issue 13, defect 6: the suggestion and duplicate panels sent the text in the URL, so
+    at about 1,500 characters they failed (414) and showed "none found". They POST it
+    (with the page's CSRF header), and a failed request shows the panel's failure text."""
+    first = new(world)
+    staff = world.users["staff"]
+    client = client_as(staff)
+    page = body(client.get(reverse("demands:intake")))
+    for name in ("intake_suggest", "intake_duplicates"):
+        url = reverse(f"demands:{name}")
+        assert f'hx-post="{url}"' in page and f'hx-get="{url}"' not in page
+    assert page.count('data-error="') >= 2  # app.js shows it when the request fails
+    long_text = "3栋2单元楼道灯坏了一周" + "，晚上老人上下楼不安全" * 280
+    assert len(long_text) > 3000
+    fragment = client.post(
+        reverse("demands:intake_duplicates"),
+        {"area": world.ours.grid.pk, "title": "3栋楼道灯不亮", "content": long_text},
+    )
+    assert fragment.status_code == 200 and first.number in body(fragment)
+    with django_capture_on_commit_callbacks(execute=True):
+        learned = new(world, title="楼道垃圾没人清理", content="楼道垃圾没人清理")
+        learned = services.classify(
+            learned, actor=staff, version=learned.version, category=demands.hallway
+        )
+        services.close_unresolved(learned, actor=staff, version=learned.version, reason="测试")
+    fragment = client.post(
+        reverse("demands:intake_suggest"),
+        {"title": "楼道垃圾", "content": "楼道里垃圾很多" * 500},
+    )
+    assert fragment.status_code == 200 and "物业管理/楼道卫生" in body(fragment)
+
+
+def test_intake_panels_refuse_get_and_need_csrf(world, demands, client_as):
+    """Issue 13, defect 6: the panels answer POST only, protected by CSRF like any POST."""
+    from django.test import Client
+
+    client = client_as(world.users["staff"])
+    assert client.get(reverse("demands:intake_suggest"), {"title": "x"}).status_code == 405
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(world.users["staff"])
+    assert strict.post(reverse("demands:intake_suggest"), {"title": "x"}).status_code == 403
