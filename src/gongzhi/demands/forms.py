@@ -18,7 +18,7 @@ from gongzhi.core.forms import (
     scope_fields,
 )
 
-from . import selectors
+from . import selectors, services
 from .choices import Channel, LimitUnit, Rating, RequesterKind, Status, UnitKind, Urgency
 from .models import Category, Demand, Unit
 from .permissions import DISPATCH, HANDLE, INTAKE, MANAGE_SETUP
@@ -208,12 +208,27 @@ class DispatchForm(VersionForm):
         label=_("责任单位"),
         queryset=Unit.objects.none(),
         required=False,
-        help_text=_("不选则按类别的分派规则派给默认责任单位。"),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = selectors.routable_units(self.demand)
+        field = self.fields["unit"]
+        field.queryset = selectors.routable_units(self.demand)
+        category = self.demand.category
+        self.default_unit = category.default_unit() if category else None
+        if self.default_unit is not None:
+            field.help_text = _("不选则派给默认责任单位：%(u)s（类别“%(c)s”的分派规则）。") % {
+                "u": self.default_unit.name,
+                "c": category,
+            }
+        elif category is not None:
+            field.help_text = _("类别“%(c)s”没有默认责任单位，请选择。") % {"c": category}
+
+    def clean_unit(self):
+        unit = self.cleaned_data.get("unit")
+        if unit is None and self.default_unit is None:
+            raise forms.ValidationError(services.no_default_unit(self.demand.category))
+        return unit
 
 
 class ReasonForm(VersionForm):
@@ -329,7 +344,9 @@ class CategoryForm(forms.Form):
         label=_("默认责任单位（分派规则）"),
         queryset=Unit.objects.none(),
         required=False,
-        help_text=_("该类诉求派单时默认派给的单位；留空由社区自办或人工指定。"),
+        help_text=_(
+            "该类诉求派单时默认派给的单位；留空则沿用上级类别的默认单位，都没有时派单须人工指定。"
+        ),
     )
     urgency = forms.ChoiceField(
         label=_("默认紧急程度"), choices=Urgency.choices, initial=Urgency.ORDINARY

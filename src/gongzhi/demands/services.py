@@ -27,7 +27,7 @@ from gongzhi.core.errors import RuleViolation
 from gongzhi.core.notifications import notify
 from gongzhi.core.params import value as param
 from gongzhi.core.search import index_tokens, query_terms
-from gongzhi.core.services import atomic, lock, require
+from gongzhi.core.services import atomic, deny, lock, require, reveal
 from gongzhi.core.workflow import Workflow, register, step
 
 from .choices import (
@@ -70,6 +70,35 @@ def _reaches(user: User, perm: str, demand: Demand) -> bool:
         # in the area act for both (asked first: it needs no query).
         return user.has_perm(DISPATCH, demand) or demand.unit_id in handler_unit_ids(user)
     return user.has_perm(perm, demand)
+
+
+def no_default_unit(category: Category | None) -> str:
+    """Why a blank unit cannot be dispatched: the category (or its absence) named."""
+    if category is None:
+        return _("诉求尚未分类，没有默认责任单位，请选择责任单位或由社区自行办理。")
+    return _("类别“%(c)s”及其上级类别都没有默认责任单位，请选择责任单位或由社区自行办理。") % {
+        "c": category
+    }
+
+
+def may_reveal_phone(user: User, demand: Demand) -> bool:
+    """Whose task is to contact the requester: the handlers of the demand's unit, and the
+    staff who handle or dispatch in its area."""
+    return bool(demand.requester_phone) and _reaches(user, HANDLE, demand)
+
+
+def reveal_phone(demand: Demand, *, actor: User) -> str:
+    """The requester's phone in full (core.services.reveal: one pattern for every masked
+    field), for those who may contact them; every view and every refusal is audited."""
+    if not may_reveal_phone(actor, demand):
+        deny(actor, HANDLE, demand, field="requester_phone")
+    return reveal(
+        demand,
+        actor=actor,
+        perm=VIEW,
+        action="demands.demand.phone_viewed",
+        field="requester_phone",
+    )
 
 
 def _is_requester(demand: Demand, user: User | None) -> bool:
@@ -504,11 +533,9 @@ def dispatch(
 ) -> Demand:
     """派单: to the unit given, or by the category's routing rule."""
     demand = _begin(demand, actor, "dispatch", version)
-    unit = unit or (demand.category.unit if demand.category else None)
+    unit = unit or (demand.category.default_unit() if demand.category else None)
     if unit is None:
-        raise RuleViolation(
-            _("该类别没有默认责任单位，请指定责任单位或由社区自行办理。"), field="unit"
-        )
+        raise RuleViolation(no_default_unit(demand.category), field="unit")
     _route(demand, unit, actor, at)
     return _commit(
         demand,

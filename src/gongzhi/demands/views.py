@@ -23,6 +23,7 @@ from gongzhi.areas.models import Household
 from gongzhi.core.errors import Conflict, DomainError, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.views import (
     PermissionRequiredPage,
+    RevealMixin,
     ScopedDetailView,
     ScopedListView,
     ServiceFormView,
@@ -362,8 +363,16 @@ class DemandDetailView(ScopedDetailView):
             ],
             open_action=next(iter(bound), ""),
             now=timezone.now(),
+            can_reveal_phone=services.may_reveal_phone(user, demand),
         )
         return context
+
+
+class DemandRevealPhoneView(RevealMixin, DemandDetailView):
+    """The requester's phone in full, for the one who contacts them (audited)."""
+
+    reveal = staticmethod(services.reveal_phone)
+    field = "requester_phone"
 
 
 class DemandActionView(DemandDetailView):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from gongzhi.core.calendar import SHANGHAI
 from gongzhi.core.models import AuditLog
+from gongzhi.core.testing import make_user
 from gongzhi.demands import services
 from gongzhi.demands.choices import Channel, Rating, RequesterKind, Status
 from gongzhi.demands.models import Category, Demand, Unit
@@ -531,3 +532,77 @@ def test_intake_panels_refuse_get_and_need_csrf(world, demands, client_as):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(world.users["staff"])
     assert strict.post(reverse("demands:intake_suggest"), {"title": "x"}).status_code == 403
+
+
+def test_requester_phone_masked_and_revealed_to_the_handler_audited(world, demands, client_as):
+    """Issue 13, defect 7: the phone is masked on the case page; the demand's handler
+    reveals it with one POST (audited); a user out of reach is refused, audited too."""
+    demand = dispatched(world, demands)  # to 和顺物业, handled by world.users["unit_handler"]
+    url = reverse("demands:reveal_phone", args=[demand.pk])
+    handler = client_as(world.users["unit_handler"])
+    page = body(handler.get(demand.get_absolute_url()))
+    assert "138****5678" in page and "13812345678" not in page
+    assert f'action="{url}"' in page
+    revealed = handler.post(url)
+    assert revealed.status_code == 200 and "13812345678" in body(revealed)
+    assert "no-store" in revealed["Cache-Control"]
+    viewed = AuditLog.objects.get(action="demands.demand.phone_viewed")
+    assert viewed.user == world.users["unit_handler"] and viewed.target_id == str(demand.pk)
+    # The grid worker sees the case but has no task needing the phone: no button, refused.
+    grid = client_as(world.users["grid_worker"])
+    page = body(grid.get(demand.get_absolute_url()))
+    assert "138****5678" in page and f'action="{url}"' not in page
+    assert grid.post(url).status_code == 404
+    assert grid.get(url).status_code == 405
+    # Another community's staff do not reach the demand at all.
+    theirs = make_user("ljgz", "community_staff", world.sibling.community)
+    assert client_as(theirs).post(url).status_code == 404
+    refused = AuditLog.objects.filter(action="core.permission.denied", result="denied")
+    assert {r.user for r in refused} == {world.users["grid_worker"], theirs}
+    assert AuditLog.objects.filter(action="demands.demand.phone_viewed").count() == 1
+
+
+def test_demo_category_tree_has_a_default_unit_for_every_leaf(world):
+    """Issue 13, defect 10: whole branches of the demo's tree (物业管理, 社区服务) had no
+    default unit, so "leave blank" could not dispatch; every leaf has one now, its own or
+    the nearest ancestor's."""
+    from gongzhi.demands import catalog
+
+    catalog.install(
+        world.users["superuser"], world.district, [world.ours.community, world.sibling.community]
+    )
+    leaves = Category.objects.filter(children__isnull=True)
+    assert leaves.count() > 10
+    assert [c.full_name for c in leaves if c.default_unit() is None] == []
+
+
+def test_dispatch_help_and_error_agree_on_the_default_unit(world, demands, client_as):
+    """Issue 13, defect 10: the form says which unit a blank choice goes to (the nearest
+    ancestor's default); without any default the unit is required, and the refusal names
+    the field and the category at the field."""
+    staff = world.users["staff"]
+    client = client_as(staff)
+    estate = Category.objects.get(name="物业管理")
+    inherited = Category.objects.create(name="电梯", parent=estate, full_name="物业管理/电梯")
+    estate.unit = demands.property_unit
+    estate.save()
+    demand = new(world)
+    demand = services.classify(demand, actor=staff, version=demand.version, category=inherited)
+    page = body(client.get(demand.get_absolute_url()))
+    assert "不选则派给默认责任单位：和顺物业" in page
+    assert act(client, demand, "dispatch", unit="").status_code == 302
+    demand.refresh_from_db()
+    assert demand.unit == demands.property_unit
+
+    orphan = Category.objects.create(name="其他", full_name="其他")
+    demand = new(world, title="其他诉求")
+    demand = services.classify(demand, actor=staff, version=demand.version, category=orphan)
+    page = body(client.get(demand.get_absolute_url()))
+    assert "类别“其他”没有默认责任单位" in page
+    response = act(client, demand, "dispatch", unit="")
+    refusal = body(response)
+    assert response.status_code == 400
+    assert "责任单位：类别“其他”及其上级类别都没有默认责任单位" in refusal
+    assert 'class="invalid-feedback d-block">责任单位：' in refusal
+    demand.refresh_from_db()
+    assert demand.status == Status.CLASSIFIED
