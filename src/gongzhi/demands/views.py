@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -368,6 +369,23 @@ class DemandDetailView(ScopedDetailView):
         return context
 
 
+class DemandReceiptView(ScopedDetailView):
+    """The receipt (回执) handed to the requester: what was recorded, by when it is due,
+    and where to follow it up. Printed alone (app.css: .gz-receipt)."""
+
+    model = Demand
+    permission = VIEW
+    template_name = "demands/receipt.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("category", "area", "household", "created_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(desk=selectors.desk_of(self.object), printed_at=timezone.now())
+        return context
+
+
 class DemandRevealPhoneView(RevealMixin, DemandDetailView):
     """The requester's phone in full, for the one who contacts them (audited)."""
 
@@ -432,7 +450,12 @@ class IntakeView(PermissionRequiredPage, ServiceFormView):
     def perform(self, form):
         data = dict(form.cleaned_data)
         demand = services.create_demand(actor=self.request.user, **data)
-        self.success_message = _("已受理，编号 %(n)s。") % {"n": demand.number}
+        self.success_message = format_html(
+            '{} <a class="alert-link" href="{}">{}</a>',
+            _("已受理，编号 %(n)s。") % {"n": demand.number},
+            reverse("demands:receipt", args=[demand.pk]),
+            _("打印回执"),
+        )
         if demand.merged_into_id:
             return demand.merged_into
         return demand

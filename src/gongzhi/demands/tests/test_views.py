@@ -606,3 +606,63 @@ def test_dispatch_help_and_error_agree_on_the_default_unit(world, demands, clien
     assert 'class="invalid-feedback d-block">责任单位：' in refusal
     demand.refresh_from_db()
     assert demand.status == Status.CLASSIFIED
+
+
+# --- The intake desk as a desk: the receipt (回执) and the meeting table ---------------------
+
+
+def test_receipt_after_intake_printable_and_scoped(world, demands, client_as):
+    """Issue 13, the desk: after intake the message links the printable receipt (回执):
+    number, date, category, place, what was asked, the deadline and how to follow it;
+    the demand page links it too; outside the scope it is 404."""
+    from gongzhi.demands.models import Unit
+
+    Unit.objects.create(
+        name="和顺社区居委会",
+        kind="community",
+        area=world.ours.community,
+        path=world.ours.community.path,
+        phone="028-85551234",
+    )
+    client = client_as(world.users["staff"])
+    response = client.post(
+        reverse("demands:intake"),
+        intake_data(world, category=demands.lights.pk, location="南门口"),
+        follow=True,
+    )
+    demand = Demand.objects.get()
+    url = reverse("demands:receipt", args=[demand.pk])
+    page = body(response)
+    assert f"已受理，编号 {demand.number}。" in page and f'href="{url}"' in page
+    receipt = client.get(url)
+    text = body(receipt)
+    assert receipt.status_code == 200 and "诉求受理回执" in text
+    for expected in (
+        demand.number,
+        "2026-06-15",
+        "市政设施/路灯",
+        world.ours.grid.full_name,
+        "南门口",
+        "小区门口路灯不亮",
+        "和顺花园南门路灯坏了三天",
+        timezone.localtime(demand.due_at).strftime("%Y-%m-%d %H:%M"),
+        "028-85551234",
+        "李*妈",
+    ):
+        assert expected in text, expected
+    assert "13900001111" not in text  # the requester's phone stays masked
+    assert 'class="gz-receipt' in text and "data-print" in text
+    assert f'href="{url}"' in body(client.get(demand.get_absolute_url()))
+    theirs = make_user("ljgz", "community_staff", world.sibling.community)
+    assert client_as(theirs).get(url).status_code == 404
+
+
+def test_receipt_print_css_hides_the_navigation():
+    """Issue 13, the desk: the receipt prints alone (no top bar, menu or buttons)."""
+    from pathlib import Path
+
+    import gongzhi
+
+    css = (Path(gongzhi.__file__).parent / "static/gongzhi/app.css").read_text()
+    block = css[css.index(".gz-receipt") :]
+    assert "@media print" in block and "@page receipt" in block
