@@ -6,6 +6,7 @@ scoped querysets: a form never offers (or accepts) anything outside the user's r
 """
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.models import User
@@ -152,14 +153,46 @@ class MeetingForm(forms.Form):
         super().__init__(*args, **kwargs)
         scope_fields(self, user)
 
+    def clean_held_at(self):
+        held_at = self.cleaned_data["held_at"]
+        if held_at > timezone.now():
+            raise forms.ValidationError(_("会议时间不能晚于当前时间。"))
+        return held_at
+
+
+ROW = forms.Textarea(attrs={"rows": 1})
+
 
 class MeetingItemForm(RequesterFields):
-    title = forms.CharField(label=_("标题"), max_length=100)
-    content = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 2}))
-    suggestion = forms.CharField(
-        label=_("意见建议（“1+1”）"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    """One row of the meeting's table, checked by the service's rules for a demand's
+    texts (every problem of the row at its cell, beside the fields' own checks)."""
+
+    field_order = (
+        "title",
+        "content",
+        "suggestion",
+        "requester_kind",
+        "requester_name",
+        "requester_phone",
+        "location",
     )
+    title = forms.CharField(label=_("标题"), max_length=100)
+    content = forms.CharField(label=_("诉求内容"), widget=ROW)
+    suggestion = forms.CharField(label=_("意见建议（“1+1”）"), widget=ROW, required=False)
     location = forms.CharField(label=_("具体位置"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # in a table cell, the column names the field
+            field.widget.attrs["aria-label"] = field.label
+
+    def clean(self):
+        data = super().clean()
+        texts = {name: data.get(name) or "" for name in self.field_order}
+        for problem in services.demand_texts(**texts)[1]:
+            if problem.field in self.fields and problem.field not in self.errors:
+                self.add_error(problem.field, str(problem.message))
+        return data
 
 
 class BaseItemFormSet(forms.BaseFormSet):
@@ -170,7 +203,7 @@ class BaseItemFormSet(forms.BaseFormSet):
 
 
 MeetingItemFormSet = forms.formset_factory(
-    MeetingItemForm, formset=BaseItemFormSet, extra=6, max_num=100, validate_max=True
+    MeetingItemForm, formset=BaseItemFormSet, extra=3, max_num=100, validate_max=True
 )
 
 

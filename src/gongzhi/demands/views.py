@@ -573,20 +573,37 @@ class MeetingView(PermissionRequiredPage, ServiceFormView):
         )
 
     def post(self, request, *args, **kwargs):
+        """The meeting and all its rows checked together: every error at its cell in one
+        answer, and nothing written unless every row is valid (one transaction)."""
         form = self.get_form(request.POST)
         items = forms.MeetingItemFormSet(request.POST, prefix="items")
-        if form.is_valid() and items.is_valid():
-            rows = [f.cleaned_data for f in items.forms if f.cleaned_data]
+        valid = form.is_valid()
+        if items.is_valid() and valid:
+            filled = [f for f in items.forms if f.cleaned_data]
+            rows = [dict(f.cleaned_data) for f in filled]
             try:
                 services.record_meeting(actor=request.user, items=rows, **form.cleaned_data)
             except NotFoundOrForbidden:
                 raise
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+                for error in getattr(exc, "errors", [exc]):
+                    _meeting_error(form, filled, error)
             else:
                 messages.success(request, self.success_message)
                 return HttpResponseRedirect(reverse("demands:list") + "?channel=meeting")
         return self.render_to_response(self.get_context_data(form=form, items=items), status=400)
+
+
+def _meeting_error(form, rows, error) -> None:
+    """A refusal of ``services.record_meeting`` at its place: ``items.<n>.<field>`` is
+    the cell of the n-th filled row, other fields the meeting's."""
+    field, message = error.field or "", str(error.message)
+    index, _dot, name = field.removeprefix("items.").partition(".")
+    if field.startswith("items.") and index.isdigit() and int(index) < len(rows):
+        row = rows[int(index)]
+        row.add_error(name if name in row.fields else None, message)
+    else:
+        form.add_error(field if field in form.fields else None, message)
 
 
 # --- Monthly report (通报), public figures, ledger --------------------------------------------

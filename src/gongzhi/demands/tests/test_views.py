@@ -2,6 +2,7 @@
 page's one-form-per-action, inbox, supervision, the resident's rating, 通报, the public
 page, the ledger, setup pages, and constant query counts on every list."""
 
+import re
 from datetime import datetime, timedelta
 from io import BytesIO
 
@@ -198,7 +199,7 @@ def test_meeting_intake_many_items_at_the_meeting_time(world, demands, client_as
     # A named requester without a name: the service's refusal names the row.
     data.update({"items-1-requester_name": ""})
     response = client.post(reverse("demands:meeting"), data)
-    assert response.status_code == 400 and "第2条" in body(response)
+    assert response.status_code == 400 and "诉求人：请填写诉求人。" in body(response)
     assert Demand.objects.count() == 2
 
 
@@ -666,3 +667,60 @@ def test_receipt_print_css_hides_the_navigation():
     css = (Path(gongzhi.__file__).parent / "static/gongzhi/app.css").read_text()
     block = css[css.index(".gz-receipt") :]
     assert "@media print" in block and "@page receipt" in block
+
+
+def meeting_rows(*rows):
+    data = {"items-TOTAL_FORMS": str(len(rows)), "items-INITIAL_FORMS": "0"}
+    for index, row in enumerate(rows):
+        data.update({f"items-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_meeting_table_shows_every_error_at_its_cell_at_once(world, demands, client_as):
+    """Issue 13, the desk (and defect 11: "meeting intake took three submits"): the
+    meeting's items are rows of one table; one submit shows every error of the meeting
+    and of every row at its cell, keeps the input and writes nothing."""
+    from gongzhi.demands.models import Meeting
+
+    client = client_as(world.users["staff"])
+    page = body(client.get(reverse("demands:meeting")))
+    assert 'id="meeting-items"' in page and "<template" in page and "data-paste" in page
+    assert "data-add-row" in page and "data-remove-row" in page
+    assert "gongzhi/meeting.js" in page and "<script>" not in page
+    data = {
+        "title": "六月居民夜话",
+        "held_at": "2026-06-16T19:30",  # tomorrow
+        "area": world.ours.community.pk,
+        **meeting_rows(
+            {"title": "小区停车难", "content": "晚上车位不够", "requester_kind": "anonymous"},
+            {"title": "广场舞噪音", "content": "", "requester_kind": "resident"},
+            {
+                "title": "楼道堆物",
+                "content": "三楼堆了纸箱",
+                "requester_kind": "resident",
+                "requester_name": "王阿姨",
+                "requester_phone": "123",
+            },
+        ),
+    }
+    response = client.post(reverse("demands:meeting"), data)
+    page = body(response)
+    assert response.status_code == 400
+    assert "召开时间：会议时间不能晚于当前时间。" in page
+    assert page.count('class="invalid-feedback d-block"') == 4
+    assert "诉求内容：" in page and "诉求人：请填写诉求人" in page
+    assert "联系电话：电话号码格式不正确" in page
+    assert re.search(r'name="items-1-content"[^>]*is-invalid', page)
+    assert 'value="楼道堆物"' in page and 'value="王阿姨"' in page  # the input is kept
+    assert not Meeting.objects.exists() and not Demand.objects.exists()
+    # All rows valid: one meeting, one demand per row, in one go.
+    data.update(
+        {
+            "held_at": "2026-06-12T19:30",
+            "items-1-content": "晚上十点后仍有音乐",
+            "items-1-requester_kind": "anonymous",
+            "items-2-requester_phone": "13900001111",
+        }
+    )
+    assert client.post(reverse("demands:meeting"), data).status_code == 302
+    assert Demand.objects.filter(meeting__isnull=False).count() == 3
