@@ -378,7 +378,11 @@ class DemandReceiptView(ScopedDetailView):
     template_name = "demands/receipt.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("category", "area", "household", "created_by")
+        return (
+            super()
+            .get_queryset()
+            .select_related("category", "area", "household", "created_by", "merged_into")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -724,3 +724,17 @@ def test_meeting_table_shows_every_error_at_its_cell_at_once(world, demands, cli
     )
     assert client.post(reverse("demands:meeting"), data).status_code == 302
     assert Demand.objects.filter(meeting__isnull=False).count() == 3
+
+
+def test_receipt_of_a_demand_merged_at_intake_names_the_case(world, demands, client_as):
+    """Issue 13, the desk: a demand merged at intake gets its own receipt, which names
+    the case it is handled with."""
+    first = new(world)
+    client = client_as(world.users["staff"])
+    response = client.post(
+        reverse("demands:intake"), intake_data(world, merge_into=first.pk), follow=True
+    )
+    second = Demand.objects.exclude(pk=first.pk).get()
+    url = reverse("demands:receipt", args=[second.pk])
+    assert f'href="{url}"' in body(response)
+    assert f"与诉求 {first.number} 一并办理" in body(client.get(url))
