@@ -386,7 +386,11 @@ class DemandReceiptView(ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(desk=selectors.desk_of(self.object), printed_at=timezone.now())
+        context.update(
+            desk=selectors.desk_of(self.object),
+            printed_at=timezone.now(),
+            can_intake=self.request.user.has_perm(INTAKE),
+        )
         return context
 
 

@@ -656,6 +656,10 @@ def test_receipt_after_intake_printable_and_scoped(world, demands, client_as):
     assert f'href="{url}"' in body(client.get(demand.get_absolute_url()))
     theirs = make_user("ljgz", "community_staff", world.sibling.community)
     assert client_as(theirs).get(url).status_code == 404
+    # The requester (a resident) sees it without the intake link (no dead link).
+    Demand.objects.filter(pk=demand.pk).update(requester_user=world.users["resident"])
+    own = body(client_as(world.users["resident"]).get(url))
+    assert demand.number in own and reverse("demands:intake") not in own
 
 
 def test_receipt_print_css_hides_the_navigation():
