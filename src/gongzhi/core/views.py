@@ -210,20 +210,31 @@ class ScopedDetailView(ScopedMixin, DetailView):
 
 
 class RevealMixin(TemplateResponseMixin, SingleObjectMixin):
-    """On a detail view, POST: the page with the full ID number as ``revealed_id_number``,
-    once, on this response only; never in a URL, a redirect or a cache. ``reveal`` is the
-    app's service, which checks the role and audits the view."""
+    """On a detail view, POST: the page with a masked personal field (the ID number, a
+    phone) in full as ``revealed_<field>``, once, on this response only; never in a URL, a
+    redirect or a cache. ``reveal`` is the app's service, which checks the role and audits
+    the view; a row out of the user's reach is refused (404) and audited as refused too."""
 
     http_method_names = ["post"]
     reveal: Callable[..., str] | None = None  # staticmethod(services.reveal_id_number)
+    field = "id_number"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
+        try:
+            self.object = self.get_object()
+        except Http404:
+            audit.log(
+                "core.permission.denied",
+                actor=request.user,
+                result=audit.DENIED,
+                data={"perm": getattr(self, "permission", ""), "field": self.field, **kwargs},
+            )
+            raise
         assert self.reveal is not None, f"{type(self).__name__} names no reveal service"
-        number = self.reveal(self.object, actor=request.user)
+        value = self.reveal(self.object, actor=request.user)
         # Never kept by a browser or proxy: core.middleware.NoStoreMiddleware.
         return self.render_to_response(
-            self.get_context_data(object=self.object, revealed_id_number=number)
+            self.get_context_data(object=self.object, **{f"revealed_{self.field}": value})
         )
 
 

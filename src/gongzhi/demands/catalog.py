@@ -68,7 +68,11 @@ def install(actor, district: Area, communities, *, handlers=None) -> Catalog:
         parent = None
         if leaf.parent != leaf.name:
             if leaf.parent not in parents:
-                parents[leaf.parent] = services.create_category(actor=actor, name=leaf.parent)
+                parents[leaf.parent] = services.create_category(
+                    actor=actor,
+                    name=leaf.parent,
+                    unit=catalog.units.get(corpus.BRANCH_UNITS.get(leaf.parent, "")),
+                )
             parent = parents[leaf.parent]
         unit = catalog.units.get(leaf.unit)
         catalog.categories[leaf.name] = services.create_category(

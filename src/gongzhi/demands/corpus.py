@@ -19,8 +19,13 @@ DISTRICT_UNITS = {
     "jw": ("区纪委监委", UnitKind.ORGAN),
     "water": ("自来水公司", UnitKind.PUBLIC_UTILITY),
     "power": ("供电公司", UnitKind.PUBLIC_UTILITY),
+    "mz": ("区民政局", UnitKind.DEPARTMENT),
 }
 PROPERTY, COMMUNITY = "property", "community"
+# The default unit of a branch whose leaves go to the demand's own community or property
+# company (one per community, so no leaf default): the district department over them. A
+# demand dispatched with no unit chosen goes there (Category.default_unit).
+BRANCH_UNITS = {"物业管理": "zjj", "社区服务": "mz"}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ scoped querysets: a form never offers (or accepts) anything outside the user's r
 """
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.models import User
@@ -18,7 +19,7 @@ from gongzhi.core.forms import (
     scope_fields,
 )
 
-from . import selectors
+from . import selectors, services
 from .choices import Channel, LimitUnit, Rating, RequesterKind, Status, UnitKind, Urgency
 from .models import Category, Demand, Unit
 from .permissions import DISPATCH, HANDLE, INTAKE, MANAGE_SETUP
@@ -152,14 +153,46 @@ class MeetingForm(forms.Form):
         super().__init__(*args, **kwargs)
         scope_fields(self, user)
 
+    def clean_held_at(self):
+        held_at = self.cleaned_data["held_at"]
+        if held_at > timezone.now():
+            raise forms.ValidationError(_("会议时间不能晚于当前时间。"))
+        return held_at
+
+
+ROW = forms.Textarea(attrs={"rows": 1})
+
 
 class MeetingItemForm(RequesterFields):
-    title = forms.CharField(label=_("标题"), max_length=100)
-    content = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 2}))
-    suggestion = forms.CharField(
-        label=_("意见建议（“1+1”）"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    """One row of the meeting's table, checked by the service's rules for a demand's
+    texts (every problem of the row at its cell, beside the fields' own checks)."""
+
+    field_order = (
+        "title",
+        "content",
+        "suggestion",
+        "requester_kind",
+        "requester_name",
+        "requester_phone",
+        "location",
     )
+    title = forms.CharField(label=_("标题"), max_length=100)
+    content = forms.CharField(label=_("诉求内容"), widget=ROW)
+    suggestion = forms.CharField(label=_("意见建议（“1+1”）"), widget=ROW, required=False)
     location = forms.CharField(label=_("具体位置"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # in a table cell, the column names the field
+            field.widget.attrs["aria-label"] = field.label
+
+    def clean(self):
+        data = super().clean()
+        texts = {name: data.get(name) or "" for name in self.field_order}
+        for problem in services.demand_texts(**texts)[1]:
+            if problem.field in self.fields and problem.field not in self.errors:
+                self.add_error(problem.field, str(problem.message))
+        return data
 
 
 class BaseItemFormSet(forms.BaseFormSet):
@@ -170,7 +203,7 @@ class BaseItemFormSet(forms.BaseFormSet):
 
 
 MeetingItemFormSet = forms.formset_factory(
-    MeetingItemForm, formset=BaseItemFormSet, extra=6, max_num=100, validate_max=True
+    MeetingItemForm, formset=BaseItemFormSet, extra=3, max_num=100, validate_max=True
 )
 
 
@@ -208,12 +241,27 @@ class DispatchForm(VersionForm):
         label=_("责任单位"),
         queryset=Unit.objects.none(),
         required=False,
-        help_text=_("不选则按类别的分派规则派给默认责任单位。"),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = selectors.routable_units(self.demand)
+        field = self.fields["unit"]
+        field.queryset = selectors.routable_units(self.demand)
+        category = self.demand.category
+        self.default_unit = category.default_unit() if category else None
+        if self.default_unit is not None:
+            field.help_text = _("不选则派给默认责任单位：%(u)s（类别“%(c)s”的分派规则）。") % {
+                "u": self.default_unit.name,
+                "c": category,
+            }
+        elif category is not None:
+            field.help_text = _("类别“%(c)s”没有默认责任单位，请选择。") % {"c": category}
+
+    def clean_unit(self):
+        unit = self.cleaned_data.get("unit")
+        if unit is None and self.default_unit is None:
+            raise forms.ValidationError(services.no_default_unit(self.demand.category))
+        return unit
 
 
 class ReasonForm(VersionForm):
@@ -329,7 +377,9 @@ class CategoryForm(forms.Form):
         label=_("默认责任单位（分派规则）"),
         queryset=Unit.objects.none(),
         required=False,
-        help_text=_("该类诉求派单时默认派给的单位；留空由社区自办或人工指定。"),
+        help_text=_(
+            "该类诉求派单时默认派给的单位；留空则沿用上级类别的默认单位，都没有时派单须人工指定。"
+        ),
     )
     urgency = forms.ChoiceField(
         label=_("默认紧急程度"), choices=Urgency.choices, initial=Urgency.ORDINARY

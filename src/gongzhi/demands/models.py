@@ -140,6 +140,15 @@ class Category(models.Model):
     def __str__(self):
         return self.full_name or self.name
 
+    def default_unit(self) -> "Unit | None":
+        """The routing rule's unit: the category's own, else its nearest ancestor's."""
+        category: Category | None = self
+        while category is not None:
+            if category.unit_id is not None:
+                return category.unit
+            category = category.parent
+        return None
+
 
 class Meeting(ScopedModel):
     """A meeting where residents raised many items at once (坝坝会, 居民夜话, 联席会)."""
@@ -387,6 +396,10 @@ class Demand(ScopedModel):
     @property
     def requester_phone_masked(self) -> str:
         return pii.mask_phone(self.requester_phone)
+
+    def requester_phone_full(self) -> str:
+        """The clear phone; callers showing it must audit the view (services.reveal_phone)."""
+        return self.requester_phone
 
     @property
     def requester_name_masked(self) -> str:

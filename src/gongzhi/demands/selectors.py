@@ -19,7 +19,7 @@ from gongzhi.core.params import value as param
 from gongzhi.core.scoping import widened
 from gongzhi.core.search import has_cjk, newest_matches, search
 
-from .choices import ExtensionState, Status
+from .choices import ExtensionState, Status, UnitKind
 from .models import (
     UNFINISHED,
     Category,
@@ -534,6 +534,14 @@ def monthly_trend(
         result.append((month, compute_rates(rows.get(month, {}), month_bounds(month)[1])))
         month = (month + timedelta(days=32)).replace(day=1)
     return result
+
+
+def desk_of(demand: Demand) -> Unit | None:
+    """The community's own unit of the demand's place: where the requester follows it up
+    (its name and phone go on the receipt)."""
+    return Unit.objects.filter(
+        kind=UnitKind.COMMUNITY, path=community_of(demand.path), is_active=True
+    ).first()
 
 
 # --- Routing choices --------------------------------------------------------------------

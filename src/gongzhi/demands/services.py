@@ -11,7 +11,7 @@ Deadlines come from the calendar module; the overdue sweep calls the same code.
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.models import User
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, calendar, pii
-from gongzhi.core.errors import RuleViolation
+from gongzhi.core.errors import RuleViolation, RuleViolations
 from gongzhi.core.notifications import notify
 from gongzhi.core.params import value as param
 from gongzhi.core.search import index_tokens, query_terms
-from gongzhi.core.services import atomic, lock, require
+from gongzhi.core.services import atomic, deny, lock, require, reveal
 from gongzhi.core.workflow import Workflow, register, step
 
 from .choices import (
@@ -70,6 +70,35 @@ def _reaches(user: User, perm: str, demand: Demand) -> bool:
         # in the area act for both (asked first: it needs no query).
         return user.has_perm(DISPATCH, demand) or demand.unit_id in handler_unit_ids(user)
     return user.has_perm(perm, demand)
+
+
+def no_default_unit(category: Category | None) -> str:
+    """Why a blank unit cannot be dispatched: the category (or its absence) named."""
+    if category is None:
+        return _("诉求尚未分类，没有默认责任单位，请选择责任单位或由社区自行办理。")
+    return _("类别“%(c)s”及其上级类别都没有默认责任单位，请选择责任单位或由社区自行办理。") % {
+        "c": category
+    }
+
+
+def may_reveal_phone(user: User, demand: Demand) -> bool:
+    """Whose task is to contact the requester: the handlers of the demand's unit, and the
+    staff who handle or dispatch in its area."""
+    return bool(demand.requester_phone) and _reaches(user, HANDLE, demand)
+
+
+def reveal_phone(demand: Demand, *, actor: User) -> str:
+    """The requester's phone in full (core.services.reveal: one pattern for every masked
+    field), for those who may contact them; every view and every refusal is audited."""
+    if not may_reveal_phone(actor, demand):
+        deny(actor, HANDLE, demand, field="requester_phone")
+    return reveal(
+        demand,
+        actor=actor,
+        perm=VIEW,
+        action="demands.demand.phone_viewed",
+        field="requester_phone",
+    )
 
 
 def _is_requester(demand: Demand, user: User | None) -> bool:
@@ -254,6 +283,54 @@ def _clean_text(value: str, field: str, label: str, maximum: int, required: bool
     return value.replace("\x00", "")
 
 
+def _all(problems: list[RuleViolation]) -> RuleViolation:
+    return problems[0] if len(problems) == 1 else RuleViolations(problems)
+
+
+def demand_texts(
+    *,
+    title: str,
+    content: str,
+    requester_kind: str,
+    suggestion: str = "",
+    location: str = "",
+    requester_name: str = "",
+    requester_phone: str = "",
+    **_ignored: Any,
+) -> tuple[dict[str, str], list[RuleViolation]]:
+    """A demand's texts and requester cleaned, with every problem found (not the first)."""
+    problems: list[RuleViolation] = []
+
+    def checked(check: Callable[..., str], *args: Any, **kwargs: Any) -> str:
+        try:
+            return check(*args, **kwargs)
+        except RuleViolation as exc:
+            problems.append(exc)
+            return ""
+
+    texts = {
+        "title": checked(_clean_text, title, "title", _("标题"), 100),
+        "content": checked(_clean_text, content, "content", _("诉求内容"), 5000),
+        "suggestion": checked(
+            _clean_text, suggestion, "suggestion", _("意见建议"), 2000, required=False
+        ),
+        "location": checked(_clean_text, location, "location", _("具体位置"), 200, required=False),
+        "requester_name": "",
+        "requester_phone": "",
+    }
+    if requester_kind not in RequesterKind.values:
+        problems.append(RuleViolation(_("诉求人类型不正确。"), field="requester_kind"))
+    elif requester_kind != RequesterKind.ANONYMOUS:
+        texts["requester_name"] = checked(
+            _clean_text, requester_name, "requester_name", _("诉求人"), 50
+        )
+        if requester_phone:
+            texts["requester_phone"] = checked(
+                pii.normalize_phone, requester_phone, field="requester_phone"
+            )
+    return texts, problems
+
+
 def create_demand(
     *,
     actor: User,
@@ -312,22 +389,28 @@ def create_demand(
             demand.replayed = True
             return demand
     require(actor, INTAKE, area)
-    title = _clean_text(title, "title", _("标题"), 100)
-    content = _clean_text(content, "content", _("诉求内容"), 5000)
-    suggestion = _clean_text(suggestion, "suggestion", _("意见建议"), 2000, required=False)
-    location = _clean_text(location, "location", _("具体位置"), 200, required=False)
+    texts, problems = demand_texts(
+        title=title,
+        content=content,
+        suggestion=suggestion,
+        location=location,
+        requester_kind=requester_kind,
+        requester_name=requester_name,
+        requester_phone=requester_phone,
+    )
     if channel not in Channel.values:
-        raise RuleViolation(_("来源渠道不正确。"), field="channel")
-    if requester_kind not in RequesterKind.values:
-        raise RuleViolation(_("诉求人类型不正确。"), field="requester_kind")
+        problems.append(RuleViolation(_("来源渠道不正确。"), field="channel"))
     if urgency is not None and urgency not in Urgency.values:
-        raise RuleViolation(_("紧急程度不正确。"), field="urgency")
-    if requester_kind != RequesterKind.ANONYMOUS:
-        requester_name = _clean_text(requester_name, "requester_name", _("诉求人"), 50)
-        if requester_phone:
-            requester_phone = pii.normalize_phone(requester_phone, field="requester_phone")
-    else:
-        requester_name, requester_phone = "", ""
+        problems.append(RuleViolation(_("紧急程度不正确。"), field="urgency"))
+    if problems:
+        raise _all(problems)
+    title, content, suggestion, location = (
+        texts["title"],
+        texts["content"],
+        texts["suggestion"],
+        texts["location"],
+    )
+    requester_name, requester_phone = texts["requester_name"], texts["requester_phone"]
     if (
         household is not None
         and not household.path.startswith(area.path)
@@ -424,9 +507,25 @@ def record_meeting(
     """A 坝坝会/居民夜话 with the many items raised there, each a demand received at the
     meeting's time."""
     require(actor, INTAKE, area)
-    title = _clean_text(title, "title", _("会议名称"), 100)
+    problems: list[RuleViolation] = []
+    try:
+        title = _clean_text(title, "title", _("会议名称"), 100)
+    except RuleViolation as exc:
+        problems.append(exc)
     if held_at > (at or timezone.now()):
-        raise RuleViolation(_("会议时间不能晚于当前时间。"), field="held_at")
+        problems.append(RuleViolation(_("会议时间不能晚于当前时间。"), field="held_at"))
+    if not items:
+        problems.append(RuleViolation(_("请至少填写一条群众反映的问题。"), field="items"))
+    for index, item in enumerate(items):  # every row checked before anything is written
+        for problem in demand_texts(**item)[1]:
+            problems.append(
+                RuleViolation(
+                    _("第%(n)d条：%(m)s") % {"n": index + 1, "m": problem.message},
+                    field=f"items.{index}.{problem.field}",
+                )
+            )
+    if problems:
+        raise _all(problems)
     meeting = Meeting.objects.create(
         title=title,
         area=area,
@@ -449,7 +548,8 @@ def record_meeting(
             )
         except RuleViolation as exc:
             raise RuleViolation(
-                _("第%(n)d条：%(m)s") % {"n": index, "m": exc.message}, field=exc.field
+                _("第%(n)d条：%(m)s") % {"n": index, "m": exc.message},
+                field=f"items.{index - 1}.{exc.field}",
             ) from None
     audit.log("demands.meeting.recorded", actor=actor, target=meeting, data={"items": len(items)})
     return meeting
@@ -532,11 +632,9 @@ def dispatch(
 ) -> Demand:
     """派单: to the unit given, or by the category's routing rule."""
     demand = _begin(demand, actor, "dispatch", version)
-    unit = unit or (demand.category.unit if demand.category else None)
+    unit = unit or (demand.category.default_unit() if demand.category else None)
     if unit is None:
-        raise RuleViolation(
-            _("该类别没有默认责任单位，请指定责任单位或由社区自行办理。"), field="unit"
-        )
+        raise RuleViolation(no_default_unit(demand.category), field="unit")
     _route(demand, unit, actor, at)
     return _commit(
         demand,

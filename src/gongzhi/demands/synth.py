@@ -160,7 +160,11 @@ def _setup(ctx):
     parents = {}
     for leaf in corpus.LEAVES:
         if leaf.parent != leaf.name and leaf.parent not in parents:
-            parents[leaf.parent] = Category.objects.create(name=leaf.parent, full_name=leaf.parent)
+            parents[leaf.parent] = Category.objects.create(
+                name=leaf.parent,
+                full_name=leaf.parent,
+                unit=district_units.get(corpus.BRANCH_UNITS.get(leaf.parent, "")),
+            )
     leaves = {}
     for leaf in corpus.LEAVES:
         parent = parents.get(leaf.parent) if leaf.parent != leaf.name else None

@@ -22,6 +22,8 @@ urlpatterns = [
     path("units/new/", views.UnitCreateView.as_view(), name="unit_create"),
     path("units/<int:pk>/edit/", views.UnitEditView.as_view(), name="unit_edit"),
     path("<int:pk>/", views.DemandDetailView.as_view(), name="detail"),
+    path("<int:pk>/receipt/", views.DemandReceiptView.as_view(), name="receipt"),
+    path("<int:pk>/phone/", views.DemandRevealPhoneView.as_view(), name="reveal_phone"),
     # One POST route per transition of the declared state machine (services.TRANSITIONS).
     *[
         path(

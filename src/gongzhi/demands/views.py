@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -23,6 +24,7 @@ from gongzhi.areas.models import Household
 from gongzhi.core.errors import Conflict, DomainError, NotFoundOrForbidden, RuleViolation
 from gongzhi.core.views import (
     PermissionRequiredPage,
+    RevealMixin,
     ScopedDetailView,
     ScopedListView,
     ServiceFormView,
@@ -367,8 +369,41 @@ class DemandDetailView(ScopedDetailView):
             ],
             open_action=next(iter(bound), ""),
             now=timezone.now(),
+            can_reveal_phone=services.may_reveal_phone(user, demand),
         )
         return context
+
+
+class DemandReceiptView(ScopedDetailView):
+    """The receipt (回执) handed to the requester: what was recorded, by when it is due,
+    and where to follow it up. Printed alone (app.css: .gz-receipt)."""
+
+    model = Demand
+    permission = VIEW
+    template_name = "demands/receipt.html"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("category", "area", "household", "created_by", "merged_into")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            desk=selectors.desk_of(self.object),
+            printed_at=timezone.now(),
+            can_intake=self.request.user.has_perm(INTAKE),
+        )
+        return context
+
+
+class DemandRevealPhoneView(RevealMixin, DemandDetailView):
+    """The requester's phone in full, for the one who contacts them (audited)."""
+
+    reveal = staticmethod(services.reveal_phone)
+    field = "requester_phone"
 
 
 class DemandActionView(DemandDetailView):
@@ -429,7 +464,12 @@ class IntakeView(PermissionRequiredPage, ServiceFormView):
     def perform(self, form):
         data = dict(form.cleaned_data)
         demand = services.create_demand(actor=self.request.user, **data)
-        self.success_message = _("已受理，编号 %(n)s。") % {"n": demand.number}
+        self.success_message = format_html(
+            '{} <a class="alert-link" href="{}">{}</a>',
+            _("已受理，编号 %(n)s。") % {"n": demand.number},
+            reverse("demands:receipt", args=[demand.pk]),
+            _("打印回执"),
+        )
         if demand.merged_into_id:
             return demand.merged_into
         return demand
@@ -440,14 +480,18 @@ class IntakeFragment(PermissionRequiredPage, TemplateView):
 
     permission = INTAKE
 
+    @property
+    def params(self):
+        return self.request.POST if self.request.method == "POST" else self.request.GET
+
     def area(self):
-        area_id = self.request.GET.get("area", "")
+        area_id = self.params.get("area", "")
         if not area_id.isdigit():
             return None
         return forms.intake_areas(self.request.user).filter(pk=area_id).first()
 
     def household(self):
-        household_id = self.request.GET.get("household", "")
+        household_id = self.params.get("household", "")
         if not household_id.isdigit():
             return None
         return (
@@ -457,11 +501,20 @@ class IntakeFragment(PermissionRequiredPage, TemplateView):
         )
 
     def text(self) -> str:
-        get = self.request.GET
-        return f"{get.get('title', '')[:100]} {get.get('content', '')[:2000]}".strip()
+        params = self.params
+        return f"{params.get('title', '')[:100]} {params.get('content', '')[:2000]}".strip()
 
 
-class DuplicatesFragment(IntakeFragment):
+class TextFragment(IntakeFragment):
+    """A panel fed with the typed text: POSTed (a long text does not fit in a URL)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        return self.get(request, *args, **kwargs)
+
+
+class DuplicatesFragment(TextFragment):
     template_name = "demands/_duplicates.html"
 
     def get_context_data(self, **kwargs):
@@ -475,12 +528,12 @@ class DuplicatesFragment(IntakeFragment):
         context.update(
             duplicates=found,
             can_merge=self.request.user.has_perm(DISPATCH),
-            selected=self.request.GET.get("merge_into", ""),
+            selected=self.params.get("merge_into", ""),
         )
         return context
 
 
-class SuggestFragment(IntakeFragment):
+class SuggestFragment(TextFragment):
     template_name = "demands/_suggest.html"
 
     def get_context_data(self, **kwargs):
@@ -531,20 +584,37 @@ class MeetingView(PermissionRequiredPage, ServiceFormView):
         )
 
     def post(self, request, *args, **kwargs):
+        """The meeting and all its rows checked together: every error at its cell in one
+        answer, and nothing written unless every row is valid (one transaction)."""
         form = self.get_form(request.POST)
         items = forms.MeetingItemFormSet(request.POST, prefix="items")
-        if form.is_valid() and items.is_valid():
-            rows = [f.cleaned_data for f in items.forms if f.cleaned_data]
+        valid = form.is_valid()
+        if items.is_valid() and valid:
+            filled = [f for f in items.forms if f.cleaned_data]
+            rows = [dict(f.cleaned_data) for f in filled]
             try:
                 services.record_meeting(actor=request.user, items=rows, **form.cleaned_data)
             except NotFoundOrForbidden:
                 raise
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+                for error in getattr(exc, "errors", [exc]):
+                    _meeting_error(form, filled, error)
             else:
                 messages.success(request, self.success_message)
                 return HttpResponseRedirect(reverse("demands:list") + "?channel=meeting")
         return self.render_to_response(self.get_context_data(form=form, items=items), status=400)
+
+
+def _meeting_error(form, rows, error) -> None:
+    """A refusal of ``services.record_meeting`` at its place: ``items.<n>.<field>`` is
+    the cell of the n-th filled row, other fields the meeting's."""
+    field, message = error.field or "", str(error.message)
+    index, _dot, name = field.removeprefix("items.").partition(".")
+    if field.startswith("items.") and index.isdigit() and int(index) < len(rows):
+        row = rows[int(index)]
+        row.add_error(name if name in row.fields else None, message)
+    else:
+        form.add_error(field if field in form.fields else None, message)
 
 
 # --- Monthly report (通报), public figures, ledger --------------------------------------------

@@ -49,5 +49,6 @@ MANIFEST = Manifest(
         "development.file.ended": _("终止发展"),
         "development.file.opened": _("建立发展党员档案"),
         "development.file.pii_viewed": _("查看发展对象完整身份证号"),
+        "development.file.phone_viewed": _("查看发展对象完整手机号"),
     },
 )

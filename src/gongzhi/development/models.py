@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import pii
 from gongzhi.core.models import IdentityNumber
 from gongzhi.core.scoping import Scope, ScopedModel, TreePathField
 from gongzhi.party.choices import Category, Sex
@@ -93,6 +94,14 @@ class DevelopmentFile(IdentityNumber, ScopedModel):
     @property
     def is_open(self) -> bool:
         return self.state == FileState.OPEN
+
+    @property
+    def phone_masked(self) -> str:
+        return pii.mask_phone(self.phone)
+
+    def phone_full(self) -> str:
+        """The clear phone; callers showing it must audit the view (services.reveal_phone)."""
+        return self.phone
 
     @property
     def step_label(self) -> str:

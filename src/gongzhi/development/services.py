@@ -705,3 +705,6 @@ def end_file(
 
 # The full ID number for a role that needs it; every view is audited.
 reveal_id_number = partial(reveal, perm=VIEW_FILE_PII, action="development.file.pii_viewed")
+reveal_phone = partial(
+    reveal, perm=VIEW_FILE_PII, action="development.file.phone_viewed", field="phone"
+)

@@ -68,6 +68,11 @@ class FileRevealView(RevealMixin, FileDetailView):
     reveal = staticmethod(services.reveal_id_number)
 
 
+class FileRevealPhoneView(RevealMixin, FileDetailView):
+    reveal = staticmethod(services.reveal_phone)
+    field = "phone"
+
+
 class FileCreateView(PermissionRequiredPage, ServiceFormView):
     model = DevelopmentFile
     permission = MANAGE_FILE

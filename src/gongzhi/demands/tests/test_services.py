@@ -570,3 +570,40 @@ def test_learning_many_counts_as_learning_each(world, demands, django_capture_on
     assert services.learn_many((c.pk, f"{t} {t}") for c, t in texts) == 2
     assert sorted(TokenCount.objects.values_list("token", "category_id", "count")) == one_by_one
     assert sorted(Category.objects.values_list("pk", "trained", "trained_tokens")) == trained
+
+
+def test_meeting_rows_are_checked_together_nothing_written(world, demands):
+    """Issue 13, the desk (meeting batch; defect 11's "three submits"): every problem of
+    the meeting and of every row at once, each named by its row and field, and nothing
+    written unless all rows are valid."""
+    from gongzhi.core.errors import RuleViolations
+    from gongzhi.demands.models import Meeting
+
+    with pytest.raises(RuleViolations) as exc:
+        services.record_meeting(
+            actor=world.users["staff"],
+            area=world.ours.community,
+            title="",
+            held_at=sh(2026, 6, 12, 19, 30),
+            items=[
+                {"title": "停车难", "content": "车位不够", "requester_kind": "anonymous"},
+                {"title": "", "content": "", "requester_kind": "resident"},
+                {
+                    "title": "噪音",
+                    "content": "广场舞",
+                    "requester_kind": "resident",
+                    "requester_name": "王阿姨",
+                    "requester_phone": "123",
+                },
+            ],
+        )
+    fields = [e.field for e in exc.value.errors]
+    assert fields == [
+        "title",
+        "items.1.title",
+        "items.1.content",
+        "items.1.requester_name",
+        "items.2.requester_phone",
+    ]
+    assert "第2条" in str(exc.value.errors[1].message)
+    assert not Meeting.objects.exists() and not Demand.objects.exists()

@@ -2,6 +2,7 @@
 page's one-form-per-action, inbox, supervision, the resident's rating, 通报, the public
 page, the ledger, setup pages, and constant query counts on every list."""
 
+import re
 from datetime import datetime, timedelta
 from io import BytesIO
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from gongzhi.core.calendar import SHANGHAI
 from gongzhi.core.models import AuditLog
+from gongzhi.core.testing import make_user
 from gongzhi.demands import services
 from gongzhi.demands.choices import Channel, Rating, RequesterKind, Status
 from gongzhi.demands.models import Category, Demand, Unit
@@ -84,7 +86,7 @@ def test_intake_records_a_demand_with_its_suggestion_and_category(world, demands
     client = client_as(world.users["staff"])
     page = client.get(reverse("demands:intake"))
     assert page.status_code == 200
-    assert "意见建议" in body(page) and 'hx-get="/demands/intake/duplicates/"' in body(page)
+    assert "意见建议" in body(page) and 'hx-post="/demands/intake/duplicates/"' in body(page)
     household = world.ours.households[0]
     response = client.post(
         reverse("demands:intake"),
@@ -124,7 +126,7 @@ def test_intake_is_for_those_who_may_record(world, client_as):
 def test_duplicates_are_offered_and_the_desk_can_merge_at_intake(world, demands, client_as):
     first = new(world)
     client = client_as(world.users["staff"])
-    fragment = client.get(
+    fragment = client.post(
         reverse("demands:intake_duplicates"),
         {"area": world.ours.grid.pk, "title": "3栋楼道灯不亮", "content": "3栋2单元楼道灯坏了一周"},
     )
@@ -135,7 +137,7 @@ def test_duplicates_are_offered_and_the_desk_can_merge_at_intake(world, demands,
     assert second.status == Status.MERGED and second.merged_into == first
     assert first.requesters.get().name == "李大妈"
     # A grid worker sees the duplicates but may not merge.
-    fragment = client_as(world.users["grid_worker"]).get(
+    fragment = client_as(world.users["grid_worker"]).post(
         reverse("demands:intake_duplicates"),
         {"area": world.ours.grid.pk, "title": "3栋楼道灯不亮", "content": "3栋2单元楼道灯坏了一周"},
     )
@@ -153,7 +155,7 @@ def test_suggested_category_beside_the_select(
                 demand, actor=staff, version=demand.version, category=category
             )
             services.close_unresolved(demand, actor=staff, version=demand.version, reason="测试")
-    fragment = client_as(staff).get(
+    fragment = client_as(staff).post(
         reverse("demands:intake_suggest"), {"title": "楼道垃圾", "content": "楼道里垃圾很多"}
     )
     assert "物业管理/楼道卫生" in body(fragment)
@@ -197,7 +199,7 @@ def test_meeting_intake_many_items_at_the_meeting_time(world, demands, client_as
     # A named requester without a name: the service's refusal names the row.
     data.update({"items-1-requester_name": ""})
     response = client.post(reverse("demands:meeting"), data)
-    assert response.status_code == 400 and "第2条" in body(response)
+    assert response.status_code == 400 and "诉求人：请填写诉求人。" in body(response)
     assert Demand.objects.count() == 2
 
 
@@ -512,3 +514,260 @@ def test_lists_run_a_constant_number_of_queries(
     with django_assert_num_queries(len(queries)):
         response = client.get(url, query)
     assert body(response).count("第29件") == 1
+
+
+# --- Issue 13 -----------------------------------------------------------------------------------
+
+
+def test_long_intake_text_is_posted_to_the_panels(
+    world, demands, client_as, django_capture_on_commit_callbacks
+):
+    """Issue 13, defect 6: the suggestion and duplicate panels sent the text in the URL, so
+    at about 1,500 characters they failed (414) and showed "none found". They POST it
+    (with the page's CSRF header), and a failed request shows the panel's failure text."""
+    first = new(world)
+    staff = world.users["staff"]
+    client = client_as(staff)
+    page = body(client.get(reverse("demands:intake")))
+    for name in ("intake_suggest", "intake_duplicates"):
+        url = reverse(f"demands:{name}")
+        assert f'hx-post="{url}"' in page and f'hx-get="{url}"' not in page
+    assert page.count('data-error="') >= 2  # app.js shows it when the request fails
+    long_text = "3栋2单元楼道灯坏了一周" + "，晚上老人上下楼不安全" * 280
+    assert len(long_text) > 3000
+    fragment = client.post(
+        reverse("demands:intake_duplicates"),
+        {"area": world.ours.grid.pk, "title": "3栋楼道灯不亮", "content": long_text},
+    )
+    assert fragment.status_code == 200 and first.number in body(fragment)
+    with django_capture_on_commit_callbacks(execute=True):
+        learned = new(world, title="楼道垃圾没人清理", content="楼道垃圾没人清理")
+        learned = services.classify(
+            learned, actor=staff, version=learned.version, category=demands.hallway
+        )
+        services.close_unresolved(learned, actor=staff, version=learned.version, reason="测试")
+    fragment = client.post(
+        reverse("demands:intake_suggest"),
+        {"title": "楼道垃圾", "content": "楼道里垃圾很多" * 500},
+    )
+    assert fragment.status_code == 200 and "物业管理/楼道卫生" in body(fragment)
+
+
+def test_intake_panels_refuse_get_and_need_csrf(world, demands, client_as):
+    """Issue 13, defect 6: the panels answer POST only, protected by CSRF like any POST."""
+    from django.test import Client
+
+    client = client_as(world.users["staff"])
+    assert client.get(reverse("demands:intake_suggest"), {"title": "x"}).status_code == 405
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(world.users["staff"])
+    assert strict.post(reverse("demands:intake_suggest"), {"title": "x"}).status_code == 403
+
+
+def test_requester_phone_masked_and_revealed_to_the_handler_audited(world, demands, client_as):
+    """Issue 13, defect 7: the phone is masked on the case page; the demand's handler
+    reveals it with one POST (audited); a user out of reach is refused, audited too."""
+    demand = dispatched(world, demands)  # to 和顺物业, handled by world.users["unit_handler"]
+    url = reverse("demands:reveal_phone", args=[demand.pk])
+    handler = client_as(world.users["unit_handler"])
+    page = body(handler.get(demand.get_absolute_url()))
+    assert "138****5678" in page and "13812345678" not in page
+    assert f'action="{url}"' in page
+    revealed = handler.post(url)
+    assert revealed.status_code == 200 and "13812345678" in body(revealed)
+    assert "no-store" in revealed["Cache-Control"]
+    viewed = AuditLog.objects.get(action="demands.demand.phone_viewed")
+    assert viewed.user == world.users["unit_handler"] and viewed.target_id == str(demand.pk)
+    # The grid worker sees the case but has no task needing the phone: no button, refused.
+    grid = client_as(world.users["grid_worker"])
+    page = body(grid.get(demand.get_absolute_url()))
+    assert "138****5678" in page and f'action="{url}"' not in page
+    assert grid.post(url).status_code == 404
+    assert grid.get(url).status_code == 405
+    # Another community's staff do not reach the demand at all.
+    theirs = make_user("ljgz", "community_staff", world.sibling.community)
+    assert client_as(theirs).post(url).status_code == 404
+    refused = AuditLog.objects.filter(action="core.permission.denied", result="denied")
+    assert {r.user for r in refused} == {world.users["grid_worker"], theirs}
+    assert AuditLog.objects.filter(action="demands.demand.phone_viewed").count() == 1
+
+
+def test_demo_category_tree_has_a_default_unit_for_every_leaf(world):
+    """Issue 13, defect 10: whole branches of the demo's tree (物业管理, 社区服务) had no
+    default unit, so "leave blank" could not dispatch; every leaf has one now, its own or
+    the nearest ancestor's."""
+    from gongzhi.demands import catalog
+
+    catalog.install(
+        world.users["superuser"], world.district, [world.ours.community, world.sibling.community]
+    )
+    leaves = Category.objects.filter(children__isnull=True)
+    assert leaves.count() > 10
+    assert [c.full_name for c in leaves if c.default_unit() is None] == []
+
+
+def test_dispatch_help_and_error_agree_on_the_default_unit(world, demands, client_as):
+    """Issue 13, defect 10: the form says which unit a blank choice goes to (the nearest
+    ancestor's default); without any default the unit is required, and the refusal names
+    the field and the category at the field."""
+    staff = world.users["staff"]
+    client = client_as(staff)
+    estate = Category.objects.get(name="物业管理")
+    inherited = Category.objects.create(name="电梯", parent=estate, full_name="物业管理/电梯")
+    estate.unit = demands.property_unit
+    estate.save()
+    demand = new(world)
+    demand = services.classify(demand, actor=staff, version=demand.version, category=inherited)
+    page = body(client.get(demand.get_absolute_url()))
+    assert "不选则派给默认责任单位：和顺物业" in page
+    assert act(client, demand, "dispatch", unit="").status_code == 302
+    demand.refresh_from_db()
+    assert demand.unit == demands.property_unit
+
+    orphan = Category.objects.create(name="其他", full_name="其他")
+    demand = new(world, title="其他诉求")
+    demand = services.classify(demand, actor=staff, version=demand.version, category=orphan)
+    page = body(client.get(demand.get_absolute_url()))
+    assert "类别“其他”没有默认责任单位" in page
+    response = act(client, demand, "dispatch", unit="")
+    refusal = body(response)
+    assert response.status_code == 400
+    assert "责任单位：类别“其他”及其上级类别都没有默认责任单位" in refusal
+    assert 'class="invalid-feedback d-block">责任单位：' in refusal
+    demand.refresh_from_db()
+    assert demand.status == Status.CLASSIFIED
+
+
+# --- The intake desk as a desk: the receipt (回执) and the meeting table ---------------------
+
+
+def test_receipt_after_intake_printable_and_scoped(world, demands, client_as):
+    """Issue 13, the desk: after intake the message links the printable receipt (回执):
+    number, date, category, place, what was asked, the deadline and how to follow it;
+    the demand page links it too; outside the scope it is 404."""
+    from gongzhi.demands.models import Unit
+
+    Unit.objects.create(
+        name="和顺社区居委会",
+        kind="community",
+        area=world.ours.community,
+        path=world.ours.community.path,
+        phone="028-85551234",
+    )
+    client = client_as(world.users["staff"])
+    response = client.post(
+        reverse("demands:intake"),
+        intake_data(world, category=demands.lights.pk, location="南门口"),
+        follow=True,
+    )
+    demand = Demand.objects.get()
+    url = reverse("demands:receipt", args=[demand.pk])
+    page = body(response)
+    assert f"已受理，编号 {demand.number}。" in page and f'href="{url}"' in page
+    receipt = client.get(url)
+    text = body(receipt)
+    assert receipt.status_code == 200 and "诉求受理回执" in text
+    for expected in (
+        demand.number,
+        "2026-06-15",
+        "市政设施/路灯",
+        world.ours.grid.full_name,
+        "南门口",
+        "小区门口路灯不亮",
+        "和顺花园南门路灯坏了三天",
+        timezone.localtime(demand.due_at).strftime("%Y-%m-%d %H:%M"),
+        "028-85551234",
+        "李*妈",
+    ):
+        assert expected in text, expected
+    assert "13900001111" not in text  # the requester's phone stays masked
+    assert 'class="gz-receipt' in text and "data-print" in text
+    assert f'href="{url}"' in body(client.get(demand.get_absolute_url()))
+    theirs = make_user("ljgz", "community_staff", world.sibling.community)
+    assert client_as(theirs).get(url).status_code == 404
+    # The requester (a resident) sees it without the intake link (no dead link).
+    Demand.objects.filter(pk=demand.pk).update(requester_user=world.users["resident"])
+    own = body(client_as(world.users["resident"]).get(url))
+    assert demand.number in own and reverse("demands:intake") not in own
+
+
+def test_receipt_print_css_hides_the_navigation():
+    """Issue 13, the desk: the receipt prints alone (no top bar, menu or buttons)."""
+    from pathlib import Path
+
+    import gongzhi
+
+    css = (Path(gongzhi.__file__).parent / "static/gongzhi/app.css").read_text()
+    block = css[css.index(".gz-receipt") :]
+    assert "@media print" in block and "@page receipt" in block
+
+
+def meeting_rows(*rows):
+    data = {"items-TOTAL_FORMS": str(len(rows)), "items-INITIAL_FORMS": "0"}
+    for index, row in enumerate(rows):
+        data.update({f"items-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_meeting_table_shows_every_error_at_its_cell_at_once(world, demands, client_as):
+    """Issue 13, the desk (and defect 11: "meeting intake took three submits"): the
+    meeting's items are rows of one table; one submit shows every error of the meeting
+    and of every row at its cell, keeps the input and writes nothing."""
+    from gongzhi.demands.models import Meeting
+
+    client = client_as(world.users["staff"])
+    page = body(client.get(reverse("demands:meeting")))
+    assert 'id="meeting-items"' in page and "<template" in page and "data-paste" in page
+    assert "data-add-row" in page and "data-remove-row" in page
+    assert "gongzhi/meeting.js" in page and "<script>" not in page
+    data = {
+        "title": "六月居民夜话",
+        "held_at": "2026-06-16T19:30",  # tomorrow
+        "area": world.ours.community.pk,
+        **meeting_rows(
+            {"title": "小区停车难", "content": "晚上车位不够", "requester_kind": "anonymous"},
+            {"title": "广场舞噪音", "content": "", "requester_kind": "resident"},
+            {
+                "title": "楼道堆物",
+                "content": "三楼堆了纸箱",
+                "requester_kind": "resident",
+                "requester_name": "王阿姨",
+                "requester_phone": "123",
+            },
+        ),
+    }
+    response = client.post(reverse("demands:meeting"), data)
+    page = body(response)
+    assert response.status_code == 400
+    assert "召开时间：会议时间不能晚于当前时间。" in page
+    assert page.count('class="invalid-feedback d-block"') == 4
+    assert "诉求内容：" in page and "诉求人：请填写诉求人" in page
+    assert "联系电话：电话号码格式不正确" in page
+    assert re.search(r'name="items-1-content"[^>]*is-invalid', page)
+    assert 'value="楼道堆物"' in page and 'value="王阿姨"' in page  # the input is kept
+    assert not Meeting.objects.exists() and not Demand.objects.exists()
+    # All rows valid: one meeting, one demand per row, in one go.
+    data.update(
+        {
+            "held_at": "2026-06-12T19:30",
+            "items-1-content": "晚上十点后仍有音乐",
+            "items-1-requester_kind": "anonymous",
+            "items-2-requester_phone": "13900001111",
+        }
+    )
+    assert client.post(reverse("demands:meeting"), data).status_code == 302
+    assert Demand.objects.filter(meeting__isnull=False).count() == 3
+
+
+def test_receipt_of_a_demand_merged_at_intake_names_the_case(world, demands, client_as):
+    """Issue 13, the desk: a demand merged at intake gets its own receipt, which names
+    the case it is handled with."""
+    first = new(world)
+    client = client_as(world.users["staff"])
+    response = client.post(
+        reverse("demands:intake"), intake_data(world, merge_into=first.pk), follow=True
+    )
+    second = Demand.objects.exclude(pk=first.pk).get()
+    url = reverse("demands:receipt", args=[second.pk])
+    assert f'href="{url}"' in body(response)
+    assert f"与诉求 {first.number} 一并办理" in body(client.get(url))

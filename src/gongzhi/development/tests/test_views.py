@@ -229,3 +229,22 @@ def test_a_blocked_step_shows_its_reason_on_the_form(
     assert response.status_code == 400
     assert "政治审查未通过" in response.content.decode()
     assert not StepRecord.objects.filter(file=file, step=12).exists()
+
+
+def test_phone_masked_by_default_and_revealed_audited(client_as, world, files):
+    """Issue 13, defect 7: the file page showed the full mobile number to its viewer; it
+    is masked, revealed with one POST by those who may reveal ID numbers, audited."""
+    activist, voting, theirs = files
+    DevelopmentFile.objects.filter(pk=activist.pk).update(phone="13987654321")
+    url = reverse("development:file_reveal_phone", args=[activist.pk])
+    client = client_as(world.users["secretary"])
+    page = client.get(activist.get_absolute_url()).content.decode()
+    assert "139****4321" in page and "13987654321" not in page
+    assert f'action="{url}"' in page
+    revealed = client.post(url)
+    assert revealed.status_code == 200 and "13987654321" in revealed.content.decode()
+    assert activist.id_number_full() not in revealed.content.decode()
+    viewed = AuditLog.objects.get(action="development.file.phone_viewed")
+    assert viewed.user == world.users["secretary"] and viewed.data == {"field": "phone"}
+    assert client_as(world.users["staff"]).post(url).status_code == 404
+    assert AuditLog.objects.filter(action="core.permission.denied").exists()

@@ -67,4 +67,19 @@
       }
     }
   });
+
+  // <div hx-post=… data-error="…">: a request that failed (a server error, no network)
+  // shows the element's failure text, never an empty or stale answer.
+  function showFailure(event) {
+    var target = event.detail && event.detail.target;
+    var text = target instanceof Element ? target.getAttribute("data-error") : null;
+    if (!text) return;
+    var failure = document.createElement("span");
+    failure.className = "text-danger";
+    failure.setAttribute("role", "alert");
+    failure.textContent = text;
+    target.replaceChildren(failure);
+  }
+  document.addEventListener("htmx:responseError", showFailure);
+  document.addEventListener("htmx:sendError", showFailure);
 })();
