@@ -98,13 +98,14 @@ def pick_areas(
     max_level: int | None = None,
 ) -> list[tuple[Area, str]]:
     """The area picker's answer: areas of the user's scope whose full name or code
-    matches every word of ``text``, the highest first, with their labels."""
+    matches every word of ``text`` (the slashes of a label separate words), the highest
+    first, with their labels."""
     areas = Area.objects.visible_to(user, perm)
     if min_level:
         areas = areas.filter(level__gte=min_level)
     if max_level:
         areas = areas.filter(level__lte=max_level)
-    for word in text.split()[:5]:
+    for word in text.replace("/", " ").split()[:8]:  # a label typed back: its names
         areas = areas.filter(
             Q(full_name__contains=word) | Q(name__contains=word) | Q(code__startswith=word)
         )

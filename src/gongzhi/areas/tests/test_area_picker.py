@@ -37,6 +37,8 @@ def test_the_endpoint_finds_areas_by_name_within_the_scope_only(world, client_as
         "武侯区 / 锦华街道 / 和顺社区 / 和顺第1网格 / 和顺花园 / 1栋",
         "武侯区 / 锦华街道 / 和顺社区 / 和顺第1网格 / 和顺花园 / 1栋 / 1单元",
     ]
+    # A label as the picker shows it finds its area first.
+    assert labels(client.get(PICK, {"q": "武侯区 / 锦华街道 / 和顺社区"}))[0] == everything[0]
     # The street's administrator finds both communities' grids.
     street = client_as(world.users["street_admin"])
     assert len(labels(street.get(PICK, {"q": "第1网格", "max_level": "4"}))) == 2
