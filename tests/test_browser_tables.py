@@ -1,6 +1,7 @@
 """The shared list tables on a 1400 × 900 desk screen, with the demo's rows: every
 column's header is on the screen without scrolling, the header stays at the top of a
-long list, and a column hidden with the column chooser stays hidden on the next visit."""
+long list, and a column hidden with the column chooser stays hidden on the next visit.
+On the same screen, no button of the map and coverage pages wraps its label."""
 
 import pytest
 from django.core.management import call_command
@@ -54,7 +55,8 @@ def browser_page(browser, live_server, username):
 def test_list_tables_fit_a_desk_screen_with_a_sticky_header(live_server, browser):
     """Issue 13, defect 8: at 1400 px the supervision list hid its flag column and the
     inbox, demands, residents and party lists cut their last column. Every header cell
-    is now on the screen, the header is sticky, and columns can be hidden."""
+    is now on the screen, the header is sticky, and columns can be hidden. (Defect 15:
+    the map's and coverage page's buttons do not wrap, checked on the same demo.)"""
     call_command("demo", verbosity=0)
     problems = []
     for username, url in LISTS:
@@ -80,7 +82,28 @@ def test_list_tables_fit_a_desk_screen_with_a_sticky_header(live_server, browser
         if url == "/demands/":
             check_column_chooser(page, live_server.url)
         context.close()
+    problems += buttons_that_wrap(browser, live_server)
     assert not problems, "\n".join(problems)
+
+
+# The buttons of a page drawn on more than one line (a Chinese label breaks between
+# any two characters when its toolbar is short of room).
+WRAPPED = """() => Array.from(document.querySelectorAll("main .btn"))
+  .filter((b) => b.offsetParent !== null)
+  .filter((b) => b.getBoundingClientRect().height > 1.8 * parseFloat(getComputedStyle(b).lineHeight))
+  .map((b) => b.textContent.trim())"""
+
+
+def buttons_that_wrap(browser, live_server) -> list[str]:
+    """Issue 13, defect 15: the 查看 button of the grid map and the coverage page stood
+    one character a line beside the area choice."""
+    context, page = browser_page(browser, live_server, "jiedao")
+    found = []
+    for url in ("/residents/map/", "/residents/coverage/"):
+        page.goto(live_server.url + url)
+        found += [f"{url}: the button {b!r} wraps" for b in page.evaluate(WRAPPED)]
+    context.close()
+    return found
 
 
 def check_flag_column(page, origin):
