@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.areas.models import Area
+from gongzhi.areas.forms import AreaChoiceField
 from gongzhi.core.forms import ScopedModelChoiceField, scope_fields
 from gongzhi.party.models import Organization
 
@@ -50,7 +50,7 @@ class _RoleAreaFields(forms.Form):
     """A role and the area it is held on, offered only within what the actor may grant."""
 
     role = forms.ChoiceField(label=_("角色"))
-    area = ScopedModelChoiceField(Area, MANAGE_USER, narrow=role_areas, label=_("管辖区域"))
+    area = AreaChoiceField(MANAGE_USER, narrow=role_areas, label=_("管辖区域"))
 
     def __init__(self, *args, actor, **kwargs):
         from .selectors import role_choices

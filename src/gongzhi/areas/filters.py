@@ -6,10 +6,39 @@ from gongzhi.core.scoping import narrowed
 
 from .choices import HouseholdStatus, Level
 from .models import Area, Household
+from .selectors import area_labels
+from .widgets import AreaPicker
 
 
 class UnderAreaFilter(django_filters.NumberFilter):
-    """Rows under an area the user can see (the area is fetched through the scope)."""
+    """Rows under an area the user can see (the area is fetched through the scope),
+    chosen with the area picker: its select offers the user's areas down to the grids
+    (and the chosen one), its type-ahead every level."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", AreaPicker())
+        super().__init__(*args, **kwargs)
+
+    @property
+    def field(self):
+        field = super().field
+        field.widget.choices = self.area_choices  # called when the form is drawn
+        return field
+
+    def area_choices(self):
+        request = self.parent.request
+        if request is None:
+            return []
+        areas = Area.objects.visible_to(request.user, "areas.view_area")
+        chosen = str(self.parent.data.get(self.field_name) or "")
+        shown = (
+            Q(level__lte=Level.GRID) | Q(pk=chosen)
+            if chosen.isdigit()
+            else Q(level__lte=Level.GRID)
+        )
+        rows = list(areas.filter(shown).order_by("path").values_list("pk", "path"))
+        labels = area_labels(path for _pk, path in rows)
+        return [("", _("全部")), *((pk, labels[path]) for pk, path in rows)]
 
     def filter(self, qs, value):
         if value in (None, ""):

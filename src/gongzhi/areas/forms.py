@@ -1,7 +1,61 @@
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.forms import ScopedModelChoiceField
+from gongzhi.core.types import Actor
+
 from .choices import HouseholdStatus, Level
+from .models import Area
+from .selectors import area_labels
+from .widgets import AreaPicker
+
+
+def labelled(field: forms.ModelChoiceField) -> None:
+    """Label a choice of areas as the picker does ("武侯区 / 锦华街道 / 和顺社区"), every
+    option's label in one query."""
+    labels: dict[str, str] = {}
+
+    def label(area: Any) -> str:
+        if not labels:
+            labels.update(area_labels(field.queryset.values_list("path", flat=True)))
+        return labels.get(area.path) or area.full_name or area.name
+
+    field.label_from_instance = label  # type: ignore[method-assign]
+
+
+class AreaChoiceField(ScopedModelChoiceField):
+    """An area of the user's scope for ``perm``, at most ``max_level`` deep, chosen with
+    the area picker (a type-ahead by name; a select without script). ``scope_fields``
+    gives it the user's areas, as any scoped choice."""
+
+    def __init__(
+        self,
+        perm: str,
+        *,
+        max_level: int | None = None,
+        narrow: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        def down_to(areas: QuerySet) -> QuerySet:
+            if max_level:
+                areas = areas.filter(level__lte=max_level)
+            return areas.order_by("path")
+
+        kwargs.setdefault("widget", AreaPicker(perm=perm, max_level=max_level))
+        super().__init__(Area, perm, narrow=narrow or down_to, **kwargs)
+        self.labels: dict[str, str] | None = None
+
+    def scope_to(self, user: Actor) -> None:
+        super().scope_to(user)
+        self.labels = None
+
+    def label_from_instance(self, obj: Any) -> str:
+        if self.labels is None:  # every option's label in one query
+            self.labels = area_labels(self.queryset.values_list("path", flat=True))
+        return self.labels.get(obj.path) or obj.full_name or obj.name
 
 
 class AreaCreateForm(forms.Form):

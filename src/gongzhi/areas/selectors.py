@@ -1,6 +1,8 @@
 """Scoped reads of the area tree, for pages, API and exports alike."""
 
-from django.db.models import Count, QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Count, Q, QuerySet
 
 from gongzhi.accounts.models import User
 from gongzhi.core.errors import NotFoundOrForbidden
@@ -67,3 +69,46 @@ def level_counts(user: User, area: Area | None = None) -> dict[int, int]:
 
 
 LEVELS_WITH_HOUSEHOLDS = (Level.ESTATE, Level.BUILDING, Level.UNIT)
+
+
+def _prefixes(path: str) -> list[str]:
+    segments = path.strip("/").split("/")
+    return ["/" + "/".join(segments[:i]) + "/" for i in range(1, len(segments) + 1)]
+
+
+def area_labels(paths: Iterable[str]) -> dict[str, str]:
+    """Each path's node with the nodes above it, "武侯区 / 锦华街道 / 和顺社区 / 第1网格",
+    in one query. The names above the user's scope are those every area's ``full_name``
+    already carries."""
+    paths = list(paths)
+    wanted = {prefix for path in paths for prefix in _prefixes(path)}
+    names = dict(Area.objects.filter(path__in=wanted).values_list("path", "name"))
+    return {p: " / ".join(names[x] for x in _prefixes(p) if x in names) for p in paths}
+
+
+PICK_LIMIT = 20
+
+
+def pick_areas(
+    user: User,
+    text: str,
+    *,
+    perm: str = VIEW_AREA,
+    min_level: int | None = None,
+    max_level: int | None = None,
+) -> list[tuple[Area, str]]:
+    """The area picker's answer: areas of the user's scope whose full name or code
+    matches every word of ``text`` (the slashes of a label separate words), the highest
+    first, with their labels."""
+    areas = Area.objects.visible_to(user, perm)
+    if min_level:
+        areas = areas.filter(level__gte=min_level)
+    if max_level:
+        areas = areas.filter(level__lte=max_level)
+    for word in text.replace("/", " ").split()[:8]:  # a label typed back: its names
+        areas = areas.filter(
+            Q(full_name__contains=word) | Q(name__contains=word) | Q(code__startswith=word)
+        )
+    found = list(areas.order_by("level", "path")[:PICK_LIMIT])
+    labels = area_labels(a.path for a in found)
+    return [(a, labels[a.path]) for a in found]

@@ -10,6 +10,7 @@ from .permissions import CHANGE_AREA
 app_name = "areas"
 urlpatterns = [
     path("", views.AreaTreeView.as_view(), name="tree"),
+    path("pick/", views.AreaPickView.as_view(), name="pick"),
     path("<int:pk>/", views.AreaDetailView.as_view(), name="area_detail"),
     path("<int:pk>/new/", views.AreaCreateView.as_view(), name="area_create"),
     path("<int:pk>/edit/", views.AreaEditView.as_view(), name="area_edit"),

@@ -1,6 +1,11 @@
+import re
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 
 from gongzhi.core.views import ScopedDetailView, ScopedListView, ServiceActionView, ServiceFormView
 
@@ -202,3 +207,31 @@ class HouseholdDeleteView(ServiceActionView):
 
     def get_success_url(self, obj):
         return obj.area.get_absolute_url()
+
+
+PERMISSION_NAME = re.compile(r"^[a-z_]+\.[a-z_]+$")
+
+
+class AreaPickView(LoginRequiredMixin, View):
+    """The area picker's type-ahead (JSON): the areas of the user's scope (for ``perm``,
+    between ``min_level`` and ``max_level``) whose name or code matches ``q``. A
+    permission the user does not hold finds nothing."""
+
+    def get(self, request):
+        text = request.GET.get("q", "")[:50]
+        perm = request.GET.get("perm") or VIEW_AREA
+        levels = [request.GET.get(name) or "" for name in ("min_level", "max_level")]
+        if not PERMISSION_NAME.match(perm) or not all(v.isdigit() or not v for v in levels):
+            return JsonResponse(
+                {"error": {"code": "invalid", "message": str(_("查找条件不正确。"))}}, status=400
+            )
+        low, high = (int(v) if v else None for v in levels)
+        found = selectors.pick_areas(request.user, text, perm=perm, min_level=low, max_level=high)
+        return JsonResponse(
+            {
+                "results": [
+                    {"id": area.pk, "label": label, "level": area.get_level_display()}
+                    for area, label in found
+                ]
+            }
+        )

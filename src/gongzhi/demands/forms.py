@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.accounts.models import User
 from gongzhi.accounts.roles import roles_with
 from gongzhi.areas.choices import Level
+from gongzhi.areas.forms import AreaChoiceField
 from gongzhi.areas.models import Area, Household
 from gongzhi.core.forms import (
     ScopedModelChoiceField,
@@ -90,7 +91,7 @@ class IntakeForm(RequesterFields):
         widget=DATETIME,
         help_text=_("不填为当前时间；补录电话、走访、信件时填写实际收到的时间。"),
     )
-    area = ScopedModelChoiceField(Area, INTAKE, narrow=down_to(Level.BUILDING), label=_("发生地点"))
+    area = AreaChoiceField(INTAKE, max_level=Level.BUILDING, label=_("发生地点"))
     location = forms.CharField(label=_("具体位置"), max_length=200, required=False)
     household = HouseholdField()
     title = forms.CharField(label=_("标题"), max_length=100)
@@ -142,7 +143,7 @@ class MeetingForm(forms.Form):
 
     title = forms.CharField(label=_("会议名称"), max_length=100)
     held_at = forms.DateTimeField(label=_("召开时间"), widget=DATETIME)
-    area = ScopedModelChoiceField(Area, INTAKE, narrow=down_to(Level.ESTATE), label=_("所在区域"))
+    area = AreaChoiceField(INTAKE, max_level=Level.ESTATE, label=_("所在区域"))
     host = forms.CharField(label=_("主持人"), max_length=50, required=False)
     attendees = forms.IntegerField(
         label=_("参加人数"), min_value=1, max_value=10000, required=False
@@ -424,9 +425,7 @@ class HandlerChoiceField(ScopedModelMultipleChoiceField):
 class UnitForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100)
     kind = forms.ChoiceField(label=_("类型"), choices=UnitKind.choices)
-    area = ScopedModelChoiceField(
-        Area, MANAGE_SETUP, narrow=down_to(Level.ESTATE), label=_("服务区域")
-    )
+    area = AreaChoiceField(MANAGE_SETUP, max_level=Level.ESTATE, label=_("服务区域"))
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     handlers = HandlerChoiceField(
         User,

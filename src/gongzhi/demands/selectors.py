@@ -516,6 +516,24 @@ def monthly_report(user: User | AnonymousUser, month: date, *, public: bool = Fa
     )
 
 
+def public_coverage() -> str:
+    """The place the public figures cover, by its full name: the deepest area above all
+    the others down to a street ("武侯区锦华街道"); "" when the tree has several roots."""
+    from gongzhi.areas.choices import Level
+    from gongzhi.areas.models import Area
+
+    roots = list(Area.objects.filter(parent__isnull=True)[:2])
+    if len(roots) != 1:
+        return ""
+    area = roots[0]
+    while area.level < Level.STREET:
+        children = list(Area.objects.filter(parent=area)[:2])
+        if len(children) != 1:
+            break
+        area = children[0]
+    return area.full_name or area.name
+
+
 def monthly_trend(
     user: User | AnonymousUser, months: int, last: date, *, public: bool = False
 ) -> list[tuple[date, Rates]]:

@@ -683,7 +683,8 @@ class PublicStatsView(View):
 
     def get(self, request):
         today = timezone.localdate()
-        default = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        current = today.replace(day=1)
+        default = (current - timedelta(days=1)).replace(day=1)  # the last whole month
         month = _month(request, default)
         report = selectors.monthly_report(request.user, month, public=True)
         trend = selectors.monthly_trend(request.user, 12, month, public=True)
@@ -706,9 +707,25 @@ class PublicStatsView(View):
                 "title": _("民情诉求办理情况公开"),
                 "report": report,
                 "chart": chart,
-                "months": _month_choices(default),
+                "months": [(m, _public_month(m, today)) for m in _month_choices(current, 13)],
+                "period": _public_month(report.month, today),
+                "coverage": selectors.public_coverage(),
             },
         )
+
+
+def _public_month(month: date, today: date) -> str:
+    """ "2026年6月（本月，截至6月15日）", "2026年5月（上月）", "2026年4月"."""
+    name = _("%(year)d年%(month)d月") % {"year": month.year, "month": month.month}
+    if month == today.replace(day=1):
+        return _("%(month)s（本月，截至%(m)d月%(d)d日）") % {
+            "month": name,
+            "m": today.month,
+            "d": today.day,
+        }
+    if month == (today.replace(day=1) - timedelta(days=1)).replace(day=1):
+        return _("%(month)s（上月）") % {"month": name}
+    return name
 
 
 def _pct(value):

@@ -11,7 +11,9 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.areas.choices import Level
+from gongzhi.areas.forms import labelled
 from gongzhi.areas.models import Area
+from gongzhi.areas.widgets import AreaPicker
 from gongzhi.core import pii
 from gongzhi.core.errors import RuleViolation
 from gongzhi.core.pinyin import LETTERS, letters_match
@@ -130,7 +132,10 @@ class TalentFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": _("如：法律咨询")}),
     )
     within = django_filters.ModelChoiceFilter(
-        label=_("区域"), queryset=_areas, empty_label=_("全部")
+        label=_("区域"),
+        queryset=_areas,
+        empty_label=_("全部"),
+        widget=AreaPicker(perm=VIEW_MEMBER, max_level=Level.GRID),
     )
 
     class Meta:
@@ -139,7 +144,7 @@ class TalentFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.form.fields["within"].label_from_instance = lambda a: a.full_name or a.name
+        labelled(self.form.fields["within"])
 
     @property
     def qs(self):

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.areas.choices import Level
-from gongzhi.areas.models import Area, Household
-from gongzhi.core.forms import ScopedModelChoiceField, scope_fields
+from gongzhi.areas.forms import AreaChoiceField
+from gongzhi.areas.models import Household
+from gongzhi.core.forms import scope_fields
 
 from . import selectors
 from .choices import (
@@ -78,12 +79,7 @@ class OrganizationCreateForm(forms.Form):
     )
     name = forms.CharField(label=_("名称"), max_length=100)
     org_type = forms.ChoiceField(label=_("类型"), choices=OrgType.choices)
-    area = ScopedModelChoiceField(
-        Area,
-        CHANGE_ORG,
-        narrow=lambda areas: areas.filter(level__lte=Level.ESTATE).order_by("path"),
-        label=_("服务区域"),
-    )
+    area = AreaChoiceField(CHANGE_ORG, max_level=Level.ESTATE, label=_("服务区域"))
     founded_on = date_field(_("成立日期"), required=False)
     term_started_on = date_field(_("本届任期开始"), required=False)
     term_years = forms.IntegerField(

@@ -339,9 +339,62 @@ def _responsibilities(rng, actor, prefix):
     return Responsibility.objects.filter(path__startswith=prefix).count()
 
 
+def _jagged(rng, start, end, steps, wobble, axis):
+    """A boundary from ``start`` to ``end`` through ``steps`` inner points, each moved
+    by up to ``wobble`` across the line (``axis`` 0: moved in x, 1: in y)."""
+    points = [start]
+    for i in range(1, steps + 1):
+        t = i / (steps + 1)
+        point = [start[0] + (end[0] - start[0]) * t, start[1] + (end[1] - start[1]) * t]
+        point[axis] += rng.uniform(-wobble, wobble)
+        points.append(point)
+    points.append(end)
+    return points
+
+
+def grid_polygons(seed, left, bottom, width, height, count):
+    """``count`` grids tiling a community's rectangle, as closed rings of [lon, lat]:
+    the first grid a strip on the left, the others stacked on the right, all borders
+    jagged as streets and walls run, the sizes unequal. Deterministic for a ``seed``;
+    neighbours share their border exactly, so no two grids overlap."""
+    rng = random.Random(seed)
+    right, top = left + width, bottom + height
+    if count == 1:
+        return [_ring([[left, bottom], [right, bottom], [right, top], [left, top]])]
+    # The left strip's border: a jagged line from the bottom edge to the top edge.
+    steps = max(3, 2 * count)
+    cut = left + width * rng.uniform(0.35, 0.5)
+    spine = _jagged(rng, [cut, bottom], [cut, top], steps, width * 0.05, 0)
+    rings = [_ring([[left, bottom], *spine, [left, top]])]
+    # The right part: count - 1 grids between jagged lines from the spine to the right
+    # edge, each starting at a point of the spine (so that the borders meet exactly).
+    stacked = count - 1
+    shares = [rng.uniform(0.7, 1.3) for _i in range(stacked)]
+    joints, total, acc = [0], sum(shares), 0.0
+    for share in shares[:-1]:
+        acc += share
+        joints.append(min(steps, max(joints[-1] + 1, round(acc / total * (steps + 1)))))
+    joints.append(steps + 1)
+    lines = [_jagged(rng, spine[0], [right, bottom], 0, 0, 1)]
+    for j in joints[1:-1]:
+        gap = height / (steps + 1) * 0.3  # keeps neighbouring lines apart
+        lines.append(_jagged(rng, spine[j], [right, spine[j][1]], 3, gap, 1))
+    lines.append(_jagged(rng, spine[-1], [right, top], 0, 0, 1))
+    for k in range(stacked):
+        lower, upper = lines[k], lines[k + 1]
+        side = spine[joints[k] : joints[k + 1] + 1]
+        rings.append(_ring([*lower, *reversed(upper), *reversed(side[1:-1])]))
+    return rings
+
+
+def _ring(points):
+    ring = [[round(x, 6), round(y, 6)] for x, y in points]
+    return [*ring, ring[0]]
+
+
 def _polygons(actor, prefix):
-    """Adjacent rectangles: communities tiled two by two, each community's grids side by
-    side within it (about 600 m × 500 m a community)."""
+    """Each community a rectangle (about 600 m × 500 m, tiled two by two), its grids
+    tiling it with jagged borders and unequal sizes (grid_polygons)."""
     width, height = 0.006, 0.0045
     communities = Area.objects.filter(path__startswith=prefix, level=Level.COMMUNITY).order_by(
         "code"
@@ -350,11 +403,8 @@ def _polygons(actor, prefix):
         left = ORIGIN_LON + (index % 2) * width
         bottom = ORIGIN_LAT - (index // 2) * height
         grids = list(community.children.filter(level=Level.GRID).order_by("code"))
-        for g, grid in enumerate(grids):
-            step = width / len(grids)
-            x0, x1 = round(left + g * step, 6), round(left + (g + 1) * step, 6)
-            y0, y1 = round(bottom, 6), round(bottom + height, 6)
-            ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+        rings = grid_polygons(community.code, left, bottom, width, height, len(grids))
+        for grid, ring in zip(grids, rings, strict=True):
             services.set_grid_geometry(
                 grid, actor=actor, geometry={"type": "Polygon", "coordinates": [ring]}
             )

@@ -6,7 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.areas.choices import Level
+from gongzhi.areas.forms import labelled
 from gongzhi.areas.models import Area
+from gongzhi.areas.widgets import AreaPicker
 
 from . import selectors
 from .choices import PoliticalStatus, Relation
@@ -50,7 +52,12 @@ class ResidentFilter(django_filters.FilterSet):
             attrs={"placeholder": _("姓名、拼音首字母、电话/身份证后四位、地址")}
         ),
     )
-    within = WithinFilter(label=_("区域"), queryset=_areas, empty_label=_("全部"))
+    within = WithinFilter(
+        label=_("区域"),
+        queryset=_areas,
+        empty_label=_("全部"),
+        widget=AreaPicker(perm=VIEW, max_level=Level.GRID),
+    )
     tag = django_filters.ModelChoiceFilter(
         label=_("关爱标签"), queryset=_tags, method="filter_tag", empty_label=_("全部")
     )
@@ -75,7 +82,7 @@ class ResidentFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.form.fields["within"].label_from_instance = lambda a: a.full_name or a.name
+        labelled(self.form.fields["within"])
 
     def filter_queryset(self, queryset):
         """Residents who live here unless another presence is chosen."""
@@ -104,7 +111,12 @@ class ResidentFilter(django_filters.FilterSet):
 
 
 class RentalFilter(django_filters.FilterSet):
-    within = WithinFilter(label=_("区域"), queryset=_areas, empty_label=_("全部"))
+    within = WithinFilter(
+        label=_("区域"),
+        queryset=_areas,
+        empty_label=_("全部"),
+        widget=AreaPicker(perm=VIEW, max_level=Level.GRID),
+    )
     landlord_name = django_filters.CharFilter(label=_("房东"), lookup_expr="startswith")
     current = django_filters.BooleanFilter(
         label=_("只看在租"), method="filter_current", widget=forms.CheckboxInput
@@ -116,7 +128,7 @@ class RentalFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.form.fields["within"].label_from_instance = lambda a: a.full_name or a.name
+        labelled(self.form.fields["within"])
 
     def filter_current(self, qs, name, value):
         if not value:

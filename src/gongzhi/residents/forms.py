@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.areas.forms import labelled
 from gongzhi.areas.models import Household
 
 from .choices import Duty, PermitStatus, PoliticalStatus, Relation
@@ -139,7 +140,7 @@ class ResponsibilityForm(forms.Form):
     def __init__(self, *args, areas=None, members=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas
-        self.fields["area"].label_from_instance = lambda a: a.full_name or a.name
+        labelled(self.fields["area"])
         self.fields["member"].queryset = members
         self.fields["member"].label_from_instance = lambda m: f"{m.name}（{m.id_tail}）"
         self.fields["member"].help_text = _("联系在职党员必选。")

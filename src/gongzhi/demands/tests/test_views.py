@@ -375,6 +375,31 @@ def test_public_page_without_sign_in_shows_no_personal_data(world, demands, clie
     assert "http://" not in text.replace("http://www.w3.org", "")
 
 
+def test_public_page_names_its_months_as_they_are(world, demands, client):
+    """Issue 13, defect 18: last month was called 本月 and the current month was not
+    offered. 本月 is the current month so far, 上月 the last one; both can be chosen."""
+    text = body(client.get("/public/demands/"))  # NOW is 2026-06-15: May by default
+    assert '<option value="2026-06">2026年6月（本月，截至6月15日）</option>' in text
+    assert '<option value="2026-05" selected>2026年5月（上月）</option>' in text
+    assert "2026年5月（上月）" in text.split("<form")[0] + text.split("</form>")[1]
+    assert "本月受理" not in text and "本月办结" not in text
+    current = body(client.get("/public/demands/", {"month": "2026-06"}))
+    assert '<option value="2026-06" selected>' in current
+    assert "2026年6月（本月，截至6月15日）" in current.split("</form>")[1]
+
+
+def test_public_page_says_which_street_it_covers(world, demands, client):
+    """Issue 13, defect 18: the page named no place; it states the street it covers."""
+    text = body(client.get("/public/demands/"))
+    assert "统计范围：武侯区锦华街道" in text
+
+
+def test_sign_in_page_links_the_public_figures(db, client):
+    """Issue 13, defect 18: nothing linked the public page; the sign-in page's footer does."""
+    text = body(client.get(reverse("accounts:login")))
+    assert 'href="/public/demands/"' in text
+
+
 def _minute(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 

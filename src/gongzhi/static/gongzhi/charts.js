@@ -18,6 +18,26 @@
     return element.getAttribute("data-label-" + name) || "";
   }
 
+  // The centroid of a Polygon's outer ring, or of a MultiPolygon's largest one.
+  function centroid(geometry) {
+    var polygons = geometry.type === "Polygon" ? [geometry.coordinates]
+      : geometry.type === "MultiPolygon" ? geometry.coordinates : [];
+    var best = null;
+    polygons.forEach(function (polygon) {
+      var ring = polygon[0] || [], a = 0, x = 0, y = 0;
+      for (var i = 0; i + 1 < ring.length; i++) {
+        var cross = ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
+        a += cross;
+        x += (ring[i][0] + ring[i + 1][0]) * cross;
+        y += (ring[i][1] + ring[i + 1][1]) * cross;
+      }
+      if (a && (!best || Math.abs(a) > best.area)) {
+        best = {area: Math.abs(a), point: [x / (3 * a), y / (3 * a)]};
+      }
+    });
+    return best && best.point;
+  }
+
   var charts = [];
 
   var kinds = {
@@ -26,8 +46,14 @@
       var indicator = element.getAttribute("data-indicator");
       var features = geo.features.filter(function (f) { return f.geometry; });
       if (!features.length) return null;
+      // A grid is named by its name, with its code only where two share a name; its
+      // label sits at its polygon's centroid (ECharts' "cp"), not its box's centre.
+      var seen = {};
+      features.forEach(function (f) { seen[f.properties.name] = (seen[f.properties.name] || 0) + 1; });
       features.forEach(function (f) {
-        f.properties.name = f.properties.name + "·" + f.properties.code;
+        if (seen[f.properties.name] > 1) f.properties.name = f.properties.name + "·" + f.properties.code;
+        var centre = centroid(f.geometry);
+        if (centre) f.properties.cp = centre;
       });
       echarts.registerMap("grids", {type: "FeatureCollection", features: features});
       var values = features.map(function (f) {
@@ -43,7 +69,7 @@
         },
         series: [{
           type: "map", map: "grids", roam: true, name: label(element, "indicator"),
-          label: {show: true, fontSize: 11}, data: values
+          label: {show: true, fontSize: 11}, labelLayout: {hideOverlap: true}, data: values
         }]
       });
       chart.on("click", function (p) {
