@@ -65,5 +65,5 @@ class UnitTable(Table):
         Column("area", _("服务区域"), lambda u: u.area.full_name or u.area.name),
         Column("phone", _("联系电话")),
         Column("handlers", _("处理人"), lambda u: "、".join(str(h) for h in u.handlers.all())),
-        Column("is_active", _("启用"), lambda u: _("是") if u.is_active else _("否")),
+        Column("is_active", _("启用")),
     )

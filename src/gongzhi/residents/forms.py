@@ -39,10 +39,14 @@ class HouseholdCodeField(forms.CharField):
     by the view."""
 
 
+# No relation is preselected: a default 户主 gave households several heads (issue 13).
+RELATION_CHOICES = [("", _("请选择")), *Relation.choices]
+
+
 class ProfileForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50)
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
-    relation = forms.ChoiceField(label=_("与户主关系"), choices=Relation.choices)
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=RELATION_CHOICES)
     ethnicity = forms.CharField(label=_("民族"), max_length=20, initial="汉族")
     political_status = forms.ChoiceField(
         label=_("政治面貌"), choices=PoliticalStatus.choices, initial=PoliticalStatus.MASSES
@@ -86,7 +90,7 @@ class MoveToForm(VersionMixin):
     household = forms.ModelChoiceField(
         label=_("迁入住户"), queryset=Household.objects.none(), to_field_name="code"
     )
-    relation = forms.ChoiceField(label=_("与户主关系"), choices=Relation.choices)
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=RELATION_CHOICES)
     on = date_field(_("变动日期"), initial=timezone.localdate)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 

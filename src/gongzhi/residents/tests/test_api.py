@@ -48,7 +48,12 @@ def test_create_and_patch(world, people, client_as):
     household = world.ours.households[2]
     response = client.post(
         f"{API}/residents",
-        {"household_id": household.pk, "name": "王五", "id_number": "11010519491231002X"},
+        {
+            "household_id": household.pk,
+            "name": "王五",
+            "id_number": "11010519491231002X",
+            "relation": "head",
+        },
         content_type="application/json",
     )
     assert response.status_code == 201, response.json()
