@@ -340,7 +340,7 @@ class CategoryForm(forms.Form):
         max_value=720,
         required=False,
         help_text=_(
-            "留空按紧急程度的默认时限：紧急2小时，水电气暖24小时，一般7个工作日，复杂15个工作日。"
+            "留空按紧急程度的默认时限：紧急2小时，较急（如停水停电）24小时，一般7个工作日，复杂15个工作日。"
         ),
     )
     limit_unit = forms.ChoiceField(

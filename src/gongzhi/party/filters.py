@@ -14,6 +14,7 @@ from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
 from gongzhi.core import pii
 from gongzhi.core.errors import RuleViolation
+from gongzhi.core.filters import FilterSet
 
 from . import selectors
 from .choices import HOLDING, Category, MemberStatus, Standing, TransferKind, TransferState
@@ -56,7 +57,7 @@ class OrgFilter(django_filters.ModelChoiceFilter):
         )
 
 
-class MemberFilter(django_filters.FilterSet):
+class MemberFilter(FilterSet):
     name = django_filters.CharFilter(label=_("姓名"), lookup_expr="contains")
     organization = OrgFilter(label=_("党组织"), queryset=_organizations)
     category = django_filters.ChoiceFilter(label=_("党员类别"), choices=Category.choices)
@@ -112,7 +113,7 @@ class MemberFilter(django_filters.FilterSet):
         return qs.filter(pk__in=selector(self.request.user, today).values("pk"))
 
 
-class TalentFilter(django_filters.FilterSet):
+class TalentFilter(FilterSet):
     """The talent search ("who can do legal advice in this community?"): its result is
     selectors.talent_search over the user's scope, holding members only."""
 
@@ -141,7 +142,7 @@ class TalentFilter(django_filters.FilterSet):
         )
 
 
-class TransferFilter(django_filters.FilterSet):
+class TransferFilter(FilterSet):
     member = django_filters.CharFilter(
         label=_("党员姓名"), field_name="member__name", lookup_expr="contains"
     )

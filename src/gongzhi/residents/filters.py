@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
+from gongzhi.core.filters import FilterSet
 
 from . import selectors
 from .choices import PoliticalStatus, Relation
@@ -41,7 +42,7 @@ class WithinFilter(django_filters.ModelChoiceFilter):
         return qs.filter(path__under=value.path)
 
 
-class ResidentFilter(django_filters.FilterSet):
+class ResidentFilter(FilterSet):
     q = django_filters.CharFilter(
         label=_("搜索"),
         method="filter_search",
@@ -103,7 +104,7 @@ class ResidentFilter(django_filters.FilterSet):
         return qs & found
 
 
-class RentalFilter(django_filters.FilterSet):
+class RentalFilter(FilterSet):
     within = WithinFilter(label=_("区域"), queryset=_areas, empty_label=_("全部"))
     landlord_name = django_filters.CharFilter(label=_("房东"), lookup_expr="startswith")
     current = django_filters.BooleanFilter(
