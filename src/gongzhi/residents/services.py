@@ -100,7 +100,9 @@ PROFILE_FIELDS = {
 }
 
 
-SECOND_HEAD = _lazy("该户已有户主，一户只能有一名户主：请选择其他与户主关系，或先修改现户主的关系。")
+SECOND_HEAD = _lazy(
+    "该户已有户主，一户只能有一名户主：请选择其他与户主关系，或先修改现户主的关系。"
+)
 
 # Choices' values as sets: ``Choices.values`` builds a new list at each call.
 RELATIONS = frozenset(Relation.values)
@@ -419,12 +421,15 @@ def save_rental(
     rental: Rental | None = None,
 ) -> Rental:
     require(actor, CHANGE, household)
+    problems = Problems()  # every refusal at once
     if not (landlord_name or "").strip():
-        raise RuleViolation(_("请填写房东。"), field="landlord_name")
+        problems.add(RuleViolation(_("请填写房东。"), field="landlord_name"))
     if ends_on is not None and ends_on < starts_on:
-        raise RuleViolation(_("租期结束不能早于开始。"), field="ends_on")
+        problems.add(RuleViolation(_("租期结束不能早于开始。"), field="ends_on"))
     if landlord_phone:
-        landlord_phone = pii.normalize_phone(landlord_phone, field="landlord_phone")
+        with problems.check():
+            landlord_phone = pii.normalize_phone(landlord_phone, field="landlord_phone")
+    problems.raise_any()
     for tenant in tenants:
         require(actor, CHANGE, tenant)
     rental = rental or Rental(household=household, path=household.path)
@@ -453,18 +458,24 @@ def set_responsibility(
     require(actor, MANAGE_RESPONSIBILITY, area)
     if duty not in Duty.values:
         raise RuleViolation(_("职责不正确。"), field="duty")
+    problems = Problems()  # every refusal at once
     if area.level != DUTY_LEVEL[Duty(duty)]:
-        raise RuleViolation(
-            _("“%(d)s”须设在%(l)s。") % {"d": Duty(duty).label, "l": DUTY_LEVEL[Duty(duty)].label},
-            field="area",
+        problems.add(
+            RuleViolation(
+                _("“%(d)s”须设在%(l)s。")
+                % {"d": Duty(duty).label, "l": DUTY_LEVEL[Duty(duty)].label},
+                field="area",
+            )
         )
     name = (name or (member.name if member else "")).strip()
     if not name:
-        raise RuleViolation(_("请填写姓名或单位名称。"), field="name")
+        problems.add(RuleViolation(_("请填写姓名或单位名称。"), field="name"))
     if phone:
-        phone = pii.normalize_phone(phone)
+        with problems.check():
+            phone = pii.normalize_phone(phone)
     if duty == Duty.LINKED_MEMBER and member is None:
-        raise RuleViolation(_("联系在职党员须选择党员档案。"), field="member")
+        problems.add(RuleViolation(_("联系在职党员须选择党员档案。"), field="member"))
+    problems.raise_any()
     link = Responsibility.objects.create(
         area=area, path=area.path, duty=duty, name=name, phone=phone, user=user, member=member
     )
