@@ -30,6 +30,19 @@ def date_field(label, required=True, **kwargs):
     )
 
 
+class HappenedMixin(forms.Form):
+    """Dates of what has happened (arrival, move): the date picker stops at today; the
+    service refuses a later date whatever the client sends (core.calendar)."""
+
+    happened: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate().isoformat()
+        for name in self.happened:
+            self.fields[name].widget.attrs["max"] = today
+
+
 class VersionMixin(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -43,7 +56,8 @@ class HouseholdCodeField(forms.CharField):
 RELATION_CHOICES = [("", _("请选择")), *Relation.choices]
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(HappenedMixin):
+    happened = ("arrived_on", "moved_in_on")
     name = forms.CharField(label=_("姓名"), max_length=50)
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     relation = forms.ChoiceField(label=_("与户主关系"), choices=RELATION_CHOICES)
@@ -80,13 +94,15 @@ class EditForm(VersionMixin, ProfileForm):
     pass
 
 
-class MoveOutForm(VersionMixin):
+class MoveOutForm(HappenedMixin, VersionMixin):
+    happened = ("on",)
     on = date_field(_("迁出日期"), initial=timezone.localdate)
     died = forms.BooleanField(label=_("死亡注销"), required=False)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 
-class MoveToForm(VersionMixin):
+class MoveToForm(HappenedMixin, VersionMixin):
+    happened = ("on",)
     household = forms.ModelChoiceField(
         label=_("迁入住户"), queryset=Household.objects.none(), to_field_name="code"
     )

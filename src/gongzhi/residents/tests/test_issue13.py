@@ -104,6 +104,11 @@ def test_register_form_preselects_no_relation(world, client_as):
     select = re.search(r'<select name="relation".*?</select>', page, re.S).group(0)
     assert "selected" not in select.split('value="head"')[1].split(">")[0]
     assert re.search(r'<option value=""[^>]*selected', select)
+    # The date pickers of what has happened stop at today.
+    assert (
+        len(re.findall(r'type="date"[^>]*max="2026-06-15"|max="2026-06-15"[^>]*type="date"', page))
+        == 2
+    )
     response = client_as(world.users["staff"]).post(
         reverse("residents:register", args=[household.pk]), _form()
     )
@@ -273,3 +278,26 @@ def test_an_import_row_lists_every_bad_cell(world):
         by_row.setdefault(error.row, set()).add(error.column)
     assert by_row == {2: {"身份证号", "联系电话"}, 3: {"身份证号", "迁入日期", "来源地"}}
     assert not Resident.objects.exists()
+
+
+def test_rental_and_household_services_report_every_refusal(world):
+    """Issue 13 defect 11: services stopped at their first refusal."""
+    from gongzhi.areas import services as area_services
+    from gongzhi.core.errors import RuleViolations
+
+    staff = world.users["district_admin"]
+    with pytest.raises(RuleViolations) as exc:
+        services.save_rental(
+            actor=staff,
+            household=world.ours.households[0],
+            landlord_name=" ",
+            landlord_phone="12345",
+            starts_on=date(2026, 6, 1),
+            ends_on=date(2026, 5, 1),
+        )
+    assert {e.field for e in exc.value.errors} == {"landlord_name", "landlord_phone", "ends_on"}
+    with pytest.raises(RuleViolations) as exc:
+        area_services.create_household(
+            actor=staff, area=world.ours.unit, code="123", door_number="101"
+        )
+    assert {e.field for e in exc.value.errors} == {"code", "door_number"}
