@@ -301,3 +301,17 @@ def test_rental_and_household_services_report_every_refusal(world):
             actor=staff, area=world.ours.unit, code="123", door_number="101"
         )
     assert {e.field for e in exc.value.errors} == {"code", "door_number"}
+
+
+def test_register_shows_form_and_rule_errors_in_one_submit(world, client_as):
+    """Issue 13 defect 11: a form error (no relation chosen) hid the rules' errors (ID
+    number, phone, a future date) until the next submit."""
+    household = world.ours.households[2]
+    page = client_as(world.users["staff"]).post(
+        reverse("residents:register", args=[household.pk]),
+        _form(id_number="110105194912310021", phone="12345", arrived_on="2026-07-01"),
+    )
+    assert page.status_code == 400
+    assert set(page.context["form"].errors) == {"relation", "id_number", "phone", "arrived_on"}
+    assert "校验位" in _errors_of(page, "id_number")
+    assert "晚于今天" in _errors_of(page, "arrived_on")
