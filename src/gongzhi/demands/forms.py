@@ -13,6 +13,7 @@ from gongzhi.accounts.roles import roles_with
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
 from gongzhi.core.forms import (
+    PhoneField,
     ScopedModelChoiceField,
     ScopedModelMultipleChoiceField,
     scope_fields,
@@ -377,7 +378,7 @@ class UnitForm(forms.Form):
     area = ScopedModelChoiceField(
         Area, MANAGE_SETUP, narrow=down_to(Level.ESTATE), label=_("服务区域")
     )
-    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    phone = PhoneField(label=_("联系电话"), max_length=20, required=False)
     handlers = HandlerChoiceField(
         User,
         MANAGE_SETUP,
