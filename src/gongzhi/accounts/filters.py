@@ -3,11 +3,13 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.filters import FilterSet
+
 from .models import RoleAssignment, User
 from .roles import Role
 
 
-class UserFilter(django_filters.FilterSet):
+class UserFilter(FilterSet):
     q = django_filters.CharFilter(label=_("账号或姓名"), method="filter_q")
     role = django_filters.ChoiceFilter(label=_("角色"), choices=Role.choices, method="filter_role")
     is_active = django_filters.TypedChoiceFilter(

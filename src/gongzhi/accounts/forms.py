@@ -3,7 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.areas.forms import AreaChoiceField
-from gongzhi.core.forms import ScopedModelChoiceField, scope_fields
+from gongzhi.core.forms import PhoneField, ScopedModelChoiceField, scope_fields
 from gongzhi.party.models import Organization
 
 from .models import TokenScope
@@ -67,7 +67,7 @@ class UserCreateForm(_RoleAreaFields):
         help_text=_("字母、数字和 @/./+/-/_，登录时使用，创建后不可修改。"),
     )
     full_name = forms.CharField(label=_("姓名"), max_length=50)
-    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    phone = PhoneField(label=_("手机号"), max_length=20, required=False)
     password = forms.CharField(
         label=_("初始密码"),
         strip=False,

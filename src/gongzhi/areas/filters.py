@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.filters import FilterSet
 from gongzhi.core.scoping import narrowed
 
 from .choices import HouseholdStatus, Level
@@ -54,7 +55,7 @@ class UnderAreaFilter(django_filters.NumberFilter):
         return narrowed(qs, area.path)
 
 
-class AreaFilter(django_filters.FilterSet):
+class AreaFilter(FilterSet):
     q = django_filters.CharFilter(label=_("名称或编码"), method="search")
     level = django_filters.ChoiceFilter(label=_("层级"), choices=Level.choices)
     within = UnderAreaFilter(label=_("所属区域"))
@@ -68,7 +69,7 @@ class AreaFilter(django_filters.FilterSet):
         return qs.filter(Q(name__contains=value) | Q(code__startswith=value))
 
 
-class HouseholdFilter(django_filters.FilterSet):
+class HouseholdFilter(FilterSet):
     q = django_filters.CharFilter(label=_("地址或门牌"), method="search")
     status = django_filters.ChoiceFilter(label=_("居住状态"), choices=HouseholdStatus.choices)
     within = UnderAreaFilter(label=_("所属区域"))

@@ -21,6 +21,11 @@ def code_to_path(code: str) -> str:
     return "/" + "/".join(parts) + "/"
 
 
+# What a row's area needs selected with it for ``Area.place_name`` (a unit's building and
+# estate): prefix with the relation, e.g. ``select_related("area__" + PLACE_RELATED)``.
+PLACE_RELATED = "parent__parent"
+
+
 class Area(ScopedModel):
     """A node of the area tree from the district down to the unit (单元)."""
 
@@ -58,6 +63,20 @@ class Area(ScopedModel):
     def grid_code(self) -> str:
         """The GB/T 30428.1 15-digit grid code (for grids and the nodes below them)."""
         return self.code[:15] if self.level >= Level.GRID else ""
+
+    def place_name(self) -> str:
+        """The place as people name it, wherever an area is shown (pages, tables, exports,
+        the API's display names): an estate, a building or a unit from the estate down
+        (锦江小区3栋1单元, as a household's address begins), a higher node by its full
+        name. Lists select_related ``parent__parent`` (``PLACE_RELATED``): no query."""
+        if self.level < Level.ESTATE:
+            return self.full_name or self.name
+        names: list[str] = []
+        node: Area | None = self
+        while node is not None and node.level >= Level.ESTATE:
+            names.append(node.name)
+            node = node.parent if node.level > Level.ESTATE else None
+        return "".join(reversed(names))
 
     def ancestor_paths(self) -> list[str]:
         segments = self.path.strip("/").split("/")
@@ -103,6 +122,11 @@ class Household(ScopedModel):
 
     def __str__(self):
         return self.address
+
+    def place_name(self) -> str:
+        """The household as people name it (锦江小区3栋1单元301): its stored address, from
+        the estate down to the door number; never the bare door number."""
+        return self.address or self.door_number
 
     def get_absolute_url(self) -> str:
         # Memoized per row: a list page asks each row for its link up to four times, and

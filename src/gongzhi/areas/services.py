@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.models import User
 from gongzhi.core import audit
 from gongzhi.core.bulk import Written, chunks
-from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
+from gongzhi.core.errors import Conflict, NotFoundOrForbidden, Problems, RuleViolation
 from gongzhi.core.services import atomic, check_version, lock, require
 
 from .choices import (
@@ -194,15 +194,21 @@ def create_household(
     area = lock(area)
     require(actor, CHANGE_HOUSEHOLD, area)
     door_number = (door_number or "").strip()
+    problems = Problems()  # every refusal at once
     if not door_number:
-        raise RuleViolation(_("门牌号不能为空。"), field="door_number")
-    validate_household_code(area, code)
-    if Household.objects.filter(code=code).exists():
-        raise RuleViolation(_("编码“%(code)s”已被使用。") % {"code": code}, field="code")
-    if Household.objects.filter(area=area, door_number=door_number).exists():
-        raise RuleViolation(
-            _("该楼栋/单元已有门牌号“%(door)s”。") % {"door": door_number}, field="door_number"
+        problems.add(RuleViolation(_("门牌号不能为空。"), field="door_number"))
+    elif Household.objects.filter(area=area, door_number=door_number).exists():
+        problems.add(
+            RuleViolation(
+                _("该楼栋/单元已有门牌号“%(door)s”。") % {"door": door_number},
+                field="door_number",
+            )
         )
+    with problems.check():
+        validate_household_code(area, code)
+        if Household.objects.filter(code=code).exists():
+            raise RuleViolation(_("编码“%(code)s”已被使用。") % {"code": code}, field="code")
+    problems.raise_any()
     household = Household.objects.create(
         area=area,
         code=code,

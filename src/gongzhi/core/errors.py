@@ -4,6 +4,8 @@ Each carries a machine-readable ``code`` and a translated message naming the fie
 the reason; views show the message next to the field, the API answers 4xx with both.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +50,35 @@ class RuleViolations(RuleViolation):
     def __init__(self, errors: list[RuleViolation]) -> None:
         self.errors = errors
         super().__init__(errors[0].message, field=errors[0].field)
+
+
+class Problems:
+    """The refusals of one input, gathered so that all are reported together: run each
+    check under ``with problems.check():`` (a refusal is kept, the next check runs), then
+    ``problems.raise_any()``. ``RuleViolations`` raised inside are flattened."""
+
+    def __init__(self) -> None:
+        self.errors: list[RuleViolation] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def add(self, error: RuleViolation) -> None:
+        self.errors += error.errors if isinstance(error, RuleViolations) else [error]
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        try:
+            yield
+        except RuleViolation as exc:
+            self.add(exc)
+
+    def fields(self) -> set[str | None]:
+        return {e.field for e in self.errors}
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise self.errors[0] if len(self.errors) == 1 else RuleViolations(self.errors)
 
 
 class NotFoundOrForbidden(DomainError):

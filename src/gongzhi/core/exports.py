@@ -23,7 +23,7 @@ from django.utils import timezone
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from .tables import Column, Table
+from .tables import Column, Table, yes_no
 from .types import Row, StrOrPromise, Visitor
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -52,7 +52,7 @@ def _cell(value: Any) -> str | int | float:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return yes_no(value)
     if isinstance(value, datetime):
         return (
             timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")

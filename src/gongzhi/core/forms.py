@@ -6,6 +6,8 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import pii
+from .errors import RuleViolation
 from .scoping import visible_rows
 from .types import Actor
 
@@ -45,6 +47,34 @@ def scope_fields(form: forms.BaseForm, user: Actor) -> None:
     for field in form.fields.values():
         if isinstance(field, ScopedModelChoiceField):
             field.scope_to(user)
+
+
+class RuleCheckedField(forms.CharField):
+    """Text a domain rule normalises (an ID number, a phone): the rule's refusal is the
+    field's error, so it is shown with the form's other errors on the same submit (the
+    service applies the same rule again)."""
+
+    def normalize(self, value: str) -> str:
+        raise NotImplementedError
+
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return self.normalize(value)
+        except RuleViolation as exc:
+            raise forms.ValidationError(str(exc.message)) from None
+
+
+class IdNumberField(RuleCheckedField):
+    def normalize(self, value: str) -> str:
+        return pii.normalize_id_number(value)
+
+
+class PhoneField(RuleCheckedField):
+    def normalize(self, value: str) -> str:
+        return pii.normalize_phone(value)
 
 
 class HolidayForm(forms.Form):

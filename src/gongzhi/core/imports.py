@@ -779,6 +779,7 @@ class Importer:
                             )
                         )
                         failed = True
+                        continue  # a failed cell is missing from the row's values
                 values[column.key] = texts.setdefault(clean, clean) if type(clean) is str else clean
             rows.append(Row(number, values, failed))
         if not rows:

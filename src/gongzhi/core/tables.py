@@ -6,6 +6,7 @@ from operator import attrgetter
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .modules import audit_label
@@ -30,6 +31,16 @@ class Column:
         return display() if callable(display) else value
 
 
+def yes_no(value: bool) -> str:
+    """A true/false cell as the reader says it (是/否), on pages and in exports alike."""
+    return gettext("是") if value else gettext("否")
+
+
+def shown(value: Any) -> Any:
+    """A cell's value as a page shows it: a boolean in words, never ``True``/``False``."""
+    return yes_no(value) if isinstance(value, bool) else value
+
+
 class Table:
     columns: tuple[Column, ...] = ()
 
@@ -47,7 +58,7 @@ class Table:
         return [c.header for c in self.columns]
 
     def cells(self, row: models.Model) -> list[tuple[Column, Any]]:
-        return [(c, c.value(row)) for c in self.columns]
+        return [(c, shown(c.value(row))) for c in self.columns]
 
     def __iter__(self) -> Iterator[tuple[models.Model, list[tuple[Column, Any]]]]:
         for row in self.rows:

@@ -98,7 +98,7 @@ class DemandOut(Schema):
 
     @staticmethod
     def resolve_area_name(obj) -> str:
-        return obj.area.full_name or obj.area.name
+        return obj.area.place_name()
 
     @staticmethod
     def resolve_unit_name(obj) -> str | None:
@@ -354,7 +354,7 @@ def _detail(request, demand_id: int, acted: Demand | None = None) -> Demand:
     their scope before the step): never a row read outside the scope."""
     demand = (
         selectors.demands_for(request.user)
-        .select_related("category", "unit", "area")
+        .select_related(*selectors.RELATED)
         .filter(pk=demand_id)
         .first()
     )

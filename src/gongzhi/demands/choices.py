@@ -15,7 +15,9 @@ class Channel(models.TextChoices):
 
 class Urgency(models.TextChoices):
     URGENT = "urgent", _("紧急")
-    UTILITY = "utility", _("水电气暖")
+    # Within 24 hours: what a water, power, gas or heating outage needs. Its label is an
+    # urgency, not the category's name (issue 13: the filter offered 水电气暖 as one).
+    UTILITY = "utility", _("较急")
     ORDINARY = "ordinary", _("一般")
     COMPLEX = "complex", _("复杂")
 

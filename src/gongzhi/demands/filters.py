@@ -3,6 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.areas.filters import UnderAreaFilter
+from gongzhi.core.filters import FilterSet
 
 from . import selectors
 from .choices import Channel, Status, Urgency
@@ -11,7 +12,7 @@ from .models import Category, Demand
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class DemandFilter(django_filters.FilterSet):
+class DemandFilter(FilterSet):
     q = django_filters.CharFilter(label=_("关键词或编号"), method="search")
     status = django_filters.ChoiceFilter(label=_("状态"), choices=Status.choices)
     category = django_filters.ModelChoiceFilter(

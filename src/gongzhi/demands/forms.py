@@ -15,6 +15,7 @@ from gongzhi.areas.choices import Level
 from gongzhi.areas.forms import AreaChoiceField
 from gongzhi.areas.models import Area, Household
 from gongzhi.core.forms import (
+    PhoneField,
     ScopedModelChoiceField,
     ScopedModelMultipleChoiceField,
     scope_fields,
@@ -391,7 +392,7 @@ class CategoryForm(forms.Form):
         max_value=720,
         required=False,
         help_text=_(
-            "留空按紧急程度的默认时限：紧急2小时，水电气暖24小时，一般7个工作日，复杂15个工作日。"
+            "留空按紧急程度的默认时限：紧急2小时，较急（如停水停电）24小时，一般7个工作日，复杂15个工作日。"
         ),
     )
     limit_unit = forms.ChoiceField(
@@ -426,7 +427,7 @@ class UnitForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100)
     kind = forms.ChoiceField(label=_("类型"), choices=UnitKind.choices)
     area = AreaChoiceField(MANAGE_SETUP, max_level=Level.ESTATE, label=_("服务区域"))
-    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    phone = PhoneField(label=_("联系电话"), max_length=20, required=False)
     handlers = HandlerChoiceField(
         User,
         MANAGE_SETUP,

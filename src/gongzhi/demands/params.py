@@ -8,7 +8,14 @@ LOCAL = _("本地实践")
 
 PARAMETERS = [
     Parameter("demands.limit.urgent.hours", 2, _("紧急诉求办理时限（小时）"), LOCAL, 1, 72),
-    Parameter("demands.limit.utility.hours", 24, _("水电气暖诉求办理时限（小时）"), LOCAL, 1, 168),
+    Parameter(
+        "demands.limit.utility.hours",
+        24,
+        _("较急诉求（如停水停电）办理时限（小时）"),
+        LOCAL,
+        1,
+        168,
+    ),
     Parameter("demands.limit.ordinary.days", 7, _("一般诉求办理时限（工作日）"), LOCAL, 1, 60),
     Parameter("demands.limit.complex.days", 15, _("复杂诉求办理时限（工作日）"), LOCAL, 1, 90),
     Parameter("demands.accept_hours", 24, _("派单后接单时限（小时）"), LOCAL, 1, 72),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.models import User
+from gongzhi.areas.models import PLACE_RELATED
 from gongzhi.core.errors import NotFoundOrForbidden
 from gongzhi.core.finder import Hit
 from gongzhi.core.modules import Series
@@ -32,11 +33,15 @@ from .models import (
 )
 from .permissions import DISPATCH, MANAGE_SETUP, SUPERVISE, VIEW
 
+# What a demand's page or list row shows beside it: the place's name (Area.place_name)
+# needs the area's building and estate.
+RELATED = ("category", "unit", "area__" + PLACE_RELATED)
+
 OPEN = [Status.RECEIVED, Status.CLASSIFIED, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS]
 
 
 def demands_for(user: User, perm: str = VIEW) -> QuerySet[Demand]:
-    return Demand.objects.visible_to(user, perm).select_related("category", "unit", "area")
+    return Demand.objects.visible_to(user, perm).select_related(*RELATED)
 
 
 def get_demand(user: User, pk: int | str, perm: str = VIEW) -> Demand:
@@ -53,7 +58,7 @@ def inbox(user: User) -> QuerySet[Demand]:
         Demand.objects.filter(
             unit_id__in=units, status__in=[Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS]
         )
-        .select_related("category", "unit", "area")
+        .select_related(*RELATED)
         .order_by("due_at", "id")
     )
 
@@ -239,7 +244,7 @@ LIST_DEFERRED = ("content", "suggestion", "answer", "search_tokens", "rating_not
 
 
 def _listed(qs: QuerySet[Demand]) -> QuerySet[Demand]:
-    return qs.select_related("category", "unit", "area").defer(*LIST_DEFERRED)
+    return qs.select_related(*RELATED).defer(*LIST_DEFERRED)
 
 
 def worklist(user: User) -> QuerySet[Demand]:
@@ -580,7 +585,7 @@ def units_for(user: User, perm: str = VIEW) -> QuerySet[Unit]:
 
 def units_managed(user: User) -> QuerySet[Unit]:
     """Units an administrator may edit (demands.manage_setup, by the unit's area)."""
-    return Unit.objects.visible_to(user, MANAGE_SETUP).select_related("area")
+    return Unit.objects.visible_to(user, MANAGE_SETUP).select_related("area__" + PLACE_RELATED)
 
 
 def categories() -> QuerySet[Category]:

@@ -14,6 +14,10 @@ def _status(demand):
     return STATUS_LABELS.get(demand.status, demand.status)
 
 
+def _category(demand):
+    return demand.category or _("未分类")
+
+
 def _local(value):
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
@@ -22,7 +26,7 @@ class DemandTable(Table):
     columns = (
         Column("number", _("编号"), link=True),
         Column("title", _("标题"), link=True),
-        Column("category", _("类别")),
+        Column("category", _("类别"), _category),
         Column("status", _("状态"), _status),
         Column("unit", _("责任单位")),
         Column("received_at", _("受理时间"), lambda d: _local(d.received_at)),
@@ -48,8 +52,8 @@ class WorkTable(Table):
     columns = (
         Column("number", _("编号"), link=True),
         Column("title", _("标题"), link=True),
-        Column("area", _("发生地点"), lambda d: d.area.name),
-        Column("category", _("类别")),
+        Column("area", _("发生地点"), lambda d: d.area.place_name()),
+        Column("category", _("类别"), _category),
         Column("status", _("状态"), _status),
         Column("unit", _("责任单位")),
         Column("received_at", _("受理时间"), lambda d: _local(d.received_at)),
@@ -62,8 +66,8 @@ class UnitTable(Table):
     columns = (
         Column("name", _("名称"), link=True),
         Column("kind", _("类型")),
-        Column("area", _("服务区域"), lambda u: u.area.full_name or u.area.name),
+        Column("area", _("服务区域"), lambda u: u.area.place_name()),
         Column("phone", _("联系电话")),
         Column("handlers", _("处理人"), lambda u: "、".join(str(h) for h in u.handlers.all())),
-        Column("is_active", _("启用"), lambda u: _("是") if u.is_active else _("否")),
+        Column("is_active", _("启用")),
     )

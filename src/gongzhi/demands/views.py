@@ -331,7 +331,7 @@ class DemandDetailView(ScopedDetailView):
         return (
             super()
             .get_queryset()
-            .select_related("category", "unit", "area", "household", "merged_into", "meeting")
+            .select_related(*selectors.RELATED, "household", "merged_into", "meeting")
             .prefetch_related(
                 Prefetch(
                     "extensions",
@@ -417,7 +417,7 @@ class DemandActionView(DemandDetailView):
     def get_queryset(self):
         # The row the transition needs (the unit for the requester's message), without the
         # case page's lists; the page is rendered again only when the form is refused.
-        return ScopedDetailView.get_queryset(self).select_related("unit", "category", "area")
+        return ScopedDetailView.get_queryset(self).select_related(*selectors.RELATED)
 
     def post(self, request, *args, **kwargs):
         self.object = demand = self.get_object()

@@ -2,6 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.filters import FilterSet
+
 from . import selectors
 from .choices import FileState, Stage
 from .models import DevelopmentFile
@@ -14,7 +16,7 @@ def _branches(request):
     return selectors.branches_for(request.user, VIEW_FILE)
 
 
-class FileFilter(django_filters.FilterSet):
+class FileFilter(FilterSet):
     q = django_filters.CharFilter(label=_("姓名或身份证后四位"), method="search")
     branch = django_filters.ModelChoiceFilter(label=_("党支部"), queryset=_branches)
     stage = django_filters.ChoiceFilter(label=_("阶段"), choices=Stage.choices)

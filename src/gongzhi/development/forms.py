@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.forms import IdNumberField, PhoneField
 from gongzhi.party.choices import Category, OrgType
 from gongzhi.party.models import Organization
 
@@ -20,9 +21,9 @@ class MemberChoice(forms.ModelMultipleChoiceField):
 class OpenFileForm(forms.Form):
     branch = forms.ModelChoiceField(label=_("党支部"), queryset=Organization.objects.none())
     name = forms.CharField(label=_("姓名"), max_length=50)
-    id_number = forms.CharField(label=_("身份证号"), max_length=18)
+    id_number = IdNumberField(label=_("身份证号"), max_length=18)
     applied_on = forms.DateField(label=_("递交申请书日期"), widget=DATE)
-    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    phone = PhoneField(label=_("手机号"), max_length=20, required=False)
     employer = forms.CharField(label=_("工作单位"), max_length=100, required=False)
     category = forms.ChoiceField(
         label=_("接收后党员类别"), choices=CATEGORIES, initial=Category.SELF_MANAGED

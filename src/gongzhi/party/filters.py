@@ -16,6 +16,7 @@ from gongzhi.areas.models import Area
 from gongzhi.areas.widgets import AreaPicker
 from gongzhi.core import pii
 from gongzhi.core.errors import RuleViolation
+from gongzhi.core.filters import FilterSet
 from gongzhi.core.pinyin import LETTERS, letters_match
 
 from . import selectors
@@ -59,7 +60,7 @@ class OrgFilter(django_filters.ModelChoiceFilter):
         )
 
 
-class MemberFilter(django_filters.FilterSet):
+class MemberFilter(FilterSet):
     name = django_filters.CharFilter(label=_("姓名或拼音"), method="filter_name", max_length=50)
     organization = OrgFilter(label=_("党组织"), queryset=_organizations)
     category = django_filters.ChoiceFilter(label=_("党员类别"), choices=Category.choices)
@@ -122,7 +123,7 @@ class MemberFilter(django_filters.FilterSet):
         return qs.filter(pk__in=selector(self.request.user, today).values("pk"))
 
 
-class TalentFilter(django_filters.FilterSet):
+class TalentFilter(FilterSet):
     """The talent search ("who can do legal advice in this community?"): its result is
     selectors.talent_search over the user's scope, holding members only."""
 
@@ -154,7 +155,7 @@ class TalentFilter(django_filters.FilterSet):
         )
 
 
-class TransferFilter(django_filters.FilterSet):
+class TransferFilter(FilterSet):
     member = django_filters.CharFilter(
         label=_("党员姓名"), field_name="member__name", lookup_expr="contains"
     )

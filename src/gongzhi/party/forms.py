@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.areas.choices import Level
 from gongzhi.areas.forms import AreaChoiceField
 from gongzhi.areas.models import Household
-from gongzhi.core.forms import scope_fields
+from gongzhi.core.forms import IdNumberField, PhoneField, scope_fields
 
 from . import selectors
 from .choices import (
@@ -156,7 +156,7 @@ class HouseholdCodeField(forms.CharField):
 class ProfileFields(forms.Form):
     """What a member's profile holds besides identity and status (services.PROFILE_FIELDS)."""
 
-    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    phone = PhoneField(label=_("手机号"), max_length=20, required=False)
     education = forms.ChoiceField(
         label=_("学历"), choices=[("", "—"), *Education.choices], required=False
     )
@@ -200,7 +200,7 @@ class ProfileFields(forms.Form):
 
 class MemberIdentityFields(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50)
-    id_number = forms.CharField(
+    id_number = IdNumberField(
         label=_("身份证号"),
         max_length=20,
         help_text=_("18位（末位可为X）或15位；保存后只显示脱敏号码。"),

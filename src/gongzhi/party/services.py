@@ -20,7 +20,7 @@ from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, calendar, pii
 from gongzhi.core.calendar import add_months
-from gongzhi.core.errors import Conflict, RuleViolation
+from gongzhi.core.errors import Conflict, Problems, RuleViolation
 from gongzhi.core.params import value as param
 from gongzhi.core.pinyin import name_fields
 from gongzhi.core.services import atomic, check_version, lock, require, reveal
@@ -245,32 +245,44 @@ def _new_member(
 
     The rules of :func:`register_member` and :func:`import_members` alike, except the
     one needing the database (one holding membership per ID number), which each caller
-    checks its own way: one query for one member, one for a whole file.
+    checks its own way: one query for one member, one for a whole file. Every refusal
+    is reported at once (RuleViolations).
     """
-    _check_branch(organization)
-    name = (name or "").strip()
-    if not name:
-        raise RuleViolation(_("姓名不能为空。"), field="name")
-    number = pii.normalize_id_number(id_number)
-    if status not in MemberStatus.values:
-        raise RuleViolation(_("党员状态不正确。"), field="status")
-    if category not in Category.values:
-        raise RuleViolation(_("党员类别不正确。"), field="category")
-    birth = pii.birth_date(number)
-    _check_dates(
-        birth=birth,
-        applied_on=applied_on,
-        admitted_on=admitted_on,
-        converted_on=converted_on,
-        status=status,
-    )
     unknown = set(profile) - PROFILE_FIELDS
     if unknown:
         raise RuleViolation(_("字段“%(f)s”不可填写。") % {"f": ", ".join(sorted(unknown))})
-    _check_group(profile.get("party_group"), organization)
-    _check_household(actor, profile.get("household"))
+    problems = Problems()
+    with problems.check():
+        _check_branch(organization)
+    name = (name or "").strip()
+    if not name:
+        problems.add(RuleViolation(_("姓名不能为空。"), field="name"))
+    number = ""
+    with problems.check():
+        number = pii.normalize_id_number(id_number)
+    if status not in MemberStatus.values:
+        problems.add(RuleViolation(_("党员状态不正确。"), field="status"))
+    if category not in Category.values:
+        problems.add(RuleViolation(_("党员类别不正确。"), field="category"))
+    birth = pii.birth_date(number) if number else None
+    if birth is not None:  # the age rules need the ID number's birth date
+        with problems.check():
+            _check_dates(
+                birth=birth,
+                applied_on=applied_on,
+                admitted_on=admitted_on,
+                converted_on=converted_on,
+                status=status,
+            )
+    with problems.check():
+        _check_group(profile.get("party_group"), organization)
+    with problems.check():
+        _check_household(actor, profile.get("household"))
     if profile.get("phone"):
-        profile["phone"] = pii.normalize_phone(profile["phone"])
+        with problems.check():
+            profile["phone"] = pii.normalize_phone(profile["phone"])
+    problems.raise_any()
+    assert birth is not None  # the ID number passed
     return Member(
         name=name,
         **name_fields(name),
@@ -463,8 +475,9 @@ def import_members(
                 raise RuleViolation(
                     _("与第%(row)d行是同一身份证号。") % {"row": first}, field="id_number"
                 )
-        except RuleViolation as exc:
-            outcome.errors.append((row.ref, exc.field or "", str(exc.message)))
+        except RuleViolation as exc:  # RuleViolations: every reason of the row
+            for error in getattr(exc, "errors", [exc]):
+                outcome.errors.append((row.ref, error.field or "", str(error.message)))
             continue
         planned.append((row, member))
     taken = _holding_hashes(m.id_number_hash for _r, m in planned)

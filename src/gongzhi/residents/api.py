@@ -114,7 +114,7 @@ class ResidentIn(Schema):
     household_id: Id
     name: Text(1, 50)
     id_number: Text(15, 20)
-    relation: Relation = Relation.HEAD
+    relation: Relation
     phone: Text(0, 20) = ""
     ethnicity: Text(1, 20) = "汉族"
     political_status: PoliticalStatus = PoliticalStatus.MASSES

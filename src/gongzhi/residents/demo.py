@@ -121,13 +121,13 @@ def _load(district_code: str) -> int:
     rented = []
     for household in households:
         if household.pk in members:
-            for member in members.pop(household.pk):
+            for i, member in enumerate(members.pop(household.pk)):
                 rows.append(
                     services.ResidentRow(
                         ref=len(rows) + 1,
                         name=member.name,
                         id_number=member.id_number_full(),
-                        relation=Relation.HEAD,
+                        relation=Relation.OTHER if i else Relation.HEAD,
                         household=household,
                         profile={"phone": member.phone or _phone(rng)},
                         tags=("老党员",) if member.birth_date.year < 1956 else (),

@@ -9,6 +9,7 @@ from gongzhi.areas.choices import Level
 from gongzhi.areas.forms import labelled
 from gongzhi.areas.models import Area
 from gongzhi.areas.widgets import AreaPicker
+from gongzhi.core.filters import FilterSet
 
 from . import selectors
 from .choices import PoliticalStatus, Relation
@@ -43,7 +44,7 @@ class WithinFilter(django_filters.ModelChoiceFilter):
         return qs.filter(path__under=value.path)
 
 
-class ResidentFilter(django_filters.FilterSet):
+class ResidentFilter(FilterSet):
     q = django_filters.CharFilter(
         label=_("搜索"),
         method="filter_search",
@@ -110,7 +111,7 @@ class ResidentFilter(django_filters.FilterSet):
         return qs & found
 
 
-class RentalFilter(django_filters.FilterSet):
+class RentalFilter(FilterSet):
     within = WithinFilter(
         label=_("区域"),
         queryset=_areas,

@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.areas.forms import labelled
 from gongzhi.areas.models import Household
+from gongzhi.core import calendar
+from gongzhi.core.errors import RuleViolation
+from gongzhi.core.forms import IdNumberField, PhoneField
 
 from .choices import Duty, PermitStatus, PoliticalStatus, Relation
 from .models import CareTag, Resident
@@ -31,6 +34,28 @@ def date_field(label, required=True, **kwargs):
     )
 
 
+class HappenedMixin(forms.Form):
+    """Dates of what has happened (arrival, move): the date picker stops at today; the
+    service refuses a later date whatever the client sends (core.calendar)."""
+
+    happened: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate().isoformat()
+        for name in self.happened:
+            self.fields[name].widget.attrs["max"] = today
+
+    def clean(self):
+        data = super().clean()
+        for name in self.happened:
+            try:
+                calendar.require_happened(data.get(name), field=name)
+            except RuleViolation as exc:
+                self.add_error(name, str(exc.message))
+        return data
+
+
 class VersionMixin(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -40,10 +65,15 @@ class HouseholdCodeField(forms.CharField):
     by the view."""
 
 
-class ProfileForm(forms.Form):
+# No relation is preselected: a default 户主 gave households several heads (issue 13).
+RELATION_CHOICES = [("", _("请选择")), *Relation.choices]
+
+
+class ProfileForm(HappenedMixin):
+    happened = ("arrived_on", "moved_in_on")
     name = forms.CharField(label=_("姓名"), max_length=50)
-    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
-    relation = forms.ChoiceField(label=_("与户主关系"), choices=Relation.choices)
+    phone = PhoneField(label=_("联系电话"), max_length=20, required=False)
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=RELATION_CHOICES)
     ethnicity = forms.CharField(label=_("民族"), max_length=20, initial="汉族")
     political_status = forms.ChoiceField(
         label=_("政治面貌"), choices=PoliticalStatus.choices, initial=PoliticalStatus.MASSES
@@ -62,7 +92,7 @@ class ProfileForm(forms.Form):
 
 
 class RegisterForm(ProfileForm):
-    id_number = forms.CharField(
+    id_number = IdNumberField(
         label=_("身份证号"), max_length=20, help_text=_("加密保存，列表中只显示脱敏号码。")
     )
     field_order = ["name", "id_number"]
@@ -77,17 +107,19 @@ class EditForm(VersionMixin, ProfileForm):
     pass
 
 
-class MoveOutForm(VersionMixin):
+class MoveOutForm(HappenedMixin, VersionMixin):
+    happened = ("on",)
     on = date_field(_("迁出日期"), initial=timezone.localdate)
     died = forms.BooleanField(label=_("死亡注销"), required=False)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 
-class MoveToForm(VersionMixin):
+class MoveToForm(HappenedMixin, VersionMixin):
+    happened = ("on",)
     household = forms.ModelChoiceField(
         label=_("迁入住户"), queryset=Household.objects.none(), to_field_name="code"
     )
-    relation = forms.ChoiceField(label=_("与户主关系"), choices=Relation.choices)
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=RELATION_CHOICES)
     on = date_field(_("变动日期"), initial=timezone.localdate)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
@@ -115,7 +147,7 @@ class PhotoForm(forms.Form):
 
 class RentalForm(forms.Form):
     landlord_name = forms.CharField(label=_("房东"), max_length=50)
-    landlord_phone = forms.CharField(label=_("房东电话"), max_length=20, required=False)
+    landlord_phone = PhoneField(label=_("房东电话"), max_length=20, required=False)
     starts_on = date_field(_("租期开始"))
     ends_on = date_field(_("租期结束"), required=False)
     tenants = forms.ModelMultipleChoiceField(
@@ -134,7 +166,7 @@ class ResponsibilityForm(forms.Form):
     area = forms.ModelChoiceField(label=_("区域"), queryset=None)
     duty = forms.ChoiceField(label=_("职责"), choices=Duty.choices)
     name = forms.CharField(label=_("姓名/单位"), max_length=100, required=False)
-    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    phone = PhoneField(label=_("联系电话"), max_length=20, required=False)
     member = forms.ModelChoiceField(label=_("党员档案"), queryset=None, required=False)
 
     def __init__(self, *args, areas=None, members=None, **kwargs):

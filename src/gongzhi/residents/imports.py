@@ -33,6 +33,7 @@ POLITICAL_ALIASES = {
 }
 # GB 11643's own example number: a valid checksum that belongs to nobody in the file.
 EXAMPLE_ID = "11010519491231002X"
+ADDRESS_KEYS = ("community", "grid", "estate", "building", "unit", "door")
 PROFILE_KEYS = (
     "phone",
     "ethnicity",
@@ -135,21 +136,17 @@ class ResidentImporter(Importer):
     ]
 
     def write(self, rows, *, partial, dry_run, audit_data):
+        keys = [c.key for c in self.columns]
         outcome = services.register_residents(
             (
                 services.ResidentRow(
                     ref=row.number,
                     name=row["name"] or "",
                     id_number=row["id_number"] or "",
-                    relation=row["relation"] or Relation.OTHER,
-                    address=services.household_key(
-                        row["community"],
-                        row["grid"],
-                        row["estate"],
-                        row["building"],
-                        row["unit"],
-                        row["door"],
-                    ),
+                    relation=row["relation"] or "",
+                    address=None
+                    if any(key not in row.values for key in ADDRESS_KEYS)
+                    else services.household_key(*(row[key] for key in ADDRESS_KEYS)),
                     profile={
                         key: row[key]
                         for key in PROFILE_KEYS
@@ -164,6 +161,10 @@ class ResidentImporter(Importer):
                         if t.strip()
                     ),
                     invalid=row.failed,
+                    # A cell that failed to parse is missing from the row's values.
+                    skip=frozenset(key for key in keys if key not in row.values)
+                    if row.failed
+                    else frozenset(),
                 )
                 for row in _handed_over(rows)
             ),

@@ -11,13 +11,14 @@ from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from gongzhi.accounts.models import User
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, calendar, pii
 from gongzhi.core.bulk import Written, chunks, insert_rows
-from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation
+from gongzhi.core.errors import Conflict, NotFoundOrForbidden, Problems, RuleViolation
 from gongzhi.core.pinyin import name_fields
 from gongzhi.core.services import atomic, check_version, lock, require, reveal
 from gongzhi.party.choices import HOLDING
@@ -46,6 +47,10 @@ PROFILE_FIELDS = {
 }
 
 
+SECOND_HEAD = _lazy(
+    "该户已有户主，一户只能有一名户主：请选择其他与户主关系，或先修改现户主的关系。"
+)
+
 # Choices' values as sets: ``Choices.values`` builds a new list at each call.
 RELATIONS = frozenset(Relation.values)
 POLITICAL_STATUSES = frozenset(PoliticalStatus.values)
@@ -53,26 +58,41 @@ PERMITS = frozenset(PermitStatus.values)
 
 
 def _clean_profile(fields: dict[str, Any]) -> dict[str, Any]:
+    """The profile's values cleaned, or every refusal of them at once."""
+    problems = Problems()
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
         raise RuleViolation(_("字段“%(f)s”不可填写。") % {"f": ", ".join(sorted(unknown))})
     if "name" in fields:
         fields["name"] = (fields["name"] or "").strip()
         if not fields["name"]:
-            raise RuleViolation(_("姓名不能为空。"), field="name")
+            problems.add(RuleViolation(_("姓名不能为空。"), field="name"))
     if fields.get("phone"):
-        fields["phone"] = pii.normalize_phone(fields["phone"])
+        with problems.check():
+            fields["phone"] = pii.normalize_phone(fields["phone"])
     if "relation" in fields and fields["relation"] not in RELATIONS:
-        raise RuleViolation(_("与户主关系不正确。"), field="relation")
+        problems.add(RuleViolation(_("请选择与户主关系。"), field="relation"))
     if "political_status" in fields and fields["political_status"] not in POLITICAL_STATUSES:
-        raise RuleViolation(_("政治面貌不正确。"), field="political_status")
+        problems.add(RuleViolation(_("政治面貌不正确。"), field="political_status"))
     if "permit" in fields and fields["permit"] not in PERMITS:
-        raise RuleViolation(_("居住证状态不正确。"), field="permit")
+        problems.add(RuleViolation(_("居住证状态不正确。"), field="permit"))
     if fields.get("floating") and not (fields.get("origin") or "").strip():
-        raise RuleViolation(_("流动人口须填写来源地。"), field="origin")
+        problems.add(RuleViolation(_("流动人口须填写来源地。"), field="origin"))
     for name in ("arrived_on", "moved_in_on"):
-        calendar.require_happened(fields.get(name), field=name)
+        with problems.check():
+            calendar.require_happened(fields.get(name), field=name)
+    problems.raise_any()
     return fields
+
+
+def _second_head(household_id: int, exclude: int | None = None) -> RuleViolation | None:
+    """The refusal of a second 户主 in a household that has a present one."""
+    heads = Resident.objects.filter(household_id=household_id, relation=Relation.HEAD, present=True)
+    if exclude is not None:
+        heads = heads.exclude(pk=exclude)
+    if heads.exists():
+        return RuleViolation(SECOND_HEAD, field="relation")
+    return None
 
 
 def _derived(fields: dict[str, Any]) -> dict[str, str]:
@@ -98,19 +118,31 @@ def register_resident(
     household: Household,
     name: str,
     id_number: str,
-    relation: str = Relation.HEAD,
+    relation: str,
     on: date | None = None,
     **fields: Any,
 ) -> Resident:
-    """Enter a person in a household; a party member is linked to their member record."""
+    """Enter a person in a household; a party member is linked to their member record.
+    Every refusal of the input is reported at once (RuleViolations)."""
     require(actor, CHANGE, household)
-    fields = _clean_profile({"name": name, "relation": relation, **fields})
-    number = pii.normalize_id_number(id_number)
-    digests = pii.lookup_hashes(number)  # every key's hash: found during a key rotation too
-    if Resident.objects.filter(id_number_hash__in=digests, present=True).exists():
-        raise RuleViolation(
-            _("该身份证号已登记为本区在住居民，请办理户间变动而非重复登记。"), field="id_number"
-        )
+    problems = Problems()
+    with problems.check():
+        fields = _clean_profile({"name": name, "relation": relation, **fields})
+    number, digests = "", []
+    with problems.check():
+        number = pii.normalize_id_number(id_number)
+        digests = pii.lookup_hashes(number)  # every key's hash: found during a key rotation
+        if Resident.objects.filter(id_number_hash__in=digests, present=True).exists():
+            raise RuleViolation(
+                _("该身份证号已登记为本区在住居民，请办理户间变动而非重复登记。"),
+                field="id_number",
+            )
+    if relation == Relation.HEAD and "relation" not in problems.fields():
+        lock(household)  # two desks registering a head at once: one waits, then is refused
+        second = _second_head(household.pk)
+        if second is not None:
+            problems.add(second)
+    problems.raise_any()
     member = _party_member_for(digests)
     if (
         member is not None
@@ -164,8 +196,15 @@ def update_resident(
     resident: Resident, *, actor: User, version: int | None, **fields: Any
 ) -> Resident:
     resident = _locked(resident, actor, version)
-    fields = _clean_profile(fields)
+    problems = Problems()
+    with problems.check():
+        fields = _clean_profile(fields)
     changed = {k: v for k, v in fields.items() if getattr(resident, k) != v}
+    if changed.get("relation") == Relation.HEAD and resident.present:
+        second = _second_head(resident.household_id, exclude=resident.pk)
+        if second is not None:
+            problems.add(second)
+    problems.raise_any()
     if not changed:
         return resident
     changed.update(_derived(changed))
@@ -192,6 +231,7 @@ def move_out(
     resident = _locked(resident, actor, version)
     if not resident.present:
         raise RuleViolation(_("该居民已迁出。"), field="present")
+    calendar.require_happened(on, field="on")
     resident.present, resident.moved_out_on = False, on
     resident.version += 1
     resident.save(update_fields=["present", "moved_out_on", "version", "updated_at"])
@@ -221,10 +261,18 @@ def move_to(
     """户间变动: the person now lives in another household of the actor's scope."""
     resident = _locked(resident, actor, version)
     require(actor, CHANGE, household)
+    problems = Problems()
     if household.pk == resident.household_id:
-        raise RuleViolation(_("已在该户。"), field="household")
+        problems.add(RuleViolation(_("已在该户。"), field="household"))
     if relation not in RELATIONS:
-        raise RuleViolation(_("与户主关系不正确。"), field="relation")
+        problems.add(RuleViolation(_("请选择与户主关系。"), field="relation"))
+    elif relation == Relation.HEAD:
+        second = _second_head(household.pk, exclude=resident.pk)
+        if second is not None:
+            problems.add(second)
+    with problems.check():
+        calendar.require_happened(on, field="on")
+    problems.raise_any()
     source = resident.household
     resident.household, resident.path, resident.relation = household, household.path, relation
     resident.version += 1
@@ -320,12 +368,15 @@ def save_rental(
     rental: Rental | None = None,
 ) -> Rental:
     require(actor, CHANGE, household)
+    problems = Problems()  # every refusal at once
     if not (landlord_name or "").strip():
-        raise RuleViolation(_("请填写房东。"), field="landlord_name")
+        problems.add(RuleViolation(_("请填写房东。"), field="landlord_name"))
     if ends_on is not None and ends_on < starts_on:
-        raise RuleViolation(_("租期结束不能早于开始。"), field="ends_on")
+        problems.add(RuleViolation(_("租期结束不能早于开始。"), field="ends_on"))
     if landlord_phone:
-        landlord_phone = pii.normalize_phone(landlord_phone, field="landlord_phone")
+        with problems.check():
+            landlord_phone = pii.normalize_phone(landlord_phone, field="landlord_phone")
+    problems.raise_any()
     for tenant in tenants:
         require(actor, CHANGE, tenant)
     rental = rental or Rental(household=household, path=household.path)
@@ -354,18 +405,24 @@ def set_responsibility(
     require(actor, MANAGE_RESPONSIBILITY, area)
     if duty not in Duty.values:
         raise RuleViolation(_("职责不正确。"), field="duty")
+    problems = Problems()  # every refusal at once
     if area.level != DUTY_LEVEL[Duty(duty)]:
-        raise RuleViolation(
-            _("“%(d)s”须设在%(l)s。") % {"d": Duty(duty).label, "l": DUTY_LEVEL[Duty(duty)].label},
-            field="area",
+        problems.add(
+            RuleViolation(
+                _("“%(d)s”须设在%(l)s。")
+                % {"d": Duty(duty).label, "l": DUTY_LEVEL[Duty(duty)].label},
+                field="area",
+            )
         )
     name = (name or (member.name if member else "")).strip()
     if not name:
-        raise RuleViolation(_("请填写姓名或单位名称。"), field="name")
+        problems.add(RuleViolation(_("请填写姓名或单位名称。"), field="name"))
     if phone:
-        phone = pii.normalize_phone(phone)
+        with problems.check():
+            phone = pii.normalize_phone(phone)
     if duty == Duty.LINKED_MEMBER and member is None:
-        raise RuleViolation(_("联系在职党员须选择党员档案。"), field="member")
+        problems.add(RuleViolation(_("联系在职党员须选择党员档案。"), field="member"))
+    problems.raise_any()
     link = Responsibility.objects.create(
         area=area, path=area.path, duty=duty, name=name, phone=phone, user=user, member=member
     )
@@ -410,17 +467,20 @@ DUPLICATE_ID = "该身份证号已登记为本区在住居民，请办理户间�
 class ResidentRow:
     """One person to register: ``ref`` is the import row number; the household is given
     either directly or as an address key resolved against the actor's scope
-    (:func:`household_key`), ``invalid`` set when a cell already failed."""
+    (:func:`household_key`), ``invalid`` set when a cell already failed. Every rule is
+    checked on every row, and every reason of a row is reported."""
 
     ref: int
     name: str
     id_number: str
-    relation: str = Relation.HEAD
+    relation: str
     household: Household | None = None
     address: tuple | None = None
     profile: dict = field(default_factory=dict)
     tags: tuple = ()
     invalid: bool = False
+    # The fields whose cells failed to parse (already reported): not checked again.
+    skip: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -512,6 +572,18 @@ def _members_by_hash(digests: Iterable[str]) -> dict[str, tuple[int, str]]:
     return found
 
 
+def _households_with_head(household_ids: Iterable[int]) -> set[int]:
+    """The households among ``household_ids`` that have a present 户主."""
+    found: set[int] = set()
+    for chunk in chunks(set(household_ids)):
+        found.update(
+            Resident.objects.filter(
+                household_id__in=chunk, relation=Relation.HEAD, present=True
+            ).values_list("household_id", flat=True)
+        )
+    return found
+
+
 def register_residents(
     rows: Iterable[ResidentRow],
     *,
@@ -524,7 +596,8 @@ def register_residents(
     """Register many people at once with the rules of :func:`register_resident`.
 
     Households in scope (by address key), ID numbers already present and party members
-    are loaded in bulk: no query per row. An ID number may appear once in the file. With
+    are loaded in bulk: no query per row. An ID number may appear once in the file, a
+    household has one 户主, and every reason of a row is reported. With
     any error nothing is written unless ``partial`` (then the rows that passed are);
     ``dry_run`` only checks. One audit record per call that writes. ``rows`` is read
     once (a generator keeps only the checked fields of 100,000 rows in memory).
@@ -544,14 +617,18 @@ def register_residents(
     # (ref, ID digest, field names, field values, tag ids): a checked row as two tuples,
     # a fifth of a dict's memory, the names shared by the rows that fill the same columns.
     planned: list[tuple[int, str, tuple, tuple, tuple]] = []
+    # (ref, ID digest, household id, is 户主) of every row, checked against the database
+    # after the loop: the rows that failed in it too, so a row's every reason is listed.
+    keys: list[tuple[int, str | None, int | None, bool]] = []
     names_seen: dict[tuple, tuple] = {}
     first_row: dict[str, int] = {}
+    head_row: dict[int, int] = {}
     invalid = False
     for row in rows:
-        if row.invalid:
-            invalid = True
-            continue
-        try:
+        invalid = invalid or row.invalid
+        problems = Problems()
+        household_id, path, digest, number = None, "", None, ""
+        with problems.check():
             if row.household is not None:
                 household = row.household
                 if household.pk not in allowed_households:
@@ -559,7 +636,7 @@ def register_residents(
                 if not allowed_households[household.pk]:
                     raise RuleViolation(_("住户不在您的管理范围内。"), field="household")
                 household_id, path = household.pk, household.path
-            else:
+            elif row.address is not None or not row.invalid:
                 if by_key is None:
                     by_key = households_by_key(actor)
                 found = None if row.address is None else by_key.get(row.address)
@@ -570,29 +647,52 @@ def register_residents(
                         field="household",
                     )
                 household_id, path = found
-            fields = _clean_profile({"name": row.name, "relation": row.relation, **row.profile})
-            number = pii.normalize_id_number(row.id_number)
-            digest = pii.lookup_hash(number)
-            first = first_row.setdefault(digest, row.ref)
-            if first != row.ref:
-                raise RuleViolation(
-                    _("与第%(row)d行是同一身份证号。") % {"row": first}, field="id_number"
-                )
-            tag_ids = []
-            for tag_name in row.tags:
-                tag = tags.get(tag_name)
-                if tag is None:
+        profile = {"name": row.name, "relation": row.relation, **row.profile}
+        for key in row.skip:  # cells that already failed to parse: reported once
+            profile.pop(key, None)
+        fields: dict[str, Any] = {}
+        with problems.check():
+            fields = _clean_profile(profile)
+        if "id_number" not in row.skip:
+            with problems.check():
+                number = pii.normalize_id_number(row.id_number)
+                digest = pii.lookup_hash(number)
+                first = first_row.setdefault(digest, row.ref)
+                if first != row.ref:
                     raise RuleViolation(
+                        _("与第%(row)d行是同一身份证号。") % {"row": first}, field="id_number"
+                    )
+        head = profile.get("relation") == Relation.HEAD and household_id is not None
+        if head:
+            assert household_id is not None
+            first = head_row.setdefault(household_id, row.ref)
+            if first != row.ref:
+                problems.add(
+                    RuleViolation(
+                        _("与第%(row)d行同户且都填为户主：一户只能有一名户主。") % {"row": first},
+                        field="relation",
+                    )
+                )
+        tag_ids = []
+        for tag_name in row.tags:
+            tag = tags.get(tag_name)
+            if tag is None:
+                problems.add(
+                    RuleViolation(
                         _("关爱标签“%(t)s”不存在或已停用。") % {"t": tag_name}, field="tags"
                     )
-                if tag.sensitive and not may_sensitive:
-                    raise RuleViolation(
-                        _("无权标注敏感标签“%(t)s”。") % {"t": tag_name}, field="tags"
-                    )
+                )
+            elif tag.sensitive and not may_sensitive:
+                problems.add(
+                    RuleViolation(_("无权标注敏感标签“%(t)s”。") % {"t": tag_name}, field="tags")
+                )
+            else:
                 tag_ids.append(tag.pk)
-        except RuleViolation as exc:
-            outcome.errors.append((row.ref, exc.field or "", str(exc.message)))
+        keys.append((row.ref, digest, household_id, head))
+        if problems or row.invalid:
+            outcome.errors += [(row.ref, e.field or "", str(e.message)) for e in problems.errors]
             continue
+        assert digest is not None
         fields.update(
             household_id=household_id,
             path=path,
@@ -606,15 +706,19 @@ def register_residents(
         names = tuple(fields)
         names = names_seen.setdefault(names, names)
         planned.append((row.ref, digest, names, tuple(fields.values()), tuple(tag_ids)))
-    taken = _present_ids(item[1] for item in planned)
-    if taken:
-        kept = []
-        for item in planned:
-            if item[1] in taken:
-                outcome.errors.append((item[0], "id_number", _(DUPLICATE_ID)))
-            else:
-                kept.append(item)
-        planned = kept
+    taken = _present_ids(digest for _r, digest, _h, _head in keys if digest)
+    headed = _households_with_head(h for _r, _d, h, head in keys if head and h)
+    refused = set()
+    for ref, digest, household_id, head in keys:
+        if digest in taken:
+            outcome.errors.append((ref, "id_number", _(DUPLICATE_ID)))
+            refused.add(ref)
+        if head and household_id in headed:
+            outcome.errors.append((ref, "relation", str(SECOND_HEAD)))
+            refused.add(ref)
+    del keys
+    if refused:
+        planned = [item for item in planned if item[0] not in refused]
     outcome.errors.sort()
     failed = bool(outcome.errors) or invalid
     if dry_run or (failed and not partial) or not planned:

@@ -5,12 +5,21 @@ from datetime import date
 from gongzhi.party.testing import id_number
 
 from . import services
+from .choices import Relation
 from .models import CareTag
 
 CHILD_BIRTH = date(2018, 3, 1)  # under 14 on the tests' frozen dates (2026)
 
 
+def first_relation(household) -> str:
+    """户主 for a household that has none yet, else 其他 (one head per household)."""
+    has_head = household.residents.filter(relation=Relation.HEAD, present=True).exists()
+    return Relation.OTHER if has_head else Relation.HEAD
+
+
 def add_person(world, household, name, birth, serial, actor=None, **kw):
+    """Register a person, the household's 户主 unless it has one or ``relation`` says."""
+    kw.setdefault("relation", first_relation(household))
     return services.register_resident(
         actor=actor or world.users["district_admin"],
         household=household,

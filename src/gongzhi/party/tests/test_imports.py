@@ -226,3 +226,13 @@ def test_import_pages(world, party, client_as):
     assert (
         client_as(world.users["grid_worker"]).get(reverse("party:member_import")).status_code == 403
     )
+
+
+def test_a_row_lists_every_bad_value_at_once(world, party):
+    """Issue 13 defect 11: the import reported one error per row (the phone hid the ID
+    number's error)."""
+    result = run(
+        world.users["secretary"], [row("甲", 1, id_number="110105194912310021", phone="12345")]
+    )
+    assert {e.column for e in result.errors if e.row == 2} == {"身份证号", "手机号"}
+    assert not Member.objects.filter(name="甲").exists()

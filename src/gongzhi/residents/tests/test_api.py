@@ -48,7 +48,12 @@ def test_create_and_patch(world, people, client_as):
     household = world.ours.households[2]
     response = client.post(
         f"{API}/residents",
-        {"household_id": household.pk, "name": "王五", "id_number": "11010519491231002X"},
+        {
+            "household_id": household.pk,
+            "name": "王五",
+            "id_number": "11010519491231002X",
+            "relation": "head",
+        },
         content_type="application/json",
     )
     assert response.status_code == 201, response.json()
@@ -56,7 +61,12 @@ def test_create_and_patch(world, people, client_as):
     assert body["id_number_masked"] == "1101**********002X"
     bad = client.post(
         f"{API}/residents",
-        {"household_id": household.pk, "name": "重复", "id_number": "11010519491231002X"},
+        {
+            "household_id": household.pk,
+            "name": "重复",
+            "id_number": "11010519491231002X",
+            "relation": "spouse",
+        },
         content_type="application/json",
     )
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "id_number"
@@ -66,6 +76,7 @@ def test_create_and_patch(world, people, client_as):
             "household_id": world.sibling.households[2].pk,
             "name": "越界",
             "id_number": "110105194912310037",
+            "relation": "head",
         },
         content_type="application/json",
     )

@@ -49,7 +49,7 @@ def row(n, door="101", **extra):
         "姓名": f"居民{n}",
         "身份证号": id_number(date(1950, 1, 1) + (date(1950, 1, 2) - date(1950, 1, 1)) * n, n),
         "联系电话": "13812345678",
-        "与户主关系": "户主" if n % 3 == 0 else "子女",
+        "与户主关系": "户主" if n == 0 else "子女",  # one head per household
     }
     return {**base, **extra}
 

@@ -11,6 +11,7 @@ from gongzhi.party.testing import add_member, id_number
 from gongzhi.residents import selectors, services
 from gongzhi.residents.choices import Duty, Relation
 from gongzhi.residents.models import CareTag, Resident
+from gongzhi.residents.testing import first_relation
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +19,11 @@ pytestmark = pytest.mark.django_db
 def person(
     world, name="张小明", birth=date(1980, 5, 6), serial=1, household=None, actor=None, **kw
 ):
+    household = household or world.ours.households[0]
+    kw.setdefault("relation", first_relation(household))
     return services.register_resident(
         actor=actor or world.users["staff"],
-        household=household or world.ours.households[0],
+        household=household,
         name=name,
         id_number=id_number(birth, serial),
         phone=kw.pop("phone", "13812345678"),
@@ -90,6 +93,7 @@ def test_invalid_input_is_refused_with_the_field(world):
             household=world.ours.households[0],
             name="王五",
             id_number="510107198005060019",
+            relation="head",
         )
     assert exc.value.field == "id_number"
     with pytest.raises(RuleViolation) as exc:
@@ -108,6 +112,7 @@ def test_fifteen_digit_numbers_are_converted_and_sex_and_birth_derived(world):
         household=world.ours.households[0],
         name="老王",
         id_number="110105491231002",
+        relation="head",
     )
     assert resident.id_number_full() == "11010519491231002X"
     assert resident.birth_date == date(1949, 12, 31) and resident.sex == "female"
