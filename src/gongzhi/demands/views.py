@@ -380,6 +380,7 @@ class DemandReceiptView(ScopedDetailView):
 
     model = Demand
     permission = VIEW
+    access = (VIEW, HANDLE, OWN)  # as the demand's page: handlers and the requester too
     template_name = "demands/receipt.html"
 
     def get_queryset(self):

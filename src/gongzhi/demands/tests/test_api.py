@@ -9,9 +9,10 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from gongzhi.core.testing import api_key
+from gongzhi.core.testing import api_key, sign_in
 from gongzhi.demands import services
 from gongzhi.demands.choices import Channel, Rating, RequesterKind, Status
 from gongzhi.demands.models import Demand
@@ -27,9 +28,15 @@ def _frozen():
 
 
 class Api:
-    def __init__(self, client, user):
-        key = api_key(user, name="测试")
-        self.client, self.headers = client, {"Authorization": f"Bearer {key}"}
+    """The API as ``user``: with a token, or (``session=True``) signed in, as the pages'
+    scripts and a resident without a token call it."""
+
+    def __init__(self, client, user, *, session=False):
+        if session:
+            self.client, self.headers = sign_in(client, user), {}
+        else:
+            key = api_key(user, name="测试")
+            self.client, self.headers = client, {"Authorization": f"Bearer {key}"}
 
     def get(self, path, **params):
         return self.client.get(API + path, QUERY_STRING=urlencode(params), headers=self.headers)
@@ -232,7 +239,9 @@ def test_the_requester_rates_and_nobody_else(world, demands, api_as):
     )
     rating = {"version": demand.version, "rating": Rating.UNSATISFIED, "note": "还是不亮"}
     error(api_as(staff).post(f"/{demand.pk}/rate", rating), 404, "not_found")
-    mine = api_as(resident)
+    # A resident holds no API token (the API's tokens are for staff systems): their
+    # signed-in session calls the same routes, as the residents' pages will.
+    mine = Api(Client(), resident, session=True)
     detail = mine.get(f"/{demand.pk}").json()
     assert detail["actions"] == ["rate"]
     out = mine.post(f"/{demand.pk}/rate", rating).json()
