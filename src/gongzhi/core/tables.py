@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .display import cell_text
 from .modules import audit_label
 from .types import Visitor
 
@@ -20,6 +21,9 @@ class Column:
     link: bool = False  # the cell links to the row's detail page
     # Who sees the column (pages and exports alike): "" for everyone who sees the list.
     permission: str = ""
+    # How the value is written (core.display), on the page and as the export's cell
+    # format: "money", "rate", "date", "datetime", "month" or "" (as it is).
+    kind: str = ""
 
     def value(self, row: models.Model) -> Any:
         accessor = self.accessor or self.name
@@ -47,7 +51,7 @@ class Table:
         return [c.header for c in self.columns]
 
     def cells(self, row: models.Model) -> list[tuple[Column, Any]]:
-        return [(c, c.value(row)) for c in self.columns]
+        return [(c, cell_text(c.value(row), c.kind)) for c in self.columns]
 
     def __iter__(self) -> Iterator[tuple[models.Model, list[tuple[Column, Any]]]]:
         for row in self.rows:

@@ -28,6 +28,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -174,6 +175,17 @@ def perform_checked(perform: Callable[[A], R], arg: A) -> R:
         return perform(arg)
     except IntegrityError as exc:
         raise services.constraint_refusal(exc) from None
+
+
+def safe_next(request: HttpRequest) -> str:
+    """The page to go back to after a form (``next`` in its URL or its fields), when it
+    is a page of this site; "" otherwise (never a redirect to another site)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
 
 
 class ServiceFormView(ScopedMixin, TemplateView):
