@@ -129,4 +129,3 @@ def _kind_label(kind):
     from .choices import DuesKind
 
     return dict(DuesKind.choices).get(kind, "")
-

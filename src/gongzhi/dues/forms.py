@@ -3,7 +3,11 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.forms import HappenedDateField, ScopedModelChoiceField, ScopedModelMultipleChoiceField
+from gongzhi.core.forms import (
+    HappenedDateField,
+    ScopedModelChoiceField,
+    ScopedModelMultipleChoiceField,
+)
 from gongzhi.party.choices import BRANCH_TYPES
 from gongzhi.party.models import Member, Organization
 

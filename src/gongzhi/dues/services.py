@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.models import User
 from gongzhi.core import audit, calendar
 from gongzhi.core.bulk import chunks, insert_rows
+from gongzhi.core.display import month_text
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation, RuleViolations
 from gongzhi.core.params import value as param
 from gongzhi.core.scoping import minimal_paths
@@ -591,7 +592,7 @@ def _check_payment(row: PaymentIn) -> Payment:
     member = row["member"]
     if member.admitted_on > _month_end(month):
         raise RuleViolation(
-            _("%(m)s时尚未入党，无需缴纳党费。") % {"m": f"{month:%Y年%m月}"}, field="month"
+            _("%(m)s时尚未入党，无需缴纳党费。") % {"m": month_text(month)}, field="month"
         )
     return {**row, "amount": amount, "month": month, "receiver": receiver}
 
@@ -741,12 +742,12 @@ def pay_outstanding(
         try:
             if owed is None:
                 raise RuleViolation(
-                    _("%(m)s无应缴记录。") % {"m": f"{month.year}年{month.month}月"},
+                    _("%(m)s无应缴记录。") % {"m": month_text(month)},
                     field="members",
                 )
             if owed <= 0:
                 raise RuleViolation(
-                    _("%(m)s已缴清。") % {"m": f"{month.year}年{month.month}月"},
+                    _("%(m)s已缴清。") % {"m": month_text(month)},
                     field="members",
                 )
             payments.append(
@@ -765,7 +766,9 @@ def pay_outstanding(
             errors.append(
                 RuleViolation(
                     _("%(name)s：%(reason)s") % {"name": member.name, "reason": exc.message},
-                    field=exc.field if exc.field in ("paid_on", "method", "receiver") else "members",
+                    field=exc.field
+                    if exc.field in ("paid_on", "method", "receiver")
+                    else "members",
                 )
             )
     if errors:

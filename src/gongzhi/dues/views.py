@@ -1,16 +1,16 @@
 from collections import defaultdict
 from datetime import date
-
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from gongzhi.core.display import month_text
 from gongzhi.core.errors import RuleViolation
 from gongzhi.core.forms import scope_fields
 from gongzhi.core.views import (
@@ -30,8 +30,8 @@ from .forms import (
     DeclareForm,
     LedgerForm,
     MonthField,
-    PaymentForm,
     PayManyForm,
+    PaymentForm,
     ReductionForm,
     RunMonthForm,
     SpecialPaymentForm,
@@ -102,7 +102,10 @@ def ledger_context(request, organization, month, pay_form=None):
         "totals": totals,
         "can_manage": can_manage,
         "pay_form": pay_form,
-        "ticked": {str(pk) for pk in (pay_form.data.getlist("members") if pay_form and pay_form.is_bound else [])},
+        "ticked": {
+            str(pk)
+            for pk in (pay_form.data.getlist("members") if pay_form and pay_form.is_bound else [])
+        },
         "ledger_url": f"{reverse('dues:ledger')}?{query}",
     }
 
@@ -136,25 +139,26 @@ class PayManyView(PermissionRequiredPage, TemplateView):
                 )
             except RuleViolation as exc:
                 for error in getattr(exc, "errors", [exc]):
-                    form.add_error(error.field if error.field in form.fields else None, str(error.message))
+                    form.add_error(
+                        error.field if error.field in form.fields else None, str(error.message)
+                    )
             else:
-                messages.success(
-                    request, _("已登记%(n)d名党员的党费。") % {"n": len(payments)}
-                )
+                messages.success(request, _("已登记%(n)d名党员的党费。") % {"n": len(payments)})
                 query = urlencode({"organization": organization.pk, "month": f"{month:%Y-%m}"})
                 return HttpResponseRedirect(f"{reverse('dues:ledger')}?{query}")
         organization = form.cleaned_data.get("organization")
         month = form.cleaned_data.get("month")
-        if organization is None or month is None:
-            # Nothing of the user's to show again (a branch out of scope, a bad month).
-            return HttpResponseBadRequest(_("党支部或月份不正确。"))
         branches = _branches(request.user)
-        ledger_form = LedgerForm(
+        context = {"title": _("党费台账"), "pay_form": form}
+        if organization is None or month is None:
+            # No ledger of the user's to show again (a branch out of scope, a bad month).
+            context["form"] = LedgerForm(organizations=branches)
+            return self.render_to_response(context, status=400)
+        month = month.replace(day=1)
+        context["form"] = LedgerForm(
             {"organization": organization.pk, "month": f"{month:%Y-%m}"}, organizations=branches
         )
-        ledger_form.is_valid()
-        context = {"form": ledger_form, "title": _("党费台账")}
-        context.update(ledger_context(request, organization, month.replace(day=1), form))
+        context.update(ledger_context(request, organization, month, form))
         return self.render_to_response(context, status=400)
 
 
@@ -347,6 +351,6 @@ class RunMonthView(PermissionRequiredPage, TemplateView):
         month: date = form.cleaned_data["month"]
         charged = services.run_month_in_scope(month, actor=request.user)["charged"]
         messages.success(
-            request, _("已生成%(m)s应缴党费%(n)d条。") % {"m": f"{month:%Y-%m}", "n": charged}
+            request, _("已生成%(m)s应缴党费%(n)d条。") % {"m": month_text(month), "n": charged}
         )
         return HttpResponseRedirect(reverse("dues:ledger"))
