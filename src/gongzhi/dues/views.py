@@ -58,14 +58,12 @@ class LedgerView(PermissionRequiredPage, TemplateView):
 
     def get(self, request, *args, **kwargs):
         branches = _branches(request.user)
-        data = request.GET
-        if not data.get("organization") and not data.get("month"):
-            first = branches.first()
-            today = timezone.localdate()
-            data = {"organization": first.pk if first else "", "month": f"{today:%Y-%m}"}
+        data = request.GET or None
+        if data is None and (first := branches.first()) is not None:
+            data = {"organization": first.pk, "month": f"{timezone.localdate():%Y-%m}"}
         form = LedgerForm(data, organizations=branches)
         context = {"form": form, "title": _("党费台账")}
-        if form.is_valid():
+        if form.is_bound and form.is_valid():
             organization = form.cleaned_data["organization"]
             month = form.cleaned_data["month"].replace(day=1)
             if request.GET.get("export") == "xlsx":
@@ -94,7 +92,6 @@ def ledger_context(request, organization, month, pay_form=None):
                 "receiver": request.user.get_full_name(),
             }
         )
-    query = urlencode({"organization": organization.pk, "month": f"{month:%Y-%m}"})
     return {
         "organization": organization,
         "month": month,
@@ -102,12 +99,15 @@ def ledger_context(request, organization, month, pay_form=None):
         "totals": totals,
         "can_manage": can_manage,
         "pay_form": pay_form,
-        "ticked": {
-            str(pk)
-            for pk in (pay_form.data.getlist("members") if pay_form and pay_form.is_bound else [])
-        },
-        "ledger_url": f"{reverse('dues:ledger')}?{query}",
+        # The rows ticked before a refused batch stay ticked.
+        "ticked": set(pay_form.data.getlist("members")) if pay_form and pay_form.is_bound else (),
+        "ledger_url": ledger_url(organization, month),
     }
+
+
+def ledger_url(organization, month):
+    query = urlencode({"organization": organization.pk, "month": f"{month:%Y-%m}"})
+    return f"{reverse('dues:ledger')}?{query}"
 
 
 class PayManyView(PermissionRequiredPage, TemplateView):
@@ -144,8 +144,7 @@ class PayManyView(PermissionRequiredPage, TemplateView):
                     )
             else:
                 messages.success(request, _("已登记%(n)d名党员的党费。") % {"n": len(payments)})
-                query = urlencode({"organization": organization.pk, "month": f"{month:%Y-%m}"})
-                return HttpResponseRedirect(f"{reverse('dues:ledger')}?{query}")
+                return HttpResponseRedirect(ledger_url(organization, month))
         organization = form.cleaned_data.get("organization")
         month = form.cleaned_data.get("month")
         branches = _branches(request.user)
