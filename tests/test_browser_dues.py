@@ -67,9 +67,10 @@ def test_the_secretary_pays_dues_from_the_ledger(world, walk):
     page.wait_for_url("**/dues/?*")
     expect(rows.filter(has_text="张小明")).to_contain_text("已缴清")
 
-    # The other two ticked and paid at once.
+    # The other two ticked at once (the header's box) and paid at once.
+    page.get_by_role("checkbox", name="全选").check()
     for name in ("李红", "王芳"):
-        rows.filter(has_text=name).get_by_role("checkbox").check()
+        expect(rows.filter(has_text=name).get_by_role("checkbox")).to_be_checked()
     page.fill("#id_receiver", "王会计")
     page.get_by_role("button", name="登记所选党员").click()
     expect(page.get_by_text("已登记2名党员的党费。")).to_be_visible()
