@@ -209,8 +209,14 @@ def test_payment_in_the_future_is_refused_and_saving_returns_to_the_ledger(
 def test_ledger_shows_the_selected_branch_at_once(world, party, client_as, ledger):
     """Issue 13 defect 19: /dues/ opened with a branch and month chosen but empty."""
     services.run_month(timezone.localdate().replace(day=1))
-    body = client_as(world.users["secretary"]).get(reverse("dues:ledger")).content.decode()
+    client = client_as(world.users["secretary"])
+    body = client.get(reverse("dues:ledger")).content.decode()
     assert "张小明" in body and "李红" in body and "¥2,400.00" in body
+    # Its export is the month shown, though the page was opened without a query.
+    export = next(
+        part.split('"')[0] for part in body.split('href="')[1:] if "export=xlsx" in part
+    ).replace("&amp;", "&")
+    assert "党费收缴明细表" in _xlsx(client.get(export)).cell(row=1, column=1).value
 
 
 def _batch(client, org, members, **extra):
