@@ -219,6 +219,8 @@ OTP_TOTP_ISSUER = "Gongzhi 共治"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One way of writing dates everywhere: 2026-12-06, 2026-12-06 18:23, 2026年12月.
+FORMAT_MODULE_PATH = ["gongzhi.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Asia/Shanghai"  # shown in Asia/Shanghai, stored in UTC

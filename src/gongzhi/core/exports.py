@@ -11,7 +11,7 @@ their own subclass ``Exporter`` and write it.
 import csv
 import io
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import IO, Any
@@ -23,6 +23,7 @@ from django.utils import timezone
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from .display import EXCEL_FORMATS, date_text
 from .tables import Column, Table, yes_no
 from .types import Row, StrOrPromise, Visitor
 
@@ -47,25 +48,27 @@ def looks_like_formula(value: Any) -> bool:
 
 
 def _cell(value: Any) -> str | int | float:
+    """A CSV cell's value (and an xlsx cell's, but for dates: see ``write_row``)."""
     if isinstance(value, str):  # most cells: first, 100,000-row exports ask it for each
         return neutralise(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return yes_no(value)
-    if isinstance(value, datetime):
-        return (
-            timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
-            if timezone.is_aware(value)
-            else value.strftime("%Y-%m-%d %H:%M:%S")
-        )
     if isinstance(value, date):
-        return value.isoformat()
+        return date_text(value)
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, int | float):
         return value
     return neutralise(str(value))
+
+
+def _excel_datetime(value: datetime) -> datetime:
+    """A time as Excel keeps it: local, without a zone."""
+    if timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value
 
 
 class Workbook(xlsxwriter.Workbook):  # type: ignore[misc]  # xlsxwriter is untyped
@@ -83,12 +86,26 @@ class Workbook(xlsxwriter.Workbook):  # type: ignore[misc]  # xlsxwriter is unty
             },
         )
         self.quoted = self.add_format({"quote_prefix": True})
+        self._kinds: dict[tuple[str, tuple[tuple[str, Any], ...]], Format] = {}
+
+    def kind_format(self, kind: str, **properties: Any) -> Format | None:
+        """The cell format of a kind of value (core.display.EXCEL_FORMATS: money
+        ``#,##0.00``, rate ``0.0%``, dates), with ``properties`` (a border, bold) added;
+        one format per combination, however many cells use it."""
+        if kind not in EXCEL_FORMATS:
+            return self.add_format(properties) if properties else None
+        key = (kind, tuple(sorted(properties.items())))
+        if key not in self._kinds:
+            self._kinds[key] = self.add_format({**properties, "num_format": EXCEL_FORMATS[kind]})
+        return self._kinds[key]
 
     def add_worksheet(
         self, name: str | None = None, worksheet_class: type[Worksheet] | None = None
     ) -> Worksheet:
         sheet = super().add_worksheet(name, worksheet_class)
         sheet.quoted_format = self.quoted
+        sheet.date_format = self.kind_format("date")
+        sheet.datetime_format = self.kind_format("datetime")
         return sheet
 
 
@@ -97,20 +114,35 @@ def new_workbook(target: IO[bytes]) -> Workbook:
 
 
 def write_row(
-    sheet: Worksheet, row_index: int, values: Iterable[Any], cell_format: Format | None = None
+    sheet: Worksheet,
+    row_index: int,
+    values: Iterable[Any],
+    cell_format: Format | None = None,
+    formats: Sequence[Format | None] = (),
 ) -> None:
-    """Write one row of values, neutralised and typed (numbers stay numbers). Text is
-    always a string cell, never a formula; formula-like text also gets the quote prefix
-    when the row has no format of its own."""
+    """Write one row of values, neutralised and typed: numbers stay numbers, dates are
+    Excel dates (``2026-12-06``, ``2026-12-06 18:23``). ``formats``: a cell format per
+    column (``Workbook.kind_format``), else ``cell_format``. Text is always a string
+    cell, never a formula; formula-like text also gets the quote prefix when the row
+    has no format of its own."""
     for c, value in enumerate(values):
+        fmt = formats[c] if c < len(formats) and formats[c] is not None else cell_format
+        if isinstance(value, datetime):
+            sheet.write_datetime(
+                row_index, c, _excel_datetime(value), fmt or getattr(sheet, "datetime_format", None)
+            )
+            continue
+        if isinstance(value, date):
+            sheet.write_datetime(row_index, c, value, fmt or getattr(sheet, "date_format", None))
+            continue
         value = _cell(value)
         if isinstance(value, str):
-            if cell_format is None and looks_like_formula(value):
+            if fmt is None and looks_like_formula(value):
                 sheet.write_string(row_index, c, value, getattr(sheet, "quoted_format", None))
             else:
-                sheet.write_string(row_index, c, value, cell_format)
+                sheet.write_string(row_index, c, value, fmt)
         else:
-            sheet.write_number(row_index, c, value, cell_format)
+            sheet.write_number(row_index, c, value, fmt)
 
 
 def write_workbook(
@@ -236,6 +268,10 @@ class ListExporter(Exporter):
     def rows(self) -> Iterable[Iterable[Any]]:
         return self._rows
 
+    def kinds(self) -> list[str]:
+        """Each column's kind of value (core.display), for its cells' number format."""
+        return []
+
     def write(self, workbook: Workbook) -> None:
         sheet = workbook.add_worksheet(self.title[:31])
         bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
@@ -243,8 +279,9 @@ class ListExporter(Exporter):
         for col, header in enumerate(headers):
             sheet.write_string(0, col, header, bold)
             sheet.set_column(col, col, max(10, len(header) * 2 + 2))
+        formats = [workbook.kind_format(kind) for kind in self.kinds()]
         for r, row in enumerate(self.rows(), start=1):
-            write_row(sheet, r, row)
+            write_row(sheet, r, row, formats=formats)
         sheet.freeze_panes(1, 0)
 
     def write_csv(self, target: IO[bytes]) -> None:
@@ -286,6 +323,9 @@ class TableExporter(ListExporter):
 
     def rows(self) -> Iterable[Iterable[Any]]:
         return table_rows(self.table_class, self.queryset, columns=self.columns)
+
+    def kinds(self) -> list[str]:
+        return [c.kind for c in self.columns]
 
 
 # --- Long exports, made by the worker --------------------------------------------------------

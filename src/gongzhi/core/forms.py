@@ -42,6 +42,26 @@ class ScopedModelMultipleChoiceField(ScopedModelChoiceField, forms.ModelMultiple
     """Several rows of the user's scope (a unit's handlers)."""
 
 
+class HappenedDateField(forms.DateField):
+    """The date something happened (a payment, an arrival, a move): never in the future,
+    by the rule the services keep (core.calendar.require_happened), refused at the field
+    with the form's other errors. An ``<input type="date">`` (ISO dates)."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def validate(self, value: Any) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .calendar import require_happened
+        from .errors import RuleViolation
+
+        super().validate(value)
+        try:
+            require_happened(value, field="")
+        except RuleViolation as exc:
+            raise ValidationError(str(exc.message), code="future") from None
+
+
 def scope_fields(form: forms.BaseForm, user: Actor) -> None:
     """Give every scoped choice of ``form`` the rows of ``user``'s scope."""
     for field in form.fields.values():

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .display import cell_text
 from .modules import audit_label
 from .types import Visitor
 
@@ -21,6 +22,9 @@ class Column:
     link: bool = False  # the cell links to the row's detail page
     # Who sees the column (pages and exports alike): "" for everyone who sees the list.
     permission: str = ""
+    # How the value is written (core.display), on the page and as the export's cell
+    # format: "money", "rate", "date", "datetime", "month" or "" (as it is).
+    kind: str = ""
 
     def value(self, row: models.Model) -> Any:
         accessor = self.accessor or self.name
@@ -58,7 +62,7 @@ class Table:
         return [c.header for c in self.columns]
 
     def cells(self, row: models.Model) -> list[tuple[Column, Any]]:
-        return [(c, shown(c.value(row))) for c in self.columns]
+        return [(c, cell_text(shown(c.value(row)), c.kind)) for c in self.columns]
 
     def __iter__(self) -> Iterator[tuple[models.Model, list[tuple[Column, Any]]]]:
         for row in self.rows:

@@ -247,6 +247,17 @@ def perform_checked(perform: Callable[[A], R], arg: A) -> R:
         raise services.constraint_refusal(exc) from None
 
 
+def safe_next(request: HttpRequest) -> str:
+    """The page to go back to after a form (``next`` in its URL or its fields), when it
+    is a page of this site; "" otherwise (never a redirect to another site)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
 class ServiceFormView(ScopedMixin, TemplateView):
     """A form whose valid submission calls exactly one service.
 

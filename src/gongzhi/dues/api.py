@@ -419,7 +419,7 @@ def summaries(request, filters: Query[SummaryFilters]):
                 "due": r["due"],
                 "paid": r["paid"],
                 "missing": r["missing"],
-                "rate": None if r["rate"] is None else str(r["rate"]),
+                "rate": _rate(r["due"], r["paid"]),
             }
             for r in selectors.summary_by_area(user, level, year=year, month=month)
         ]

@@ -1,7 +1,10 @@
 """The branch ledger in the layout branches hand in (党费收缴明细表)."""
 
+from decimal import Decimal
+
 from django.utils.translation import gettext as _
 
+from gongzhi.core.display import date_text, money_text
 from gongzhi.core.exports import Exporter, write_row
 
 HEADERS = [
@@ -38,6 +41,10 @@ class LedgerExporter(Exporter):
         )
         cell = workbook.add_format({"border": 1})
         bold = workbook.add_format({"border": 1, "bold": True})
+        # Base, rate, due and paid as numbers in the money and percent formats.
+        kinds = ["", "", "", "", "money", "rate", "money", "money", "", "", "", ""]
+        cells = [workbook.kind_format(k, border=1) if k else None for k in kinds]
+        bolds = [workbook.kind_format(k, border=1, bold=True) if k else None for k in kinds]
         sheet.merge_range(
             0,
             0,
@@ -62,16 +69,17 @@ class LedgerExporter(Exporter):
                     member.name,
                     member.get_category_display(),
                     _kind_label(basis.get("kind")),
-                    basis.get("base", ""),
-                    _rate(basis),
+                    Decimal(basis["base"]) if basis.get("base") else "",
+                    Decimal(basis["rate"]) if basis.get("rate") else _("定额"),
                     charge.amount,
                     charge.paid,
                     "、".join(sorted({p.get_method_display() for p in paid})),
-                    "、".join(sorted({f"{p.paid_on:%m-%d}" for p in paid})),
+                    "、".join(sorted({date_text(p.paid_on) for p in paid})),
                     "、".join(sorted({p.receiver for p in paid})),
                     _("减免") if "reduction" in basis else "",
                 ],
                 cell,
+                cells,
             )
             r += 1
         write_row(
@@ -89,9 +97,10 @@ class LedgerExporter(Exporter):
                 "",
                 "",
                 "",
-                _("未缴%(n)s元") % {"n": totals.missing},
+                _("未缴%(n)s") % {"n": money_text(totals.missing)},
             ],
             bold,
+            bolds,
         )
         write_row(
             sheet,
@@ -111,6 +120,7 @@ class LedgerExporter(Exporter):
                 _("一次性自愿多交，不计入党费"),
             ],
             cell,
+            cells,
         )
         sheet.write_string(r + 3, 1, _("支部书记：            收款人：            填表日期："))
 
@@ -119,8 +129,3 @@ def _kind_label(kind):
     from .choices import DuesKind
 
     return dict(DuesKind.choices).get(kind, "")
-
-
-def _rate(basis):
-    rate = basis.get("rate")
-    return f"{float(rate) * 100:g}%" if rate else _("定额")

@@ -1,10 +1,21 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.forms import (
+    HappenedDateField,
+    ScopedModelChoiceField,
+    ScopedModelMultipleChoiceField,
+)
+from gongzhi.party.choices import BRANCH_TYPES
+from gongzhi.party.models import Member, Organization
+
 from .choices import DuesKind, PaymentMethod
+from .permissions import MANAGE_DUES
 
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class MonthField(forms.DateField):
@@ -42,8 +53,14 @@ class DeclareForm(forms.Form):
 
 class PaymentForm(forms.Form):
     month = MonthField(label=_("所缴月份"))
-    amount = forms.DecimalField(label=_("金额（元）"), max_digits=12, decimal_places=2)
-    paid_on = forms.DateField(label=_("缴纳日期"), widget=DATE)
+    amount = forms.DecimalField(
+        label=_("金额（元）"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": _("缴纳金额须大于0。")},
+    )
+    paid_on = HappenedDateField(label=_("缴纳日期"))
     method = forms.ChoiceField(label=_("缴纳方式"), choices=PaymentMethod.choices)
     receiver = forms.CharField(label=_("收款人"), max_length=50)
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
@@ -56,6 +73,43 @@ class SpecialPaymentForm(PaymentForm):
         self.fields["amount"].help_text = _(
             "一次性自愿多交1000元以上的党费，单独登记，不计入月度党费。"
         )
+
+
+class PayManyForm(forms.Form):
+    """The members ticked on a branch's ledger, each paying what the month still owes."""
+
+    organization = ScopedModelChoiceField(
+        Organization,
+        MANAGE_DUES,
+        narrow=lambda qs: qs.filter(org_type__in=BRANCH_TYPES),
+        label=_("党支部"),
+        widget=forms.HiddenInput,
+    )
+    month = MonthField(label=_("所缴月份"), widget=forms.HiddenInput)
+    members = ScopedModelMultipleChoiceField(
+        Member,
+        MANAGE_DUES,
+        label=_("缴纳党员"),
+        widget=forms.MultipleHiddenInput,
+        error_messages={"required": _("请勾选缴纳党费的党员。")},
+    )
+    paid_on = HappenedDateField(label=_("缴纳日期"))
+    method = forms.ChoiceField(label=_("缴纳方式"), choices=PaymentMethod.choices)
+    receiver = forms.CharField(label=_("收款人"), max_length=50)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        organization, members = cleaned.get("organization"), cleaned.get("members")
+        if organization is not None and members:
+            others = [m.name for m in members if m.organization_id != organization.pk]
+            if others:
+                self.add_error(
+                    "members",
+                    _("%(names)s不是%(org)s的党员。")
+                    % {"names": "、".join(others), "org": organization.name},
+                )
+        return cleaned
 
 
 class ReductionForm(forms.Form):

@@ -147,8 +147,8 @@ def summary_by_organization(
 
 
 class AreaSummary(TypedDict):
-    """Due and paid of one area (``summary_by_area``); ``rate`` in percent, None when
-    nothing was due."""
+    """Due and paid of one area (``summary_by_area``); ``rate`` the share paid (0.985),
+    None when nothing was due."""
 
     area: Area
     due: Decimal
@@ -176,7 +176,7 @@ def summary_by_area(
                 "due": due,
                 "paid": paid,
                 "missing": due - paid,
-                "rate": (paid / due * 100).quantize(Decimal("0.1")) if due else None,
+                "rate": paid / due if due else None,
             }
         )
     return result

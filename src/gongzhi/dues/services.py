@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.models import User
 from gongzhi.core import audit, calendar
 from gongzhi.core.bulk import chunks, insert_rows
-from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
+from gongzhi.core.display import month_text
+from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation, RuleViolations
 from gongzhi.core.params import value as param
 from gongzhi.core.scoping import minimal_paths
 from gongzhi.core.services import atomic, deny, require
@@ -591,7 +592,7 @@ def _check_payment(row: PaymentIn) -> Payment:
     member = row["member"]
     if member.admitted_on > _month_end(month):
         raise RuleViolation(
-            _("%(m)s时尚未入党，无需缴纳党费。") % {"m": f"{month:%Y年%m月}"}, field="month"
+            _("%(m)s时尚未入党，无需缴纳党费。") % {"m": month_text(month)}, field="month"
         )
     return {**row, "amount": amount, "month": month, "receiver": receiver}
 
@@ -713,6 +714,66 @@ def record_payment(
         ],
         actor=actor,
     )[0]
+
+
+@atomic
+def pay_outstanding(
+    members: Sequence[Member],
+    *,
+    actor: User,
+    month: date,
+    paid_on: date,
+    method: str,
+    receiver: str,
+    note: str = "",
+) -> list[DuesPayment]:
+    """Several members pay what ``month`` still owes them (the ledger's ticked rows),
+    each recorded and audited as a single payment (``record_payment``). All or none:
+    every member's refusal is collected, named, and nothing is written."""
+    month = first_of_month(month)
+    outstanding = dict(
+        DuesCharge.objects.filter(member__in=[m.pk for m in members], month=month)
+        .annotate(owed=F("amount") - F("paid"))
+        .values_list("member_id", "owed")
+    )
+    payments, errors = [], []
+    for member in members:
+        owed = outstanding.get(member.pk)
+        try:
+            if owed is None:
+                raise RuleViolation(
+                    _("%(m)s无应缴记录。") % {"m": month_text(month)},
+                    field="members",
+                )
+            if owed <= 0:
+                raise RuleViolation(
+                    _("%(m)s已缴清。") % {"m": month_text(month)},
+                    field="members",
+                )
+            payments.append(
+                record_payment(
+                    member,
+                    actor=actor,
+                    month=month,
+                    amount=owed,
+                    paid_on=paid_on,
+                    method=method,
+                    receiver=receiver,
+                    note=note,
+                )
+            )
+        except RuleViolation as exc:
+            errors.append(
+                RuleViolation(
+                    _("%(name)s：%(reason)s") % {"name": member.name, "reason": exc.message},
+                    field=exc.field
+                    if exc.field in ("paid_on", "method", "receiver")
+                    else "members",
+                )
+            )
+    if errors:
+        raise RuleViolations(errors)
+    return payments
 
 
 @atomic

@@ -9,7 +9,7 @@ class ArrearsTable(Table):
         Column("member.organization.name", _("所在党支部")),
         Column("member.category", _("党员类别"), lambda a: a.member.get_category_display()),
         Column("unpaid_streak", _("连续未交月数")),
-        Column("last_paid_month", _("最近缴清月份")),
+        Column("last_paid_month", _("最近缴清月份"), kind="month"),
         Column("member.phone_masked", _("手机号")),
     )
 

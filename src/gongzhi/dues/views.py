@@ -1,18 +1,25 @@
 from collections import defaultdict
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from gongzhi.core.display import month_text
+from gongzhi.core.errors import RuleViolation
+from gongzhi.core.forms import scope_fields
 from gongzhi.core.views import (
     PermissionRequiredPage,
     ScopedDetailView,
     ScopedListView,
     ServiceFormView,
+    perform_checked,
+    safe_next,
 )
 from gongzhi.party.choices import BRANCH_TYPES
 from gongzhi.party.models import Member, Organization
@@ -22,6 +29,8 @@ from .exports import LedgerExporter
 from .forms import (
     DeclareForm,
     LedgerForm,
+    MonthField,
+    PayManyForm,
     PaymentForm,
     ReductionForm,
     RunMonthForm,
@@ -41,41 +50,115 @@ def _branches(user):
 
 
 class LedgerView(PermissionRequiredPage, TemplateView):
-    """A branch's monthly ledger: who owes what, who paid, totals; Excel in the hand-in layout."""
+    """A branch's monthly ledger: who owes what, who paid, totals; Excel in the hand-in
+    layout. Opened without a choice, the user's first branch this month, at once."""
 
     permission = VIEW_DUES
     template_name = "dues/ledger.html"
 
     def get(self, request, *args, **kwargs):
-        today = timezone.localdate()
         branches = _branches(request.user)
-        form = LedgerForm(
-            request.GET or None,
-            organizations=branches,
-            initial={"month": today.replace(day=1), "organization": branches.first()},
-        )
+        data = request.GET or None
+        if data is None and (first := branches.first()) is not None:
+            data = {"organization": first.pk, "month": f"{timezone.localdate():%Y-%m}"}
+        form = LedgerForm(data, organizations=branches)
         context = {"form": form, "title": _("党费台账")}
         if form.is_bound and form.is_valid():
             organization = form.cleaned_data["organization"]
             month = form.cleaned_data["month"].replace(day=1)
-            rows, totals = selectors.branch_ledger(request.user, organization, month)
-            rows = list(rows)
             if request.GET.get("export") == "xlsx":
+                rows, totals = selectors.branch_ledger(request.user, organization, month)
                 payments = defaultdict(list)
                 for payment in selectors.payments_for(request.user).filter(
                     organization=organization, month=month
                 ):
                     payments[payment.member_id].append(payment)
-                exporter = LedgerExporter(organization, month, rows, totals, payments)
+                exporter = LedgerExporter(organization, month, list(rows), totals, payments)
                 return exporter.respond(request, target=organization, month=f"{month:%Y-%m}")
-            context.update(
-                organization=organization,
-                month=month,
-                rows=rows,
-                totals=totals,
-                can_manage=request.user.has_perm(MANAGE_DUES, organization),
-            )
+            context.update(ledger_context(request, organization, month))
         return self.render_to_response(context)
+
+
+def ledger_context(request, organization, month, pay_form=None):
+    """A branch's month on the ledger page; with the form for paying ticked members."""
+    rows, totals = selectors.branch_ledger(request.user, organization, month)
+    can_manage = request.user.has_perm(MANAGE_DUES, organization)
+    if pay_form is None and can_manage:
+        pay_form = PayManyForm(
+            initial={
+                "organization": organization.pk,
+                "month": month,
+                "paid_on": timezone.localdate(),
+                "receiver": request.user.get_full_name(),
+            }
+        )
+    return {
+        "organization": organization,
+        "month": month,
+        "rows": list(rows),
+        "totals": totals,
+        "can_manage": can_manage,
+        "pay_form": pay_form,
+        # The rows ticked before a refused batch stay ticked.
+        "ticked": set(pay_form.data.getlist("members")) if pay_form and pay_form.is_bound else (),
+        "ledger_url": ledger_url(organization, month),
+    }
+
+
+def ledger_url(organization, month):
+    query = urlencode({"organization": organization.pk, "month": f"{month:%Y-%m}"})
+    return f"{reverse('dues:ledger')}?{query}"
+
+
+class PayManyView(PermissionRequiredPage, TemplateView):
+    """Several members of a branch pay the month's dues at once (the ledger's ticked
+    rows): all recorded or none, every refusal listed on the ledger with the input kept."""
+
+    permission = MANAGE_DUES
+    template_name = "dues/ledger.html"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = PayManyForm(request.POST)
+        scope_fields(form, request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            organization, month = data["organization"], data["month"].replace(day=1)
+            try:
+                payments = perform_checked(
+                    lambda d: services.pay_outstanding(
+                        list(d["members"]),
+                        actor=request.user,
+                        month=month,
+                        paid_on=d["paid_on"],
+                        method=d["method"],
+                        receiver=d["receiver"],
+                        note=d["note"],
+                    ),
+                    data,
+                )
+            except RuleViolation as exc:
+                for error in getattr(exc, "errors", [exc]):
+                    form.add_error(
+                        error.field if error.field in form.fields else None, str(error.message)
+                    )
+            else:
+                messages.success(request, _("已登记%(n)d名党员的党费。") % {"n": len(payments)})
+                return HttpResponseRedirect(ledger_url(organization, month))
+        organization = form.cleaned_data.get("organization")
+        month = form.cleaned_data.get("month")
+        branches = _branches(request.user)
+        context = {"title": _("党费台账"), "pay_form": form}
+        if organization is None or month is None:
+            # No ledger of the user's to show again (a branch out of scope, a bad month).
+            context["form"] = LedgerForm(organizations=branches)
+            return self.render_to_response(context, status=400)
+        month = month.replace(day=1)
+        context["form"] = LedgerForm(
+            {"organization": organization.pk, "month": f"{month:%Y-%m}"}, organizations=branches
+        )
+        context.update(ledger_context(request, organization, month, form))
+        return self.render_to_response(context, status=400)
 
 
 class MemberDuesView(ScopedDetailView):
@@ -133,13 +216,37 @@ class DeclareView(_MemberForm):
 
 
 class PaymentView(_MemberForm):
+    """A payment for a month: opened from the ledger (``?month=2026-11&next=…``), that
+    month and what it still owes are filled in, and saving returns to the ledger."""
+
     form_class = PaymentForm
     title = _("登记党费缴纳")
+
+    def get_form(self, data=None, files=None):
+        form = super().get_form(data, files)
+        try:
+            month = MonthField(required=False).clean(self.request.GET.get("month", ""))
+        except ValidationError:
+            month = None
+        if month is not None:
+            month = month.replace(day=1)
+            form.initial["month"] = month
+            charge = (
+                selectors.charges_for(self.request.user)
+                .filter(member=self.get_object(), month=month)
+                .first()
+            )
+            if charge is not None and charge.outstanding > 0:
+                form.initial["amount"] = charge.outstanding
+        return form
 
     def perform(self, form):
         return services.record_payment(
             self.get_object(), actor=self.request.user, **form.cleaned_data
         )
+
+    def get_success_url(self, result):
+        return safe_next(self.request) or super().get_success_url(result)
 
 
 class SpecialPaymentView(_MemberForm):
@@ -243,6 +350,6 @@ class RunMonthView(PermissionRequiredPage, TemplateView):
         month: date = form.cleaned_data["month"]
         charged = services.run_month_in_scope(month, actor=request.user)["charged"]
         messages.success(
-            request, _("已生成%(m)s应缴党费%(n)d条。") % {"m": f"{month:%Y-%m}", "n": charged}
+            request, _("已生成%(m)s应缴党费%(n)d条。") % {"m": month_text(month), "n": charged}
         )
         return HttpResponseRedirect(reverse("dues:ledger"))

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core import calendar
+from gongzhi.core import calendar, display
 
 register = template.Library()
 
@@ -58,3 +58,27 @@ def provisional_badge(value: date | datetime | None, long: str = "") -> SafeStri
         PROVISIONAL_TITLE,
         PROVISIONAL_TITLE if long else PROVISIONAL_LABEL,
     )
+
+
+@register.filter
+def money(value: object) -> str:
+    """An amount of yuan as a page writes it: ``¥5,845.87``."""
+    return display.money_text(value)
+
+
+@register.filter
+def amount(value: object) -> str:
+    """An amount of yuan in a table's cell, whose header names the unit: ``5,845.87``."""
+    return display.money_text(value, symbol=False)
+
+
+@register.filter
+def rate(value: object, digits: int = 1) -> str:
+    """A rate (a fraction: 0.015) as ``1.5%``."""
+    return display.rate_text(value, int(digits))
+
+
+@register.filter
+def month(value: date | None) -> str:
+    """A month as ``2026年12月``."""
+    return display.month_text(value)

@@ -66,7 +66,7 @@ def test_ledger_page_and_export(world, party, client_as, django_assert_max_num_q
         response = client.get(
             reverse("dues:ledger") + f"?organization={party.ours_branch.pk}&month=2026-06"
         )
-    assert response.content.decode().count("登记缴纳") == 11
+    assert response.content.decode().count(">登记缴纳</a>") == 11
     assert len(many_rows) == len(one_row)
 
 
