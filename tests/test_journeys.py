@@ -1,0 +1,419 @@
+"""A working day for every role, in Debian's chromium against the live server and the demo.
+
+One test per role walks that role's daily tasks end to end the way a user does: from the
+workbench and the sidebar menu, by link and button text (only the first page is typed).
+Each asserts no console error, no request off the machine, no server error, no
+horizontal scroll on a phone, and every page loaded in under a second on the demo.
+
+With ``GONGZHI_GUIDE_SHOTS=1`` the key steps are saved as ``docs/guide/img/<role>-<step>.png``
+for the user guide (``docs/guide/``), which ``test_guide_images`` keeps in step with them.
+"""
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django_otp.oath import TOTP
+from playwright.sync_api import expect
+
+from gongzhi.core.management.commands.demo import DEMO_PASSWORD, DEMO_TOTP
+from tests.test_browser_platform import PHONE, Walk
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+GUIDE = Path(__file__).resolve().parent.parent / "docs" / "guide"
+PAGE_BUDGET_MS = 1000
+# Every screenshot a journey takes, by role: the guide must show each of them.
+SHOTS = {
+    "community-worker": ["workbench", "intake", "dispatch", "resident", "household"],
+    "grid-worker": ["households", "household", "register", "demands"],
+    "unit-handler": ["inbox", "accept", "extension", "answer"],
+    "branch-secretary": ["members", "ledger", "payment", "development-step"],
+    "street-admin": ["supervision", "report", "extension"],
+    "auditor": ["audit-log", "exports"],
+    "resident": ["demands", "rate", "notifications"],
+}
+NAVIGATION_MS = """() => {
+  const n = performance.getEntriesByType('navigation')[0];
+  return n.loadEventEnd > 0 ? n.loadEventEnd - n.startTime : n.duration;
+}"""
+
+
+def id_number(first17: str) -> str:
+    """A resident identity number with its GB 11643 check digit."""
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+class Journey(Walk):
+    """A walk of one role that times every page it loads and shoots the guide's steps."""
+
+    def __init__(self, role: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role = role
+        self.phone = kwargs.get("is_mobile", False)
+        self.loads: list[tuple[str, float]] = []
+
+    def loaded(self) -> None:
+        """Record the page just navigated to: its load time, and on a phone its width."""
+        self.page.wait_for_load_state("load")
+        self.loads.append((self.page.url, self.page.evaluate(NAVIGATION_MS)))
+        if self.phone:
+            assert self.fits(), f"wider than the phone: {self.page.url}"
+
+    def demo_sign_in(self, username: str, password: str = DEMO_PASSWORD) -> None:
+        """Sign in as a demo account (with its demo authenticator when it has one)."""
+        self.sign_in(username, password)
+        if username in DEMO_TOTP:
+            self.page.wait_for_url(lambda url: urlsplit(url).path == "/accounts/two-factor/")
+            token = TOTP(bytes.fromhex(DEMO_TOTP[username])).token()
+            self.page.fill("#token", f"{token:06d}")
+            self.page.get_by_role("button", name="验证").click()
+        self.page.wait_for_url(self.origin + "/")
+        expect(self.page.get_by_role("heading", name="工作台")).to_be_visible()
+        self.loaded()
+
+    def menu(self, label: str) -> None:
+        """Open a page from the sidebar menu (on a phone, from the collapsed menu first)."""
+        sidebar = self.page.locator("aside")
+        link = sidebar.get_by_role("link", name=label, exact=True)
+        if not link.is_visible():
+            self.page.locator("[data-bs-target='#gz-sidebar'], .navbar-toggler").first.click()
+            expect(link).to_be_visible()
+        link.click()
+        self.loaded()
+
+    def follow(self, name: str, *, within: str = "main", exact: bool = True) -> None:
+        """Follow the first link of that text on the page."""
+        self.page.locator(within).get_by_role("link", name=name, exact=exact).first.click()
+        self.loaded()
+
+    def press(self, name: str, *, within: str = "main") -> None:
+        """Press a button that submits a form, and wait for the next page."""
+        self.page.locator(within).get_by_role("button", name=name, exact=True).last.click()
+        self.loaded()
+
+    def action(self, label: str) -> None:
+        """Open one of a demand's action panels (an accordion) by its label."""
+        panel = self.page.locator(
+            ".accordion-item", has=self.page.get_by_role("button", name=label)
+        )
+        header = panel.locator(".accordion-button").first
+        if header.get_attribute("aria-expanded") != "true":
+            header.click()
+        expect(panel.locator(".accordion-collapse")).to_be_visible()
+
+    def snap(self, step: str) -> None:
+        """Save the viewport as the guide's screenshot of this step, when asked to."""
+        assert step in SHOTS[self.role], f"{self.role}-{step} is not listed in SHOTS"
+        if os.environ.get("GONGZHI_GUIDE_SHOTS") == "1":
+            (GUIDE / "img").mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(GUIDE / "img" / f"{self.role}-{step}.png"))
+
+    def done(self) -> None:
+        """The journey's checks: clean, and every page under the budget."""
+        self.clean()
+        slow = [(url, round(ms)) for url, ms in self.loads if ms > PAGE_BUDGET_MS]
+        assert slow == [], slow
+        assert self.loads, "no page was timed"
+
+
+@pytest.fixture
+def journey(browser, live_server):
+    journeys = []
+
+    def _open(role, **options):
+        journeys.append(Journey(role, browser, live_server, **options))
+        return journeys[-1]
+
+    yield _open
+    for j in journeys:
+        j.close()
+
+
+# --- Each role's day, in small steps ------------------------------------------------------
+
+
+def community_worker(j: Journey) -> None:
+    page = j.page
+    j.demo_sign_in("gongzuozhe")
+    j.snap("workbench")
+    # A resident comes to the desk: the demand is taken down and gets its number.
+    j.menu("诉求受理")
+    page.get_by_label("标题").fill("楼道声控灯不亮")
+    page.get_by_label("诉求内容").fill("南苑1栋1单元楼道的声控灯坏了一周，晚上上下楼看不见。")
+    page.locator("#id_area_search").fill("南苑")
+    page.locator("#id_area_search_results").get_by_text("1栋", exact=False).first.click()
+    page.get_by_label("诉求人", exact=True).fill("林芳德")
+    page.get_by_label("联系电话").fill("13000006697")
+    j.snap("intake")
+    j.press("受理")
+    expect(page.get_by_text("已受理，编号")).to_be_visible()
+    # Classify it and dispatch it to the unit responsible.
+    j.action("分类")
+    page.locator("#act-classify").get_by_label("类别").select_option(label="市政设施/路灯照明")
+    page.locator("#act-classify").get_by_role("button", name="分类").click()
+    j.loaded()
+    j.action("派单")
+    j.snap("dispatch")
+    page.locator("#act-dispatch").get_by_role("button", name="派单").click()
+    j.loaded()
+    expect(page.get_by_text("已派单。")).to_be_visible()
+    # Look up a resident, then the household.
+    j.menu("居民")
+    page.get_by_label("搜索").fill("林芳德")
+    j.press("查询")
+    j.follow("林芳德")
+    expect(page.get_by_role("heading", name=re.compile("林芳德"))).to_be_visible()
+    j.snap("resident")
+    j.follow("南苑1栋1单元101")
+    expect(page.get_by_role("heading", name="本户居民", exact=False)).to_be_visible()
+    j.snap("household")
+    j.done()
+
+
+def test_a_community_worker_takes_a_demand_and_looks_up_a_resident(demo, journey):
+    community_worker(journey("community-worker"))
+
+
+def grid_worker(j: Journey) -> None:
+    page = j.page
+    j.demo_sign_in("wanggeyuan")
+    # Find a household of the grid by its door, open it and register a new resident.
+    j.menu("住户")
+    page.get_by_label("地址或门牌").fill("南苑1栋1单元602")
+    j.press("查询")
+    j.snap("households")
+    j.follow("南苑1栋1单元602")
+    j.snap("household")
+    j.follow("登记居民", exact=False)
+    page.get_by_label("姓名").fill("王小燕")
+    page.get_by_label("身份证号").fill(id_number("51010719900101128"))
+    page.get_by_label("联系电话").fill("13912345678")
+    page.get_by_label("与户主关系").select_option(label="子女")
+    j.snap("register")
+    j.press("保存")
+    expect(page.get_by_role("heading", name=re.compile("王小燕"))).to_be_visible()
+    # Then update the new resident's phone.
+    j.follow("修改信息", exact=False)
+    page.get_by_label("联系电话").fill("13912345679")
+    j.press("保存")
+    expect(page.get_by_role("heading", name=re.compile("王小燕"))).to_be_visible()
+    # The demands of the grid.
+    j.menu("诉求列表")
+    expect(page.locator("main table tbody tr").first).to_be_visible()
+    j.snap("demands")
+    j.done()
+
+
+def unit_handler(j: Journey, title: str) -> None:
+    page = j.page
+    j.demo_sign_in("chuli")
+    j.menu("待办诉求")
+    j.snap("inbox")
+    j.follow(title)
+    j.action("接单")
+    j.snap("accept")
+    page.locator("#act-accept").get_by_role("button", name="接单").click()
+    j.loaded()
+    expect(page.get_by_text("已接单。")).to_be_visible()
+    j.action("申请延期")
+    panel = page.locator("#act-request_extension")
+    panel.get_by_label("延期（工作日）").fill("3")
+    panel.get_by_label("理由").fill("需等待业主委员会表决维修资金。")
+    j.snap("extension")
+    panel.get_by_role("button", name="申请延期").click()
+    j.loaded()
+    expect(page.get_by_text("已申请延期。")).to_be_visible()
+    j.action("答复")
+    panel = page.locator("#act-answer")
+    panel.get_by_label("答复内容").fill("已安排维修师傅于明日上门修复，并已电话告知诉求人。")
+    panel.get_by_label("已解决").check()
+    j.snap("answer")
+    panel.get_by_role("button", name="答复").click()
+    j.loaded()
+    expect(page.get_by_text("已答复。")).to_be_visible()
+    j.done()
+
+
+def branch_secretary(j: Journey, username: str, password: str, today: str) -> None:
+    page = j.page
+    j.sign_in(username, password)
+    page.wait_for_url(j.origin + "/")
+    j.loaded()
+    j.menu("党员")
+    expect(page.locator("main table tbody tr").first).to_be_visible()
+    j.snap("members")
+    # The month's dues ledger of the branch: record a payment of a member who owes.
+    j.menu("党费")
+    j.press("查看")
+    expect(page.locator("main table tbody tr").first).to_be_visible()
+    j.snap("ledger")
+    row = page.locator("main table tbody tr", has=page.get_by_role("link", name="登记缴纳")).first
+    owed = row.locator("td").nth(4).inner_text().strip()
+    row.get_by_role("link", name="登记缴纳").click()
+    j.loaded()
+    page.get_by_label("金额（元）").fill(owed.replace(",", "").lstrip("¥"))
+    page.get_by_label("缴纳日期").fill(today)
+    page.get_by_label("收款人").fill("支部组织委员")
+    j.snap("payment")
+    j.press("保存")
+    expect(page.locator(".alert-success")).to_be_visible()
+    # A development file whose next step is due: record it.
+    j.menu("发展党员")
+    page.locator("main table tbody tr").first.get_by_role("link").first.click()
+    j.loaded()
+    j.follow("办理下一步")
+    j.snap("development-step")
+    j.press("保存")
+    expect(page.locator(".alert-success")).to_be_visible()
+    j.done()
+
+
+def street_admin(j: Journey, number: str) -> None:
+    page = j.page
+    j.demo_sign_in("jiedao")
+    j.menu("督办")
+    j.snap("supervision")
+    j.menu("月度通报")
+    j.snap("report")
+    # A unit asked for more time on a demand: find it and decide.
+    j.menu("诉求列表")
+    page.get_by_label("关键词或编号").fill(number)
+    j.press("查询")
+    j.follow(number)
+    j.action("审批延期")
+    panel = page.locator("#act-decide_extension")
+    panel.get_by_label("审批意见").select_option(index=1)
+    panel.get_by_label("说明").fill("同意，请按期办结。")
+    j.snap("extension")
+    panel.get_by_role("button", name="审批延期").click()
+    j.loaded()
+    expect(page.get_by_text("已审批延期。")).to_be_visible()
+    j.done()
+
+
+def auditor(j: Journey) -> None:
+    page = j.page
+    j.demo_sign_in("shenji")
+    j.menu("审计日志")
+    expect(page.locator("main table tbody tr").first).to_be_visible()
+    j.snap("audit-log")
+    j.menu("我的导出")
+    expect(page.get_by_role("heading", name="我的导出")).to_be_visible()
+    j.snap("exports")
+    j.done()
+
+
+def resident(j: Journey) -> None:
+    page = j.page
+    j.demo_sign_in("jumin")
+    j.menu("我的诉求")
+    j.snap("demands")
+    row = page.locator("main table tbody tr", has_text="已答复").first
+    row.get_by_role("link").first.click()
+    j.loaded()
+    j.action("评价")
+    panel = page.locator("#act-rate")
+    panel.get_by_label("满意", exact=True).check()
+    panel.get_by_label("评价意见").fill("处理及时，谢谢社区。")
+    j.snap("rate")
+    panel.get_by_role("button", name="评价").click()
+    j.loaded()
+    expect(page.get_by_text("已评价。")).to_be_visible()
+    page.locator(".gz-bell").click()
+    j.loaded()
+    expect(page.get_by_role("heading", name="通知", exact=True)).to_be_visible()
+    j.snap("notifications")
+    j.done()
+
+
+# --- What the day finds waiting (made through the services, as the desk would) ----------
+
+
+def dispatched_to_the_property_company(title: str):
+    """A leaking-roof demand taken at 和顺社区's desk and dispatched to its property company."""
+    from gongzhi.accounts.models import User
+    from gongzhi.areas.models import Area
+    from gongzhi.demands import services
+    from gongzhi.demands.models import Category, Unit
+
+    staff = User.objects.get(username="gongzuozhe")
+    demand = services.create_demand(
+        actor=staff,
+        area=Area.objects.get(full_name="武侯区锦华街道和顺社区第1网格南苑1栋"),
+        title=title,
+        content="顶楼住户反映雨天屋顶渗水，墙面发霉。",
+        channel="desk",
+        requester_kind="anonymous",
+    )
+    demand = services.classify(
+        demand, actor=staff, version=None, category=Category.objects.get(name="房屋漏水")
+    )
+    unit = Unit.objects.get(name="和顺物业服务有限公司")
+    return services.dispatch(demand, actor=staff, version=None, unit=unit)
+
+
+def waiting_for_an_extension(title: str) -> str:
+    """A demand whose unit has asked for more working days; returns its number."""
+    from gongzhi.accounts.models import User
+    from gongzhi.demands import services
+
+    handler = User.objects.get(username="chuli")
+    demand = services.accept(dispatched_to_the_property_company(title), actor=handler, version=None)
+    services.request_extension(
+        demand, actor=handler, version=None, days=5, reason="需采购防水材料，工期较长。"
+    )
+    return demand.number
+
+
+def branch_secretary_account(password: str) -> str:
+    """The demo has no branch secretary: one for 和顺社区离退休第2党支部."""
+    from gongzhi.accounts.models import RoleAssignment
+    from gongzhi.accounts.roles import Role
+    from gongzhi.core.testing import make_user
+    from gongzhi.party.models import Organization
+
+    user = make_user("zhibu", full_name="离退休第2党支部 王书记")
+    user.set_password(password)
+    user.save()
+    branch = Organization.objects.get(name="和顺社区离退休第2党支部")
+    RoleAssignment.objects.create(user=user, role=Role.BRANCH_SECRETARY, organization=branch)
+    return user.username
+
+
+# --- The tests: one per role -----------------------------------------------------------
+
+
+def test_a_grid_worker_registers_a_resident_on_the_phone(demo, journey):
+    grid_worker(journey("grid-worker", **PHONE))
+
+
+def test_a_unit_handler_accepts_asks_for_time_and_answers(demo, journey):
+    title = "楼顶水箱漏水"
+    dispatched_to_the_property_company(title)
+    unit_handler(journey("unit-handler"), title)
+
+
+def test_a_branch_secretary_records_dues_and_a_development_step(demo, journey):
+    from django.utils import timezone
+
+    username = branch_secretary_account(DEMO_PASSWORD)
+    branch_secretary(
+        journey("branch-secretary"), username, DEMO_PASSWORD, timezone.localdate().isoformat()
+    )
+
+
+def test_a_street_administrator_supervises_and_decides_an_extension(demo, journey):
+    street_admin(journey("street-admin"), waiting_for_an_extension("单元门禁损坏"))
+
+
+def test_an_auditor_reads_the_audit_log(demo, journey):
+    auditor(journey("auditor"))
+
+
+def test_a_resident_rates_an_answer_on_the_phone(demo, journey):
+    resident(journey("resident", **PHONE))
