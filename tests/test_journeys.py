@@ -352,7 +352,7 @@ def street_admin(j: Journey, number: str) -> None:
     j.follow(number)
     j.action("审批延期")
     panel = page.locator("#act-decide_extension")
-    panel.get_by_label("审批意见").select_option(index=1)
+    panel.get_by_label("同意延期").check()
     panel.get_by_label("说明").fill("同意，请按期办结。")
     j.snap("extension")
     panel.get_by_role("button", name="审批延期").click()
@@ -501,3 +501,20 @@ def test_an_auditor_reads_the_audit_log(journey):
 
 def test_a_resident_rates_an_answer_on_the_phone(journey):
     resident(journey("resident", **PHONE))
+
+
+def test_the_demo_has_the_accounts_the_journeys_and_the_guide_name(demo_server, db):
+    """Also puts ``db`` in this module, so pytest-django sets up the test database."""
+    from gongzhi.accounts.models import User
+    from gongzhi.accounts.roles import Role
+
+    roles = {
+        "gongzuozhe": Role.COMMUNITY_STAFF,
+        "wanggeyuan": Role.GRID_WORKER,
+        "chuli": Role.UNIT_HANDLER,
+        "jiedao": Role.STREET_ADMIN,
+        "shenji": Role.AUDITOR,
+        "jumin": Role.RESIDENT,
+    }
+    for username, role in roles.items():
+        assert role in User.objects.get(username=username).roles, username
