@@ -233,14 +233,17 @@ def community_worker(j: Journey) -> None:
     page.locator("#act-dispatch").get_by_role("button", name="派单").click()
     j.loaded()
     expect(page.get_by_text("已派单。")).to_be_visible()
-    # Look up a resident, then the household.
+    # Look up a resident (one the list shows, by name), then their household.
     j.menu("居民")
-    page.get_by_label("搜索").fill("林芳德")
+    first = page.locator("main table tbody tr").first
+    name = first.locator("td").nth(0).inner_text().strip()
+    address = first.locator("td").nth(5).inner_text().strip()
+    page.get_by_label("搜索").fill(name)
     j.press("查询")
-    j.follow("林芳德")
-    expect(page.get_by_role("heading", name=re.compile("林芳德"))).to_be_visible()
+    j.follow(name)
+    expect(page.get_by_role("heading", name=re.compile(name))).to_be_visible()
     j.snap("resident")
-    j.follow("南苑1栋1单元101")
+    j.follow(address)
     expect(page.get_by_role("heading", name="本户居民", exact=False)).to_be_visible()
     j.snap("household")
     j.done()
