@@ -40,6 +40,16 @@ def paste(page, selector: str, text: str) -> None:
     )
 
 
+def pick_area(page, name: str, pk: int) -> None:
+    """Choose the area by typing its name in the area picker (defect 12) and clicking
+    the answer that ends in it."""
+    page.fill("#id_area_search", name)
+    answers = page.locator("#id_area_search_results").get_by_role("option")
+    expect(answers.first).to_contain_text(name)
+    answers.first.click()
+    assert page.locator("#id_area").input_value() == str(pk)
+
+
 def test_meeting_rows_pasted_from_excel_are_recorded_together(world, walk):  # noqa: F811
     """Issue 13, the desk: paste rows from Excel into the meeting table (rows added as
     needed, the header row skipped), remove one, record them in one submit."""
@@ -51,7 +61,7 @@ def test_meeting_rows_pasted_from_excel_are_recorded_together(world, walk):  # n
     page.fill("#id_title", "十二月居民夜话")
     held = timezone.localtime() - timedelta(days=1)
     page.fill("#id_held_at", held.strftime("%Y-%m-%dT%H:%M"))
-    page.select_option("#id_area", str(world.ours.community.pk))
+    pick_area(page, "和顺社区", world.ours.community.pk)
     paste(page, "#id_items-0-title", EXCEL)
     rows = page.locator("#meeting-items tbody tr[data-row]")
     expect(rows).to_have_count(4)
@@ -91,7 +101,7 @@ def test_a_failed_panel_says_so_and_the_receipt_prints_alone(world, walk):  # no
     page.unroute("**/demands/intake/suggest/")
     page.fill("#id_title", "楼道灯不亮")
     page.fill("#id_content", "三单元楼道灯坏了一周。" * 200)  # 2,200 characters, POSTed
-    page.select_option("#id_area", str(world.ours.grid.pk))
+    pick_area(page, "和顺第1网格", world.ours.grid.pk)
     page.fill("#id_requester_name", "张小明")
     expect(page.locator("#duplicates")).to_contain_text("未发现可能重复的诉求")
     page.get_by_role("button", name="受理", exact=True).click()

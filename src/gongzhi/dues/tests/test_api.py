@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from gongzhi.core.models import AuditLog
-from gongzhi.core.testing import api_key
+from gongzhi.core.testing import api_key, sign_in
 from gongzhi.dues import services
 from gongzhi.dues.choices import DuesKind, PaymentMethod
 from gongzhi.dues.models import (
@@ -40,12 +40,15 @@ def _frozen():
 
 
 class Api:
-    """The test client speaking JSON with a bearer token."""
+    """The test client speaking JSON with a bearer token, or (a resident, who holds no
+    token) signed in."""
 
     def __init__(self, client, user):
-        key = api_key(user, name="测试")
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {key}"}
+        self.client, self.headers = client, {}
+        if user.may_use_api:
+            self.headers = {"Authorization": f"Bearer {api_key(user, name='测试')}"}
+        else:
+            sign_in(client, user)
 
     def get(self, path, **params):
         return self.client.get(API + path, QUERY_STRING=urlencode(params), headers=self.headers)
