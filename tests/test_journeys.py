@@ -234,7 +234,7 @@ def community_worker(j: Journey) -> None:
     first = page.locator("main table tbody tr").first
     name = first.locator("td").nth(0).inner_text().strip()
     address = first.locator("td").nth(5).inner_text().strip()
-    page.get_by_label("搜索").fill(name)
+    page.locator("main").get_by_role("textbox", name="搜索").fill(name)
     j.press("查询")
     j.follow(name)
     expect(page.get_by_role("heading", name=re.compile(name))).to_be_visible()
@@ -323,10 +323,10 @@ def branch_secretary(j: Journey, username: str, password: str, today: str) -> No
     expect(page.locator("main table tbody tr").first).to_be_visible()
     j.snap("ledger")
     row = page.locator("main table tbody tr", has=page.get_by_role("link", name="登记缴纳")).first
-    owed = row.locator("td").nth(4).inner_text().strip()
     row.get_by_role("link", name="登记缴纳").click()
     j.loaded()
-    page.get_by_label("金额（元）").fill(owed.replace(",", "").lstrip("¥"))
+    # The form comes filled with the ledger's month and what the member still owes.
+    expect(page.get_by_label("金额（元）")).not_to_have_value("")
     page.get_by_label("缴纳日期").fill(today)
     page.get_by_label("收款人").fill("支部组织委员")
     j.snap("payment")
