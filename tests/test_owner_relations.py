@@ -15,9 +15,9 @@ from gongzhi.areas.models import Household
 from gongzhi.areas.permissions import VIEW_HOUSEHOLD
 from gongzhi.core.testing import make_user
 from gongzhi.dues import services as dues
-from gongzhi.dues.choices import DuesKind
 from gongzhi.dues.models import DuesAccount, DuesCharge
 from gongzhi.dues.permissions import VIEW_DUES
+from gongzhi.dues.testing import declared_member
 from gongzhi.party.models import Member
 from gongzhi.party.permissions import VIEW_MEMBER
 from gongzhi.party.testing import add_member
@@ -37,17 +37,8 @@ def agrees(user, perm, model, expected: set) -> None:
 
 def test_a_member_reaches_their_own_record_and_dues_only(world, party):
     admin = world.users["district_admin"]
-    me = add_member(admin, party.ours_branch, "王在职", serial=11)
-    colleague = add_member(admin, party.ours_branch, "李同事", serial=12)
-    for member in (me, colleague):
-        dues.declare(
-            member,
-            actor=admin,
-            kind=DuesKind.EMPLOYED,
-            effective_month=date(2026, 1, 1),
-            declared_on=date(2026, 1, 5),
-            base="6000",
-        )
+    me = declared_member(admin, party.ours_branch, name="王在职", serial=11)
+    colleague = declared_member(admin, party.ours_branch, name="李同事", serial=12)
     account = make_user("wangzz", Role.INSERVICE_MEMBER, world.ours.community)
     assert not Member.objects.visible_to(account, VIEW_MEMBER).exists()  # not linked yet
     Member.objects.filter(pk=me.pk).update(user=account)

@@ -24,6 +24,11 @@ class Hit:
     url: str
 
 
+def detail(*parts: str) -> str:
+    """A hit's line from the parts a record has: ``地址 · 138****5678 · 5101**…``."""
+    return " · ".join(part for part in parts if part)
+
+
 @dataclass(frozen=True)
 class Group:
     key: str

@@ -17,7 +17,7 @@ from gongzhi.areas.models import Area
 from gongzhi.core import pii
 from gongzhi.core.calendar import add_months
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
-from gongzhi.core.finder import Hit
+from gongzhi.core.finder import Hit, detail
 from gongzhi.core.params import value as param
 from gongzhi.core.pinyin import LETTERS, first_letters_only, letter_columns, letters_match
 from gongzhi.core.scoping import Scope
@@ -335,15 +335,7 @@ def find_members(user: User, query: str, limit: int) -> list[Hit]:
     return [
         Hit(
             member.name,
-            " · ".join(
-                part
-                for part in (
-                    member.organization.name,
-                    pii.mask_phone(member.phone),
-                    member.id_number_masked,
-                )
-                if part
-            ),
+            detail(member.organization.name, pii.mask_phone(member.phone), member.id_number_masked),
             member.get_absolute_url(),
         )
         for member in first_members(user, query, limit)

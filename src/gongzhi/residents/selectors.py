@@ -17,7 +17,7 @@ from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import pii
 from gongzhi.core.errors import NotFoundOrForbidden
-from gongzhi.core.finder import Hit
+from gongzhi.core.finder import Hit, detail
 from gongzhi.core.params import value as param
 from gongzhi.core.pinyin import LETTERS, first_letters_only, letter_columns, letters_match
 from gongzhi.core.search import has_cjk
@@ -152,14 +152,10 @@ def find(user: User, query: str, limit: int) -> list[Hit]:
     return [
         Hit(
             display_name(user, resident, today),
-            " · ".join(
-                part
-                for part in (
-                    resident.household.address,
-                    pii.mask_phone(resident.phone),
-                    resident.id_number_masked,
-                )
-                if part
+            detail(
+                resident.household.address,
+                pii.mask_phone(resident.phone),
+                resident.id_number_masked,
             ),
             resident.get_absolute_url(),
         )

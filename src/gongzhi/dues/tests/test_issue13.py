@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from gongzhi.core.models import AuditLog
 from gongzhi.dues import services
-from gongzhi.dues.choices import DuesKind, PaymentMethod
+from gongzhi.dues.choices import PaymentMethod
 from gongzhi.dues.models import DuesCharge, DuesPayment
+from gongzhi.dues.testing import declared_member
 from gongzhi.party.testing import add_member
 
 pytestmark = pytest.mark.django_db
@@ -23,16 +24,7 @@ NOV = date(2026, 11, 1)
 
 
 def _member(world, org, serial=1, base="60000", name="张小明"):
-    member = add_member(world.users["secretary"], org, name=name, serial=serial)
-    services.declare(
-        member,
-        actor=world.users["secretary"],
-        kind=DuesKind.EMPLOYED,
-        effective_month=date(2026, 1, 1),
-        declared_on=date(2026, 1, 5),
-        base=base,
-    )
-    return member
+    return declared_member(world.users["secretary"], org, name=name, serial=serial, base=base)
 
 
 def _ledger_url(org, month="2026-11"):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from gongzhi.dues import services
 from gongzhi.dues.choices import DuesKind, PaymentMethod
 from gongzhi.dues.models import DuesCharge, DuesPayment
+from gongzhi.dues.testing import declared_member
 from gongzhi.party.testing import add_member
 
 pytestmark = pytest.mark.django_db
@@ -16,16 +17,7 @@ MAY = date(2026, 5, 1)
 
 
 def _member(world, org, serial=1, base="6000", name="张小明"):
-    member = add_member(world.users["secretary"], org, name=name, serial=serial)
-    services.declare(
-        member,
-        actor=world.users["secretary"],
-        kind=DuesKind.EMPLOYED,
-        effective_month=date(2026, 1, 1),
-        declared_on=date(2026, 1, 5),
-        base=base,
-    )
-    return member
+    return declared_member(world.users["secretary"], org, name=name, serial=serial, base=base)
 
 
 def test_ledger_page_and_export(world, party, client_as, django_assert_max_num_queries):
