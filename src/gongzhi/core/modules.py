@@ -332,7 +332,7 @@ class TodoGroup:
     items: list[Any]  # the first rows, soonest deadline first
 
 
-TODO_ITEMS = 3  # rows shown per group; the group's link lists them all
+ROWS_PER_GROUP = 3  # rows shown per group; the group's link lists them all
 
 
 def pending_todos(user: Visitor, today: datetime.date) -> list[TodoGroup]:
@@ -361,15 +361,15 @@ def _group(todo: Todo, user: Visitor, today: datetime.date) -> TodoGroup:
     if not isinstance(rows, QuerySet):  # a short list computed by its module
         rows = list(rows)
         late = [r for r in rows if todo.due and _before(getattr(r, todo.due, None), today)]
-        return TodoGroup(todo, len(rows), len(late), rows[:TODO_ITEMS])
+        return TodoGroup(todo, len(rows), len(late), rows[:ROWS_PER_GROUP])
     if not todo.due:
         count = rows.count()
-        return TodoGroup(todo, count, 0, list(rows[:TODO_ITEMS]) if count else [])
+        return TodoGroup(todo, count, 0, list(rows[:ROWS_PER_GROUP]) if count else [])
     field = rows.model._meta.get_field(todo.due)
     now = timezone.now() if isinstance(field, DateTimeField) else today
     totals = rows.aggregate(n=Count("pk"), late=Count("pk", filter=Q(**{f"{todo.due}__lt": now})))
     items = (
-        list(rows.order_by(F(todo.due).asc(nulls_last=True), "pk")[:TODO_ITEMS])
+        list(rows.order_by(F(todo.due).asc(nulls_last=True), "pk")[:ROWS_PER_GROUP])
         if totals["n"]
         else []
     )
