@@ -161,7 +161,7 @@ class TwoFactorView(LoginRequiredMixin, View):
         device, enrolling = self._device(request.user)
         token = (request.POST.get("token") or "").strip()
         allowed, _info = device.verify_is_allowed()
-        if allowed and token.isdigit() and device.verify_token(token):
+        if allowed and (token.isascii() and token.isdigit()) and device.verify_token(token):
             if enrolling:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])

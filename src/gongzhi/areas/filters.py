@@ -34,7 +34,7 @@ class UnderAreaFilter(django_filters.NumberFilter):
         chosen = str(self.parent.data.get(self.field_name) or "")
         shown = (
             Q(level__lte=Level.GRID) | Q(pk=chosen)
-            if chosen.isdigit()
+            if (chosen.isascii() and chosen.isdigit())
             else Q(level__lte=Level.GRID)
         )
         rows = list(areas.filter(shown).order_by("path").values_list("pk", "path"))

@@ -100,7 +100,11 @@ def pick_areas(
     """The area picker's answer: areas of the user's scope whose full name or code
     matches every word of ``text`` (the slashes of a label separate words), the highest
     first, with their labels."""
+    # Only areas the user may see as areas: the permission the form asks for narrows
+    # them (a dispatcher's areas), never widens them (a resident sees no area names).
     areas = Area.objects.visible_to(user, perm)
+    if perm != VIEW_AREA:
+        areas &= Area.objects.visible_to(user, VIEW_AREA)
     if min_level:
         areas = areas.filter(level__gte=min_level)
     if max_level:

@@ -221,7 +221,9 @@ class AreaPickView(LoginRequiredMixin, View):
         text = request.GET.get("q", "")[:50]
         perm = request.GET.get("perm") or VIEW_AREA
         levels = [request.GET.get(name) or "" for name in ("min_level", "max_level")]
-        if not PERMISSION_NAME.match(perm) or not all(v.isdigit() or not v for v in levels):
+        if not PERMISSION_NAME.match(perm) or not all(
+            (v.isascii() and v.isdigit()) or not v for v in levels
+        ):
             return JsonResponse(
                 {"error": {"code": "invalid", "message": str(_("查找条件不正确。"))}}, status=400
             )

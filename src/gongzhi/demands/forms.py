@@ -5,7 +5,10 @@ to the field it concerns. Choices of areas, households, units and demands come f
 scoped querysets: a form never offers (or accepts) anything outside the user's reach.
 """
 
+from datetime import date
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -456,4 +459,10 @@ class MonthForm(forms.Form):
         label=_("月份"),
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        # Months the figures can count back and forth from (year 1 or 9999 would
+        # overflow the date arithmetic of a trend).
+        validators=[
+            MinValueValidator(date(2000, 1, 1), _("月份不能早于2000年。")),
+            MaxValueValidator(date(2100, 12, 1), _("月份不能晚于2100年。")),
+        ],
     )

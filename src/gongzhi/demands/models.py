@@ -391,7 +391,7 @@ class Demand(ScopedModel):
     @staticmethod
     def id_from_number(number: str) -> int | None:
         tail = (number or "").strip().rsplit("-", 1)[-1]
-        return int(tail) if tail.isdigit() else None
+        return int(tail) if (tail.isascii() and tail.isdigit()) else None
 
     @property
     def requester_phone_masked(self) -> str:

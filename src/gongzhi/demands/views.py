@@ -458,7 +458,7 @@ class IntakeView(PermissionRequiredPage, ServiceFormView):
     def get_form(self, data=None, files=None):
         initial = {}
         area_id = self.request.GET.get("area", "")
-        if area_id.isdigit():
+        if area_id.isascii() and area_id.isdigit():
             initial["area"] = area_id
         return forms.IntakeForm(data, initial=initial, user=self.request.user)
 
@@ -487,13 +487,13 @@ class IntakeFragment(PermissionRequiredPage, TemplateView):
 
     def area(self):
         area_id = self.params.get("area", "")
-        if not area_id.isdigit():
+        if not (area_id.isascii() and area_id.isdigit()):
             return None
         return forms.intake_areas(self.request.user).filter(pk=area_id).first()
 
     def household(self):
         household_id = self.params.get("household", "")
-        if not household_id.isdigit():
+        if not (household_id.isascii() and household_id.isdigit()):
             return None
         return (
             Household.objects.visible_to(self.request.user, "areas.view_household")
@@ -611,7 +611,11 @@ def _meeting_error(form, rows, error) -> None:
     the cell of the n-th filled row, other fields the meeting's."""
     field, message = error.field or "", str(error.message)
     index, _dot, name = field.removeprefix("items.").partition(".")
-    if field.startswith("items.") and index.isdigit() and int(index) < len(rows):
+    if (
+        field.startswith("items.")
+        and (index.isascii() and index.isdigit())
+        and int(index) < len(rows)
+    ):
         row = rows[int(index)]
         row.add_error(name if name in row.fields else None, message)
     else:

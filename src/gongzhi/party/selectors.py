@@ -293,9 +293,9 @@ def search_members(user: User, query: str) -> QuerySet[Member]:
     qs = members_for(user).filter(standing__in=HOLDING)
     if not query:
         return qs.none()
-    if query.isdigit() and len(query) == 4:
+    if (query.isascii() and query.isdigit()) and len(query) == 4:
         return qs.filter(Q(phone_tail=query) | Q(id_tail=query))
-    if query.isdigit() and len(query) == 11:
+    if (query.isascii() and query.isdigit()) and len(query) == 11:
         return qs.filter(phone_tail=query[-4:], phone=query)
     if len(query) in (15, 18) and re.match(r"^[0-9]{14,17}[0-9xX]$", query):
         try:
@@ -314,7 +314,7 @@ def first_members(user: User, query: str, limit: int) -> list[Member]:
     pinyin letters asked column by column (an OR of the columns, joined to the
     organizations of the scope, scanned a district's members)."""
     letters = re.sub(r"\s+", "", pii.ascii_form(query)).lower()
-    if letters.isdigit() and len(letters) == 4:
+    if (letters.isascii() and letters.isdigit()) and len(letters) == 4:
         conditions = [Q(phone_tail=letters), Q(id_tail=letters)]
     elif LETTERS.match(letters):
         conditions = [Q(**{f"{c}__prefix": letters}) for c in letter_columns(letters)]

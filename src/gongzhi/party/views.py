@@ -206,7 +206,7 @@ class OrganizationCreateView(ServiceFormView):
         if parent_id:
             parent = (
                 selectors.organizations_for(self.request.user, CHANGE_ORG)
-                .filter(pk=parent_id if parent_id.isdigit() else 0)
+                .filter(pk=parent_id if (parent_id.isascii() and parent_id.isdigit()) else 0)
                 .first()
             )
             if parent is not None:
@@ -376,7 +376,7 @@ class MemberCreateView(ServiceFormView):
     def get_form(self, data=None, files=None):
         initial = {}
         org_id = self.request.GET.get("organization", "")
-        if org_id.isdigit():
+        if org_id.isascii() and org_id.isdigit():
             initial["organization"] = org_id
         return forms.MemberRegisterForm(data, initial=initial, user=self.request.user)
 
@@ -739,7 +739,7 @@ class ReceiveFromOutsideView(ServiceFormView):
     def get_form(self, data=None, files=None):
         initial = {}
         member_id = self.request.GET.get("member", "")
-        if member_id.isdigit():
+        if member_id.isascii() and member_id.isdigit():
             initial["member"] = member_id
         return forms.ReceiveFromOutsideForm(data, initial=initial, user=self.request.user)
 

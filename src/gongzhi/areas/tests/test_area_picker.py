@@ -110,3 +110,34 @@ def test_forms_choose_an_area_with_the_picker(world, demands, client_as):
     assert f"perm={INTAKE}" in select and "max_level=6" in select
     assert ">武侯区 / 锦华街道 / 和顺社区 / 和顺第1网格 / 和顺花园 / 1栋</option>" in select
     assert "1单元" not in select and "邻里" not in select
+
+
+def test_a_permission_in_the_query_never_widens_what_the_user_sees(world, client_as):
+    """Review of issue 13: the endpoint took the permission from the query string, so a
+    resident (no area rights) listed the areas of their community by naming one of their
+    own permissions; an auditor likewise with the audit log's."""
+    for role, perm in (("resident", "demands.view_own"), ("auditor", "core.view_auditlog")):
+        client = client_as(world.users[role])
+        assert labels(client.get(PICK, {"perm": perm})) == [], role
+        assert labels(client.get(PICK, {"perm": perm, "q": "和顺"})) == [], role
+    # A permission the user holds with their area rights still narrows as declared.
+    staff = client_as(world.users["staff"])
+    assert labels(client_as(world.users["staff"]).get(PICK, {"perm": INTAKE}))
+    assert labels(staff.get(PICK, {"perm": INTAKE, "q": "邻里"})) == []
+
+
+@pytest.mark.parametrize("value", ["፩", "١", "𝟙"])
+def test_digits_of_other_scripts_are_refused_not_a_server_error(world, client_as, value):
+    """Review of issue 13: ``str.isdigit`` accepts digits ``int`` and the ORM refuse."""
+    client = client_as(world.users["secretary"])
+    assert client.get(PICK, {"min_level": value}).status_code == 400
+    assert client.get("/areas/households/", {"within": value}).status_code in (200, 400)
+    assert client.get("/demands/", {"area": value}).status_code in (200, 400)
+    assert client.get("/search/", {"q": f"a-{value}"}).status_code == 200
+    assert client.get("/api/v1/search", {"q": f"2026-{value}"}).status_code in (200, 422)
+
+
+@pytest.mark.parametrize("month", ["0001-01", "9999-12"])
+def test_the_public_figures_refuse_a_month_out_of_range(client, world, month):
+    """Review of issue 13: the public page (no sign-in) overflowed its trend's dates."""
+    assert client.get("/public/demands/", {"month": month}).status_code in (200, 400)
