@@ -27,7 +27,9 @@ from gongzhi.core.management.commands.demo import DEMO_PASSWORD, DEMO_TOTP
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.test_browser_platform import PHONE, Walk
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# One worker runs the whole module: its demo and live server are the module's, and the
+# journeys' accounts and rows are made for it (`--dist loadgroup`, .ci/run and Makefile).
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("journeys")]
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "guide"
 PAGE_BUDGET_MS = 1000
