@@ -45,7 +45,12 @@ lint: install
 test: install lint
 	$(BIN)/gongzhi makemigrations --check --dry-run -v0
 	$(BIN)/gongzhi check --fail-level WARNING
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_ARGS) --ignore=$(JOURNEYS)
+	$(BIN)/pytest -p no:xdist $(JOURNEYS)
+
+# The role journeys share one committed demo and live server for their module; in a
+# process of their own, so that no other test's flush of the database falls among them.
+JOURNEYS = tests/test_journeys.py
 
 fmt: install
 	$(BIN)/ruff check --fix src tests bench

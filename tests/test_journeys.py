@@ -27,9 +27,9 @@ from gongzhi.core.management.commands.demo import DEMO_PASSWORD, DEMO_TOTP
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.test_browser_platform import PHONE, Walk
 
-# One worker runs the whole module: its demo and live server are the module's, and the
-# journeys' accounts and rows are made for it (`--dist loadgroup`, .ci/run and Makefile).
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("journeys")]
+# The module's demo and live server are committed and shared by its tests: `make test`
+# and .ci/run run it in a process of its own, after the rest.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "guide"
 PAGE_BUDGET_MS = 1000
