@@ -63,3 +63,20 @@ def browser(live_server, flushable_audit_log, monkeypatch):
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def walk(browser, live_server):
+    """Open pages that record console errors and refused answers besides every request
+    (``tests.test_browser_platform.Walk``); closed after the test."""
+    from tests.test_browser_platform import Walk
+
+    walks = []
+
+    def _open(**options):
+        walks.append(Walk(browser, live_server, **options))
+        return walks[-1]
+
+    yield _open
+    for w in walks:
+        w.close()

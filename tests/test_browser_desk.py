@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 
 from gongzhi.demands.models import Demand
 from gongzhi.demands.testing import build_demands
-from tests.test_browser_platform import walk  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -50,7 +49,7 @@ def pick_area(page, name: str, pk: int) -> None:
     assert page.locator("#id_area").input_value() == str(pk)
 
 
-def test_meeting_rows_pasted_from_excel_are_recorded_together(world, walk):  # noqa: F811
+def test_meeting_rows_pasted_from_excel_are_recorded_together(world, walk):
     """Issue 13, the desk: paste rows from Excel into the meeting table (rows added as
     needed, the header row skipped), remove one, record them in one submit."""
     build_demands(world)
@@ -86,7 +85,7 @@ def test_meeting_rows_pasted_from_excel_are_recorded_together(world, walk):  # n
     w.clean()
 
 
-def test_a_failed_panel_says_so_and_the_receipt_prints_alone(world, walk):  # noqa: F811
+def test_a_failed_panel_says_so_and_the_receipt_prints_alone(world, walk):
     """Issue 13, defect 6 (a failed suggestion is a failure, not "none"), and the
     receipt's print view without the navigation."""
     build_demands(world)

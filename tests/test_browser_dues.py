@@ -12,22 +12,8 @@ from playwright.sync_api import expect
 from gongzhi.dues import services
 from gongzhi.dues.choices import DuesKind
 from gongzhi.party.testing import add_member, build_party
-from tests.test_browser_platform import Walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture
-def walk(browser, live_server):
-    walks = []
-
-    def _open(**options):
-        walks.append(Walk(browser, live_server, **options))
-        return walks[-1]
-
-    yield _open
-    for w in walks:
-        w.close()
 
 
 def test_the_secretary_pays_dues_from_the_ledger(world, walk):

@@ -57,19 +57,6 @@ class Walk(Session):
         assert len(self.console) == refused, self.console
 
 
-@pytest.fixture
-def walk(browser, live_server):
-    walks = []
-
-    def _open(**options):
-        walks.append(Walk(browser, live_server, **options))
-        return walks[-1]
-
-    yield _open
-    for w in walks:
-        w.close()
-
-
 @pytest.mark.parametrize("device", ["desk", "phone"])
 def test_the_district_administrator_sets_a_parameter_and_reads_the_calendar(world, walk, device):
     w = walk(**(PHONE if device == "phone" else {}))

@@ -12,22 +12,9 @@ from playwright.sync_api import expect
 from gongzhi.demands import services as demand_services
 from gongzhi.demands.testing import build_demands
 from gongzhi.residents.testing import add_person
-from tests.test_browser_platform import PHONE, Walk
+from tests.test_browser_platform import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture
-def walk(browser, live_server):
-    walks = []
-
-    def _open(**options):
-        walks.append(Walk(browser, live_server, **options))
-        return walks[-1]
-
-    yield _open
-    for w in walks:
-        w.close()
 
 
 @pytest.mark.parametrize("device", ["desk", "phone"])
