@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "gongzhi.demands",
     "gongzhi.development",
     "gongzhi.attachments",
+    "gongzhi.orglife",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
