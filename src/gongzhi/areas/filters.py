@@ -8,7 +8,7 @@ from gongzhi.core.scoping import narrowed
 from .choices import HouseholdStatus, Level
 from .models import Area, Household
 from .selectors import area_labels
-from .widgets import AreaPicker
+from .widgets import FALLBACK_LIMIT, AreaPicker
 
 
 class UnderAreaFilter(django_filters.NumberFilter):
@@ -32,11 +32,11 @@ class UnderAreaFilter(django_filters.NumberFilter):
             return []
         areas = Area.objects.visible_to(request.user, "areas.view_area")
         chosen = str(self.parent.data.get(self.field_name) or "")
-        shown = (
-            Q(level__lte=Level.GRID) | Q(pk=chosen)
-            if (chosen.isascii() and chosen.isdigit())
-            else Q(level__lte=Level.GRID)
-        )
+        shown = Q(level__lte=Level.GRID)
+        if areas.filter(shown).count() > FALLBACK_LIMIT:  # the type-ahead finds the rest
+            shown = Q(pk__in=[])
+        if chosen.isascii() and chosen.isdigit():
+            shown |= Q(pk=chosen)
         rows = list(areas.filter(shown).order_by("path").values_list("pk", "path"))
         labels = area_labels(path for _pk, path in rows)
         return [("", _("全部")), *((pk, labels[path]) for pk, path in rows)]

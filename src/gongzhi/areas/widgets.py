@@ -4,16 +4,23 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.urls import reverse
 from django.utils.translation import gettext
 
 from .permissions import VIEW_AREA
 
+# Beyond this many areas the select (what the picker is without script) offers only the
+# chosen area(s): the type-ahead finds the others, and a district user's page does not
+# carry thousands of options and their labels.
+FALLBACK_LIMIT = 200
+
 
 class AreaPicker(forms.Select):
     """A select of the user's areas ("武侯区 / 锦华街道 / 和顺社区 / 第1网格") that
     static/gongzhi/app.js turns into a type-ahead by name or code, asking the scoped
-    ``areas:pick`` endpoint; without script it stays a plain select."""
+    ``areas:pick`` endpoint; without script it stays a plain select (of the chosen area
+    only, when the user has more than ``FALLBACK_LIMIT``)."""
 
     def __init__(
         self,
@@ -42,3 +49,25 @@ class AreaPicker(forms.Select):
             }
         )
         return context
+
+    def optgroups(self, name: str, value: list[Any], attrs: dict[str, Any] | None = None) -> Any:
+        choices = self.choices
+        if not isinstance(choices, ModelChoiceIterator):
+            return super().optgroups(name, value, attrs)
+        rows = choices.queryset
+        if rows.count() <= FALLBACK_LIMIT:
+            return super().optgroups(name, value, attrs)
+        field = choices.field
+        chosen = [str(v) for v in value if str(v).isascii() and str(v).isdigit()]
+        shown = list(rows.filter(pk__in=chosen)) if chosen else []
+        if hasattr(field, "labels"):  # AreaChoiceField: the chosen rows' labels only
+            from .selectors import area_labels
+
+            field.labels = area_labels(area.path for area in shown)
+        limited = [("", field.empty_label)] if field.empty_label is not None else []
+        limited += [choices.choice(area) for area in shown]
+        self.choices = limited
+        try:
+            return super().optgroups(name, value, attrs)
+        finally:
+            self.choices = choices

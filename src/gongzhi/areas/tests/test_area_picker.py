@@ -112,6 +112,31 @@ def test_forms_choose_an_area_with_the_picker(world, demands, client_as):
     assert "1单元" not in select and "邻里" not in select
 
 
+def test_beyond_the_limit_the_select_offers_only_the_chosen_area(world, client_as, monkeypatch):
+    """A district user's filter and form carried every area of the district as options
+    (the list pages slowed by half): beyond FALLBACK_LIMIT the select keeps only the
+    chosen area, and the type-ahead finds the others."""
+    from gongzhi.areas import filters, widgets
+
+    monkeypatch.setattr(filters, "FALLBACK_LIMIT", 2)
+    monkeypatch.setattr(widgets, "FALLBACK_LIMIT", 2)
+    client = client_as(world.users["street_admin"])
+    response = client.get(reverse("demands:supervision"), {"within": world.ours.grid.pk})
+    select = area_select(unescape(response.content.decode()), "within")
+    assert select.count("<option") == 2  # 全部 and the chosen grid
+    assert f'<option value="{world.ours.grid.pk}" selected>' in select
+    assert "武侯区 / 锦华街道 / 和顺社区 / 和顺第1网格</option>" in select
+    assert "邻里" not in select
+    staff = client_as(world.users["staff"])
+    html = unescape(staff.get(reverse("demands:intake")).content.decode())
+    form_select = area_select(html, "area")
+    assert form_select.count("<option") == 1 and "data-area-picker" in form_select
+    # At the limit, every area is still offered.
+    monkeypatch.setattr(widgets, "FALLBACK_LIMIT", 10_000)
+    html = unescape(staff.get(reverse("demands:intake")).content.decode())
+    assert "和顺花园 / 1栋</option>" in area_select(html, "area")
+
+
 def test_a_permission_in_the_query_never_widens_what_the_user_sees(world, client_as):
     """Review of issue 13: the endpoint took the permission from the query string, so a
     resident (no area rights) listed the areas of their community by naming one of their
