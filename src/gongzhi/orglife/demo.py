@@ -260,7 +260,9 @@ def _load(district_code: str) -> tuple[int, int]:
         .first()
     )
     communities = list(Area.objects.filter(parent=street, level=Level.COMMUNITY).order_by("code"))
-    focus = next((c for c in communities if c.name == "和顺社区"), communities[min(1, len(communities) - 1)])
+    focus = next(
+        (c for c in communities if c.name == "和顺社区"), communities[min(1, len(communities) - 1)]
+    )
     _fill_groups(street)
     orgs = _organizations(street, root)
     by_name = {o.org.name: o for o in orgs}
@@ -305,17 +307,13 @@ def _fill_groups(street: Area) -> None:
         )
         share = -(-len(ids) // len(its_groups))
         for n, group in enumerate(its_groups):
-            Member.objects.filter(pk__in=ids[n * share : (n + 1) * share]).update(
-                party_group=group
-            )
+            Member.objects.filter(pk__in=ids[n * share : (n + 1) * share]).update(party_group=group)
 
 
 def _organizations(street: Area, root: User) -> list[Org]:
     """Every organization with a plan under the street's communities, with its roster."""
     members = list(
-        Member.objects.filter(path__startswith=street.path, standing=Standing.ACTIVE).order_by(
-            "id"
-        )
+        Member.objects.filter(path__startswith=street.path, standing=Standing.ACTIVE).order_by("id")
     )
     by_branch, by_group = defaultdict(list), defaultdict(list)
     for m in members:
@@ -368,10 +366,7 @@ def _community_seats(committee, below, seats, root) -> list[Member]:
         CommitteePost.MEMBER,
     ]
     secretaries = [
-        s.member
-        for o in below
-        for s in seats.get(o.pk, [])
-        if s.post == CommitteePost.SECRETARY
+        s.member for o in below for s in seats.get(o.pk, []) if s.post == CommitteePost.SECRETARY
     ]
     started = committee.term_started_on or date(2021, 1, 1)
     for member, post in zip(secretaries, posts, strict=False):
@@ -446,7 +441,11 @@ def _gaps(orgs: list[Org], focus: Area, today: date, by_name: dict[str, Org]) ->
     if third:
         gaps.no_secretary_lecture.add(third.org.pk)
         group = next(
-            (o for o in orgs if o.org.parent_id == third.org.pk and o.org.name.endswith("第1党小组")),
+            (
+                o
+                for o in orgs
+                if o.org.parent_id == third.org.pk and o.org.name.endswith("第1党小组")
+            ),
             None,
         )
         if group:
@@ -541,7 +540,11 @@ class _Builder:
 
     def _place(self, o: Org, kind: str) -> str:
         if kind == K.THEME_DAY:
-            return f"{o.org.area.name}党群服务站" if o.org.area.level == Level.GRID else "社区党群服务中心"
+            return (
+                f"{o.org.area.name}党群服务站"
+                if o.org.area.level == Level.GRID
+                else "社区党群服务中心"
+            )
         return "社区党群服务中心二楼会议室"
 
     def _topic(self, o: Org, slot: rules.Slot) -> str:
@@ -551,7 +554,11 @@ class _Builder:
         if kind == K.LECTURE:
             return LECTURES[(n + slot.year) % len(LECTURES)]
         if kind == K.ASSEMBLY:
-            return ASSEMBLY_TOPICS[min(n, 4)][0] if o.org.org_type != OrgType.COMMITTEE else "社区党员大会：通报党委年度工作"
+            return (
+                ASSEMBLY_TOPICS[min(n, 4)][0]
+                if o.org.org_type != OrgType.COMMITTEE
+                else "社区党员大会：通报党委年度工作"
+            )
         if kind == K.COMMITTEE:
             return COMMITTEE_TOPICS[(n - 1) % len(COMMITTEE_TOPICS)]
         if kind == K.GROUP:
@@ -658,10 +665,15 @@ class _Builder:
         committee = meeting.kind == K.COMMITTEE
         rows = [self._attend(meeting, m, ent, committee) for m, ent in entitled]
         if committee or meeting.kind == K.EVALUATION or meeting.kind == K.ASSEMBLY:
-            # A committee meeting is valid, and a branch meeting may vote, with a quorum.
-            while sum(r.presence in ATTENDED for r in rows) < rules.quorum(len(rows)):
-                absent = next(r for r in rows if r.presence not in ATTENDED)
-                self._present(absent, meeting)
+            # A committee meeting is valid, and a branch meeting may vote, with a quorum
+            # (of the roster, and of the full members who vote).
+            voting = [r for r in rows if r.entitlement == Entitlement.MEMBER]
+            for group in (rows, voting):
+                while group and sum(r.presence in ATTENDED for r in group) < rules.quorum(
+                    len(group)
+                ):
+                    absent = next(r for r in group if r.presence not in ATTENDED)
+                    self._present(absent, meeting)
         return rows
 
     def _attend(self, meeting, member, entitlement, committee) -> _Row:
@@ -672,11 +684,19 @@ class _Builder:
             presence = Presence.PRESENT if roll < 0.94 else Presence.LEAVE
         elif category == Category.FLOATING:
             presence = (
-                Presence.ONLINE if roll < 0.55 else Presence.LEAVE if roll < 0.9 else Presence.ABSENT
+                Presence.ONLINE
+                if roll < 0.55
+                else Presence.LEAVE
+                if roll < 0.9
+                else Presence.ABSENT
             )
         elif category == Category.POCKET:
             presence = (
-                Presence.PRESENT if roll < 0.4 else Presence.LEAVE if roll < 0.55 else Presence.ABSENT
+                Presence.PRESENT
+                if roll < 0.4
+                else Presence.LEAVE
+                if roll < 0.55
+                else Presence.ABSENT
             )
         else:
             presence = (
@@ -722,33 +742,39 @@ class _Builder:
             row.way = SignInWay.QR
 
     def _decisions(self, meeting: Meeting, o: Org, rows: list[_Row]) -> list[Decision]:
-        attended = sum(r.presence in ATTENDED for r in rows)
         if meeting.kind == K.COMMITTEE:
             return [Decision(meeting=meeting, title=meeting.topic, text="经研究，同意按方案执行。")]
         if meeting.kind == K.EVALUATION:
-            return [self._vote(meeting, "确定本年度民主评议党员等次", attended, len(rows), True)]
+            return [self._vote(meeting, "确定本年度民主评议党员等次", rows, True)]
         if meeting.kind != K.ASSEMBLY or o.org.org_type == OrgType.COMMITTEE:
             return []
         _topic, title, secret = ASSEMBLY_TOPICS[min(meeting.slot, 4)]
         if meeting.slot == 4:
             return [Decision(meeting=meeting, title=title, text="与会党员无异议。")]
-        return [self._vote(meeting, title, attended, len(rows), secret)]
+        return [self._vote(meeting, title, rows, secret)]
 
-    def _vote(self, meeting, title, attended, entitled, secret) -> Decision:
+    def _vote(self, meeting, title, rows: list[_Row], secret) -> Decision:
+        """A vote of the full members present (probationary members have no vote):
+        a few against or abstaining, carried by more than half of the full members."""
+        attended = sum(r.presence in ATTENDED for r in rows)
+        voting = [r for r in rows if r.entitlement == Entitlement.MEMBER]
+        voters = sum(r.presence in ATTENDED for r in voting)
         against = self.rng.randint(0, 1)
         abstain = self.rng.randint(0, 2)
-        votes_for = max(attended - against - abstain, 0)
+        while against + abstain and (voters - against - abstain) * 2 <= len(voting):
+            against, abstain = (against - 1, abstain) if against else (against, abstain - 1)
+        votes_for = voters - against - abstain
         return Decision(
             meeting=meeting,
             title=title,
-            text=f"应到 {entitled} 人，实到 {attended} 人，超过半数，会议有效。",
+            text=f"应到 {len(rows)} 人，实到 {attended} 人，超过半数，会议有效。",
             voted=True,
             secret_ballot=secret,
             votes_for=votes_for,
             votes_against=against,
             votes_abstain=abstain,
             # Carried when those for are more than half of the members entitled to vote.
-            passed=votes_for * 2 > entitled,
+            passed=votes_for * 2 > len(voting),
         )
 
     def _minutes(self, meeting, o, rows, approved_on, extra) -> list[Minutes]:
