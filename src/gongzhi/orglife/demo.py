@@ -13,7 +13,7 @@ A held meeting carries what the meeting services write: the notice (at least
 ``notice_days`` ahead), the roster of the members entitled (full and probationary
 members of the branch for its meetings, the committee's seats for a committee meeting,
 the group's members for a 党小组会, the whole community for the community committee's
-党员大会 and 党课), sign-in (QR code, ticked by the secretary, online for floating
+other meetings), sign-in (QR code, ticked by the secretary, online for floating
 members), leave with reasons, absences, make-up for most of them, decisions with votes
 within quorum, class hours; then the minutes, approved, and the meeting is closed with
 one study credit per member who attended (kind 党课 for a lecture, else 组织生活; the
@@ -44,9 +44,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gongzhi.accounts import services as accounts
 from gongzhi.accounts.models import User
@@ -279,7 +280,8 @@ def _load(district_code: str) -> tuple[int, int]:
     for year in years:
         for o in orgs:
             builder.plan(o, year)
-    builder.save()
+    with translation.override(settings.LANGUAGE_CODE):
+        builder.save()
     _evaluations(rng, builder, [o for o in orgs if o.community == focus.path], home, today)
     _talks(rng, home, secretary_user, today)
     _courses(rng, [o for o in orgs if o.community == focus.path], root, today)
@@ -593,6 +595,12 @@ class _Builder:
         closed = []
         for meeting, o, extra in self.meetings:
             if meeting.state != MeetingState.HELD:
+                if meeting.notified_at:  # notified (then perhaps cancelled): the roster
+                    on = timezone.localtime(meeting.notified_at).date()
+                    attendance += [
+                        (meeting.pk, m.pk, ent, Presence.UNKNOWN, "", None, "", None, "", "")
+                        for m, ent in self._entitled(meeting, o, on)
+                    ]
                 continue
             rows = self._roster(meeting, o)
             self.rosters[meeting.pk] = rows
@@ -620,6 +628,7 @@ class _Builder:
             # Closing credits every member who attended with the meeting's class hours.
             closed.append(meeting.pk)
             kind = StudyKind.LECTURE if meeting.kind == K.LECTURE else StudyKind.MEETING
+            title = f"{K(meeting.kind).label}：{meeting.topic}"[:200]
             author = o.author.pk if o.author else None
             credits += [
                 (
@@ -627,7 +636,7 @@ class _Builder:
                     meeting.held_on.year,
                     meeting.held_on,
                     kind,
-                    meeting.topic,
+                    title,
                     meeting.class_hours,
                     meeting.pk,
                     author,
@@ -649,21 +658,26 @@ class _Builder:
                 meeting.state = MeetingState.CLOSED
         self.attendance_count = len(attendance)
 
+    @staticmethod
+    def _entitled(meeting: Meeting, o: Org, on: date) -> list[tuple[Member, str]]:
+        """The roster as the notice drew it up on ``on``: the committee for a 支委会, the
+        group's members for a 党小组会, else the members, full or probationary then."""
+        if meeting.kind == K.COMMITTEE:
+            return [(m, Entitlement.COMMITTEE) for m in o.seats]
+        if meeting.kind == K.GROUP:
+            return [(m, Entitlement.GROUP) for m in o.members if m.admitted_on <= on]
+        return [
+            (m, Entitlement.MEMBER if _full_on(m, on) else Entitlement.PROBATIONARY)
+            for m in o.members
+            if m.admitted_on <= on
+        ]
+
     def _roster(self, meeting: Meeting, o: Org) -> list[_Row]:
-        on = meeting.held_on
-        general = o.org.org_type == OrgType.COMMITTEE
-        if meeting.kind == K.COMMITTEE or (general and meeting.kind == K.LIFE):
-            entitled = [(m, Entitlement.COMMITTEE) for m in o.seats]
-        elif meeting.kind == K.GROUP:
-            entitled = [(m, Entitlement.GROUP) for m in o.members if m.admitted_on <= on]
-        else:
-            entitled = [
-                (m, Entitlement.MEMBER if _full_on(m, on) else Entitlement.PROBATIONARY)
-                for m in o.members
-                if m.admitted_on <= on
-            ]
         committee = meeting.kind == K.COMMITTEE
-        rows = [self._attend(meeting, m, ent, committee) for m, ent in entitled]
+        rows = [
+            self._attend(meeting, m, ent, committee)
+            for m, ent in self._entitled(meeting, o, meeting.held_on)
+        ]
         if committee or meeting.kind == K.EVALUATION or meeting.kind == K.ASSEMBLY:
             # A committee meeting is valid, and a branch meeting may vote, with a quorum
             # (of the roster, and of the full members who vote).
@@ -743,14 +757,14 @@ class _Builder:
 
     def _decisions(self, meeting: Meeting, o: Org, rows: list[_Row]) -> list[Decision]:
         if meeting.kind == K.COMMITTEE:
-            return [Decision(meeting=meeting, title=meeting.topic, text="经研究，同意按方案执行。")]
+            return [_agreed(meeting, meeting.topic, "经研究，同意按方案执行。")]
         if meeting.kind == K.EVALUATION:
             return [self._vote(meeting, "确定本年度民主评议党员等次", rows, True)]
         if meeting.kind != K.ASSEMBLY or o.org.org_type == OrgType.COMMITTEE:
             return []
         _topic, title, secret = ASSEMBLY_TOPICS[min(meeting.slot, 4)]
         if meeting.slot == 4:
-            return [Decision(meeting=meeting, title=title, text="与会党员无异议。")]
+            return [_agreed(meeting, title, "与会党员无异议。")]
         return [self._vote(meeting, title, rows, secret)]
 
     def _vote(self, meeting, title, rows: list[_Row], secret) -> Decision:
@@ -810,6 +824,11 @@ class _Builder:
             approved_by=o.author,
         )
         return [first, second]
+
+
+def _agreed(meeting: Meeting, title: str, text: str) -> Decision:
+    """A matter decided without a vote (it stands as decided)."""
+    return Decision(meeting=meeting, title=title, text=text, passed=True)
 
 
 def _full_on(member: Member, on: date) -> bool:

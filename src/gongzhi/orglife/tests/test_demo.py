@@ -170,10 +170,13 @@ def test_every_closed_meeting_has_approved_minutes_roster_and_class_hours(loaded
     assert not Meeting.objects.filter(notified_at__gt=now)
     assert not StudyRecord.objects.filter(on__gt=today)
     assert not Talk.objects.filter(held_on__gt=today)
-    # Meetings not held have no record.
+    # Meetings not held have no record; a notified one has its roster, nobody signed in.
     not_held = Meeting.objects.exclude(state__in=HAPPENED)
-    assert not Attendance.objects.filter(meeting__in=not_held)
     assert not Minutes.objects.filter(meeting__in=not_held)
+    assert not Attendance.objects.filter(meeting__in=not_held.filter(notified_at=None))
+    told = Attendance.objects.filter(meeting__in=not_held.exclude(notified_at=None))
+    assert told.exists() and not told.exclude(presence=Presence.UNKNOWN)
+    assert not Meeting.objects.filter(state=MeetingState.NOTIFIED, attendance__isnull=True)
 
 
 def test_one_meeting_has_a_corrected_second_version_of_its_minutes(loaded):
@@ -190,9 +193,7 @@ def test_one_meeting_has_a_corrected_second_version_of_its_minutes(loaded):
 def entitled(meeting: Meeting, seats, members, groups) -> dict[int, str]:
     """{member id: entitlement} of a meeting's roster by the rules of the brief."""
     org = meeting.organization
-    if meeting.kind == K.COMMITTEE or (
-        org.org_type == OrgType.COMMITTEE and meeting.kind == K.LIFE
-    ):
+    if meeting.kind == K.COMMITTEE:
         return dict.fromkeys(seats[org.pk], Entitlement.COMMITTEE)
     if meeting.kind == K.GROUP:
         return {m.pk: Entitlement.GROUP for m in groups[org.pk] if m.admitted_on <= meeting.held_on}
@@ -231,6 +232,9 @@ def test_attendance_is_only_for_the_members_entitled(loaded):
     for meeting in happened().select_related("organization"):
         assert roster[meeting.pk] == entitled(meeting, seats, members, groups), meeting
         checked += 1
+    for meeting in Meeting.objects.exclude(state__in=HAPPENED).exclude(notified_at=None):
+        meeting.held_on = timezone.localtime(meeting.notified_at).date()
+        assert roster[meeting.pk] == entitled(meeting, seats, members, groups), meeting
     assert checked > 2000
     # The groups were given members; each group meeting has a roster.
     assert not happened().filter(kind=K.GROUP, attendance__isnull=True)
@@ -280,17 +284,19 @@ def test_decisions_are_within_the_attendees_and_the_quorum(loaded):
         )
         assert d.passed == (d.votes_for * 2 > voters.count())
         assert d.passed
+    assert not Decision.objects.filter(voted=False, passed=False)
     for m in stats.values():
         if m.kind == K.COMMITTEE:
             assert rules.has_quorum(m.attended, m.entitled), m
 
 
 def test_study_credits_are_those_of_closing_the_meetings(loaded):
-    credits = defaultdict(list)
-    for member_id, meeting_id, kind, hours, year, on in StudyRecord.objects.filter(
+    credits, titles = defaultdict(list), defaultdict(set)
+    for member_id, meeting_id, kind, hours, year, on, title in StudyRecord.objects.filter(
         meeting__isnull=False
-    ).values_list("member_id", "meeting_id", "kind", "hours", "year", "on"):
+    ).values_list("member_id", "meeting_id", "kind", "hours", "year", "on", "title"):
         credits[meeting_id].append((member_id, kind, hours, year, on))
+        titles[meeting_id].add(title)
     attendees = defaultdict(set)
     for meeting_id, member_id in Attendance.objects.filter(presence__in=ATTENDED).values_list(
         "meeting_id", "member_id"
@@ -303,6 +309,7 @@ def test_study_credits_are_those_of_closing_the_meetings(loaded):
         assert sorted(c[0] for c in lines) == sorted(attendees[m.pk]), m
         kind = StudyKind.LECTURE if m.kind == K.LECTURE else StudyKind.MEETING
         assert {c[1:] for c in lines} == {(kind, m.class_hours, m.held_on.year, m.held_on)}
+        assert titles[m.pk] == {f"{K(m.kind).label}：{m.topic}"}
     # Half a day counts 4 class hours, the others by the hour.
     assert set(closed.filter(kind=K.THEME_DAY).values_list("class_hours", flat=True)) == {
         rules.class_hours(rules.HALF_DAY, None, closed.first().held_on)
