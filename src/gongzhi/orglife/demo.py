@@ -57,8 +57,15 @@ from gongzhi.areas.models import Area
 from gongzhi.core import bulk, params
 from gongzhi.core.calendar import add_months
 from gongzhi.party import services as party
-from gongzhi.party.choices import Category, CommitteePost, MemberStatus, OrgType, Standing
-from gongzhi.party.models import CommitteeSeat, CommunityCadre, Member, Organization
+from gongzhi.party.choices import (
+    Category,
+    CommitteePost,
+    EventKind,
+    MemberStatus,
+    OrgType,
+    Standing,
+)
+from gongzhi.party.models import CommitteeSeat, CommunityCadre, Member, MemberEvent, Organization
 
 from . import rules
 from .choices import (
@@ -280,9 +287,9 @@ def _load(district_code: str) -> tuple[int, int]:
     for year in years:
         for o in orgs:
             builder.plan(o, year)
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE):  # labels written into the rows
         builder.save()
-    _evaluations(rng, builder, [o for o in orgs if o.community == focus.path], home, today)
+        _evaluations(rng, builder, [o for o in orgs if o.community == focus.path], home, today)
     _talks(rng, home, secretary_user, today)
     _courses(rng, [o for o in orgs if o.community == focus.path], root, today)
     return builder.meeting_count, builder.attendance_count
@@ -559,7 +566,7 @@ class _Builder:
             return (
                 ASSEMBLY_TOPICS[min(n, 4)][0]
                 if o.org.org_type != OrgType.COMMITTEE
-                else "社区党员大会：通报党委年度工作"
+                else "通报社区党委年度工作"
             )
         if kind == K.COMMITTEE:
             return COMMITTEE_TOPICS[(n - 1) % len(COMMITTEE_TOPICS)]
@@ -867,7 +874,8 @@ def _round(rng, o: Org, meeting: Meeting, roster: list[_Row], home: bool, today)
     present = [r for r in roster if r.presence == Presence.PRESENT]
     online = [r for r in roster if r.presence == Presence.ONLINE]
     ballots = len(present) + len(online)
-    evaluated = [m for m in o.members if _full_on(m, decided)]
+    # Every member in active standing is evaluated, probationary members too (12371).
+    evaluated = [m for m in o.members if m.admitted_on <= decided]
     round_ = EvaluationRound.objects.create(
         organization=o.org,
         path=o.org.path,
@@ -913,6 +921,7 @@ def _round(rng, o: Org, meeting: Meeting, roster: list[_Row], home: bool, today)
             )
         )
     Evaluation.objects.bulk_create(entries)
+    _timeline(entries, round_, o.author)
     if not home:
         return
     comments = []
@@ -941,6 +950,25 @@ def _round(rng, o: Org, meeting: Meeting, roster: list[_Row], home: bool, today)
         on=min(add_months(decided, 3), today),
         note="支部书记上门谈心，本人表示接受批评，已补交所欠党费，参加了本季度主题党日。",
         actor=o.author,
+    )
+
+
+def _timeline(entries: list[Evaluation], round_: EvaluationRound, actor: User | None) -> None:
+    """Each member's grade on their timeline, as deciding the round writes it — once
+    party's ``EventKind.EVALUATED`` is there (it comes with the evaluation service)."""
+    kind = getattr(EventKind, "EVALUATED", None)
+    if kind is None:
+        return
+    MemberEvent.objects.bulk_create(
+        MemberEvent(
+            member_id=e.member_id,
+            kind=kind,
+            occurred_on=round_.decided_on,
+            actor=actor,
+            note=f"{round_.year}年度民主评议：{Grade(e.grade).label}",
+            data={"year": round_.year, "grade": e.grade, "round": round_.pk},
+        )
+        for e in entries
     )
 
 
