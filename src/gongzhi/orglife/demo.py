@@ -806,7 +806,7 @@ class _Builder:
             f"会议主题：{meeting.topic}\n应到 {len(rows)} 人，实到 {attended} 人，请假 {leave} 人。\n"
             "会议传达学习了上级有关文件精神，与会党员结合实际交流发言，会议对下一步工作作出安排。"
         )
-        at = _aware(approved_on, time(10, 0)) if approved_on else None
+        at = min(_aware(approved_on, time(10, 0)), self.now) if approved_on else None
         first = Minutes(
             meeting=meeting,
             number=1,
@@ -827,7 +827,7 @@ class _Builder:
             recorder=recorder,
             reason=CORRECTION_REASON,
             author=o.author,
-            approved_at=_aware(fixed_on, time(16, 0)),
+            approved_at=min(_aware(fixed_on, time(16, 0)), self.now),
             approved_by=o.author,
         )
         return [first, second]
