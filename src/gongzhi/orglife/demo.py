@@ -34,8 +34,14 @@ talks, courses and trainings, corrected minutes):
 * 离退休第2党支部 has no committee (the party demo's gap): its past 支委会 are cancelled
   with that reason.
 
-The demo's party groups have no members; before the meetings, each grid branch's active
-members are shared between its two groups (in the order of their ids).
+A notified meeting has its roster drawn up (nobody signed in yet). The evaluation
+rounds evaluate every member in active standing, probationary members too.
+
+Two additions to the party side, which the meetings need: the demo's party groups have no
+members, so each grid branch's active members are shared between its two groups (in the
+order of their ids, a bulk update); and the community committees have no seats, so the
+secretaries of their branches are seated on them (党委委员兼任支部书记) through
+``party.services.add_seat``.
 """
 
 import random
