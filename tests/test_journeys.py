@@ -468,7 +468,8 @@ def waiting_for_an_extension(title: str) -> str:
 
 
 def branch_secretary_account(password: str) -> str:
-    """The demo has no branch secretary: one for 和顺社区离退休第2党支部."""
+    """A branch secretary of 和顺社区离退休第2党支部 (the demo's own, ``zhibu``, holds
+    第1网格党支部, whose dues and development files this journey does not count on)."""
     from gongzhi.accounts import services
     from gongzhi.accounts.models import User
     from gongzhi.accounts.roles import Role
@@ -477,7 +478,7 @@ def branch_secretary_account(password: str) -> str:
     from gongzhi.party.models import Organization
 
     community = Area.objects.get(full_name="武侯区锦华街道和顺社区")
-    user = make_user("zhibu", area=community, full_name="离退休第2党支部 王书记")
+    user = make_user("zhibu2", area=community, full_name="离退休第2党支部 王书记")
     user.set_password(password)
     user.save()
     services.assign_role(

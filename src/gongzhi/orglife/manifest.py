@@ -10,4 +10,5 @@ MANIFEST = Manifest(
     prefix="orglife/",
     api=(("/orglife", "gongzhi.orglife.api.router"),),
     audit_labels={},
+    demo="gongzhi.orglife.demo",
 )

@@ -26,7 +26,8 @@ DEMO_TOTP = {
     "shenji": "3031323334353637383961626364656630313233",
 }
 # The accounts printed after loading, one of each role a visitor would try (the modules'
-# loaders add chuli and jumin); README.md lists the same (tests/test_docs.py).
+# loaders add chuli and jumin, and zhibu: orglife's branch secretary); README.md lists the
+# same (tests/test_docs.py).
 PRINTED_ACCOUNTS = (
     "sysadmin",
     "quadmin",
@@ -34,6 +35,7 @@ PRINTED_ACCOUNTS = (
     "shuji",
     "gongzuozhe",
     "wanggeyuan",
+    "zhibu",
     "shenji",
     "chuli",
     "jumin",
