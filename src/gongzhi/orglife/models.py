@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.attachments.choices import Kind
+from gongzhi.attachments.owners import Attachable
 from gongzhi.core.scoping import Scope, ScopedModel, TreePathField, owned
 
 from .choices import (
@@ -27,7 +29,7 @@ from .choices import (
     TalkPair,
     TrainingLevel,
 )
-from .permissions import VIEW
+from .permissions import CHANGE, VIEW
 
 ORG_SCOPE = Scope(paths=("path",), org_paths=("organization__tree_path",))
 
@@ -121,6 +123,11 @@ class Meeting(ScopedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     scope = ORG_SCOPE
+    # Photos and papers of the meeting (全程记实, gongzhi.attachments): seen by whoever sees
+    # the meeting, added and removed by those who record it; printed in the record bundle.
+    attachable = Attachable(
+        view=VIEW, change=CHANGE, kinds=(Kind.PHOTO, Kind.DOCUMENT), label=_("照片和材料")
+    )
 
     class Meta:
         verbose_name = _("会议")
@@ -213,7 +220,10 @@ class Minutes(ScopedModel):
     recorder = models.CharField(_("记录人"), max_length=50, blank=True)
     reason = models.CharField(_("更正原因"), max_length=200, blank=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("填写人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("填写人"),
     )
     created_at = models.DateTimeField(_("填写时间"), auto_now_add=True)
     approved_at = models.DateTimeField(_("审定时间"), null=True, blank=True)
@@ -296,7 +306,9 @@ class Evaluation(ScopedModel):
     votes_qualified = models.PositiveIntegerField(_("合格票"), default=0)
     votes_basic = models.PositiveIntegerField(_("基本合格票"), default=0)
     votes_unqualified = models.PositiveIntegerField(_("不合格票"), default=0)
-    proposed = models.CharField(_("支委会建议等次"), max_length=12, choices=Grade.choices, blank=True)
+    proposed = models.CharField(
+        _("支委会建议等次"), max_length=12, choices=Grade.choices, blank=True
+    )
     grade = models.CharField(_("评定等次"), max_length=12, choices=Grade.choices, blank=True)
 
     scope = Scope(
