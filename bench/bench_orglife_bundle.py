@@ -156,17 +156,19 @@ def bench_bundle(runs: int = 5) -> dict:
         "bundle": summary_ms(wall, cpu),
         "issue_ms": round(issued.seconds * 1000, 1),
     }
-    result["target"] = target(round(max(wall), 3), TARGET_S, unit="s")
+    result["targets"] = {"bundle_max_s": target(round(max(wall), 3), TARGET_S, unit="s")}
     return result
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    args, _others = parser.parse_known_args()  # run_all's options (--fresh) are not ours
+    # Its own SQLite file in a temporary folder, whatever the bench runs on (the fixtures'
+    # district would collide with the bench district); the figures go where run_all looks.
+    database_url = os.environ.pop("DATABASE_URL", None)
     with tempfile.TemporaryDirectory(prefix="gongzhi-bench-bundle-") as var_dir:
         os.environ["GONGZHI_VAR_DIR"] = var_dir
-        os.environ.pop("DATABASE_URL", None)  # its own SQLite file, whatever the shell says
         from common import setup
 
         setup()
@@ -176,6 +178,8 @@ def main() -> int:
         state = machine()
         result = bench_bundle(args.runs)
     result["machine"] = state
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
     path = write_result("orglife_bundle", result)
     figures = result["bundle"]
     print(
@@ -183,7 +187,7 @@ def main() -> int:
         f"p50 {figures['p50_ms']} ms, max {figures['max_ms']} ms, "
         f"{result['pdf_bytes'] // 1024} KB; issue {result['issue_ms']} ms → {path}"
     )
-    return 0 if result["target"]["ok"] else TARGET_MISSED
+    return 0 if result["targets"]["bundle_max_s"]["ok"] else TARGET_MISSED
 
 
 if __name__ == "__main__":

@@ -451,7 +451,7 @@ def _photo(row: Attachment, folder: str) -> Photo:
     caption = row.caption or row.name
     try:
         with storage().open(row.blob, "rb") as stored:
-            image = PILImage.open(stored)
+            image: PILImage.Image = PILImage.open(stored)
             width, height = image.size
             ratio = PHOTO_EDGE / max(width, height)
             if ratio < 1:
