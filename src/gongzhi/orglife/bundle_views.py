@@ -19,6 +19,7 @@ from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core.views import PermissionRequiredPage
 
 from . import bundle
+from .models import Meeting
 from .permissions import VIEW
 
 PDF = "application/pdf"
@@ -38,8 +39,10 @@ def _file_part(text: str) -> str:
 class MeetingBundleView(LoginRequiredMixin, View):
     """GET: the record bundle of a meeting the user may view, as a PDF download."""
 
-    def get(self, request: HttpRequest, meeting_id: int) -> HttpResponse:
-        meeting = bundle.meeting_for(request.user, meeting_id)
+    model = Meeting  # what ``pk`` names (the cross-scope walk reads it)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        meeting = bundle.meeting_for(request.user, pk)
         if meeting is None:
             raise Http404()
         try:

@@ -5,7 +5,7 @@ from . import bundle_views
 app_name = "orglife"
 urlpatterns: list = [
     path(
-        "meetings/<int:meeting_id>/bundle/",
+        "meetings/<int:pk>/bundle/",
         bundle_views.MeetingBundleView.as_view(),
         name="meeting_bundle",
     ),
