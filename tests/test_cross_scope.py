@@ -141,6 +141,8 @@ ID_ALIASES = {
     "within": "areas.Area",
     "tag": "residents.CareTag",
     "tag_id": "residents.CareTag",
+    # The attachments API's parameter for a model whose name another app's model shares.
+    "orglife_meeting_id": "orglife.Meeting",
     "tenants": "residents.Resident",
     "tenant_ids": "residents.Resident",
     "into_id": "demands.Demand",

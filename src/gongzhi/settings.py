@@ -292,6 +292,12 @@ else:
 # (gongzhi/attachments/imaging.py): a crafted image kills the child, never a worker.
 GONGZHI_IMAGE_CHECK_MB = env_int("GONGZHI_IMAGE_CHECK_MB", 1536)
 GONGZHI_IMAGE_CHECK_SECONDS = env_int("GONGZHI_IMAGE_CHECK_SECONDS", 30)
+# The TrueType font embedded (subset) in the PDF documents (orglife's record bundles, ADR
+# 0013): Debian's fonts-wqy-microhei by default, the first face of the collection. Missing,
+# the PDFs fall back to the reader's built-in STSong-Light (not embedded) with a warning.
+GONGZHI_PDF_FONT = os.environ.get(
+    "GONGZHI_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+)
 
 # --- Gongzhi ------------------------------------------------------------------
 # The cache every process shares (core.shared: version stamps of the holiday table and the

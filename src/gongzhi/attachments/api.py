@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.db import models
 from django.http import HttpRequest
@@ -151,6 +152,10 @@ def _with_owner_id(func: Callable[..., Any], param: str, *extra: inspect.Paramet
 def _owner_routes(model: type[models.Model]) -> None:
     app, name = model._meta.app_label, model._meta.model_name
     param = f"{name}_id"
+    # Two apps with a model of the same name (demands' and orglife's Meeting): the
+    # parameter names the app too, so that it says unambiguously which row it takes.
+    if sum(m._meta.model_name == name for m in apps.get_models()) > 1:
+        param = f"{app}_{name}_id"
     path = f"/{app}/{name}/{{int:{param}}}"
     label = route_name(model)
 

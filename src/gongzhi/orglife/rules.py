@@ -5,6 +5,7 @@ force on the day concerned (``core.params.value(key, on=…)``); services and se
 call them, tests pin them at and around each threshold."""
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -166,3 +167,34 @@ def required_hours(is_cadre: bool, year: int) -> int:
 def shortfall_warned(today: date) -> bool:
     """Whether study shortfalls are warnings yet: from the fourth quarter (a parameter)."""
     return today.month >= int(params.value("orglife.shortfall_from_month", on=today))
+
+
+@dataclass(frozen=True)
+class RosterCounts:
+    """应到/实到/请假/缺席 of a meeting's roster, as the record and the record book print them."""
+
+    entitled: int  # 应到
+    attended: int  # 实到
+    leave: int  # 请假
+    absent: int  # 缺席
+    invited: int  # 列席 (in none of the above)
+
+
+def roster_counts(rows: Iterable[tuple[str, str]]) -> RosterCounts:
+    """The counts of a held meeting from its roster's (entitlement, presence) pairs: a
+    member invited to sit in (列席) is not entitled and counts in none of them; an entitled
+    member who neither attended (in person or online) nor had leave was absent, signed in
+    or not."""
+    from .choices import ATTENDED, Entitlement, Presence
+
+    entitled = attended = leave = invited = 0
+    for entitlement, presence in rows:
+        if entitlement == Entitlement.INVITED:
+            invited += 1
+            continue
+        entitled += 1
+        if presence in ATTENDED:
+            attended += 1
+        elif presence == Presence.LEAVE:
+            leave += 1
+    return RosterCounts(entitled, attended, leave, entitled - attended - leave, invited)
