@@ -2,6 +2,7 @@
 rules are the services' (their refusals land on these fields)."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.forms import (
@@ -19,10 +20,21 @@ from .choices import StudyKind, TrainingLevel
 from .permissions import CHANGE
 
 LENGTH_CHOICES = [
-    (rules.FULL_DAY, _("全天（计8学时/天）")),
-    (rules.HALF_DAY, _("半天（计4学时/天）")),
+    (rules.FULL_DAY, _("全天")),
+    (rules.HALF_DAY, _("半天")),
     (rules.HOURS, _("按学时")),
 ]
+
+
+def length_help() -> str:
+    """How a full and a half day count, from the parameters in force today."""
+    today = timezone.localdate()
+    return _("全天计%(full)s学时，半天计%(half)s学时（集中培训按每天计），其余按实际学时填写。") % {
+        "full": rules.class_hours(rules.FULL_DAY, None, today),
+        "half": rules.class_hours(rules.HALF_DAY, None, today),
+    }
+
+
 ENTERED_KIND_CHOICES = [
     (StudyKind.COURSE, StudyKind.COURSE.label),
     (StudyKind.TRAINING, StudyKind.TRAINING.label),
@@ -83,6 +95,7 @@ class EntryForm(forms.Form):
 
     def __init__(self, *args, user, branch, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["length"].help_text = length_help()
         self.fields["members"].narrow = _branch_members(branch)
         scope_fields(self, user)
 

@@ -40,7 +40,7 @@ class CourseImporter(Importer):
             "length",
             Choice(LENGTH_CHOICES),
             required=True,
-            help=_("全天计8学时，半天计4学时（集中培训按每天计），其余按学时填写。"),
+            help=_("全天、半天按规定折算学时（集中培训按每天计），其余按学时填写。"),
         ),
         Column(_("学时"), "hours", DecimalNumber(4, 1), help=_("时长为“按学时”时必填。")),
         Column(_("培训天数"), "days", DecimalNumber(4, 1), help=_("集中培训必填，可为0.5的倍数。")),

@@ -107,7 +107,7 @@ class MemberLedgerView(PermissionRequiredPage, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         try:
-            member = study.get_member(user, self.kwargs["pk"])
+            member = study.get_member(user, self.kwargs["member_id"])
         except NotFoundOrForbidden:
             raise Http404() from None
         context.update(
@@ -288,7 +288,7 @@ class CorrectionView(PermissionRequiredPage, TemplateView):
 
     def member(self):
         try:
-            return study.get_member(self.request.user, self.kwargs["pk"], CHANGE)
+            return study.get_member(self.request.user, self.kwargs["member_id"], CHANGE)
         except NotFoundOrForbidden:
             raise Http404() from None
 

@@ -11,9 +11,13 @@ urlpatterns += [
     path("study/mine/", study_views.MyLedgerView.as_view(), name="study_mine"),
     path("study/shortfalls/", study_views.ShortfallView.as_view(), name="study_shortfalls"),
     path("study/enter/", study_views.EntryView.as_view(), name="study_enter"),
-    path("study/members/<int:pk>/", study_views.MemberLedgerView.as_view(), name="study_member"),
     path(
-        "study/members/<int:pk>/correct/",
+        "study/members/<int:member_id>/",
+        study_views.MemberLedgerView.as_view(),
+        name="study_member",
+    ),
+    path(
+        "study/members/<int:member_id>/correct/",
         study_views.CorrectionView.as_view(),
         name="study_correct",
     ),
