@@ -347,3 +347,23 @@ def test_api_mine(client, world, people):
     ours[2].save(update_fields=["user"])
     line(ours[2], date(2026, 2, 1), "8")
     assert api.get("/mine").json()["total"] == "8.0"
+
+
+def test_summary_page_query_count_does_not_grow_with_rows(
+    client_as, world, party, people, django_assert_num_queries
+):
+    client = client_as(world.users["secretary"])
+    url = reverse("orglife:study_summary")
+    query = {"organization": party.ours_branch.pk, "year": 2026}
+    client.get(url, query)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(url, query)
+    admin = world.users["district_admin"]
+    for serial in range(81, 86):
+        member = add_member(admin, party.ours_branch, f"新党员{serial}", serial=serial)
+        line(member, date(2026, 3, 1), "2")
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(url, query)
