@@ -137,6 +137,11 @@ ID_ALIASES = {
     "contact_ids": "party.Member",
     "introducers": "party.Member",
     "introducer_ids": "party.Member",
+    # The two members of a talk (谈心谈话: orglife study pages and API).
+    "first": "party.Member",
+    "first_id": "party.Member",
+    "second": "party.Member",
+    "second_id": "party.Member",
     "community": "areas.Area",
     "within": "areas.Area",
     "tag": "residents.CareTag",

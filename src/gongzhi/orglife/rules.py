@@ -11,9 +11,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from gongzhi.core import params
+from gongzhi.core.calendar import add_months
 from gongzhi.party.choices import BRANCH_TYPES, OrgType
 
-from .choices import MeetingKind
+from .choices import (
+    ATTENDED,
+    LEVEL_RANK,
+    Entitlement,
+    MeetingKind,
+    Presence,
+    StudyKind,
+    TalkPair,
+    TrainingLevel,
+)
 
 K = MeetingKind
 
@@ -137,8 +147,6 @@ def excellent_cap(evaluated: int, on: date) -> int:
 
 def correction_deadline_limit(decided_on: date) -> date:
     """The latest deadline of a 不合格 member's correction plan (≤ 12 months)."""
-    from gongzhi.core.calendar import add_months
-
     return add_months(decided_on, int(params.value("orglife.correction_months", on=decided_on)))
 
 
@@ -185,8 +193,6 @@ def roster_counts(rows: Iterable[tuple[str, str]]) -> RosterCounts:
     member invited to sit in (列席) is not entitled and counts in none of them; an entitled
     member who neither attended (in person or online) nor had leave was absent, signed in
     or not."""
-    from .choices import ATTENDED, Entitlement, Presence
-
     entitled = attended = leave = invited = 0
     for entitlement, presence in rows:
         if entitlement == Entitlement.INVITED:
@@ -198,3 +204,146 @@ def roster_counts(rows: Iterable[tuple[str, str]]) -> RosterCounts:
         elif presence == Presence.LEAVE:
             leave += 1
     return RosterCounts(entitled, attended, leave, entitled - attended - leave, invited)
+
+
+# --- Study and training hours, talks -------------------------------------------------------
+
+
+# A cadre for the 56-hour requirement: a member holding a seat (secretary or committee
+# member) on the committee of a grassroots organization — a branch of any kind, a general
+# branch or a community committee; not a party group (no committee) and not the street's
+# working committee (above the grassroots).
+CADRE_ORG_TYPES = frozenset(BRANCH_TYPES | {OrgType.GENERAL_BRANCH, OrgType.COMMITTEE})
+
+
+def entry_hours(length: str, hours: Decimal | None, days: Decimal | None, on: date) -> Decimal:
+    """Class hours of a course or training as entered: a full (half) day counts
+    ``class_hours`` for each day of a training (one day for a course), otherwise the
+    hours given for the whole of it."""
+    if length in (FULL_DAY, HALF_DAY):
+        return class_hours(length, None, on) * max(Decimal(days or 0), Decimal(1))
+    return class_hours(HOURS, hours, on)
+
+
+def shortfall(total: Decimal, required: int | Decimal) -> Decimal:
+    """What is still missing to reach ``required`` (never negative)."""
+    return max(Decimal(required) - Decimal(total), Decimal(0))
+
+
+def progress_step(total: Decimal, required: int | Decimal) -> int:
+    """The share of the requirement reached, in steps of 5 % (0…100), for the progress
+    bar's CSS class (no inline style under the strict CSP)."""
+    if not required:
+        return 100
+    share = min(Decimal(total) / Decimal(required), Decimal(1))
+    return max(int(share * 20), 0) * 5
+
+
+COMMUNITY_SECRETARY = "community_secretary"
+TWO_COMMITTEE = "two_committee"
+
+
+def training_requirement(role: str, year: int) -> tuple[Decimal, str]:
+    """Concentrated training a community cadre must attend in ``year``: (days, the
+    lowest level that counts). A community secretary ≥ 7 days at district level or
+    above, the other two-committee members ≥ 3 days at street level or above (seed 001
+    第6篇; parameters in force on 1 January)."""
+    on = date(year, 1, 1)
+    if role == COMMUNITY_SECRETARY:
+        days = params.value("orglife.training_days.community_secretary", on=on)
+        return Decimal(days), TrainingLevel.DISTRICT
+    days = params.value("orglife.training_days.two_committee", on=on)
+    return Decimal(days), TrainingLevel.STREET
+
+
+def counts_for_level(level: str, lowest: str) -> bool:
+    """Whether a training organized at ``level`` counts for a requirement from
+    ``lowest`` up (a street-level training does not count for a community secretary)."""
+    if not level:
+        return False
+    return LEVEL_RANK[TrainingLevel(level)] >= LEVEL_RANK[TrainingLevel(lowest)]
+
+
+def training_days(lines: list[tuple[str, str, Decimal]], lowest: str) -> Decimal:
+    """Days of concentrated training that count from level ``lowest``, over ledger
+    lines given as (kind, level, days) — corrections included, with their sign."""
+    return sum(
+        (
+            Decimal(days)
+            for kind, level, days in lines
+            if kind == StudyKind.TRAINING and counts_for_level(level, lowest)
+        ),
+        Decimal(0),
+    )
+
+
+def training_met(role: str, year: int, lines: list[tuple[str, str, Decimal]]) -> bool:
+    required, lowest = training_requirement(role, year)
+    return training_days(lines, lowest) >= required
+
+
+# 谈心谈话 (支部工作条例 art. 15: "支部委员之间、支部委员和党员之间、党员和党员之间，每年
+# 谈心谈话一般不少于1次"). A member's role in the branch: its secretary, a committee
+# member (any other seat on the branch's committee), or a member.
+SECRETARY, COMMITTEE, MEMBER = "secretary", "committee", "member"
+
+
+def talk_pair(first_role: str, second_role: str) -> str:
+    """The pair kind of a talk from the two members' roles in the branch. The secretary
+    with a committee member is 书记与支委; a committee member (the secretary included:
+    they sit on the committee) with a member is 支委与党员, as is a talk between two
+    committee members neither of whom is the secretary (one of them talks as the
+    committee member, the other as a member); two members are 党员之间."""
+    roles = {first_role, second_role}
+    if roles == {SECRETARY, COMMITTEE}:
+        return TalkPair.SECRETARY_COMMITTEE
+    if roles == {MEMBER}:
+        return TalkPair.MEMBER_MEMBER
+    return TalkPair.COMMITTEE_MEMBER
+
+
+@dataclass(frozen=True)
+class MissingTalk:
+    """A required talk not held this year: a named pair (``second`` set) or a member who
+    has not talked with anyone of the kind required (``second`` None)."""
+
+    pair: str
+    first: int
+    second: int | None = None
+
+
+def missing_talks(
+    secretaries: list[int],
+    committee: list[int],
+    members: list[int],
+    held: list[tuple[int, int]],
+) -> list[MissingTalk]:
+    """The talks a branch still owes this year, from the ids of its secretary(ies), other
+    committee members and members and the pairs that talked (either way round).
+
+    Our reading of "at least once a year between each pair":
+    * the secretary with every committee member, each pair by name;
+    * every member with at least one committee member (the secretary included) — when
+      the branch has a committee member at all;
+    * every member with at least one other member — when the branch has another member.
+    Committee members among themselves are required only with the secretary."""
+    talked: dict[int, set[int]] = {}
+    for a, b in held:
+        talked.setdefault(a, set()).add(b)
+        talked.setdefault(b, set()).add(a)
+    missing: list[MissingTalk] = []
+    for secretary in secretaries:
+        for other in committee:
+            if other != secretary and other not in talked.get(secretary, set()):
+                missing.append(MissingTalk(TalkPair.SECRETARY_COMMITTEE, secretary, other))
+    leaders = set(secretaries) | set(committee)
+    ordinary = set(members) - leaders
+    for member in members:
+        if member in leaders:
+            continue
+        partners = talked.get(member, set())
+        if leaders and not partners & leaders:
+            missing.append(MissingTalk(TalkPair.COMMITTEE_MEMBER, member))
+        if len(ordinary) > 1 and not partners & (ordinary - {member}):
+            missing.append(MissingTalk(TalkPair.MEMBER_MEMBER, member))
+    return missing

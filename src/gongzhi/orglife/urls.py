@@ -1,6 +1,6 @@
-from django.urls import path  # noqa: F401  (the pages add their routes here)
+from django.urls import path
 
-from . import bundle_views
+from . import bundle_views, study_views
 
 app_name = "orglife"
 urlpatterns: list = [
@@ -11,4 +11,25 @@ urlpatterns: list = [
     ),
     path("record-book/", bundle_views.RecordBookView.as_view(), name="record_book"),
     path("verify/", bundle_views.VerifyView.as_view(), name="verify"),
+]
+
+# Study and training hours, talks.
+urlpatterns += [
+    path("study/", study_views.SummaryView.as_view(), name="study_summary"),
+    path("study/mine/", study_views.MyLedgerView.as_view(), name="study_mine"),
+    path("study/shortfalls/", study_views.ShortfallView.as_view(), name="study_shortfalls"),
+    path("study/enter/", study_views.EntryView.as_view(), name="study_enter"),
+    path(
+        "study/members/<int:member_id>/",
+        study_views.MemberLedgerView.as_view(),
+        name="study_member",
+    ),
+    path(
+        "study/members/<int:member_id>/correct/",
+        study_views.CorrectionView.as_view(),
+        name="study_correct",
+    ),
+    *study_views.import_urls(),
+    path("talks/", study_views.TalkListView.as_view(), name="talk_list"),
+    path("talks/new/", study_views.TalkCreateView.as_view(), name="talk_create"),
 ]
