@@ -116,6 +116,13 @@ def deciding_meetings(user: User, round: EvaluationRound) -> QuerySet[Meeting]:
     )
 
 
+def get_meeting(user: User, pk: int | str) -> Meeting:
+    try:
+        return Meeting.objects.visible_to(user, VIEW).get(pk=pk)
+    except (Meeting.DoesNotExist, ValueError):
+        raise NotFoundOrForbidden() from None
+
+
 # --- A member's own rounds ------------------------------------------------------------------
 
 
