@@ -534,8 +534,9 @@ def start_correction(
 ) -> Correction:
     """限期改正 of a member graded 不合格: the plan and its deadline, at most
     ``rules.correction_deadline_limit(decided_on)``."""
+    require(actor, EVALUATE, evaluation.round)
+    evaluation = lock(evaluation, related=("round",))  # read afresh: the decided grade
     round = evaluation.round
-    require(actor, EVALUATE, round)
     problems = Problems()
     with problems.check():
         if round.state != S.DECIDED or evaluation.grade != Grade.UNQUALIFIED:
