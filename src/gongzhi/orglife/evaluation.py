@@ -101,6 +101,15 @@ ROUND_WORKFLOW = register(
     ),
 )
 
+
+def _deadline_passed(correction: Correction, actor: Any) -> None:
+    if _today() <= correction.deadline:
+        raise RuleViolation(
+            _("改正期限%(d)s未满，不能作出未改正的结论。") % {"d": correction.deadline.isoformat()},
+            field="outcome",
+        )
+
+
 CORRECTION_WORKFLOW = register(
     "orglife.correction",
     Workflow(
@@ -119,6 +128,7 @@ CORRECTION_WORKFLOW = register(
                 {CorrectionState.OPEN},
                 CorrectionState.NOT_CORRECTED,
                 perm=EVALUATE,
+                guards=[_deadline_passed],
                 label=gettext_lazy("逾期未改正"),
                 refusal=gettext_lazy("该限期改正已有结论。"),
             ),
