@@ -5,6 +5,7 @@ through their member record. Domain errors are ``{"error": {"code", "message",
 "field"}}`` with a 4xx status (gongzhi/api.py)."""
 
 from datetime import date
+from typing import Literal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -194,7 +195,7 @@ class EvaluationFollowUpIn(Schema):
 
 class EvaluationCloseIn(Schema):
     version: Version
-    outcome: str = Field(..., pattern="^(corrected|not_corrected)$")
+    outcome: Literal["corrected", "not_corrected"]
     on: Day
     note: Text(0, 200) = ""  # type: ignore[valid-type]
 

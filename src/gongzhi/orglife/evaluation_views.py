@@ -44,6 +44,11 @@ from .evaluation_forms import (
 from .models import Correction, Evaluation, EvaluationRound
 from .permissions import EVALUATE, VIEW
 
+ACTION_LABELS = {
+    "open_peer": _("进入党员互评"),
+    "open_vote": _("进入民主测评"),
+    "close_vote": _("结束测评，由支委会提出等次"),
+}
 ADVANCES = {
     "open_peer": _("已进入党员互评阶段。"),
     "open_vote": _("已进入民主测评阶段。"),
@@ -121,7 +126,7 @@ class RoundDetailView(ScopedDetailView):
             entries=entries,
             progress=selectors.progress(round, today),
             allowed=services.ROUND_WORKFLOW.allowed(round, user),
-            labels={a: t.label for a, t in services.ROUND_WORKFLOW.transitions.items()},
+            labels=ACTION_LABELS,
             can_run=user.has_perm(EVALUATE, round),
             comments=list(selectors.comments_on(round)),
             proposed_excellent=sum(1 for e in entries if e.proposed == Grade.EXCELLENT),
