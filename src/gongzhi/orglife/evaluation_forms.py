@@ -75,7 +75,7 @@ class GradesForm(forms.Form):
         for entry in self.entries:
             self.fields[f"e{entry.pk}"] = forms.ChoiceField(
                 label=_member_label(entry),
-                choices=[("", "—"), *Grade.choices] if not required else Grade.choices,
+                choices=[("", "—"), *Grade.choices],
                 required=required,
                 initial=getattr(entry, initial_from) if initial_from else None,
                 widget=forms.Select,
