@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts.models import User
-from gongzhi.core import audit
+from gongzhi.core import audit, params
 from gongzhi.core.errors import Problems, RuleViolation
 from gongzhi.core.services import atomic, check_version, lock, require
 from gongzhi.core.workflow import Workflow, register, step
@@ -54,7 +54,18 @@ TALLY = {
 }
 # Meetings whose decision may fix the grades: the branch's members' meeting.
 DECIDING_KINDS = (MeetingKind.EVALUATION, MeetingKind.ASSEMBLY)
-CHINESE_NUMBERS = {2: "二", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十"}
+# The cap's fraction in words (orglife.excellent_divisor is 2 to 10).
+FRACTIONS = {
+    2: gettext_lazy("二分之一"),
+    3: gettext_lazy("三分之一"),
+    4: gettext_lazy("四分之一"),
+    5: gettext_lazy("五分之一"),
+    6: gettext_lazy("六分之一"),
+    7: gettext_lazy("七分之一"),
+    8: gettext_lazy("八分之一"),
+    9: gettext_lazy("九分之一"),
+    10: gettext_lazy("十分之一"),
+}
 
 
 def _today() -> date:
@@ -391,13 +402,11 @@ def cap_refusal(
     cap = rules.excellent_cap(evaluated, on)
     if excellent <= cap:
         return None
-    from gongzhi.core import params
-
     divisor = int(params.value("orglife.excellent_divisor", on=on))
     return RuleViolation(
-        _("优秀不得超过参评党员的%(part)s分之一（%(n)d人中最多%(cap)d人），当前%(k)d人")
+        _("优秀不得超过参评党员的%(fraction)s（%(n)d人中最多%(cap)d人），当前%(k)d人")
         % {
-            "part": CHINESE_NUMBERS.get(divisor, str(divisor)),
+            "fraction": FRACTIONS.get(divisor) or f"1/{divisor}",
             "n": evaluated,
             "cap": cap,
             "k": excellent,

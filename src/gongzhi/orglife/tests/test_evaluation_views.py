@@ -407,3 +407,14 @@ def test_the_list_query_count_does_not_grow(world, party, client_as):
     with CaptureQueriesContext(connection) as four:
         client.get(reverse("orglife:evaluation_list"))
     assert len(four) == len(one)
+
+
+def test_the_workbench_counts_the_overdue_corrections(world, party, client_as):
+    round, entry = decided_with_unqualified(world, party)
+    secretary = world.users["branch_secretary"]
+    services.start_correction(entry, actor=secretary, plan="计划", deadline=date(2026, 6, 30))
+    page = client_as(secretary).get(reverse("core:workbench")).content.decode()
+    assert "限期改正逾期未结论" in page
+    assert reverse("orglife:evaluation_corrections") + "?warning=due" in page
+    other = client_as(world.users["street_admin"]).get(reverse("core:workbench"))
+    assert "限期改正逾期未结论" in other.content.decode()
