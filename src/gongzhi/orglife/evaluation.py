@@ -326,11 +326,17 @@ def cast_ballot(
             receipt = BallotReceipt.objects.create(round=round, voter=voter)
     except IntegrityError:
         raise RuleViolation(_("您已投过票，每人只能投一次。"), field="ballot") from None
+    # Counted only while the vote is still open in the database (the secretary may have
+    # closed it since the round was read): otherwise the whole ballot is rolled back.
+    counted = EvaluationRound.objects.filter(pk=round.pk, state=S.VOTE).update(
+        online_ballots=F("online_ballots") + 1
+    )
+    if not counted:
+        raise RuleViolation(_("民主测评已经结束，选票未计入。"), field="ballot")
     for grade, field in TALLY.items():
         chosen = [pk for pk, g in choices.items() if g == grade]
         if chosen:
             Evaluation.objects.filter(round=round, pk__in=chosen).update(**{field: F(field) + 1})
-    EvaluationRound.objects.filter(pk=round.pk).update(online_ballots=F("online_ballots") + 1)
     audit.log("orglife.evaluation.voted", actor=actor, target=round)  # who, never how
     return receipt
 

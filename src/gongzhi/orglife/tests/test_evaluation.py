@@ -323,6 +323,21 @@ def test_concurrent_votes_lose_none(world, party, flushable_audit_log):
     ) == {6}
 
 
+def test_a_ballot_on_a_round_read_before_the_vote_closed_is_not_counted(world, party, secretary):
+    round, people = new_round(world, party, 2)
+    round = step(round, secretary, "open_peer", "open_vote")
+    vote(round, people[0], lambda e: Q)
+    stale = fresh(round)
+    step(round, secretary, "close_vote")
+    choices = {e.pk: U for e in Evaluation.objects.filter(round=round)}
+    with pytest.raises(RuleViolation) as caught:
+        services.cast_ballot(stale, actor=people[1].user, choices=choices)
+    assert "已经结束" in str(caught.value.message)
+    assert fresh(round).online_ballots == 1
+    assert not Evaluation.objects.filter(round=round, votes_unqualified__gt=0).exists()
+    assert BallotReceipt.objects.filter(round=round).count() == 1
+
+
 def test_stale_copies_of_the_round_still_add_up(world, party, secretary):
     """F() increments: ballots cast on copies of the rows read before the others' votes."""
     round, people = new_round(world, party, 4)
