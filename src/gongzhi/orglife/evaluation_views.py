@@ -7,7 +7,7 @@ from typing import Any
 import django_filters
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -87,16 +87,11 @@ class RoundListView(ScopedListView):
     table_class = RoundTable
     filterset_class = RoundFilter
     export_name = "orglife-evaluation-rounds"
+    create_url = reverse_lazy("orglife:evaluation_start")
     create_permission = EVALUATE
 
     def get_base_queryset(self):
         return selectors.rounds_for(self.request.user).order_by("-year", "organization__tree_path")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if self.request.user.has_perm(EVALUATE):
-            context["create_url"] = reverse("orglife:evaluation_start")
-        return context
 
 
 class RoundStartView(PermissionRequiredPage, ServiceFormView):

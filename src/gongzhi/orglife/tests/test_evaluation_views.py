@@ -85,6 +85,8 @@ def test_the_nobody_gets_a_403_and_the_start_form_makes_a_round(world, party, cl
         client_as(world.users["nobody"]).get(reverse("orglife:evaluation_list")).status_code == 403
     )
     client = client_as(world.users["branch_secretary"])
+    listing = client.get(reverse("orglife:evaluation_list")).content.decode()
+    assert reverse("orglife:evaluation_start") in listing
     form = client.get(reverse("orglife:evaluation_start"))
     assert form.status_code == 200 and "和顺社区第一党支部" in form.content.decode()
     assert "邻里社区党支部" not in form.content.decode()
