@@ -151,6 +151,7 @@ ID_ALIASES = {
     "tenants": "residents.Resident",
     "tenant_ids": "residents.Resident",
     "into_id": "demands.Demand",
+    "meeting_id": "orglife.Meeting",  # demands has a Meeting model too
 }
 # Choices with number values that are not objects (a filter form's <select>).
 NOT_OBJECT_FIELDS = {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bundle_views, study_views
+from . import bundle_views, evaluation_urls, study_views
 
 app_name = "orglife"
 urlpatterns: list = [
@@ -33,3 +33,6 @@ urlpatterns += [
     path("talks/", study_views.TalkListView.as_view(), name="talk_list"),
     path("talks/new/", study_views.TalkCreateView.as_view(), name="talk_create"),
 ]
+
+# 民主评议党员
+urlpatterns += evaluation_urls.urlpatterns

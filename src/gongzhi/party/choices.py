@@ -95,6 +95,8 @@ class EventKind(models.TextChoices):
     DECEASED = "deceased", _("去世")
     TRANSFER_OUT = "transfer_out", _("组织关系转出")
     TRANSFER_IN = "transfer_in", _("组织关系转入")
+    EVALUATED = "evaluated", _("民主评议")
+    NOT_CORRECTED = "not_corrected", _("限期改正未改正")
 
 
 class TransferKind(models.TextChoices):
