@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.attachments.choices import Kind
+from gongzhi.attachments.owners import Attachable
 from gongzhi.core.scoping import Scope, ScopedModel, TreePathField, owned
 
 from .choices import (
@@ -27,7 +29,7 @@ from .choices import (
     TalkPair,
     TrainingLevel,
 )
-from .permissions import VIEW
+from .permissions import CHANGE, VIEW
 
 ORG_SCOPE = Scope(paths=("path",), org_paths=("organization__tree_path",))
 
@@ -121,6 +123,13 @@ class Meeting(ScopedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     scope = ORG_SCOPE
+    # Photos, sign-in sheets and papers of the meeting (gongzhi.attachments, ADR 0011).
+    attachable = Attachable(
+        view=VIEW,
+        change=CHANGE,
+        kinds=(Kind.PHOTO, Kind.DOCUMENT, Kind.MINUTES),
+        label=_("会议照片和材料"),
+    )
 
     class Meta:
         verbose_name = _("会议")

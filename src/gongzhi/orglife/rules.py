@@ -166,3 +166,10 @@ def required_hours(is_cadre: bool, year: int) -> int:
 def shortfall_warned(today: date) -> bool:
     """Whether study shortfalls are warnings yet: from the fourth quarter (a parameter)."""
     return today.month >= int(params.value("orglife.shortfall_from_month", on=today))
+
+
+def vote_passes(votes_for: int, entitled: int) -> bool:
+    """A vote of a meeting passes when those for it are more than half of the members
+    entitled to vote (支部工作条例: 赞成人数超过应到会有表决权党员的半数), not merely more
+    than half of those present: abstentions and absences count against it."""
+    return entitled > 0 and votes_for * 2 > entitled
