@@ -1,7 +1,7 @@
 """Scoped reads of meetings: every list, detail, export, count and a member's own
 meetings start here (``visible_to``)."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import User
@@ -19,8 +19,13 @@ def meetings_for(user: User, perm: str = VIEW) -> QuerySet[Meeting]:
 
 
 def with_counts(queryset: QuerySet[Meeting]) -> QuerySet[Meeting]:
-    """Meetings with their roster's numbers (应到, 实到, 请假, 缺席) in the same query."""
+    """Meetings with their roster's numbers (应到, 实到, 请假, 缺席) and their latest
+    minutes' state in the same query."""
+    latest = Minutes.objects.filter(meeting=OuterRef("pk")).order_by("-number")
     return queryset.annotate(
+        # The latest minutes' state, for the workflow's guards (approve, close) per row.
+        last_minutes_number=Subquery(latest.values("number")[:1]),
+        last_minutes_approved=Subquery(latest.values("approved_at")[:1]),
         n_entitled=Count("attendance", distinct=True),
         n_attended=Count(
             "attendance", filter=Q(attendance__presence__in=ATTENDED), distinct=True

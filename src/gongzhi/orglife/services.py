@@ -65,15 +65,24 @@ def latest_minutes(meeting: Meeting) -> Minutes | None:
     return Minutes.objects.filter(meeting=meeting).order_by("-number").first()
 
 
-def _has_draft(meeting: Meeting, actor: Any) -> None:
+def _minutes_state(meeting: Meeting) -> tuple[bool, bool]:
+    """(has minutes, its latest version approved): from the list's annotations
+    (selectors.with_counts) when present, else one query."""
+    if hasattr(meeting, "last_minutes_number"):
+        number = getattr(meeting, "last_minutes_number")
+        return number is not None, getattr(meeting, "last_minutes_approved") is not None
     minutes = latest_minutes(meeting)
-    if minutes is None or minutes.approved_at is not None:
+    return minutes is not None, minutes is not None and minutes.approved_at is not None
+
+
+def _has_draft(meeting: Meeting, actor: Any) -> None:
+    exists, approved = _minutes_state(meeting)
+    if not exists or approved:
         raise RuleViolation(_("没有待审定的会议记录。"), field="minutes")
 
 
 def _minutes_approved(meeting: Meeting, actor: Any) -> None:
-    minutes = latest_minutes(meeting)
-    if minutes is None or minutes.approved_at is None:
+    if not _minutes_state(meeting)[1]:
         raise RuleViolation(_("会议记录审定后才能归档。"), field="minutes")
 
 
