@@ -290,9 +290,7 @@ def create_meeting(request, payload: OrglifeMeetingIn):
     return Status(201, _detail(request.user, meeting.pk))
 
 
-@router.get(
-    "/meetings/{int:meeting_id}", response={200: OrglifeMeetingDetailOut, ERRORS: ErrorOut}
-)
+@router.get("/meetings/{int:meeting_id}", response={200: OrglifeMeetingDetailOut, ERRORS: ErrorOut})
 def get_meeting(request, meeting_id: int):
     """A meeting with its roster (who is entitled, their presence, leave and make-up), the
     counts 应到/实到/请假/缺席, its decisions and every version of its minutes."""

@@ -38,12 +38,8 @@ class MeetingFilter(FilterSet):
 
     def in_year(self, qs, name, value):
         value = int(value)
-        return qs.filter(
-            Q(held_on__year=value) | Q(held_on__isnull=True, planned_on__year=value)
-        )
+        return qs.filter(Q(held_on__year=value) | Q(held_on__isnull=True, planned_on__year=value))
 
     def in_month(self, qs, name, value):
         value = int(value)
-        return qs.filter(
-            Q(held_on__month=value) | Q(held_on__isnull=True, planned_on__month=value)
-        )
+        return qs.filter(Q(held_on__month=value) | Q(held_on__isnull=True, planned_on__month=value))

@@ -50,9 +50,7 @@ class MeetingFields(forms.Form):
         label=_("授课人（本组织党员）"), queryset=Member.objects.none(), required=False
     )
     lecturer_name = forms.CharField(label=_("授课人（系统外）"), max_length=50, required=False)
-    online_allowed = forms.BooleanField(
-        label=_("允许流动党员线上参加"), required=False
-    )
+    online_allowed = forms.BooleanField(label=_("允许流动党员线上参加"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,7 +97,10 @@ class CancelForm(VersionForm):
 class DecisionForm(forms.Form):
     title = forms.CharField(label=_("议题"), max_length=200, required=False)
     text = forms.CharField(
-        label=_("决定内容"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("决定内容"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     voted = forms.BooleanField(label=_("进行表决"), required=False)
     secret_ballot = forms.BooleanField(label=_("无记名投票"), required=False)
@@ -110,7 +111,10 @@ class DecisionForm(forms.Form):
 
 class MinutesForm(forms.Form):
     text = forms.CharField(
-        label=_("会议记录"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 10})
+        label=_("会议记录"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 10}),
     )
     recorder = forms.CharField(label=_("记录人"), max_length=50, required=False)
     reason = forms.CharField(

@@ -27,13 +27,9 @@ def with_counts(queryset: QuerySet[Meeting]) -> QuerySet[Meeting]:
         last_minutes_number=Subquery(latest.values("number")[:1]),
         last_minutes_approved=Subquery(latest.values("approved_at")[:1]),
         n_entitled=Count("attendance", distinct=True),
-        n_attended=Count(
-            "attendance", filter=Q(attendance__presence__in=ATTENDED), distinct=True
-        ),
+        n_attended=Count("attendance", filter=Q(attendance__presence__in=ATTENDED), distinct=True),
         n_leave=Count("attendance", filter=Q(attendance__presence=Presence.LEAVE), distinct=True),
-        n_absent=Count(
-            "attendance", filter=Q(attendance__presence=Presence.ABSENT), distinct=True
-        ),
+        n_absent=Count("attendance", filter=Q(attendance__presence=Presence.ABSENT), distinct=True),
     )
 
 
@@ -81,9 +77,12 @@ def approved_minutes(meeting: Meeting) -> Minutes | None:
 
 def roster_member(meeting: Meeting, pk: int | str | None, field: str = "member") -> Member:
     """A member of the meeting's roster (missing or elsewhere: refused on ``field``)."""
+    text = str(pk or "")
     row = (
-        Attendance.objects.filter(meeting=meeting, member_id=pk).select_related("member").first()
-        if str(pk or "").isdigit()
+        Attendance.objects.filter(meeting=meeting, member_id=int(text))
+        .select_related("member")
+        .first()
+        if text.isdigit() and len(text) < 19
         else None
     )
     if row is None:

@@ -68,9 +68,12 @@ def latest_minutes(meeting: Meeting) -> Minutes | None:
 def _minutes_state(meeting: Meeting) -> tuple[bool, bool]:
     """(has minutes, its latest version approved): from the list's annotations
     (selectors.with_counts) when present, else one query."""
-    if hasattr(meeting, "last_minutes_number"):
-        number = getattr(meeting, "last_minutes_number")
-        return number is not None, getattr(meeting, "last_minutes_approved") is not None
+    annotated = vars(meeting)
+    if "last_minutes_number" in annotated:
+        return (
+            annotated["last_minutes_number"] is not None,
+            annotated["last_minutes_approved"] is not None,
+        )
     minutes = latest_minutes(meeting)
     return minutes is not None, minutes is not None and minutes.approved_at is not None
 
@@ -181,7 +184,9 @@ def _lecturer(kind: str, lecturer: Member | None, lecturer_name: str) -> tuple[M
     if kind != K.LECTURE:
         return None, ""
     if lecturer is None and not name:
-        raise RuleViolation(_("党课须填写授课人（本组织党员或系统外授课人姓名）。"), field="lecturer")
+        raise RuleViolation(
+            _("党课须填写授课人（本组织党员或系统外授课人姓名）。"), field="lecturer"
+        )
     return lecturer, "" if lecturer is not None else name
 
 
@@ -351,7 +356,7 @@ def entitled_members(meeting: Meeting) -> list[tuple[Member, str]]:
         members = active.filter(organization=org)
     else:
         members = active.filter(organization__tree_path__under=org.tree_path)
-    result = []
+    result: list[tuple[Member, str]] = []
     for member in members.order_by("name", "id"):
         if meeting.kind == K.GROUP:
             entitlement = Entitlement.GROUP
@@ -372,7 +377,9 @@ def notify_meeting(meeting: Meeting, *, actor: User, version: int | None) -> Mee
     deadline = rules.notice_deadline(meeting.planned_on)
     if today > deadline:
         raise RuleViolation(
-            _("会议通知须至少提前%(n)d天发出：会议日期%(m)s，最迟%(d)s通知，今天已过。请先调整会议日期。")
+            _(
+                "会议通知须至少提前%(n)d天发出：会议日期%(m)s，最迟%(d)s通知，今天已过。请先调整会议日期。"
+            )
             % {
                 "n": (meeting.planned_on - deadline).days,
                 "m": meeting.planned_on.isoformat(),
@@ -382,7 +389,9 @@ def notify_meeting(meeting: Meeting, *, actor: User, version: int | None) -> Mee
         )
     roster = entitled_members(meeting)
     if not roster:
-        raise RuleViolation(_("没有应参会的党员：请先在党员名册中维护本组织的党员。"), field="organization")
+        raise RuleViolation(
+            _("没有应参会的党员：请先在党员名册中维护本组织的党员。"), field="organization"
+        )
     Attendance.objects.bulk_create(
         [Attendance(meeting=meeting, member=member, entitlement=why) for member, why in roster],
         ignore_conflicts=True,
@@ -808,7 +817,8 @@ def close_meeting(meeting: Meeting, *, actor: User, version: int | None) -> Meet
     """Archive a held meeting with approved minutes and credit its study hours: one
     StudyRecord per member who attended (present or online), idempotent."""
     meeting = WORKFLOW.begin(meeting, actor, "close", version)
-    assert meeting.held_on is not None and meeting.class_hours is not None  # held
+    held_on, hours = meeting.held_on, meeting.class_hours
+    assert held_on is not None and hours is not None  # held
     meeting = WORKFLOW.commit(meeting, actor, "close")
     kind = StudyKind.LECTURE if meeting.kind == K.LECTURE else StudyKind.MEETING
     title = f"{meeting.get_kind_display()}：{meeting.topic}"[:200]
@@ -819,11 +829,11 @@ def close_meeting(meeting: Meeting, *, actor: User, version: int | None) -> Meet
         [
             StudyRecord(
                 member_id=member_id,
-                year=meeting.held_on.year,
-                on=meeting.held_on,
+                year=held_on.year,
+                on=held_on,
                 kind=kind,
                 title=title,
-                hours=meeting.class_hours,
+                hours=hours,
                 meeting=meeting,
                 created_by=actor,
             )
@@ -849,4 +859,3 @@ def marks_from(data: Mapping[str, Any], member_ids: Iterable[int]) -> list[Mark]
         if presence:
             marks.append(Mark(member_id, presence, data.get(f"leave_reason_{member_id}", "")))
     return marks
-

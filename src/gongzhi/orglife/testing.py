@@ -49,7 +49,10 @@ def cross_scope_rows(fx) -> None:
     """A held meeting of each community's branch with its roster, a decision and
     approved minutes (Meeting, Attendance, Decision, Minutes)."""
     orgs, admin = fx.extra["party"], fx.world.users["district_admin"]
-    for branch, topic in ((orgs.ours_branch, "和顺支部党员大会"), (orgs.sibling_branch, "邻里支部党员大会")):
+    for branch, topic in (
+        (orgs.ours_branch, "和顺支部党员大会"),
+        (orgs.sibling_branch, "邻里支部党员大会"),
+    ):
         meeting = held_meeting(admin, branch, on=fx.today - timedelta(days=3), topic=topic)
         services.record_decision(meeting, actor=admin, title=f"{topic}决定", text="同意")
         services.record_minutes(meeting, actor=admin, text=f"{topic}记录", recorder="组织委员")

@@ -17,9 +17,7 @@ urlpatterns = [
     path("meetings/<int:pk>/screen/", views.SignInScreenView.as_view(), name="meeting_screen"),
     path("meetings/<int:pk>/hold/", views.MeetingHoldView.as_view(), name="meeting_hold"),
     path("meetings/<int:pk>/decide/", views.MeetingDecisionView.as_view(), name="meeting_decide"),
-    path(
-        "meetings/<int:pk>/minutes/", views.MeetingMinutesView.as_view(), name="meeting_minutes"
-    ),
+    path("meetings/<int:pk>/minutes/", views.MeetingMinutesView.as_view(), name="meeting_minutes"),
     path(
         "meetings/<int:pk>/approve/",
         views.MeetingApproveView.as_view(),

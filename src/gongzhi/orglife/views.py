@@ -176,7 +176,9 @@ class MeetingUpdateView(MeetingStepView):
         return MeetingUpdateForm(data, initial=initial, user=self.request.user)
 
     def perform(self, form):
-        return services.update_meeting(self.get_meeting(), actor=self.request.user, **form.cleaned_data)
+        return services.update_meeting(
+            self.get_meeting(), actor=self.request.user, **form.cleaned_data
+        )
 
 
 class MeetingHoldView(MeetingStepView):
@@ -187,7 +189,9 @@ class MeetingHoldView(MeetingStepView):
         return HoldForm(data, initial={"version": self.get_meeting().version})
 
     def perform(self, form):
-        return services.hold_meeting(self.get_meeting(), actor=self.request.user, **form.cleaned_data)
+        return services.hold_meeting(
+            self.get_meeting(), actor=self.request.user, **form.cleaned_data
+        )
 
 
 class MeetingCancelView(MeetingStepView):

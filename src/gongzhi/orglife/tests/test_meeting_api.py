@@ -106,7 +106,11 @@ def test_a_meeting_from_creation_to_close(client, party, secretary, members):
     with time_machine.travel(NOW + timedelta(days=2), tick=False):
         held = api.post(
             f"/{mid}/hold",
-            {"version": ticked.json()["version"], "held_on": str(TODAY + timedelta(days=2)), "length": "half_day"},
+            {
+                "version": ticked.json()["version"],
+                "held_on": str(TODAY + timedelta(days=2)),
+                "length": "half_day",
+            },
         )
     assert held.status_code == 200, held.content
     assert held.json()["state"] == "held" and held.json()["class_hours"] == "4.0"
@@ -116,7 +120,10 @@ def test_a_meeting_from_creation_to_close(client, party, secretary, members):
     assert too_many.status_code == 422 and error(too_many)[0] == "votes_for"
     decided = api.post(f"/{mid}/decide", {"title": "表决", "voted": True, "votes_for": 3})
     assert decided.status_code == 201 and decided.json()["passed"] is True
-    made_up = api.post(f"/{mid}/makeup", {"member_id": members[0].pk, "on": str(TODAY + timedelta(days=2)), "way": "phone"})
+    made_up = api.post(
+        f"/{mid}/makeup",
+        {"member_id": members[0].pk, "on": str(TODAY + timedelta(days=2)), "way": "phone"},
+    )
     assert made_up.status_code == 422 and error(made_up)[0] == "member"
     assert api.post(f"/{mid}/minutes", {"text": "记录"}).status_code == 200
     assert api.post(f"/{mid}/approve").status_code == 200
@@ -129,8 +136,12 @@ def test_a_meeting_from_creation_to_close(client, party, secretary, members):
     assert [m["number"] for m in closed.json()["minutes"]] == [1]
 
 
-def test_a_decision_without_quorum_is_refused_and_the_meeting_stays(client, party, secretary, members):
-    meeting = held_meeting(secretary, party.ours_branch, on=TODAY - timedelta(days=1), present={members[0].pk})
+def test_a_decision_without_quorum_is_refused_and_the_meeting_stays(
+    client, party, secretary, members
+):
+    meeting = held_meeting(
+        secretary, party.ours_branch, on=TODAY - timedelta(days=1), present={members[0].pk}
+    )
     response = Api(client, secretary).post(
         f"/{meeting.pk}/decide", {"title": "表决", "voted": True, "votes_for": 1}
     )
@@ -153,10 +164,17 @@ def test_bad_input_answers_4xx_json(client, party, secretary, members):
     ).json()
     moved = api.post(
         f"/{bad['id']}/update",
-        {"version": bad["version"], "planned_on": str(TODAY + timedelta(days=18)), "topic": "x", "move_reason": "冲突"},
+        {
+            "version": bad["version"],
+            "planned_on": str(TODAY + timedelta(days=18)),
+            "topic": "x",
+            "move_reason": "冲突",
+        },
     )
     assert moved.status_code == 422 and error(moved)[0] == "planned_on"
-    assert api.post(f"/{bad['id']}/hold", {"held_on": str(TODAY), "length": "week"}).status_code == 422
+    assert (
+        api.post(f"/{bad['id']}/hold", {"held_on": str(TODAY), "length": "week"}).status_code == 422
+    )
     assert api.post(f"/{bad['id']}/cancel", {"reason": ""}).status_code == 422
     assert api.get("", month=13).status_code == 422
     assert api.post("/999999/notify", {}).status_code == 404
@@ -166,7 +184,9 @@ def test_scope_and_filters(client, world, party, secretary, members):
     admin = world.users["district_admin"]
     ours = held_meeting(admin, party.ours_branch, on=TODAY - timedelta(days=1), topic="和顺会议")
     add_member(admin, party.sibling_branch, "邻里党员", serial=90)
-    theirs = held_meeting(admin, party.sibling_branch, on=TODAY - timedelta(days=1), topic="邻里会议")
+    theirs = held_meeting(
+        admin, party.sibling_branch, on=TODAY - timedelta(days=1), topic="邻里会议"
+    )
     api = Api(client, secretary)
     listed = api.get().json()
     assert [m["topic"] for m in listed["items"]] == ["和顺会议"]
@@ -185,7 +205,9 @@ def test_the_list_costs_the_same_queries_for_more_rows(client, world, party, sec
 
     def create(n):
         for i in range(n):
-            held_meeting(admin, party.ours_branch, on=TODAY - timedelta(days=i + 1), kind=MeetingKind.OTHER)
+            held_meeting(
+                admin, party.ours_branch, on=TODAY - timedelta(days=i + 1), kind=MeetingKind.OTHER
+            )
 
     create(1)
     api.get()

@@ -118,7 +118,9 @@ def test_the_list_filters_by_organization_kind_state_year_and_month(
     assert held.pk
 
 
-def test_the_detail_shows_roster_counts_and_the_allowed_actions(client_as, world, party, secretary, members):
+def test_the_detail_shows_roster_counts_and_the_allowed_actions(
+    client_as, world, party, secretary, members
+):
     meeting = notified_meeting(secretary, party.ours_branch, on=TODAY + timedelta(days=3))
     services.tick_attendance(
         meeting,
@@ -224,7 +226,10 @@ def test_ticking_names_with_a_leave_reason(client_as, party, secretary, members)
 
 def test_the_steps_after_the_meeting_in_pages(client_as, party, secretary, members):
     meeting = held_meeting(
-        secretary, party.ours_branch, on=TODAY - timedelta(days=1), present={m.pk for m in members[:3]}
+        secretary,
+        party.ours_branch,
+        on=TODAY - timedelta(days=1),
+        present={m.pk for m in members[:3]},
     )
     client = client_as(secretary)
     # A vote whose counts exceed the attendees: refused on the field, input kept.
@@ -237,7 +242,8 @@ def test_the_steps_after_the_meeting_in_pages(client_as, party, secretary, membe
     assert "合计4票，超过到会有表决权的党员3人" in response.content.decode()
     assert 'value="推选"' in response.content.decode()
     client.post(
-        url, {"title": "推选", "voted": "on", "votes_for": 3, "votes_against": 0, "votes_abstain": 0}
+        url,
+        {"title": "推选", "voted": "on", "votes_for": 3, "votes_against": 0, "votes_abstain": 0},
     )
     minutes_url = reverse("orglife:meeting_minutes", args=[meeting.pk])
     client.post(minutes_url, {"text": "记录正文", "recorder": "组织委员"})
@@ -253,7 +259,9 @@ def test_the_steps_after_the_meeting_in_pages(client_as, party, secretary, membe
     makeup = reverse("orglife:meeting_makeup", args=[meeting.pk])
     response = client.post(makeup, {"member": members[0].pk, "on": TODAY, "way": "in_person"})
     assert response.status_code == 400 and "无需补课" in response.content.decode()
-    client.post(makeup, {"member": members[3].pk, "on": TODAY, "way": "in_person", "note": "当面传达"})
+    client.post(
+        makeup, {"member": members[3].pk, "on": TODAY, "way": "in_person", "note": "当面传达"}
+    )
     meeting.refresh_from_db()
     client.post(reverse("orglife:meeting_close", args=[meeting.pk]), {"version": meeting.version})
     meeting.refresh_from_db()
@@ -272,7 +280,9 @@ def test_minutes_page_before_the_meeting_is_held_is_refused(client_as, party, se
     assert not Minutes.objects.exists()
 
 
-def test_the_sign_in_screen_and_the_members_landing(client_as, client, world, party, secretary, members):
+def test_the_sign_in_screen_and_the_members_landing(
+    client_as, client, world, party, secretary, members
+):
     meeting = notified_meeting(secretary, party.ours_branch, on=TODAY + timedelta(days=3))
     screen = client_as(secretary).get(reverse("orglife:meeting_screen", args=[meeting.pk]))
     body = screen.content.decode()
@@ -302,12 +312,17 @@ def test_a_user_not_on_the_roster_is_told_so(client_as, world, party, secretary,
     assert not Attendance.objects.filter(presence=Presence.PRESENT).exists()
 
 
-def test_my_meetings_shows_the_content_to_a_member_on_leave(client_as, world, party, secretary, members):
+def test_my_meetings_shows_the_content_to_a_member_on_leave(
+    client_as, world, party, secretary, members
+):
     user = make_user("dy3", area=world.ours.community)
     members[3].user = user
     members[3].save(update_fields=["user"])
     meeting = held_meeting(
-        secretary, party.ours_branch, on=TODAY - timedelta(days=1), present={m.pk for m in members[:3]},
+        secretary,
+        party.ours_branch,
+        on=TODAY - timedelta(days=1),
+        present={m.pk for m in members[:3]},
         agenda="学习新修订的条例",
     )
     services.record_decision(meeting, actor=secretary, title="开展志愿服务")
@@ -319,10 +334,23 @@ def test_my_meetings_shows_the_content_to_a_member_on_leave(client_as, world, pa
 
 
 def test_another_communitys_secretary_gets_404(client_as, world, party, members):
-    meeting = held_meeting(world.users["district_admin"], party.ours_branch, on=TODAY - timedelta(days=1))
+    meeting = held_meeting(
+        world.users["district_admin"], party.ours_branch, on=TODAY - timedelta(days=1)
+    )
     other = make_user("lsj", Role.COMMUNITY_SECRETARY, world.sibling.community)
     client = client_as(other)
-    for name in ("meeting_detail", "meeting_decide", "meeting_minutes", "meeting_screen", "meeting_signin"):
+    for name in (
+        "meeting_detail",
+        "meeting_decide",
+        "meeting_minutes",
+        "meeting_screen",
+        "meeting_signin",
+    ):
         assert client.get(reverse(f"orglife:{name}", args=[meeting.pk])).status_code == 404, name
-    assert client.post(reverse("orglife:meeting_minutes", args=[meeting.pk]), {"text": "x"}).status_code == 404
+    assert (
+        client.post(
+            reverse("orglife:meeting_minutes", args=[meeting.pk]), {"text": "x"}
+        ).status_code
+        == 404
+    )
     assert not Minutes.objects.exists()

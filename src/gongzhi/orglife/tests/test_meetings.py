@@ -19,7 +19,7 @@ from gongzhi.core.testing import make_user
 from gongzhi.orglife import rules, selectors, services
 from gongzhi.orglife.choices import Entitlement, MeetingKind, MeetingState, Presence, StudyKind
 from gongzhi.orglife.models import Attendance, Meeting, StudyRecord
-from gongzhi.orglife.testing import held_meeting, notified_meeting
+from gongzhi.orglife.testing import held_meeting
 from gongzhi.party import services as party_services
 from gongzhi.party.choices import Category, CommitteePost, MemberStatus, OrgType
 from gongzhi.party.testing import add_member
@@ -136,7 +136,11 @@ def test_a_group_meeting_belongs_to_a_party_group(admin, secretary, party, membe
         m.party_group = group
         m.save(update_fields=["party_group"])
     meeting = services.create_meeting(
-        actor=secretary, organization=group, kind=K.GROUP, planned_on=TODAY + timedelta(days=3), topic="小组学习"
+        actor=secretary,
+        organization=group,
+        kind=K.GROUP,
+        planned_on=TODAY + timedelta(days=3),
+        topic="小组学习",
     )
     meeting = notify(meeting, secretary)
     rows = list(meeting.attendance.all())
@@ -169,13 +173,13 @@ def test_a_theme_day_is_postponed_at_most_seven_days(secretary, party, days, acc
     meeting = meeting_on(secretary, party, on=original, kind=K.THEME_DAY)
     Meeting.objects.filter(pk=meeting.pk).update(slot=6, due_on=date(2026, 6, 30))
     meeting.refresh_from_db()
-    move = dict(
-        actor=secretary,
-        version=meeting.version,
-        planned_on=original + timedelta(days=days),
-        topic=meeting.topic,
-        move_reason="社区活动冲突",
-    )
+    move = {
+        "actor": secretary,
+        "version": meeting.version,
+        "planned_on": original + timedelta(days=days),
+        "topic": meeting.topic,
+        "move_reason": "社区活动冲突",
+    }
     if accepted:
         moved = services.update_meeting(meeting, **move)
         assert moved.planned_on == original + timedelta(days=days)
@@ -193,13 +197,21 @@ def test_a_second_move_counts_from_the_first_date(secretary, party):
     original = TODAY + timedelta(days=10)
     meeting = meeting_on(secretary, party, on=original, kind=K.THEME_DAY)
     meeting = services.update_meeting(
-        meeting, actor=secretary, version=meeting.version, planned_on=original + timedelta(days=5),
-        topic="x", move_reason="雨天",
+        meeting,
+        actor=secretary,
+        version=meeting.version,
+        planned_on=original + timedelta(days=5),
+        topic="x",
+        move_reason="雨天",
     )
     with pytest.raises(RuleViolation):
         services.update_meeting(
-            meeting, actor=secretary, version=meeting.version,
-            planned_on=original + timedelta(days=8), topic="x", move_reason="又下雨",
+            meeting,
+            actor=secretary,
+            version=meeting.version,
+            planned_on=original + timedelta(days=8),
+            topic="x",
+            move_reason="又下雨",
         )
     assert Meeting.objects.get(pk=meeting.pk).original_on == original
 
@@ -208,13 +220,25 @@ def test_a_move_needs_its_reason_and_a_stale_form_conflicts(secretary, party):
     meeting = meeting_on(secretary, party)
     with pytest.raises(RuleViolation) as refused:
         services.update_meeting(
-            meeting, actor=secretary, version=meeting.version,
-            planned_on=meeting.planned_on + timedelta(days=1), topic="学习党章",
+            meeting,
+            actor=secretary,
+            version=meeting.version,
+            planned_on=meeting.planned_on + timedelta(days=1),
+            topic="学习党章",
         )
     assert refused.value.field == "move_reason"
-    services.update_meeting(meeting, actor=secretary, version=meeting.version, planned_on=meeting.planned_on, topic="新主题", agenda="议程")
+    services.update_meeting(
+        meeting,
+        actor=secretary,
+        version=meeting.version,
+        planned_on=meeting.planned_on,
+        topic="新主题",
+        agenda="议程",
+    )
     with pytest.raises(Conflict):
-        services.update_meeting(meeting, actor=secretary, version=1, planned_on=meeting.planned_on, topic="旧")
+        services.update_meeting(
+            meeting, actor=secretary, version=1, planned_on=meeting.planned_on, topic="旧"
+        )
 
 
 # --- Notice and roster --------------------------------------------------------------------------
@@ -251,19 +275,28 @@ def test_the_roster_holds_full_and_probationary_members_in_active_standing(
 def test_a_committee_meeting_of_a_community_committee_takes_its_seats(admin, party, members):
     for member, post in ((members[0], CommitteePost.SECRETARY), (members[1], CommitteePost.MEMBER)):
         party_services.add_seat(
-            actor=admin, organization=party.ours_committee, member=member, post=post,
+            actor=admin,
+            organization=party.ours_committee,
+            member=member,
+            post=post,
             started_on=date(2024, 1, 1),
         )
     meeting = services.create_meeting(
-        actor=admin, organization=party.ours_committee, kind=K.COMMITTEE,
-        planned_on=TODAY + timedelta(days=2), topic="委员会",
+        actor=admin,
+        organization=party.ours_committee,
+        kind=K.COMMITTEE,
+        planned_on=TODAY + timedelta(days=2),
+        topic="委员会",
     )
     meeting = notify(meeting, admin)
     assert {r.member_id for r in meeting.attendance.all()} == {members[0].pk, members[1].pk}
     # A meeting of the whole committee's members reaches its subtree.
     assembly = services.create_meeting(
-        actor=admin, organization=party.ours_committee, kind=K.ASSEMBLY,
-        planned_on=TODAY + timedelta(days=2), topic="党员大会",
+        actor=admin,
+        organization=party.ours_committee,
+        kind=K.ASSEMBLY,
+        planned_on=TODAY + timedelta(days=2),
+        topic="党员大会",
     )
     assert assembly and len(services.entitled_members(assembly)) == len(members)
 
@@ -309,7 +342,9 @@ def test_a_sign_in_by_a_member_not_entitled_is_refused(admin, world, secretary, 
     assert "不在本次会议的应参会名单" in refused.value.message
     assert refused.value.field == "member"
     with pytest.raises(RuleViolation) as refused:
-        services.tick_attendance(meeting, actor=secretary, marks=[services.Mark(outsider.pk, P.PRESENT)])
+        services.tick_attendance(
+            meeting, actor=secretary, marks=[services.Mark(outsider.pk, P.PRESENT)]
+        )
     assert "不在应参会名单" in refused.value.message
     assert not Attendance.objects.filter(member=outsider).exists()
 
@@ -360,10 +395,14 @@ def test_sign_ins_and_ticks_at_the_same_time_lose_none(world, secretary, party, 
     stale_a, stale_b = Meeting.objects.get(pk=meeting.pk), Meeting.objects.get(pk=meeting.pk)
     services.sign_in_self(stale_a, actor=users[0], token=meeting.signin_token)
     services.sign_in_self(stale_b, actor=users[1], token=meeting.signin_token)
-    services.tick_attendance(stale_a, actor=secretary, marks=[services.Mark(members[3].pk, P.PRESENT)])
+    services.tick_attendance(
+        stale_a, actor=secretary, marks=[services.Mark(members[3].pk, P.PRESENT)]
+    )
     services.sign_in_self(stale_b, actor=users[2], token=meeting.signin_token)
     present = set(
-        Attendance.objects.filter(meeting=meeting, presence=P.PRESENT).values_list("member_id", flat=True)
+        Attendance.objects.filter(meeting=meeting, presence=P.PRESENT).values_list(
+            "member_id", flat=True
+        )
     )
     assert present == {m.pk for m in members[:4]}
 
@@ -451,7 +490,9 @@ def test_a_full_day_counts_eight_and_half_a_day_four(secretary, party, members, 
 def test_make_up_for_an_attendee_is_refused(secretary, party, members):
     meeting = past_meeting(secretary, party, members, present=members[:4])
     with pytest.raises(RuleViolation) as refused:
-        services.record_makeup(meeting, actor=secretary, member=members[0], on=TODAY, way="in_person")
+        services.record_makeup(
+            meeting, actor=secretary, member=members[0], on=TODAY, way="in_person"
+        )
     assert refused.value.field == "member" and "已参加本次会议" in refused.value.message
     row = services.record_makeup(
         meeting, actor=secretary, member=members[4], on=TODAY, way="materials", note="自学记录"
@@ -487,9 +528,7 @@ def test_a_vote_without_quorum_is_refused_and_the_meeting_stays(secretary, party
     # 5 full members entitled to vote: 2 present is not more than half.
     meeting = past_meeting(secretary, party, members, present=members[:2] + [members[5]])
     with pytest.raises(RuleViolation) as refused:
-        services.record_decision(
-            meeting, actor=secretary, title="推选", voted=True, votes_for=2
-        )
+        services.record_decision(meeting, actor=secretary, title="推选", voted=True, votes_for=2)
     assert "应到5人，实到2人，未过半数" in refused.value.message
     meeting.refresh_from_db()
     assert meeting.state == MeetingState.HELD and meeting.held_on == TODAY - timedelta(days=1)
@@ -499,9 +538,11 @@ def test_a_vote_without_quorum_is_refused_and_the_meeting_stays(secretary, party
 
 
 @pytest.mark.parametrize(("present", "accepted"), [(2, False), (3, True)])
-def test_quorum_is_more_than_half_of_those_entitled_to_vote(secretary, party, members, present, accepted):
+def test_quorum_is_more_than_half_of_those_entitled_to_vote(
+    secretary, party, members, present, accepted
+):
     meeting = past_meeting(secretary, party, members, present=members[:present])
-    vote = dict(actor=secretary, title="表决", voted=True, votes_for=present)
+    vote = {"actor": secretary, "title": "表决", "voted": True, "votes_for": present}
     if accepted:
         assert services.record_decision(meeting, **vote).passed
     else:
@@ -523,37 +564,62 @@ def test_vote_counts_above_the_attendees_are_refused(secretary, party, members):
     meeting = past_meeting(secretary, party, members, present=members[:5])
     with pytest.raises(RuleViolation) as refused:
         services.record_decision(
-            meeting, actor=secretary, title="表决", voted=True,
-            votes_for=3, votes_against=2, votes_abstain=1,
+            meeting,
+            actor=secretary,
+            title="表决",
+            voted=True,
+            votes_for=3,
+            votes_against=2,
+            votes_abstain=1,
         )
     assert refused.value.field == "votes_for"
     decision = services.record_decision(
-        meeting, actor=secretary, title="表决", voted=True, secret_ballot=True,
-        votes_for=3, votes_against=1, votes_abstain=1,
+        meeting,
+        actor=secretary,
+        title="表决",
+        voted=True,
+        secret_ballot=True,
+        votes_for=3,
+        votes_against=1,
+        votes_abstain=1,
     )
     assert decision.passed and decision.secret_ballot
 
 
 @pytest.mark.parametrize(("votes_for", "passed"), [(2, False), (3, True)])
-def test_a_vote_passes_with_more_than_half_of_those_entitled(secretary, party, members, votes_for, passed):
+def test_a_vote_passes_with_more_than_half_of_those_entitled(
+    secretary, party, members, votes_for, passed
+):
     meeting = past_meeting(secretary, party, members, present=members[:5])
     decision = services.record_decision(
-        meeting, actor=secretary, title="表决", voted=True,
-        votes_for=votes_for, votes_against=5 - votes_for,
+        meeting,
+        actor=secretary,
+        title="表决",
+        voted=True,
+        votes_for=votes_for,
+        votes_against=5 - votes_for,
     )
     assert decision.passed is passed
     assert rules.vote_passes(3, 5) and not rules.vote_passes(2, 4) and rules.vote_passes(3, 4)
 
 
 @pytest.mark.parametrize(("present", "accepted"), [(1, False), (2, True)])
-def test_a_committee_meeting_needs_more_than_half_of_the_committee(admin, party, members, present, accepted):
+def test_a_committee_meeting_needs_more_than_half_of_the_committee(
+    admin, party, members, present, accepted
+):
     for member in members[:3]:
         party_services.add_seat(
-            actor=admin, organization=party.ours_branch, member=member,
-            post=CommitteePost.MEMBER, started_on=date(2024, 1, 1),
+            actor=admin,
+            organization=party.ours_branch,
+            member=member,
+            post=CommitteePost.MEMBER,
+            started_on=date(2024, 1, 1),
         )
     meeting = held_meeting(
-        admin, party.ours_branch, on=TODAY - timedelta(days=1), kind=K.COMMITTEE,
+        admin,
+        party.ours_branch,
+        on=TODAY - timedelta(days=1),
+        kind=K.COMMITTEE,
         present={m.pk for m in members[:present]},
     )
     if accepted:
@@ -591,7 +657,9 @@ def test_approved_minutes_are_frozen_and_a_change_is_a_new_version(secretary, pa
 
 
 def test_close_needs_approved_minutes_and_credits_the_attendees(secretary, party, members):
-    meeting = past_meeting(secretary, party, members, present=members[:4], kind=K.LECTURE, lecturer=members[0])
+    meeting = past_meeting(
+        secretary, party, members, present=members[:4], kind=K.LECTURE, lecturer=members[0]
+    )
     assert "close" not in services.WORKFLOW.allowed(meeting, secretary)
     with pytest.raises(RuleViolation) as refused:
         services.close_meeting(meeting, actor=secretary, version=meeting.version)
@@ -613,7 +681,9 @@ def test_cancel_needs_a_reason(secretary, party):
     with pytest.raises(RuleViolation) as refused:
         services.cancel_meeting(meeting, actor=secretary, version=meeting.version, reason=" ")
     assert refused.value.field == "reason"
-    cancelled = services.cancel_meeting(meeting, actor=secretary, version=meeting.version, reason="疫情")
+    cancelled = services.cancel_meeting(
+        meeting, actor=secretary, version=meeting.version, reason="疫情"
+    )
     assert cancelled.state == MeetingState.CANCELLED
     assert services.WORKFLOW.allowed(cancelled, secretary) == []
 
