@@ -7,7 +7,7 @@ the field."""
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -223,7 +223,9 @@ class OrglifeMakeUpIn(Schema):
 class OrglifeHoldIn(Schema):
     version: Version | None = None
     held_on: Day
-    length: str = Field(..., description="full_day（8学时）/ half_day（4学时）/ hours（按小时）")
+    length: Literal["full_day", "half_day", "hours"] = Field(
+        ..., description="full_day（全天）/ half_day（半天）/ hours（按小时，填 hours）"
+    )
     hours: Decimal | None = Field(None, ge=0, le=24, max_digits=4, decimal_places=1)
 
 
@@ -369,8 +371,6 @@ def record_makeup(request, meeting_id: int, payload: OrglifeMakeUpIn):
     "/meetings/{int:meeting_id}/hold", response={200: OrglifeMeetingDetailOut, ERRORS: ErrorOut}
 )
 def hold_meeting(request, meeting_id: int, payload: OrglifeHoldIn):
-    if payload.length not in services.LENGTHS:
-        raise RuleViolation(_("请选择会议时长。"), field="length")
     services.hold_meeting(_changing(request, meeting_id), actor=request.user, **payload.dict())
     return _detail(request.user, meeting_id)
 
