@@ -449,7 +449,9 @@ def tick_attendance(meeting: Meeting, *, actor: User, marks: Iterable[Mark]) -> 
                 raise RuleViolation(
                     _("所选党员不在应参会名单中，不能签到。"), field=f"presence_{mark.member_id}"
                 )
-            if mark.presence not in TICKABLE:
+            if mark.presence not in TICKABLE or (
+                mark.presence == Presence.UNKNOWN and meeting.state != S.NOTIFIED
+            ):  # once held, every name is present, on leave or absent
                 raise RuleViolation(_("出席情况不正确。"), field=f"presence_{mark.member_id}")
             reason = ""
             if mark.presence == Presence.LEAVE:
@@ -697,7 +699,8 @@ def record_decision(
 ) -> Decision:
     """A matter decided at a held meeting. Without quorum it is refused (the meeting stays
     recorded); counts beyond the voting attendees are refused. ``passed``: those for it
-    are more than half of the members entitled to vote (rules.vote_passes)."""
+    are more than half of the members entitled to vote (rules.vote_passes), not of those
+    present; a matter decided without a vote is recorded as passed."""
     meeting = WORKFLOW.begin(meeting, actor, "decide")
     c = counts(meeting)
     problems = Problems()

@@ -460,6 +460,15 @@ def test_hold_marks_the_unmarked_absent_and_counts_class_hours(secretary, party,
     assert meeting.state == MeetingState.HELD and meeting.class_hours == Decimal("4")
     c = services.counts(meeting)
     assert (c.entitled, c.attended, c.absent, c.unknown) == (6, 4, 2, 0)
+    # Once held, a name can be corrected but not left unmarked.
+    with pytest.raises(RuleViolation):
+        services.tick_attendance(
+            meeting, actor=secretary, marks=[services.Mark(members[4].pk, P.UNKNOWN)]
+        )
+    services.tick_attendance(
+        meeting, actor=secretary, marks=[services.Mark(members[4].pk, P.LEAVE, "病假")]
+    )
+    assert services.counts(meeting).leave == 1
 
 
 def test_hold_refuses_a_future_date_and_a_date_before_the_notice(secretary, party, members):
