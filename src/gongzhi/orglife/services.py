@@ -321,16 +321,41 @@ def update_meeting(
         meeting.move_reason = move_reason
         fields += ["original_on", "planned_on", "move_reason"]
     problems.raise_any()
+    changed = "original_on" in fields or (start_time, place) != (meeting.start_time, meeting.place)
     meeting.topic, meeting.agenda, meeting.place = topic, agenda, place
     meeting.start_time, meeting.online_allowed = start_time, online_allowed
     meeting.lecturer, meeting.lecturer_name = lecturer, lecturer_name
-    return WORKFLOW.commit(
+    meeting = WORKFLOW.commit(
         meeting,
         actor,
         "update",
         fields=fields,
         audit_data={"planned_on": str(meeting.planned_on), "moved": "original_on" in fields},
     )
+    if changed and meeting.notified_at is not None:  # those told of the old time are told again
+        _tell_roster(meeting, _("会议变更"))
+    return meeting
+
+
+def _tell_roster(meeting: Meeting, heading: str) -> None:
+    """The notice (or its change) to every member of the roster who has an account."""
+    when = meeting.planned_on.isoformat()
+    if meeting.start_time:
+        when += f" {meeting.start_time:%H:%M}"
+    title = _("%(heading)s：%(org)s%(kind)s，%(when)s%(place)s") % {
+        "heading": heading,
+        "org": meeting.organization.name,
+        "kind": meeting.get_kind_display(),
+        "when": when,
+        "place": f"，{meeting.place}" if meeting.place else "",
+    }
+    body = "\n".join(filter(None, [meeting.topic, meeting.agenda]))
+    link = reverse("orglife:mine")
+    users = Attendance.objects.filter(meeting=meeting, member__user__isnull=False).values_list(
+        "member__user_id", flat=True
+    )
+    for user_id in users:
+        notify(user_id=user_id, title=title, body=body, link=link, kind=NOTICE)
 
 
 # --- The roster and the notice ---------------------------------------------------------------
@@ -401,20 +426,7 @@ def notify_meeting(meeting: Meeting, *, actor: User, version: int | None) -> Mee
     meeting = WORKFLOW.commit(
         meeting, actor, "notify", fields=["notified_at", "signin_token"], roster=len(roster)
     )
-    when = meeting.planned_on.isoformat()
-    if meeting.start_time:
-        when += f" {meeting.start_time:%H:%M}"
-    title = _("会议通知：%(org)s%(kind)s，%(when)s%(place)s") % {
-        "org": meeting.organization.name,
-        "kind": meeting.get_kind_display(),
-        "when": when,
-        "place": f"，{meeting.place}" if meeting.place else "",
-    }
-    body = "\n".join(filter(None, [meeting.topic, meeting.agenda]))
-    link = reverse("orglife:mine")
-    for member, _why in roster:
-        if member.user_id is not None:
-            notify(user_id=member.user_id, title=title, body=body, link=link, kind=NOTICE)
+    _tell_roster(meeting, _("会议通知"))
     return meeting
 
 

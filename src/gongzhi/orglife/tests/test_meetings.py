@@ -311,6 +311,27 @@ def test_the_notice_reaches_members_with_an_account(world, secretary, party, mem
     assert "会议通知" in notes[0].title and "党员大会" in notes[0].title
     assert meeting.signin_token
     assert AuditLog.objects.filter(action="orglife.meeting.notify").exists()
+    # A change of date or place after the notice is told again; of the agenda alone, not.
+    meeting = services.update_meeting(
+        meeting,
+        actor=secretary,
+        version=meeting.version,
+        planned_on=meeting.planned_on,
+        topic=meeting.topic,
+        agenda="新议程",
+    )
+    assert Notification.objects.filter(kind="orglife.notice").count() == 1
+    services.update_meeting(
+        meeting,
+        actor=secretary,
+        version=meeting.version,
+        planned_on=meeting.planned_on + timedelta(days=1),
+        topic=meeting.topic,
+        place="党群服务中心二楼",
+        move_reason="会议室被占用",
+    )
+    change = Notification.objects.filter(kind="orglife.notice").order_by("-id").first()
+    assert change.title.startswith("会议变更：") and "党群服务中心二楼" in change.title
 
 
 # --- Sign-in ---------------------------------------------------------------------------------
