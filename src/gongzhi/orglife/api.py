@@ -74,7 +74,7 @@ class OrglifeMeetingOut(Schema):
         return services.WORKFLOW.allowed(obj, context["request"].user)
 
 
-class OrglifeCountsOut(Schema):
+class OrglifeMeetingCountsOut(Schema):
     entitled: int = Field(..., description="应到")
     attended: int = Field(..., description="实到（出席和线上参加）")
     leave: int = Field(..., description="请假")
@@ -84,7 +84,7 @@ class OrglifeCountsOut(Schema):
     voters_attended: int = Field(..., description="有表决权的实到人数")
 
 
-class OrglifeAttendanceOut(Schema):
+class OrglifeMeetingAttendanceOut(Schema):
     member_id: int
     member_name: str = Field(..., alias="member.name")
     entitlement: str
@@ -97,7 +97,7 @@ class OrglifeAttendanceOut(Schema):
     makeup_note: str
 
 
-class OrglifeDecisionOut(Schema):
+class OrglifeMeetingDecisionOut(Schema):
     id: int
     title: str
     text: str
@@ -109,7 +109,7 @@ class OrglifeDecisionOut(Schema):
     passed: bool
 
 
-class OrglifeMinutesOut(Schema):
+class OrglifeMeetingMinutesOut(Schema):
     number: int
     text: str
     recorder: str
@@ -130,10 +130,10 @@ class OrglifeMinutesOut(Schema):
 
 
 class OrglifeMeetingDetailOut(OrglifeMeetingOut):
-    counts: OrglifeCountsOut
-    roster: list[OrglifeAttendanceOut]
-    decisions: list[OrglifeDecisionOut]
-    minutes: list[OrglifeMinutesOut]
+    counts: OrglifeMeetingCountsOut
+    roster: list[OrglifeMeetingAttendanceOut]
+    decisions: list[OrglifeMeetingDecisionOut]
+    minutes: list[OrglifeMeetingMinutesOut]
 
     @staticmethod
     def resolve_counts(obj) -> dict:
@@ -189,38 +189,38 @@ class OrglifeMeetingUpdateIn(OrglifeMeetingFields):
     move_reason: Text(0, 200) = Field("", description="改期时必填")
 
 
-class OrglifeVersionIn(Schema):
+class OrglifeMeetingVersionIn(Schema):
     version: Version | None = None
 
 
-class OrglifeMarkIn(Schema):
+class OrglifeMeetingMarkIn(Schema):
     member_id: Id
     presence: Presence
     leave_reason: Text(0, 200) = ""
 
 
-class OrglifeSignInIn(Schema):
-    marks: list[OrglifeMarkIn] = Field(..., min_length=1, max_length=2000)
+class OrglifeMeetingSignInIn(Schema):
+    marks: list[OrglifeMeetingMarkIn] = Field(..., min_length=1, max_length=2000)
 
 
-class OrglifeJoinIn(Schema):
+class OrglifeMeetingJoinIn(Schema):
     token: Text(1, 64) = Field(..., description="签到二维码中的令牌")
     online: bool = Field(False, description="线上参加（仅流动党员，且会议允许）")
 
 
-class OrglifeLeaveIn(Schema):
+class OrglifeMeetingLeaveIn(Schema):
     member_id: Id
     reason: Text(0, 200)
 
 
-class OrglifeMakeUpIn(Schema):
+class OrglifeMeetingMakeUpIn(Schema):
     member_id: Id
     on: Day
     way: MakeUpWay
     note: Text(0, 200) = ""
 
 
-class OrglifeHoldIn(Schema):
+class OrglifeMeetingHoldIn(Schema):
     version: Version | None = None
     held_on: Day
     length: Literal["full_day", "half_day", "hours"] = Field(
@@ -229,7 +229,7 @@ class OrglifeHoldIn(Schema):
     hours: Decimal | None = Field(None, ge=0, le=24, max_digits=4, decimal_places=1)
 
 
-class OrglifeDecisionIn(Schema):
+class OrglifeMeetingDecisionIn(Schema):
     title: Text(0, 200)
     text: LongText = ""
     voted: bool = False
@@ -239,13 +239,13 @@ class OrglifeDecisionIn(Schema):
     votes_abstain: Count = 0
 
 
-class OrglifeMinutesIn(Schema):
+class OrglifeMeetingMinutesIn(Schema):
     text: LongText
     recorder: Text(0, 50) = ""
     reason: Text(0, 200) = Field("", description="审定后再修改时必填（作为新版本）")
 
 
-class OrglifeCancelIn(Schema):
+class OrglifeMeetingCancelIn(Schema):
     version: Version | None = None
     reason: Text(0, 200)
 
@@ -316,7 +316,7 @@ def update_meeting(request, meeting_id: int, payload: OrglifeMeetingUpdateIn):
     "/meetings/{int:meeting_id}/notify",
     response={200: OrglifeMeetingDetailOut, ERRORS: ErrorOut},
 )
-def notify_meeting(request, meeting_id: int, payload: OrglifeVersionIn):
+def notify_meeting(request, meeting_id: int, payload: OrglifeMeetingVersionIn):
     """Draw up the roster and send the notice (at least the notice days ahead)."""
     services.notify_meeting(_changing(request, meeting_id), actor=request.user, **payload.dict())
     return _detail(request.user, meeting_id)
@@ -326,7 +326,7 @@ def notify_meeting(request, meeting_id: int, payload: OrglifeVersionIn):
     "/meetings/{int:meeting_id}/signin",
     response={200: OrglifeMeetingDetailOut, ERRORS: ErrorOut},
 )
-def tick_attendance(request, meeting_id: int, payload: OrglifeSignInIn):
+def tick_attendance(request, meeting_id: int, payload: OrglifeMeetingSignInIn):
     """The secretary's ticks: present / leave (with its reason) / absent, per member."""
     marks = [services.Mark(m.member_id, m.presence, m.leave_reason) for m in payload.marks]
     services.tick_attendance(_changing(request, meeting_id), actor=request.user, marks=marks)
@@ -337,7 +337,7 @@ def tick_attendance(request, meeting_id: int, payload: OrglifeSignInIn):
     "/meetings/{int:meeting_id}/leave",
     response={200: OrglifeMeetingDetailOut, ERRORS: ErrorOut},
 )
-def record_leave(request, meeting_id: int, payload: OrglifeLeaveIn):
+def record_leave(request, meeting_id: int, payload: OrglifeMeetingLeaveIn):
     meeting = _changing(request, meeting_id)
     member = selectors.roster_member(meeting, payload.member_id, "member_id")
     services.record_leave(meeting, actor=request.user, member=member, reason=payload.reason)
@@ -345,9 +345,9 @@ def record_leave(request, meeting_id: int, payload: OrglifeLeaveIn):
 
 
 @router.post(
-    "/meetings/{int:meeting_id}/join", response={200: OrglifeAttendanceOut, ERRORS: ErrorOut}
+    "/meetings/{int:meeting_id}/join", response={200: OrglifeMeetingAttendanceOut, ERRORS: ErrorOut}
 )
-def join_meeting(request, meeting_id: int, payload: OrglifeJoinIn):
+def join_meeting(request, meeting_id: int, payload: OrglifeMeetingJoinIn):
     """A member signs in as themselves with the token of the meeting's QR code."""
     meeting = selectors.meeting_by_token(meeting_id, payload.token)
     return services.sign_in_self(
@@ -359,7 +359,7 @@ def join_meeting(request, meeting_id: int, payload: OrglifeJoinIn):
     "/meetings/{int:meeting_id}/makeup",
     response={200: OrglifeMeetingDetailOut, ERRORS: ErrorOut},
 )
-def record_makeup(request, meeting_id: int, payload: OrglifeMakeUpIn):
+def record_makeup(request, meeting_id: int, payload: OrglifeMeetingMakeUpIn):
     meeting = _changing(request, meeting_id)
     member = selectors.roster_member(meeting, payload.member_id, "member_id")
     data = payload.dict(exclude={"member_id"})
@@ -370,16 +370,16 @@ def record_makeup(request, meeting_id: int, payload: OrglifeMakeUpIn):
 @router.post(
     "/meetings/{int:meeting_id}/hold", response={200: OrglifeMeetingDetailOut, ERRORS: ErrorOut}
 )
-def hold_meeting(request, meeting_id: int, payload: OrglifeHoldIn):
+def hold_meeting(request, meeting_id: int, payload: OrglifeMeetingHoldIn):
     services.hold_meeting(_changing(request, meeting_id), actor=request.user, **payload.dict())
     return _detail(request.user, meeting_id)
 
 
 @router.post(
     "/meetings/{int:meeting_id}/decide",
-    response={201: OrglifeDecisionOut, ERRORS: ErrorOut},
+    response={201: OrglifeMeetingDecisionOut, ERRORS: ErrorOut},
 )
-def record_decision(request, meeting_id: int, payload: OrglifeDecisionIn):
+def record_decision(request, meeting_id: int, payload: OrglifeMeetingDecisionIn):
     """Refused without quorum (the meeting stays recorded) or with more votes than
     voting attendees; ``passed``: for > half of those entitled to vote."""
     meeting = _changing(request, meeting_id)
@@ -390,7 +390,7 @@ def record_decision(request, meeting_id: int, payload: OrglifeDecisionIn):
     "/meetings/{int:meeting_id}/minutes",
     response={200: OrglifeMeetingDetailOut, ERRORS: ErrorOut},
 )
-def record_minutes(request, meeting_id: int, payload: OrglifeMinutesIn):
+def record_minutes(request, meeting_id: int, payload: OrglifeMeetingMinutesIn):
     services.record_minutes(_changing(request, meeting_id), actor=request.user, **payload.dict())
     return _detail(request.user, meeting_id)
 
@@ -408,7 +408,7 @@ def approve_minutes(request, meeting_id: int):
     "/meetings/{int:meeting_id}/close",
     response={200: OrglifeMeetingDetailOut, ERRORS: ErrorOut},
 )
-def close_meeting(request, meeting_id: int, payload: OrglifeVersionIn):
+def close_meeting(request, meeting_id: int, payload: OrglifeMeetingVersionIn):
     """Archive (approved minutes needed) and credit the attendees' class hours."""
     services.close_meeting(_changing(request, meeting_id), actor=request.user, **payload.dict())
     return _detail(request.user, meeting_id)
@@ -418,7 +418,7 @@ def close_meeting(request, meeting_id: int, payload: OrglifeVersionIn):
     "/meetings/{int:meeting_id}/cancel",
     response={200: OrglifeMeetingDetailOut, ERRORS: ErrorOut},
 )
-def cancel_meeting(request, meeting_id: int, payload: OrglifeCancelIn):
+def cancel_meeting(request, meeting_id: int, payload: OrglifeMeetingCancelIn):
     services.cancel_meeting(_changing(request, meeting_id), actor=request.user, **payload.dict())
     return _detail(request.user, meeting_id)
 
