@@ -151,7 +151,10 @@ ID_ALIASES = {
     "tenants": "residents.Resident",
     "tenant_ids": "residents.Resident",
     "into_id": "demands.Demand",
-    "meeting_id": "orglife.Meeting",  # demands has a Meeting model too
+    # A meeting of organizational life (demands.Meeting has no route of its own by id).
+    "meeting_id": "orglife.Meeting",
+    "lecturer_id": "party.Member",
+    "lecturer": "party.Member",
 }
 # Choices with number values that are not objects (a filter form's <select>).
 NOT_OBJECT_FIELDS = {

@@ -3,7 +3,7 @@ evaluation of members, study hours and talks."""
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.modules import Manifest, NavItem, WarningKind
+from gongzhi.core.modules import Manifest, NavItem, NotificationKind, WarningKind
 
 from .permissions import EVALUATE, VIEW
 
@@ -19,6 +19,7 @@ MANIFEST = Manifest(
     ),
     demo="gongzhi.orglife.demo",
     nav=(
+        NavItem(_("会议"), "orglife:meeting_list", VIEW, "people", _("组织生活"), 500),
         NavItem(_("民主评议"), "orglife:evaluation_list", VIEW, "award", _("组织生活"), 530),
         NavItem(
             _("我的民主评议"), "orglife:evaluation_mine", "", "person-check", _("组织生活"), 531
@@ -27,6 +28,11 @@ MANIFEST = Manifest(
         NavItem(_("谈心谈话"), "orglife:talk_list", VIEW, "chat-heart", _("组织生活"), 545),
         NavItem(_("会议记录本"), "orglife:record_book", VIEW, "journal-text", _("组织生活"), 550),
         NavItem(_("纪实包核验"), "orglife:verify", VIEW, "patch-check", _("组织生活"), 555),
+    ),
+    notifications=(
+        NotificationKind(
+            "orglife.notice", _("会议通知"), _("三会一课、主题党日等会议的通知（应参会党员）")
+        ),
     ),
     warnings=(
         WarningKind(
@@ -52,6 +58,18 @@ MANIFEST = Manifest(
         ),
     ),
     audit_labels={
+        "orglife.meeting.created": _("新建会议"),
+        "orglife.meeting.update": _("修改会议安排"),
+        "orglife.meeting.notify": _("发出会议通知"),
+        "orglife.meeting.attendance": _("登记签到和请假"),
+        "orglife.meeting.signed_in": _("党员扫码签到"),
+        "orglife.meeting.hold": _("登记会议召开"),
+        "orglife.meeting.decided": _("记录会议决定"),
+        "orglife.meeting.minutes": _("填写会议记录"),
+        "orglife.meeting.minutes_approved": _("审定会议记录"),
+        "orglife.meeting.makeup": _("登记补课"),
+        "orglife.meeting.close": _("会议归档"),
+        "orglife.meeting.cancel": _("取消会议"),
         "orglife.bundle.generated": _("生成会议纪实包"),
         "orglife.record_book.generated": _("生成会议记录本"),
         "orglife.study.recorded": _("登记学习培训学时"),

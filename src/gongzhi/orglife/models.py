@@ -123,10 +123,12 @@ class Meeting(ScopedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     scope = ORG_SCOPE
-    # Photos and papers of the meeting (全程记实, gongzhi.attachments): seen by whoever sees
-    # the meeting, added and removed by those who record it; printed in the record bundle.
+    # Photos, sign-in sheets and papers of the meeting (gongzhi.attachments, ADR 0011).
     attachable = Attachable(
-        view=VIEW, change=CHANGE, kinds=(Kind.PHOTO, Kind.DOCUMENT), label=_("照片和材料")
+        view=VIEW,
+        change=CHANGE,
+        kinds=(Kind.PHOTO, Kind.DOCUMENT, Kind.MINUTES),
+        label=_("会议照片和材料"),
     )
 
     class Meta:
@@ -398,9 +400,6 @@ class Correction(ScopedModel):
         verbose_name = _("限期改正")
         verbose_name_plural = _("限期改正")
         ordering = ["deadline"]
-
-    def get_absolute_url(self) -> str:
-        return reverse("orglife:evaluation_correction", args=[self.pk])
 
 
 class CorrectionFollowUp(ScopedModel):

@@ -347,3 +347,10 @@ def missing_talks(
         if len(ordinary) > 1 and not partners & (ordinary - {member}):
             missing.append(MissingTalk(TalkPair.MEMBER_MEMBER, member))
     return missing
+
+
+def vote_passes(votes_for: int, entitled: int) -> bool:
+    """A vote of a meeting passes when those for it are more than half of the members
+    entitled to vote (支部工作条例: 赞成人数超过应到会有表决权党员的半数), not merely more
+    than half of those present: abstentions and absences count against it."""
+    return entitled > 0 and votes_for * 2 > entitled

@@ -1,49 +1,79 @@
-"""Rows of 组织生活 for the cross-scope walk (tests/test_cross_scope.py): a held meeting of
-each community's branch, with a roster row, a decision and approved minutes."""
+"""Meetings for tests, the demo and the cross-scope walk (tests/test_cross_scope.py):
+a meeting taken through its steps with dates the rules allow."""
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
+import time_machine
 from django.utils import timezone
 
-from gongzhi.party.models import Member
+from . import evaluation_testing, rules, services, study_testing
+from .choices import MeetingKind, Presence
+from .models import Meeting
 
-from .choices import Entitlement, MeetingKind, MeetingState, Presence
-from .models import Attendance, Decision, Meeting, Minutes
+
+def notified_meeting(actor, organization, *, on: date, kind=MeetingKind.ASSEMBLY, **fields):
+    """A meeting on ``on``, created and notified on the last day the notice may go."""
+    notice_day = rules.notice_deadline(on)
+    at = datetime.combine(notice_day, time(9), tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(at, tick=False):
+        meeting = services.create_meeting(
+            actor=actor,
+            organization=organization,
+            kind=kind,
+            planned_on=on,
+            topic=fields.pop("topic", "学习贯彻党的二十届三中全会精神"),
+            agenda=fields.pop("agenda", "一、集中学习；二、讨论发言"),
+            **fields,
+        )
+        return services.notify_meeting(meeting, actor=actor, version=meeting.version)
+
+
+def held_meeting(actor, organization, *, on: date, present=None, **fields) -> Meeting:
+    """A meeting held on ``on`` (in the past), every member present unless ``present``
+    names the member ids who came (the others absent)."""
+    meeting = notified_meeting(actor, organization, on=on, **fields)
+    marks = [
+        services.Mark(row.member_id, Presence.PRESENT)
+        for row in meeting.attendance.all()
+        if present is None or row.member_id in present
+    ]
+    if marks:
+        services.tick_attendance(meeting, actor=actor, marks=marks)
+    meeting.refresh_from_db()
+    return services.hold_meeting(
+        meeting, actor=actor, version=meeting.version, held_on=on, length=rules.HALF_DAY
+    )
 
 
 def cross_scope_rows(fx) -> None:
+    """A held meeting of each community's branch with its roster, a decision and
+    approved minutes (Meeting, Attendance, Decision, Minutes)."""
     orgs, admin = fx.extra["party"], fx.world.users["district_admin"]
-    held = fx.today - timedelta(days=10)
-    for branch, marker in ((orgs.ours_branch, "和顺"), (orgs.sibling_branch, "邻里社区")):
-        meeting = Meeting.objects.create(
-            organization=branch,
-            path=branch.path,
-            kind=MeetingKind.ASSEMBLY,
-            year=held.year,
-            planned_on=held,
-            held_on=held,
-            topic=f"{marker}党员大会",
-            state=MeetingState.HELD,
-        )
-        member = Member.objects.filter(organization=branch).order_by("pk").first()
-        if member is not None:
-            Attendance.objects.create(
-                meeting=meeting,
-                member=member,
-                entitlement=Entitlement.MEMBER,
-                presence=Presence.PRESENT,
-            )
-        Decision.objects.create(meeting=meeting, title=f"{marker}决定事项")
-        Minutes.objects.create(
-            meeting=meeting,
-            number=1,
-            text=f"{marker}会议记录",
-            author=admin,
-            approved_at=timezone.now(),
-            approved_by=admin,
-        )
+    for branch, topic in (
+        (orgs.ours_branch, "和顺支部党员大会"),
+        (orgs.sibling_branch, "邻里支部党员大会"),
+    ):
+        meeting = held_meeting(admin, branch, on=fx.today - timedelta(days=3), topic=topic)
+        services.record_decision(meeting, actor=admin, title=f"{topic}决定", text="同意")
+        services.record_minutes(meeting, actor=admin, text=f"{topic}记录", recorder="组织委员")
+        services.approve_minutes(meeting, actor=admin)
+    fx.extra["orglife_sibling_meeting"] = meeting
+    evaluation_testing.cross_scope_rows(fx)
+    study_testing.cross_scope_rows(fx)
 
 
 def cross_scope_change(fx) -> None:
-    """The sibling's meeting renamed, marked."""
-    Meeting.objects.filter(path__under=fx.world.sibling.community.path).update(topic=fx.mark)
+    """A new meeting of the sibling branch, and a decision on its held one, marked."""
+    superuser = fx.world.users["superuser"]
+    services.create_meeting(
+        actor=superuser,
+        organization=fx.extra["party"].sibling_branch,
+        kind=MeetingKind.THEME_DAY,
+        planned_on=fx.today + timedelta(days=10),
+        topic=f"{fx.mark}主题党日",
+    )
+    services.record_decision(
+        fx.extra["orglife_sibling_meeting"], actor=superuser, title=f"{fx.mark}决定"
+    )
+    evaluation_testing.cross_scope_change(fx)
+    study_testing.cross_scope_change(fx)
