@@ -401,6 +401,9 @@ class Correction(ScopedModel):
         verbose_name_plural = _("限期改正")
         ordering = ["deadline"]
 
+    def get_absolute_url(self) -> str:
+        return reverse("orglife:evaluation_correction", args=[self.pk])
+
 
 class CorrectionFollowUp(ScopedModel):
     correction = models.ForeignKey(Correction, on_delete=models.CASCADE, related_name="followups")
