@@ -13,6 +13,7 @@ to fix; ``test_the_checks_catch_what_they_look_for`` proves that each one can fa
 
 import ast
 import importlib
+import re
 from pathlib import Path
 
 from django.apps import apps
@@ -80,12 +81,26 @@ def services_without_atomic(source: str, module: str) -> list[str]:
     return found
 
 
-def test_every_public_service_that_writes_is_atomic():
+ATOMIC_IMPORT = re.compile(r"from gongzhi\.core\.services import [^\n]*\batomic\b")
+
+
+def service_modules() -> list[Path]:
+    """Each app's services.py, and the modules beside it that write through the kernel's
+    ``atomic`` too (a large module's services split by subject: orglife's evaluation.py)."""
     found = []
-    for path in sorted(SRC.glob("*/services.py")):
+    for path in sorted(SRC.glob("*/*.py")):
         if path.parent.name == "core":
             continue  # the kernel itself: atomic, deny and the audit
-        found += services_without_atomic(path.read_text(), f"gongzhi.{path.parent.name}.services")
+        if path.name == "services.py" or ATOMIC_IMPORT.search(path.read_text()):
+            found.append(path)
+    return found
+
+
+def test_every_public_service_that_writes_is_atomic():
+    found = []
+    for path in service_modules():
+        module = f"gongzhi.{path.parent.name}.{path.stem}"
+        found += services_without_atomic(path.read_text(), module)
     assert not found, "writes outside core.services.atomic (its refusals' audit is lost):\n" + (
         "\n".join(found)
     )
@@ -94,7 +109,7 @@ def test_every_public_service_that_writes_is_atomic():
 def test_no_service_uses_a_plain_transaction_atomic_as_its_wrapper():
     found = []
     # Every app's services and every core module (core's own writes: parameters, holidays).
-    for path in sorted([*SRC.glob("*/services.py"), *SRC.glob("core/*.py")]):
+    for path in sorted([*service_modules(), *SRC.glob("core/*.py")]):
         for node in ast.parse(path.read_text()).body:
             if isinstance(node, ast.FunctionDef):
                 for decorator in node.decorator_list:
@@ -181,7 +196,8 @@ def objects_queries(source: str) -> list[tuple[str, int]]:
 
 def test_views_and_api_query_through_selectors():
     found = []
-    for pattern in ("*/views.py", "*/api.py"):
+    # Every pages or API module: views.py, api.py and their siblings (study_views.py …).
+    for pattern in ("*/*views.py", "*/*api.py"):
         for path in sorted(SRC.glob(pattern)):
             relative = str(path.relative_to(SRC))
             allowed = OBJECTS_ALLOWED.get(relative, {})
