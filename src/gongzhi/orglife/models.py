@@ -58,6 +58,9 @@ class Plan(ScopedModel):
     def __str__(self):
         return f"{self.organization} {self.year}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("orglife:plan_detail", args=[self.pk])
+
 
 class Meeting(ScopedModel):
     """One meeting of an organization, planned or not: notice, roster, sign-in,

@@ -166,3 +166,9 @@ def required_hours(is_cadre: bool, year: int) -> int:
 def shortfall_warned(today: date) -> bool:
     """Whether study shortfalls are warnings yet: from the fourth quarter (a parameter)."""
     return today.month >= int(params.value("orglife.shortfall_from_month", on=today))
+
+
+def theme_day_on(year: int, month: int, day: int) -> date:
+    """The 主题党日 of a month on the plan's fixed ``day`` (the month's last day when it
+    has fewer days)."""
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
