@@ -319,7 +319,6 @@ def meeting_list_query(organization_id: int, year: int, month: int | None = None
     return urlencode(query)
 
 
-
 @dataclass
 class PlanRow:
     organization: Organization
@@ -329,13 +328,17 @@ class PlanRow:
     overdue: int = 0
 
 
-def plan_rows(user: User, orgs: list[Organization], year: int, today: date | None = None) -> list[PlanRow]:
+def plan_rows(
+    user: User, orgs: list[Organization], year: int, today: date | None = None
+) -> list[PlanRow]:
     """The plan of ``year`` of each organization with its counts: two queries."""
     from django.utils import timezone
 
     today = today or timezone.localdate()
     ids = [o.pk for o in orgs]
-    by_org = {p.organization_id: p for p in plans_for(user).filter(organization_id__in=ids, year=year)}
+    by_org = {
+        p.organization_id: p for p in plans_for(user).filter(organization_id__in=ids, year=year)
+    }
     counts = {
         row["plan_id"]: row
         for row in Meeting.objects.visible_to(user, VIEW)
@@ -353,7 +356,5 @@ def plan_rows(user: User, orgs: list[Organization], year: int, today: date | Non
     for org in orgs:
         plan = by_org.get(org.pk)
         c = counts.get(plan.pk, {}) if plan else {}
-        rows.append(
-            PlanRow(org, plan, c.get("required", 0), c.get("held", 0), c.get("overdue", 0))
-        )
+        rows.append(PlanRow(org, plan, c.get("required", 0), c.get("held", 0), c.get("overdue", 0)))
     return rows

@@ -216,7 +216,10 @@ class Minutes(ScopedModel):
     recorder = models.CharField(_("记录人"), max_length=50, blank=True)
     reason = models.CharField(_("更正原因"), max_length=200, blank=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("填写人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("填写人"),
     )
     created_at = models.DateTimeField(_("填写时间"), auto_now_add=True)
     approved_at = models.DateTimeField(_("审定时间"), null=True, blank=True)
@@ -299,7 +302,9 @@ class Evaluation(ScopedModel):
     votes_qualified = models.PositiveIntegerField(_("合格票"), default=0)
     votes_basic = models.PositiveIntegerField(_("基本合格票"), default=0)
     votes_unqualified = models.PositiveIntegerField(_("不合格票"), default=0)
-    proposed = models.CharField(_("支委会建议等次"), max_length=12, choices=Grade.choices, blank=True)
+    proposed = models.CharField(
+        _("支委会建议等次"), max_length=12, choices=Grade.choices, blank=True
+    )
     grade = models.CharField(_("评定等次"), max_length=12, choices=Grade.choices, blank=True)
 
     scope = Scope(

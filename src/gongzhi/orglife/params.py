@@ -29,9 +29,7 @@ PARAMETERS = [
     _months("general.lecture", 3, _("党委、党总支：党课间隔（月）"), LOCAL),
     _months("general.life", 12, _("党委、党总支：组织生活会间隔（月）"), LOCAL),
     _months("group.group", 1, _("党小组：党小组会间隔（月）")),
-    Parameter(
-        "orglife.secretary_lectures", 1, _("书记每年至少讲党课次数"), BRANCH_RULES, 0, 12
-    ),
+    Parameter("orglife.secretary_lectures", 1, _("书记每年至少讲党课次数"), BRANCH_RULES, 0, 12),
     Parameter("orglife.theme_day", 15, _("主题党日默认固定日（每月几日）"), LOCAL, 1, 28),
     Parameter("orglife.theme_day_postpone_days", 7, _("主题党日最多推迟天数"), LOCAL, 0, 31),
     Parameter("orglife.notice_days", 2, _("会议至少提前几天通知"), LOCAL, 0, 30),
@@ -70,7 +68,5 @@ PARAMETERS = [
         0,
         60,
     ),
-    Parameter(
-        "orglife.shortfall_from_month", 10, _("学时不足从几月起预警"), LOCAL, 1, 12
-    ),
+    Parameter("orglife.shortfall_from_month", 10, _("学时不足从几月起预警"), LOCAL, 1, 12),
 ]

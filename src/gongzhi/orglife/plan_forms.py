@@ -17,9 +17,7 @@ PARENT_TYPES = (OrgType.WORKING_COMMITTEE, OrgType.COMMITTEE, OrgType.GENERAL_BR
 
 
 def _year_field(**kwargs) -> forms.IntegerField:
-    return forms.IntegerField(
-        label=_("年度"), min_value=FIRST_YEAR, max_value=LAST_YEAR, **kwargs
-    )
+    return forms.IntegerField(label=_("年度"), min_value=FIRST_YEAR, max_value=LAST_YEAR, **kwargs)
 
 
 class CalendarForm(forms.Form):

@@ -41,7 +41,8 @@ PLANNED_TYPES = tuple(t for t in OrgType.values if rules.org_class(t) is not Non
 def check_year(year: Any) -> int:
     if not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
         raise RuleViolation(
-            _("年度应为 %(first)d 至 %(last)d 之间的年份。") % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            _("年度应为 %(first)d 至 %(last)d 之间的年份。")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR},
             field="year",
         )
     return year
@@ -74,9 +75,9 @@ def _meeting(organization: Organization, plan: Plan, slot: rules.Slot) -> Meetin
 def _existing_slots(org_ids: Iterable[int], year: int) -> set[tuple[int, str, int]]:
     """(organization, kind, slot) of the planned meetings already there, moved or not."""
     return set(
-        Meeting.objects.filter(organization_id__in=list(org_ids), year=year, slot__gt=0).values_list(
-            "organization_id", "kind", "slot"
-        )
+        Meeting.objects.filter(
+            organization_id__in=list(org_ids), year=year, slot__gt=0
+        ).values_list("organization_id", "kind", "slot")
     )
 
 
@@ -212,7 +213,9 @@ def generate_all(actor: User, year: int, under: Area | Organization) -> Generate
     done = Generated()
     for orgs in _chunks(planned_organizations(actor, under)):
         ids = [o.pk for o in orgs]
-        plans = {p.organization_id: p for p in Plan.objects.filter(organization_id__in=ids, year=year)}
+        plans = {
+            p.organization_id: p for p in Plan.objects.filter(organization_id__in=ids, year=year)
+        }
         missing = [
             Plan(organization_id=o.pk, path=o.path, year=year, theme_day=theme_default)
             for o in orgs

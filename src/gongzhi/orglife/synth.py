@@ -188,9 +188,11 @@ def synthesize(ctx) -> None:
         rng = ctx.rng("orglife-study")
 
         def studies():
-            for member_id in Member.objects.filter(path__under=ctx.district.path).values_list(
-                "id", flat=True
-            ).iterator(chunk_size=5000):
+            for member_id in (
+                Member.objects.filter(path__under=ctx.district.path)
+                .values_list("id", flat=True)
+                .iterator(chunk_size=5000)
+            ):
                 for year in YEARS:
                     last = CUTOFF if year == 2026 else date(year, 12, 31)
                     for _ in range(STUDY_PER_YEAR):
