@@ -231,7 +231,7 @@ def generate_all(actor: User, year: int, under: Area | Organization) -> Generate
                 )
             )
         existing = _existing_slots(ids, year)
-        new = []
+        new: list[Meeting] = []
         for org in orgs:
             plan = plans[org.pk]
             key = (org.org_type, plan.theme_day)
