@@ -133,6 +133,12 @@ class Meeting(ScopedModel):
             models.Index(fields=["organization", "year", "kind", "slot"]),
             models.Index(fields=["path", "due_on"]),
             models.Index(fields=["state", "planned_on"]),
+            # The compliance calendar reads a subtree's required meetings from this index
+            # alone (no table row visited): path range, deadline, and the grouped columns.
+            models.Index(
+                fields=["path", "due_on", "organization", "kind", "state", "slot"],
+                name="orglife_meeting_calendar",
+            ),
         ]
 
     def __str__(self):
