@@ -24,7 +24,7 @@ class CalendarForm(forms.Form):
     """The subtree and year of the compliance calendar (and of the plans list)."""
 
     year = _year_field(required=False)
-    area = AreaChoiceField(VIEW, max_level=Level.GRID, required=False, label=_("区域"))
+    area = AreaChoiceField(VIEW, max_level=Level.COMMUNITY, required=False, label=_("区域"))
     organization = ScopedModelChoiceField(
         Organization,
         VIEW,
