@@ -8,14 +8,14 @@ is not held and its deadline is still to come, ``not_required`` when none falls 
 month. The whole matrix is one aggregate query grouped by organization, month, kind and
 held-or-not, and one query for the organizations."""
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Case, Count, Min, Q, QuerySet, Value, When
-from django.db.models.functions import ExtractMonth
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts.models import User
 from gongzhi.areas.models import Area
@@ -86,6 +86,17 @@ def required_meetings(user: User, root: Area | Organization | None) -> QuerySet[
     return meetings.exclude(state=MeetingState.CANCELLED)
 
 
+@functools.cache
+def _words(language: str | None) -> tuple[dict[str, str], str, str]:
+    """The kinds' labels, the tooltip's line and "not required" in ``language``: looked up
+    once per language, not once per cell (a street's calendar has 3,600)."""
+    return (
+        {k: str(label) for k, label in MeetingKind.choices},
+        _("%(kind)s：应开 %(required)d，已开 %(held)d"),
+        str(STATE_LABELS[NOT_REQUIRED]),
+    )
+
+
 @dataclass
 class Cell:
     organization_id: int
@@ -103,14 +114,13 @@ class Cell:
 
     @property
     def title(self) -> str:
-        """Per-kind counts, for the cell's tooltip (escaped by the template)."""
-        labels = dict(MeetingKind.choices)
+        """Per-kind counts, for the cell's tooltip (escaped where it is written)."""
+        labels, line, none = _words(get_language())
         parts = [
-            _("%(kind)s：应开 %(required)d，已开 %(held)d")
-            % {"kind": labels.get(kind, kind), "required": req, "held": held}
+            line % {"kind": labels.get(kind, kind), "required": req, "held": held}
             for kind, (req, held) in sorted(self.kinds.items())
         ]
-        return "；".join(parts) if parts else str(STATE_LABELS[NOT_REQUIRED])
+        return "；".join(parts) if parts else none
 
 
 @dataclass
@@ -189,27 +199,28 @@ def matrix(
     today = today or timezone.localdate()
     orgs = list(organizations(user, root).only("pk", "name", "org_type", "path", "tree_path"))
     cells: dict[tuple[int, int], Cell] = {}
-    held_case = Case(When(state__in=list(HAPPENED), then=Value(1)), default=Value(0))
+    # Grouped by the deadline itself (a month's last day, its month read here): no date
+    # function per row, which SQLite would call in Python. With the calendar index the
+    # query reads no table row at all.
     counts = (
         required_meetings(user, root)
         .filter(due_on__gte=date(year, 1, 1), due_on__lte=date(year, 12, 31))
-        .annotate(month=ExtractMonth("due_on"), held=held_case)
-        .values_list("organization_id", "month", "kind", "held")
-        .annotate(n=Count("id"), first_due=Min("due_on"))
+        .values_list("organization_id", "due_on", "kind")
+        .annotate(n=Count("id"), held=Count("id", filter=Q(state__in=list(HAPPENED))))
         .order_by()
     )
-    for org_id, month, kind, held, n, first_due in counts:
-        cell = cells.get((org_id, month))
+    for org_id, due_on, kind, n, held in counts:
+        key = (org_id, due_on.month)
+        cell = cells.get(key)
         if cell is None:
-            cell = cells[(org_id, month)] = Cell(org_id, month)
+            cell = cells[key] = Cell(org_id, due_on.month)
         per_kind = cell.kinds.setdefault(kind, [0, 0])
         per_kind[0] += n
+        per_kind[1] += held
         cell.required += n
-        if held:
-            per_kind[1] += n
-            cell.held += n
-        elif cell.first_open_due is None or first_due < cell.first_open_due:
-            cell.first_open_due = first_due
+        cell.held += held
+        if held < n and (cell.first_open_due is None or due_on < cell.first_open_due):
+            cell.first_open_due = due_on
     totals = [MonthTotal(m) for m in MONTHS]
     rows = []
     for org in orgs:
