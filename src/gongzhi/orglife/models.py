@@ -134,9 +134,10 @@ class Meeting(ScopedModel):
             models.Index(fields=["path", "due_on"]),
             models.Index(fields=["state", "planned_on"]),
             # The compliance calendar reads a subtree's required meetings from this index
-            # alone (no table row visited): path range, deadline, and the grouped columns.
+            # alone (no table row visited): the year, the path range, then the deadline and the
+            # grouped columns.
             models.Index(
-                fields=["path", "due_on", "organization", "kind", "state", "slot"],
+                fields=["year", "path", "due_on", "organization", "kind", "state", "slot"],
                 name="orglife_meeting_calendar",
             ),
         ]

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="meeting",
             index=models.Index(
-                fields=["path", "due_on", "organization", "kind", "state", "slot"],
+                fields=["year", "path", "due_on", "organization", "kind", "state", "slot"],
                 name="orglife_meeting_calendar",
             ),
         ),
