@@ -87,6 +87,11 @@ def required_meetings(user: User, root: Area | Organization | None) -> QuerySet[
     return meetings.exclude(state=MeetingState.CANCELLED)
 
 
+def words() -> tuple[dict[str, str], str, str]:
+    """The tooltip's words in the current language (``Cell.title_in``)."""
+    return _words(get_language())
+
+
 @functools.cache
 def _words(language: str | None) -> tuple[dict[str, str], str, str]:
     """The kinds' labels, the tooltip's line and "not required" in ``language``: looked up
@@ -131,7 +136,10 @@ class Cell:
     @property
     def title(self) -> str:
         """Per-kind counts, for the cell's tooltip (escaped where it is written)."""
-        labels, line, none = _words(get_language())
+        return self.title_in(words())
+
+    def title_in(self, words: tuple[dict[str, str], str, str]) -> str:
+        labels, line, none = words
         parts = [
             line % {"kind": labels.get(kind, kind), "required": req, "held": held}
             for kind, (req, held) in sorted(self.kinds.items())

@@ -1,5 +1,6 @@
 """Pages of the yearly plans and the compliance calendar."""
 
+import html
 from typing import Any
 from urllib.parse import urlencode
 
@@ -8,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -120,11 +120,11 @@ class ComplianceExporter(Exporter):
         sheet.freeze_panes(2, 1)
 
 
-def cells_html(row: compliance.Row, link: str) -> SafeString:
+def cells_html(row: compliance.Row, link: str, labels: dict[str, str], words: Any) -> SafeString:
     """A row's twelve cells as HTML, written here rather than by the template engine (a
-    street's calendar has 3,600 cells): every text escaped, colours from CSS classes."""
-    labels = {state: escape(label) for state, label in compliance.STATE_LABELS.items()}
-    href = escape(link)
+    street's calendar has 3,600 cells): every text escaped, colours from CSS classes.
+    ``labels`` are the states' escaped words, ``words`` the tooltips' (looked up once)."""
+    href = html.escape(link)
     parts = []
     for cell in row.cells:
         label = labels[cell.state]
@@ -135,7 +135,7 @@ def cells_html(row: compliance.Row, link: str) -> SafeString:
         )
         parts.append(
             f'<td class="text-center small {CELL_CLASS[cell.state]}" data-state="{cell.state}"'
-            f' title="{escape(cell.title)}">{inner}</td>'
+            f' title="{html.escape(cell.title_in(words))}">{inner}</td>'
         )
     return mark_safe("".join(parts))  # noqa: S308 (every text above is escaped)
 
@@ -155,12 +155,16 @@ class ComplianceView(PermissionRequiredPage, TemplateView):
         if request.GET.get("export") == "xlsx":
             return ComplianceExporter(result).respond(request, target=root, year=year)
         base = meeting_list_url()
+        labels = {
+            state: html.escape(str(label)) for state, label in compliance.STATE_LABELS.items()
+        }
+        words = compliance.words()
         rows = []
         for row in result.rows:
             link = (
                 f"{base}?{compliance.meeting_list_query(row.organization.pk, year)}" if base else ""
             )
-            rows.append({"row": row, "link": link, "cells": cells_html(row, link)})
+            rows.append({"row": row, "link": link, "cells": cells_html(row, link, labels, words)})
         query = request.GET.copy()
         query.pop("export", None)
         return self.render_to_response(
