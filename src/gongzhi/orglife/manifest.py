@@ -3,9 +3,9 @@ evaluation of members, study hours and talks."""
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.modules import Manifest, NavItem, NotificationKind, WarningKind
+from gongzhi.core.modules import Manifest, NavItem, NotificationKind, Todo, WarningKind
 
-from .permissions import EVALUATE, VIEW
+from .permissions import CHANGE, EVALUATE, VIEW
 
 MANIFEST = Manifest(
     label="orglife",
@@ -16,10 +16,13 @@ MANIFEST = Manifest(
         ("/orglife", "gongzhi.orglife.api.router"),
         ("/orglife/study", "gongzhi.orglife.study_api.router"),
         ("/orglife/evaluations", "gongzhi.orglife.evaluation_api.router"),
+        ("/orglife/plans", "gongzhi.orglife.plan_api.router"),
     ),
     demo="gongzhi.orglife.demo",
     nav=(
         NavItem(_("会议"), "orglife:meeting_list", VIEW, "people", _("组织生活"), 500),
+        NavItem(_("年度计划"), "orglife:plan_list", VIEW, "calendar-check", _("组织生活"), 505),
+        NavItem(_("组织生活日历"), "orglife:compliance", VIEW, "calendar3", _("组织生活"), 510),
         NavItem(_("民主评议"), "orglife:evaluation_list", VIEW, "award", _("组织生活"), 530),
         NavItem(
             _("我的民主评议"), "orglife:evaluation_mine", "", "person-check", _("组织生活"), 531
@@ -35,6 +38,15 @@ MANIFEST = Manifest(
         ),
     ),
     warnings=(
+        WarningKind(
+            "orglife.overdue",
+            _("组织生活逾期"),
+            VIEW,
+            _("支部书记"),
+            _("年度计划规定的会议超过应召开截止日期仍未召开"),
+            "gongzhi.orglife.compliance.overdue",
+            "orglife:compliance",
+        ),
         WarningKind(
             "orglife.study_shortfall",
             _("学习培训学时不足"),
@@ -57,7 +69,22 @@ MANIFEST = Manifest(
             "orglife:evaluation_corrections?warning=due",
         ),
     ),
+    todos=(
+        Todo(
+            "orglife.this_month",
+            _("本月组织生活"),
+            CHANGE,
+            "gongzhi.orglife.compliance.this_month",
+            "orglife:compliance",
+            due="due_on",
+            order=50,
+        ),
+    ),
     audit_labels={
+        "orglife.plan.generated": _("生成年度组织生活计划"),
+        "orglife.plan.generated_all": _("批量生成年度组织生活计划"),
+        "orglife.plan.generate_all_started": _("开始批量生成年度组织生活计划"),
+        "orglife.plan.theme_day": _("修改主题党日固定日"),
         "orglife.meeting.created": _("新建会议"),
         "orglife.meeting.update": _("修改会议安排"),
         "orglife.meeting.notify": _("发出会议通知"),

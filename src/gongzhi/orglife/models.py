@@ -60,6 +60,9 @@ class Plan(ScopedModel):
     def __str__(self):
         return f"{self.organization} {self.year}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("orglife:plan_detail", args=[self.pk])
+
 
 class Meeting(ScopedModel):
     """One meeting of an organization, planned or not: notice, roster, sign-in,
@@ -139,6 +142,13 @@ class Meeting(ScopedModel):
             models.Index(fields=["organization", "year", "kind", "slot"]),
             models.Index(fields=["path", "due_on"]),
             models.Index(fields=["state", "planned_on"]),
+            # The compliance calendar reads a subtree's required meetings from this index
+            # alone (no table row visited): the year, the path range, then the deadline and the
+            # grouped columns.
+            models.Index(
+                fields=["year", "path", "due_on", "organization", "kind", "state", "slot"],
+                name="orglife_meeting_calendar",
+            ),
         ]
 
     def __str__(self):

@@ -354,3 +354,9 @@ def vote_passes(votes_for: int, entitled: int) -> bool:
     entitled to vote (支部工作条例: 赞成人数超过应到会有表决权党员的半数), not merely more
     than half of those present: abstentions and absences count against it."""
     return entitled > 0 and votes_for * 2 > entitled
+
+
+def theme_day_on(year: int, month: int, day: int) -> date:
+    """The 主题党日 of a month on the plan's fixed ``day`` (the month's last day when it
+    has fewer days)."""
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 import time_machine
 from django.utils import timezone
 
-from . import evaluation_testing, rules, services, study_testing
+from . import evaluation_testing, plans, rules, services, study_testing
 from .choices import MeetingKind, Presence
 from .models import Meeting
 
@@ -59,6 +59,7 @@ def cross_scope_rows(fx) -> None:
         services.approve_minutes(meeting, actor=admin)
     fx.extra["orglife_sibling_meeting"] = meeting
     evaluation_testing.cross_scope_rows(fx)
+    plan_rows(fx)
     study_testing.cross_scope_rows(fx)
 
 
@@ -76,4 +77,29 @@ def cross_scope_change(fx) -> None:
         fx.extra["orglife_sibling_meeting"], actor=superuser, title=f"{fx.mark}决定"
     )
     evaluation_testing.cross_scope_change(fx)
+    plan_change(fx)
     study_testing.cross_scope_change(fx)
+
+
+def plan_rows(fx) -> None:
+    """The yearly plans (with their planned meetings) of both communities' branches and
+    committees: last year's (due, overdue or held: the calendar and the warning) and next
+    year's."""
+    admin, orgs = fx.world.users["superuser"], fx.extra["party"]
+    for org in (
+        orgs.ours_committee,
+        orgs.ours_branch,
+        orgs.ours_grid_branch,
+        orgs.sibling_committee,
+        orgs.sibling_branch,
+    ):
+        for year in (fx.today.year - 1, fx.today.year + 1):
+            plans.generate_plan(admin, org, year)
+
+
+def plan_change(fx) -> None:
+    """Next year's plan of the sibling branch, and a marked topic on its meetings."""
+    branch = fx.extra["party"].sibling_branch
+    plan = plans.generate_plan(fx.world.users["superuser"], branch, fx.today.year + 2)
+    Meeting.objects.filter(organization=branch).update(topic=f"{fx.mark}会议")
+    plans.set_theme_day(plan, 3, actor=fx.world.users["superuser"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bundle_views, evaluation_urls, study_views, views
+from . import bundle_views, evaluation_urls, plan_views, study_views, views
 
 app_name = "orglife"
 urlpatterns: list = [
@@ -64,3 +64,13 @@ urlpatterns += [
 
 # 民主评议党员
 urlpatterns += evaluation_urls.urlpatterns
+
+# Yearly plans and the compliance calendar.
+urlpatterns += [
+    path("compliance/", plan_views.ComplianceView.as_view(), name="compliance"),
+    path("plans/", plan_views.PlanListView.as_view(), name="plan_list"),
+    path("plans/generate/", plan_views.PlanGenerateView.as_view(), name="plan_generate"),
+    path("plans/generate-all/", plan_views.GenerateAllView.as_view(), name="plan_generate_all"),
+    path("plans/<int:pk>/", plan_views.PlanDetailView.as_view(), name="plan_detail"),
+    path("plans/<int:pk>/theme-day/", plan_views.ThemeDayView.as_view(), name="plan_theme_day"),
+]
