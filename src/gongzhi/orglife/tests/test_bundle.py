@@ -510,3 +510,12 @@ def test_the_record_book_form_names_the_bad_field_and_hides_other_communities(
     page = client.get(url, {"organization": party.sibling_branch.pk, "year": 2999})
     assert "尚未到来" in page.content.decode()
     assert not AuditLog.objects.filter(action="orglife.record_book.generated").exists()
+
+
+def test_the_meeting_page_offers_the_bundle_once_held(client, world, meeting):
+    sign_in(client, world.users["secretary"])
+    bundle_url = reverse("orglife:meeting_bundle", args=[meeting.pk])
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert bundle_url in page
+    Meeting.objects.filter(pk=meeting.pk).update(state=MeetingState.NOTIFIED)
+    assert bundle_url not in client.get(meeting.get_absolute_url()).content.decode()
