@@ -75,9 +75,9 @@ class Slot:
 
 
 def _planned_day(kind: str, year: int, month: int, theme_day: int) -> date:
-    last = calendar.monthrange(year, month)[1]
     if kind == K.THEME_DAY:
-        return date(year, month, min(theme_day, last))
+        return theme_day_on(year, month, theme_day)
+    last = calendar.monthrange(year, month)[1]
     # The other kinds default to a working week's end: the 25th, or the month's last day.
     return date(year, month, min(25, last))
 

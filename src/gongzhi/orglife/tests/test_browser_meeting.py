@@ -63,12 +63,12 @@ def test_a_branch_secretary_runs_a_meeting_from_notice_to_close(world, walk, dev
     expect(page.get_by_text("应到 4 人，实到 0 人")).to_be_visible()
 
     # The QR screen.
-    page.get_by_role("link", name="签到二维码").click()
+    page.get_by_role("link", name="签到二维码", exact=True).click()
     expect(page.locator("[data-signin-qr] svg")).to_be_visible()
-    page.get_by_role("link", name="返回会议").click()
+    page.get_by_role("link", name="返回会议", exact=True).click()
 
     # Tick names: a leave without its reason first.
-    page.get_by_role("link", name="签到登记").click()
+    page.get_by_role("link", name="签到登记", exact=True).click()
     for member in members[:3]:
         page.locator(f"[data-member='{member.name}'] input[value='present']").check()
     page.locator("[data-member='党员3'] input[value='leave']").check()
@@ -78,13 +78,13 @@ def test_a_branch_secretary_runs_a_meeting_from_notice_to_close(world, walk, dev
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_text("应到 4 人，实到 3 人，请假 1 人")).to_be_visible()
 
-    page.get_by_role("link", name="登记召开").click()
+    page.get_by_role("link", name="登记召开", exact=True).click()
     page.fill("#id_held_on", str(today))
     page.select_option("#id_length", "half_day")
     page.get_by_role("button", name="保存").click()
     expect(page.locator("[data-state]")).to_have_text("已召开")
 
-    page.get_by_role("link", name="记录决定").click()
+    page.get_by_role("link", name="记录决定", exact=True).click()
     page.fill("#id_title", "同意开展“七一”志愿服务")
     page.check("#id_voted")
     page.fill("#id_votes_for", "3")
@@ -95,7 +95,7 @@ def test_a_branch_secretary_runs_a_meeting_from_notice_to_close(world, walk, dev
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_text("赞成 3，反对 0，弃权 0")).to_be_visible()
 
-    page.get_by_role("link", name="会议记录").click()
+    page.get_by_role("link", name="会议记录", exact=True).click()
     page.fill("#id_text", "王老师讲授党课，3名党员交流发言。")
     page.fill("#id_recorder", "组织委员")
     page.get_by_role("button", name="保存").click()
@@ -113,7 +113,7 @@ def test_a_branch_secretary_runs_a_meeting_from_notice_to_close(world, walk, dev
     assert Attendance.objects.filter(meeting=meeting, presence=Presence.PRESENT).count() == 3
     assert StudyRecord.objects.filter(meeting=meeting).count() == 3
     w.goto(f"/orglife/meetings/?organization={party.ours_branch.pk}&year={today.year}")
-    expect(page.get_by_role("link", name="学习新修订的纪律处分条例")).to_be_visible()
+    expect(page.get_by_role("link", name="学习新修订的纪律处分条例", exact=True)).to_be_visible()
     if device == "phone":
         assert w.fits()
     # Two answers were the refusals asked for (the create form and the sign-in form), plus

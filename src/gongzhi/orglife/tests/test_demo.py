@@ -5,6 +5,7 @@ talks, and the demo branch secretary ``zhibu``.
 The street, its accounts and the party side are loaded once for the module (without the
 other modules' demo data, which orglife does not use), then orglife's loader, timed."""
 
+import re
 import time
 from collections import defaultdict
 from datetime import timedelta
@@ -21,6 +22,7 @@ from django.utils import timezone
 from gongzhi.accounts.models import User
 from gongzhi.accounts.roles import Role
 from gongzhi.core.management.commands.demo import DEMO_PASSWORD, PRINTED_ACCOUNTS, Command
+from gongzhi.core.testing import sign_in
 from gongzhi.orglife import demo, rules
 from gongzhi.orglife.choices import (
     ATTENDED,
@@ -446,3 +448,20 @@ def test_the_branch_secretary_signs_in_and_sees_their_branch(loaded, client):
     }
     assert visible.filter(organization=home, state=MeetingState.CLOSED).exists()
     assert visible.filter(kind=K.GROUP).exists()
+
+
+def test_the_street_sees_the_demos_gaps_in_red_on_the_calendar(loaded, client, today):
+    """Issue 14, done when: the street sees the compliance calendar with the demo's gaps
+    in red — the branch that skipped its 支委会 and 主题党日, and no other."""
+    sign_in(client, User.objects.get(username="jiedao"))
+    response = client.get("/orglife/compliance/", {"year": today.year})
+    assert response.status_code == 200
+    html = response.content.decode()
+    rows = {
+        found.group(1): row
+        for row in html.split("<tr>")[1:]
+        if (found := re.search(r'scope="row" class="fw-normal">(?:<a [^>]*>)?([^<]+)', row))
+    }
+    assert len(rows) > 10
+    red = sorted(name for name, row in rows.items() if "table-danger" in row)
+    assert red == [branch("第1网格党支部").name]
