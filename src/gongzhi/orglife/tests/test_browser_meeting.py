@@ -11,12 +11,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from tests.conftest import browser, walk  # noqa: F401  (the browser fixtures of tests/)
 
-from gongzhi.accounts.models import RoleAssignment
-from gongzhi.accounts.roles import Role
-from gongzhi.core.testing import make_user
 from gongzhi.orglife.choices import MeetingState, Presence
 from gongzhi.orglife.models import Attendance, Meeting, StudyRecord
 from gongzhi.party.testing import add_member, build_party
+
+from .conftest import branch_secretary
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,13 +27,7 @@ def test_a_branch_secretary_runs_a_meeting_from_notice_to_close(world, walk, dev
     party = build_party(world)
     admin = world.users["district_admin"]
     members = [add_member(admin, party.ours_branch, f"党员{i}", serial=40 + i) for i in range(4)]
-    secretary = make_user("zbsj", area=world.ours.community, full_name="支部书记")
-    RoleAssignment.objects.create(
-        user=secretary,
-        role=Role.BRANCH_SECRETARY,
-        area=party.ours_branch.area,
-        organization=party.ours_branch,
-    )
+    branch_secretary(world, party.ours_branch)  # "zbsj", signed in below
     today = timezone.localdate()
     w = walk(**(PHONE if device == "phone" else {}))
     page = w.page

@@ -11,7 +11,6 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from gongzhi.accounts.models import RoleAssignment
 from gongzhi.accounts.roles import Role
 from gongzhi.core.testing import api_key, make_user
 from gongzhi.orglife.choices import MeetingKind
@@ -53,18 +52,6 @@ class Session(Api):
 
     def __init__(self, client):
         self.client, self.headers = client, {}
-
-
-@pytest.fixture
-def secretary(world, party):
-    user = make_user("zbsj", area=world.ours.community, full_name="支部书记")
-    RoleAssignment.objects.create(
-        user=user,
-        role=Role.BRANCH_SECRETARY,
-        area=party.ours_branch.area,
-        organization=party.ours_branch,
-    )
-    return user
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from gongzhi.accounts.models import RoleAssignment
 from gongzhi.accounts.roles import Role
 from gongzhi.core.testing import make_user
 from gongzhi.core.viewtests import ScopedModelViewTests
@@ -30,18 +29,6 @@ TODAY = NOW.date()
 def _frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def secretary(world, party):
-    user = make_user("zbsj", area=world.ours.community, full_name="支部书记")
-    RoleAssignment.objects.create(
-        user=user,
-        role=Role.BRANCH_SECRETARY,
-        area=party.ours_branch.area,
-        organization=party.ours_branch,
-    )
-    return user
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 import time_machine
 from django.db import connection
 
-from gongzhi.accounts.models import RoleAssignment
 from gongzhi.accounts.roles import Role
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation, RuleViolations
 from gongzhi.core.models import AuditLog, Notification
@@ -39,19 +38,6 @@ def _frozen():
 @pytest.fixture
 def admin(world):
     return world.users["district_admin"]
-
-
-@pytest.fixture
-def secretary(world, party):
-    """A branch secretary holding the role on our first branch (ADR 0008)."""
-    user = make_user("zbsj", area=world.ours.community, full_name="支部书记")
-    RoleAssignment.objects.create(
-        user=user,
-        role=Role.BRANCH_SECRETARY,
-        area=party.ours_branch.area,
-        organization=party.ours_branch,
-    )
-    return user
 
 
 @pytest.fixture
