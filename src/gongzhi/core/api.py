@@ -16,6 +16,9 @@ from .types import StrOrPromise
 # Text of the API refuses control characters: PostgreSQL cannot store NUL at all, and
 # no name, door number or note needs a tab or a newline.
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+# Contents (a record, minutes, an agenda) may hold line breaks and tabs, no other control
+# characters.
+LONG_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 
 def _not_a_boolean(value: Any) -> Any:
@@ -70,6 +73,11 @@ def Text(min_length: int = 0, max_length: int | None = None) -> object:  # noqa:
         str,
         StringConstraints(min_length=min_length, max_length=max_length, pattern=TEXT_PATTERN),
     ]
+
+
+def LongText(max_length: int) -> object:  # noqa: N802 (a type factory)
+    """Like ``Text``, but line breaks and tabs allowed (contents of several lines)."""
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=LONG_TEXT_PATTERN)]
 
 
 class Pagination(LimitOffsetPagination):

@@ -20,7 +20,16 @@ from ninja.pagination import paginate
 from pydantic import StringConstraints
 
 from gongzhi.areas.models import Area, Household
-from gongzhi.core.api import ERRORS, ErrorOut, Id, Pagination, Text, filtered, query_data
+from gongzhi.core.api import (
+    ERRORS,
+    ErrorOut,
+    Id,
+    LongText,
+    Pagination,
+    Text,
+    filtered,
+    query_data,
+)
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 
 from . import selectors, services
@@ -41,15 +50,12 @@ from .models import Category, Demand, DemandRequester, Extension, Unit
 from .pagination import DemandPagination
 from .permissions import DISPATCH, INTAKE
 
+LongContent = LongText(5000)
+
 router = Router(tags=["demands"])
 
 Version = Annotated[
     int, Field(ge=1, le=2**31 - 1, description="乐观锁版本号：取自读取时的 version")
-]
-# Contents may hold line breaks but no other control characters.
-LongText = Annotated[
-    str,
-    StringConstraints(max_length=5000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"),
 ]
 IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 Moment = Annotated[datetime, Field(ge=datetime(2000, 1, 1, tzinfo=UTC), description="带时区的时间")]
@@ -236,13 +242,13 @@ class MeetingOut(Schema):
 class DemandIn(Schema):
     area_id: Id = Field(..., description="发生地点（区域）")
     title: Text(1, 100)
-    content: LongText
+    content: LongContent
     channel: Channel = Channel.API
     requester_kind: RequesterKind
     requester_name: Text(0, 50) = ""
     requester_phone: Text(0, 20) = ""
     received_at: Moment | None = Field(None, description="受理时间，不填为当前时间")
-    suggestion: LongText = Field("", description="“1+1”：同时提出的一条建议")
+    suggestion: LongContent = Field("", description="“1+1”：同时提出的一条建议")
     household_id: Id | None = None
     location: Text(0, 200) = ""
     urgency: Urgency | None = None
@@ -250,11 +256,11 @@ class DemandIn(Schema):
 
 class ItemIn(Schema):
     title: Text(1, 100)
-    content: LongText
+    content: LongContent
     requester_kind: RequesterKind
     requester_name: Text(0, 50) = ""
     requester_phone: Text(0, 20) = ""
-    suggestion: LongText = ""
+    suggestion: LongContent = ""
     location: Text(0, 200) = ""
 
 
@@ -264,7 +270,7 @@ class MeetingIn(Schema):
     held_at: Moment
     host: Text(0, 50) = ""
     attendees: int | None = Field(None, ge=1, le=10000)
-    note: LongText = ""
+    note: LongContent = ""
     items: list[ItemIn] = Field(..., min_length=1, max_length=100)
 
 
@@ -312,7 +318,7 @@ class DecisionIn(VersionIn):
 
 
 class AnswerIn(VersionIn):
-    text: LongText
+    text: LongContent
     resolved: bool
     contacted: bool = True
 

@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import StringConstraints
 
 from gongzhi.core.api import (
     ERRORS,
     Day,
     ErrorOut,
     Id,
+    LongText,
     Pagination,
     Text,
     Version,
@@ -36,12 +36,10 @@ from .choices import EndReason, FileState, Outcome, Stage
 from .filters import FileFilter
 from .permissions import MANAGE_FILE, VIEW_FILE
 
+LongContent = LongText(4000)
+
 router = Router(tags=["development"])
 
-# Records may hold line breaks (talk records, minutes) but no other control characters.
-LongText = Annotated[
-    str, StringConstraints(max_length=4000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
-]
 Count = Annotated[int, Field(ge=0, le=10000)]
 # The service names referenced objects; the API takes their ids.
 API_FIELDS = {
@@ -153,7 +151,7 @@ class DevelopmentFileIn(Schema):
     category: Category = Category.SELF_MANAGED
     document: Text(0, 200) = ""
     responsible: Text(0, 100) = ""
-    content: LongText = ""
+    content: LongContent = ""
 
 
 class DevelopmentStepIn(Schema):
@@ -164,7 +162,7 @@ class DevelopmentStepIn(Schema):
     version: Version | None = None
     document: Text(0, 200) = ""
     responsible: Text(0, 100) = ""
-    content: LongText = ""
+    content: LongContent = ""
     contact_ids: list[Id] | None = Field(None, max_length=5, description="第5步：培养联系人")
     publicity_from: Day | None = Field(None, description="第7步：公示开始日期")
     introducer_ids: list[Id] | None = Field(None, max_length=5, description="第9步：入党介绍人")
@@ -184,7 +182,7 @@ class DevelopmentStepIn(Schema):
 
 class DevelopmentReviewIn(Schema):
     on: Day
-    content: LongText
+    content: LongContent
     reviewer: Text(0, 100) = ""
 
 

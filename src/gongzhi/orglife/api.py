@@ -12,13 +12,13 @@ from typing import Annotated, Literal
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import StringConstraints
 
 from gongzhi.core.api import (
     ERRORS,
     Day,
     ErrorOut,
     Id,
+    LongText,
     Pagination,
     Text,
     Version,
@@ -33,12 +33,10 @@ from .choices import MakeUpWay, MeetingKind, MeetingState, Presence
 from .filters import MeetingFilter
 from .permissions import CHANGE
 
+LongContent = LongText(20000)
+
 router = Router(tags=["orglife"])
 
-# Agenda, decisions and minutes may hold line breaks but no other control characters.
-LongText = Annotated[
-    str, StringConstraints(max_length=20000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
-]
 Count = Annotated[int, Field(ge=0, le=100000)]
 
 
@@ -171,7 +169,7 @@ class OrglifeMeetingFilters(Schema):
 class OrglifeMeetingFields(Schema):
     planned_on: Day
     topic: Text(0, 200) = ""
-    agenda: LongText = ""
+    agenda: LongContent = ""
     place: Text(0, 100) = ""
     start_time: time | None = None
     online_allowed: bool = False
@@ -231,7 +229,7 @@ class OrglifeMeetingHoldIn(Schema):
 
 class OrglifeMeetingDecisionIn(Schema):
     title: Text(0, 200)
-    text: LongText = ""
+    text: LongContent = ""
     voted: bool = False
     secret_ballot: bool = False
     votes_for: Count = 0
@@ -240,7 +238,7 @@ class OrglifeMeetingDecisionIn(Schema):
 
 
 class OrglifeMeetingMinutesIn(Schema):
-    text: LongText
+    text: LongContent
     recorder: Text(0, 50) = ""
     reason: Text(0, 200) = Field("", description="审定后再修改时必填（作为新版本）")
 
