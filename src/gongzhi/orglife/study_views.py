@@ -325,8 +325,7 @@ class CorrectionView(PermissionRequiredPage, TemplateView):
 
 
 class CourseImportView(ImportView):
-    template_name = "orglife/study_import.html"
-    form_class = CourseImportForm
+    form_class = CourseImportForm  # no "valid rows only": always all or nothing
 
 
 IMPORT_CONFIG = {
