@@ -18,6 +18,9 @@ from django.utils.translation import gettext as _
 from . import crypto
 from .errors import RuleViolation
 
+# GB 11643's own example number: a valid checksum that belongs to nobody (import templates).
+EXAMPLE_ID_NUMBER = "11010519491231002X"
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 # ASCII digits only: "\d" also matches full-width "５" and other scripts' digits.

@@ -3,6 +3,7 @@ all or nothing (``study.import_courses``)."""
 
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import pii
 from gongzhi.core.imports import Choice, Column, DateValue, DecimalNumber, Importer, RowError, Text
 
 from . import rules, study
@@ -15,8 +16,6 @@ LENGTH_CHOICES = [
 ]
 KIND_CHOICES = [(k, StudyKind(k).label) for k in study.ENTERED_KINDS]
 KIND_ALIASES = {"课程": StudyKind.COURSE, "网络课程": StudyKind.COURSE, "培训": StudyKind.TRAINING}
-# GB 11643's own example number: a valid checksum that belongs to nobody in the file.
-EXAMPLE_ID = "11010519491231002X"
 
 
 class CourseImporter(Importer):
@@ -50,7 +49,7 @@ class CourseImporter(Importer):
     examples = [
         {
             "name": "示例党员",
-            "id_number": EXAMPLE_ID,
+            "id_number": pii.EXAMPLE_ID_NUMBER,
             "on": "2026-05-01",
             "kind": StudyKind.TRAINING.label,
             "title": "社区党组织书记示范培训班",

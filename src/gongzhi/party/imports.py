@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import pii
 from gongzhi.core.imports import Choice, Column, DateValue, Importer, RowError, Text
 
 from . import services
@@ -28,8 +29,6 @@ EDUCATION_ALIASES = {
     "中专": Education.SECONDARY,
     "初中": Education.JUNIOR,
 }
-# GB 11643's own example number: a valid checksum that belongs to nobody in the file.
-EXAMPLE_ID = "11010519491231002X"
 
 
 class MemberImporter(Importer):
@@ -79,7 +78,7 @@ class MemberImporter(Importer):
     examples = [
         {
             "name": "示例党员",
-            "id_number": EXAMPLE_ID,
+            "id_number": pii.EXAMPLE_ID_NUMBER,
             "phone": "13800000000",
             "status": MemberStatus.FULL.label,
             "category": Category.SELF_MANAGED.label,

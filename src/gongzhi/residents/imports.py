@@ -3,6 +3,7 @@ enumerators fill in; households must exist in the user's scope."""
 
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import pii
 from gongzhi.core.imports import Choice, Column, DateValue, Importer, RowError, Text, YesNo
 
 from . import services
@@ -31,8 +32,6 @@ POLITICAL_ALIASES = {
     "团员": PoliticalStatus.LEAGUE,
     "民主党派人士": PoliticalStatus.DEMOCRATIC,
 }
-# GB 11643's own example number: a valid checksum that belongs to nobody in the file.
-EXAMPLE_ID = "11010519491231002X"
 ADDRESS_KEYS = ("community", "grid", "estate", "building", "unit", "door")
 PROFILE_KEYS = (
     "phone",
@@ -118,7 +117,7 @@ class ResidentImporter(Importer):
             "unit": "2单元",
             "door": "501",
             "name": "示例居民",
-            "id_number": EXAMPLE_ID,
+            "id_number": pii.EXAMPLE_ID_NUMBER,
             "phone": "13800000000",
             "relation": Relation.HEAD.label,
             "ethnicity": "汉族",

@@ -15,9 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from gongzhi.core.models import AuditLog
+from gongzhi.core.pii import EXAMPLE_ID_NUMBER as EXAMPLE_ID
 from gongzhi.party import services
 from gongzhi.party.choices import Category, EventKind, MemberStatus, OrgType
-from gongzhi.party.imports import EXAMPLE_ID, MemberImporter
+from gongzhi.party.imports import MemberImporter
 from gongzhi.party.models import Member
 from gongzhi.party.testing import add_member, id_number
 
