@@ -36,6 +36,9 @@ class NavItem:
     icon: str
     group: str | Promise
     order: int  # the menu's order: groups in hundreds (概览 100 … 系统 900)
+    # "module.function": shown only to a user for whom it answers true (a party member's
+    # own pages, which no role grants: core.modules.items_for).
+    when: str = ""
 
     @property
     def url(self) -> str:
@@ -225,7 +228,12 @@ def items_for(user: "Visitor") -> list[NavItem]:
     """The menu of ``user``: every entry whose permission they hold somewhere."""
     if not user.is_authenticated:
         return []
-    return [i for i in nav_items() if not i.permission or user.has_perm(i.permission)]
+    return [
+        i
+        for i in nav_items()
+        if (not i.permission or user.has_perm(i.permission))
+        and (not i.when or import_string(i.when)(user))
+    ]
 
 
 def url_patterns() -> list:

@@ -7,6 +7,9 @@ from gongzhi.core.modules import Manifest, NavItem, NotificationKind, Todo, Warn
 
 from .permissions import CHANGE, EVALUATE, VIEW
 
+# A party member's own pages, in the menu of members only.
+MEMBER = "gongzhi.party.selectors.is_member"
+
 MANIFEST = Manifest(
     label="orglife",
     order=65,
@@ -24,13 +27,20 @@ MANIFEST = Manifest(
         NavItem(_("年度计划"), "orglife:plan_list", VIEW, "calendar-check", _("组织生活"), 505),
         NavItem(_("组织生活日历"), "orglife:compliance", VIEW, "calendar3", _("组织生活"), 510),
         NavItem(_("民主评议"), "orglife:evaluation_list", VIEW, "award", _("组织生活"), 530),
-        NavItem(
-            _("我的民主评议"), "orglife:evaluation_mine", "", "person-check", _("组织生活"), 531
-        ),
         NavItem(_("学习培训"), "orglife:study_summary", VIEW, "book", _("组织生活"), 540),
         NavItem(_("谈心谈话"), "orglife:talk_list", VIEW, "chat-heart", _("组织生活"), 545),
         NavItem(_("会议记录本"), "orglife:record_book", VIEW, "journal-text", _("组织生活"), 550),
         NavItem(_("纪实包核验"), "orglife:verify", VIEW, "patch-check", _("组织生活"), 555),
+        *(
+            NavItem(label, url, "", icon, _("我的组织生活"), 580 + i, when=MEMBER)
+            for i, (label, url, icon) in enumerate(
+                (
+                    (_("我的会议"), "orglife:mine", "people"),
+                    (_("我的学时"), "orglife:study_mine", "book"),
+                    (_("我的民主评议"), "orglife:evaluation_mine", "person-check"),
+                )
+            )
+        ),
     ),
     notifications=(
         NotificationKind(

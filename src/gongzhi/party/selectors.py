@@ -431,3 +431,13 @@ def cadres_for(user: User, community: Area, perm: str = VIEW_ORG) -> QuerySet[Co
 
 def communities_for(user: User, perm: str = VIEW_ORG) -> QuerySet[Area]:
     return Area.objects.visible_to(user, perm).filter(level=Level.COMMUNITY).order_by("path")
+
+
+def is_member(user: User) -> bool:
+    """Whether ``user`` is a party member holding a membership (their own pages: meetings,
+    study hours, evaluation), asked once per request (the menu asks on every page)."""
+    cached = getattr(user, "_is_party_member", None)
+    if cached is None:
+        cached = Member.objects.holding().filter(user=user).exists()
+        user._is_party_member = cached  # type: ignore[attr-defined]
+    return cached

@@ -343,3 +343,18 @@ def test_another_communitys_secretary_gets_404(client_as, world, party, members)
         == 404
     )
     assert not Minutes.objects.exists()
+
+
+def test_a_members_own_pages_are_in_the_menu_of_members_only(client_as, world, members):
+    """我的会议, 我的学时, 我的民主评议: shown to a party member with an account, not to a
+    user who is no member (a grid worker, a resident)."""
+    own = [reverse(n) for n in ("orglife:mine", "orglife:study_mine", "orglife:evaluation_mine")]
+    user = make_user("dy_menu", area=world.ours.community)
+    menu = client_as(user).get(reverse("core:workbench")).content.decode()
+    assert not any(f'href="{url}"' in menu for url in own)
+    members[0].user = user
+    members[0].save(update_fields=["user"])
+    menu = client_as(user).get(reverse("core:workbench")).content.decode()
+    assert all(f'href="{url}"' in menu for url in own)
+    grid = client_as(world.users["grid_worker"]).get(reverse("core:workbench")).content.decode()
+    assert not any(f'href="{url}"' in grid for url in own)
