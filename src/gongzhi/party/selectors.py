@@ -438,6 +438,6 @@ def is_member(user: User) -> bool:
     study hours, evaluation), asked once per request (the menu asks on every page)."""
     cached = getattr(user, "_is_party_member", None)
     if cached is None:
-        cached = Member.objects.holding().filter(user=user).exists()
+        cached = Member.objects.filter(user=user, standing__in=HOLDING).exists()
         user._is_party_member = cached  # type: ignore[attr-defined]
     return cached
