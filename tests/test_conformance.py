@@ -309,3 +309,12 @@ def test_every_app_is_known_to_these_checks():
         c.name.split(".")[-1] for c in apps.get_app_configs() if c.name.startswith("gongzhi.")
     }
     assert installed <= set(APPS)
+
+
+def test_every_menu_entry_opens_a_page_and_names_a_predicate_that_exists():
+    from django.utils.module_loading import import_string
+
+    for item in modules.nav_items():
+        assert item.url.startswith("/"), item
+        if item.when:
+            assert callable(import_string(item.when)), item

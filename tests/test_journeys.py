@@ -12,6 +12,7 @@ for the user guide (``docs/guide/``), which ``test_guide_images`` keeps in step 
 import os
 import re
 import shutil
+from datetime import timedelta
 from importlib import import_module
 from io import StringIO
 from pathlib import Path
@@ -39,7 +40,15 @@ SHOTS = {
     "community-worker": ["workbench", "intake", "dispatch", "resident", "household"],
     "grid-worker": ["households", "household", "register", "demands"],
     "unit-handler": ["inbox", "accept", "extension", "answer"],
-    "branch-secretary": ["members", "ledger", "payment", "development-step"],
+    "branch-secretary": [
+        "members",
+        "ledger",
+        "payment",
+        "development-step",
+        "orglife-calendar",
+        "meeting-new",
+        "meeting-notified",
+    ],
     "street-admin": ["supervision", "report", "extension"],
     "auditor": ["audit-log", "exports"],
     "resident": ["demands", "rate", "notifications"],
@@ -311,7 +320,9 @@ def unit_handler(j: Journey, title: str) -> None:
     j.done()
 
 
-def branch_secretary(j: Journey, username: str, password: str, today: str) -> None:
+def branch_secretary(
+    j: Journey, username: str, password: str, today: str, in_five_days: str
+) -> None:
     page = j.page
     j.sign_in(username, password)
     page.wait_for_url(j.origin + "/")
@@ -343,6 +354,25 @@ def branch_secretary(j: Journey, username: str, password: str, today: str) -> No
     j.snap("development-step")
     j.press("保存")
     expect(page.locator(".alert-success")).to_be_visible()
+    # Organizational life: the branch's calendar, then a theme party day planned and notified.
+    j.menu("组织生活日历")
+    expect(page.locator("main table tbody tr").first).to_be_visible()
+    j.snap("orglife-calendar")
+    j.menu("会议")
+    j.follow("新建")
+    page.select_option("#id_organization", label="和顺社区离退休第2党支部")
+    page.select_option("#id_kind", "theme_day")
+    page.fill("#id_planned_on", in_five_days)
+    page.fill("#id_place", "党群服务中心")
+    page.fill("#id_topic", "重温入党誓词")
+    page.fill("#id_agenda", "一、重温入党誓词\n二、志愿服务")
+    j.snap("meeting-new")
+    j.press("保存")
+    expect(page.get_by_role("heading", name="重温入党誓词")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    j.press("发出通知")
+    expect(page.get_by_text("会议通知已发出。")).to_be_visible()
+    j.snap("meeting-notified")
     j.done()
 
 
@@ -507,8 +537,13 @@ def test_a_branch_secretary_records_dues_and_a_development_step(journey):
     from django.utils import timezone
 
     username = branch_secretary_account(DEMO_PASSWORD)
+    today = timezone.localdate()
     branch_secretary(
-        journey("branch-secretary"), username, DEMO_PASSWORD, timezone.localdate().isoformat()
+        journey("branch-secretary"),
+        username,
+        DEMO_PASSWORD,
+        today.isoformat(),
+        (today + timedelta(days=5)).isoformat(),
     )
 
 
