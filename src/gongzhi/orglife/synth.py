@@ -187,12 +187,15 @@ def synthesize(ctx) -> None:
     with ctx.step("orglife study records"):
         rng = ctx.rng("orglife-study")
 
+        # Read before the insert: on PostgreSQL the rows stream in by COPY, and a query on
+        # the same connection while it runs (a server-side cursor's next fetch) waits for
+        # ever.
+        member_ids = list(
+            Member.objects.filter(path__under=ctx.district.path).values_list("id", flat=True)
+        )
+
         def studies():
-            for member_id in (
-                Member.objects.filter(path__under=ctx.district.path)
-                .values_list("id", flat=True)
-                .iterator(chunk_size=5000)
-            ):
+            for member_id in member_ids:
                 for year in YEARS:
                     last = CUTOFF if year == 2026 else date(year, 12, 31)
                     for _ in range(STUDY_PER_YEAR):
