@@ -360,7 +360,7 @@ def branch_secretary(
     j.snap("orglife-calendar")
     j.menu("会议")
     j.follow("新建")
-    page.select_option("#id_organization", label="和顺社区离退休第2党支部")
+    page.select_option("#id_organization", label="和顺社区离退休第2党支部（党支部）")
     page.select_option("#id_kind", "theme_day")
     page.fill("#id_planned_on", in_five_days)
     page.fill("#id_place", "党群服务中心")
