@@ -23,7 +23,7 @@ from gongzhi.core.imports import (
 )
 from gongzhi.core.views import PermissionRequiredPage, perform_checked
 
-from . import rules, study, talks
+from . import rules, selectors, study, talks
 from .choices import StudyKind
 from .permissions import CHANGE, VIEW
 from .study_forms import CorrectionForm, CourseImportForm, EntryForm, TalkForm
@@ -75,9 +75,13 @@ def _refusals(form, exc: DomainError) -> None:
 # --- The ledger ----------------------------------------------------------------------------
 
 
-def ledger_context(ledger: study.Ledger) -> dict:
+def ledger_context(ledger: study.Ledger, user) -> dict:
+    # A line links to its meeting only for a user who may open it (a secretary's credit
+    # from the community committee's meeting is not in their branch's scope).
+    ids = {line.meeting_id for line in ledger.lines if line.meeting_id}
+    visible = set(selectors.meetings_for(user).filter(pk__in=ids).values_list("pk", flat=True))
     for line in ledger.lines:
-        line.meeting_url = meeting_url(line.meeting)
+        line.meeting_url = meeting_url(line.meeting) if line.meeting_id in visible else ""
     return {"ledger": ledger, "years": years(ledger.year), "year": ledger.year}
 
 
@@ -92,7 +96,10 @@ class MyLedgerView(LoginRequiredMixin, TemplateView):
         context.update(title=_("我的学习台账"), own=True, member=member)
         if member is not None:
             context.update(
-                ledger_context(study.ledger(self.request.user, member, year_of(self.request)))
+                ledger_context(
+                    study.ledger(self.request.user, member, year_of(self.request)),
+                    self.request.user,
+                )
             )
         return context
 
@@ -114,7 +121,7 @@ class MemberLedgerView(PermissionRequiredPage, TemplateView):
             title=_("学习台账"),
             member=member,
             can_change=user.has_perm(CHANGE, member),
-            **ledger_context(study.ledger(user, member, year_of(self.request))),
+            **ledger_context(study.ledger(user, member, year_of(self.request)), user),
         )
         return context
 
