@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "gongzhi.development",
     "gongzhi.attachments",
     "gongzhi.orglife",
+    "gongzhi.service",
+    "gongzhi.visits",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
