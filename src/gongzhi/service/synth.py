@@ -81,7 +81,7 @@ from .volunteers import community_path
 IN_SERVICE_PER_RESIDENT = 0.02  # 20,000 in-service members
 UNITS_PER_RESIDENT = 0.0004  # 400 organ units
 RESIDENT_VOLUNTEERS = 0.005  # 5,000 resident volunteers
-CHECKINS_PER_VOLUNTEER = 75  # check-in lines a volunteer has over three years, on average
+CHECKINS_PER_VOLUNTEER = 92  # check-in lines a volunteer has over three years, on average
 ACTIVITIES_A_MONTH = (6, 10)  # per community
 MIN_UNITS = 6
 
@@ -589,8 +589,10 @@ def _people(ctx, ids: Ids, communities: list[Community], units, due) -> People:
                 grid = path if path in by_grid else next(iter(by_grid))
                 near = by_grid[grid]
                 started = report_from
+                mine = set()  # one live pair of a member with a household
                 if rng.random() < 0.9 and difficult_slots:
                     household = difficult_slots.pop()
+                    mine.add(household)
                     pairs.append(
                         (
                             member_id,
@@ -603,6 +605,8 @@ def _people(ctx, ids: Ids, communities: list[Community], units, due) -> People:
                     )
                 ordinary = rng.choices((0, 1, 2), (15, 55, 30))[0]
                 for household, hpath in rng.sample(near, min(ordinary, len(near))):
+                    if household in mine:
+                        continue
                     if rng.random() < 0.05:  # an earlier pairing, ended (history kept)
                         old, old_path = near[rng.randrange(len(near))]
                         ended_on = _day_between(rng, started, TODAY - timedelta(days=30))

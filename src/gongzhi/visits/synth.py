@@ -279,7 +279,7 @@ def _community(
         tier = _pick(rng, TIERS)
         reason = (
             CareReason.DIFFICULT
-            if household in taken and rng.random() < 0.8
+            if household in taken and rng.random() < 0.5
             else _pick(rng, REASONS)
         )
         since = (
