@@ -442,6 +442,7 @@ class Person:
     status: str | None
     cadre: str
     unit: int | None
+    joined: date  # registered as a volunteer
 
 
 @dataclass
@@ -528,6 +529,7 @@ def _people(ctx, ids: Ids, communities: list[Community], units, due) -> People:
             elif status == ReportState.REQUESTED:
                 requested = _day_between(rng, date(2026, 10, 1), TODAY - timedelta(days=1))
             elif status == ReportState.ENDED:
+                requested = _day_between(rng, date(2019, 3, 1), date(2025, 12, 31))
                 ended = _day_between(
                     rng, requested + timedelta(days=200), TODAY - timedelta(days=1)
                 )
@@ -583,7 +585,9 @@ def _people(ctx, ids: Ids, communities: list[Community], units, due) -> People:
                 )
             )
             people.by_community[c.id].append(
-                Person(member_id, user_id, volunteer_id, c.id, report_from, status, cadre, unit)
+                Person(
+                    member_id, user_id, volunteer_id, c.id, report_from, status, cadre, unit, joined
+                )
             )
             if status == ReportState.CONFIRMED:
                 grid = path if path in by_grid else next(iter(by_grid))
@@ -790,8 +794,7 @@ def _activities(ctx, ids: Ids, communities: list[Community], people: People) -> 
     through = Team.members.through
     for c in communities:
         pool: list[tuple[int, date, float]] = [
-            (p.volunteer, p.report_from or date(2019, 1, 1), rng.choice(KEENNESS))
-            for p in people.by_community.get(c.id, [])
+            (p.volunteer, p.joined, rng.choice(KEENNESS)) for p in people.by_community.get(c.id, [])
         ] + [(v, joined, rng.choice(KEENNESS)) for v, joined in people.resident_volunteers[c.id]]
         if not pool:
             continue

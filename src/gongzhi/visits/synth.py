@@ -274,6 +274,7 @@ def _community(
     for member, household, _kind, _started in pairs:
         if member in serving:
             members_of[household].append(member)
+    high_risk = 0
     for i, household in enumerate(chosen):
         path, _area = home_of[household]
         tier = _pick(rng, TIERS)
@@ -289,7 +290,8 @@ def _community(
         )
         event_at, event_note = None, ""
         active = rng.random() > 0.02
-        if tier == CareTier.HIGH_RISK and rng.random() < 0.2:
+        high_risk += tier == CareTier.HIGH_RISK
+        if tier == CareTier.HIGH_RISK and high_risk % 5 == 1:  # a fifth: the 1st, 6th, …
             kind, event_note = EVENTS[rng.randrange(len(EVENTS))]
             event_day = TODAY - timedelta(days=rng.randint(2, 30))
             event_at = datetime.combine(event_day, time(rng.randint(7, 21)), tzinfo=TZ)
