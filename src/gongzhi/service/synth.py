@@ -81,7 +81,7 @@ from .volunteers import community_path
 IN_SERVICE_PER_RESIDENT = 0.02  # 20,000 in-service members
 UNITS_PER_RESIDENT = 0.0004  # 400 organ units
 RESIDENT_VOLUNTEERS = 0.005  # 5,000 resident volunteers
-CHECKINS_PER_VOLUNTEER = 92  # check-in lines a volunteer has over three years, on average
+CHECKINS_PER_VOLUNTEER = 96  # check-in lines a volunteer has over three years, on average
 ACTIVITIES_A_MONTH = (6, 10)  # per community
 MIN_UNITS = 6
 

@@ -128,7 +128,9 @@ def _run(ctx) -> None:
     rng = ctx.rng("visits")
     district = ctx.district
     ids = Ids()
-    total_households = Household.objects.filter(path__under=district.path).count() or 1
+    total_households = (
+        Household.objects.filter(path__under=district.path).exclude(status="vacant").count() or 1
+    )
     share_of_visits = VISITS_PER_RESIDENT * ctx.residents / total_households
     communities = list(
         Area.objects.filter(path__under=district.path, level=Level.COMMUNITY)
