@@ -86,7 +86,7 @@ class ServiceWishVersionIn(Schema):
 
 class ServiceWishUnitIn(Schema):
     version: Version
-    unit_id: Id
+    organ_unit_id: Id
 
 
 class ServiceWishFulfilIn(Schema):
@@ -224,7 +224,7 @@ def claim(request, wish_id: int, payload: ServiceWishVersionIn):
 def claim_unit(request, wish_id: int, payload: ServiceWishUnitIn):
     """Staff claim the wish on behalf of an organ unit confirmed in its community."""
     wish = wishes.get_wish(request.user, wish_id, CHANGE)
-    unit = wishes.unit_for_claim(request.user, wish, payload.unit_id)
+    unit = wishes.unit_for_claim(request.user, wish, payload.organ_unit_id)
     wish = wishes.claim_wish_for_unit(wish, actor=request.user, unit=unit, version=payload.version)
     return wish
 

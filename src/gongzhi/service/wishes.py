@@ -600,11 +600,6 @@ def visit_for_wish(user: Actor, pk: Any) -> Visit:
         raise NotFoundOrForbidden() from None
 
 
-def community_choices(user: Actor) -> QuerySet[Area]:
-    """Communities where the user may publish wishes."""
-    return Area.objects.visible_to(user, CHANGE).filter(level=Level.COMMUNITY).order_by("path")
-
-
 def is_inservice_member(user: Actor) -> bool:
     """The menu's “我的1+1”: shown to a user who is an in-service member."""
     return member_of(user) is not None
@@ -618,4 +613,4 @@ def unit_for_claim(user: Actor, wish: Wish, unit_id: Any) -> OrganUnit:
         return unit
     if not OrganUnit.objects.visible_to(user, VIEW).filter(pk=unit_id).exists():
         raise NotFoundOrForbidden()
-    raise RuleViolation(_("该单位未在本社区报到，不能认领本社区的心愿。"), field="unit_id")
+    raise RuleViolation(_("该单位未在本社区报到，不能认领本社区的心愿。"), field="organ_unit_id")
