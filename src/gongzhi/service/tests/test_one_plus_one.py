@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from gongzhi.core.calendar import SHANGHAI
 from gongzhi.core import params
+from gongzhi.core.calendar import SHANGHAI
 from gongzhi.demands import services as demand_services
 from gongzhi.service import one_plus_one
 from gongzhi.service.tests.test_wishes import in_service
