@@ -176,6 +176,7 @@ class WishCreateView(PermissionRequiredPage, ServiceFormView):
 class WishDetailView(ScopedDetailView):
     model = Wish
     permission = VIEW
+    access = (VIEW, TAKE_PART)  # a member opens the wishes they claimed (owned reach)
     template_name = "service/wish_detail.html"
 
     def get_queryset(self):
@@ -256,8 +257,8 @@ class WishStepView(ServiceFormView):
         return self.form_class(data, files, initial={"version": self.get_wish().version})
 
     def get_success_url(self, result):
-        user = self.request.user
-        if user.has_perm(VIEW, result):
+        # Staff go back to the wish's page; a member or a resident to the wall.
+        if self.request.user.has_perm(VIEW):
             return result.get_absolute_url()
         return reverse("service:wish_wall")
 
