@@ -548,3 +548,22 @@ def test_api_publish_and_wall(world, people, client_as):
     wall = client_as(people["member_user"]).get("/api/v1/service/wishes/wall").json()
     assert [w["title"] for w in wall["items"]] == ["一台助行器"]
     assert wall["items"][0]["allowed"] == ["claim"]
+
+
+# --- Demo ---------------------------------------------------------------------------------
+
+
+def test_the_demo_loads_twelve_wishes_per_community_in_every_state_once(world, people):
+    from gongzhi.service import demo_wishes
+
+    organ_unit(world.ours.community, "区税务局", TODAY)
+    assert "2 个社区，24 个心愿" in demo_wishes.load(TODAY)
+    ours = Wish.objects.filter(community=world.ours.community)
+    states = {s: ours.filter(status=s).count() for s in ("open", "claimed", "fulfilled")}
+    assert states == {"open": 5, "claimed": 3, "fulfilled": 2}
+    assert ours.filter(status="confirmed", confirmed_on_word=True).count() == 1
+    assert ours.filter(status="cancelled").count() == 1
+    assert Attachment.objects.filter(object_id__in=ours.values("pk")).count() == 3
+    # The sibling community has no reported members or units: its claims stay open.
+    assert Wish.objects.filter(community=world.sibling.community, status="open").count() == 11
+    assert "已存在" in demo_wishes.load(TODAY)
