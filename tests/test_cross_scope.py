@@ -143,6 +143,7 @@ ID_ALIASES = {
     "second": "party.Member",
     "second_id": "party.Member",
     "community": "areas.Area",
+    "community_id": "areas.Area",
     "within": "areas.Area",
     "tag": "residents.CareTag",
     "tag_id": "residents.CareTag",

@@ -3,7 +3,7 @@ micro-wishes, “1+1”, the three-level evaluation and the employer feedback re
 
 from django.utils.translation import gettext_lazy as _  # noqa: F401
 
-from gongzhi.core.modules import Manifest, NavItem  # noqa: F401
+from gongzhi.core.modules import Manifest, NavItem, NotificationKind  # noqa: F401
 
 from .permissions import CHANGE, RATE, REPORT, TAKE_PART, VIEW  # noqa: F401
 
@@ -14,7 +14,36 @@ MANIFEST = Manifest(
     order=80,
     urls="gongzhi.service.urls",
     prefix="service/",
-    api=(),
-    nav=(),
-    audit_labels={},
+    api=(("/service/wishes", "gongzhi.service.wish_api.router"),),
+    nav=(
+        NavItem(_("微心愿"), "service:wish_list", VIEW, "gift", GROUP, 840),
+        NavItem(_("心愿墙"), "service:wish_wall", TAKE_PART, "stars", GROUP, 841),
+        NavItem(_("需求清单"), "service:wish_needs", VIEW, "list-check", GROUP, 842),
+        NavItem(_("“1+1”"), "service:one_plus_one", VIEW, "chat-square-text", GROUP, 843),
+        NavItem(
+            _("我的1+1"),
+            "service:my_one_plus_one",
+            TAKE_PART,
+            "person-lines-fill",
+            GROUP,
+            844,
+            when="gongzhi.service.wishes.is_inservice_member",
+        ),
+    ),
+    notifications=(
+        NotificationKind(
+            "service.wish",
+            _("微心愿"),
+            _("微心愿的发布、认领、完成、确认和撤销"),
+        ),
+    ),
+    audit_labels={
+        "service.wish.published": _("发布微心愿"),
+        "service.wish.visit_linked": _("走访记录发布微心愿"),
+        "service.wish.claim": _("认领微心愿"),
+        "service.wish.claimed_for_unit": _("代单位认领微心愿"),
+        "service.wish.fulfil": _("登记微心愿完成"),
+        "service.wish.confirm": _("确认微心愿"),
+        "service.wish.cancel": _("撤销微心愿"),
+    },
 )

@@ -577,6 +577,14 @@ class Wish(ScopedModel):
     fulfil_note = models.CharField(_("完成情况"), max_length=200, blank=True)
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("满意度（1-5）"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Confirmed by community staff on the household's word (not by a resident's account).
+    confirmed_on_word = models.BooleanField(_("社区代为确认"), default=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
