@@ -94,7 +94,7 @@ def _last_overdue_start(due_of: Callable[[date], date], today: date, guess: date
 def visitor_cutoff(level: str, today: date) -> date:
     """A visitor of ``level`` whose last visit (or start) is on or before this day is
     overdue ``today``."""
-    months = params.value(rules.VISITOR_MONTHS[level], today)
+    months = params.value(rules.VISITOR_MONTHS[CadreLevel(level)], today)
     return _last_overdue_start(
         lambda start: rules.visitor_due(level, None, start), today, add_months(today, -months)
     )
@@ -273,9 +273,8 @@ def visitor_rows(user: User, within: Area, today: date | None = None) -> list[Vi
     )
     rows = []
     for report in reports:
-        dates = [
-            d for d in (by_user.get(report.member.user_id), by_member.get(report.member_id)) if d
-        ]
+        mine = by_user.get(report.member.user_id) if report.member.user_id else None
+        dates = [d for d in (mine, by_member.get(report.member_id)) if d]
         last = max(dates) if dates else None
         due = rules.visitor_due(report.cadre_level, last, _visitor_start(report))
         rows.append(
