@@ -14,9 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gongzhi.accounts.roles import Role
-from gongzhi.core.models import AuditLog
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation, RuleViolations
-from gongzhi.core.models import Notification
+from gongzhi.core.models import AuditLog, Notification
 from gongzhi.core.testing import api_key, make_user
 from gongzhi.residents.models import CareTag
 from gongzhi.residents.services import set_tag

@@ -448,3 +448,74 @@ def test_compliance_page_and_excel(world, party, admin, client_as):
 def test_compliance_page_refuses_members(world, client_as):
     response = client_as(world.users["inservice_member"]).get(reverse("visits:compliance"))
     assert response.status_code == 403
+
+
+# --- The demo -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def _demo(django_db_setup, django_db_blocker):
+    """The demo street with its residents, then the care demo, in a transaction rolled
+    back after the module's last test."""
+    from io import StringIO
+
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    from gongzhi.core.management.commands.demo import Command
+    from gongzhi.residents import demo as residents_demo
+
+    from .. import demo_care
+
+    code = settings.GONGZHI_DISTRICT_CODE
+    with (
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+    ):
+        cache.clear()
+        Command(stdout=StringIO())._load(code)
+        residents_demo.load(code)
+        yield demo_care.load()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(_demo, db):
+    return _demo
+
+
+def test_demo_care_households_with_realistic_gaps(demo):
+    from django.utils import timezone
+
+    from gongzhi.accounts.models import User
+    from gongzhi.areas.models import Area
+
+    from .. import demo_care
+    from ..models import CareHousehold, Visit
+
+    assert "户关爱户" in demo
+    today = timezone.localdate()
+    street = Area.objects.get(level=2)
+    assert demo_care.load() == "关爱户的演示数据已存在，未重复加载。"
+    counts = {t: CareHousehold.objects.filter(tier=t).count() for t in CareTier.values}
+    assert all(counts.values()), counts
+    assert Visit.objects.count() > CareHousehold.objects.count()
+    admin = User.objects.get(username="jiedao")
+    view = compliance.street_compliance(admin, street, today)
+    assert len(view.communities) >= 2
+    states = {r.state for r in view.households}
+    assert states == {OK, DUE, OVERDUE}
+    overdue = sum(c.households.overdue for c in view.communities)
+    assert 0 < overdue < len(view.households) / 2
+    # The grid worker's 待走访: the fall five hours ago, within 24 hours.
+    worker = User.objects.get(username="wanggeyuan")
+    rows = compliance.my_due(worker, today)
+    assert any(r.event_due is not None for r in rows)
+    assert {e.event_note for e in CareHousehold.objects.exclude(event_at=None)} >= {
+        demo_care.EVENT_NOTE
+    }
+    met = [r for r in view.households if r.event_state == compliance.EVENT_MET]
+    assert len(met) == 1
