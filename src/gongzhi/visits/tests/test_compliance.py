@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from tests.conftest import browser, walk  # noqa: F401  (the browser fixtures of tests/)
 
 from gongzhi.core import modules
 from gongzhi.service.choices import CadreLevel
@@ -519,3 +520,46 @@ def test_demo_care_households_with_realistic_gaps(demo):
     }
     met = [r for r in view.households if r.event_state == compliance.EVENT_MET]
     assert len(met) == 1
+
+
+# --- In a real browser, on a phone (needs visits:create: run after the merge) ---------------
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("who", ["grid_worker", "member"])
+def test_due_page_on_a_phone_opens_the_visit_form(world, party, admin, walk, who):  # noqa: F811
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    today = timezone.localdate()
+    household = world.ours.households[1]
+    if who == "grid_worker":
+        care_row(household, CareTier.HIGH_RISK, today - timedelta(days=30))
+        username = world.users["grid_worker"].username
+    else:
+        member, _ = in_service_member(
+            admin,
+            party.ours_branch,
+            world.ours.community,
+            "在职戊",
+            34,
+            confirmed_on=today - timedelta(days=90),
+            username="zzphone",
+        )
+        pair(member, household, today - timedelta(days=80))
+        username = "zzphone"
+    w = walk(**PHONE)
+    page = w.page
+    w.sign_in(username)
+    w.goto(reverse("visits:due"))
+    item = page.locator(f"#household-{household.pk}")
+    expect(item).to_contain_text(household.address)
+    expect(item).to_contain_text("逾期")
+    assert w.fits()
+    w.shot(f"visits-due-{who}")
+    item.get_by_role("link", name="登记走访").tap()
+    page.wait_for_url(f"**?household={household.pk}")
+    w.clean()
