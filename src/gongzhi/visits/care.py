@@ -325,6 +325,11 @@ def record_event(
             raise RuleViolation(_("请填写重大事件发生的时间。"), field="event_at")
         if timezone.is_naive(event_at):
             event_at = timezone.make_aware(event_at)
+        if timezone.localtime(event_at).date() < care.since:
+            raise RuleViolation(
+                _("重大事件时间早于该户纳入关爱名单的日期%(d)s。") % {"d": care.since.isoformat()},
+                field="event_at",
+            )
         if event_at > timezone.now():
             raise RuleViolation(
                 _("重大事件时间%(t)s晚于现在：已发生的事件不能填写将来的时间。")

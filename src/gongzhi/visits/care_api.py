@@ -1,10 +1,14 @@
 """The care list over the API (``/api/v1/visits/care``): the same selectors and services
 as the pages."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Annotated
 
+from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import AfterValidator
 
 from gongzhi.areas import selectors as area_selectors
 from gongzhi.core.api import ERRORS, Day, ErrorOut, Id, Pagination, Text, Version
@@ -14,6 +18,22 @@ from .choices import CareReason, CareTier
 from .permissions import CARE
 
 router = Router(tags=["visits"])
+
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _moment(value: datetime) -> datetime:
+    """An aware time within the calendar's range (a time without offset is local)."""
+    try:
+        aware = value if value.tzinfo else timezone.make_aware(value)
+        if EARLIEST <= aware <= LATEST:
+            return aware
+    except (OverflowError, ValueError):
+        pass
+    raise ValueError(gettext("时间应在2000年至2100年之间"))
+
+
+Moment = Annotated[datetime, AfterValidator(_moment)]
 
 
 class VisitsCareOut(Schema):
@@ -58,7 +78,7 @@ class VisitsCareEndIn(Schema):
 
 
 class VisitsCareEventIn(Schema):
-    event_at: datetime
+    event_at: Moment
     event_note: Text(1, 200)
     version: Version
 

@@ -176,6 +176,15 @@ def test_event_refusals(world):
             event_note=" ",
         )
     assert {e.field for e in exc.value.errors} == {"event_at", "event_note"}
+    with pytest.raises(RuleViolation) as exc:
+        care.record_event(
+            high,
+            actor=world.users["secretary"],
+            version=high.version,
+            event_at=datetime(2026, 3, 19, 23, 59, tzinfo=SHANGHAI),
+            event_note="住院",
+        )
+    assert exc.value.field == "event_at" and "早于" in str(exc.value.message)
     assert not Notification.objects.exists()
 
 
@@ -459,6 +468,13 @@ def test_api_add_event_and_list(world, client):
     )
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "event_at"
+    response = client.post(
+        f"/api/v1/visits/care/{entry['id']}/event",
+        json.dumps({"event_at": "0001-01-01T00:00:00", "event_note": "住院", "version": 1}),
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 422
     response = client.get("/api/v1/visits/care", **headers)
     assert [r["household_id"] for r in response.json()["items"]] == [world.ours.households[0].pk]
 
