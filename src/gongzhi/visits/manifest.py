@@ -20,6 +20,7 @@ MANIFEST = Manifest(
     ),
     nav=(
         NavItem(_("关爱户"), "visits:care_list", VIEW, "heart", GROUP, 870),
+        NavItem(_("关爱户建议"), "visits:care_suggestions", CARE, "lightbulb", GROUP, 872),
         NavItem(_("走访达标"), "visits:compliance", VIEW, "clipboard-check", GROUP, 875),
         NavItem(_("待走访"), "visits:due", RECORD, "geo-alt", GROUP, 880),
     ),
