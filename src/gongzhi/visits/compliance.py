@@ -246,26 +246,28 @@ def visitor_rows(user: User, within: Area, today: date | None = None) -> list[Vi
     """Each in-service member with a confirmed report under ``within``: their last visit,
     due date and state, overdue first. Four queries."""
     today = today or timezone.localdate()
-    reports = list(confirmed_reports(user, within).order_by("path", "member__name"))
+    scoped = confirmed_reports(user, within)
+    reports = list(scoped.order_by("path", "member__name"))
     if not reports:
         return []
-    member_ids = [r.member_id for r in reports]
-    user_ids = [r.member.user_id for r in reports if r.member.user_id]
+    # The members and their accounts as subqueries: a district's list of ids would be
+    # long parameters.
+    members = scoped.order_by().values("member_id")
     visits = visible_visits(user)
     by_user = dict(
-        visits.filter(visitor_id__in=user_ids)
+        visits.filter(visitor_id__in=scoped.order_by().values("member__user_id"))
         .values_list("visitor_id")
         .annotate(last=Max("visited_on"))
         .values_list("visitor_id", "last")
     )
     by_member = dict(
-        visits.filter(member_id__in=member_ids)
+        visits.filter(member_id__in=members)
         .values_list("member_id")
         .annotate(last=Max("visited_on"))
         .values_list("member_id", "last")
     )
     paired = dict(
-        Pair.objects.filter(member_id__in=member_ids, ended_on__isnull=True)
+        Pair.objects.filter(member_id__in=members, ended_on__isnull=True)
         .order_by()
         .values_list("member_id")
         .annotate(n=Count("id"))
