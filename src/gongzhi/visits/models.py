@@ -45,6 +45,9 @@ class CareHousehold(ScopedModel):
     def __str__(self) -> str:
         return str(self.household)
 
+    def get_absolute_url(self) -> str:
+        return reverse("visits:care_detail", args=[self.pk])
+
 
 class CareCase(ScopedModel):
     """结对帮扶 of a household in difficulty: helpers, a plan, help given, a review and

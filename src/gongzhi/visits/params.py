@@ -16,4 +16,5 @@ PARAMETERS = [
     Parameter("visits.tier.key_months", 1, _("重点关爱户走访间隔（月）"), LOCAL, 1, 12),
     Parameter("visits.tier.normal_months", 3, _("一般关爱户走访间隔（月）"), LOCAL, 1, 12),
     Parameter("visits.event_hours", 24, _("高风险户重大事件后走访时限（小时）"), LOCAL, 1, 168),
+    Parameter("visits.due_soon_days", 7, _("待走访提前提醒天数"), LOCAL, 0, 60),
 ]
