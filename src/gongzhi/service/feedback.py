@@ -154,7 +154,7 @@ def figures(members: QuerySet[Member] | Iterable[int], year: int) -> dict[int, F
     by_user = {f.user_id: f for f in found.values() if f.user_id is not None}
     # 1. The report of the year (the latest confirmed), its community and unit.
     reports = (
-        reports_of_year("/", year)
+        reports_of_year(None, year)
         .filter(member_id__in=ids)
         .values_list(
             "member_id",

@@ -61,18 +61,16 @@ def building_path(path: str) -> str:
 # --- Selectors --------------------------------------------------------------------------
 
 
-def reports_of_year(within_path: str, year: int) -> QuerySet[Report]:
-    """The reports whose members are rated for ``year`` under a place: confirmed by the
-    year's end and not ended before it began (unscoped: callers scope the place)."""
-    return (
-        Report.objects.filter(
-            path__under=within_path,
-            status__in=RATED_STATES,
-            confirmed_on__lte=date(year, 12, 31),
-        )
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=date(year, 1, 1)))
-        .filter(member__category="in_service")
-    )
+def reports_of_year(within_path: str | None, year: int) -> QuerySet[Report]:
+    """The reports whose members are rated for ``year`` (under a place, or anywhere for
+    None): confirmed by the year's end and not ended before it began (unscoped: callers
+    scope the place)."""
+    reports = Report.objects.filter(
+        status__in=RATED_STATES, confirmed_on__lte=date(year, 12, 31)
+    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=date(year, 1, 1)))
+    if within_path is not None:
+        reports = reports.filter(path__under=within_path)
+    return reports.filter(member__category="in_service")
 
 
 def communities_for(user: Visitor, perm: str = VIEW) -> QuerySet[Area]:
@@ -331,7 +329,7 @@ def _check_rater(actor: User, member: Member, report: Report, level: str) -> Non
 
 def live_report(member: Member, year: int) -> Report | None:
     return (
-        reports_of_year("/", year)
+        reports_of_year(None, year)
         .filter(member=member)
         .select_related("community", "member__household")
         .order_by("-confirmed_on", "-id")
