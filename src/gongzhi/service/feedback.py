@@ -33,7 +33,7 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, 
 from gongzhi.accounts.models import User
 from gongzhi.areas.models import Area
 from gongzhi.core import audit, notifications, queue
-from gongzhi.core.errors import RuleViolation
+from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core.exports import Workbook, write_row
 from gongzhi.core.services import atomic, require
 from gongzhi.core.types import Visitor
@@ -58,7 +58,7 @@ FULFILLED = (WishState.FULFILLED, WishState.CONFIRMED)
 NO_UNIT = "—"
 
 
-@dataclass
+@dataclass(eq=False)
 class Figures:
     """One member's year, as the employer reads it."""
 
@@ -577,3 +577,10 @@ def download(batch: FeedbackBatch, *, actor: Visitor) -> Any:
         raise RuleViolation(_("报告尚未生成完成，暂不能下载。"), field="status")
     audit.log(DOWNLOADED, actor=actor, target=batch, data={"year": batch.year})
     return batch.file.open("rb")
+
+
+def batch_for(user: Visitor, batch_id: int) -> FeedbackBatch:
+    batch = batches_for(user).filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFoundOrForbidden()
+    return batch

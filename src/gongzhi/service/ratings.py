@@ -33,7 +33,7 @@ from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
 from gongzhi.core import audit, notifications, pii
 from gongzhi.core.calendar import require_happened
-from gongzhi.core.errors import Problems, RuleViolation
+from gongzhi.core.errors import NotFoundOrForbidden, Problems, RuleViolation
 from gongzhi.core.services import atomic, deny, require
 from gongzhi.core.types import Visitor
 from gongzhi.party.models import Member
@@ -513,3 +513,37 @@ def publish(*, actor: User, community: Area, year: int) -> RatingRelease:
             link=link,
         )
     return release
+
+
+# --- Lookups of the API (404 outside the user's reach) ----------------------------------------
+
+
+def ratings_for(user: Visitor) -> QuerySet[Rating]:
+    """The ratings of the user's scope (``VIEW``) or their own, newest year first."""
+    return (
+        Rating.objects.visible_to(user, VIEW)
+        .select_related("member")
+        .order_by("-year", "path", "member_id", "level")
+    )
+
+
+def member_to_rate(user: Visitor, member_id: int, year: int) -> Member:
+    """A member reported where the user rates or takes part (the service then decides
+    whether they may rate at the level asked, with the reason)."""
+    reported = (
+        Report.objects.visible_to(user, RATE).filter(member_id=member_id).exists()
+        or Report.objects.visible_to(user, TAKE_PART).filter(member_id=member_id).exists()
+    )
+    member = (
+        Member.objects.filter(pk=member_id, category="in_service").first() if reported else None
+    )
+    if member is None:
+        raise NotFoundOrForbidden()
+    return member
+
+
+def area_for(user: Visitor, perm: str, area_id: int) -> Area:
+    area = Area.objects.visible_to(user, perm).filter(pk=area_id).first()
+    if area is None:
+        raise NotFoundOrForbidden()
+    return area
