@@ -499,7 +499,13 @@ def start(*, actor: User, area: Area, year: int) -> FeedbackBatch:
 
 def build(batch_id: int) -> None:
     """Write the batch's archive (idempotent: a batch already taken is left alone); a
-    failure is the batch's (its page says so) and the log's."""
+    failure is the batch's (its page says so) and the log's. The worker's entry point:
+    not one transaction — the batch's state and progress commit as they change, so that
+    its page shows them while the files are written."""
+    _build_batch(batch_id)
+
+
+def _build_batch(batch_id: int) -> None:
     taken = FeedbackBatch.objects.filter(pk=batch_id, status=BatchState.QUEUED).update(
         status=BatchState.RUNNING
     )

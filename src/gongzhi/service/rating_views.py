@@ -228,11 +228,7 @@ class RatingUnitsView(PermissionRequiredPage, TemplateView):
     template_name = "service/rating_units.html"
 
     def places(self) -> list[Area]:
-        return list(
-            Area.objects.visible_to(self.request.user, VIEW)
-            .filter(level__lte=3)
-            .order_by("path")[:200]
-        )
+        return list(ratings.places_for(self.request.user)[:200])
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         places = self.places()

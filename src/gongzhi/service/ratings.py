@@ -547,3 +547,8 @@ def area_for(user: Visitor, perm: str, area_id: int) -> Area:
     if area is None:
         raise NotFoundOrForbidden()
     return area
+
+
+def places_for(user: Visitor, perm: str = VIEW) -> QuerySet[Area]:
+    """The district, streets and communities where the user holds ``perm``."""
+    return Area.objects.visible_to(user, perm).filter(level__lte=Level.COMMUNITY).order_by("path")
