@@ -364,3 +364,25 @@ def test_group_members_for_a_neighbour(world, member):
     assert list(ratings.group_members_for(neighbour, YEAR)) == [member]
     assert list(ratings.rateable_members(neighbour, YEAR)) == [member]
     assert list(ratings.rateable_members(world.users["staff"], YEAR)) == [member]
+
+
+# --- demo ----------------------------------------------------------------------------------------
+
+
+def test_demo_ratings_load_once_with_gaps_a_veto_a_deducted_unit_and_a_release(world, party, admin):
+    from .. import demo_ratings
+
+    unit = organ_unit(world.ours, "区审计局")
+    for i in range(5):
+        in_service(
+            admin, party.ours_branch, world.ours, f"审计{i}", 650 + i, unit=unit, confirmed_on=ON
+        )
+    in_service(admin, party.sibling_branch, world.sibling, "邻里党员", 660, confirmed_on=ON)
+    today = timezone.localdate()
+    assert "已加载" in demo_ratings.load(today)
+    assert Rating.objects.filter(level="group").count() == 5  # no grid worker in the sibling
+    assert sum(1 for r in Rating.objects.all() if rules.vetoed(r.shortcomings)) == 1
+    [row] = [u for u in ratings.unit_rows(admin, world.district, YEAR) if u.name == "区审计局"]
+    assert row.deduction == 10
+    assert RatingRelease.objects.get().community == world.ours.community
+    assert "已存在" in demo_ratings.load(today)
