@@ -341,3 +341,103 @@ def test_api_rate_refuses_a_rater_outside_the_group(rated, world, client):
     )
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "member"
+
+
+def _page_queries(client, url, params):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, params).status_code == 200
+    return len(captured)
+
+
+def test_year_page_query_count_does_not_grow_with_rows(rated, world, party, client_as):
+    client = client_as(world.users["staff"])
+    url, params = reverse("service:rating_list"), {"year": YEAR}
+    before = _page_queries(client, url, params)
+    for i in range(4):
+        m, _r = in_service(
+            world.users["district_admin"],
+            party.ours_branch,
+            world.ours,
+            f"多{i}",
+            560 + i,
+            confirmed_on=ON,
+        )
+        ratings.rate(
+            actor=world.users["staff"],
+            member=m,
+            year=YEAR,
+            level="community",
+            grade="good",
+            rated_on=ON,
+        )
+    assert _page_queries(client, url, params) == before
+
+
+def test_batch_progress_fragment_for_htmx(rated, world, client_as):
+    batch = FeedbackBatch.objects.create(
+        area=world.ours.community, path=world.ours.community.path, year=YEAR
+    )
+    response = client_as(world.users["secretary"]).get(
+        batch.get_absolute_url(), headers={"HX-Request": "true"}
+    )
+    page = response.content.decode()
+    assert 'id="feedback-progress"' in page and "hx-trigger" in page and "<html" not in page
+
+
+def test_api_rates_lists_units_publishes_and_starts_a_batch(
+    rated, world, party, client, django_capture_on_commit_callbacks
+):
+    member, _r = in_service(
+        world.users["district_admin"], party.ours_branch, world.ours, "郑接口", 570, confirmed_on=ON
+    )
+    headers = {"Authorization": f"Bearer {api_key(world.users['secretary'])}"}
+    created = client.post(
+        "/api/v1/service/ratings",
+        {
+            "member_id": member.pk,
+            "year": YEAR,
+            "level": "employer",
+            "grade": "good",
+            "rater_name": "某局党委",
+            "rated_on": ON.isoformat(),
+            "shortcomings": ["not_trying"],
+        },
+        content_type="application/json",
+        headers=headers,
+    )
+    assert created.status_code == 201 and created.json()["vetoed"] is True
+    listed = client.get("/api/v1/service/ratings", {"year": YEAR}, headers=headers).json()
+    assert listed["count"] == 5
+    units = client.get(
+        "/api/v1/service/ratings/units",
+        {"within_id": world.ours.community.pk, "year": YEAR},
+        headers=headers,
+    ).json()
+    assert {u["name"] for u in units} == {"区财政局", "某公司"}
+    assert (
+        client.get(
+            "/api/v1/service/ratings/units",
+            {"within_id": world.sibling.community.pk, "year": YEAR},
+            headers=headers,
+        ).status_code
+        == 404
+    )
+    published = client.post(
+        "/api/v1/service/ratings/releases",
+        {"community_id": world.ours.community.pk, "year": YEAR},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert published.status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = client.post(
+            "/api/v1/service/ratings/feedback",
+            {"area_id": world.ours.community.pk, "year": YEAR},
+            content_type="application/json",
+            headers=headers,
+        ).json()
+    detail = client.get(f"/api/v1/service/ratings/feedback/{batch['id']}", headers=headers).json()
+    assert detail["status"] == "done" and detail["download_url"]
