@@ -69,7 +69,7 @@ class ServiceUnitRatingFilters(Schema):
 
 
 class ServiceReleaseIn(Schema):
-    community_id: Id
+    area_id: Id = Field(..., description="社区（区域 id）")
     year: int = Field(..., ge=ratings.FIRST_YEAR, le=2100)
 
 
@@ -152,7 +152,7 @@ def units(request, filters: Query[ServiceUnitRatingFilters]):
 @router.post("/releases", response={201: ServiceReleaseOut, ERRORS: ErrorOut})
 def publish(request, payload: ServiceReleaseIn):
     """Publish a community's results of a year (names masked on the published page)."""
-    community = ratings.area_for(request.user, RATE, payload.community_id)
+    community = ratings.area_for(request.user, RATE, payload.area_id)
     release = ratings.publish(actor=request.user, community=community, year=payload.year)
     return Status(201, release)
 

@@ -37,9 +37,12 @@ def in_service(
     household=None,
     confirmed_on: date,
     username: str = "",
+    birth: date = date(1986, 9, 9),
 ) -> tuple[Member, Report]:
     """An in-service member living in ``household`` (the community's first by default,
-    ``False`` for none) with a confirmed report to the community."""
+    ``False`` for none) with a confirmed report to the community. Born on a day of their
+    own: other parts' members (``party.testing.add_member``'s default birth day) never
+    share their ID number."""
     if household is None:
         household = community.households[0]
     member = add_member(
@@ -47,6 +50,7 @@ def in_service(
         organization,
         name=name,
         serial=serial,
+        birth=birth,
         category=Category.IN_SERVICE,
         household=household or None,
         employer=unit.name if unit else "某公司",

@@ -427,7 +427,7 @@ def test_api_rates_lists_units_publishes_and_starts_a_batch(
     )
     published = client.post(
         "/api/v1/service/ratings/releases",
-        {"community_id": world.ours.community.pk, "year": YEAR},
+        {"area_id": world.ours.community.pk, "year": YEAR},
         content_type="application/json",
         headers=headers,
     )
