@@ -14,7 +14,10 @@ MANIFEST = Manifest(
     order=80,
     urls="gongzhi.service.urls",
     prefix="service/",
-    api=(("/service/wishes", "gongzhi.service.wish_api.router"),),
+    api=(
+        ("/service/wishes", "gongzhi.service.wish_api.router"),
+        ("/service/ratings", "gongzhi.service.rating_api.router"),
+    ),
     nav=(
         NavItem(_("微心愿"), "service:wish_list", VIEW, "gift", GROUP, 840),
         NavItem(_("心愿墙"), "service:wish_wall", TAKE_PART, "stars", GROUP, 841),
@@ -29,12 +32,35 @@ MANIFEST = Manifest(
             844,
             when="gongzhi.service.wishes.is_inservice_member",
         ),
+        # ratings: 三级评议 and the feedback reports (845–849)
+        NavItem(_("三级评议"), "service:rating_list", VIEW, "award", GROUP, 845),
+        NavItem(_("单位评议扣分"), "service:rating_units", VIEW, "building-down", GROUP, 846),
+        NavItem(_("评议结果公示"), "service:rating_published", TAKE_PART, "megaphone", GROUP, 847),
+        NavItem(_("单位反馈报告"), "service:feedback_list", REPORT, "file-earmark-zip", GROUP, 848),
+        NavItem(
+            _("我的三级评议"),
+            "service:rating_mine",
+            "",
+            "person-check",
+            GROUP,
+            849,
+            when="gongzhi.party.selectors.is_member",
+        ),
     ),
     notifications=(
         NotificationKind(
             "service.wish",
             _("微心愿"),
             _("微心愿的发布、认领、完成、确认和撤销"),
+        ),
+        # ratings
+        NotificationKind(
+            "service.rating", _("三级评议结果公布"), _("社区公布年度三级评议结果（参评党员）")
+        ),
+        NotificationKind(
+            "service.feedback",
+            _("单位反馈报告已生成"),
+            _("批量生成的单位反馈报告可以下载（发起人）"),
         ),
     ),
     audit_labels={
@@ -45,5 +71,11 @@ MANIFEST = Manifest(
         "service.wish.fulfil": _("登记微心愿完成"),
         "service.wish.confirm": _("确认微心愿"),
         "service.wish.cancel": _("撤销微心愿"),
+        # ratings
+        "service.rating.rated": _("录入三级评议"),
+        "service.rating.published": _("公布三级评议结果"),
+        "service.feedback.started": _("发起生成单位反馈报告"),
+        "service.feedback.generated": _("单位反馈报告生成完成"),
+        "service.feedback.downloaded": _("下载单位反馈报告"),
     },
 )

@@ -701,3 +701,6 @@ class FeedbackBatch(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.year} {self.area_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("service:feedback_detail", args=[self.pk])

@@ -170,3 +170,31 @@ def unit_deduction(poor: int, rated: int, on: date) -> int:
     if poor * 100 >= params.value("service.unit_poor_percent", on) * rated:
         return params.value("service.unit_deduction_percent", on)
     return 0
+
+
+# --- Three-level evaluation: the year's overall result (ratings) ------------------------
+
+# Grades from best to worst (choices.RatingGrade values).
+GRADE_ORDER = ("excellent", "good", "fair", "poor")
+LEVELS = ("group", "community", "employer")
+VETOED = "vetoed"  # 否决: a 四不 shortcoming found at any level
+UNFINISHED = "unfinished"  # not all three levels have rated yet
+
+
+def overall(grades: dict[str, str], *, vetoed: bool = False) -> str:
+    """A member's overall result of the year from the grades of the three levels
+    (level → grade): 否决 when any level found a 四不 shortcoming (whatever is still
+    missing); else the lowest of the three grades once all three levels have rated;
+    else 未完成."""
+    if vetoed:
+        return VETOED
+    given = [grades.get(level) or "" for level in LEVELS]
+    if not all(given):
+        return UNFINISHED
+    return max(given, key=GRADE_ORDER.index)
+
+
+def poorly_rated(grades: Iterable[str], *, vetoed: bool = False) -> bool:
+    """Counted against the member's unit (unit_deduction): vetoed, or graded 差 by any
+    level."""
+    return vetoed or "poor" in grades

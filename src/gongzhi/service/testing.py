@@ -5,6 +5,7 @@ from importlib import import_module
 
 PARTS: tuple[str, ...] = ()
 PARTS += ("wishes_testing",)
+PARTS += ("ratings_testing",)
 
 
 def cross_scope_rows(fx) -> None:

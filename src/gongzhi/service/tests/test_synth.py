@@ -66,7 +66,7 @@ def test_in_service_members_reports_pairs_and_accounts(district):
     assert confirmed.filter(confirm_due__lt=service_synth.TODAY).exists()  # lapsed ones
     assert not confirmed.filter(confirm_due=None).exists()
     assert confirmed.filter(cadre_level=CadreLevel.COUNTY_LEADER).count() <= 3 * len(
-        {r for r in confirmed.values_list("community_id", flat=True)}
+        set(confirmed.values_list("community_id", flat=True))
     )
     assert UnitReport.objects.filter(path__under=path).exists()
     live = Pair.objects.filter(path__under=path, ended_on=None)
