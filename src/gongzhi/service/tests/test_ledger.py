@@ -1,0 +1,169 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from gongzhi.accounts.roles import Role
+from gongzhi.core.errors import NotFoundOrForbidden
+from gongzhi.core.testing import make_user
+from gongzhi.party.choices import Category
+from gongzhi.party.testing import add_member
+from gongzhi.service import ledger
+from gongzhi.service.choices import HoursState, ReportState
+from gongzhi.service.ledger_testing import add_hours, make_volunteer
+from gongzhi.service.models import Report
+
+YEAR = 2026
+
+
+@pytest.fixture
+def member(world, party):
+    member = add_member(
+        world.users["district_admin"],
+        party.ours_branch,
+        "王在职",
+        serial=11,
+        category=Category.IN_SERVICE,
+    )
+    member.user = world.users["inservice_member"]
+    member.save(update_fields=["user"])
+    return member
+
+
+@pytest.fixture
+def report(world, member):
+    return Report.objects.create(
+        member=member,
+        community=world.ours.community,
+        path=world.ours.community.path,
+        employer="区教育局",
+        employer_org="区教育局机关党委",
+        status=ReportState.CONFIRMED,
+        requested_on=date(2026, 1, 5),
+        confirmed_on=date(2026, 1, 6),
+    )
+
+
+@pytest.fixture
+def volunteer(world, member):
+    return make_volunteer(
+        world.ours.community, "王在职", user=world.users["inservice_member"], member=member
+    )
+
+
+def test_ledger_lines_totals_progress_and_stars(world, volunteer):
+    line = add_hours(volunteer, "4", date(YEAR, 3, 1), description="义诊")
+    add_hours(volunteer, "-1", date(YEAR, 3, 2), corrects=line, reason="签退时间有误")
+    add_hours(volunteer, "2", date(YEAR, 4, 1), status=HoursState.PENDING)
+    add_hours(volunteer, "5", date(YEAR, 4, 2), status=HoursState.DECLINED)
+    add_hours(volunteer, "3", date(YEAR, 5, 1), status=HoursState.APPROVED)
+    add_hours(volunteer, "98", date(YEAR - 1, 6, 1))  # last year: stars only
+    result = ledger.ledger(world.users["secretary"], volunteer, YEAR)
+    assert len(result.lines) == 5
+    assert result.counted == Decimal("6")
+    assert result.pending == Decimal("2")
+    assert result.required == 16
+    assert result.progress == 37  # 6 / 16
+    assert result.progress_step == 35
+    assert result.missing == Decimal("10")
+    assert result.all_time == Decimal("104")
+    assert result.stars == 1
+    assert result.next_star == 300
+    assert result.to_next_star == Decimal("196")
+    correction = next(line for line in result.lines if line.corrects_id)
+    assert correction.reason == "签退时间有误"
+
+
+def test_own_ledger_and_scope(world, volunteer):
+    own = ledger.ledger(world.users["inservice_member"], volunteer, YEAR)
+    assert own.volunteer == volunteer
+    stranger = make_user("lj", Role.COMMUNITY_SECRETARY, world.sibling.community)
+    with pytest.raises(NotFoundOrForbidden):
+        ledger.ledger(stranger, volunteer, YEAR)
+    with pytest.raises(NotFoundOrForbidden):
+        ledger.ledger(world.users["resident"], volunteer, YEAR)
+
+
+def test_resident_has_no_requirement(world):
+    resident = make_volunteer(world.ours.community, "李居民")
+    add_hours(resident, "3", date(YEAR, 2, 1))
+    result = ledger.ledger(world.users["secretary"], resident, YEAR)
+    assert result.required is None and result.progress is None and result.met
+
+
+@pytest.mark.parametrize(
+    ("total", "stars", "next_star"),
+    [("99.99", 0, 100), ("100", 1, 300), ("1499.99", 4, 1500), ("1500", 5, None)],
+)
+def test_star_levels_at_thresholds(world, total, stars, next_star):
+    v = make_volunteer(world.ours.community, "星级")
+    add_hours(v, total, date(YEAR, 1, 2))
+    result = ledger.ledger(world.users["secretary"], v, YEAR)
+    assert (result.stars, result.next_star) == (stars, next_star)
+
+
+def test_year_totals_one_query(world, volunteer, django_assert_num_queries):
+    other = make_volunteer(world.ours.community, "赵")
+    add_hours(volunteer, "2.5", date(YEAR, 1, 3))
+    add_hours(volunteer, "1", date(YEAR, 2, 3))
+    add_hours(volunteer, "9", date(YEAR - 1, 2, 3))
+    add_hours(volunteer, "9", date(YEAR, 2, 4), status=HoursState.PENDING)
+    with django_assert_num_queries(1):
+        totals = ledger.year_totals([volunteer.pk, other.pk], YEAR)
+    assert totals == {volunteer.pk: Decimal("3.5"), other.pk: Decimal(0)}
+
+
+def test_ledger_query_count_does_not_grow(world, volunteer, django_assert_max_num_queries):
+    for day in range(1, 29):
+        add_hours(volunteer, "1", date(YEAR, 2, day))
+    user = world.users["secretary"]
+    ledger.ledger(user, volunteer, YEAR)  # warm the permission cache
+    with django_assert_max_num_queries(3):
+        ledger.ledger(user, volunteer, YEAR)
+
+
+def test_community_summary_orders_below_requirement_first(world, volunteer):
+    add_hours(volunteer, "15.99", date(YEAR, 3, 1))
+    resident = make_volunteer(world.ours.community, "阿居民")
+    add_hours(resident, "1", date(YEAR, 3, 1))
+    make_volunteer(world.sibling.community, "邻里志愿者")
+    rows = ledger.community_summary(world.users["secretary"], world.ours.community, YEAR)
+    assert [r.volunteer.name for r in rows] == ["王在职", "阿居民"]
+    assert rows[0].below and rows[0].missing == Decimal("0.01")
+    assert not rows[1].below
+
+
+# --- The shortfall warning: from July (the third quarter), at 15.99 / 16 / 16.01 hours -----
+
+
+@pytest.mark.parametrize(
+    ("today", "hours", "warned"),
+    [
+        (date(YEAR, 6, 30), "0", False),
+        (date(YEAR, 7, 1), "15.99", True),
+        (date(YEAR, 7, 1), "16", False),
+        (date(YEAR, 7, 1), "16.01", False),
+        (date(YEAR, 7, 2), "15.99", True),
+        (date(YEAR, 12, 31), "0", True),
+    ],
+)
+def test_shortfall_warning(world, report, volunteer, today, hours, warned):
+    if hours != "0":
+        add_hours(volunteer, hours, date(YEAR, 3, 1))
+    with time_machine.travel(today, tick=False):
+        rows = list(ledger.shortfalls(world.users["secretary"], today))
+    assert (rows == [report]) is warned
+    if warned:
+        assert rows[0].year_hours == Decimal(hours)
+
+
+def test_shortfall_counts_members_who_never_volunteered(world, report):
+    rows = ledger.shortfalls(world.users["secretary"], date(YEAR, 9, 1))
+    assert list(rows) == [report]
+    assert rows[0].year_hours == 0
+
+
+def test_shortfall_scope(world, report):
+    stranger = make_user("lj", Role.COMMUNITY_SECRETARY, world.sibling.community)
+    assert not ledger.shortfalls(stranger, date(YEAR, 9, 1)).exists()
