@@ -68,11 +68,6 @@ class Ledger:
         return None if self.next_star is None else Decimal(self.next_star) - self.all_time
 
     @property
-    def progress_step(self) -> int:
-        """The progress rounded down to 5 %: the CSS class ``gz-w-<n>`` of the bar."""
-        return (self.progress or 0) // 5 * 5
-
-    @property
     def star_range(self) -> range:
         return range(self.stars)
 

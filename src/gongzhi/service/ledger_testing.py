@@ -40,6 +40,33 @@ def make_volunteer(
     )
 
 
+def in_service_member(world, organization, name: str = "王在职", *, serial: int = 11, user=None):
+    """A confirmed in-service party member reported to ``world.ours``."""
+    from gongzhi.party.choices import Category
+    from gongzhi.party.testing import add_member
+
+    from .choices import ReportState
+    from .models import Report
+
+    member = add_member(
+        world.users["district_admin"], organization, name, serial=serial, category=Category.IN_SERVICE
+    )
+    if user is not None:
+        member.user = user
+        member.save(update_fields=["user"])
+    Report.objects.create(
+        member=member,
+        community=world.ours.community,
+        path=world.ours.community.path,
+        employer="区教育局",
+        employer_org="区教育局机关党委",
+        status=ReportState.CONFIRMED,
+        requested_on=date(2026, 1, 5),
+        confirmed_on=date(2026, 1, 6),
+    )
+    return member
+
+
 def add_hours(
     volunteer: Volunteer,
     hours: str | Decimal,

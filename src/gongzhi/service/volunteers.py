@@ -16,6 +16,7 @@ from gongzhi.areas.models import Area
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFoundOrForbidden, Problems, RuleViolation
 from gongzhi.core.services import atomic, deny, lock, require
+from gongzhi.party.choices import HOLDING
 from gongzhi.party.models import Member
 from gongzhi.residents.models import Resident
 
@@ -81,6 +82,13 @@ def get_volunteer(user: User, pk: int | str, perm: str = VIEW) -> Volunteer:
         return volunteers_for(user, perm).get(pk=pk)
     except (Volunteer.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrForbidden() from None
+
+
+def own_member(user: User) -> Member | None:
+    """The signed-in user's own party membership, if any."""
+    if not user.is_authenticated:
+        return None
+    return Member.objects.filter(user=user, standing__in=HOLDING).first()
 
 
 def own_resident(user: User) -> Resident | None:

@@ -65,7 +65,6 @@ def test_ledger_lines_totals_progress_and_stars(world, volunteer):
     assert result.pending == Decimal("2")
     assert result.required == 16
     assert result.progress == 37  # 6 / 16
-    assert result.progress_step == 35
     assert result.missing == Decimal("10")
     assert result.all_time == Decimal("104")
     assert result.stars == 1
