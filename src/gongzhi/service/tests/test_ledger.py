@@ -166,3 +166,103 @@ def test_shortfall_counts_members_who_never_volunteered(world, report):
 def test_shortfall_scope(world, report):
     stranger = make_user("lj", Role.COMMUNITY_SECRETARY, world.sibling.community)
     assert not ledger.shortfalls(stranger, date(YEAR, 9, 1)).exists()
+
+
+# --- Pages and API ------------------------------------------------------------------------------
+
+
+def test_mine_page_member_with_progress_and_stars(world, volunteer, client_as):
+    from django.urls import reverse
+
+    add_hours(volunteer, "12", date(YEAR, 3, 1), description="社区义诊")
+    with time_machine.travel(date(YEAR, 8, 1), tick=False):
+        html = client_as(world.users["inservice_member"]).get(reverse("service:mine")).content
+    html = html.decode()
+    assert '<progress class="w-100" max="100" value="75"' in html
+    assert "社区义诊" in html and "尚缺 4.00 小时" in html
+    assert "style=" not in html.split("<main", 1)[-1]
+
+
+def test_mine_page_without_volunteer_row(world, client_as):
+    from django.urls import reverse
+
+    html = client_as(world.users["resident"]).get(reverse("service:mine")).content.decode()
+    assert "暂不能登记为志愿者" in html
+
+
+def test_staff_ledger_page_scope(world, volunteer, client_as):
+    from django.urls import reverse
+
+    url = reverse("service:volunteer_ledger", args=[volunteer.pk])
+    assert client_as(world.users["secretary"]).get(url).status_code == 200
+    stranger = make_user("lj", Role.COMMUNITY_SECRETARY, world.sibling.community)
+    assert client_as(stranger).get(url).status_code == 404
+
+
+def test_summary_page_and_excel(world, volunteer, client_as):
+    import io
+
+    import openpyxl
+    from django.urls import reverse
+
+    add_hours(volunteer, "15.99", date(YEAR, 3, 1))
+    make_volunteer(world.sibling.community, "邻里志愿者")
+    client = client_as(world.users["secretary"])
+    url = reverse("service:ledger_summary")
+    with time_machine.travel(date(YEAR, 8, 1), tick=False):
+        page = client.get(url, {"year": YEAR})
+        html = page.content.decode()
+        assert "data-below" in html and "王在职" in html and "邻里志愿者" not in html
+        export = client.get(url, {"year": YEAR, "export": "xlsx", "community": world.ours.community.pk})
+    content = b"".join(export.streaming_content) if export.streaming else export.content
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert any(r[:1] == ["王在职"] and 15.99 in r for r in rows)
+    assert client.get(url, {"community": world.sibling.community.pk}).status_code == 404
+
+
+def test_shortfall_page(world, report, volunteer, client_as):
+    from django.urls import reverse
+
+    with time_machine.travel(date(YEAR, 9, 1), tick=False):
+        html = client_as(world.users["secretary"]).get(reverse("service:ledger_shortfalls"))
+    assert "王在职" in html.content.decode()
+
+
+def test_api_ledgers(world, volunteer, client):
+    from gongzhi.core.testing import api_key
+
+    line = add_hours(volunteer, "4", date(YEAR, 3, 1))
+    add_hours(volunteer, "-0.5", date(YEAR, 3, 2), corrects=line, reason="更正")
+    own = client.get(
+        f"/api/v1/service/volunteers/{volunteer.pk}/ledger?year={YEAR}",
+        HTTP_AUTHORIZATION=f"Bearer {api_key(world.users['secretary'])}",
+    )
+    assert own.status_code == 200
+    body = own.json()
+    assert body["counted"] == "3.50" and body["required"] == 16 and body["progress"] == 21
+    assert body["lines"][0]["reason"] == "更正" and body["lines"][0]["corrects_id"] == line.pk
+    stranger = make_user("lj", Role.COMMUNITY_SECRETARY, world.sibling.community)
+    other = client.get(
+        f"/api/v1/service/volunteers/{volunteer.pk}/ledger",
+        HTTP_AUTHORIZATION=f"Bearer {api_key(stranger)}",
+    )
+    assert other.status_code == 404 and "error" in other.json()
+    mine = client.get(
+        "/api/v1/service/volunteers/mine/ledger",
+        HTTP_AUTHORIZATION=f"Bearer {api_key(world.users['secretary'])}",
+    )
+    assert mine.status_code == 404  # the secretary is no volunteer
+    summary = client.get(
+        f"/api/v1/service/volunteers/summary?community_id={world.ours.community.pk}&year={YEAR}",
+        HTTP_AUTHORIZATION=f"Bearer {api_key(world.users['secretary'])}",
+    )
+    assert summary.json() == [
+        {
+            "volunteer_id": volunteer.pk,
+            "volunteer_name": "王在职",
+            "hours": "3.50",
+            "required": 16,
+            "below": True,
+        }
+    ]
