@@ -266,3 +266,20 @@ def test_api_ledgers(world, volunteer, client):
             "below": True,
         }
     ]
+
+
+def test_demo_loads_once(world, party):
+    from gongzhi.service import demo_ledger
+    from gongzhi.service.ledger_testing import in_service_member
+    from gongzhi.service.models import Certificate, Post, Team, Volunteer
+
+    in_service_member(world, party.ours_branch, "演示党员", serial=31)
+    make_user("root2", is_superuser=True, is_staff=True)
+    message = demo_ledger.load(date(YEAR, 12, 5))
+    assert "已加载" in message
+    assert Volunteer.objects.filter(member__name="演示党员").exists()
+    assert Team.objects.filter(path=world.ours.community.path).count() == 2
+    assert Post.objects.filter(path=world.sibling.community.path).count() == 4
+    cert = Certificate.objects.get()
+    assert cert.period_to == date(YEAR - 1, 12, 31) and cert.hours > 0
+    assert "未重复加载" in demo_ledger.load(date(YEAR, 12, 5))
