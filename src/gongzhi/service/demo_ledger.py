@@ -68,12 +68,10 @@ def load(today: date) -> str:
 
 @transaction.atomic
 def _load(street: Area, today: date) -> tuple[int, int, int]:
-    rng = random.Random(2026_12_05)
+    rng = random.Random(2026_12_05)  # noqa: S311 (demo data, not security)
     root = User.objects.filter(is_superuser=True).order_by("id").first()
     assert root is not None, "the demo needs its system administrator"
-    communities = list(
-        Area.objects.filter(parent=street, level=Level.COMMUNITY).order_by("code")
-    )
+    communities = list(Area.objects.filter(parent=street, level=Level.COMMUNITY).order_by("code"))
     n_volunteers = n_teams = n_posts = 0
     certified = None
     for community in communities:
@@ -126,9 +124,9 @@ def _load(street: Area, today: date) -> tuple[int, int, int]:
 
 def _member_volunteers(community: Area, today: date, rng, root: User) -> list[Volunteer]:
     reported = set(
-        Report.objects.filter(
-            community=community, status=ReportState.CONFIRMED
-        ).values_list("member_id", flat=True)
+        Report.objects.filter(community=community, status=ReportState.CONFIRMED).values_list(
+            "member_id", flat=True
+        )
     )
     members = list(
         Member.objects.filter(

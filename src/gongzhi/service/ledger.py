@@ -181,9 +181,7 @@ def community_summary(user: User, community: Area, year: int) -> list[SummaryRow
         .annotate(year_hours=_counted_in(year, ""))
         .order_by("name", "pk")
     )
-    rows = [
-        SummaryRow(v, v.year_hours, required if is_in_service(v) else None) for v in volunteers
-    ]
+    rows = [SummaryRow(v, v.year_hours, required if is_in_service(v) else None) for v in volunteers]
     rows.sort(key=lambda r: (not r.below, r.volunteer.name))
     return rows
 

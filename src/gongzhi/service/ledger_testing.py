@@ -49,7 +49,11 @@ def in_service_member(world, organization, name: str = "王在职", *, serial: i
     from .models import Report
 
     member = add_member(
-        world.users["district_admin"], organization, name, serial=serial, category=Category.IN_SERVICE
+        world.users["district_admin"],
+        organization,
+        name,
+        serial=serial,
+        category=Category.IN_SERVICE,
     )
     if user is not None:
         member.user = user
@@ -106,9 +110,7 @@ def cross_scope_rows(fx) -> None:
         teams.save_post(
             actor=admin, community=community, name=f"{marker}理发岗", team=team, skills="理发"
         )
-        certificates.issue(
-            actor=admin, volunteer=volunteer, period_to=fx.today - timedelta(days=1)
-        )
+        certificates.issue(actor=admin, volunteer=volunteer, period_to=fx.today - timedelta(days=1))
 
 
 def cross_scope_change(fx) -> None:

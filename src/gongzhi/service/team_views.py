@@ -208,9 +208,13 @@ class TeamMemberView(PermissionRequiredPage, View):
         except DomainError as exc:
             return refused(request, exc.message, reverse("service:team_detail", args=[team.pk]))
         if self.adding:
-            messages.success(request, _("已将%(n)s加入%(t)s。") % {"n": volunteer.name, "t": team.name})
+            messages.success(
+                request, _("已将%(n)s加入%(t)s。") % {"n": volunteer.name, "t": team.name}
+            )
         else:
-            messages.success(request, _("已将%(n)s移出%(t)s。") % {"n": volunteer.name, "t": team.name})
+            messages.success(
+                request, _("已将%(n)s移出%(t)s。") % {"n": volunteer.name, "t": team.name}
+            )
         back = request.POST.get("next", "")
         if back.startswith("/service/") and "//" not in back:
             return HttpResponseRedirect(back)

@@ -8,9 +8,7 @@ urlpatterns: list = []
 # The volunteer registry, teams and posts, the hours ledger and certificates (ledger part).
 urlpatterns += [
     path("volunteers/", volunteer_views.VolunteerListView.as_view(), name="volunteer_list"),
-    path(
-        "volunteers/register/", volunteer_views.RegisterView.as_view(), name="volunteer_register"
-    ),
+    path("volunteers/register/", volunteer_views.RegisterView.as_view(), name="volunteer_register"),
     path("volunteers/join/", volunteer_views.JoinView.as_view(), name="volunteer_join"),
     path(
         "volunteers/<int:pk>/",

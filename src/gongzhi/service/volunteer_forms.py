@@ -22,15 +22,22 @@ class _Scoped(forms.Form):
 
 
 class TalentsForm(forms.Form):
-    skills = forms.CharField(label=_("特长技能"), max_length=200, required=False, help_text=LIST_HELP)
-    hobbies = forms.CharField(label=_("兴趣爱好"), max_length=200, required=False, help_text=LIST_HELP)
+    skills = forms.CharField(
+        label=_("特长技能"), max_length=200, required=False, help_text=LIST_HELP
+    )
+    hobbies = forms.CharField(
+        label=_("兴趣爱好"), max_length=200, required=False, help_text=LIST_HELP
+    )
 
 
 class JoinForm(TalentsForm):
     """A resident registering themselves."""
 
     phone = forms.CharField(
-        label=_("联系电话"), max_length=20, required=False, help_text=_("不填则使用居民档案中的电话")
+        label=_("联系电话"),
+        max_length=20,
+        required=False,
+        help_text=_("不填则使用居民档案中的电话"),
     )
 
 
@@ -57,15 +64,21 @@ def _community_volunteers(qs):
 
 class TeamForm(_Scoped):
     community = AreaChoiceField(
-        CHANGE, max_level=Level.COMMUNITY, label=_("所在社区"),
+        CHANGE,
+        max_level=Level.COMMUNITY,
+        label=_("所在社区"),
         narrow=lambda qs: qs.filter(level=Level.COMMUNITY).order_by("path"),
     )
     name = forms.CharField(label=_("队名"), max_length=60)
     leader = ScopedModelChoiceField(
         Volunteer, CHANGE, label=_("队长"), required=False, narrow=_community_volunteers
     )
-    skills = forms.CharField(label=_("服务专长"), max_length=200, required=False, help_text=LIST_HELP)
-    description = forms.CharField(label=_("简介"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    skills = forms.CharField(
+        label=_("服务专长"), max_length=200, required=False, help_text=LIST_HELP
+    )
+    description = forms.CharField(
+        label=_("简介"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class TeamEditForm(TeamForm):
@@ -76,7 +89,9 @@ class TeamEditForm(TeamForm):
 
 class PostForm(_Scoped):
     community = AreaChoiceField(
-        CHANGE, max_level=Level.COMMUNITY, label=_("所在社区"),
+        CHANGE,
+        max_level=Level.COMMUNITY,
+        label=_("所在社区"),
         narrow=lambda qs: qs.filter(level=Level.COMMUNITY).order_by("path"),
     )
     name = forms.CharField(label=_("岗位名称"), max_length=60)
@@ -84,8 +99,12 @@ class PostForm(_Scoped):
         Team, CHANGE, label=_("服务队"), required=False, narrow=lambda qs: qs.order_by("name")
     )
     skills = forms.CharField(label=_("所需专长"), max_length=200, help_text=LIST_HELP)
-    description = forms.CharField(label=_("岗位职责"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    open_to_residents = forms.BooleanField(label=_("居民志愿者可报名"), required=False, initial=True)
+    description = forms.CharField(
+        label=_("岗位职责"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    open_to_residents = forms.BooleanField(
+        label=_("居民志愿者可报名"), required=False, initial=True
+    )
     is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
 
 

@@ -114,7 +114,10 @@ class RegisterView(ServiceFormView):
     def perform(self, form):
         d = form.cleaned_data
         return volunteers.register_resident(
-            actor=self.request.user, resident=d["resident"], skills=d["skills"], hobbies=d["hobbies"]
+            actor=self.request.user,
+            resident=d["resident"],
+            skills=d["skills"],
+            hobbies=d["hobbies"],
         )
 
 
@@ -184,4 +187,3 @@ class DeactivateView(ServiceActionView):
 class ReactivateView(DeactivateView):
     success_message = _("已恢复在册。")
     active = True
-

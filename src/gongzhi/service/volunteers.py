@@ -121,7 +121,10 @@ def talents(volunteer: Volunteer) -> set[str]:
 
 
 def _check_lists(problems: Problems, skills: str, hobbies: str) -> None:
-    for field, value, label in (("skills", skills, _("特长技能")), ("hobbies", hobbies, _("兴趣爱好"))):
+    for field, value, label in (
+        ("skills", skills, _("特长技能")),
+        ("hobbies", hobbies, _("兴趣爱好")),
+    ):
         with problems.check():
             if len(value) > 200:
                 raise RuleViolation(

@@ -213,7 +213,9 @@ def test_summary_page_and_excel(world, volunteer, client_as):
         page = client.get(url, {"year": YEAR})
         html = page.content.decode()
         assert "data-below" in html and "王在职" in html and "邻里志愿者" not in html
-        export = client.get(url, {"year": YEAR, "export": "xlsx", "community": world.ours.community.pk})
+        export = client.get(
+            url, {"year": YEAR, "export": "xlsx", "community": world.ours.community.pk}
+        )
     content = b"".join(export.streaming_content) if export.streaming else export.content
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]

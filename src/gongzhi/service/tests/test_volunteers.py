@@ -14,7 +14,6 @@ from gongzhi.service import volunteers
 from gongzhi.service.ledger_testing import make_volunteer
 from gongzhi.service.models import Volunteer
 
-
 SERIALS = iter(range(20, 99))
 
 
@@ -97,7 +96,13 @@ def test_deactivate_and_reactivate(world):
 
 
 def test_words_and_talents(world, party):
-    assert volunteers.words("理发、维修, 唱歌，书法;摄影") == {"理发", "维修", "唱歌", "书法", "摄影"}
+    assert volunteers.words("理发、维修, 唱歌，书法;摄影") == {
+        "理发",
+        "维修",
+        "唱歌",
+        "书法",
+        "摄影",
+    }
     v = make_volunteer(world.ours.community, "郑", skills="理发", hobbies="")
     assert volunteers.talents(v) == {"理发"}
 
