@@ -177,8 +177,7 @@ def _period_text(certificate: Certificate) -> str:
 def pdf(certificate: Certificate, verify_url: str) -> bytes:
     """The certificate as a one-page A4 PDF with its QR code leading to ``verify_url``."""
     name = font()
-    buffer = io.BytesIO()
-    c = pdfcanvas.Canvas(buffer, pagesize=A4)
+    c = pdfcanvas.Canvas(io.BytesIO(), pagesize=A4)
     c.setTitle(_("志愿服务记录证明"))
     width, height = A4
     volunteer = certificate.volunteer
@@ -219,8 +218,7 @@ def pdf(certificate: Certificate, verify_url: str) -> bytes:
     )
     c.drawString(25 * mm, 25 * mm, verify_url)
     c.showPage()
-    c.save()
-    return buffer.getvalue()
+    return bytes(c.getpdfdata())
 
 
 def generated(certificate: Certificate, actor: User) -> None:

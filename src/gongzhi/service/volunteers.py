@@ -31,6 +31,7 @@ def of_user(user: User) -> Volunteer | None:
     return Volunteer.objects.filter(user=user, is_active=True).select_related("community").first()
 
 
+@atomic
 def for_member(member: Member, *, on: date, actor: User | None = None) -> Volunteer:
     """The volunteer row of an in-service member, registered in the community they reported
     to (or live in) the first time they take part."""
