@@ -205,8 +205,13 @@ class CertificateIssueView(LoginRequiredMixin, TemplateView):
                     field = error.field if error.field in form.fields else None
                     form.add_error(field, str(error.message))
             else:
-                messages.success(request, _("已出具证明，可下载PDF。"))
-                return HttpResponseRedirect(reverse("service:certificate_pdf", args=[cert.pk]))
+                messages.success(
+                    request, _("已出具证明（核验码 %(code)s），可下载PDF。") % {"code": cert.code}
+                )
+                own = volunteer.user_id == request.user.pk
+                return HttpResponseRedirect(
+                    reverse("service:mine") if own else volunteer.get_absolute_url()
+                )
         return self.page(volunteer, form, status=400)
 
 

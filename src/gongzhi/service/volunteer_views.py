@@ -148,6 +148,7 @@ class JoinView(ServiceFormView):
 class VolunteerEditView(ServiceFormView):
     """Skills, hobbies and phone: staff in scope, or the volunteer themselves."""
 
+    model = Volunteer
     title = _("修改志愿者信息")
 
     def volunteer(self):

@@ -126,10 +126,10 @@ def test_issue_page_and_pdf_download(world, volunteer, client_as):
     assert bad.status_code == 400 and not Certificate.objects.exists()
     done = client.post(url, {"period_to": timezone.localdate().isoformat()})
     cert = Certificate.objects.get()
-    assert done.status_code == 302 and done.url == reverse(
-        "service:certificate_pdf", args=[cert.pk]
-    )
-    pdf = client.get(done.url)
+    assert done.status_code == 302 and done.url == reverse("service:mine")
+    pdf_url = reverse("service:certificate_pdf", args=[cert.pk])
+    assert pdf_url in client.get(done.url).content.decode()
+    pdf = client.get(pdf_url)
     assert pdf["Content-Type"] == "application/pdf"
     text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     assert cert.code in text

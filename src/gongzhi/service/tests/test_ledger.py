@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from tests.conftest import browser, walk  # noqa: F401  (the browser fixtures of tests/)
 
 from gongzhi.accounts.roles import Role
 from gongzhi.core.errors import NotFoundOrForbidden
@@ -285,3 +286,44 @@ def test_demo_loads_once(world, party):
     cert = Certificate.objects.get()
     assert cert.period_to == date(YEAR - 1, 12, 31) and cert.hours > 0
     assert "未重复加载" in demo_ledger.load(date(YEAR, 12, 5))
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_member_reads_own_ledger_and_gets_a_certificate_on_a_phone(world, party, walk):  # noqa: F811
+    """The in-service member on a phone: progress bar, star level, the lines with a
+    correction's reason, then a certificate whose verification page shows it masked."""
+    from playwright.sync_api import expect
+
+    from gongzhi.service.ledger_testing import in_service_member
+    from gongzhi.service.models import Certificate
+
+    user = world.users["inservice_member"]
+    member = in_service_member(world, party.ours_branch, "王在职", serial=12, user=user)
+    v = make_volunteer(world.ours.community, "王在职", user=user, member=member)
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    line = add_hours(v, "10", today.replace(month=1, day=10), description="社区义诊")
+    add_hours(v, "-2", today.replace(month=1, day=11), corrects=line, reason="签退时间有误")
+    w = walk(**PHONE)
+    page = w.page
+    w.sign_in(user.username)
+    w.goto("/service/mine/")
+    expect(page.get_by_role("heading", name="我的志愿服务 · 王在职")).to_be_visible()
+    expect(page.locator("progress")).to_have_attribute("value", "50")
+    expect(page.get_by_text("尚缺 8.00 小时")).to_be_visible()
+    expect(page.get_by_text("签退时间有误")).to_be_visible()
+    assert w.fits()
+    page.get_by_role("link", name="申请志愿服务证明").click()
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("已出具证明")).to_be_visible()
+    cert = Certificate.objects.get()
+    assert cert.hours == Decimal("8")
+    w.goto(f"/service/certificates/verify/{cert.code}/")
+    expect(page.locator("[data-verify-result='valid']")).to_contain_text("王*职")
+    assert w.fits()
+    w.clean()
