@@ -160,6 +160,9 @@ ID_ALIASES = {
     "meeting_id": "orglife.Meeting",
     "lecturer_id": "party.Member",
     "lecturer": "party.Member",
+    # A volunteer team's leader (service teams' pages).
+    "leader": "service.Volunteer",
+    "leader_id": "service.Volunteer",
 }
 # Choices with number values that are not objects (a filter form's <select>).
 NOT_OBJECT_FIELDS = {
