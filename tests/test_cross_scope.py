@@ -111,6 +111,11 @@ SKIPPED_NAMES = {
     # Signing in and out: no data, and signing out would end the walk's session.
     "accounts:login",
     "accounts:logout",
+    # A volunteer certificate's verification by the code printed on it (民政部令第67号):
+    # whoever holds the paper checks it, signed in, in any community; it shows only the
+    # masked name, the hours, the period, the issuer and the date (and an unknown code
+    # says so): service/tests/test_certificates.py::test_verify_page.
+    "service:certificate_verify",
 }
 
 # --- Conventions: from a URL kwarg or an id field to the model it names -----------------
@@ -156,6 +161,9 @@ ID_ALIASES = {
     "meeting_id": "orglife.Meeting",
     "lecturer_id": "party.Member",
     "lecturer": "party.Member",
+    # A volunteer team's leader (service teams' pages).
+    "leader": "service.Volunteer",
+    "leader_id": "service.Volunteer",
 }
 # Choices with number values that are not objects (a filter form's <select>).
 NOT_OBJECT_FIELDS = {

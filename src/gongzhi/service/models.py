@@ -299,6 +299,9 @@ class Team(ScopedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("service:team_detail", args=[self.pk])
+
 
 class Post(ScopedModel):
     """A public-service post (公益服务岗位) volunteers are matched to by skill."""
@@ -328,6 +331,9 @@ class Post(ScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("service:post_detail", args=[self.pk])
 
 
 class Activity(ScopedModel):
