@@ -80,7 +80,9 @@ class UnitForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = (
-            Area.objects.visible_to(user, CHANGE).filter(level__lte=Level.STREET).order_by("path")
+            Area.objects.visible_to(user, CHANGE)
+            .filter(level__lte=Level.COMMUNITY)
+            .order_by("path")
         )
 
 

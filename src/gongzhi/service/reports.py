@@ -135,13 +135,14 @@ def save_unit(
     in_district: bool = True,
     unit: OrganUnit | None = None,
 ) -> OrganUnit:
-    """Register an organ unit (or edit one) in the registry of a street or the district."""
+    """Register an organ unit (or edit one) in the registry of a community, a street or the
+    district."""
     require(actor, CHANGE, area)
     if unit is not None:
         require(actor, CHANGE, unit)
     problems = Problems()
-    if area.level > Level.STREET:
-        problems.add(RuleViolation(_("报到单位登记在街道或区。"), field="area"))
+    if area.level > Level.COMMUNITY:
+        problems.add(RuleViolation(_("报到单位登记在社区、街道或区。"), field="area"))
     name, party_org = name.strip(), party_org.strip()
     if not name:
         problems.add(RuleViolation(_("请填写单位名称。"), field="name"))
