@@ -71,6 +71,7 @@ def test_the_parameter_caps_a_declared_capacity(world, member):
     ParameterValue.objects.create(
         key="service.pair.capacity", value=2, effective_from=date(2020, 1, 1)
     )
+    params._OVERRIDES.forget()
     assert rules.pair_capacity(3, TODAY) == 2
     assert rules.can_pair(1, 3, TODAY) and not rules.can_pair(2, 3, TODAY)
 
