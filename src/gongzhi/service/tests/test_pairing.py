@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gongzhi.areas.models import Household
-from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core import params
+from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core.models import ParameterValue
 from gongzhi.core.testing import make_household, sign_in
 from gongzhi.party.models import Member
