@@ -313,3 +313,31 @@ def test_api_create_confirm_and_refusal(world, member, client):
         f"/api/v1/service/reports/{pk}/confirm", "{}", content_type="application/json", **headers
     )
     assert refused.status_code == 422 and "error" in refused.json()
+
+
+# --- Demo -------------------------------------------------------------------------------
+
+
+def test_demo_loads_realistic_gaps(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from gongzhi.accounts.models import User
+    from gongzhi.areas.models import Area
+    from gongzhi.service import coverage, demo_reports
+    from gongzhi.service.models import UnitReport
+
+    call_command("demo", stdout=StringIO())
+    assert "已加载" in demo_reports.load(TODAY)
+    assert "未重复加载" in demo_reports.load(TODAY)
+    home = Area.objects.get(name="和顺社区")
+    zaizhi = User.objects.get(username="zaizhi")
+    mine = list(reports.my_reports(zaizhi))
+    assert mine and mine[0].status == ReportState.CONFIRMED
+    assert UnitReport.objects.filter(community=home, status="confirmed").count() == 4
+    root = User.objects.get(username="quadmin")
+    assert reports.reconfirm_due(root, TODAY).filter(community=home).count() == 2
+    gaps = coverage.coverage(root, home)
+    found = {g.kind for g in gaps}
+    assert {"member_difficult", "units", "building"} <= found
