@@ -318,6 +318,7 @@ def test_api_create_confirm_and_refusal(world, member, client):
 # --- Demo -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_demo_loads_realistic_gaps(db):
     from io import StringIO
 
