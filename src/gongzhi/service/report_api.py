@@ -10,8 +10,6 @@ from ninja.pagination import paginate
 from gongzhi.areas import selectors as area_selectors
 from gongzhi.core.api import ERRORS, ErrorOut, Id, Pagination, Text, Version
 from gongzhi.core.errors import NotFoundOrForbidden
-from gongzhi.party.models import Member
-from gongzhi.party.permissions import VIEW_MEMBER
 
 from . import coverage, pairing, reports
 from .choices import CadreLevel, PairKind, ReportState
@@ -183,10 +181,8 @@ def report_create(request, payload: ServiceReportIn):
     if payload.member_id is None:
         report = reports.request_report(actor=request.user, entry=entry)
     else:
-        member = Member.objects.visible_to(request.user, VIEW_MEMBER).filter(pk=payload.member_id)
-        if not member:
-            raise NotFoundOrForbidden()
-        report = reports.enter_report(actor=request.user, member=member[0], entry=entry)
+        member = reports.in_service_member(request.user, payload.member_id)
+        report = reports.enter_report(actor=request.user, member=member, entry=entry)
     return Status(201, reports.get_report(request.user, report.pk))
 
 

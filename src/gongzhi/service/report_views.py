@@ -404,7 +404,7 @@ reports.UNIT_WORKFLOW.routes(pages=["confirm", "decline", "reconfirm", "end"])
 
 def _place(request, levels) -> Area | None:
     """The area chosen in ``?area=`` among those the user sees, else their first."""
-    choices = Area.objects.visible_to(request.user, VIEW).filter(level__in=levels).order_by("path")
+    choices = reports.areas_at(request.user, levels)
     chosen = request.GET.get("area") or request.POST.get("community")
     if chosen and chosen.isdigit():
         return choices.filter(pk=chosen).first()
@@ -440,9 +440,7 @@ class RatesView(PermissionRequiredPage, TemplateView):
         context = self.get_context_data(
             title=_("报到率"),
             area=area,
-            areas=Area.objects.visible_to(request.user, VIEW)
-            .filter(level__lte=Level.COMMUNITY)
-            .order_by("path"),
+            areas=reports.areas_at(request.user, [Level.DISTRICT, Level.STREET, Level.COMMUNITY]),
             by_community=by_community,
             by_unit=by_unit,
         )
@@ -463,9 +461,7 @@ class CoverageView(PermissionRequiredPage, TemplateView):
         context.update(
             title=_("结对联系覆盖"),
             area=area,
-            areas=Area.objects.visible_to(user, VIEW)
-            .filter(level__in=[Level.STREET, Level.COMMUNITY])
-            .order_by("path"),
+            areas=reports.areas_at(user, [Level.STREET, Level.COMMUNITY]),
         )
         if area is not None and area.level == Level.COMMUNITY:
             context["gaps"] = coverage.coverage(user, area)

@@ -473,6 +473,24 @@ def requests_waiting(user: User, today: date) -> QuerySet[Report]:
     return reports_for(user, CHANGE).filter(status=S.REQUESTED).order_by("requested_on")
 
 
+def areas_at(user: User, levels: list[int], perm: str = VIEW) -> QuerySet[Area]:
+    """The areas of the given levels on which the user holds ``perm`` (the rates' and the
+    coverage report's choice of a street or community)."""
+    return Area.objects.visible_to(user, perm).filter(level__in=levels).order_by("path")
+
+
+def in_service_member(user: User, pk: int) -> Member:
+    """An in-service member the user sees (the staff's entry of a report)."""
+    member = (
+        Member.objects.visible_to(user, VIEW_MEMBER)
+        .filter(pk=pk, category=Category.IN_SERVICE)
+        .first()
+    )
+    if member is None:
+        raise NotFoundOrForbidden()
+    return member
+
+
 def units_for(user: User, perm: str = VIEW) -> QuerySet[OrganUnit]:
     return OrganUnit.objects.visible_to(user, perm)
 
