@@ -49,7 +49,7 @@ class ServiceReportFilters(Schema):
 
 class ServiceReportIn(Schema):
     member_id: Id | None = Field(None, description="党员（社区登记时必填；本人申请时不填）")
-    community_id: Id
+    area_id: Id = Field(..., description="报到社区")
     unit_id: Id | None = None
     employer: Text(max_length=100) = ""  # type: ignore[valid-type]
     employer_org: Text(max_length=100) = ""  # type: ignore[valid-type]
@@ -88,7 +88,7 @@ class ServiceUnitReportOut(Schema):
 
 class ServiceUnitReportIn(Schema):
     unit_id: Id
-    community_id: Id
+    area_id: Id = Field(..., description="报到社区")
     resources: Text(max_length=2000) = ""  # type: ignore[valid-type]
 
 
@@ -129,7 +129,7 @@ class ServiceGapOut(Schema):
 
 
 class ServiceAssignIn(Schema):
-    community_id: Id
+    area_id: Id = Field(..., description="社区")
     kind: Literal[
         "member_difficult",
         "member_ordinary",
@@ -150,7 +150,7 @@ def _entry(request, payload: ServiceReportIn) -> reports.ReportEntry:
         if unit is None:
             raise NotFoundOrForbidden()
     return reports.ReportEntry(
-        community=area_selectors.get_area(request.user, payload.community_id),
+        community=area_selectors.get_area(request.user, payload.area_id),
         unit=unit,
         employer=payload.employer,
         employer_org=payload.employer_org,
@@ -197,32 +197,47 @@ def unit_report_create(request, payload: ServiceUnitReportIn):
     unit = reports.units_known_to(request.user).filter(pk=payload.unit_id).first()
     if unit is None:
         raise NotFoundOrForbidden()
-    community = area_selectors.get_area(request.user, payload.community_id)
+    community = area_selectors.get_area(request.user, payload.area_id)
     report = reports.request_unit_report(
         actor=request.user, unit=unit, community=community, resources=payload.resources
     )
     return Status(201, reports.get_unit_report(request.user, report.pk))
 
 
-@router.post(
-    "/units/{int:unitreport_id}/{action}", response={200: ServiceUnitReportOut, ERRORS: ErrorOut}
-)
-def unit_report_act(
-    request,
-    unitreport_id: int,
-    action: Literal["confirm", "decline", "reconfirm", "end"],
-    payload: ServiceVersionIn,
-):
-    """Confirm, decline, re-confirm or end a unit's report."""
+def _unit_act(request, unitreport_id: int, service, payload):
     report = reports.get_unit_report(request.user, unitreport_id)
-    service = {
-        "confirm": reports.confirm_unit_report,
-        "decline": reports.decline_unit_report,
-        "reconfirm": reports.reconfirm_unit_report,
-        "end": reports.end_unit_report,
-    }[action]
     service(report, actor=request.user, version=payload.version)
     return reports.get_unit_report(request.user, unitreport_id)
+
+
+@router.post(
+    "/units/{int:unitreport_id}/confirm", response={200: ServiceUnitReportOut, ERRORS: ErrorOut}
+)
+def unit_report_confirm(request, unitreport_id: int, payload: ServiceVersionIn):
+    return _unit_act(request, unitreport_id, reports.confirm_unit_report, payload)
+
+
+@router.post(
+    "/units/{int:unitreport_id}/decline", response={200: ServiceUnitReportOut, ERRORS: ErrorOut}
+)
+def unit_report_decline(request, unitreport_id: int, payload: ServiceVersionIn):
+    return _unit_act(request, unitreport_id, reports.decline_unit_report, payload)
+
+
+@router.post(
+    "/units/{int:unitreport_id}/reconfirm",
+    response={200: ServiceUnitReportOut, ERRORS: ErrorOut},
+)
+def unit_report_reconfirm(request, unitreport_id: int, payload: ServiceVersionIn):
+    """The half-yearly re-confirmation of a unit's report."""
+    return _unit_act(request, unitreport_id, reports.reconfirm_unit_report, payload)
+
+
+@router.post(
+    "/units/{int:unitreport_id}/end", response={200: ServiceUnitReportOut, ERRORS: ErrorOut}
+)
+def unit_report_end(request, unitreport_id: int, payload: ServiceVersionIn):
+    return _unit_act(request, unitreport_id, reports.end_unit_report, payload)
 
 
 reports.UNIT_WORKFLOW.routes(api=["confirm", "decline", "reconfirm", "end"])
@@ -283,7 +298,7 @@ def coverage_gaps(request, area_id: int):
 @router.post("/coverage/assign", response={200: dict, ERRORS: ErrorOut})
 def coverage_assign(request, payload: ServiceAssignIn):
     """Close a gap with a candidate (a pair, a responsibility link or a unit report)."""
-    community = coverage.community_for(request.user, payload.community_id, CHANGE)
+    community = coverage.community_for(request.user, payload.area_id, CHANGE)
     result = coverage.assign(
         actor=request.user,
         community=community,
@@ -308,22 +323,28 @@ def report_decline(request, report_id: int, payload: ServiceDeclineIn):
     return reports.get_report(request.user, report_id)
 
 
-@router.post("/{int:report_id}/{action}", response={200: ServiceReportOut, ERRORS: ErrorOut})
-def report_act(
-    request,
-    report_id: int,
-    action: Literal["confirm", "reconfirm", "end"],
-    payload: ServiceVersionIn,
-):
-    """Confirm, re-confirm (every half year) or end a member's report."""
+def _act(request, report_id: int, service, payload):
     report = reports.get_report(request.user, report_id)
-    service = {
-        "confirm": reports.confirm_report,
-        "reconfirm": reports.reconfirm_report,
-        "end": reports.end_report,
-    }[action]
     service(report, actor=request.user, version=payload.version)
     return reports.get_report(request.user, report_id)
+
+
+@router.post("/{int:report_id}/confirm", response={200: ServiceReportOut, ERRORS: ErrorOut})
+def report_confirm(request, report_id: int, payload: ServiceVersionIn):
+    """Confirm a member's report (the member is notified)."""
+    return _act(request, report_id, reports.confirm_report, payload)
+
+
+@router.post("/{int:report_id}/reconfirm", response={200: ServiceReportOut, ERRORS: ErrorOut})
+def report_reconfirm(request, report_id: int, payload: ServiceVersionIn):
+    """The half-yearly re-confirmation: a new due date from today."""
+    return _act(request, report_id, reports.reconfirm_report, payload)
+
+
+@router.post("/{int:report_id}/end", response={200: ServiceReportOut, ERRORS: ErrorOut})
+def report_end(request, report_id: int, payload: ServiceVersionIn):
+    """End a member's report (their live pairs end too)."""
+    return _act(request, report_id, reports.end_report, payload)
 
 
 reports.REPORT_WORKFLOW.routes(api=["confirm", "decline", "reconfirm", "end"])

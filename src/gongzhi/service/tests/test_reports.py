@@ -292,7 +292,7 @@ def test_api_create_confirm_and_refusal(world, member, client):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     body = {
         "member_id": member.pk,
-        "community_id": world.ours.community.pk,
+        "area_id": world.ours.community.pk,
         "employer": "区财政局",
         "employer_org": "区财政局机关党支部",
     }
