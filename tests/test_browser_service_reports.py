@@ -42,7 +42,7 @@ def test_a_member_reports_and_the_secretary_confirms_and_pairs(world, walk):
     page.fill("#id_skills", "医疗")
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_text("已提交报到申请，等待社区确认。")).to_be_visible()
-    expect(page.get_by_text("待社区确认")).to_be_visible()
+    expect(page.get_by_role("cell", name="待社区确认")).to_be_visible()
     assert phone.fits()
     phone.shot("service-report-mine-phone")
     phone.clean()
