@@ -3,7 +3,8 @@ micro-wishes, “1+1”, the three-level evaluation and the employer feedback re
 
 from django.utils.translation import gettext_lazy as _  # noqa: F401
 
-from gongzhi.core.modules import Manifest, NavItem, NotificationKind, Todo, WarningKind  # noqa: F401
+from gongzhi.core import modules
+from gongzhi.core.modules import Manifest, NavItem  # noqa: F401
 
 from .permissions import CHANGE, RATE, REPORT, TAKE_PART, VIEW  # noqa: F401
 
@@ -32,10 +33,12 @@ MANIFEST = Manifest(
         ),
     ),
     notifications=(
-        NotificationKind("service.report", _("报到确认"), _("社区确认或退回在职党员的报到申请")),
+        modules.NotificationKind(
+            "service.report", _("报到确认"), _("社区确认或退回在职党员的报到申请")
+        ),
     ),
     warnings=(
-        WarningKind(
+        modules.WarningKind(
             "service.reconfirm_due",
             _("报到逾期未复核"),
             VIEW,
@@ -46,7 +49,7 @@ MANIFEST = Manifest(
         ),
     ),
     todos=(
-        Todo(
+        modules.Todo(
             "service.report_requests",
             _("待确认的报到"),
             CHANGE,
@@ -54,7 +57,7 @@ MANIFEST = Manifest(
             "service:report_list?status=requested",
             order=80,
         ),
-        Todo(
+        modules.Todo(
             "service.reconfirm",
             _("待复核的报到"),
             CHANGE,
