@@ -54,7 +54,7 @@ def pairs_only(actor: User, path: str) -> bool:
 def member_of(user: User) -> Member | None:
     """The party record of a signed-in user, if they have one."""
     try:
-        return user.party_member  # type: ignore[no-any-return]
+        return user.party_member
     except Member.DoesNotExist:
         return None
 
@@ -161,7 +161,7 @@ def demand_area(visit: Visit) -> Area:
     to its building (demands are recorded down to buildings)."""
     area = visit.area
     if area.level > Level.BUILDING and area.parent is not None:
-        return area.parent  # type: ignore[no-any-return]
+        return area.parent
     return area
 
 
@@ -184,19 +184,11 @@ def demand_from_visit(
         raise RuleViolation(_("该走访已转为诉求，不能重复转办。"), field="demand")
     household = visit.household
     resident = visit.resident
+    kind, name, phone = RequesterKind.ANONYMOUS, "", ""
     if resident is not None:
-        requester = {
-            "requester_kind": RequesterKind.RESIDENT,
-            "requester_name": resident.name,
-            "requester_phone": resident.phone,
-        }
+        kind, name, phone = RequesterKind.RESIDENT, resident.name, resident.phone
     elif household is not None:
-        requester = {
-            "requester_kind": RequesterKind.HOUSEHOLD,
-            "requester_name": household.place_name()[:50],
-        }
-    else:
-        requester = {"requester_kind": RequesterKind.ANONYMOUS}
+        kind, name = RequesterKind.HOUSEHOLD, household.place_name()[:50]
     # A visitor who may not open the household's page (an in-service member) names the
     # place by its address instead of linking the household.
     linked = household if household and actor.has_perm("areas.view_household", household) else None
@@ -209,7 +201,9 @@ def demand_from_visit(
         channel=Channel.VISIT,
         household=linked,
         location=(household.place_name()[:200] if household and linked is None else ""),
-        **requester,
+        requester_kind=kind,
+        requester_name=name,
+        requester_phone=phone,
     )
     visit.demand = demand
     visit.follow_up = FollowUp.DEMAND

@@ -57,7 +57,7 @@ def help_entry(case, actor, **kw):
 
 
 def test_paired_members_are_suggested_first(world, vw):
-    other = add_member(world.users["district_admin"], vw.party.ours_branch, "阿党员", serial=32)
+    add_member(world.users["district_admin"], vw.party.ours_branch, "阿党员", serial=32)
     names = [m.name for m in cases.helper_candidates(vw.paired)]
     assert names[0] == "在职党员甲" and "阿党员" in names
     sibling = add_member(
