@@ -8,6 +8,8 @@ from gongzhi.core.modules import Manifest, NavItem, NotificationKind  # noqa: F4
 from .permissions import CARE, RECORD, VIEW  # noqa: F401
 
 GROUP = _("走访与帮扶")
+# A party member's own pages, in the menu of members only.
+MEMBER = "gongzhi.party.selectors.is_member"
 
 MANIFEST = Manifest(
     label="visits",
@@ -23,7 +25,7 @@ MANIFEST = Manifest(
         NavItem(_("走访记录"), "visits:list", VIEW, "house-heart", GROUP, 852),
         NavItem(_("我的走访"), "visits:mine", RECORD, "person-walking", GROUP, 854),
         NavItem(_("结对帮扶"), "visits:case_list", VIEW, "hand-thumbs-up", GROUP, 860),
-        NavItem(_("我参与的帮扶"), "visits:case_mine", RECORD, "heart", GROUP, 862),
+        NavItem(_("我参与的帮扶"), "visits:case_mine", "", "heart", GROUP, 862, when=MEMBER),
     ),
     notifications=(
         NotificationKind(
