@@ -33,6 +33,7 @@ def _files_in_tmp(settings, tmp_path):
 def test_a_grid_worker_records_a_visit_with_a_photo_and_turns_it_into_a_demand(world, walk, device):
     household = world.ours.households[1]
     w = walk(**(PHONE if device == "phone" else {}))
+    w.context.set_default_timeout(60_000)  # photos are re-encoded in a child process
     page = w.page
     w.sign_in("wg")
     w.goto("/visits/new/")
