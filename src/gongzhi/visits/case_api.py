@@ -51,7 +51,7 @@ class VisitsCaseOut(Schema):
     opened_on: date
     review: str
     closed_on: date | None
-    helper_ids: list[int]
+    member_ids: list[int]
     version: int
     allowed: list[str] = Field(..., description="当前用户可执行的操作")
 
@@ -60,7 +60,7 @@ class VisitsCaseOut(Schema):
         return obj.household.place_name()
 
     @staticmethod
-    def resolve_helper_ids(obj) -> list[int]:
+    def resolve_member_ids(obj) -> list[int]:
         return [m.pk for m in obj.helpers.all()]
 
     @staticmethod
@@ -89,7 +89,7 @@ class VisitsCaseIn(Schema):
     visit_id: Id | None = Field(None, description="由走访建立时填写")
     title: Text(0, 100)
     plan: LongText(5000)
-    helper_ids: list[Id] = Field(default_factory=list, max_length=50)
+    member_ids: list[Id] = Field(default_factory=list, max_length=50, description="帮扶人（党员）")
     opened_on: Day | None = None
 
 
@@ -144,9 +144,9 @@ def open_case(request, payload: VisitsCaseIn):
             raise NotFoundOrForbidden(field="household_id")
     if household is None:
         raise RuleViolation(_("请选择帮扶户。"), field="household_id")
-    helpers = list(cases.helper_candidates(household).filter(pk__in=payload.helper_ids))
-    if len(helpers) != len(set(payload.helper_ids)):
-        raise RuleViolation(_("所选帮扶人不是本社区的在册党员。"), field="helper_ids")
+    helpers = list(cases.helper_candidates(household).filter(pk__in=payload.member_ids))
+    if len(helpers) != len(set(payload.member_ids)):
+        raise RuleViolation(_("所选帮扶人不是本社区的在册党员。"), field="member_ids")
     case = cases.open_case(
         actor=user,
         household=household,

@@ -228,13 +228,13 @@ def test_api_open_help_review_close(world, vw, client_as):
             "household_id": vw.paired.pk,
             "title": "帮扶",
             "plan": "计划",
-            "helper_ids": [vw.member.pk],
+            "member_ids": [vw.member.pk],
         },
         content_type="application/json",
     )
     assert made.status_code == 201, made.content
     body = made.json()
-    assert body["allowed"] == ["review"] and body["helper_ids"] == [vw.member.pk]
+    assert body["allowed"] == ["review"] and body["member_ids"] == [vw.member.pk]
     url = f"/api/v1/visits/cases/{body['id']}"
     refused = client.post(
         f"{url}/close", {"version": body["version"]}, content_type="application/json"
