@@ -3,8 +3,7 @@ part of the module (``<part>_testing.py``) adds its own, listed in ``PARTS``."""
 
 from importlib import import_module
 
-PARTS: tuple[str, ...] = ()
-PARTS += ("care_testing",)
+PARTS: tuple[str, ...] = ("care_testing", "visits_testing")
 
 
 def cross_scope_rows(fx) -> None:

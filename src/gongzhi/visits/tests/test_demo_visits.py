@@ -1,0 +1,32 @@
+"""The demo's visits and care cases (``demo_visits.load``), after the demo street."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from gongzhi.visits.models import Visit
+
+# --- Demo ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_demo_loads_three_years_once(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from gongzhi.visits import demo_visits
+    from gongzhi.visits.models import CareCase
+
+    today = timezone.localdate()
+    call_command("demo", stdout=StringIO())
+    message = demo_visits.load(today)
+    assert "已加载" in message, message
+    visits = Visit.objects.all()
+    first = visits.order_by("visited_on").first()
+    assert first.visited_on < today - timedelta(days=3 * 365 - 30)
+    assert visits.filter(visited_on__gt=today).count() == 0
+    assert visits.filter(demand__isnull=False).count() == 3
+    assert sorted(CareCase.objects.values_list("status", flat=True)) == ["closed", "open", "review"]
+    assert "未重复加载" in demo_visits.load(today)
