@@ -15,6 +15,7 @@ MANIFEST = Manifest(
     order=80,
     urls="gongzhi.service.urls",
     prefix="service/",
+    demo="gongzhi.service.demo",
     api=(
         ("/service/wishes", "gongzhi.service.wish_api.router"),
         ("/service/ratings", "gongzhi.service.rating_api.router"),

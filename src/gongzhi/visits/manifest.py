@@ -16,6 +16,7 @@ MANIFEST = Manifest(
     order=85,
     urls="gongzhi.visits.urls",
     prefix="visits/",
+    demo="gongzhi.visits.demo",
     api=(
         ("/visits/care", "gongzhi.visits.care_api.router"),
         ("/visits/compliance", "gongzhi.visits.compliance_api.router"),
