@@ -461,6 +461,14 @@ class Hours(ScopedModel):
     auto_closed = models.BooleanField(_("未签退按结束时间计"), default=False)
     description = models.CharField(_("服务内容"), max_length=200, blank=True)
     reason = models.CharField(_("补录或更正理由"), max_length=200, blank=True)
+    wish = models.ForeignKey(
+        "Wish",
+        verbose_name=_("微心愿"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hours",
+    )
     corrects = models.ForeignKey(
         "self",
         verbose_name=_("更正的记录"),

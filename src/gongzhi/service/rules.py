@@ -102,6 +102,11 @@ def makeup_allowed(hours: Decimal, starts_at: datetime, ends_at: datetime) -> bo
     return Decimal(0) < hours <= activity_hours(starts_at, ends_at)
 
 
+def wish_hours_allowed(hours: Decimal, on: date) -> bool:
+    """Hours logged for fulfilling a micro-wish: more than 0, at most the parameter (8)."""
+    return Decimal(0) < hours <= params.value("service.wish_hours_max", on)
+
+
 def yearly_required(year: int) -> int:
     return params.value("service.yearly_hours", date(year, 12, 31))
 

@@ -94,6 +94,7 @@ class ServiceWishFulfilIn(Schema):
     file_name: Text(1, 255) = Field(..., description="照片文件名")  # type: ignore[valid-type]
     photo: str = Field(..., max_length=MAX_BASE64, description="完成照片，Base64 编码")
     note: Text(0, 200) = ""  # type: ignore[valid-type]
+    hours: Decimal | None = Field(None, description="认领党员的服务时长（小时），心愿户确认后计入")
 
 
 class ServiceWishConfirmIn(Schema):
@@ -242,6 +243,7 @@ def fulfil(request, wish_id: int, payload: ServiceWishFulfilIn):
         actor=request.user,
         photo=ContentFile(data, name=payload.file_name),
         note=payload.note,
+        hours=payload.hours,
         version=payload.version,
     )
     return wish

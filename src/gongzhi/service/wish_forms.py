@@ -68,6 +68,14 @@ class FulfilForm(VersionForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    hours = forms.DecimalField(
+        label=_("服务时长（小时）"),
+        required=False,
+        max_digits=4,
+        decimal_places=2,
+        help_text=_("认领党员本人登记，心愿户确认后计入志愿服务时长。"),
+        widget=forms.NumberInput(attrs={"step": "0.5", "min": "0", "inputmode": "decimal"}),
+    )
 
 
 class ConfirmForm(VersionForm):

@@ -301,6 +301,7 @@ class WishFulfilView(WishStepView):
             actor=self.request.user,
             photo=form.cleaned_data["photo"],
             note=form.cleaned_data["note"],
+            hours=form.cleaned_data["hours"],
             version=form.cleaned_data["version"],
         )
 

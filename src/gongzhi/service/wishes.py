@@ -27,7 +27,7 @@ from gongzhi.areas.models import Area, Household
 from gongzhi.attachments import services as attachments
 from gongzhi.attachments.choices import Kind
 from gongzhi.attachments.models import Attachment
-from gongzhi.core import audit, pii
+from gongzhi.core import audit, params, pii
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, Problems, RuleViolation
 from gongzhi.core.notifications import notify
 from gongzhi.core.services import atomic, deny, require
@@ -39,8 +39,9 @@ from gongzhi.residents.models import Resident
 from gongzhi.visits import permissions as visit_perms
 from gongzhi.visits.models import Visit
 
-from .choices import ReportState, WishSource, WishState
-from .models import OrganUnit, Report, UnitReport, Wish
+from . import rules, volunteers
+from .choices import HoursSource, HoursState, ReportState, WishSource, WishState
+from .models import Hours, OrganUnit, Report, UnitReport, Wish
 from .permissions import CHANGE, TAKE_PART, VIEW
 
 S = WishState
@@ -351,6 +352,7 @@ def fulfil_wish(
     actor: User,
     photo: IO[bytes] | None,
     note: str = "",
+    hours: Decimal | None = None,
     version: int | None = None,
 ) -> Wish:
     """The claimer records the wish fulfilled with a photo. The photo goes through the
@@ -373,6 +375,8 @@ def fulfil_wish(
     with problems.check():
         if photo is None:
             raise RuleViolation(_("请上传心愿完成的照片。"), field="photo")
+    with problems.check():
+        _check_hours(wish, hours)
     problems.raise_any()
     assert photo is not None
     if version is not None and version != wish.version:
@@ -382,17 +386,21 @@ def fulfil_wish(
     except RuleViolation as exc:
         raise RuleViolation(exc.message, field="photo", code=exc.code) from None
     try:
-        return _fulfil(wish, actor=actor, note=note, version=version)
+        return _fulfil(wish, actor=actor, note=note, hours=hours, version=version)
     except BaseException:
         _take_back(rows)
         raise
 
 
 @atomic
-def _fulfil(wish: Wish, *, actor: User, note: str, version: int | None) -> Wish:
+def _fulfil(
+    wish: Wish, *, actor: User, note: str, hours: Decimal | None, version: int | None
+) -> Wish:
     wish = WORKFLOW.begin(wish, actor, "fulfil", version)
     wish.fulfilled_at, wish.fulfil_note = timezone.now(), note
     wish = WORKFLOW.commit(wish, actor, "fulfil", fields=["fulfilled_at", "fulfil_note"])
+    if hours and wish.claimed_member is not None:
+        _log_hours(wish, wish.claimed_member, hours, actor)
     _tell(
         [*_household_users(wish), wish.published_by_id],
         wish,
@@ -434,6 +442,10 @@ def confirm_wish(
     wish = WORKFLOW.begin(wish, actor, "confirm", version)
     wish.confirmed_at, wish.satisfaction = timezone.now(), satisfaction
     wish.confirmed_by, wish.confirmed_on_word = actor, not resident
+    # The household's confirmation verifies the hours the claimer logged for the wish.
+    Hours.objects.filter(wish=wish, status=HoursState.PENDING).update(
+        status=HoursState.APPROVED, decided_by=actor, decided_at=timezone.now()
+    )
     wish = WORKFLOW.commit(
         wish,
         actor,
@@ -614,3 +626,36 @@ def unit_for_claim(user: Actor, wish: Wish, unit_id: Any) -> OrganUnit:
     if not OrganUnit.objects.visible_to(user, VIEW).filter(pk=unit_id).exists():
         raise NotFoundOrForbidden()
     raise RuleViolation(_("该单位未在本社区报到，不能认领本社区的心愿。"), field="organ_unit_id")
+
+
+def _check_hours(wish: Wish, hours: Decimal | None) -> None:
+    """Hours are logged by a member who claimed the wish, within the parameter's bound."""
+    if hours is None:
+        return
+    if wish.claimed_member_id is None:
+        raise RuleViolation(_("单位认领的心愿不登记个人服务时长。"), field="hours")
+    if not rules.wish_hours_allowed(hours, timezone.localdate()):
+        raise RuleViolation(
+            _("服务时长应大于0且不超过%(n)s小时。")
+            % {"n": params.value("service.wish_hours_max", timezone.localdate())},
+            field="hours",
+        )
+
+
+def _log_hours(wish: Wish, member: Member, hours: Decimal, actor: User) -> Hours:
+    """The claimer's hours for the wish: a line of their ledger waiting for the household's
+    confirmation (``confirm_wish`` verifies it)."""
+    today = timezone.localdate()
+    volunteer = volunteers.for_member(member, on=today, actor=actor)
+    return Hours.objects.create(
+        volunteer=volunteer,
+        wish=wish,
+        path=wish.path,
+        served_on=today,
+        hours=hours,
+        source=HoursSource.MANUAL,
+        status=HoursState.PENDING,
+        description=(_("微心愿：%(t)s") % {"t": wish.title})[:200],
+        reason=_("完成微心愿，待心愿户确认"),
+        created_by=actor,
+    )

@@ -275,6 +275,45 @@ def test_the_claimer_fulfils_with_a_photo_stripped_of_its_position(world, people
     assert people["resident_user"].pk in told
 
 
+def test_the_claimers_hours_wait_for_the_household_and_then_count_in_the_ledger(world, people):
+    """The loop: hours logged with the fulfilment are a pending line of the member's ledger
+    until the household confirms; the confirmation verifies them."""
+    from gongzhi.service import ledger
+    from gongzhi.service.models import Hours
+
+    wish = claimed(world, people)
+    wish = wishes.fulfil_wish(
+        wish, actor=people["member_user"], photo=jpeg(), hours=Decimal("2.5"), version=wish.version
+    )
+    (line,) = Hours.objects.filter(wish=wish)
+    assert (line.status, line.hours, line.source) == ("pending", Decimal("2.50"), "manual")
+    assert line.volunteer.member == people["member"]
+    book = ledger.ledger(people["member_user"], line.volunteer, line.served_on.year)
+    assert (book.counted, book.pending) == (Decimal("0"), Decimal("2.50"))
+    wishes.confirm_wish(wish, actor=people["resident_user"], satisfaction=5, version=wish.version)
+    line.refresh_from_db()
+    assert (line.status, line.decided_by) == ("approved", people["resident_user"])
+    book = ledger.ledger(people["member_user"], line.volunteer, line.served_on.year)
+    assert (book.counted, book.pending) == (Decimal("2.50"), Decimal("0"))
+
+
+@pytest.mark.parametrize(
+    ("hours", "ok"), [("0", False), ("0.5", True), ("8", True), ("8.01", False)]
+)
+def test_hours_for_a_wish_are_more_than_0_and_at_most_8(world, people, hours, ok):
+    from gongzhi.service.models import Hours
+
+    wish = claimed(world, people)
+    if ok:
+        wishes.fulfil_wish(wish, actor=people["member_user"], photo=jpeg(), hours=Decimal(hours))
+        assert Hours.objects.filter(wish=wish).count() == 1
+    else:
+        with pytest.raises(RuleViolations) as refused:
+            wishes.fulfil_wish(wish, actor=people["member_user"], photo=None, hours=Decimal(hours))
+        assert {e.field for e in refused.value.errors} == {"photo", "hours"}
+        assert fresh(wish).status == "claimed" and not Hours.objects.filter(wish=wish).exists()
+
+
 def test_fulfil_by_someone_who_did_not_claim_is_refused(world, people):
     wish = claimed(world, people)
     with pytest.raises(RuleViolation) as refused:
