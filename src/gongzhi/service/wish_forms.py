@@ -42,8 +42,12 @@ class WishCreateForm(forms.Form):
         label=_("预计价值（元）"), max_digits=12, decimal_places=2, min_value=0, required=False
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, visit=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if visit is not None:  # the place and the source are the visit's
+            for name in ("community", "household", "source"):
+                del self.fields[name]
+            return
         scope_fields(self, user)
         self.fields["household"].label_from_instance = lambda h: h.place_name()
 

@@ -25,6 +25,7 @@ from gongzhi.core.views import (
     refuse_unless,
     refused,
 )
+from gongzhi.visits import permissions as visit_perms
 
 from . import wishes
 from .choices import WishSource, WishState
@@ -127,13 +128,19 @@ class WishNeedsView(ScopedListView):
 
 
 class WishCreateView(PermissionRequiredPage, ServiceFormView):
-    """Publish a wish; ``?visit=<id>`` prefills it from a visit the user may see (and the
-    visit is linked to it on save)."""
+    """Publish a wish; ``?visit=<id>``: from a visit, by whoever may record it (the grid
+    worker or the paired member who made it, or staff), prefilled from it, its place and
+    source fixed, and the visit linked to the wish on save."""
 
     model = Wish
     permission = CHANGE
     title = _("发布微心愿")
     success_message = _("微心愿已发布。")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.GET.get("visit") or request.POST.get("visit"):
+            self.permission = visit_perms.RECORD
+        return super().dispatch(request, *args, **kwargs)
 
     def get_visit(self):
         key = self.request.GET.get("visit") or self.request.POST.get("visit")
@@ -152,17 +159,23 @@ class WishCreateView(PermissionRequiredPage, ServiceFormView):
         if visit is not None:
             resident = visit.resident
             initial = {
-                "community": wishes.community_of(visit.area).pk,
-                "household": visit.household_id or (resident.household_id if resident else None),
                 "wisher": resident.name if resident is not None else "",
                 "detail": visit.found,
-                "source": WishSource.VISIT,
             }
-        return WishCreateForm(data, user=self.request.user, initial=initial)
+        return WishCreateForm(data, user=self.request.user, visit=visit, initial=initial)
 
     def perform(self, form):
+        visit = self.get_visit()
+        if visit is None:
+            return wishes.publish_wish(actor=self.request.user, **form.cleaned_data)
+        resident = visit.resident
         return wishes.publish_wish(
-            actor=self.request.user, visit=self.get_visit(), **form.cleaned_data
+            actor=self.request.user,
+            community=wishes.community_of(visit.area),
+            household=visit.household or (resident.household if resident else None),
+            source=WishSource.VISIT,
+            visit=visit,
+            **form.cleaned_data,
         )
 
     def get_context_data(self, **kwargs):

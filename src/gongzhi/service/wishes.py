@@ -180,8 +180,12 @@ def publish_wish(
     visit: Visit | None = None,
 ) -> Wish:
     """Publish a wish of ``community`` (from a visit: the visit is linked to it and its
-    follow-up set, in the same transaction). All refusals of the input at once."""
-    require(actor, CHANGE, community)
+    follow-up set, in the same transaction; by whoever may record that visit — the grid
+    worker or the paired member who found the need — or by staff). All refusals of the
+    input at once."""
+    by_visitor = visit is not None and actor.has_perm(visit_perms.RECORD, visit)
+    if not by_visitor:
+        require(actor, CHANGE, community)
     problems = Problems()
     with problems.check():
         if community.level != Level.COMMUNITY:
@@ -210,7 +214,7 @@ def publish_wish(
             if not visit.path.startswith(community.path):
                 raise RuleViolation(_("走访记录不在该社区。"), field="visit")
     problems.raise_any()
-    if household is not None:
+    if household is not None and not by_visitor:
         require(actor, CHANGE, household)
     wish = Wish.objects.create(
         community=community,

@@ -4,7 +4,7 @@ are those of the services' refusals, so each lands at its field."""
 from typing import Any
 
 from django import forms
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -99,17 +99,11 @@ class VisitForm(forms.Form):
         self.household_obj = household
         self.fields["resident"].queryset = selectors.household_residents(household)
         self.fields["resident"].label_from_instance = lambda r: r.name
-        if wish_url() is None:  # the micro-wishes' page is not installed
-            field = self.fields["follow_up"]
-            field.choices = [c for c in FollowUp.choices if c[0] != FollowUp.WISH]
 
 
-def wish_url() -> str | None:
+def wish_url() -> str:
     """The page publishing a micro-wish from a visit (``service:wish_create?visit=``)."""
-    try:
-        return reverse("service:wish_create")
-    except NoReverseMatch:
-        return None
+    return reverse("service:wish_create")
 
 
 class DemandFromVisitForm(forms.Form):

@@ -94,7 +94,7 @@ class VisitDetailView(ScopedDetailView):
             ),
             wish_url=(
                 f"{wish}?{urlencode({'visit': visit.pk})}"
-                if wish and may_record and visit.wish_id is None
+                if may_record and visit.wish_id is None
                 else ""
             ),
             history_url=(
@@ -152,8 +152,8 @@ class VisitCreateView(PermissionRequiredPage, ServiceFormView):
             return reverse("visits:demand", args=[result.pk])
         if self.follow_up == FollowUp.CASE and self.request.user.has_perm(CARE, result.household):
             return f"{reverse('visits:case_create')}?{urlencode({'visit': result.pk})}"
-        if self.follow_up == FollowUp.WISH and (wish := wish_url()):
-            return f"{wish}?{urlencode({'visit': result.pk})}"
+        if self.follow_up == FollowUp.WISH:
+            return f"{wish_url()}?{urlencode({'visit': result.pk})}"
         return result.get_absolute_url()
 
 

@@ -485,20 +485,33 @@ def test_create_from_a_visit_is_prefilled_and_links_the_visit(world, people, cli
     url = reverse("service:wish_create") + f"?visit={visit.pk}"
     form = client.get(url).content.decode()
     assert "王建国" in form and "老人行动不便" in form
-    answer = client.post(
-        url,
-        {
-            "community": world.ours.community.pk,
-            "title": "一台助行器",
-            "wisher": "王建国",
-            "household": world.ours.households[0].pk,
-            "source": "visit",
-            "detail": "老人行动不便",
-        },
-    )
+    answer = client.post(url, {"title": "一台助行器", "wisher": "王建国", "detail": "老人行动不便"})
     assert answer.status_code == 302
     wish = Wish.objects.get()
     assert Visit.objects.get(pk=visit.pk).wish_id == wish.pk
+    assert (wish.community, wish.household, wish.source) == (
+        world.ours.community,
+        world.ours.households[0],
+        "visit",
+    )
+
+
+def test_the_grid_worker_publishes_a_wish_from_their_own_visit(world, people, client_as):
+    """The loop's first arrow: the visitor turns the need they found into a wish, though
+    they may not publish wishes otherwise."""
+    worker = world.users["grid_worker"]
+    visit = visit_at(world.ours.households[0], worker, TODAY)
+    client = client_as(worker)
+    assert client.get(reverse("service:wish_create")).status_code == 403
+    url = reverse("service:wish_create") + f"?visit={visit.pk}"
+    answer = client.post(url, {"title": "一台助行器", "wisher": "王建国", "detail": "行动不便"})
+    assert answer.status_code == 302
+    wish = Wish.objects.get()
+    assert (wish.household, wish.published_by) == (world.ours.households[0], worker)
+    visit.refresh_from_db()
+    assert (visit.wish, visit.follow_up) == (wish, "wish")
+    sibling = visit_at(world.sibling.households[0], world.users["district_admin"], TODAY)
+    assert client.get(reverse("service:wish_create") + f"?visit={sibling.pk}").status_code == 404
 
 
 def test_create_from_a_visit_of_the_sibling_community_is_not_found(world, people, client_as):
