@@ -18,7 +18,7 @@ from gongzhi.areas.models import Area
 from gongzhi.core.exports import Exporter, Workbook, write_row
 from gongzhi.core.views import PermissionRequiredPage, ServiceFormView, refuse_unless, safe_next
 
-from . import ratings, rules
+from . import feedback, ratings, rules
 from .choices import RatingLevel
 from .permissions import RATE, TAKE_PART, VIEW
 from .rating_forms import PublishForm, RatingForm, last_year
@@ -57,6 +57,10 @@ class RatingYearView(PermissionRequiredPage, TemplateView):
         communities = list(ratings.communities_for(user, VIEW))
         community = _chosen(self.request, communities)
         rows = ratings.year_rows(user, community, year) if community else []
+        # The year's record beside the ratings: what the raters judge by.
+        records = feedback.figures([row.member.pk for row in rows], year) if rows else {}
+        for row in rows:
+            row.record = records.get(row.member.pk)
         can_rate = bool(community) and user.has_perm(RATE, community)
         context.update(
             title=_("三级评议"),

@@ -21,6 +21,7 @@ the overall result is ``rules.overall``. Once a community has published a year
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -92,6 +93,8 @@ class MemberRow:
 
     report: Report
     ratings: dict[str, Rating] = field(default_factory=dict)
+    # The year's record the raters judge by (hours, wishes, visits): ``feedback.figures``.
+    record: Any = None
 
     @property
     def member(self) -> Member:
