@@ -15,5 +15,8 @@ GRANTS = {
     Role.GRID_WORKER: {USE_API},
     Role.BRANCH_SECRETARY: {USE_API},
     Role.UNIT_HANDLER: {USE_API},
+    # An in-service member's own client (the mobile app to come): their wishes, sign-ups,
+    # check-ins, hours and visits, exactly what their pages allow (ADR 0015).
+    Role.INSERVICE_MEMBER: {USE_API},
     Role.AUDITOR: {USE_API},
 }

@@ -80,6 +80,13 @@ class ServiceWishIn(Schema):
     visit_id: Id | None = Field(None, description="由该走访记录发布（走访记录随之关联）")
 
 
+class ServiceWishFromVisitIn(Schema):
+    title: Text(1, 100)  # type: ignore[valid-type]
+    wisher: Text(1, 50)  # type: ignore[valid-type]
+    detail: LongText(2000) = ""  # type: ignore[valid-type]
+    budget: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+
+
 class ServiceWishVersionIn(Schema):
     version: Version
 
@@ -208,6 +215,23 @@ def publish(request, payload: ServiceWishIn):
         household=household,
         budget=payload.budget,
         visit=visit,
+    )
+    return Status(201, wish)
+
+
+@router.post("/from-visit/{int:visit_id}", response={201: ServiceWishOut, ERRORS: ErrorOut})
+def publish_from_visit(request, visit_id: int, payload: ServiceWishFromVisitIn):
+    """The need a visit found, published as a wish by whoever may record the visit (the grid
+    worker or the paired member who made it, or staff): its place is the visit's."""
+    visit = wishes.visit_for_wish(request.user, visit_id)
+    household = visit.household or (visit.resident.household if visit.resident else None)
+    wish = wishes.publish_wish(
+        actor=request.user,
+        community=wishes.community_of(visit.area),
+        household=household,
+        source=WishSource.VISIT,
+        visit=visit,
+        **payload.dict(),
     )
     return Status(201, wish)
 
