@@ -4,6 +4,7 @@ part of the module (``<part>_testing.py``) adds its own, listed in ``PARTS``."""
 from importlib import import_module
 
 PARTS: tuple[str, ...] = ()
+PARTS += ("activities_testing",)
 
 
 def cross_scope_rows(fx) -> None:
