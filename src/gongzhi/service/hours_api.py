@@ -88,6 +88,7 @@ def decide(request, payload: ServiceDecideIn):
 def correct(request, hours_id: int, payload: ServiceCorrectionIn):
     """A correction line: the signed difference and the reason (never below zero)."""
     line = hours.get_line(request.user, hours_id)
-    return Status(201, hours.correct()
+    fix = hours.correct(
         line, actor=request.user, difference=payload.difference, reason=payload.reason
     )
+    return Status(201, fix)

@@ -28,9 +28,7 @@ def secretary(world):
 @pytest.fixture
 def people(world):
     """Five volunteers with accounts in our community."""
-    return [
-        volunteer_user(world.ours.community, f"zy{i}", f"志愿者{i}")[0] for i in range(5)
-    ]
+    return [volunteer_user(world.ours.community, f"zy{i}", f"志愿者{i}")[0] for i in range(5)]
 
 
 def fields(**kw):
@@ -172,9 +170,7 @@ def test_a_larger_capacity_takes_people_off_the_waiting_list(world, secretary, p
 
 
 def test_residents_only_when_the_activity_is_open_to_them(world, secretary, people):
-    activity = published(
-        secretary, world.ours.community, starts_at=START, open_to_residents=False
-    )
+    activity = published(secretary, world.ours.community, starts_at=START, open_to_residents=False)
     resident = make_user("jm2", Role.RESIDENT, world.ours.community)
     volunteer(world.ours.community, "居民志愿者", user=resident)
     with pytest.raises(RuleViolation) as caught:
@@ -330,7 +326,9 @@ def test_theme_day_page_marks_a_missed_quarter_red(client_as, world, secretary):
     published(secretary, world.ours.community, starts_at=sept, theme_day=True)
     with at(timezone.make_aware(datetime(2026, 11, 2, 10, 0))):
         client = client_as(world.users["street_admin"])
-        rows = activities.theme_days(world.users["street_admin"], 2026, datetime(2026, 11, 2).date())
+        rows = activities.theme_days(
+            world.users["street_admin"], 2026, datetime(2026, 11, 2).date()
+        )
         html = client.get(reverse("service:theme_days") + "?year=2026").content.decode()
     states = {r.community.name: [c.state for c in r.cells] for r in rows}
     assert states["和顺社区"] == ["missed", "missed", "held", "due"]
