@@ -476,6 +476,7 @@ def check_out(activity: Activity, *, actor: User, at: datetime | None = None) ->
     return line
 
 
+@atomic
 def close_forgotten(now: datetime | None = None) -> dict[str, int]:
     """The periodic job: a line still open after its check-out window is closed at the
     activity's end (``auto_closed``), its hours counted until then. Each line by a
@@ -497,20 +498,19 @@ def close_forgotten(now: datetime | None = None) -> dict[str, int]:
         hours = rules.served_hours(
             line.checked_in_at, activity.ends_at, activity.starts_at, activity.ends_at
         )
-        with transaction.atomic():
-            if Hours.objects.filter(pk=line.pk, status=HoursState.OPEN).update(
-                status=HoursState.VERIFIED,
-                checked_out_at=activity.ends_at,
-                hours=hours,
-                auto_closed=True,
-            ):
-                closed += 1
-                audit.log(
-                    "service.activity.auto_closed",
-                    actor=None,
-                    target=activity,
-                    data={"hours": line.pk, "served": str(hours)},
-                )
+        if Hours.objects.filter(pk=line.pk, status=HoursState.OPEN).update(
+            status=HoursState.VERIFIED,
+            checked_out_at=activity.ends_at,
+            hours=hours,
+            auto_closed=True,
+        ):
+            closed += 1
+            audit.log(
+                "service.activity.auto_closed",
+                actor=None,
+                target=activity,
+                data={"hours": line.pk, "served": str(hours)},
+            )
     return {"closed": closed}
 
 

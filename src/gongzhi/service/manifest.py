@@ -42,6 +42,7 @@ MANIFEST = Manifest(
         ),
     ),
     audit_labels={
+        "service.volunteer.registered": _("登记志愿者"),
         "service.activity.created": _("新建志愿服务活动"),
         "service.activity.update": _("修改志愿服务活动"),
         "service.activity.publish": _("发布志愿服务活动"),
