@@ -378,3 +378,36 @@ def test_api_create_publish_sign_up(client, client_as, world, secretary, people)
         assert again.status_code == 422
         shown = member.get(f"/api/v1/service/activities/{pk}")
     assert shown.status_code == 404  # a member does not see the organiser's view
+
+
+# --- Demo -----------------------------------------------------------------------------------
+
+
+def test_the_demo_loads_two_years_with_a_missed_theme_day_once(world, party):
+    from gongzhi.party.choices import Category
+    from gongzhi.party.testing import add_member
+
+    from .. import demo_activities
+    from ..choices import HoursState as H
+    from ..models import Hours
+
+    admin = world.users["district_admin"]
+    for i in range(12):
+        branch = party.ours_branch if i % 2 else party.sibling_branch
+        add_member(admin, branch, f"在职{i}", serial=70 + i, category=Category.IN_SERVICE)
+    today = timezone.localdate()
+    message = demo_activities.load(today)
+    assert "已加载" in message and "已存在" in demo_activities.load(today)
+    assert Activity.objects.filter(path=world.sibling.community.path).exists()
+    assert Activity.objects.filter(starts_at__year=today.year - 1, theme_day=True).exists()
+    rows = {
+        r.community.name: r
+        for r in activities.theme_days(world.users["district_admin"], today.year, today)
+    }
+    year, quarter = demo_activities._missed_quarter(today)
+    if year == today.year:
+        assert rows["和顺社区"].cells[quarter - 1].state == "missed"
+        assert rows["邻里社区"].cells[quarter - 1].state == "held"
+    verified = Hours.objects.filter(status=H.VERIFIED)
+    assert verified.exists() and verified.filter(auto_closed=True).count() < verified.count()
+    assert Hours.objects.filter(status=H.PENDING).exists()
