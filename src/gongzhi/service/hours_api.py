@@ -27,7 +27,7 @@ class ServiceMakeUpIn(Schema):
 
 
 class ServiceDecideIn(Schema):
-    ids: list[Id] = Field(..., min_length=1, max_length=500)
+    hours_ids: list[Id] = Field(..., min_length=1, max_length=500)
     approve: bool
     reason: Text(0, 200) = Field("", description="不通过时必填")
 
@@ -80,7 +80,7 @@ def make_up(request, payload: ServiceMakeUpIn):
 @router.post("/decide", response={200: ServiceDecidedOut, ERRORS: ErrorOut})
 def decide(request, payload: ServiceDecideIn):
     """Approve or decline pending lines at once (a decline needs its reason)."""
-    lines = hours.pending_lines(request.user, payload.ids)
+    lines = hours.pending_lines(request.user, payload.hours_ids)
     return hours.decide(lines, actor=request.user, approve=payload.approve, reason=payload.reason)
 
 

@@ -235,14 +235,14 @@ def test_api_make_up_and_decide(client, client_as, activity, people, secretary):
         headers = {"HTTP_AUTHORIZATION": f"Bearer {api_key(secretary)}"}
         decided = client.post(
             "/api/v1/service/hours/decide",
-            {"ids": [made.json()["id"]], "approve": False},
+            {"hours_ids": [made.json()["id"]], "approve": False},
             content_type="application/json",
             **headers,
         )
         assert decided.status_code == 422
         decided = client.post(
             "/api/v1/service/hours/decide",
-            {"ids": [made.json()["id"]], "approve": True},
+            {"hours_ids": [made.json()["id"]], "approve": True},
             content_type="application/json",
             **headers,
         )
