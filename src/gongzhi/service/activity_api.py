@@ -83,7 +83,7 @@ class ServiceActivityFields(Schema):
 
 
 class ServiceActivityIn(ServiceActivityFields):
-    community_id: Id
+    area_id: Id = Field(..., description="所在社区（区域 id）")
 
 
 class ServiceActivityUpdateIn(ServiceActivityFields):
@@ -188,9 +188,9 @@ def get_activity(request, activity_id: int):
 
 @router.post("", response={201: ServiceActivityDetailOut, ERRORS: ErrorOut})
 def create_activity(request, payload: ServiceActivityIn):
-    community = activities.communities_for(request.user).filter(pk=payload.community_id).first()
+    community = activities.communities_for(request.user).filter(pk=payload.area_id).first()
     if community is None:
-        raise NotFoundOrForbidden(field="community_id")
+        raise NotFoundOrForbidden(field="area_id")
     activity = activities.create_activity(
         actor=request.user, community=community, fields=_fields(request.user, payload)
     )

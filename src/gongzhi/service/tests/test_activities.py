@@ -345,7 +345,7 @@ def test_api_create_publish_sign_up(client, client_as, world, secretary, people)
         created = client.post(
             "/api/v1/service/activities",
             {
-                "community_id": world.ours.community.pk,
+                "area_id": world.ours.community.pk,
                 "title": "义诊",
                 "place": "中心",
                 "starts_at": START.isoformat(),
