@@ -31,7 +31,7 @@ from gongzhi.core.views import (
     refused,
 )
 
-from . import activities, rules
+from . import activities, hours, rules
 from .activity_forms import (
     ActivityCreateForm,
     ActivityUpdateForm,
@@ -426,8 +426,6 @@ class MyActivitiesView(LoginRequiredMixin, TemplateView):
     template_name = "service/activity_mine.html"
 
     def get_context_data(self, **kwargs):
-        from . import hours
-
         context = super().get_context_data(**kwargs)
         context.update(
             title=_("我的活动"),
