@@ -3,12 +3,11 @@ micro-wishes, “1+1”, the three-level evaluation and the employer feedback re
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.modules import Manifest, NavItem, NotificationKind, Todo, WarningKind
+from gongzhi.core.modules import Manifest, NavItem, NotificationKind, Periodic, Todo, WarningKind
 
 from .permissions import CHANGE, RATE, REPORT, TAKE_PART, VIEW  # noqa: F401
 
 GROUP = _("在职党员与志愿服务")
-
 
 MANIFEST = Manifest(
     label="service",
@@ -21,6 +20,8 @@ MANIFEST = Manifest(
         ("/service/ratings", "gongzhi.service.rating_api.router"),
         ("/service/volunteers", "gongzhi.service.volunteer_api.router"),
         ("/service/reports", "gongzhi.service.report_api.router"),
+        ("/service/activities", "gongzhi.service.activity_api.router"),
+        ("/service/hours", "gongzhi.service.hours_api.router"),
     ),
     nav=(
         NavItem(_("微心愿"), "service:wish_list", VIEW, "gift", GROUP, 840),
@@ -69,6 +70,12 @@ MANIFEST = Manifest(
             812,
             when="gongzhi.party.selectors.is_member",
         ),
+        NavItem(_("志愿服务活动"), "service:activity_list", VIEW, "flag", GROUP, 815),
+        NavItem(_("补录时长审核"), "service:hours_pending", CHANGE, "check2-square", GROUP, 818),
+        NavItem(_("季度主题服务日"), "service:theme_days", VIEW, "calendar-event", GROUP, 820),
+        NavItem(_("我的活动"), "service:activity_mine", TAKE_PART, "hand-thumbs-up", GROUP, 825),
+        NavItem(_("签到"), "service:checkin", TAKE_PART, "qr-code-scan", GROUP, 826),
+        NavItem(_("补录时长"), "service:hours_makeup", TAKE_PART, "clock-history", GROUP, 827),
     ),
     notifications=(
         NotificationKind(
@@ -85,6 +92,11 @@ MANIFEST = Manifest(
             _("批量生成的单位反馈报告可以下载（发起人）"),
         ),
         NotificationKind("service.report", _("报到确认"), _("社区确认或退回在职党员的报到申请")),
+        NotificationKind(
+            "service.activity",
+            _("志愿服务活动"),
+            _("活动发布、变更、取消，候补转正，补录时长审核结果（报名志愿者和服务队）"),
+        ),
     ),
     audit_labels={
         "service.wish.published": _("发布微心愿"),
@@ -126,6 +138,21 @@ MANIFEST = Manifest(
         "service.unit_report.end": _("结束单位报到"),
         "service.pair.created": _("结对联系户"),
         "service.pair.ended": _("结束结对联系"),
+        "service.activity.created": _("新建志愿服务活动"),
+        "service.activity.update": _("修改志愿服务活动"),
+        "service.activity.publish": _("发布志愿服务活动"),
+        "service.activity.finish": _("结束志愿服务活动"),
+        "service.activity.cancel": _("取消志愿服务活动"),
+        "service.activity.signed_up": _("报名志愿服务活动"),
+        "service.activity.signup_cancelled": _("取消活动报名"),
+        "service.activity.promoted": _("候补转正"),
+        "service.activity.checked_in": _("志愿服务签到"),
+        "service.activity.checked_out": _("志愿服务签退"),
+        "service.activity.auto_closed": _("未签退按活动结束时间计"),
+        "service.hours.makeup": _("补录志愿服务时长"),
+        "service.hours.approved": _("补录时长审核通过"),
+        "service.hours.declined": _("补录时长审核不通过"),
+        "service.hours.corrected": _("更正志愿服务时长"),
     },
     warnings=(
         WarningKind(
@@ -164,6 +191,13 @@ MANIFEST = Manifest(
             "service:report_list?status=confirmed",
             due="confirm_due",
             order=81,
+        ),
+    ),
+    periodic=(
+        Periodic(
+            "service.checkout",
+            "gongzhi.service.activities.close_forgotten",
+            report=_("未签退的志愿服务时长按活动结束时间计入 {closed} 条"),
         ),
     ),
 )

@@ -3,7 +3,13 @@ part of the module (``<part>_testing.py``) adds its own, listed in ``PARTS``."""
 
 from importlib import import_module
 
-PARTS: tuple[str, ...] = ("wishes_testing", "ratings_testing", "ledger_testing", "reports_testing")
+PARTS: tuple[str, ...] = (
+    "wishes_testing",
+    "ratings_testing",
+    "ledger_testing",
+    "reports_testing",
+    "activities_testing",
+)
 
 
 def cross_scope_rows(fx) -> None:
