@@ -531,15 +531,9 @@ def ratings_for(user: Visitor) -> QuerySet[Rating]:
 
 
 def member_to_rate(user: Visitor, member_id: int, year: int) -> Member:
-    """A member reported where the user rates or takes part (the service then decides
-    whether they may rate at the level asked, with the reason)."""
-    reported = (
-        Report.objects.visible_to(user, RATE).filter(member_id=member_id).exists()
-        or Report.objects.visible_to(user, TAKE_PART).filter(member_id=member_id).exists()
-    )
-    member = (
-        Member.objects.filter(pk=member_id, category="in_service").first() if reported else None
-    )
+    """A member the user may pick on the rating form (``rateable_members``: their
+    communities' or their resident group's); the service then decides the level."""
+    member = rateable_members(user, year).filter(pk=member_id).first()
     if member is None:
         raise NotFoundOrForbidden()
     return member

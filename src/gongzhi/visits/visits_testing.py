@@ -8,12 +8,15 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from gongzhi.areas.models import Household
+from gongzhi.accounts.models import User
+from gongzhi.areas.models import Area, Household
 from gongzhi.party.choices import Category
 from gongzhi.party.models import Member
 from gongzhi.party.testing import add_member, build_party
 from gongzhi.service.choices import PairKind
-from gongzhi.service.models import Pair
+from gongzhi.service.models import Pair, Report
+from gongzhi.service.pairing import pair
+from gongzhi.service.volunteers import community_path
 
 from . import cases, services
 from .choices import HelpKind, VisitKind
@@ -21,27 +24,24 @@ from .models import CareCase, Visit
 
 
 def pair_member(member: Member, household: Household, *, since: date | None = None) -> Pair:
-    """A live pair of an in-service member with a household (the pairing service of the
-    service app when it is there; else the row itself)."""
-    try:
-        from gongzhi.service.pairing import pair  # type: ignore[import-not-found]
-    except ImportError:
-        return Pair.objects.create(
+    """A live pair of an in-service member with a household, as the pairing service makes
+    it: the member's report to the household's community confirmed first when it is not."""
+    started = since or date(2025, 1, 1)
+    if not Report.objects.filter(member=member, status="confirmed").exists():
+        community = Area.objects.get(path=community_path(household.path))
+        Report.objects.create(
             member=member,
-            household=household,
-            path=household.path,
-            kind=PairKind.ORDINARY,
-            started_on=since or date(2025, 1, 1),
+            community=community,
+            path=community.path,
+            employer=member.employer or "区机关",
+            employer_org=member.employer_org or "区机关党委",
+            status="confirmed",
+            requested_on=started,
+            confirmed_on=started,
         )
-    from gongzhi.accounts.models import User
-
     root = User.objects.filter(is_superuser=True).first()
     return pair(
-        actor=root,
-        member=member,
-        household=household,
-        kind=PairKind.ORDINARY,
-        started_on=since or date(2025, 1, 1),
+        actor=root, member=member, household=household, kind=PairKind.ORDINARY, started_on=started
     )
 
 
