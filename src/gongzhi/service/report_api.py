@@ -112,7 +112,7 @@ class ServicePairOut(Schema):
         return pairing.mask_address(obj.household)
 
 
-class ServiceCandidateOut(Schema):
+class ServiceCoverageCandidateOut(Schema):
     id: int
     label: str
     detail: str
@@ -125,7 +125,7 @@ class ServiceGapOut(Schema):
     need: str
     target: int
     assignable: bool
-    candidates: list[ServiceCandidateOut]
+    candidates: list[ServiceCoverageCandidateOut]
 
 
 class ServiceAssignIn(Schema):

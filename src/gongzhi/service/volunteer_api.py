@@ -124,7 +124,7 @@ class ServicePostOut(Schema):
     is_active: bool
 
 
-class ServiceCandidateOut(Schema):
+class ServicePostCandidateOut(Schema):
     volunteer_id: int
     volunteer_name: str
     matched: list[str]
@@ -267,7 +267,8 @@ def post_list(request):
 
 
 @router.get(
-    "/posts/{int:post_id}/candidates", response={200: list[ServiceCandidateOut], ERRORS: ErrorOut}
+    "/posts/{int:post_id}/candidates",
+    response={200: list[ServicePostCandidateOut], ERRORS: ErrorOut},
 )
 def candidates(request, post_id: int):
     """Volunteers ranked for a post: skills matched, then the same community."""
