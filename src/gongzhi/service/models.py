@@ -603,7 +603,20 @@ class Wish(ScopedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    scope = Scope(paths=("path",), reaches=(owned("claimed_member__user", {VIEW}, name="claimed"),))
+    # Beside staff by place: the member who claimed it, and the household it is for (a
+    # resident living there confirms it).
+    scope = Scope(
+        paths=("path",),
+        reaches=(
+            owned("claimed_member__user", {VIEW}, name="claimed"),
+            owned(
+                "household__residents__user",
+                {VIEW},
+                name="household",
+                also={"household__residents__present": True},
+            ),
+        ),
+    )
     # Staff add photos on the page; the claimer's fulfilment photo goes through
     # ``wishes.fulfil``, which checks the claim itself.
     attachable = Attachable(view=VIEW, change=CHANGE, kinds=(Kind.PHOTO,), label=_("心愿完成照片"))
