@@ -352,6 +352,7 @@ class WishCancelView(WishStepView):
 class WishClaimView(LoginRequiredMixin, TemplateView):
     """A member claims a wish of the wall by one button (POST with the version)."""
 
+    model = Wish
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):

@@ -135,13 +135,15 @@ def get_case(request, carecase_id: int):
 def open_case(request, payload: VisitsCaseIn):
     user = request.user
     visit = household = None
-    if payload.visit_id is not None:
-        visit = selectors.get_visit(user, payload.visit_id)
-        household = visit.household
-    elif payload.household_id is not None:
+    if payload.household_id is not None:
         household = selectors.care_households(user).filter(pk=payload.household_id).first()
         if household is None:
             raise NotFoundOrForbidden(field="household_id")
+    if payload.visit_id is not None:
+        visit = selectors.get_visit(user, payload.visit_id)
+        if household is not None and visit.household_id != household.pk:
+            raise RuleViolation(_("帮扶户应为该走访记录的走访户。"), field="household_id")
+        household = visit.household
     if household is None:
         raise RuleViolation(_("请选择帮扶户。"), field="household_id")
     helpers = list(cases.helper_candidates(household).filter(pk__in=payload.member_ids))
