@@ -316,13 +316,14 @@ def decline_report(
 def reconfirm_report(
     report: Report, *, actor: User, version: int | None = None, on: date | None = None
 ) -> Report:
-    """The half-yearly re-confirmation: a new due date from the day it is made."""
+    """The half-yearly re-confirmation: a new due date from the day it is made. The
+    confirmation date stays the first one — the day the member's service here began, which
+    the three-level evaluation and the feedback reports count from; each re-confirmation
+    is in the report's audit trail."""
     day = _today(on, "confirmed_on")
     report = REPORT_WORKFLOW.begin(report, actor, "reconfirm", version)
-    report.confirmed_on, report.confirm_due = day, rules.confirm_due(day)
-    return REPORT_WORKFLOW.commit(
-        report, actor, "reconfirm", fields=["confirmed_on", "confirm_due"]
-    )
+    report.confirm_due = rules.confirm_due(day)
+    return REPORT_WORKFLOW.commit(report, actor, "reconfirm", fields=["confirm_due"])
 
 
 @atomic

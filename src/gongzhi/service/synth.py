@@ -517,11 +517,11 @@ def _people(ctx, ids: Ids, communities: list[Community], units, due) -> People:
             report_from = None
             if status == ReportState.CONFIRMED:
                 back = rng.randint(190, 300) if rng.random() < LAPSED_SHARE else rng.randint(1, 170)
-                confirmed = max(
-                    requested + timedelta(days=rng.randint(3, 20)), TODAY - timedelta(days=back)
-                )
-                confirm_due = due(confirmed)
+                # Confirmed once (the report's start), re-confirmed every half year since:
+                # the last re-confirmation sets the next due date.
                 report_from = requested + timedelta(days=rng.randint(3, 20))
+                confirmed = report_from
+                confirm_due = due(max(report_from, TODAY - timedelta(days=back)))
                 if leaders:
                     cadre, leaders = CadreLevel.COUNTY_LEADER, leaders - 1
                 elif rng.random() < 0.05:
