@@ -65,7 +65,10 @@ def test_the_loop_through_the_api(world, client):
     assert call(worker, "get", f"/api/v1/visits/{visit.json()['id']}").json()["follow_up"] == "wish"
 
     claimed = call(
-        member_user, "post", f"/api/v1/service/wishes/{wish['id']}/claim", {"version": wish["version"]}
+        member_user,
+        "post",
+        f"/api/v1/service/wishes/{wish['id']}/claim",
+        {"version": wish["version"]},
     )
     assert claimed.status_code == 200, claimed.content
     fulfilled = call(
