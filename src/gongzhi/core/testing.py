@@ -1,8 +1,12 @@
 """Test helpers shared by every app: a small district with two sibling communities,
 one user per role, and a way to sign them in. Used by conftest.py and by tests."""
 
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from gongzhi.accounts.models import RoleAssignment, User
@@ -128,3 +132,50 @@ def api_key(user: User, *, scope: str = "write", name: str = "测试", days: int
         TOTPDevice.objects.create(user=user, name="test", confirmed=True)
     _token, key = issue_token(actor=user, name=name, days=days, scope=scope, verified=True)
     return key
+
+
+def race(
+    action: Callable[[Any], Any], args: Sequence[Any], *, attempts: int = 50, timeout: float = 60
+) -> tuple[list[Any], list[Any]]:
+    """Run ``action(arg)`` for every arg at the same moment, each in a thread with its own
+    database connection, as concurrent requests do (a file-backed SQLite — GONGZHI_TEST_DB —
+    or PostgreSQL: SQLite in memory refuses a second writer instead of making it wait).
+    SQLite's "database is locked" under the burst is retried. Returns what the actions
+    returned and the refusals (``RuleViolation``) they met; any other error fails."""
+    from gongzhi.core.errors import RuleViolation
+
+    start = threading.Barrier(len(args))
+    lock = threading.Lock()
+    done: list[Any] = []
+    refused: list[Any] = []
+    errors: list[BaseException] = []
+
+    def run(arg: Any) -> None:
+        try:
+            start.wait()
+            for attempt in range(attempts):
+                try:
+                    result = action(arg)
+                except RuleViolation as exc:
+                    with lock:
+                        refused.append(exc)
+                    return
+                except Exception as exc:
+                    if "locked" not in str(exc) or attempt == attempts - 1:
+                        raise
+                else:
+                    with lock:
+                        done.append(result)
+                    return
+        except BaseException as exc:  # shown by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(arg,)) for arg in args]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert errors == [], errors
+    return done, refused

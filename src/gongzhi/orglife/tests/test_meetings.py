@@ -2,7 +2,6 @@
 quorum and counts, minutes and their freezing, close with study credits; every bad input
 of issue 14 with its reason and field."""
 
-import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -14,7 +13,7 @@ from django.db import connection
 from gongzhi.accounts.roles import Role
 from gongzhi.core.errors import Conflict, NotFoundOrForbidden, RuleViolation, RuleViolations
 from gongzhi.core.models import AuditLog, Notification
-from gongzhi.core.testing import make_user
+from gongzhi.core.testing import make_user, race
 from gongzhi.orglife import rules, selectors, services
 from gongzhi.orglife.choices import Entitlement, MeetingKind, MeetingState, Presence, StudyKind
 from gongzhi.orglife.models import Attendance, Meeting, StudyRecord
@@ -430,32 +429,12 @@ def test_concurrent_sign_ins_in_threads_lose_none(flushable_audit_log):
     members = [add_member(admin, party.ours_branch, f"并发{i}", serial=80 + i) for i in range(6)]
     users = [member_user(world, m, f"bf{i}") for i, m in enumerate(members)]
     meeting = notify(meeting_on(admin, party), admin)
-    start = threading.Barrier(len(users))
-    errors = []
-
-    def sign_in(user):
-        try:
-            start.wait()
-            for attempt in range(20):
-                try:
-                    services.sign_in_self(
-                        Meeting.objects.get(pk=meeting.pk), actor=user, token=meeting.signin_token
-                    )
-                    break
-                except Exception as exc:  # SQLite: "database is locked" under a burst
-                    if "locked" not in str(exc) or attempt == 19:
-                        raise
-        except Exception as exc:  # pragma: no cover (shown by the assertion)
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sign_in, args=(u,)) for u in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
+    race(
+        lambda user: services.sign_in_self(
+            Meeting.objects.get(pk=meeting.pk), actor=user, token=meeting.signin_token
+        ),
+        users,
+    )
     assert Attendance.objects.filter(meeting=meeting, presence=P.PRESENT).count() == len(users)
 
 

@@ -3,7 +3,6 @@ claims: exactly one wins), fulfil with a photo, the household's confirmation, th
 the needs list and its Excel, the API."""
 
 import io
-import threading
 from datetime import date
 from decimal import Decimal
 
@@ -20,7 +19,7 @@ from gongzhi.attachments.models import Attachment
 from gongzhi.attachments.tests.files import photo
 from gongzhi.core.errors import DomainError, NotFoundOrForbidden, RuleViolation, RuleViolations
 from gongzhi.core.models import AuditLog, Notification
-from gongzhi.core.testing import make_user
+from gongzhi.core.testing import make_user, race
 from gongzhi.party.choices import Category
 from gongzhi.party.models import Member
 from gongzhi.party.testing import add_member
@@ -216,37 +215,15 @@ def test_concurrent_claims_in_threads_exactly_one_wins(flushable_audit_log):
     party = build_party(world)
     users = [in_service(world, party, f"并发{i}", 70 + i, f"bf{i}")[1] for i in range(5)]
     wish = publish(world)
-    start = threading.Barrier(len(users))
-    won, lost, errors = [], [], []
-
-    def claim(user):
-        try:
-            start.wait()
-            for attempt in range(20):
-                try:
-                    wishes.claim_wish(Wish.objects.get(pk=wish.pk), actor=user, version=1)
-                    won.append(user)
-                    break
-                except RuleViolation as exc:
-                    lost.append((str(exc.message), exc.field))
-                    break
-                except Exception as exc:  # SQLite: "database is locked" under a burst
-                    if "locked" not in str(exc) or attempt == 19:
-                        raise
-        except Exception as exc:  # pragma: no cover (shown by the assertion)
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=claim, args=(u,)) for u in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
+    won, refused = race(
+        lambda user: wishes.claim_wish(Wish.objects.get(pk=wish.pk), actor=user, version=1),
+        users,
+    )
     assert len(won) == 1
-    assert lost == [("该心愿已被认领。", "status")] * (len(users) - 1)
-    assert fresh(wish).claimed_by == won[0]
+    assert [(str(e.message), e.field) for e in refused] == [("该心愿已被认领。", "status")] * (
+        len(users) - 1
+    )
+    assert fresh(wish).claimed_by == won[0].claimed_by
     assert AuditLog.objects.filter(action="service.wish.claim").count() == 1
 
 
