@@ -10,11 +10,15 @@ the responsibility map (grid workers, building heads) come from
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from functools import cached_property, reduce
+from operator import or_
+from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 from django.apps import apps
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +29,7 @@ from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core.params import value as param
+from gongzhi.core.scoping import is_valid_path
 from gongzhi.core.services import atomic
 from gongzhi.residents import selectors as resident_selectors
 from gongzhi.residents import services as resident_services
@@ -79,10 +84,6 @@ def _words(text: str) -> set[str]:
     return {w for w in re.split(r"[\s,，、;；/]+", text or "") if w}
 
 
-def _skill_score(skills: str, needs: str) -> int:
-    return sum(1 for word in _words(skills) if word in needs)
-
-
 def _common(a: str, b: str) -> int:
     """Segments two tree paths share from the top (nearest residence first)."""
     n = 0
@@ -93,6 +94,89 @@ def _common(a: str, b: str) -> int:
     return n
 
 
+def _segments(path: str) -> tuple[str, ...]:
+    return tuple(path.strip("/").split("/"))
+
+
+T = TypeVar("T")
+
+
+class _Nearest(Generic[T]):
+    """The first ``k`` of ``items`` for a place and a query, in the order of
+    ``(-segments shared with the place, -score(item, query), tie(item))``: what sorting every
+    item by that key gives, without scoring every item for every gap. Items are indexed by
+    each prefix of their path; a lookup reads the levels from the place's own upwards (an
+    item sharing ``d`` segments is under the place's ``d``-prefix and not its ``d + 1``-one)
+    and stops once it has ``k``. A small level is sorted; a large one is read in the
+    query's order over all items (computed once per query)."""
+
+    SMALL = 48
+
+    def __init__(
+        self,
+        items: list[T],
+        path: Callable[[T], str],
+        tie: Callable[[T], tuple[Any, ...]],
+        score: Callable[[T, Any], int],
+    ) -> None:
+        self.items = items
+        self.segments = [_segments(path(item)) for item in items]
+        self.ties = [tie(item) for item in items]
+        self.score = score
+        self.under: defaultdict[tuple[str, ...], list[int]] = defaultdict(list)
+        for i, segments in enumerate(self.segments):
+            for d in range(len(segments) + 1):
+                self.under[segments[:d]].append(i)
+        self.orders: dict[Any, list[int]] = {}
+
+    def _order(self, query: Any) -> list[int]:
+        if query not in self.orders:
+            items, score, ties = self.items, self.score, self.ties
+            self.orders[query] = sorted(
+                range(len(items)), key=lambda i: (-score(items[i], query), ties[i])
+            )
+        return self.orders[query]
+
+    def first(
+        self,
+        place: str,
+        query: Any,
+        k: int = CANDIDATES,
+        skip: Callable[[T], bool] | None = None,
+    ) -> list[T]:
+        items, all_segments, ties, score = self.items, self.segments, self.ties, self.score
+        at = _segments(place)
+        found: list[int] = []
+        for d in range(len(at), -1, -1):
+            level = self.under.get(at[:d])
+            if not level:
+                continue
+            deeper = at[d] if d < len(at) else None
+
+            def here(i: int, d: int = d, deeper: str | None = deeper) -> bool:
+                segments = all_segments[i]
+                if deeper is not None and len(segments) > d and segments[d] == deeper:
+                    return False  # shares more than d segments: taken at a deeper level
+                return skip is None or not skip(items[i])
+
+            want = k - len(found)
+            if len(level) <= self.SMALL:
+                found += sorted(
+                    (i for i in level if here(i)),
+                    key=lambda i: (-score(items[i], query), ties[i]),
+                )[:want]
+            else:
+                prefix = at[:d]
+                for i in self._order(query):
+                    if all_segments[i][:d] == prefix and here(i):
+                        found.append(i)
+                        if len(found) == k:
+                            break
+            if len(found) >= k:
+                break
+        return [items[i] for i in found]
+
+
 @dataclass
 class _Member:
     pk: int
@@ -101,6 +185,19 @@ class _Member:
     skills: str
     cadre_level: str
     load: pairing.Load
+    words: frozenset[str] = frozenset()
+
+    @cached_property
+    def detail(self) -> str:
+        """Its load and skills, as a candidate shows them (once per member)."""
+        return _("已结对%(live)d/%(cap)d户") % {
+            "live": self.load.live,
+            "cap": self.load.capacity,
+        } + (f" · {self.skills}" if self.skills else "")
+
+    def score(self, needs: str) -> int:
+        """How many of the member's skills the needs name."""
+        return sum(1 for word in self.words if word in needs)
 
 
 def _members(user: User, community: Area, today: date) -> list[_Member]:
@@ -119,14 +216,22 @@ def _members(user: User, community: Area, today: date) -> list[_Member]:
     )
     loads = pairing.loads([r[0] for r in rows], {r[0]: r[6] for r in rows}, today)
     return [
-        _Member(pk, name, home or "", skills or own or "", level, loads[pk])
+        _Member(
+            pk,
+            name,
+            home or "",
+            skills or own or "",
+            level,
+            loads[pk],
+            frozenset(_words(skills or own or "")),
+        )
         for pk, name, home, skills, own, level, _capacity in rows
     ]
 
 
-def _difficult(user: User, community: Area) -> dict[int, tuple[str, str, str]]:
+def _difficult(user: User, community: Area) -> dict[int, tuple[str, str, str, str]]:
     """Difficult households: with a care household record (visits, reason difficult) or a
-    present resident holding a care tag. {id: (path, address, needs)}."""
+    present resident holding a care tag. {id: (path, address, door number, needs)}."""
     needs: defaultdict[int, list[str]] = defaultdict(list)
     if apps.is_installed("gongzhi.visits"):
         from gongzhi.visits.choices import CareReason
@@ -151,33 +256,81 @@ def _difficult(user: User, community: Area) -> dict[int, tuple[str, str, str]]:
         .values_list("pk", "path", "address", "door_number")
     )
     return {
-        pk: (path, _masked(address, door), "、".join(needs[pk]))
-        for pk, path, address, door in households
+        pk: (path, address, door, "、".join(needs[pk])) for pk, path, address, door in households
     }
 
 
+class _Door(NamedTuple):
+    """What ``pairing.mask_address`` reads of a household, without building a model
+    instance per row."""
+
+    address: str
+    door_number: str
+
+
 def _masked(address: str, door: str) -> str:
-    return pairing.mask_address(Household(address=address, door_number=door))
+    return pairing.mask_address(cast(Household, _Door(address, door)))
+
+
+def _building(path: str) -> str:
+    """The building part of a household's path (district/street/community/grid/estate/
+    building)."""
+    return "/".join(path.split("/")[:7]) + "/"
+
+
+# More buildings than this: their households are read from the community's instead of one
+# path range each (SQLite limits the depth of an expression, so of an OR).
+BUILDINGS_IN_ONE_QUERY = 200
+
+
+def _nearby(
+    user: User, community: Area, buildings: set[str], excluded: set[int]
+) -> dict[str, list[tuple[int, str, str, str]]]:
+    """The households of ``buildings`` but the ``excluded`` ones, by building:
+    [(id, path, address, door number)]."""
+    nearby: defaultdict[str, list[tuple[int, str, str, str]]] = defaultdict(list)
+    if not buildings:
+        return nearby
+    households = area_selectors.households_for(user).filter(path__under=community.path)
+    ranges = [b for b in buildings if is_valid_path(b)]
+    if len(buildings) <= BUILDINGS_IN_ONE_QUERY:
+        if not ranges:
+            return nearby
+        households = households.filter(reduce(or_, (Q(path__under=b) for b in ranges)))
+    for pk, path, address, door in households.values_list("pk", "path", "address", "door_number"):
+        building = _building(path)
+        if building in buildings and pk not in excluded:
+            nearby[building].append((pk, path, address, door))
+    return nearby
+
+
+def _member_index(members: list[_Member]) -> _Nearest[_Member]:
+    """The members who can take one more household, to rank for many places."""
+    return _Nearest(
+        [m for m in members if m.load.free > 0],
+        lambda m: m.home,
+        lambda m: (m.load.live, m.pk),
+        lambda m, needs: m.score(needs),
+    )
 
 
 def _rank_members(
-    members: list[_Member],
+    index: _Nearest[_Member],
     place: str,
     needs: str,
     exclude: set[int] = frozenset(),  # type: ignore[assignment]
 ) -> list[Candidate]:
-    ranked = [
+    """The first members for a place: nearest residence, then skills matching the needs,
+    then fewer live pairs."""
+    return [
         Candidate(
             m.pk,
             m.name,
-            _("已结对%(live)d/%(cap)d户") % {"live": m.load.live, "cap": m.load.capacity}
-            + (f" · {m.skills}" if m.skills else ""),
-            (-_common(m.home, place), -_skill_score(m.skills, needs), m.load.live, m.pk),
+            m.detail,
+            (-_common(m.home, place), -m.score(needs), m.load.live, m.pk),
         )
-        for m in members
-        if m.load.free > 0 and m.pk not in exclude
+        for m in index.first(place, needs, skip=(lambda m: m.pk in exclude) if exclude else None)
     ]
-    return sorted(ranked, key=lambda c: c.rank)[:CANDIDATES]
 
 
 def coverage(user: User, community: Area, *, today: date | None = None) -> list[Gap]:
@@ -192,34 +345,35 @@ def coverage(user: User, community: Area, *, today: date | None = None) -> list[
         .values_list("household_id", "member_id")
     )
     paired_households = {h for h, _m in paired}
-    # Ordinary households near the members' homes (their buildings), not yet paired.
-    buildings = {"/".join(m.home.split("/")[:7]) + "/" for m in members if m.home}
-    nearby: defaultdict[str, list[tuple[int, str, str]]] = defaultdict(list)
-    if buildings:
-        for pk, path, address, door in (
-            area_selectors.households_for(user)
-            .filter(path__under=community.path)
-            .filter(area__path__regex=r"^(" + "|".join(re.escape(b) for b in buildings) + ")")
-            .values_list("pk", "path", "address", "door_number")
-        ):
-            if pk not in difficult and pk not in paired_households:
-                nearby["/".join(path.split("/")[:7]) + "/"].append(
-                    (pk, path, _masked(address, door))
-                )
+    shortfalls = {
+        m.pk: rules.pairing_shortfall(m.load.difficult, m.load.ordinary, today)
+        for m in members
+        if m.load.free
+    }
+    # Ordinary households near the homes (their buildings) of the members who lack one,
+    # not yet paired.
+    nearby = _nearby(
+        user,
+        community,
+        {_building(m.home) for m in members if m.home and shortfalls.get(m.pk, (0, 0))[1]},
+        set(difficult) | paired_households,
+    )
     free_difficult = [
-        (pk, path, address, needs)
-        for pk, (path, address, needs) in difficult.items()
+        (pk, path, _masked(address, door), needs)
+        for pk, (path, address, door, needs) in difficult.items()
         if pk not in paired_households
     ]
+    households = _Nearest(
+        free_difficult,
+        lambda h: h[1],
+        lambda h: (h[0],),
+        lambda h, words: sum(1 for word in words if word in h[3]),
+    )
     for m in members:
-        need_difficult, need_ordinary = rules.pairing_shortfall(
-            m.load.difficult, m.load.ordinary, today
-        )
-        if need_difficult and m.load.free:
-            options = sorted(
-                free_difficult,
-                key=lambda h, m=m: (-_common(m.home, h[1]), -_skill_score(m.skills, h[3]), h[0]),
-            )[:CANDIDATES]
+        need_difficult, need_ordinary = shortfalls.get(m.pk, (0, 0))
+        if need_difficult:
+            # nearest first, then needs matching the member's skills
+            options = households.first(m.home, m.words)
             gaps.append(
                 Gap(
                     "member_difficult",
@@ -229,10 +383,10 @@ def coverage(user: User, community: Area, *, today: date | None = None) -> list[
                     [Candidate(pk, address, needs) for pk, _p, address, needs in options],
                 )
             )
-        if need_ordinary and m.load.free:
-            building = "/".join(m.home.split("/")[:7]) + "/" if m.home else ""
+        if need_ordinary:
             options_o = sorted(
-                nearby.get(building, []), key=lambda h, m=m: (-_common(m.home, h[1]), h[0])
+                nearby.get(_building(m.home), []) if m.home else [],
+                key=lambda h, m=m: (-_common(m.home, h[1]), h[0]),
             )
             gaps.append(
                 Gap(
@@ -240,24 +394,26 @@ def coverage(user: User, community: Area, *, today: date | None = None) -> list[
                     m.name,
                     _("尚缺普通户%(n)d户") % {"n": need_ordinary},
                     m.pk,
-                    [Candidate(pk, address) for pk, _p, address in options_o[:CANDIDATES]],
+                    [
+                        Candidate(pk, _masked(address, door))
+                        for pk, _p, address, door in options_o[:CANDIDATES]
+                    ],
                 )
             )
+    index = _member_index(members)
     for pk, path, address, needs in free_difficult:
-        gaps.append(
-            Gap(
-                "household",
-                address,
-                needs,
-                pk,
-                _rank_members(members, path, needs),
-            )
-        )
-    gaps.extend(_links(user, community, members, today))
+        gaps.append(Gap("household", address, needs, pk, _rank_members(index, path, needs)))
+    gaps.extend(_links(user, community, members, index, today))
     return gaps
 
 
-def _links(user: User, community: Area, members: list[_Member], today: date) -> list[Gap]:
+def _links(
+    user: User,
+    community: Area,
+    members: list[_Member],
+    index: _Nearest[_Member],
+    today: date,
+) -> list[Gap]:
     """Buildings, courtyards and the community's leaders and units; then the other 三必有
     links the residents' coverage finds missing (grid workers, building heads)."""
     gaps: list[Gap] = []
@@ -294,7 +450,7 @@ def _links(user: User, community: Area, members: list[_Member], today: date) -> 
                         place.place_name(),
                         _("联系在职党员%(have)d/%(need)d名") % {"have": have, "need": need_members},
                         place.pk,
-                        _rank_members(members, place.path, "", exclude=linked[place.pk]),
+                        _rank_members(index, place.path, "", exclude=linked[place.pk]),
                     )
                 )
         elif counts[(place.pk, Duty.ORGAN_UNIT)] < need_units:
@@ -325,7 +481,9 @@ def _links(user: User, community: Area, members: list[_Member], today: date) -> 
                 []
                 if gap > 0
                 else _rank_members(
-                    [m for m in members if m.cadre_level == CadreLevel.COUNTY_LEADER],
+                    _member_index(
+                        [m for m in members if m.cadre_level == CadreLevel.COUNTY_LEADER]
+                    ),
                     community.path,
                     "",
                     exclude=linked[community.pk],
@@ -354,10 +512,14 @@ def _links(user: User, community: Area, members: list[_Member], today: date) -> 
                 options,
             )
         )
+    # The residents' coverage reads its areas without their parents: a building is named
+    # from the places above (parents selected), a grid by its own full name.
+    by_pk = {place.pk: place for place in places}
     for row in resident_selectors.coverage(user, community):
         for area, missing in row.gaps:
             if area.level == Level.GRID or missing == str(Duty.BUILDING_HEAD.label):
-                gaps.append(Gap("links", area.place_name(), missing, area.pk))
+                name = by_pk.get(area.pk, area).place_name()
+                gaps.append(Gap("links", name, missing, area.pk))
     return gaps
 
 

@@ -265,3 +265,76 @@ def test_pages(world, members, client):
     sign_in(client, world.users["street_admin"])
     street = client.get(reverse("service:coverage") + f"?area={world.street.pk}")
     assert "和顺社区" in street.content.decode()
+
+
+def test_query_count_does_not_grow_with_buildings(world, party, members):
+    """Buildings without a head (named from their estate, no query each) and members in
+    other buildings who lack an ordinary household (one query for all their buildings)."""
+    from gongzhi.areas.choices import Level
+    from gongzhi.core.testing import make_area
+
+    secretary, community = world.users["secretary"], world.ours.community
+    coverage.coverage(secretary, community)  # the user's roles, read once
+    with CaptureQueriesContext(connection) as few:
+        coverage.coverage(secretary, community)
+    admin = world.users["district_admin"]
+    for i in range(4):
+        building = make_area(world.ours.estate, Level.BUILDING, f"00{i + 2}", f"{i + 2}栋")
+        unit_ = make_area(building, Level.UNIT, "01", "1单元")
+        home, neighbour = (make_household(unit_, f"0{j}01", f"{j}01") for j in (1, 2))
+        m = in_service(admin, party.ours_branch, f"楼{i}", 30 + i)
+        confirmed(admin, m, community, on=TODAY)
+        Member.objects.filter(pk=m.pk).update(household=home)
+    coverage.coverage(secretary, community)
+    with CaptureQueriesContext(connection) as many:
+        gaps = coverage.coverage(secretary, community)
+    assert len(many.captured_queries) == len(few.captured_queries)
+    heads = [g.place for g in kinds(gaps, "links") if g.place.endswith("栋")]
+    assert sorted(heads) == [
+        "和顺花园1栋",
+        "和顺花园2栋",
+        "和顺花园3栋",
+        "和顺花园4栋",
+        "和顺花园5栋",
+    ]
+    (ordinary,) = [g for g in kinds(gaps, "member_ordinary") if g.place == "楼3"]
+    # the households of their own building, their own unit's first (the door hidden)
+    assert [c.pk for c in ordinary.candidates] == [home.pk, neighbour.pk]
+    assert ordinary.candidates[1].label.endswith("和顺花园5栋1单元***")
+
+
+def test_nearest_is_the_first_of_the_full_sort():
+    """The prefix index gives what sorting every item by (nearest, score, tie) gives."""
+    import random
+
+    rng = random.Random(15)
+    words = ["医疗", "理发", "辅导", "法律", "维修"]
+
+    def path():
+        return "/" + "/".join(str(rng.randint(1, 3)) for _ in range(rng.randint(1, 5))) + "/"
+
+    for size in (0, 3, 40, 200):
+        items = [
+            (pk, path(), frozenset(rng.sample(words, rng.randint(0, 2))), rng.randint(0, 3))
+            for pk in range(size)
+        ]
+        index = coverage._Nearest(
+            items,
+            lambda h: h[1],
+            lambda h: (h[3], h[0]),
+            lambda h, needs: sum(1 for word in h[2] if word in needs),
+        )
+        for _ in range(200):
+            place, needs, k = path(), "、".join(rng.sample(words, 2)), rng.randint(1, 7)
+            skipped = set(rng.sample(range(size), min(size, rng.randint(0, 10))))
+            expected = sorted(
+                (h for h in items if h[0] not in skipped),
+                key=lambda h: (
+                    -coverage._common(h[1], place),
+                    -sum(1 for word in h[2] if word in needs),
+                    h[3],
+                    h[0],
+                ),
+            )[:k]
+            got = index.first(place, needs, k, skip=lambda h, s=skipped: h[0] in s)
+            assert got == expected
