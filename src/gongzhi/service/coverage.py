@@ -385,7 +385,8 @@ def coverage(user: User, community: Area, *, today: date | None = None) -> list[
             )
         if need_ordinary:
             options_o = sorted(
-                nearby.get(_building(m.home), []) if m.home else [],
+                # The neighbours of the member's building, not the member's own home.
+                (h for h in nearby.get(_building(m.home), []) if h[1] != m.home) if m.home else [],
                 key=lambda h, m=m: (-_common(m.home, h[1]), h[0]),
             )
             gaps.append(

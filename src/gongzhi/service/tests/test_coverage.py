@@ -298,9 +298,9 @@ def test_query_count_does_not_grow_with_buildings(world, party, members):
         "和顺花园5栋",
     ]
     (ordinary,) = [g for g in kinds(gaps, "member_ordinary") if g.place == "楼3"]
-    # the households of their own building, their own unit's first (the door hidden)
-    assert [c.pk for c in ordinary.candidates] == [home.pk, neighbour.pk]
-    assert ordinary.candidates[1].label.endswith("和顺花园5栋1单元***")
+    # the households of their own building, not their own home (the door hidden)
+    assert [c.pk for c in ordinary.candidates] == [neighbour.pk]
+    assert ordinary.candidates[0].label.endswith("和顺花园5栋1单元***")
 
 
 def test_nearest_is_the_first_of_the_full_sort():
