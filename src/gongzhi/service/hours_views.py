@@ -28,6 +28,12 @@ class MakeUpView(PermissionRequiredPage, ServiceFormView):
     template_name = "service/hours_makeup.html"
     success_message = _("补录已提交，等待组织者审核。")
 
+    def dispatch(self, request, *args, **kwargs):
+        # An organiser entering for a volunteer needs the organiser's right, not TAKE_PART.
+        if (request.POST.get("for") or request.GET.get("for")) == "other":
+            self.permission = CHANGE
+        return super().dispatch(request, *args, **kwargs)
+
     def organiser(self) -> bool:
         wants = (self.request.POST.get("for") or self.request.GET.get("for")) == "other"
         return wants and self.request.user.has_perm(CHANGE)

@@ -280,6 +280,9 @@ class UnitDetailView(ScopedDetailView):
     permission = VIEW
     template_name = "service/unit_detail.html"
 
+    def get_queryset(self):
+        return reports.known_units(self.request.user)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         user = self.request.user

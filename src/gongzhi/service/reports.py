@@ -506,10 +506,18 @@ def get_unit(user: User, pk: int | str, perm: str = VIEW) -> OrganUnit:
 def units_known_to(user: User) -> QuerySet[OrganUnit]:
     """Units a community may name as an employer or link: those it sees by place and those
     reporting to one of its communities."""
+    return known_units(user).filter(is_active=True).order_by("name")
+
+
+def known_units(user: User) -> QuerySet[OrganUnit]:
+    """Units the user sees by place, those reporting to one of their communities, and the
+    employers of the members reported there (a unit registered by the street or outside
+    the district is still the community's to open)."""
     reported = UnitReport.objects.visible_to(user, VIEW).values("unit_id")
+    employing = Report.objects.visible_to(user, VIEW).filter(unit__isnull=False).values("unit_id")
     return OrganUnit.objects.filter(
-        Q(pk__in=units_for(user).values("pk")) | Q(pk__in=reported), is_active=True
-    ).order_by("name")
+        Q(pk__in=units_for(user).values("pk")) | Q(pk__in=reported) | Q(pk__in=employing)
+    )
 
 
 def unit_reports_for(user: User, perm: str = VIEW) -> QuerySet[UnitReport]:

@@ -4,6 +4,7 @@ review, closure, reopening and help entries. Buttons from ``cases.WORKFLOW.allow
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from gongzhi.core.views import (
     ServiceActionView,
     ServiceFormView,
 )
+from gongzhi.party.selectors import is_member
 
 from . import cases, selectors
 from .case_forms import CaseOpenForm, CaseUpdateForm, CloseForm, HelpForm, ReviewForm
@@ -46,8 +48,17 @@ class CaseListView(ScopedListView):
 
 
 class MyCasesView(CaseListView):
+    """The cases a party member helps with (the ``helper`` reach): open to every member,
+    who may hold no permission of the module by place."""
+
     title = _("我参与的帮扶")
     export_name = "my-care-cases"
+    refuses_without_permission = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not is_member(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self):
         return super().get_base_queryset().filter(helpers__user=self.request.user)

@@ -124,6 +124,10 @@ class ComplianceExporter(Exporter):
             )
 
 
+# Rows of each drill-down table on the page; the Excel export has them all.
+PAGE_ROWS = 200
+
+
 class ComplianceView(PermissionRequiredPage, TemplateView):
     """The street's (or a community's) visit compliance: per community the visitors and
     care households ok, due soon and overdue, and the drill-down tables, overdue first."""
@@ -151,11 +155,15 @@ class ComplianceView(PermissionRequiredPage, TemplateView):
                 "form": form,
                 "view": view,
                 "total": view.total,
-                "visitors": [(v, ROW_CLASS[v.state]) for v in view.visitors],
+                # The page lists the first rows of each table (overdue first); the
+                # workbook has every row.
+                "visitors": [(v, ROW_CLASS[v.state]) for v in view.visitors[:PAGE_ROWS]],
+                "visitors_more": max(len(view.visitors) - PAGE_ROWS, 0),
                 "households": [
                     (h, ROW_CLASS[h.state], compliance.visit_url(h.care.household_id))
-                    for h in view.households
+                    for h in view.households[:PAGE_ROWS]
                 ],
+                "households_more": max(len(view.households) - PAGE_ROWS, 0),
                 "export_query": urlencode({**query.dict(), "export": "xlsx"}),
                 "may_record": request.user.has_perm(RECORD),
                 "soon_days": compliance.soon_days(),

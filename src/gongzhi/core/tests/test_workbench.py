@@ -50,13 +50,21 @@ def test_the_api_token_link_and_page_only_for_roles_with_the_api(world, client_a
     from gongzhi.accounts.services import issue_token
 
     tokens = reverse("accounts:tokens")
-    for role in ("resident", "inservice_member", "nobody"):
+    for role in ("resident", "nobody"):
         client = client_as(world.users[role])
         assert f'href="{tokens}"' not in page(client), role
         assert client.get(tokens).status_code == 403, role
         with pytest.raises(NotFoundOrForbidden):
             issue_token(actor=world.users[role], name="脚本", verified=True)
-    for role in ("secretary", "grid_worker", "unit_handler", "auditor", "superuser"):
+    # In-service members hold tokens for their own client (ADR 0015).
+    for role in (
+        "secretary",
+        "grid_worker",
+        "unit_handler",
+        "inservice_member",
+        "auditor",
+        "superuser",
+    ):
         client = client_as(world.users[role])
         assert f'href="{tokens}"' in page(client), role
         assert client.get(tokens).status_code == 200, role
@@ -99,7 +107,8 @@ def test_a_resident_is_refused_every_staff_list_detail_and_export(world, client_
                 response.status_code == 302 and response["Location"] in own
             ), f"{url}{query} ({view.__name__}): {response.status_code}"
     assert walked > 40
-    assert {n.partition(":")[0] for n in theirs} == {"demands"}
+    # Their own demands; the wishes, activities and ledger they take part in (service).
+    assert {n.partition(":")[0] for n in theirs} == {"demands", "service"}
     # The styled refusal, and it is audited.
     body = client.get(reverse("residents:list")).content.decode()
     assert "403" in body or "无权" in body or "权限" in body

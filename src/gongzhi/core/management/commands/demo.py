@@ -39,6 +39,7 @@ PRINTED_ACCOUNTS = (
     "shenji",
     "chuli",
     "jumin",
+    "zaizhi",
 )
 COMMUNITIES = ["锦华社区", "和顺社区", "桂溪社区", "芳草社区"]
 ESTATES = ["锦绣花园", "阳光小区", "桂苑", "翠竹院落", "和园", "芳邻里", "南苑", "蜀风雅居"]
