@@ -24,6 +24,7 @@ def validate_levels(value):
 
 PARAMETERS = [
     Parameter("service.reconfirm_months", 6, _("双报到复核间隔（月）"), LOCAL, 1, 24),
+    Parameter("service.reconfirm_notice_days", 30, _("双报到复核到期前提醒（天）"), LOCAL, 0, 180),
     Parameter("service.pair.difficult", 1, _("每名在职党员联系困难户数"), SEED, 0, 5),
     Parameter("service.pair.ordinary", 1, _("每名在职党员联系普通户数下限"), SEED, 0, 10),
     Parameter("service.pair.capacity", 5, _("每名在职党员联系户数上限"), LOCAL, 1, 20),

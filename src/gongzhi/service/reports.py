@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from gongzhi.accounts.models import User
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area
-from gongzhi.core import audit, pii
+from gongzhi.core import audit, params, pii
 from gongzhi.core.calendar import require_happened
 from gongzhi.core.errors import NotFoundOrForbidden, Problems, RuleViolation
 from gongzhi.core.notifications import notify
@@ -37,8 +37,6 @@ from .permissions import CHANGE, TAKE_PART, VIEW
 S = ReportState
 NOTICE = "service.report"  # the manifest's NotificationKind
 LIVE = (S.REQUESTED, S.CONFIRMED)
-# Days before the re-confirmation is due that it shows on the community's workbench.
-TODO_DAYS = 30
 
 REPORT_WORKFLOW = register(
     "service.report",
@@ -464,9 +462,12 @@ def reconfirm_due(user: User, today: date) -> QuerySet[Report]:
 
 
 def reconfirm_soon(user: User, today: date) -> QuerySet[Report]:
-    """The workbench's re-confirmations for the community: due within ``TODO_DAYS`` or past."""
+    """The workbench's re-confirmations for the community: due within the parameter's days
+    (``service.reconfirm_notice_days``) or past."""
     return reports_for(user, CHANGE).filter(
-        status=S.CONFIRMED, confirm_due__lte=today + timedelta(days=TODO_DAYS)
+        status=S.CONFIRMED,
+        confirm_due__lte=today
+        + timedelta(days=params.value("service.reconfirm_notice_days", today)),
     )
 
 
