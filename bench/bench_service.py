@@ -191,20 +191,20 @@ def coverage_part(district, rng) -> dict:
         result["page"] = "service:coverage not routed in this tree"
         return result
     clients = [(c, sign_in(Client(), user)) for c, user in secretaries]
-    first = clients[0][1].get(f"{url}?within={clients[0][0].pk}")
+    first = clients[0][1].get(f"{url}?area={clients[0][0].pk}")
     if first.status_code != 200:
         result["page"] = f"{url}?within=…: status {first.status_code}"
         return result
 
     def page(community, client):
         def run():
-            response = client.get(f"{url}?within={community.pk}")
+            response = client.get(f"{url}?area={community.pk}")
             assert response.status_code == 200, response.status_code
 
         return run
 
     result["page"] = timed([page(*clients[i % len(clients)]) for i in range(55)], warm=5)
-    result["page"]["url"] = f"{url}?within=<community>"
+    result["page"]["url"] = f"{url}?area=<community>"
     return result
 
 

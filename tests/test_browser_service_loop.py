@@ -116,6 +116,6 @@ def test_visit_wish_claim_fulfil_confirm_ledger_and_evaluation(world, walk):
         f"/service/ratings/?community={world.ours.community.pk}&year={timezone.localdate().year}"
     )
     record = page.locator("[data-record]").first
-    expect(record).to_contain_text("2.5/16")
+    expect(record).to_contain_text("2.50/16")
     expect(record).to_contain_text("心愿 1")
     w.clean()

@@ -2,6 +2,7 @@
 one user per role, and a way to sign them in. Used by conftest.py and by tests."""
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,48 +135,65 @@ def api_key(user: User, *, scope: str = "write", name: str = "测试", days: int
     return key
 
 
+# Connections a race opens at once: CI's PostgreSQL allows 50 for up to four xdist workers
+# (each holding its own), so a race of 100 actions runs them ten at a time — still enough
+# writers at the same moment to contend for the same rows.
+RACE_CONNECTIONS = 10
+
+
 def race(
-    action: Callable[[Any], Any], args: Sequence[Any], *, attempts: int = 50, timeout: float = 60
+    action: Callable[[Any], Any], args: Sequence[Any], *, attempts: int = 50, timeout: float = 120
 ) -> tuple[list[Any], list[Any]]:
     """Run ``action(arg)`` for every arg at the same moment, each in a thread with its own
     database connection, as concurrent requests do (a file-backed SQLite — GONGZHI_TEST_DB —
-    or PostgreSQL: SQLite in memory refuses a second writer instead of making it wait).
-    SQLite's "database is locked" under the burst is retried. Returns what the actions
-    returned and the refusals (``RuleViolation``) they met; any other error fails."""
+    or PostgreSQL: SQLite in memory refuses a second writer instead of making it wait), at
+    most ``RACE_CONNECTIONS`` connections open at once. SQLite's "database is locked" under
+    the burst is retried. Returns what the actions returned and the refusals
+    (``RuleViolation``) they met; any other error, or a thread still running after
+    ``timeout`` seconds in all, fails."""
     from gongzhi.core.errors import RuleViolation
 
     start = threading.Barrier(len(args))
+    slots = threading.BoundedSemaphore(RACE_CONNECTIONS)
     lock = threading.Lock()
     done: list[Any] = []
     refused: list[Any] = []
     errors: list[BaseException] = []
 
+    def attempt_all(arg: Any) -> None:
+        for attempt in range(attempts):
+            try:
+                result = action(arg)
+            except RuleViolation as exc:
+                with lock:
+                    refused.append(exc)
+                return
+            except Exception as exc:
+                if "locked" not in str(exc) or attempt == attempts - 1:
+                    raise
+            else:
+                with lock:
+                    done.append(result)
+                return
+
     def run(arg: Any) -> None:
         try:
             start.wait()
-            for attempt in range(attempts):
+            with slots:
                 try:
-                    result = action(arg)
-                except RuleViolation as exc:
-                    with lock:
-                        refused.append(exc)
-                    return
-                except Exception as exc:
-                    if "locked" not in str(exc) or attempt == attempts - 1:
-                        raise
-                else:
-                    with lock:
-                        done.append(result)
-                    return
+                    attempt_all(arg)
+                finally:
+                    connection.close()
         except BaseException as exc:  # shown by the assertion below
             errors.append(exc)
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=run, args=(arg,)) for arg in args]
+    threads = [threading.Thread(target=run, args=(arg,), daemon=True) for arg in args]
     for thread in threads:
         thread.start()
+    deadline = time.monotonic() + timeout
     for thread in threads:
-        thread.join(timeout=timeout)
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    running = sum(thread.is_alive() for thread in threads)
+    assert running == 0, f"{running} of {len(threads)} actions still running after {timeout} s"
     assert errors == [], errors
     return done, refused

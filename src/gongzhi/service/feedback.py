@@ -220,7 +220,10 @@ def figures(members: QuerySet[Member] | Iterable[int], year: int) -> dict[int, F
         .order_by()
     )
     for row in hours:
-        found[row["volunteer__member_id"]].hours = row["total"] or Decimal(0)
+        # Two places on every database (SQLite's sum drops the trailing zero).
+        found[row["volunteer__member_id"]].hours = (row["total"] or Decimal(0)).quantize(
+            rules.HUNDREDTH
+        )
     # 5. Wishes claimed in the year, and those fulfilled.
     start, end = _year_span(year)
     wishes = (

@@ -68,12 +68,12 @@ def soon_days(today: date | None = None) -> int:
     return int(params.value("visits.due_soon_days", today or timezone.localdate()))
 
 
-def due_state(due: date, today: date) -> str:
-    """``overdue`` after the due date, ``due`` within ``visits.due_soon_days`` of it,
-    else ``ok``."""
+def due_state(due: date, today: date, soon: int | None = None) -> str:
+    """``overdue`` after the due date, ``due`` within ``visits.due_soon_days`` of it
+    (``soon``, when the caller read it once for many rows), else ``ok``."""
     if rules.overdue(due, today):
         return OVERDUE
-    if (due - today).days <= soon_days(today):
+    if (due - today).days <= (soon_days(today) if soon is None else soon):
         return DUE
     return OK
 
@@ -232,6 +232,21 @@ def confirmed_reports(user: User, within: Area) -> QuerySet[Report]:
     return narrowed(reports, within.path).select_related("member", "community")
 
 
+# The columns a row reads: a street holds thousands of rows, and whole members and areas
+# (an area's boundary among them) would cost more than the rest of the view.
+REPORT_COLUMNS = (
+    "path",
+    "cadre_level",
+    "confirmed_on",
+    "requested_on",
+    "member__name",
+    "member__user_id",
+    "community__name",
+    "community__path",
+)
+CARE_COLUMNS = ("path", "tier", "reason", "event_at", "since", "household__address")
+
+
 def care_households(user: User, within: Area) -> QuerySet[CareHousehold]:
     """The care households on the list (active) under ``within`` that ``user`` sees."""
     cares = CareHousehold.objects.visible_to(user, VIEW).filter(is_active=True)
@@ -247,7 +262,7 @@ def visitor_rows(user: User, within: Area, today: date | None = None) -> list[Vi
     due date and state, overdue first. Four queries."""
     today = today or timezone.localdate()
     scoped = confirmed_reports(user, within)
-    reports = list(scoped.order_by("path", "member__name"))
+    reports = list(scoped.only(*REPORT_COLUMNS).order_by("path", "member__name"))
     if not reports:
         return []
     # The members and their accounts as subqueries: a district's list of ids would be
@@ -274,13 +289,16 @@ def visitor_rows(user: User, within: Area, today: date | None = None) -> list[Vi
         .values_list("member_id", "n")
     )
     rows = []
+    soon = soon_days(today)
     for report in reports:
         mine = by_user.get(report.member.user_id) if report.member.user_id else None
         dates = [d for d in (mine, by_member.get(report.member_id)) if d]
         last = max(dates) if dates else None
         due = rules.visitor_due(report.cadre_level, last, _visitor_start(report))
         rows.append(
-            VisitorRow(report, last, due, due_state(due, today), paired.get(report.member_id, 0))
+            VisitorRow(
+                report, last, due, due_state(due, today, soon), paired.get(report.member_id, 0)
+            )
         )
     return sorted(rows, key=_order)
 
@@ -290,7 +308,11 @@ def _order(row: VisitorRow | HouseholdRow) -> tuple[int, date]:
 
 
 def household_row(
-    care: CareHousehold, last: date | None, event_visits: list[date], today: date
+    care: CareHousehold,
+    last: date | None,
+    event_visits: list[date],
+    today: date,
+    soon: int | None = None,
 ) -> HouseholdRow:
     """One care household's state: its tier's norm, and a high-risk household's event
     not yet visited brings the due date forward to the event's deadline."""
@@ -302,7 +324,7 @@ def household_row(
         row.event_state = event_state(care.event_at, event_visits)
         if row.event_state == EVENT_PENDING:
             row.due = min(due, row.event_due.date())
-    row.state = due_state(row.due, today)
+    row.state = due_state(row.due, today, soon)
     return row
 
 
@@ -314,7 +336,7 @@ def household_rows(user: User, within: Area, today: date | None = None) -> list[
 
 def rows_of(user: User, cares: QuerySet[CareHousehold], today: date) -> list[HouseholdRow]:
     """The rows of the care households ``cares`` (read through the scope)."""
-    listed = list(cares.select_related("household").order_by("path"))
+    listed = list(cares.select_related("household").only(*CARE_COLUMNS).order_by("path"))
     if not listed:
         return []
     visits = visible_visits(user)
@@ -332,8 +354,10 @@ def rows_of(user: User, cares: QuerySet[CareHousehold], today: date) -> list[Hou
             household_id__in=list(events), visited_on__gte=min(events.values())
         ).values_list("household_id", "visited_on"):
             after[household_id].append(day)
+    soon = soon_days(today)
     rows = [
-        household_row(c, last.get(c.household_id), after[c.household_id], today) for c in listed
+        household_row(c, last.get(c.household_id), after[c.household_id], today, soon)
+        for c in listed
     ]
     return sorted(rows, key=_order)
 
