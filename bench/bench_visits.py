@@ -109,13 +109,13 @@ def main(argv=None) -> int:
 
                 def page(street, client):
                     def run():
-                        response = client.get(f"{url}?within={street.pk}")
+                        response = client.get(f"{url}?area={street.pk}")
                         assert response.status_code == 200, response.status_code
 
                     return run
 
                 result["page"] = timed([page(*clients[i % len(clients)]) for i in range(55)], 5)
-                result["page"]["url"] = f"{url}?within=<street>"
+                result["page"]["url"] = f"{url}?area=<street>"
             print("page:", result["page"], flush=True)
         transaction.set_rollback(True)
 

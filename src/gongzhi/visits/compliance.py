@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, DateField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest, TruncDate
@@ -40,7 +40,7 @@ from gongzhi.service.choices import CadreLevel, ReportState
 from gongzhi.service.models import Pair, Report
 
 from . import rules
-from .choices import CareTier
+from .choices import CareReason, CareTier
 from .models import CareHousehold, Visit
 from .permissions import RECORD, VIEW
 
@@ -129,17 +129,26 @@ def event_state(event_at: datetime, visits_on: Iterable[date]) -> str:
 # --- Rows -----------------------------------------------------------------------------
 
 
+# Rows are plain values, not model instances: a street holds thousands of them.
+
+
 @dataclass
 class VisitorRow:
-    report: Report
+    report_id: int
+    member_id: int
+    member_name: str
+    community_id: int
+    community_name: str
+    path: str  # the report's
+    cadre_level: str
     last: date | None
     due: date
     state: str
     households: int  # paired households (live pairs)
 
     @property
-    def member(self) -> Any:
-        return self.report.member
+    def cadre_label(self) -> str:
+        return str(CadreLevel(self.cadre_level).label)
 
     @property
     def state_label(self) -> str:
@@ -148,7 +157,12 @@ class VisitorRow:
 
 @dataclass
 class HouseholdRow:
-    care: CareHousehold
+    care_id: int
+    household_id: int
+    address: str
+    path: str  # the care household's
+    tier: str
+    reason: str
     last: date | None
     due: date
     state: str
@@ -156,8 +170,16 @@ class HouseholdRow:
     event_state: str = ""
 
     @property
-    def household(self) -> Any:
-        return self.care.household
+    def tier_label(self) -> str:
+        return str(CareTier(self.tier).label)
+
+    @property
+    def reason_label(self) -> str:
+        return str(CareReason(self.reason).label)
+
+    @property
+    def care_url(self) -> str:
+        return reverse("visits:care_detail", args=[self.care_id])
 
     @property
     def state_label(self) -> str:
@@ -229,22 +251,7 @@ def confirmed_reports(user: User, within: Area) -> QuerySet[Report]:
     """The confirmed 双报到 of in-service members to communities under ``within`` that
     ``user`` sees with the visits' permission (staff of those places)."""
     reports = Report.objects.visible_to(user, VIEW).filter(status=ReportState.CONFIRMED)
-    return narrowed(reports, within.path).select_related("member", "community")
-
-
-# The columns a row reads: a street holds thousands of rows, and whole members and areas
-# (an area's boundary among them) would cost more than the rest of the view.
-REPORT_COLUMNS = (
-    "path",
-    "cadre_level",
-    "confirmed_on",
-    "requested_on",
-    "member__name",
-    "member__user_id",
-    "community__name",
-    "community__path",
-)
-CARE_COLUMNS = ("path", "tier", "reason", "event_at", "since", "household__address")
+    return narrowed(reports, within.path)
 
 
 def care_households(user: User, within: Area) -> QuerySet[CareHousehold]:
@@ -257,12 +264,26 @@ def _visitor_start(report: Report) -> date:
     return report.confirmed_on or report.requested_on
 
 
+VISITOR_COLUMNS = (
+    "id",
+    "member_id",
+    "member__name",
+    "member__user_id",
+    "community_id",
+    "community__name",
+    "path",
+    "cadre_level",
+    "confirmed_on",
+    "requested_on",
+)
+
+
 def visitor_rows(user: User, within: Area, today: date | None = None) -> list[VisitorRow]:
     """Each in-service member with a confirmed report under ``within``: their last visit,
     due date and state, overdue first. Four queries."""
     today = today or timezone.localdate()
     scoped = confirmed_reports(user, within)
-    reports = list(scoped.only(*REPORT_COLUMNS).order_by("path", "member__name"))
+    reports = list(scoped.order_by("path", "member__name").values_list(*VISITOR_COLUMNS))
     if not reports:
         return []
     # The members and their accounts as subqueries: a district's list of ids would be
@@ -290,14 +311,24 @@ def visitor_rows(user: User, within: Area, today: date | None = None) -> list[Vi
     )
     rows = []
     soon = soon_days(today)
-    for report in reports:
-        mine = by_user.get(report.member.user_id) if report.member.user_id else None
-        dates = [d for d in (mine, by_member.get(report.member_id)) if d]
+    for pk, member_id, name, user_id, community_id, community, path, level, on, asked in reports:
+        mine = by_user.get(user_id) if user_id else None
+        dates = [d for d in (mine, by_member.get(member_id)) if d]
         last = max(dates) if dates else None
-        due = rules.visitor_due(report.cadre_level, last, _visitor_start(report))
+        due = rules.visitor_due(level, last, on or asked)
         rows.append(
             VisitorRow(
-                report, last, due, due_state(due, today, soon), paired.get(report.member_id, 0)
+                pk,
+                member_id,
+                name,
+                community_id,
+                community,
+                path,
+                level,
+                last,
+                due,
+                due_state(due, today, soon),
+                paired.get(member_id, 0),
             )
         )
     return sorted(rows, key=_order)
@@ -307,17 +338,31 @@ def _order(row: VisitorRow | HouseholdRow) -> tuple[int, date]:
     return ({OVERDUE: 0, DUE: 1, OK: 2}[row.state], row.due)
 
 
+class _Care(NamedTuple):
+    """The columns of a care household a row reads."""
+
+    id: int
+    household_id: int
+    address: str
+    path: str
+    tier: str
+    reason: str
+    since: date
+    event_at: datetime | None
+
+
+CARE_COLUMNS = ("id", "household_id", "household__address", "path", "tier", "reason", "since")
+
+
 def household_row(
-    care: CareHousehold,
-    last: date | None,
-    event_visits: list[date],
-    today: date,
-    soon: int | None = None,
+    care: _Care, last: date | None, event_visits: list[date], today: date, soon: int
 ) -> HouseholdRow:
     """One care household's state: its tier's norm, and a high-risk household's event
     not yet visited brings the due date forward to the event's deadline."""
     due = rules.household_due(care.tier, last, care.since)
-    row = HouseholdRow(care, last, due, OK)
+    row = HouseholdRow(
+        care.id, care.household_id, care.address, care.path, care.tier, care.reason, last, due, OK
+    )
     if care.tier == CareTier.HIGH_RISK and care.event_at is not None:
         local = timezone.localtime(care.event_at)
         row.event_due = rules.event_due(local)
@@ -336,7 +381,9 @@ def household_rows(user: User, within: Area, today: date | None = None) -> list[
 
 def rows_of(user: User, cares: QuerySet[CareHousehold], today: date) -> list[HouseholdRow]:
     """The rows of the care households ``cares`` (read through the scope)."""
-    listed = list(cares.select_related("household").only(*CARE_COLUMNS).order_by("path"))
+    listed = [
+        _Care(*values) for values in cares.order_by("path").values_list(*CARE_COLUMNS, "event_at")
+    ]
     if not listed:
         return []
     visits = visible_visits(user)
@@ -385,11 +432,11 @@ def street_compliance(user: User, within: Area, today: date | None = None) -> Co
         )
     counts = {c.path: CommunityCounts(c) for c in communities}
     for v in visitors:
-        entry = counts.get(_community_of(v.report.path, within))
+        entry = counts.get(_community_of(v.path, within))
         if entry is not None:
             entry.visitors.add(v.state)
     for h in households:
-        entry = counts.get(_community_of(h.care.path, within))
+        entry = counts.get(_community_of(h.path, within))
         if entry is not None:
             entry.households.add(h.state)
     return Compliance(within, today, list(counts.values()), visitors, households)
@@ -506,9 +553,9 @@ def _grid_households(user: User, today: date) -> list[DueHousehold]:
     cares = CareHousehold.objects.visible_to(user, VIEW).filter(q, is_active=True)
     return [
         DueHousehold(
-            row.care.household_id,
-            row.care.household.address,
-            str(row.care.get_tier_display()),
+            row.household_id,
+            row.address,
+            row.tier_label,
             row.last,
             row.due,
             row.state,

@@ -100,11 +100,11 @@ def _counts(c):
 
 def _visitor(v):
     return {
-        "report_id": v.report.pk,
-        "member_id": v.report.member_id,
-        "member_name": v.member.name,
-        "community_id": v.report.community_id,
-        "cadre_level": v.report.cadre_level,
+        "report_id": v.report_id,
+        "member_id": v.member_id,
+        "member_name": v.member_name,
+        "community_id": v.community_id,
+        "cadre_level": v.cadre_level,
         "households": v.households,
         "last": v.last,
         "due": v.due,
@@ -114,11 +114,11 @@ def _visitor(v):
 
 def _household(h):
     return {
-        "care_id": h.care.pk,
-        "household_id": h.care.household_id,
-        "address": h.household.address,
-        "tier": h.care.tier,
-        "reason": h.care.reason,
+        "care_id": h.care_id,
+        "household_id": h.household_id,
+        "address": h.address,
+        "tier": h.tier,
+        "reason": h.reason,
         "last": h.last,
         "due": h.due,
         "state": h.state,

@@ -85,9 +85,9 @@ class ComplianceExporter(Exporter):
                 sheet,
                 r,
                 [
-                    v.member.name,
-                    v.report.community.name,
-                    v.report.get_cadre_level_display(),
+                    v.member_name,
+                    v.community_name,
+                    v.cadre_label,
                     v.households,
                     v.last,
                     v.due,
@@ -112,9 +112,9 @@ class ComplianceExporter(Exporter):
                 sheet,
                 r,
                 [
-                    h.household.address,
-                    h.care.get_tier_display(),
-                    h.care.get_reason_display(),
+                    h.address,
+                    h.tier_label,
+                    h.reason_label,
                     h.last,
                     h.due,
                     h.event_due,
@@ -160,7 +160,7 @@ class ComplianceView(PermissionRequiredPage, TemplateView):
                 "visitors": [(v, ROW_CLASS[v.state]) for v in view.visitors[:PAGE_ROWS]],
                 "visitors_more": max(len(view.visitors) - PAGE_ROWS, 0),
                 "households": [
-                    (h, ROW_CLASS[h.state], compliance.visit_url(h.care.household_id))
+                    (h, ROW_CLASS[h.state], compliance.visit_url(h.household_id))
                     for h in view.households[:PAGE_ROWS]
                 ],
                 "households_more": max(len(view.households) - PAGE_ROWS, 0),
