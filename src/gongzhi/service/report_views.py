@@ -484,14 +484,17 @@ class CoverageAssignView(LoginRequiredMixin, View):
         except NotFoundOrForbidden:
             raise Http404() from None
         back = f"{reverse('service:coverage')}?area={community.pk}"
+        # The button pressed names the gap and the candidate: "kind:target:candidate".
+        kind, _sep, rest = data.get("pick", "").partition(":")
+        target, _sep, candidate = rest.partition(":")
         try:
             perform_checked(
-                lambda d: coverage.assign(
+                lambda _d: coverage.assign(
                     actor=request.user,
                     community=community,
-                    kind=d.get("kind", ""),
-                    target=int(d.get("target") or 0),
-                    candidate=int(d.get("candidate") or 0),
+                    kind=kind,
+                    target=int(target or 0),
+                    candidate=int(candidate or 0),
                 ),
                 data,
             )

@@ -255,9 +255,7 @@ def test_pages(world, members, client):
         reverse("service:coverage_assign"),
         {
             "community": world.ours.community.pk,
-            "kind": "building",
-            "target": world.ours.building.pk,
-            "candidate": members[0].pk,
+            "pick": f"building:{world.ours.building.pk}:{members[0].pk}",
         },
     )
     assert response.status_code == 302
