@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "gongzhi.orglife",
     "gongzhi.service",
     "gongzhi.visits",
+    "gongzhi.portal",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

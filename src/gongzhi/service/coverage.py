@@ -41,7 +41,7 @@ from .choices import CadreLevel, PairKind, ReportState
 from .models import Pair
 from .permissions import VIEW
 
-CANDIDATES = 5  # candidates listed per gap
+CANDIDATES = 3  # candidates listed per gap: the best three of the ranking
 
 KINDS = {
     "member_difficult": gettext_lazy("党员未联系困难户"),
