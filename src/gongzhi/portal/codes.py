@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongzhi.core import params, pii
-from gongzhi.core.errors import DomainError, RuleViolation
+from gongzhi.core.errors import RuleViolation
 from gongzhi.core.senders import PHONE, DeliveryError, Outgoing, configured
 
 from .models import SignInCode, SignInFailure
@@ -41,7 +41,7 @@ _CODE = re.compile(r"^\d{6}$")
 _LOCK_SPACE = 0x706F72  # advisory lock space on PostgreSQL ("por")
 
 
-class Throttled(DomainError):
+class Throttled(RuleViolation):
     """Too many codes asked for, or too many wrong ones: the API answers 429."""
 
     code = "throttled"

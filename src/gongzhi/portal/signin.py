@@ -48,7 +48,6 @@ def _account(phone: str) -> SignedIn | None:
         user.save()
         created = True
         audit.log("portal.account.created", actor=user, target=user)
-    audit.log("portal.signin.succeeded", actor=user, target=user, data={"new": created})
     return SignedIn(user, created)
 
 
