@@ -4,3 +4,9 @@ as the pages, under /api/v1/portal/, with a token from the phone sign-in."""
 from ninja import Router
 
 router = Router(tags=["portal"])
+
+from .auth_api import router as auth_router  # noqa: E402 (each part mounts its router)
+from .binding_api import router as binding_router  # noqa: E402
+
+router.add_router("/auth", auth_router)
+router.add_router("/bindings", binding_router)
