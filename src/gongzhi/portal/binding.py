@@ -203,6 +203,8 @@ def confirm_binding(
     check_version(binding, version)
     if binding.status != BindingStatus.PENDING:
         raise RuleViolation(_("该申请已处理。"), field=None)
+    if resident is not None:
+        resident = lock(resident)  # read afresh: another request may have just bound them
     problems = Problems()
     if household is None:
         problems.add(RuleViolation(_("请选择户。"), field="household"))
@@ -226,7 +228,6 @@ def confirm_binding(
     assert household is not None and resident is not None
     if Resident.objects.filter(user=binding.user).exclude(pk=resident.pk).exists():
         raise RuleViolation(_("该账号已绑定其他居民。"), field="resident")
-    resident = lock(resident)
     resident.user = binding.user
     resident.version += 1
     resident.save(update_fields=["user", "version", "updated_at"])

@@ -113,16 +113,16 @@ def bindings(request, filters: Query[ListFilter]):
     return rows.filter(status=filters.status) if filters.status else rows
 
 
-@router.get("/{int:binding_id}", response={200: StaffBindingOut, ERRORS: ErrorOut})
-def detail(request, binding_id: int):
-    return binding.get_binding(request.user, binding_id)
+@router.get("/{int:binding_request_id}", response={200: StaffBindingOut, ERRORS: ErrorOut})
+def detail(request, binding_request_id: int):
+    return binding.get_binding(request.user, binding_request_id)
 
 
-@router.post("/{int:binding_id}/confirm", response={200: StaffBindingOut, ERRORS: ErrorOut})
-def confirm(request, binding_id: int, payload: ConfirmIn):
+@router.post("/{int:binding_request_id}/confirm", response={200: StaffBindingOut, ERRORS: ErrorOut})
+def confirm(request, binding_request_id: int, payload: ConfirmIn):
     """Bind the account to the chosen resident of a household of the request's community."""
     user = request.user
-    obj = binding.get_binding(user, binding_id)
+    obj = binding.get_binding(user, binding_request_id)
     household = Household.objects.visible_to(user, "areas.view_household")
     resident = Resident.objects.visible_to(user, "residents.view_resident")
     return binding.confirm_binding(
@@ -135,9 +135,9 @@ def confirm(request, binding_id: int, payload: ConfirmIn):
     )
 
 
-@router.post("/{int:binding_id}/decline", response={200: StaffBindingOut, ERRORS: ErrorOut})
-def decline(request, binding_id: int, payload: DeclineIn):
-    obj = binding.get_binding(request.user, binding_id)
+@router.post("/{int:binding_request_id}/decline", response={200: StaffBindingOut, ERRORS: ErrorOut})
+def decline(request, binding_request_id: int, payload: DeclineIn):
+    obj = binding.get_binding(request.user, binding_request_id)
     return binding.decline_binding(
         obj, actor=request.user, reason=payload.reason, version=payload.version
     )

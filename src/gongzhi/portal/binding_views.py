@@ -19,6 +19,7 @@ from gongzhi.residents.selectors import display_name
 from . import binding
 from .binding_forms import BindingRequestForm, ConfirmForm, DeclineForm
 from .choices import BindingStatus
+from .models import BindingRequest
 from .permissions import DECIDE_BINDING, VIEW_BINDING
 
 
@@ -103,6 +104,7 @@ class BindingListView(PermissionRequiredPage, TemplateView):
 
 
 class BindingDetailView(PermissionRequiredPage, TemplateView):
+    model = BindingRequest  # what <pk> names (tests/test_cross_scope.py)
     permission = VIEW_BINDING
     template_name = "portal/binding_detail.html"
 
