@@ -84,6 +84,7 @@ class SignInView(TemplateView):
     def get_context_data(self, **kwargs):
         kwargs.setdefault("title", _("登录"))
         kwargs.setdefault("wait_seconds", 0)
+        kwargs.setdefault("next", safe_next(self.request))
         return super().get_context_data(**kwargs)
 
 

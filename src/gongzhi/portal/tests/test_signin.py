@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from gongzhi.accounts.models import ApiToken, User
 from gongzhi.core.models import AuditLog
+from gongzhi.portal import binding
 from gongzhi.portal.signin_testing import sms_inbox
 
 LOGIN = "/portal/login/"
@@ -66,9 +67,24 @@ def test_first_sign_in_opens_a_resident_account_and_asks_for_a_binding(client, c
 def test_a_resident_with_the_number_signs_in_to_their_account(client, code_for, world):
     resident = world.users["resident"]
     User.objects.filter(pk=resident.pk).update(phone=NEW)
-    sign_in(client, NEW, code_for(NEW))
+    page = client.get(f"{LOGIN}?next=/portal/bind/").content.decode()
+    assert 'name="next" value="/portal/bind/"' in page
+    binding.request_binding(
+        actor=resident, community=world.ours.community, address="101", name="陈阿姨"
+    )
+    answer = client.post(
+        LOGIN, {"phone": NEW, "code": code_for(NEW), "action": "login", "next": "/portal/bind/"}
+    )
+    assert answer["Location"] == "/portal/bind/"
     assert int(client.session[SESSION_KEY]) == resident.pk
     assert User.objects.filter(phone=NEW).count() == 1
+    client.logout()
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        code = code_for(NEW)
+        answer = client.post(
+            LOGIN, {"phone": NEW, "code": code, "action": "login", "next": "https://evil.example/"}
+        )
+    assert answer["Location"] == "/portal/"  # a request made: home, never another site
 
 
 @pytest.mark.django_db
