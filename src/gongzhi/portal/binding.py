@@ -4,7 +4,7 @@ the community's staff confirm it against the register — choosing the household
 confirm on the spot for their grid (recorded as such). Confirming links
 ``Resident.user`` and gives the account the resident's role on the community."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,8 +16,7 @@ from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFoundOrForbidden, Problems, RuleViolation
 from gongzhi.core.notifications import notify
-from gongzhi.core.scoping import paths_q
-from gongzhi.core.services import atomic, check_version, deny, lock
+from gongzhi.core.services import atomic, check_version, lock, require
 from gongzhi.residents.models import Resident
 from gongzhi.residents.selectors import households_matching
 
@@ -60,24 +59,12 @@ def bound_resident(user: User) -> Resident | None:
     return Resident.objects.filter(user=user).select_related("household").first()
 
 
-def _ancestors(path: str) -> list[str]:
-    parts = path.strip("/").split("/")
-    return ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts))]
-
-
 def bindings_for(user: User, perm: str = VIEW_BINDING) -> QuerySet[BindingRequest]:
-    """The requests of the communities the user works in: those under their scope, and
-    for a grid worker those of the community their grid lies in."""
-    if not user.is_authenticated or not user.is_active:
-        return BindingRequest.objects.none()
-    rows = BindingRequest.objects.select_related("community", "user", "decided_by")
-    if user.is_superuser:
-        return rows
-    granted = user.scope_paths(perm)
-    if not granted:
-        return rows.none()
-    above = [a for path in granted for a in _ancestors(path)]
-    return rows.filter(paths_q("path", granted) | Q(path__in=above))
+    """The requests of the communities the user works in (the model's scope: a grid
+    worker reaches their grid's community)."""
+    return BindingRequest.objects.visible_to(user, perm).select_related(
+        "community", "user", "decided_by"
+    )
 
 
 def get_binding(user: User, pk: int | str, perm: str = VIEW_BINDING) -> BindingRequest:
@@ -178,13 +165,6 @@ def _tell(binding: BindingRequest, title: str, body: str = "") -> None:
     )
 
 
-def _require_decide(actor: User, binding: BindingRequest) -> None:
-    """Staff of the request's community decide it, and a grid worker of a grid inside it
-    (who holds the right below the community's path: ``bindings_for``)."""
-    if not bindings_for(actor, DECIDE_BINDING).filter(pk=binding.pk).exists():
-        deny(actor, DECIDE_BINDING, binding)
-
-
 @atomic
 def confirm_binding(
     binding: BindingRequest,
@@ -198,7 +178,7 @@ def confirm_binding(
     """Link the account to the resident of the register the actor chose. The household
     must lie in the request's community and in the actor's scope (a grid worker: their
     grid), the resident must live there and have no other account."""
-    _require_decide(actor, binding)
+    require(actor, DECIDE_BINDING, binding)
     binding = lock(binding)
     check_version(binding, version)
     if binding.status != BindingStatus.PENDING:
@@ -258,7 +238,7 @@ def confirm_binding(
 def decline_binding(
     binding: BindingRequest, *, actor: User, reason: str, version: int | None = None
 ) -> BindingRequest:
-    _require_decide(actor, binding)
+    require(actor, DECIDE_BINDING, binding)
     binding = lock(binding)
     check_version(binding, version)
     reason = (reason or "").strip()

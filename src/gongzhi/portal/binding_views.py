@@ -21,6 +21,7 @@ from .binding_forms import BindingRequestForm, ConfirmForm, DeclineForm
 from .choices import BindingStatus
 from .models import BindingRequest
 from .permissions import DECIDE_BINDING, VIEW_BINDING
+from .signin import is_resident_account
 
 
 def _add_errors(form, exc: DomainError) -> None:
@@ -48,6 +49,8 @@ class BindView(LoginRequiredMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form))
 
     def post(self, request, *args, **kwargs):
+        if not is_resident_account(request.user):  # staff: no form, nothing to ask
+            return self.render_to_response(self.get_context_data(form=None), status=400)
         community = self._community(request.POST.get("community"))
         form = BindingRequestForm(request.POST, community=community)
         if form.is_valid():
@@ -78,6 +81,7 @@ class BindView(LoginRequiredMixin, TemplateView):
             resident=binding.bound_resident(user),
             latest=latest,
             pending=latest is not None and latest.status == BindingStatus.PENDING,
+            staff=not is_resident_account(user),
         )
         return super().get_context_data(**kwargs)
 

@@ -40,11 +40,13 @@ def load(district_code: str) -> str:
         return "尚无演示社区，未加载居民端登录的演示数据。"
     if User.objects.filter(phone__in=(BOUND_PHONE, PENDING_PHONE)).exists():
         return "居民端登录的演示数据已存在，未重复加载。"
-    people = list(
+    people: dict[int, Resident] = {}  # one resident of each of two households
+    for person in (
         Resident.objects.filter(path__under=community.path, present=True, user__isnull=True)
         .select_related("household")
-        .order_by("household__path", "id")[:40:20]
-    )
+        .order_by("household__path", "id")[:50]
+    ):
+        people.setdefault(person.household_id, person)
     if len(people) < 2:
         return "和顺社区的居民不足，未加载居民端登录的演示数据。"
     quiet = logging.getLogger("gongzhi.core.notifications")
@@ -52,7 +54,7 @@ def load(district_code: str) -> str:
     quiet.setLevel(logging.WARNING)
     try:
         with inbox_only(), transaction.atomic():
-            bound, waiting = people
+            bound, waiting = list(people.values())[:2]
             request = binding.request_binding(
                 actor=_account("jm-demo-bound", BOUND_PHONE),
                 community=community,

@@ -6,9 +6,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.scoping import Scope, ScopedModel, TreePathField
+from gongzhi.core.scoping import Reach, Scope, ScopedModel, TreePathField
 
 from .choices import BindingStatus
+from .permissions import DECIDE_BINDING, VIEW_BINDING
 
 
 class SignInCode(models.Model):
@@ -47,6 +48,33 @@ class SignInFailure(models.Model):
 
     def __str__(self):
         return f"failure #{self.pk}"
+
+
+def _communities_above(user) -> list[str]:
+    """The paths above the user's grants of the binding pages: a grid worker's community
+    (and, harmlessly, its street and district, where no request lies)."""
+    paths = user.scope_paths(VIEW_BINDING)
+    return [
+        "/" + "/".join(parts[:n]) + "/"
+        for parts in (p.strip("/").split("/") for p in paths)
+        for n in range(1, len(parts))
+    ]
+
+
+def _community_q(user) -> Q | None:
+    above = _communities_above(user)
+    return Q(path__in=above) if above else None
+
+
+# A grid worker reaches the binding requests of the community their grid lies in: a
+# request names a community, not yet a household, and the grid worker may confirm it on
+# the spot for a household of their grid (binding.confirm_binding checks the household).
+IN_COMMUNITY = Reach(
+    "community",
+    frozenset({VIEW_BINDING, DECIDE_BINDING}),
+    _community_q,
+    lambda obj, user: obj.path in _communities_above(user),
+)
 
 
 class BindingRequest(ScopedModel):
@@ -106,9 +134,9 @@ class BindingRequest(ScopedModel):
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
 
-    # Staff read the requests of their community; a grid worker those of the community
-    # their grid lies in (selectors.bindings_for). The resident reads their own by account.
-    scope = Scope()
+    # Staff read the requests of their community's subtree; a grid worker those of the
+    # community their grid lies in. The resident reads their own by account (my_binding).
+    scope = Scope(reaches=(IN_COMMUNITY,))
 
     class Meta:
         verbose_name = _("住户绑定申请")

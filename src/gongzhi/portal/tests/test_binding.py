@@ -124,7 +124,12 @@ def test_one_pending_request_per_account_and_none_once_bound(world, account, fam
 
 
 @pytest.mark.django_db
-def test_staff_accounts_do_not_ask(world):
+def test_staff_accounts_do_not_ask(world, client_as):
+    client = client_as(world.users["grid_worker"])
+    page = client.get(BIND).content.decode()
+    assert "data-staff" in page and "邻里社区" not in page
+    answer = client.post(BIND, {"community": world.ours.community.pk, "address": "1", "name": "王"})
+    assert answer.status_code == 400 and not BindingRequest.objects.exists()
     with pytest.raises(RuleViolation, match="工作人员账号"):
         binding.request_binding(
             actor=world.users["grid_worker"],
@@ -254,7 +259,10 @@ def test_the_sibling_community_never_sees_nor_decides_our_requests(client_as, wo
     assert {ours, theirs} <= set(binding.bindings_for(world.users["street_admin"]))
     for role in ("secretary", "staff", "grid_worker"):
         user = world.users[role]
-        assert ours in binding.bindings_for(user) and theirs not in binding.bindings_for(user)
+        assert set(binding.bindings_for(user)) == {ours}
+        # The row in hand agrees with the list (the model's declared scope).
+        assert user.has_perm("portal.decide_binding", ours)
+        assert not user.has_perm("portal.decide_binding", theirs)
     client = client_as(world.users["secretary"])
     assert client.get(theirs.get_absolute_url()).status_code == 404
     with pytest.raises(NotFoundOrForbidden):
@@ -336,3 +344,19 @@ def test_api_request_list_confirm_and_decline(client, world, family):
     assert again.status_code == 422
     sibling = {"Authorization": f"Bearer {api_key(world.users['district_admin'])}"}
     assert client.get(url, headers=sibling).status_code == 200  # the district reads it
+
+
+@pytest.mark.django_db
+def test_demo_a_bound_and_a_pending_resident_once(world, family):
+    from gongzhi.core.testing import make_user
+    from gongzhi.portal import demo_signin
+
+    add_person(world, world.ours.households[1], "赵大爷", date(1950, 5, 1), 14)
+    make_user("shuji", Role.COMMUNITY_SECRETARY, world.ours.community)
+    message = demo_signin.load("510107")
+    assert "13800000016" in message
+    bound = Resident.objects.get(user__phone="13800000016")
+    assert bound.household == family["home"]
+    pending = BindingRequest.objects.get(status=BindingStatus.PENDING)
+    assert pending.user.phone == "13800000017" and pending.address.startswith("和顺第1网格")
+    assert "已存在" in demo_signin.load("510107")
