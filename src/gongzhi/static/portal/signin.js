@@ -39,7 +39,8 @@
     var data = new FormData(form);
     data.set("action", "send");
     send.disabled = true;
-    fetch(form.action, {
+    // getAttribute: the buttons named "action" shadow the form's own action property.
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: data,
       credentials: "same-origin",
