@@ -41,6 +41,21 @@ def buildings(community: Area) -> QuerySet[Area]:
     return Area.objects.filter(level=Level.BUILDING, path__under=community.path).order_by("path")
 
 
+def building_of(pk: int | None) -> Area | None:
+    """The area a resident picked as their building (checked by request_binding)."""
+    return Area.objects.filter(pk=pk).first() if pk else None
+
+
+def chosen(
+    user: User, household_id: int, resident_id: int
+) -> tuple[Household | None, Resident | None]:
+    """The household and resident a staff member chose, read through their scope (None:
+    missing or out of reach; confirm_binding names the field)."""
+    household = Household.objects.visible_to(user, "areas.view_household").filter(pk=household_id)
+    resident = Resident.objects.visible_to(user, "residents.view_resident").filter(pk=resident_id)
+    return household.first(), resident.first()
+
+
 def my_binding(user: User) -> BindingRequest | None:
     """The resident's latest request (their own row, by account)."""
     if not user.is_authenticated:

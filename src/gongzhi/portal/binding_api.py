@@ -6,11 +6,9 @@ from datetime import datetime
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from gongzhi.areas.models import Area, Household
 from gongzhi.core.api import ERRORS, ErrorOut, Id, Pagination, Text, Version
 from gongzhi.core.errors import NotFoundOrForbidden
 from gongzhi.core.pii import mask_phone
-from gongzhi.residents.models import Resident
 
 from . import binding
 from .choices import BindingStatus
@@ -90,7 +88,7 @@ def mine(request):
 def request_binding(request, payload: BindingIn):
     """Ask the community to bind the account to a household (one pending at a time)."""
     community = binding.communities().filter(pk=payload.community_id).first()
-    building = Area.objects.filter(pk=payload.building_id).first() if payload.building_id else None
+    building = binding.building_of(payload.building_id)
     return Status(
         201,
         binding.request_binding(
@@ -123,13 +121,12 @@ def confirm(request, binding_request_id: int, payload: ConfirmIn):
     """Bind the account to the chosen resident of a household of the request's community."""
     user = request.user
     obj = binding.get_binding(user, binding_request_id)
-    household = Household.objects.visible_to(user, "areas.view_household")
-    resident = Resident.objects.visible_to(user, "residents.view_resident")
+    household, resident = binding.chosen(user, payload.household_id, payload.resident_id)
     return binding.confirm_binding(
         obj,
         actor=user,
-        household=household.filter(pk=payload.household_id).first(),
-        resident=resident.filter(pk=payload.resident_id).first(),
+        household=household,
+        resident=resident,
         on_the_spot=payload.on_the_spot,
         version=payload.version,
     )

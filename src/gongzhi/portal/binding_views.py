@@ -9,11 +9,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from gongzhi.areas.models import Area, Household
+from gongzhi.areas.models import Area
 from gongzhi.core.errors import DomainError, NotFoundOrForbidden
 from gongzhi.core.pii import mask_phone
 from gongzhi.core.views import PermissionRequiredPage, perform_checked
-from gongzhi.residents.models import Resident
 from gongzhi.residents.selectors import display_name
 
 from . import binding
@@ -148,18 +147,12 @@ class BindingDetailView(PermissionRequiredPage, TemplateView):
             return binding.decline_binding(
                 obj, actor=user, reason=data["reason"], version=data["version"]
             )
-        household_id, resident_id = (int(v) for v in data["choice"].split(":"))
-        household = Household.objects.visible_to(user, "areas.view_household").filter(
-            pk=household_id
-        )
-        resident = Resident.objects.visible_to(user, "residents.view_resident").filter(
-            pk=resident_id
-        )
+        household, resident = binding.chosen(user, *(int(v) for v in data["choice"].split(":")))
         return binding.confirm_binding(
             obj,
             actor=user,
-            household=household.first(),
-            resident=resident.first(),
+            household=household,
+            resident=resident,
             on_the_spot=data["on_the_spot"],
             version=data["version"],
         )
