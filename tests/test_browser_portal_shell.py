@@ -5,16 +5,24 @@ page is light and quick on a throttled 4G profile. No request leaves the server,
 console error (a CSP violation is one)."""
 
 import gzip
+import os
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from gongzhi.core.notifications import notify
 from tests.axe import violations
 from tests.test_browser_platform import PHONE
+from tests.test_journeys import GUIDE, SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+WECHAT = (
+    "Mozilla/5.0 (Linux; Android 12; M2012K11AC) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Version/4.0 Chrome/86.0.4240.99 XWEB/4317 MMWEBSDK/20220903 Mobile Safari/537.36 "
+    "MicroMessenger/8.0.28.2240(0x28001C35) WeChat/arm64 Weixin NetType/WIFI"
+)
 PAGES = ("/portal/", "/portal/me/", "/portal/notifications/", "/portal/offline/")
 
 # The touch targets of a page: every button and link a finger presses (the skip link
@@ -27,11 +35,25 @@ STYLE = """selector => { const s = getComputedStyle(document.querySelector(selec
   return {size: parseFloat(s.fontSize), line: parseFloat(s.lineHeight)}; }"""
 
 
-def resident_walk(world, walk):
-    notify(user=world.users["resident"], title="您反映的诉求已答复", link="/portal/")
-    w = walk(**PHONE)
-    w.sign_in(world.users["resident"].username)
+def resident_walk(world, walk, **options):
+    user = world.users["resident"]
+    user.full_name, user.phone = "陈阿姨", "13812345678"
+    user.save(update_fields=["full_name", "phone"])
+    notify(user=user, title="您反映的诉求已答复", link="/portal/")
+    w = walk(**PHONE, **options)
+    w.sign_in(user.username)
     return w
+
+
+def snap(w, step: str) -> None:
+    """The screenshot of a step for the residents' guide (docs/guide/portal.md), saved
+    there with ``GONGZHI_GUIDE_SHOTS=1`` as the role journeys save theirs."""
+    assert step in SHOTS["portal"], f"portal-{step} is not listed in tests/test_journeys.SHOTS"
+    w.shot(f"portal-{step}")
+    if os.environ.get("GONGZHI_GUIDE_SHOTS") == "1":
+        path = GUIDE / "img" / f"portal-{step}.png"
+        w.page.screenshot(path=str(path))
+        Image.open(path).convert("RGB").quantize(256).save(path, optimize=True)
 
 
 def small(targets, least):
@@ -42,16 +64,18 @@ def test_the_shell_fits_a_phone_with_44_px_targets_and_passes_axe(world, walk):
     w = resident_walk(world, walk)
     page = w.page
     w.goto("/portal/")
-    expect(page.get_by_role("heading", name="您好，jm")).to_be_visible()
+    expect(page.get_by_role("heading", name="您好，陈阿姨")).to_be_visible()
     expect(page.get_by_role("link", name="心愿墙")).to_be_visible()
-    w.shot("portal-home")
+    snap(w, "home")
     for path in PAGES:
         w.goto(path)
         assert w.fits(), path
         assert small(page.evaluate(TARGETS), 44) == [], path
         assert violations(page) == [], path
+    w.goto("/portal/notifications/")
+    snap(w, "notifications")
     w.goto("/portal/me/")
-    w.shot("portal-me")
+    snap(w, "me")
     w.clean()
 
 
@@ -62,7 +86,6 @@ def test_elder_mode_meets_its_numbers_on_every_page(world, walk):
     page.get_by_role("button", name="长辈版（大字）").click()
     expect(page.get_by_role("button", name="切换到标准版")).to_be_visible()
     assert page.url.endswith("/portal/me/")
-    w.shot("portal-elder-me")
     for path in PAGES:
         w.goto(path)
         assert page.evaluate("document.documentElement.classList.contains('gz-elder')"), path
@@ -72,7 +95,7 @@ def test_elder_mode_meets_its_numbers_on_every_page(world, walk):
         assert small(page.evaluate(TARGETS), 60) == [], path
         assert violations(page) == [], path
     w.goto("/portal/")
-    w.shot("portal-elder-home")
+    snap(w, "elder-home")
     for selector in (".gz-main-action", ".gz-portal-title"):
         assert page.evaluate(STYLE, selector)["size"] >= 30, selector
     # Remembered: a new page of the same browser is still in elder mode; switched off
@@ -80,6 +103,43 @@ def test_elder_mode_meets_its_numbers_on_every_page(world, walk):
     page.get_by_role("button", name="切换到标准版").click()
     expect(page.get_by_role("button", name="长辈版（大字）")).to_be_visible()
     assert not page.evaluate("document.documentElement.classList.contains('gz-elder')")
+    w.clean()
+
+
+def test_a_phone_browser_installs_the_service_worker_and_shows_the_offline_page(world, walk):
+    w = resident_walk(world, walk)
+    page = w.page
+    w.goto("/portal/")
+    scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
+    assert scope == w.origin + "/portal/"
+    page.wait_for_function("navigator.serviceWorker.controller !== null")  # it claims the page
+    kept = page.evaluate(
+        "caches.keys().then(keys => caches.open(keys[0]))"
+        ".then(c => c.keys()).then(rs => rs.map(r => new URL(r.url).pathname))"
+    )
+    assert sorted(kept) == sorted(
+        [
+            "/portal/offline/",
+            "/static/vendor/bootstrap/bootstrap.min.css",
+            "/static/portal/portal.css",
+        ]
+    )
+    w.context.set_offline(True)
+    page.goto(w.origin + "/portal/me/")
+    expect(page.get_by_role("heading", name="网络未连接")).to_be_visible()
+    assert page.evaluate(STYLE, ".gz-portal-title")["size"] > 16  # its CSS from the cache
+    snap(w, "offline")
+    w.context.set_offline(False)
+    w.clean()
+
+
+def test_wechat_gets_no_service_worker(world, walk):
+    w = resident_walk(world, walk, user_agent=WECHAT)
+    w.goto("/portal/")
+    expect(w.page.get_by_role("heading", name="您好，陈阿姨")).to_be_visible()
+    w.page.wait_for_load_state("load")
+    assert w.page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+    assert not any(url.endswith(("/pwa.js", "/sw.js", ".webmanifest")) for url in w.requests)
     w.clean()
 
 
@@ -163,6 +223,6 @@ def test_the_home_page_weighs_and_renders_within_budget_on_throttled_4g(
     print(f"portal home: {weight} bytes in {len(sizes)} responses, first paint {paint:.0f} ms")
     assert 0 < weight <= BUDGET_BYTES
     assert 0 < paint <= BUDGET_SECONDS * 1000
-    expect(page.get_by_role("heading", name="您好，jm")).to_be_visible()
+    expect(page.get_by_role("heading", name="您好，陈阿姨")).to_be_visible()
     assert page.evaluate(STYLE, ".gz-portal-title")["size"] > 16  # styled, not bare
     w.clean()

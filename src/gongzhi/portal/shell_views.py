@@ -18,20 +18,13 @@ from django.views.generic import ListView, TemplateView
 
 from gongzhi.core import notifications
 from gongzhi.core.modules import portal_entries_for
-from gongzhi.residents.models import Resident
 
 from . import shell_context as ctx
+from .shell_selectors import bound_household
 
 # How many unread notifications the home shows (the 通知 tab lists them all).
 HOME_NOTIFICATIONS = 3
 THEME_COLOR = "#b3261e"
-
-
-def bound_household(user: Any) -> Any:
-    """The household the resident's account is bound to in the register (None: not
-    bound yet)."""
-    resident = Resident.objects.filter(user=user).select_related("household").first()
-    return resident.household if resident else None
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
