@@ -216,3 +216,8 @@ def test_wechat_detection():
     assert shell_context.in_wechat(factory.get("/", HTTP_USER_AGENT=WECHAT))
     assert not shell_context.in_wechat(factory.get("/", HTTP_USER_AGENT=CHROME))
     assert not shell_context.in_wechat(factory.get("/"))
+
+
+def test_links_to_parts_of_the_portal_appear_once_those_parts_exist():
+    assert shell_context.link("portal:no_such_page", "portal:home") == "/portal/"
+    assert shell_context.link("portal:no_such_page") == ""
