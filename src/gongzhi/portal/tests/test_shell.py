@@ -221,3 +221,16 @@ def test_wechat_detection():
 def test_links_to_parts_of_the_portal_appear_once_those_parts_exist():
     assert shell_context.link("portal:no_such_page", "portal:home") == "/portal/"
     assert shell_context.link("portal:no_such_page") == ""
+
+
+def test_every_declared_entry_opens_for_a_resident_and_its_tab_is_marked(world, client, resident):
+    from gongzhi.core import modules
+
+    entries = [e for m in modules.manifests() for e in m.portal]
+    assert entries
+    for entry in entries:
+        assert client.get(entry.url).status_code == 200, entry.url_name
+    assert 'href="/portal/" aria-current="page"' in client.get("/portal/").content.decode()
+    me = client.get("/portal/me/").content.decode()
+    assert 'href="/portal/me/" aria-current="page"' in me
+    assert 'href="/portal/" aria-current="page"' not in me
