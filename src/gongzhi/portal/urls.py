@@ -7,3 +7,13 @@ app_name = "portal"
 urlpatterns = [
     path("", shell_views.HomeView.as_view(), name="home"),
 ]
+
+# The shell: 我的, the notifications tab, elder mode, and the installable web app.
+urlpatterns += [
+    path("me/", shell_views.MeView.as_view(), name="me"),
+    path("notifications/", shell_views.NotificationsView.as_view(), name="notifications"),
+    path("elder-mode/", shell_views.ElderModeView.as_view(), name="elder_mode"),
+    path("offline/", shell_views.OfflineView.as_view(), name="offline"),
+    path("manifest.webmanifest", shell_views.ManifestView.as_view(), name="manifest"),
+    path("sw.js", shell_views.ServiceWorkerView.as_view(), name="service_worker"),
+]
