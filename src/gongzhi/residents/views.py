@@ -19,7 +19,6 @@ from django.views.generic import TemplateView, View
 from gongzhi.areas import selectors as area_selectors
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
-from gongzhi.areas.permissions import VIEW_AREA
 from gongzhi.core.errors import DomainError, NotFoundOrForbidden
 from gongzhi.core.views import (
     PermissionRequiredPage,
@@ -759,8 +758,9 @@ class HouseholdPickView(LoginRequiredMixin, View):
                     {"error": {"code": "invalid", "message": str(_("查找条件不正确。"))}},
                     status=400,
                 )
-            within = Area.objects.visible_to(request.user, VIEW_AREA).filter(pk=within_id).first()
-            if within is None:
+            try:
+                within = area_selectors.get_area(request.user, within_id)
+            except NotFoundOrForbidden:
                 return JsonResponse({"results": []})
         text = request.GET.get("q", "")[:50]
         found = selectors.households_matching(request.user, text, within).order_by("path")[:10]
