@@ -72,3 +72,34 @@ def test_a_member_claims_and_fulfils_with_a_photo_and_staff_confirm(world, walk)
     stored = Wish.objects.get(pk=wish.pk)
     assert (stored.status, stored.satisfaction, stored.confirmed_on_word) == ("confirmed", 5, True)
     assert stored.claimed_member == member
+
+
+def test_staff_publish_a_wish_picking_the_household_by_typing(world, walk):
+    """The household is found by typing part of its address (the household picker): no
+    select of the community's thousands of households, nothing of the sibling's."""
+    household = world.ours.households[1]
+    w = walk(**PHONE)
+    page = w.page
+    w.sign_in(world.users["secretary"].username)
+    w.goto("/service/wishes/new/")
+    community = page.get_by_label("所在社区")
+    community.fill(world.ours.community.name)
+    page.locator("#id_community_search_results").get_by_role("option").first.click()
+    page.fill("#id_title", "一台轮椅")
+    page.fill("#id_wisher", "王建国")
+    page.select_option("#id_source", "visit")
+    search = page.get_by_label("心愿户")
+    expect(search).to_have_attribute("placeholder", "输入门牌、地址、住户编码或家庭成员姓名查找")
+    search.fill(world.sibling.households[0].door_number + "邻里")
+    results = page.locator("#id_household_search_results")
+    expect(results).to_contain_text("没有找到管辖范围内的住户")
+    search.fill(household.door_number)
+    option = results.get_by_role("option").first
+    expect(option).to_contain_text(household.address)
+    option.click()
+    expect(search).to_have_value(household.address)
+    assert w.fits()
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("微心愿已发布。")).to_be_visible()
+    assert Wish.objects.get(title="一台轮椅").household == household
+    w.clean()

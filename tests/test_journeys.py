@@ -52,6 +52,8 @@ SHOTS = {
     "street-admin": ["supervision", "report", "extension"],
     "auditor": ["audit-log", "exports"],
     "resident": ["demands", "rate", "notifications"],
+    # The residents' portal (taken by tests/test_browser_portal_shell.py).
+    "portal": ["home", "notifications", "me", "elder-home", "offline"],
 }
 NAVIGATION_MS = """() => {
   const n = performance.getEntriesByType('navigation')[0];

@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "gongzhi.core.context_processors.navigation",
+                "gongzhi.portal.shell_context.portal",
             ],
         },
     },

@@ -20,7 +20,11 @@ class AreaPicker(forms.Select):
     """A select of the user's areas ("武侯区 / 锦华街道 / 和顺社区 / 第1网格") that
     static/gongzhi/app.js turns into a type-ahead by name or code, asking the scoped
     ``areas:pick`` endpoint; without script it stays a plain select (of the chosen area
-    only, when the user has more than ``FALLBACK_LIMIT``)."""
+    only, when the user has more than ``FALLBACK_LIMIT``). Subclasses pick other rows
+    with the same type-ahead: an ``endpoint`` answering ``{"results": [{"id", "label",
+    "level"}]}``, its ``query()`` and their own texts."""
+
+    endpoint = "areas:pick"
 
     def __init__(
         self,
@@ -33,19 +37,27 @@ class AreaPicker(forms.Select):
         super().__init__(**kwargs)
         self.perm, self.min_level, self.max_level = perm, min_level, max_level
 
-    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
-        context = super().get_context(name, value, attrs)
+    def query(self) -> dict[str, str]:
         query = {"perm": self.perm}
         if self.min_level:
             query["min_level"] = str(self.min_level)
         if self.max_level:
             query["max_level"] = str(self.max_level)
+        return query
+
+    def texts(self) -> dict[str, str]:
+        return {
+            "data-placeholder": gettext("输入区域名称或编码查找"),
+            "data-empty": gettext("没有找到符合条件的区域"),
+            "data-failed": gettext("查找区域失败，请稍后重试"),
+        }
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
         context["widget"]["attrs"].update(
             {
-                "data-area-picker": f"{reverse('areas:pick')}?{urlencode(query)}",
-                "data-placeholder": gettext("输入区域名称或编码查找"),
-                "data-empty": gettext("没有找到符合条件的区域"),
-                "data-failed": gettext("查找区域失败，请稍后重试"),
+                "data-area-picker": f"{reverse(self.endpoint)}?{urlencode(self.query())}",
+                **self.texts(),
             }
         )
         return context
@@ -65,7 +77,7 @@ class AreaPicker(forms.Select):
 
             field.labels = area_labels(area.path for area in shown)
         limited = [("", field.empty_label)] if field.empty_label is not None else []
-        limited += [choices.choice(area) for area in shown]
+        limited += [choices.choice(row) for row in shown]
         self.choices = limited
         try:
             return super().optgroups(name, value, attrs)

@@ -186,6 +186,25 @@ class SearchKind:
 
 
 @dataclass(frozen=True)
+class PortalEntry:
+    """A way a resident takes part, shown on the residents' portal home (居民端 首页)
+    to whoever holds ``permission`` somewhere ("" = any signed-in user) and, with
+    ``when`` (a dotted path to ``f(user)``), for whom it answers true. ``icon`` is the
+    one-character badge drawn beside the label (no icon font on the phone)."""
+
+    label: str | Promise
+    url_name: str
+    icon: str | Promise
+    permission: str = ""
+    when: str = ""
+    order: int = 0
+
+    @property
+    def url(self) -> str:
+        return _reverse(self.url_name, get_script_prefix())
+
+
+@dataclass(frozen=True)
 class Manifest:
     label: str  # the app label
     order: int  # menus, demo data and URLs follow it (dependencies first)
@@ -202,6 +221,7 @@ class Manifest:
     searches: tuple[SearchKind, ...] = ()
     todos: tuple[Todo, ...] = ()
     figures: tuple[Figure, ...] = ()
+    portal: tuple[PortalEntry, ...] = ()  # what residents do here, on the portal's home
 
 
 @functools.cache
@@ -233,6 +253,19 @@ def items_for(user: "Visitor") -> list[NavItem]:
         for i in nav_items()
         if (not i.permission or user.has_perm(i.permission))
         and (not i.when or import_string(i.when)(user))
+    ]
+
+
+def portal_entries_for(user: "Visitor") -> list[PortalEntry]:
+    """The portal home's "taking part" entries of ``user``, in their declared order."""
+    if not user.is_authenticated:
+        return []
+    entries = [entry for manifest in manifests() for entry in manifest.portal]
+    return [
+        e
+        for e in sorted(entries, key=lambda entry: entry.order)
+        if (not e.permission or user.has_perm(e.permission))
+        and (not e.when or import_string(e.when)(user))
     ]
 
 

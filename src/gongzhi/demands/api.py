@@ -10,6 +10,7 @@ the pages.
 """
 
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Annotated, Literal
 
 from django.db import IntegrityError
@@ -32,10 +33,11 @@ from gongzhi.core.api import (
 )
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 
-from . import selectors, services
+from . import assisted, selectors, services
 from .choices import (
     ACTION_LABELS,
     Channel,
+    Consent,
     ExtensionState,
     Rating,
     RequesterKind,
@@ -239,6 +241,11 @@ class MeetingOut(Schema):
 # --- In ---------------------------------------------------------------------------------------
 
 
+class AssistIn(Schema):
+    consent: Consent = Field(..., description="居民同意代办的方式")
+    consent_note: Text(0, 200) = ""
+
+
 class DemandIn(Schema):
     area_id: Id = Field(..., description="发生地点（区域）")
     title: Text(1, 100)
@@ -252,6 +259,9 @@ class DemandIn(Schema):
     household_id: Id | None = None
     location: Text(0, 200) = ""
     urgency: Urgency | None = None
+    assisted: AssistIn | None = Field(
+        None, description="代办：为不便自己提交的居民代为提交（须有居民同意，居民将收到短信）"
+    )
 
 
 class ItemIn(Schema):
@@ -429,9 +439,12 @@ def create_demand(
         )
         if household is None:
             raise RuleViolation(_("相关住户不存在或不在管辖范围内。"), field="household_id")
-    data = payload.dict(exclude={"area_id", "household_id"})
+    data = payload.dict(exclude={"area_id", "household_id", "assisted"})
+    record = services.create_demand
+    if payload.assisted is not None:
+        record = partial(assisted.submit_for_resident, **payload.assisted.dict())
     try:
-        demand = services.create_demand(
+        demand = record(
             actor=user, area=area, household=household, idempotency_key=idempotency_key, **data
         )
     except IntegrityError:  # the same key, submitted twice at the same moment

@@ -111,3 +111,11 @@ ACTION_LABELS = {
     "escalate": _("超期督办"),
     "accept_overdue": _("接单超时"),
 }
+
+
+class Consent(models.TextChoices):
+    """How a resident agreed that staff submit a demand for them (代办)."""
+
+    IN_PERSON = "in_person", _("当面同意")
+    PHONE = "phone", _("电话同意")
+    FAMILY = "family", _("家属代为同意")

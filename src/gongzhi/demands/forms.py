@@ -25,7 +25,7 @@ from gongzhi.core.forms import (
 )
 
 from . import selectors, services
-from .choices import Channel, LimitUnit, Rating, RequesterKind, Status, UnitKind, Urgency
+from .choices import Channel, Consent, LimitUnit, Rating, RequesterKind, Status, UnitKind, Urgency
 from .models import Category, Demand, Unit
 from .permissions import DISPATCH, HANDLE, INTAKE, MANAGE_SETUP
 
@@ -117,6 +117,15 @@ class IntakeForm(RequesterFields):
         choices=[("", _("按类别默认")), *Urgency.choices],
         required=False,
     )
+    assisted = forms.BooleanField(
+        label=_("代办：为不便自己提交的居民代为提交"),
+        required=False,
+        help_text=_("须经居民本人（或家属）同意；居民将收到短信告知，可在居民端查看进度。"),
+    )
+    consent = forms.ChoiceField(
+        label=_("居民同意方式"), choices=[("", "—"), *Consent.choices], required=False
+    )
+    consent_note = forms.CharField(label=_("同意情况说明"), max_length=200, required=False)
     merge_into = ScopedModelChoiceField(
         Demand,
         DISPATCH,

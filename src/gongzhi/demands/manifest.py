@@ -139,6 +139,7 @@ MANIFEST = Manifest(
         "demands.unit.changed": _("修改责任单位"),
         "demands.unit.created": _("新增责任单位"),
         "demands.demand.created": _("受理诉求"),
+        "demands.demand.assisted": _("代居民提交诉求（代办）"),
         "demands.demand.phone_viewed": _("查看诉求人完整电话"),
         **{f"demands.demand.{action}": label for action, label in ACTION_LABELS.items()},
     },

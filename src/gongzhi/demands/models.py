@@ -11,6 +11,7 @@ from gongzhi.core.scoping import Reach, Scope, ScopedModel, TreePathField
 
 from .choices import (
     Channel,
+    Consent,
     ExtensionState,
     LimitUnit,
     Outcome,
@@ -430,6 +431,39 @@ class DemandRequester(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Assistance(models.Model):
+    """代办: a demand a grid worker or the desk submitted for a resident who could not, with
+    the resident's consent. The resident is told by SMS and follows it in the portal when
+    they have an account. Read through its demand (its scope)."""
+
+    demand = models.OneToOneField(Demand, on_delete=models.CASCADE, related_name="assistance")
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("居民账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    consent = models.CharField(_("居民同意方式"), max_length=10, choices=Consent.choices)
+    consent_note = models.CharField(_("同意情况说明"), max_length=200, blank=True)
+    assisted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("代办人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("代办记录")
+        verbose_name_plural = _("代办记录")
+
+    def __str__(self) -> str:
+        return str(self.demand)
 
 
 class DemandEvent(models.Model):

@@ -352,13 +352,15 @@ def create_demand(
     idempotency_key: str | None = None,
     merge_into: Demand | None = None,
     at: datetime | None = None,
+    notice: str = "",
 ) -> Demand:
     """点单/报单: record a demand from any channel, with its "1+1" suggestion.
 
     ``merge_into``: the desk recognised a duplicate at intake; the new demand joins that
     case at once (needs the dispatch permission). ``at``: when it was recorded, for
     loading historical records (default now). A retry with the ``idempotency_key`` of a
-    demand the actor recorded before returns that demand, marked ``replayed``.
+    demand the actor recorded before returns that demand, marked ``replayed``. ``notice``:
+    what the requester is told (default 已受理).
 
     The checks read before the transaction begins: on SQLite a transaction takes the
     database's one write lock at once (``BEGIN IMMEDIATE``), so it holds only the writes;
@@ -455,6 +457,7 @@ def create_demand(
         urgency=urgency,
         merge_into=merge_into,
         at=at,
+        notice=notice,
     )
 
 
@@ -468,6 +471,7 @@ def _record(
     urgency: str | None,
     merge_into: Demand | None,
     at: datetime | None,
+    notice: str = "",
 ) -> Demand:
     """The writes of ``create_demand``, in one transaction."""
     channel = demand.channel
@@ -481,7 +485,7 @@ def _record(
         data={"channel": channel},
     )
     audit.log("demands.demand.created", actor=actor, target=demand, data={"channel": channel})
-    tell_requesters(demand, _("已受理"), co_requesters=False)
+    tell_requesters(demand, notice or _("已受理"), co_requesters=False)
     if category is not None:
         demand = classify(
             demand, actor=actor, version=demand.version, category=category, urgency=urgency, at=at

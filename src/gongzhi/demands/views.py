@@ -32,7 +32,7 @@ from gongzhi.core.views import (
 )
 from gongzhi.residents.selectors import households_matching
 
-from . import forms, selectors, services
+from . import assisted, forms, selectors, services
 from .choices import ACTION_LABELS, Status
 from .exports import LedgerExporter, ReportExporter
 from .filters import DemandFilter
@@ -331,7 +331,13 @@ class DemandDetailView(ScopedDetailView):
         return (
             super()
             .get_queryset()
-            .select_related(*selectors.RELATED, "household", "merged_into", "meeting")
+            .select_related(
+                *selectors.RELATED,
+                "household",
+                "merged_into",
+                "meeting",
+                "assistance__assisted_by",
+            )
             .prefetch_related(
                 Prefetch(
                     "extensions",
@@ -464,7 +470,11 @@ class IntakeView(PermissionRequiredPage, ServiceFormView):
 
     def perform(self, form):
         data = dict(form.cleaned_data)
-        demand = services.create_demand(actor=self.request.user, **data)
+        consent = {"consent": data.pop("consent"), "consent_note": data.pop("consent_note")}
+        if data.pop("assisted"):
+            demand = assisted.submit_for_resident(actor=self.request.user, **consent, **data)
+        else:
+            demand = services.create_demand(actor=self.request.user, **data)
         self.success_message = format_html(
             '{} <a class="alert-link" href="{}">{}</a>',
             _("已受理，编号 %(n)s。") % {"n": demand.number},

@@ -11,6 +11,7 @@ app_name = "residents"
 urlpatterns = [
     path("", views.ResidentListView.as_view(), name="list"),
     path("floating/", views.FloatingListView.as_view(), name="floating"),
+    path("households/pick/", views.HouseholdPickView.as_view(), name="pick_households"),
     path("<int:pk>/", views.ResidentDetailView.as_view(), name="detail"),
     path("<int:pk>/reveal/", views.ResidentRevealView.as_view(), name="reveal"),
     path("<int:pk>/photo/", views.ResidentPhotoView.as_view(), name="photo"),

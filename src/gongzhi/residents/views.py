@@ -8,12 +8,13 @@ Every view names its ``model`` and ``permission``; objects are fetched through t
 import json
 
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from gongzhi.areas import selectors as area_selectors
 from gongzhi.areas.choices import Level
@@ -741,3 +742,28 @@ def household_context(user, household) -> dict:
         "household_rentals": list(selectors.rentals_for(user).filter(household=household)[:20]),
         "can_register": user.has_perm(CHANGE, household),
     }
+
+
+class HouseholdPickView(LoginRequiredMixin, View):
+    """The household picker's type-ahead (JSON): at most ten households of the user's
+    scope matching ``q`` (``selectors.households_matching``), under ``within`` when
+    given."""
+
+    def get(self, request):
+        within_id = request.GET.get("within", "")
+        within = None
+        if within_id:
+            if not (within_id.isascii() and within_id.isdigit() and len(within_id) < 19):
+                return JsonResponse(
+                    {"error": {"code": "invalid", "message": str(_("查找条件不正确。"))}},
+                    status=400,
+                )
+            try:
+                within = area_selectors.get_area(request.user, within_id)
+            except NotFoundOrForbidden:
+                return JsonResponse({"results": []})
+        text = request.GET.get("q", "")[:50]
+        found = selectors.households_matching(request.user, text, within).order_by("path")[:10]
+        return JsonResponse(
+            {"results": [{"id": h.pk, "label": h.place_name(), "level": h.code} for h in found]}
+        )

@@ -3,7 +3,15 @@ micro-wishes, “1+1”, the three-level evaluation and the employer feedback re
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.modules import Manifest, NavItem, NotificationKind, Periodic, Todo, WarningKind
+from gongzhi.core.modules import (
+    Manifest,
+    NavItem,
+    NotificationKind,
+    Periodic,
+    PortalEntry,
+    Todo,
+    WarningKind,
+)
 
 from .permissions import CHANGE, RATE, REPORT, TAKE_PART, VIEW  # noqa: F401
 
@@ -199,5 +207,12 @@ MANIFEST = Manifest(
             "gongzhi.service.activities.close_forgotten",
             report=_("未签退的志愿服务时长按活动结束时间计入 {closed} 条"),
         ),
+    ),
+    # What a resident does here from the portal's home (their pages are phone-ready).
+    portal=(
+        PortalEntry(_("志愿服务活动"), "service:activity_mine", _("活"), TAKE_PART, order=810),
+        PortalEntry(_("活动签到"), "service:checkin", _("签"), TAKE_PART, order=811),
+        PortalEntry(_("心愿墙"), "service:wish_wall", _("愿"), TAKE_PART, order=820),
+        PortalEntry(_("我的志愿服务"), "service:mine", _("志"), TAKE_PART, order=830),
     ),
 )

@@ -44,7 +44,6 @@ PARAMETERS = [
     Parameter("service.theme_day_month", 3, _("季度主题服务日所在月（季度第几月）"), SEED, 1, 3),
     Parameter("service.checkin_before_minutes", 30, _("活动开始前可签到（分钟）"), LOCAL, 0, 240),
     Parameter("service.checkout_after_minutes", 60, _("活动结束后可签退（分钟）"), LOCAL, 0, 240),
-    Parameter("service.code_minutes", 0, _("签到码有效期（分钟，0为活动期间有效）"), LOCAL, 0, 240),
     Parameter(
         "service.wish_hours_max", 8, _("认领微心愿一次登记服务时长上限（小时）"), LOCAL, 1, 24
     ),

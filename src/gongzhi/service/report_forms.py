@@ -9,6 +9,7 @@ from gongzhi.areas.models import Area
 from gongzhi.party.choices import Category
 from gongzhi.party.models import Member
 from gongzhi.party.permissions import VIEW_MEMBER
+from gongzhi.residents.widgets import HouseholdPicker
 
 from . import reports
 from .choices import CadreLevel, PairKind
@@ -105,6 +106,9 @@ class PairForm(forms.Form):
 
     def __init__(self, *args, user, community, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["household"].queryset = (
+        field = self.fields["household"]
+        field.widget = HouseholdPicker(within=community.pk)
+        field.label_from_instance = lambda h: h.place_name()
+        field.queryset = (  # after the widget: it gives the widget its choices
             area_selectors.households_for(user).filter(path__under=community.path).order_by("path")
         )

@@ -7,6 +7,7 @@ from gongzhi.areas.choices import Level
 from gongzhi.areas.forms import AreaChoiceField
 from gongzhi.areas.models import Household
 from gongzhi.core.forms import ScopedModelChoiceField, scope_fields
+from gongzhi.residents.widgets import HouseholdPicker
 
 from .choices import WishSource
 from .models import OrganUnit, Wish
@@ -33,6 +34,7 @@ class WishCreateForm(forms.Form):
         narrow=lambda qs: qs.order_by("path"),
         required=False,
         label=_("心愿户"),
+        widget=HouseholdPicker(),
     )
     source = forms.ChoiceField(label=_("来源"), choices=WishSource.choices)
     detail = forms.CharField(

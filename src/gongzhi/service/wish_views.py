@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -214,6 +215,10 @@ def _actions(wish: Wish, user) -> list[dict[str, Any]]:
     ]
 
 
+WALL_PAGE = 30  # open wishes a page of the wall
+WALL_DONE = 20  # the latest claimed and fulfilled wishes shown below them
+
+
 class WishWallView(LoginRequiredMixin, TemplateView):
     """心愿墙 (phone-first): the open wishes of the user's communities with masked names
     and no address beyond the building; the claimed and fulfilled with their claimer; the
@@ -228,21 +233,28 @@ class WishWallView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        rows = list(wishes.wall_rows(user)[:200])
-        cards = [
-            {
+        wall = wishes.wall_rows(user).order_by("-published_on", "-id")
+        # Every open wish, a page at a time (the claimable ones come first, never cut
+        # off by a cap); the latest claimed and fulfilled ones below them.
+        page = Paginator(wall.filter(status=WishState.OPEN), WALL_PAGE).get_page(
+            self.request.GET.get("page")
+        )
+
+        def card(w):
+            return {
                 "wish": w,
                 "wisher": pii.mask_name(w.wisher),
                 "place": wishes.place_of(w),
                 "claimer": wishes.claimer_name(w),
                 "can_claim": "claim" in wishes.WORKFLOW.allowed(w, user),
             }
-            for w in rows
-        ]
+
         context.update(
             title=_("心愿墙"),
-            open_cards=[c for c in cards if c["wish"].status == WishState.OPEN],
-            done_cards=[c for c in cards if c["wish"].status != WishState.OPEN],
+            page_obj=page,
+            paginator=page.paginator,
+            open_cards=[card(w) for w in page],
+            done_cards=[card(w) for w in wall.exclude(status=WishState.OPEN)[:WALL_DONE]],
             mine=list(wishes.claimed_by_me(user)[:50]),
             to_confirm=list(wishes.to_confirm_by_me(user)[:20]),
             is_member=wishes.member_of(user) is not None,

@@ -280,28 +280,20 @@ VISITOR_COLUMNS = (
 
 def visitor_rows(user: User, within: Area, today: date | None = None) -> list[VisitorRow]:
     """Each in-service member with a confirmed report under ``within``: their last visit,
-    due date and state, overdue first. Four queries."""
+    due date and state, overdue first. Two queries: the reports with their member's last
+    visits (as the warning reads them), and the live pairs counted."""
     today = today or timezone.localdate()
     scoped = confirmed_reports(user, within)
-    reports = list(scoped.order_by("path", "member__name").values_list(*VISITOR_COLUMNS))
+    as_visitor, as_member = _last_visit_of_member(user)
+    reports = list(
+        scoped.annotate(as_visitor=as_visitor, as_member=as_member)
+        .order_by("path", "member__name")
+        .values_list(*VISITOR_COLUMNS, "as_visitor", "as_member")
+    )
     if not reports:
         return []
-    # The members and their accounts as subqueries: a district's list of ids would be
-    # long parameters.
+    # The members as a subquery: a district's list of ids would be long parameters.
     members = scoped.order_by().values("member_id")
-    visits = visible_visits(user)
-    by_user = dict(
-        visits.filter(visitor_id__in=scoped.order_by().values("member__user_id"))
-        .values_list("visitor_id")
-        .annotate(last=Max("visited_on"))
-        .values_list("visitor_id", "last")
-    )
-    by_member = dict(
-        visits.filter(member_id__in=members)
-        .values_list("member_id")
-        .annotate(last=Max("visited_on"))
-        .values_list("member_id", "last")
-    )
     paired = dict(
         Pair.objects.filter(member_id__in=members, ended_on__isnull=True)
         .order_by()
@@ -311,9 +303,9 @@ def visitor_rows(user: User, within: Area, today: date | None = None) -> list[Vi
     )
     rows = []
     soon = soon_days(today)
-    for pk, member_id, name, user_id, community_id, community, path, level, on, asked in reports:
-        mine = by_user.get(user_id) if user_id else None
-        dates = [d for d in (mine, by_member.get(member_id)) if d]
+    for row in reports:
+        pk, member_id, name, _user, community_id, community, path, level, on, asked = row[:10]
+        dates = [d for d in row[10:] if d]
         last = max(dates) if dates else None
         due = rules.visitor_due(level, last, on or asked)
         rows.append(
@@ -375,25 +367,25 @@ def household_row(
 
 def household_rows(user: User, within: Area, today: date | None = None) -> list[HouseholdRow]:
     """Each care household under ``within``: last visit, due date, state and a
-    high-risk household's event, overdue first. Three queries."""
+    high-risk household's event, overdue first. Two queries."""
     return rows_of(user, care_households(user, within), today or timezone.localdate())
 
 
 def rows_of(user: User, cares: QuerySet[CareHousehold], today: date) -> list[HouseholdRow]:
     """The rows of the care households ``cares`` (read through the scope)."""
-    listed = [
-        _Care(*values) for values in cares.order_by("path").values_list(*CARE_COLUMNS, "event_at")
-    ]
+    listed = []
+    last: dict[int, date | None] = {}
+    for *values, seen in (
+        cares.annotate(last=_last_visit_of_household(user))
+        .order_by("path")
+        .values_list(*CARE_COLUMNS, "event_at", "last")
+    ):
+        care = _Care(*values)
+        listed.append(care)
+        last[care.household_id] = seen
     if not listed:
         return []
     visits = visible_visits(user)
-    ids = Subquery(cares.values("household_id"))
-    last = dict(
-        visits.filter(household_id__in=ids)
-        .values_list("household_id")
-        .annotate(last=Max("visited_on"))
-        .values_list("household_id", "last")
-    )
     events = {c.household_id: timezone.localtime(c.event_at).date() for c in listed if c.event_at}
     after: dict[int, list[date]] = defaultdict(list)
     if events:
@@ -485,15 +477,20 @@ def visitor_overdue(user: User, today: date) -> QuerySet[Report]:
     return reports.filter(overdue).select_related("member", "community").order_by("path")
 
 
-def household_overdue(user: User, today: date) -> QuerySet[CareHousehold]:
-    """The warning ``visits.household_overdue``: the care households of the user's scope
-    whose visit is overdue by their tier's norm or by a major event's 24 hours."""
-    last = Subquery(
+def _last_visit_of_household(user: User) -> Subquery:
+    """Correlated subquery: a care household's last visit (of those ``user`` sees)."""
+    return Subquery(
         visible_visits(user)
         .filter(household_id=OuterRef("household_id"))
         .order_by("-visited_on")
         .values("visited_on")[:1]
     )
+
+
+def household_overdue(user: User, today: date) -> QuerySet[CareHousehold]:
+    """The warning ``visits.household_overdue``: the care households of the user's scope
+    whose visit is overdue by their tier's norm or by a major event's 24 hours."""
+    last = _last_visit_of_household(user)
     cares = (
         CareHousehold.objects.visible_to(user, VIEW)
         .filter(is_active=True)

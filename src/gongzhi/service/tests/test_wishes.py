@@ -596,3 +596,20 @@ def test_the_demo_loads_twelve_wishes_per_community_in_every_state_once(world, p
     # The sibling community has no reported members or units: its claims stay open.
     assert Wish.objects.filter(community=world.sibling.community, status="open").count() == 11
     assert "已存在" in demo_wishes.load(TODAY)
+
+
+def test_the_wall_pages_every_open_wish_before_the_done_ones(world, people, client_as):
+    """Open wishes are never cut off by the claimed and confirmed ones: a page of 30, the
+    next page the rest; the latest done ones below."""
+    from gongzhi.service.wish_views import WALL_PAGE
+
+    done = publish(world, title="已认领的心愿")
+    wishes.claim_wish(done, actor=people["member_user"])
+    for i in range(WALL_PAGE + 2):
+        publish(world, title=f"开放心愿{i:02d}")
+    client = client_as(people["member_user"])
+    first = client.get(reverse("service:wish_wall")).content.decode()
+    second = client.get(reverse("service:wish_wall"), {"page": 2}).content.decode()
+    assert first.count("data-wish=") == WALL_PAGE and second.count("data-wish=") == 2
+    assert "开放心愿31" in first and "开放心愿00" in second  # newest first
+    assert f'data-done="{done.pk}"' in first and "page=2" in first
