@@ -101,5 +101,10 @@ def test_the_sign_in_in_elder_mode_has_60_px_targets_and_passes_axe(world, walk)
     page.get_by_role("button", name="获取验证码").click()
     expect(page.get_by_text("手机号应为11位数字，以1开头。")).to_be_visible()
     checked(w, 60)
+    texts = page.evaluate(
+        """() => [...document.querySelectorAll('main p, main label, main .invalid-feedback')]
+          .map(e => parseFloat(getComputedStyle(e).fontSize))"""
+    )
+    assert min(texts) >= 18, texts
     w.shot("portal-signin-elder")
     w.clean(refused=1)  # the refused number: a 422 the script asked for
