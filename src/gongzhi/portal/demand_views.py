@@ -124,6 +124,7 @@ class DemandReceiptView(PortalView, TemplateView):
     """The receipt: the demand's number and what happens next, in plain words."""
 
     template_name = "portal/demand_receipt.html"
+    model = Demand
     extra_context = {"title": _("已收到您的诉求")}
 
     def get_context_data(self, **kwargs):
@@ -238,6 +239,7 @@ class MeTooView(PortalView):
     """我也遇到了: join an open case of a place the resident may name."""
 
     http_method_names = ["post"]
+    model = Demand
 
     def post(self, request, *args, **kwargs):
         demand = Demand.objects.filter(pk=kwargs["pk"]).first()

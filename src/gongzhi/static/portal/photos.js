@@ -38,7 +38,7 @@
       canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
       return new Promise(function (resolve) {
         canvas.toBlob(function (blob) {
-          if (!blob || blob.size >= file.size) { resolve(file); return; }
+          if (!blob || (scale === 1 && blob.size >= file.size)) { resolve(file); return; }
           var name = file.name.replace(/\.[^.]*$/, "") + ".jpg";
           resolve(new File([blob], name, { type: "image/jpeg" }));
         }, "image/jpeg", QUALITY);
