@@ -27,12 +27,12 @@ router = Router(tags=["portal"])
 Photos = File[list[UploadedFile]]
 
 
-class SuggestionOut(Schema):
+class CategoryHintOut(Schema):
     category_id: int
     name: str
 
 
-class PlaceOut(Schema):
+class ResidentPlaceOut(Schema):
     id: int
     name: str
 
@@ -63,13 +63,13 @@ class MyDemandOut(Schema):
     due_at: datetime | None
 
 
-class StepOut(Schema):
+class DemandStepOut(Schema):
     at: datetime
     text: str
     note: str
 
 
-class PhotoOut(Schema):
+class DemandPhotoOut(Schema):
     id: int
     name: str
 
@@ -86,8 +86,8 @@ class MyDemandDetailOut(MyDemandOut):
     requester: bool = Field(..., description="本人提出（否则为“我也遇到了”加入）")
     actions: list[str] = Field(..., description="现在可执行的操作：rate、add_info、reopen")
     reopen_refused: str = Field(..., description="不能申请重办的原因（已评价不满意时）")
-    steps: list[StepOut]
-    photos: list[PhotoOut]
+    steps: list[DemandStepOut]
+    photos: list[DemandPhotoOut]
 
 
 def _public(demand: Demand) -> dict:
@@ -139,7 +139,7 @@ def _detail(request, demand_id: int) -> dict:
 
 @router.get(
     "/suggest",
-    response={200: list[SuggestionOut], ERRORS: ErrorOut},
+    response={200: list[CategoryHintOut], ERRORS: ErrorOut},
     url_name="portal_demand_suggest",
 )
 def suggest(request, text: Text(1, 2000)):  # type: ignore[valid-type]
@@ -150,7 +150,7 @@ def suggest(request, text: Text(1, 2000)):  # type: ignore[valid-type]
     ]
 
 
-@router.get("/places", response={200: list[PlaceOut], ERRORS: ErrorOut})
+@router.get("/places", response={200: list[ResidentPlaceOut], ERRORS: ErrorOut})
 def places(request, area_id: Id):
     """The courtyards and buildings of a community (``area_id``) the resident may name."""
     community = demands.communities(request.user).filter(pk=area_id).first()
@@ -177,7 +177,7 @@ def place_demands(request, area_id: Id, text: Text(0, 2000) = ""):  # type: igno
     }
 
 
-class SubmitIn(Schema):
+class ResidentDemandIn(Schema):
     content: LongText(5000)  # type: ignore[valid-type]
     area_id: Id | None = Field(None, description="小区/院落或楼栋（不填 household 时必填）")
     household: bool = Field(False, description="就在本人已绑定的住户")
@@ -187,7 +187,7 @@ class SubmitIn(Schema):
 
 
 @router.post("", response={201: MyDemandDetailOut, ERRORS: ErrorOut})
-def submit(request, payload: Form[SubmitIn], photos: Photos = None):
+def submit(request, payload: Form[ResidentDemandIn], photos: Photos = None):
     """反映问题 (multipart: the fields and up to nine ``photos``)."""
     user = request.user
     household = demands.bound_household(user) if payload.household else None
@@ -229,14 +229,14 @@ def detail(request, demand_id: int):
     return _detail(request, demand_id)
 
 
-class RateIn(Schema):
+class ResidentRateIn(Schema):
     version: Version
     rating: Rating
     note: Text(0, 200) = ""  # type: ignore[valid-type]
 
 
 @router.post("/{int:demand_id}/rate", response={200: MyDemandDetailOut, ERRORS: ErrorOut})
-def rate(request, demand_id: int, payload: RateIn):
+def rate(request, demand_id: int, payload: ResidentRateIn):
     """评价 (the requester only; "not satisfied" goes back to the community)."""
     demand = demands.own_demand(request.user, demand_id)
     demand_services.rate(
@@ -249,24 +249,24 @@ def rate(request, demand_id: int, payload: RateIn):
     return _detail(request, demand_id)
 
 
-class ReopenIn(Schema):
+class ResidentReopenIn(Schema):
     reason: Text(1, 200)  # type: ignore[valid-type]
 
 
 @router.post("/{int:demand_id}/reopen", response={200: MyDemandDetailOut, ERRORS: ErrorOut})
-def reopen(request, demand_id: int, payload: ReopenIn):
+def reopen(request, demand_id: int, payload: ResidentReopenIn):
     """申请重办, within the period after the answer."""
     demand = demands.own_demand(request.user, demand_id)
     demands.request_reopen(demand, actor=request.user, reason=payload.reason)
     return _detail(request, demand_id)
 
 
-class InfoIn(Schema):
+class ResidentInfoIn(Schema):
     note: LongText(500)  # type: ignore[valid-type]
 
 
 @router.post("/{int:demand_id}/add_info", response={200: MyDemandDetailOut, ERRORS: ErrorOut})
-def add_info(request, demand_id: int, payload: Form[InfoIn], photos: Photos = None):
+def add_info(request, demand_id: int, payload: Form[ResidentInfoIn], photos: Photos = None):
     """补充信息 (multipart: ``note`` and ``photos``) while the case is open."""
     demand = demands.own_demand(request.user, demand_id)
     demands.add_info(demand, actor=request.user, note=payload.note, photos=photos or [])
