@@ -64,7 +64,7 @@ def test_submit_follow_rate_reopen_then_an_unbound_resident(world, walk):
     w.shot("portal-demand-receipt")
     photos = Attachment.objects.filter(object_id=demand.pk)
     assert photos.count() == 3
-    assert all(max(p.width, p.height) <= 1600 for p in photos)  # compressed in the browser
+    assert all(max(p.width, p.height) <= 1600 for p in photos), [(p.width, p.size) for p in photos]
 
     # 2. Staff classify, dispatch; the property company accepts and answers.
     staff, handler = world.users["staff"], world.users["unit_handler"]
