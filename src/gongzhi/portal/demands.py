@@ -125,11 +125,18 @@ def _own(user: User) -> Q:
 
 
 def my_demands(user: User) -> QuerySet[Demand]:
-    """The demands the resident raised or joined ("me too"), newest first."""
+    """The demands the resident raised or joined ("me too"), newest first. Their ids are
+    read first, each through its own index: an OR of the two kept SQLite from either and
+    read the whole table (a second a page among a million demands)."""
     if not user.is_authenticated:
         return Demand.objects.none()
+    ids = {
+        # Unordered: with the model's newest-first order SQLite walked the date index.
+        *Demand.objects.filter(requester_user=user).order_by().values_list("pk", flat=True),
+        *DemandRequester.objects.filter(user=user).values_list("demand_id", flat=True),
+    }
     return (
-        Demand.objects.filter(_own(user))
+        Demand.objects.filter(pk__in=ids)
         .only("pk", "title", "status", "received_at", "due_at", "requester_user_id")
         .order_by("-received_at", "-id")
     )

@@ -41,24 +41,25 @@
   function setUpPhotos(input) {
     var form = input.form;
     var status = document.getElementById("photo-status");
+    var words = status ? status.dataset : {};  // the page's translated messages
     var buttons = form.querySelectorAll("button[type=submit]");
     function say(text) { if (status) { status.textContent = text; } }
     function busy(on) { buttons.forEach(function (b) { b.disabled = on; }); }
     input.addEventListener("change", function () {
       var files = Array.prototype.slice.call(input.files || []);
       if (files.length > MAX_PHOTOS) {
-        say("最多上传" + MAX_PHOTOS + "张照片，本次选了" + files.length + "张，请重新选择。");
+        say(words.tooMany.replace("%(n)s", MAX_PHOTOS).replace("%(k)s", files.length));
         input.value = "";
         return;
       }
       if (!files.length || typeof DataTransfer === "undefined") { return; }
       busy(true);
-      say("正在压缩照片……");
+      say(words.compressing);
       Promise.all(files.map(compress)).then(function (smaller) {
         var transfer = new DataTransfer();
         smaller.forEach(function (f) { transfer.items.add(f); });
         input.files = transfer.files;
-        say("已选" + smaller.length + "张照片。");
+        say(words.chosen.replace("%(k)s", smaller.length));
       }).finally(function () { busy(false); });
     });
   }
@@ -121,7 +122,8 @@
         var item = row.content.firstElementChild.cloneNode(true);
         item.querySelector(".gz-card-title").textContent = d.title;
         item.querySelector(".gz-card-meta").textContent =
-          (d.open ? "办理中 · " : "已答复 · ") + (d.answered_at || d.received_at).slice(0, 10);
+          (d.open ? form.dataset.openWord : form.dataset.answeredWord) + " · " +
+          (d.answered_at || d.received_at).slice(0, 10);
         item.querySelector(".gz-card-answer").textContent = d.answer;
         var button = item.querySelector("button");
         if (d.open) {
