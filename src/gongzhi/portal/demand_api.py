@@ -19,7 +19,7 @@ from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.demands import services as demand_services
 from gongzhi.demands.choices import Rating
 from gongzhi.demands.choices import Status as DemandStatus
-from gongzhi.demands.models import Category, Demand
+from gongzhi.demands.models import Demand
 
 from . import demands
 
@@ -200,7 +200,7 @@ def submit(request, payload: Form[ResidentDemandIn], photos: Photos = None):
             raise RuleViolation(_("请选择诉求发生的小区/院落或楼栋。"), field="area_id")
     category = None
     if payload.category_id is not None:
-        category = Category.objects.filter(pk=payload.category_id, is_active=True).first()
+        category = demands.active_category(payload.category_id)
         if category is None:
             raise RuleViolation(_("请选择有效的诉求类别。"), field="category_id")
     demand = demands.submit(
@@ -276,8 +276,5 @@ def add_info(request, demand_id: int, payload: Form[ResidentInfoIn], photos: Pho
 @router.post("/{int:demand_id}/me_too", response={200: MyDemandDetailOut, ERRORS: ErrorOut})
 def me_too(request, demand_id: int):
     """我也遇到了: join an open case of a place the resident may name."""
-    demand = Demand.objects.filter(pk=demand_id).first()
-    if demand is None:
-        raise NotFoundOrForbidden()
-    demands.me_too(demand, actor=request.user)
+    demands.me_too(demands.case_to_join(demand_id), actor=request.user)
     return _detail(request, demand_id)

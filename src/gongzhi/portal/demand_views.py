@@ -242,9 +242,7 @@ class MeTooView(PortalView):
     model = Demand
 
     def post(self, request, *args, **kwargs):
-        demand = Demand.objects.filter(pk=kwargs["pk"]).first()
-        if demand is None:
-            raise Http404()
+        demand = demands.case_to_join(kwargs["pk"])
         try:
             perform_checked(lambda d: demands.me_too(d, actor=request.user), demand)
         except NotFoundOrForbidden:

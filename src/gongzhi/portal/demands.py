@@ -156,6 +156,18 @@ def own_demand(user: User, pk: int) -> Demand:
     return demand
 
 
+def case_to_join(pk: int) -> Demand:
+    """A case by its id, for "me too" (which checks its place and state)."""
+    demand = Demand.objects.filter(pk=pk).first()
+    if demand is None:
+        raise NotFoundOrForbidden()
+    return demand
+
+
+def active_category(pk: int) -> Category | None:
+    return Category.objects.filter(pk=pk, is_active=True).first()
+
+
 def is_requester(demand: Demand, user: User) -> bool:
     return demand.requester_user_id == user.pk
 
