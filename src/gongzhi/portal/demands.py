@@ -279,12 +279,15 @@ def similar_open(area: Area, text: str, user: User) -> list[Demand]:
 
 
 def _check_photo_count(photos: Sequence[IO[bytes]], have: int = 0) -> None:
+    """Before any photo is decoded: at most the attachments' image limit per demand."""
     most = param(MAX_IMAGES)
-    if have + len(photos) > most:
-        raise RuleViolation(
-            _("最多上传%(n)d张照片，本次选了%(k)d张。") % {"n": most - have, "k": len(photos)},
-            field="photos",
-        )
+    if have + len(photos) <= most:
+        return
+    if have:
+        message = _("每条诉求最多%(n)d张照片，已有%(have)d张，本次又选了%(k)d张。")
+    else:
+        message = _("最多上传%(n)d张照片，本次选了%(k)d张。")
+    raise RuleViolation(message % {"n": most, "have": have, "k": len(photos)}, field="photos")
 
 
 @atomic

@@ -307,21 +307,25 @@ def test_not_satisfied_then_reopen_within_the_period(world, bound, demands, clie
     assert demand.status == Status.DISPATCHED and demand.reopen_count == 1
 
 
-@pytest.mark.parametrize(("days", "allowed"), [(6, True), (7, True), (8, False)])
-def test_reopen_period_at_its_threshold(world, bound, demands, days, allowed):
+@pytest.mark.parametrize(
+    ("after", "allowed"),
+    [
+        (timedelta(days=7) - timedelta(seconds=1), True),
+        (timedelta(days=7), True),
+        (timedelta(days=7, seconds=1), False),
+    ],
+)
+def test_reopen_period_at_its_threshold(world, bound, demands, after, allowed):
     demand = answered(world, submit(bound, household=world.ours.households[0]), demands)
-    demand = services.rate(
-        demand, actor=bound, version=demand.version, rating=Rating.UNSATISFIED, note=""
-    )
-    at = demand.answered_at + timedelta(days=days) - timedelta(seconds=1 if allowed else 0)
-    if days == 8:
-        at = demand.answered_at + timedelta(days=7, seconds=1)
+    demand = services.rate(demand, actor=bound, version=demand.version, rating=Rating.UNSATISFIED)
+    at = demand.answered_at + after  # portal.reopen_days: 7
     if allowed:
         portal.request_reopen(demand, actor=bound, reason="没修好", at=at)
+        assert demand.events.filter(action="reopen_request").exists()
     else:
         with pytest.raises(RuleViolation) as caught:
             portal.request_reopen(demand, actor=bound, reason="没修好", at=at)
-        assert "超过7天" in caught.value.message
+        assert "答复已超过7天" in caught.value.message
 
 
 def test_reopen_refused_when_satisfied_or_by_someone_else(world, bound, unbound, demands):
@@ -345,7 +349,7 @@ def test_the_requester_adds_information_to_an_open_case(world, bound, unbound, d
     event = demand.events.get(action="add_info")
     assert event.note == "晚上8点后最暗"
     assert Attachment.objects.filter(object_id=demand.pk).count() == 9
-    with pytest.raises(RuleViolation, match="最多上传0张照片"):
+    with pytest.raises(RuleViolation, match="最多9张照片，已有9张，本次又选了1张"):
         portal.add_info(demand, actor=bound, note="再补一张", photos=[photo()])
     with pytest.raises(RuleViolation, match="本人"):
         portal.add_info(demand, actor=unbound, note="x")
