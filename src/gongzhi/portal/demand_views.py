@@ -179,6 +179,7 @@ class DemandDetailView(PortalView, TemplateView):
             reopen_refused=reopen_refusal
             if demand.status == Status.RATED and demands.is_requester(demand, user)
             else "",
+            place=demands.place_of(demand.area),
             now=timezone.now(),
         )
         return self.render_to_response(context, status=status)

@@ -66,6 +66,13 @@ def bound_household(user: User) -> Household | None:
     return resident.household if resident else None
 
 
+def place_of(area: Area) -> Area | None:
+    """The courtyard or building a demand's area is at (a unit's building)."""
+    if area.level in demand_services.RESIDENT_PLACES:
+        return area
+    return area.parent if area.level == Level.UNIT else None
+
+
 def community_path(path: str) -> str:
     return "/".join(path.split("/")[:4]) + "/"
 

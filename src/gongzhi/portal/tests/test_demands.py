@@ -404,6 +404,13 @@ def test_the_place_shows_others_answers_masked(world, bound, unbound, demands, c
     assert portal.place_demands(world.ours.building, bound) == []  # their own are not "others'"
 
 
+def test_the_case_links_to_its_place(world, bound, client_as):
+    demand = submit(bound, household=world.ours.households[0])
+    assert portal.place_of(demand.area) == world.ours.building  # the unit's building
+    page = client_as(bound).get(reverse("portal:demand_detail", args=[demand.pk]))
+    assert reverse("portal:demand_place", args=[world.ours.building.pk]) in page.content.decode()
+
+
 def test_similar_open_cases_are_offered_me_too(world, bound, unbound):
     demand = submit(bound, area=world.ours.building)
     assert portal.similar_open(world.ours.building, TEXT, unbound) == [demand]
