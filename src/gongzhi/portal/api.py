@@ -4,3 +4,7 @@ as the pages, under /api/v1/portal/, with a token from the phone sign-in."""
 from ninja import Router
 
 router = Router(tags=["portal"])
+
+from .demand_api import router as demand_router  # noqa: E402
+
+router.add_router("/demands", demand_router)
