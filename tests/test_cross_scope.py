@@ -46,6 +46,7 @@ from django.apps import apps
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from gongzhi.accounts.models import RoleAssignment
@@ -742,12 +743,21 @@ def sample(schema, name: str, ids: dict, target=None):
     return text[: schema.get("maxLength", len(text))]
 
 
+def body_schema(op) -> tuple[dict, bool]:
+    """The request body's schema, and whether it is a form (multipart: fields and files,
+    e.g. a resident's demand with its photos) rather than JSON."""
+    content = op["requestBody"]["content"]
+    if "application/json" in content:
+        return content["application/json"]["schema"], False
+    return content["multipart/form-data"]["schema"], True
+
+
 def body_id_fields(op, resource):
     """Request body properties that reference objects: {name: model}."""
     body = op.get("requestBody")
     if not body:
         return {}
-    schema = resolve(body["content"]["application/json"]["schema"])
+    schema = resolve(body_schema(op)[0])
     fields = {}
     for prop in schema.get("properties", {}):
         if re.search(r"_ids?$", prop):
@@ -759,9 +769,11 @@ class Api:
     def __init__(self, client, key):
         self.client, self.headers = client, {"Authorization": f"Bearer {key}"}
 
-    def __call__(self, method, path, body=None, query=None):
+    def __call__(self, method, path, body=None, query=None, form=False):
         kwargs = {"headers": self.headers}
-        if body is not None:
+        if body is not None and form:
+            kwargs.update(data=encode_multipart(BOUNDARY, body), content_type=MULTIPART_CONTENT)
+        elif body is not None:
             kwargs.update(data=json.dumps(body), content_type="application/json")
         if query:
             kwargs["QUERY_STRING"] = urlencode(query, doseq=True)
@@ -893,9 +905,9 @@ def test_api_objects_of_the_sibling_community_are_out_of_reach(fx, actor):
                 except RouteNotMapped as exc:
                     problems.append(f"{method.upper()} {path}: {exc}")
                     break
-                body = None
+                body, form = None, False
                 if op.get("requestBody"):
-                    schema = op["requestBody"]["content"]["application/json"]["schema"]
+                    schema, form = body_schema(op)
                     body = sample(schema, "", ids, target)
                 query = {
                     q["name"]: getattr(target, "version", 1)
@@ -903,7 +915,7 @@ def test_api_objects_of_the_sibling_community_are_out_of_reach(fx, actor):
                     if q["in"] == "query" and q["name"] == "version"
                 }
                 before = state(fx)
-                response = api_client(method, path=url, body=body, query=query)
+                response = api_client(method, path=url, body=body, query=query, form=form)
                 walked += 1
                 what = f"{method.upper()} {url}"
                 try:
@@ -1081,7 +1093,7 @@ def test_api_creates_refuse_the_siblings_objects(fx, actor):
                 continue
             if not refs:
                 continue  # nothing in the body points at an object
-            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            schema, form = body_schema(op)
             for prop, model in refs.items():
                 for row in fx.sibling_rows(model):
                     ids = {}
@@ -1092,7 +1104,7 @@ def test_api_creates_refuse_the_siblings_objects(fx, actor):
                     ids[prop] = row.pk
                     body = sample(schema, "", ids)
                     before = state(fx)
-                    response = api_client("post", path, body=body)
+                    response = api_client("post", path, body=body, form=form)
                     walked += 1
                     what = f"POST {path} with the sibling's {prop}={row.pk}"
                     try:

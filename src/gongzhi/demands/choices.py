@@ -110,6 +110,10 @@ ACTION_LABELS = {
     "remind": _("到期提醒"),
     "escalate": _("超期督办"),
     "accept_overdue": _("接单超时"),
+    # Written by the residents' portal (gongzhi.portal.demands): the state stays.
+    "add_info": _("诉求人补充信息"),
+    "me_too": _("其他居民反映同一问题"),
+    "reopen_request": _("诉求人申请重办"),
 }
 
 

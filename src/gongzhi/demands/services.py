@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import User
+from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, calendar, pii
 from gongzhi.core.errors import RuleViolation, RuleViolations
@@ -118,6 +119,18 @@ def _an_extension_is_pending(demand: Demand, actor: User) -> None:
         raise RuleViolation(_("没有待审批的延期申请。"), field="approve")
 
 
+def shown_actor(demand: Demand, actor: User | None) -> User | None:
+    """Who an event names: nobody for the requester of a demand raised anonymously
+    towards its handlers (the audit record keeps who acted)."""
+    if (
+        actor is not None
+        and demand.requester_kind == RequesterKind.ANONYMOUS
+        and actor.pk == demand.requester_user_id
+    ):
+        return None
+    return actor
+
+
 def _event(
     demand: Demand,
     actor: User,
@@ -132,7 +145,7 @@ def _event(
         action=action,
         from_status=from_status,
         to_status=demand.status,
-        actor=actor,
+        actor=shown_actor(demand, actor),
         at=at or timezone.now(),
         note=note,
         data={k: str(v) for k, v in data.items()},
@@ -461,6 +474,71 @@ def create_demand(
     )
 
 
+RESIDENT_PLACES = (Level.ESTATE, Level.BUILDING)
+
+
+def submit_own(
+    *,
+    actor: User,
+    content: str,
+    area: Area | None = None,
+    household: Household | None = None,
+    category: Category | None = None,
+    suggestion: str = "",
+    location: str = "",
+    anonymous: bool = False,
+    at: datetime | None = None,
+) -> Demand:
+    """A resident's own demand (the residents' portal): about their bound household, or a
+    courtyard or building of the district they name. They hold no intake permission: the
+    place is checked here instead, and the demand recorded by the same code as
+    ``create_demand``. The category they pick from the suggestions is kept as given; the
+    community confirms it when it classifies (which sets the deadline). ``anonymous``:
+    the handlers see neither their name nor their phone; they follow it all the same."""
+    problems: list[RuleViolation] = []
+    if household is not None:
+        bound = household.residents.filter(user=actor, present=True).exists()
+        if not bound:
+            problems.append(RuleViolation(_("只能为本人已绑定的住户反映诉求。"), field="household"))
+        area = household.area
+    elif area is None or area.level not in RESIDENT_PLACES:
+        problems.append(RuleViolation(_("请选择诉求发生的小区/院落或楼栋。"), field="area"))
+    if category is not None and not category.is_active:
+        problems.append(RuleViolation(_("请选择有效的诉求类别。"), field="category"))
+    body = " ".join((content or "").split())
+    texts, found = demand_texts(
+        title=body[:30] or "-",
+        content=content,
+        suggestion=suggestion,
+        location=location,
+        requester_kind=RequesterKind.ANONYMOUS if anonymous else RequesterKind.RESIDENT,
+        requester_name=actor.full_name or actor.username,
+        requester_phone=actor.phone,
+    )
+    problems += found
+    if problems:
+        raise _all(problems)
+    assert area is not None  # checked above
+    now = at or timezone.now()
+    demand = Demand(
+        **texts,
+        channel=Channel.PORTAL,
+        area=area,
+        path=area.path,
+        household=household,
+        category=category,
+        urgency=category.urgency if category else Urgency.ORDINARY,
+        requester_kind=RequesterKind.ANONYMOUS if anonymous else RequesterKind.RESIDENT,
+        requester_user=actor,
+        received_at=now,
+        created_by=actor,
+        search_tokens=index_tokens(" ".join([texts["title"], texts["content"], location])),
+    )
+    return _record(
+        demand, actor=actor, now=now, category=None, urgency=None, merge_into=None, at=at
+    )
+
+
 @atomic
 def _record(
     demand: Demand,
@@ -480,7 +558,7 @@ def _record(
         demand=demand,
         action="create",
         to_status=S.RECEIVED,
-        actor=actor,
+        actor=shown_actor(demand, actor),
         at=now,
         data={"channel": channel},
     )
@@ -1294,7 +1372,7 @@ def similarity(a: str, b: str) -> float:
 
 
 def possible_duplicates(
-    user: User,
+    user: User | None,
     *,
     area: Area,
     text: str,
@@ -1304,11 +1382,12 @@ def possible_duplicates(
     limit: int = 5,
 ) -> list[tuple[Demand, float]]:
     """Demands of the last 30 days from the same household, or the same place with
-    similar text, that the user can see: offered at intake to merge instead of duplicate."""
+    similar text, that the user can see: offered at intake to merge instead of duplicate.
+    ``user`` None: every demand (the residents' portal offers "me too" on them, masked)."""
     at = at or timezone.now()
     since = at - timedelta(days=param("demands.duplicate_window_days", at.date()))
     recent = (
-        Demand.objects.visible_to(user, VIEW)
+        (Demand.objects.all() if user is None else Demand.objects.visible_to(user, VIEW))
         .filter(received_at__gte=since, received_at__lte=at)
         .exclude(status=S.MERGED)
     )

@@ -50,7 +50,7 @@ def _link(url_names: tuple[str, ...], script_prefix: str) -> str:
 # The bottom tabs: (key, label's msgid, URL names tried in turn). The demands tab shows
 # the portal's own list once it exists, else a resident's own-demands page.
 DEMAND_LIST = ("portal:demand_list", "demands:mine")
-DEMAND_CREATE = ("portal:demand_create",)
+DEMAND_CREATE = ("portal:demand_new",)
 BIND = ("portal:bind",)
 
 

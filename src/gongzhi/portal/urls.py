@@ -22,3 +22,27 @@ urlpatterns += [
     path("manifest.webmanifest", shell_views.ManifestView.as_view(), name="manifest"),
     path("sw.js", shell_views.ServiceWorkerView.as_view(), name="service_worker"),
 ]
+
+# A resident's demands (demand_views).
+from . import demand_views  # noqa: E402
+
+urlpatterns += [
+    path("demands/", demand_views.MyDemandsView.as_view(), name="demand_list"),
+    path("demands/new/", demand_views.DemandNewView.as_view(), name="demand_new"),
+    path("demands/<int:pk>/", demand_views.DemandDetailView.as_view(), name="demand_detail"),
+    path(
+        "demands/<int:pk>/receipt/",
+        demand_views.DemandReceiptView.as_view(),
+        name="demand_receipt",
+    ),
+    path("demands/<int:pk>/me-too/", demand_views.MeTooView.as_view(), name="demand_me_too"),
+    *[
+        path(
+            f"demands/<int:pk>/{action}/",
+            demand_views.DemandActionView.as_view(action=action),
+            name=f"demand_{action}",
+        )
+        for action in demand_views.ACTIONS
+    ],
+    path("places/<int:pk>/", demand_views.PlaceView.as_view(), name="demand_place"),
+]

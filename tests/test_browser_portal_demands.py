@@ -1,0 +1,121 @@
+"""A resident's demand in a real browser on a phone (issue 16): a bound resident submits
+one with three photos (compressed in the browser), staff dispatch and answer it, the
+resident rates it not satisfied and asks to reopen; then a resident not bound yet submits
+one tied to a building of a community and sees what others raised there."""
+
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from gongzhi.accounts.roles import Role
+from gongzhi.attachments.models import Attachment
+from gongzhi.core.testing import make_user
+from gongzhi.demands import services
+from gongzhi.demands.models import Demand
+from gongzhi.demands.testing import build_demands
+from gongzhi.portal.tests.test_demands import bind
+from tests.test_browser_platform import PHONE
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def big_jpeg(color: str) -> bytes:
+    """A phone photo's size in pixels (3000 × 2000)."""
+    out = io.BytesIO()
+    Image.new("RGB", (3000, 2000), color).save(out, format="JPEG", quality=95)
+    return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _files_in_tmp(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+
+
+def test_submit_follow_rate_reopen_then_an_unbound_resident(world, walk):
+    units = build_demands(world)
+    resident = make_user("wjg", Role.RESIDENT, world.ours.community, full_name="王建国")
+    bind(resident, world.ours.households[0])
+
+    # 1. The bound resident submits about their household, with three photos.
+    w = walk(**PHONE)
+    w.context.set_default_timeout(60_000)  # photos are re-encoded in a child process
+    page = w.page
+    w.sign_in(resident.username)
+    w.goto("/portal/demands/new/")
+    page.fill("#id_content", "楼道灯坏了一周，晚上老人上下楼看不见")
+    expect(page.locator("#id_at_home")).to_be_checked()
+    page.set_input_files(
+        "#id_photos",
+        [
+            {"name": f"p{i}.jpg", "mimeType": "image/jpeg", "buffer": big_jpeg(color)}
+            for i, color in enumerate(("navy", "teal", "olive"))
+        ],
+    )
+    expect(page.locator("#photo-status")).to_have_text("已选3张照片。")
+    assert w.fits()
+    w.shot("portal-demand-new")
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_url("**/receipt/")
+    demand = Demand.objects.get()
+    expect(page.get_by_text(demand.number)).to_be_visible()
+    assert w.fits()
+    w.shot("portal-demand-receipt")
+    photos = Attachment.objects.filter(object_id=demand.pk)
+    assert photos.count() == 3
+    assert all(max(p.width, p.height) <= 1600 for p in photos), [(p.width, p.size) for p in photos]
+
+    # 2. Staff classify, dispatch; the property company accepts and answers.
+    staff, handler = world.users["staff"], world.users["unit_handler"]
+    demand = services.classify(demand, actor=staff, version=demand.version, category=units.hallway)
+    demand = services.dispatch(demand, actor=staff, version=demand.version)
+    demand = services.accept(demand, actor=handler, version=demand.version)
+    services.answer(
+        demand, actor=handler, version=demand.version, text="已更换灯泡。", resolved=True
+    )
+
+    # 3. The resident follows it, rates it not satisfied and asks to reopen.
+    page.get_by_role("link", name="查看办理进度").click()
+    expect(page.get_by_text("派给和顺物业处理")).to_be_visible()
+    expect(page.get_by_text("已更换灯泡。")).to_be_visible()
+    assert page.locator(".gz-photos img").count() == 3
+    assert w.fits()
+    w.shot("portal-demand-answered")
+    page.get_by_label("不满意").check()
+    page.fill("#id_note", "换了还是不亮")
+    page.get_by_role("button", name="提交评价").click()
+    expect(page.get_by_text("感谢您的评价。")).to_be_visible()
+    page.fill("#id_reason", "灯还是不亮，请再来看看")
+    page.get_by_role("button", name="申请重办").click()
+    expect(page.get_by_text("已申请重办，社区将重新安排。")).to_be_visible()
+    expect(page.get_by_text("灯还是不亮，请再来看看")).to_be_visible()
+    assert w.fits()
+    w.shot("portal-demand-reopen")
+    assert demand.events.filter(action="reopen_request").exists()
+    w.goto("/portal/demands/")
+    expect(page.get_by_text("您不满意，社区将重新安排")).to_be_visible()
+    w.shot("portal-demand-mine")
+    w.clean()
+
+    # 4. A resident not bound yet: community, then building; others' answers shown.
+    make_user("p13900002222", phone="13900002222", full_name="李芳")
+    w = walk(**PHONE)
+    w.context.set_default_timeout(60_000)
+    page = w.page
+    w.sign_in("p13900002222")
+    w.goto("/portal/demands/new/")
+    page.select_option("#id_community", label="和顺社区")
+    page.wait_for_load_state()
+    page.fill("#id_content", "1栋门口的路灯不亮")
+    page.select_option("#id_area", label="和顺花园1栋")
+    expect(page.locator("#place-demands")).to_be_visible()
+    expect(page.locator("#place-list")).to_contain_text("已更换灯泡。")
+    assert w.fits()
+    w.shot("portal-demand-place")
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_url("**/receipt/")
+    second = Demand.objects.exclude(pk=demand.pk).get()
+    assert second.area == world.ours.building and second.household is None
+    assert second.requester_user.username == "p13900002222"
+    w.clean()
