@@ -9,21 +9,48 @@
   as requester or "me too" co-requester; some a page or more), then their first pages are
   timed round-robin: p50/p95 and the queries each page took (constant in the rows). The
   accounts and their links are removed afterwards.
+* ``codes``: one-time sign-in codes under load, through the whole stack (middleware, the
+  API's ``POST /api/v1/portal/auth/code``, the development SMS sender), each request from
+  its own thread's client:
+
+  - **paced**: 100 requests a second for 10 seconds (1,000 requests: 850 distinct numbers
+    from distinct addresses, and 150 repeats of 50 of those numbers a few seconds after
+    their first request); achieved rate, latency and how far the answers fell behind the
+    schedule;
+  - **burst**: 480 requests fired as fast as 20 threads go (400 numbers, 20 of them five
+    times each at the same moment): the highest rate handled.
+
+  In both, exactly the allowed requests must get a code: one per number (a minute's
+  limit), every repeat refused with 429 ``throttled``, as many code rows and as many texts
+  sent as numbers, never a 5xx. The rows are deleted afterwards.
+  Needs no district: the sign-in reads no register.
 """
 
 import argparse
 import random
 import sys
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
 
-PARTS = ("mine",)
-TARGETS = {"mine_p95_ms": 60.0}
+PARTS = ("mine", "codes")
+TARGETS = {
+    "mine_p95_ms": 60.0,
+    "codes_rate_per_s": 100.0,
+    "codes_p95_ms": 200.0,
+    "codes_lag_p95_ms": 500.0,
+}
 RESIDENTS = 200  # synthetic residents timed
 REQUESTS = 400
+RATE = 100  # code requests a second, paced
+SECONDS = 10
+THREADS = 20
 
 
 def parse_args(argv=None):
@@ -95,6 +122,139 @@ def mine_part(args) -> dict:
     return result
 
 
+def _plan(distinct: int, repeated: int, times: int, prefix: str) -> list[tuple[str, str]]:
+    """(phone, address) pairs: ``distinct`` numbers once each, of which the first
+    ``repeated`` come back ``times`` more times (from other addresses of the same Wi-Fi:
+    the number is what is throttled)."""
+    numbers = [f"1{prefix}{n:08d}" for n in range(distinct)]
+    plan = [
+        (phone, f"10.{n // 60000}.{n // 250 % 240}.{n % 250 + 1}")
+        for n, phone in enumerate(numbers)
+    ]
+    for again in range(times):
+        plan += [(numbers[n], f"10.200.{again}.{n + 1}") for n in range(repeated)]
+    return plan
+
+
+def _client(local):
+    from django.test import Client
+
+    if not hasattr(local, "client"):
+        local.client = Client()
+    return local.client
+
+
+def _post(local, phone: str, ip: str) -> tuple[int, float]:
+    client = _client(local)
+    started = time.perf_counter()
+    answer = client.post(
+        "/api/v1/portal/auth/code",
+        {"phone": phone},
+        content_type="application/json",
+        REMOTE_ADDR=ip,
+    )
+    return answer.status_code, time.perf_counter() - started
+
+
+def _check(plan, statuses: list[int], started_at) -> dict:
+    from gongzhi.portal.models import SignInCode
+
+    numbers = len({phone for phone, _ip in plan})
+    counts = Counter(statuses)
+    rows = SignInCode.objects.filter(created_at__gte=started_at).count()
+    return {
+        "requests": len(plan),
+        "numbers": numbers,
+        "answers": {str(k): v for k, v in sorted(counts.items())},
+        "code_rows": rows,
+        "exact": counts.get(202, 0) == numbers
+        and counts.get(429, 0) == len(plan) - numbers
+        and rows == numbers,
+    }
+
+
+def codes_part() -> dict:
+    from django.utils import timezone
+
+    from gongzhi.core.senders import notification_log
+    from gongzhi.portal.models import SignInCode, SignInFailure
+    from gongzhi.portal.signin_testing import sms_inbox
+
+    notification_log.propagate = False  # a thousand texts: counted, not printed
+
+    result = {}
+    local = threading.local()
+    begun = timezone.now()
+
+    def run(args):
+        return _post(local, *args)  # each thread its client and its database connection
+
+    # Warm up every thread's client and connection (URLs, the API's schema, templates).
+    warm = _plan(THREADS, 0, 0, "35")
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(run, warm))
+    SignInCode.objects.filter(created_at__gte=begun).delete()
+
+    # Paced: request i is due at i / RATE seconds.
+    plan = _plan(RATE * SECONDS - 150, 50, 3, "37")
+    # The repeats come a few seconds after the first requests of their numbers.
+    order = plan[: len(plan) - 150]
+    for k, repeat in enumerate(plan[len(plan) - 150 :]):
+        order.insert(300 + k * 4, repeat)
+    begun = timezone.now()
+    lags, statuses, latencies = [], [], []
+    lock = threading.Lock()
+
+    def paced(i_args):
+        i, args = i_args
+        due = t0 + i / RATE
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        status, seconds = run(args)
+        with lock:
+            statuses.append(status)
+            latencies.append(seconds)
+            lags.append(time.perf_counter() - due)
+
+    with sms_inbox() as inbox, ThreadPoolExecutor(THREADS) as pool:
+        t0 = time.perf_counter() + 0.2
+        list(pool.map(paced, enumerate(order)))
+        elapsed = time.perf_counter() - t0
+    result["paced"] = {
+        **_check(order, statuses, begun),
+        "texts": len(inbox.codes),
+        "seconds": round(elapsed, 2),
+        "rate_per_s": round(len(order) / elapsed, 1),
+        "latency": common.summary_ms(latencies),
+        "lag": common.summary_ms([max(0.0, x) for x in lags]),
+    }
+    result["paced"]["exact"] &= len(inbox.codes) == result["paced"]["numbers"]
+    SignInCode.objects.filter(created_at__gte=begun).delete()
+
+    # Burst: everything at once, each repeated number's five requests side by side (taken
+    # by five threads at the same moment).
+    plan = _plan(400, 20, 4, "36")
+    plan = [p for n in range(20) for p in plan[n::400][:1] + plan[400 + n :: 20]] + plan[20:400]
+    begun = timezone.now()
+    with sms_inbox() as inbox, ThreadPoolExecutor(THREADS) as pool:
+        started = time.perf_counter()
+        answers = list(pool.map(run, plan))
+        elapsed = time.perf_counter() - started
+    statuses = [status for status, _s in answers]
+    result["burst"] = {
+        **_check(plan, statuses, begun),
+        "texts": len(inbox.codes),
+        "seconds": round(elapsed, 2),
+        "rate_per_s": round(len(plan) / elapsed, 1),
+        "latency": common.summary_ms([s for _status, s in answers]),
+    }
+    result["burst"]["exact"] &= len(inbox.codes) == result["burst"]["numbers"]
+    SignInCode.objects.filter(created_at__gte=begun).delete()
+    SignInFailure.objects.filter(created_at__gte=begun).delete()
+    return result
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     only = {p.strip() for p in args.only.split(",") if p.strip()}
@@ -112,6 +272,30 @@ def main(argv=None) -> int:
             f"  my demands: p50 {mine['p50_ms']} ms, p95 {mine['p95_ms']} ms "
             f"(CPU p95 {mine['cpu_p95_ms']} ms), queries per page {mine['queries_per_page']}, "
             f"{mine['residents']} residents, {mine['demands_in_database']:,} demands"
+        )
+    if "codes" in only:
+        print("Sign-in codes …", flush=True)
+        result["codes"] = codes_part()
+        paced, burst = result["codes"]["paced"], result["codes"]["burst"]
+        targets["codes_rate_per_s"] = common.target(
+            burst["rate_per_s"], TARGETS["codes_rate_per_s"], unit="/s", higher_is_worse=False
+        )
+        targets["codes_p95_ms"] = common.target(
+            paced["latency"]["p95_ms"], TARGETS["codes_p95_ms"], unit="ms"
+        )
+        targets["codes_lag_p95_ms"] = common.target(
+            paced["lag"]["p95_ms"], TARGETS["codes_lag_p95_ms"], unit="ms"
+        )
+        targets["codes_exactly_the_allowed"] = {
+            "value": f"paced {paced['answers']}, burst {burst['answers']}",
+            "target": "one code a number, every repeat 429, no 5xx",
+            "ok": paced["exact"] and burst["exact"],
+        }
+        print(
+            f"  codes: paced {paced['rate_per_s']}/s (p95 {paced['latency']['p95_ms']} ms, "
+            f"behind schedule p95 {paced['lag']['p95_ms']} ms), burst {burst['rate_per_s']}/s; "
+            f"answers paced {paced['answers']}, burst {burst['answers']}, "
+            f"exact: {paced['exact'] and burst['exact']}"
         )
     result["machine_after"] = common.machine()
     result["targets"] = targets

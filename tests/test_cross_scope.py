@@ -165,6 +165,8 @@ ID_ALIASES = {
     # A volunteer team's leader (service teams' pages).
     "leader": "service.Volunteer",
     "leader_id": "service.Volunteer",
+    # The building a resident picks when asking for a household binding (portal API).
+    "building_id": "areas.Area",
 }
 # Choices with number values that are not objects (a filter form's <select>).
 NOT_OBJECT_FIELDS = {

@@ -135,7 +135,10 @@ class User(AbstractUser):
 
     def password_expired(self, max_age_days: int) -> bool:
         """Older than ``max_age_days`` (day 90 still valid, day 91 expired); an account
-        never stamped (e.g. ``createsuperuser``) counts from the day it was created."""
+        never stamped (e.g. ``createsuperuser``) counts from the day it was created. An
+        account without a usable password (a resident who signs in by phone) never is."""
+        if not self.has_usable_password():
+            return False
         changed = self.password_changed_at or self.date_joined
         return timezone.now() - changed > timedelta(days=max_age_days)
 

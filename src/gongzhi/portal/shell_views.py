@@ -9,7 +9,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +25,8 @@ from .shell_selectors import bound_household
 # How many unread notifications the home shows (the 通知 tab lists them all).
 HOME_NOTIFICATIONS = 3
 THEME_COLOR = "#b3261e"
+# Where a visitor is sent: residents sign in by phone (staff keep accounts:login).
+PHONE_SIGN_IN = reverse_lazy("portal:login")
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -32,6 +34,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
     of taking part the landed modules declare (``Manifest.portal``)."""
 
     template_name = "portal/home.html"
+    login_url = PHONE_SIGN_IN
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user = self.request.user
@@ -52,6 +55,7 @@ class MeView(LoginRequiredMixin, TemplateView):
     """我的: the account (phone masked), the binding, elder mode and signing out."""
 
     template_name = "portal/shell_me.html"
+    login_url = PHONE_SIGN_IN
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(
@@ -67,6 +71,7 @@ class NotificationsView(LoginRequiredMixin, ListView):
     mode; opening one marks it read (core's ``notification_open``)."""
 
     template_name = "portal/shell_notifications.html"
+    login_url = PHONE_SIGN_IN
     extra_context = {"title": _("通知")}
 
     def get_paginate_by(self, queryset: Any) -> int:

@@ -1,10 +1,13 @@
 """Fixtures of the residents' portal for tests and the cross-scope walk
 (tests/test_cross_scope.py)."""
 
+from . import binding_testing
+
 
 def cross_scope_rows(fx) -> None:
     """The portal's rows of each community (each part adds its own)."""
     _demand_rows(fx)
+    binding_testing.cross_scope_rows(fx)
 
 
 def _demand_rows(fx) -> None:
@@ -19,10 +22,11 @@ def _demand_rows(fx) -> None:
 
 
 def cross_scope_change(fx) -> None:
-    """A new portal demand in the sibling community (the differential check)."""
+    """New portal rows in the sibling community, marked (the differential check)."""
     from gongzhi.accounts.models import User
 
     from .demands import submit
 
     resident = User.objects.create(username="portal-change")
     submit(actor=resident, area=fx.world.sibling.estate, content=f"{fx.mark}居民端诉求")
+    binding_testing.cross_scope_change(fx)
