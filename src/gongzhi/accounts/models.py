@@ -36,7 +36,7 @@ class User(AbstractUser):
     """A person who signs in. What they may see and do comes from their role assignments."""
 
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
-    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True, db_index=True)
     # The account's UserID in the WeChat Work directory, when it differs from nothing we
     # hold: where core.senders.WeComSender sends (ADR 0010). Empty: no WeCom messages.
     wecom_userid = models.CharField(_("企业微信账号"), max_length=64, blank=True)

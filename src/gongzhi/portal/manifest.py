@@ -8,6 +8,7 @@ MANIFEST = Manifest(
     urls="gongzhi.portal.urls",
     prefix="portal/",
     api=(("/portal", "gongzhi.portal.api.router"),),
+    demo="gongzhi.portal.demo",
     nav=(
         NavItem(
             _("住户绑定"),

@@ -2,11 +2,10 @@
 mode (长辈版, a switch remembered in a cookie), WeChat's in-app browser, the links of the
 bottom tabs and how many rows a list shows per screen."""
 
-import functools
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.urls import reverse
 
 ELDER_COOKIE = "gz_elder"
 # Remembered as long as a browser keeps a cookie at all (Chromium caps it at 400 days).
@@ -31,29 +30,6 @@ def page_size(request: HttpRequest) -> int:
     return ELDER_PAGE_SIZE if elder_mode(request) else PAGE_SIZE
 
 
-def link(*url_names: str) -> str:
-    """The URL of the first of ``url_names`` that exists ("" if none): the portal links
-    to the pages of its parts only once they are there."""
-    return _link(url_names, get_script_prefix())
-
-
-@functools.cache
-def _link(url_names: tuple[str, ...], script_prefix: str) -> str:
-    for name in url_names:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return ""
-
-
-# The bottom tabs: (key, label's msgid, URL names tried in turn). The demands tab shows
-# the portal's own list once it exists, else a resident's own-demands page.
-DEMAND_LIST = ("portal:demand_list", "demands:mine")
-DEMAND_CREATE = ("portal:demand_new",)
-BIND = ("portal:bind",)
-
-
 def _tab(request: HttpRequest) -> str:
     match = request.resolver_match
     if match is None or match.app_name != "portal":
@@ -71,5 +47,5 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "elder_mode": elder_mode(request),
         "in_wechat": in_wechat(request),
         "portal_tab": _tab(request),
-        "portal_demands_url": link(*DEMAND_LIST),
+        "portal_demands_url": reverse("portal:demand_list"),
     }

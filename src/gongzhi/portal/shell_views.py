@@ -42,8 +42,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return super().get_context_data(
             title=_("首页"),
             household=bound_household(user),
-            bind_url=ctx.link(*ctx.BIND),
-            create_url=ctx.link(*ctx.DEMAND_CREATE),
+            bind_url=reverse("portal:bind"),
+            create_url=reverse("portal:demand_new"),
             unread=list(unread[:HOME_NOTIFICATIONS]),
             unread_count=unread.count(),
             entries=portal_entries_for(user),
@@ -61,7 +61,7 @@ class MeView(LoginRequiredMixin, TemplateView):
         return super().get_context_data(
             title=_("我的"),
             household=bound_household(self.request.user),
-            bind_url=ctx.link(*ctx.BIND),
+            bind_url=reverse("portal:bind"),
             **kwargs,
         )
 

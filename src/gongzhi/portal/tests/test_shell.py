@@ -218,11 +218,6 @@ def test_wechat_detection():
     assert not shell_context.in_wechat(factory.get("/"))
 
 
-def test_links_to_parts_of_the_portal_appear_once_those_parts_exist():
-    assert shell_context.link("portal:no_such_page", "portal:home") == "/portal/"
-    assert shell_context.link("portal:no_such_page") == ""
-
-
 def test_every_declared_entry_opens_for_a_resident_and_its_tab_is_marked(world, client, resident):
     from gongzhi.core import modules
 
