@@ -119,3 +119,46 @@ def test_submit_follow_rate_reopen_then_an_unbound_resident(world, walk):
     assert second.area == world.ours.building and second.household is None
     assert second.requester_user.username == "p13900002222"
     w.clean()
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["standard", "elder"])
+def test_the_demand_pages_fit_a_phone_and_pass_axe(world, walk, elder):
+    """我的诉求, the form, a case and its place: no serious or critical axe violation,
+    touch targets of 44 px (60 in elder mode, with 18 px text at line height 1.3)."""
+    from tests.axe import violations
+    from tests.test_browser_portal_shell import STYLE, TARGETS, small
+
+    units = build_demands(world)
+    resident = make_user("wjg", Role.RESIDENT, world.ours.community, full_name="王建国")
+    bind(resident, world.ours.households[0])
+    w = walk(**PHONE)
+    page = w.page
+    w.sign_in(resident.username)
+    if elder:
+        w.goto("/portal/me/")
+        page.get_by_role("button", name="长辈版（大字）").click()
+        expect(page.get_by_role("button", name="切换到标准版")).to_be_visible()
+    w.goto("/portal/demands/new/")
+    page.fill("#id_content", "楼道灯坏了一周，晚上老人上下楼看不见")
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_url("**/receipt/")
+    demand = Demand.objects.get()
+    staff = world.users["staff"]
+    demand = services.classify(demand, actor=staff, version=demand.version, category=units.hallway)
+    services.dispatch(demand, actor=staff, version=demand.version)
+    least = 60 if elder else 44
+    for path in (
+        "/portal/demands/",
+        "/portal/demands/new/",
+        f"/portal/demands/{demand.pk}/",
+        f"/portal/demands/{demand.pk}/receipt/",
+        f"/portal/places/{world.ours.building.pk}/",
+    ):
+        w.goto(path)
+        assert w.fits(), path
+        assert small(page.evaluate(TARGETS), least) == [], path
+        assert violations(page) == [], path
+        if elder:
+            body = page.evaluate(STYLE, "body")
+            assert body["size"] >= 18 and body["line"] >= 1.3 * body["size"], (path, body)
+    w.clean()
