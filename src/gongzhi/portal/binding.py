@@ -69,9 +69,19 @@ def my_binding(user: User) -> BindingRequest | None:
 
 
 def bound_resident(user: User) -> Resident | None:
+    """The register's resident the account is bound to, while they live there (None:
+    not bound yet, or moved out)."""
     if not user.is_authenticated:
         return None
-    return Resident.objects.filter(user=user).select_related("household").first()
+    return (
+        Resident.objects.filter(user=user, present=True).select_related("household__area").first()
+    )
+
+
+def bound_household(user: User) -> Household | None:
+    """The household of the resident the account is bound to (None until bound)."""
+    resident = bound_resident(user)
+    return resident.household if resident else None
 
 
 def bindings_for(user: User, perm: str = VIEW_BINDING) -> QuerySet[BindingRequest]:

@@ -21,7 +21,7 @@ from gongzhi.demands.choices import Rating
 from gongzhi.demands.choices import Status as DemandStatus
 from gongzhi.demands.models import Demand
 
-from . import demands
+from . import binding, demands
 
 router = Router(tags=["portal"])
 Photos = File[list[UploadedFile]]
@@ -190,7 +190,7 @@ class ResidentDemandIn(Schema):
 def submit(request, payload: Form[ResidentDemandIn], photos: Photos = None):
     """反映问题 (multipart: the fields and up to nine ``photos``)."""
     user = request.user
-    household = demands.bound_household(user) if payload.household else None
+    household = binding.bound_household(user) if payload.household else None
     if payload.household and household is None:
         raise RuleViolation(_("您还没有绑定住户，请选择小区/院落或楼栋。"), field="household")
     area = None

@@ -25,7 +25,7 @@ from gongzhi.demands import services as demand_services
 from gongzhi.demands.choices import OPEN_STATUSES, Status
 from gongzhi.demands.models import Demand
 
-from . import demands
+from . import binding, demands
 from .demand_forms import InfoForm, RateForm, ReopenForm, SubmitForm
 
 
@@ -68,7 +68,7 @@ class DemandNewView(PortalView, TemplateView):
             return found, picked
         posted = self.request.POST.get("area", "")
         area = demands.place(int(posted), user) if posted.isdigit() else None
-        near = area or demands.bound_household(user)
+        near = area or binding.bound_household(user)
         if near is not None:
             return found, found.filter(path=demands.community_path(near.path)).first()
         return found, found.first()
@@ -79,7 +79,7 @@ class DemandNewView(PortalView, TemplateView):
         cleaned = getattr(form, "cleaned_data", {})
         context = self.get_context_data(
             form=form,
-            household=demands.bound_household(user),
+            household=binding.bound_household(user),
             communities=found,
             community=community,
             places=demands.places_of(community, user) if community else [],
@@ -88,14 +88,14 @@ class DemandNewView(PortalView, TemplateView):
         return self.render_to_response(context, status=status)
 
     def get(self, request, *args, **kwargs):
-        household = demands.bound_household(request.user)
+        household = binding.bound_household(request.user)
         return self.render_form(SubmitForm(initial={"at_home": household is not None}))
 
     def post(self, request, *args, **kwargs):
         form = SubmitForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
-            household = demands.bound_household(request.user) if data["at_home"] else None
+            household = binding.bound_household(request.user) if data["at_home"] else None
             area = None if household else demands.place(data["area"], request.user)
             try:
                 demand = perform_checked(

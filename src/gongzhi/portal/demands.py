@@ -34,8 +34,8 @@ from gongzhi.demands import services as demand_services
 from gongzhi.demands.choices import OPEN_STATUSES, Rating, Status
 from gongzhi.demands.manifest import PROGRESS, TASK
 from gongzhi.demands.models import Category, Demand, DemandEvent, DemandRequester, Unit
-from gongzhi.residents.models import Resident
 
+from .binding import bound_household
 from .params import PLACE_ROWS, PUBLIC_ANSWER_DAYS, REOPEN_DAYS
 
 S = Status
@@ -56,14 +56,6 @@ STATE_WORDS = {
 
 
 # --- Places --------------------------------------------------------------------------------
-
-
-def bound_household(user: User) -> Household | None:
-    """The household the resident's account is bound to (None until bound)."""
-    resident = (
-        Resident.objects.filter(user=user, present=True).select_related("household__area").first()
-    )
-    return resident.household if resident else None
 
 
 def place_of(area: Area) -> Area | None:

@@ -20,7 +20,7 @@ from gongzhi.core import notifications
 from gongzhi.core.modules import portal_entries_for
 
 from . import shell_context as ctx
-from .shell_selectors import bound_household
+from .binding import bound_household
 
 # How many unread notifications the home shows (the 通知 tab lists them all).
 HOME_NOTIFICATIONS = 3
