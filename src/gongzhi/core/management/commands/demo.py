@@ -7,7 +7,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -75,6 +75,12 @@ class Command(BaseCommand):
         for section in modules.demo_loaders():
             message = import_module(section).load(district_code)
             self.stdout.write(message)
+        if connection.vendor == "postgresql":
+            # The planner's statistics of the tables just filled: without them PostgreSQL
+            # takes a few thousand rows for none and plans nested loops until autovacuum
+            # comes round (a page of the demo then took minutes).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self._print_accounts()
 
     @transaction.atomic
