@@ -3,6 +3,8 @@ resident with the resident's consent; the resident, signed in with their own acc
 finds it among their demands with who submitted it. Nothing wider than the phone, no
 console error, no request off the machine."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -10,6 +12,7 @@ from gongzhi.accounts.roles import Role
 from gongzhi.core.testing import make_user
 from gongzhi.demands.models import Assistance, Demand
 from tests.test_browser_platform import PHONE
+from tests.test_browser_portal_shell import snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,7 +40,7 @@ def test_a_grid_worker_submits_for_a_resident_on_a_phone(world, walk):
     page.select_option("#id_consent", "in_person")
     page.fill("#id_consent_note", "入户走访时当面同意")
     assert w.fits()
-    w.shot("demands-assisted-phone")
+    snap(w, "assisted")
     page.get_by_role("button", name="受理").click()
     expect(page.get_by_text("已受理，编号")).to_be_visible()
     demand = Demand.objects.get()
@@ -47,7 +50,9 @@ def test_a_grid_worker_submits_for_a_resident_on_a_phone(world, walk):
     w = walk(**PHONE)
     page = w.page
     w.sign_in(resident.username)
-    w.goto(demand.get_absolute_url())
+    w.goto("/portal/demands/")
+    page.get_by_role("link", name=re.compile("楼道扶手松动")).click()
     expect(page.locator("[data-assisted]")).to_contain_text("代为提交（当面同意）")
     assert w.fits()
+    snap(w, "assisted-resident")
     w.clean()

@@ -52,8 +52,28 @@ SHOTS = {
     "street-admin": ["supervision", "report", "extension"],
     "auditor": ["audit-log", "exports"],
     "resident": ["demands", "rate", "notifications"],
-    # The residents' portal (taken by tests/test_browser_portal_shell.py).
-    "portal": ["home", "notifications", "me", "elder-home", "offline"],
+    # The residents' portal (taken by tests/test_browser_portal_shell.py and the rest by
+    # tests/test_browser_portal_walk.py).
+    "portal": [
+        "home",
+        "notifications",
+        "me",
+        "elder-home",
+        "offline",
+        "signin",
+        "bind",
+        "bind-confirm",
+        "demand-new",
+        "receipt",
+        "progress",
+        "answered",
+        "reopen",
+        "mine",
+        "elder-demand-new",
+        "elder-answered",
+        "assisted",  # tests/test_browser_assisted.py
+        "assisted-resident",
+    ],
 }
 NAVIGATION_MS = """() => {
   const n = performance.getEntriesByType('navigation')[0];
