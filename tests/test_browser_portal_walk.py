@@ -156,3 +156,46 @@ def test_a_new_resident_from_the_code_to_asking_to_reopen(world, walk, elder):
 
 # The elder walk's screenshots (the rest of its pages look like the standard ones).
 ELDER_SHOTS = {"demand-new", "answered"}
+
+
+def test_a_resident_not_bound_picks_the_place_on_the_grid_map(world, walk):
+    """The place "from a list or from the grid map": a tap on a grid keeps its places in
+    the list (one place: chosen), a second tap brings all back."""
+    from gongzhi.areas.choices import Level
+    from gongzhi.core.testing import make_area, make_user
+
+    community = world.ours.community
+    second = make_area(community, Level.GRID, "002", "和顺第2网格")
+    estate = make_area(second, Level.ESTATE, "001", "锦苑")
+    building = make_area(estate, Level.BUILDING, "001", "8栋")
+    for grid, west in ((world.ours.grid, 104.0), (second, 104.006)):
+        ring = [[west, 30.6], [west + 0.006, 30.6], [west + 0.006, 30.605], [west, 30.605]]
+        grid.geometry = {"type": "Polygon", "coordinates": [ring + ring[:1]]}
+        grid.save(update_fields=["geometry"])
+    make_user("p13900003333", phone="13900003333", full_name="赵兰")
+
+    w = walk(**PHONE)
+    page = w.page
+    w.sign_in("p13900003333")
+    w.goto(f"/portal/demands/new/?community={community.pk}")
+    area = page.locator("#id_area")
+    enabled = "el => [...el.options].filter(o => o.value && !o.disabled).map(o => o.text)"
+    assert area.evaluate(enabled) == ["和顺花园", "和顺花园1栋", "锦苑", "锦苑8栋"]
+    page.locator("#grid-map g", has_text="和顺第2网格").click()
+    expect(page.locator("#grid-map g.gz-on")).to_have_text("和顺第2网格")
+    assert all("锦苑" in text for text in area.evaluate(enabled))
+    page.fill("#id_content", "8栋门口路灯不亮")
+    area.select_option(label="锦苑8栋")
+    checked(w)
+    page.evaluate("document.getElementById('grid-map').scrollIntoView()")
+    snap(w, "place-map")
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_url("**/receipt/")
+    assert Demand.objects.get().area == building
+    # A second tap on the same grid lists every place again.
+    w.goto(f"/portal/demands/new/?community={community.pk}")
+    page.locator("#grid-map g", has_text="和顺第2网格").click()
+    page.locator("#grid-map g", has_text="和顺第2网格").click()
+    expect(page.locator("#grid-map g.gz-on")).to_have_count(0)
+    assert len(area.evaluate(enabled)) == 4
+    w.clean()

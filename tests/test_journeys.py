@@ -64,6 +64,7 @@ SHOTS = {
         "bind",
         "bind-confirm",
         "demand-new",
+        "place-map",
         "receipt",
         "progress",
         "answered",

@@ -77,12 +77,16 @@ class DemandNewView(PortalView, TemplateView):
         user = self.request.user
         found, community = self._community(user)
         cleaned = getattr(form, "cleaned_data", {})
+        places = list(demands.places_of(community, user)) if community else []
+        for place in places:
+            place.grid = demands.grid_path(place.path)  # the grid map narrows the list
         context = self.get_context_data(
             form=form,
             household=binding.bound_household(user),
             communities=found,
             community=community,
-            places=demands.places_of(community, user) if community else [],
+            places=places,
+            grid_map=demands.grid_map(places) if places else None,
             chosen_category=cleaned.get("category"),
         )
         return self.render_to_response(context, status=status)

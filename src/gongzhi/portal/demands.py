@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts.models import User
+from gongzhi.areas import maps
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import PLACE_RELATED, Area, Household
 from gongzhi.attachments import services as attachments
@@ -98,6 +99,18 @@ def places_of(community: Area, user: User) -> QuerySet[Area]:
         .select_related(PLACE_RELATED)
         .order_by("path")
     )
+
+
+def grid_path(path: str) -> str:
+    """The path of the grid an area below it lies in."""
+    return "/".join(path.split("/")[:5]) + "/"
+
+
+def grid_map(places: Sequence[Area]) -> maps.Map | None:
+    """The grids the listed places lie in, drawn to pick a place by (a place "from a list
+    or from the grid map"); None when no boundary of theirs is drawn. One query."""
+    grids = Area.objects.filter(level=Level.GRID, path__in={grid_path(p.path) for p in places})
+    return maps.outlines(grids.only("name", "path", "geometry").order_by("path"))
 
 
 def place(pk: int | None, user: User) -> Area | None:

@@ -1,6 +1,6 @@
 /* The portal's demand forms: photos compressed in the browser before upload (canvas →
-   JPEG, longest side at most 1600 px), the category suggested as the resident types, and
-   what others raised at the chosen place ("me too"). Without this script every form still
+   JPEG, longest side at most 1600 px), the category suggested as the resident types, the
+   place narrowed on the grid map, and what others raised at the chosen place ("me too"). Without this script every form still
    works (the server checks and re-encodes every photo). Text goes in with textContent only. */
 (function () {
   "use strict";
@@ -109,6 +109,34 @@
     post.submit();
   }
 
+  // The grid map (drawn by the server, shown only with this script): a tap on a grid
+  // keeps the grid's places in the list, a second tap all of them again.
+  function setUpGridMap(select) {
+    var map = document.getElementById("grid-map");
+    if (!map) { return; }
+    var grids = map.querySelectorAll("g[data-grid]");
+    var options = Array.prototype.slice.call(select.options, 1);
+    var chosen = "";
+    map.hidden = false;
+    grids.forEach(function (g) {
+      g.addEventListener("click", function () {
+        chosen = chosen === g.dataset.grid ? "" : g.dataset.grid;
+        grids.forEach(function (other) {
+          other.classList.toggle("gz-on", other.dataset.grid === chosen);
+        });
+        var shown = options.filter(function (o) {
+          o.hidden = o.disabled = chosen !== "" && o.dataset.grid !== chosen;
+          return !o.hidden;
+        });
+        if (select.selectedIndex > 0 && select.options[select.selectedIndex].disabled) {
+          select.value = "";
+        }
+        if (shown.length === 1) { select.value = shown[0].value; }
+        select.dispatchEvent(new Event("change"));
+      });
+    });
+  }
+
   function setUpPlace(form) {
     var select = form.querySelector("[data-place]");
     var section = document.getElementById("place-demands");
@@ -116,6 +144,7 @@
     var row = document.getElementById("place-row");
     var text = form.querySelector("[data-suggest]");
     if (!select || !section || !list || !row) { return; }
+    setUpGridMap(select);
     function fill(rows) {
       while (list.firstChild) { list.removeChild(list.firstChild); }
       rows.forEach(function (d) {
