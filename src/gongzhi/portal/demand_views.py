@@ -121,7 +121,8 @@ class DemandNewView(PortalView, TemplateView):
 
 
 class DemandReceiptView(PortalView, TemplateView):
-    """The receipt: the demand's number and what happens next, in plain words."""
+    """The receipt: the demand's number and what happens next, in plain words — the
+    requester's alone (it asks them to rate; a co-requester follows the case)."""
 
     template_name = "portal/demand_receipt.html"
     model = Demand
@@ -129,7 +130,10 @@ class DemandReceiptView(PortalView, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["demand"] = demands.own_demand(self.request.user, kwargs["pk"])
+        demand = demands.own_demand(self.request.user, kwargs["pk"])
+        if not demands.is_requester(demand, self.request.user):
+            raise NotFoundOrForbidden()
+        context["demand"] = demand
         return context
 
 
@@ -149,7 +153,7 @@ class MyDemandsView(PortalView, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         for demand in context["object_list"]:
-            demand.state = demands.STATE_WORDS.get(demand.status, "")
+            demand.state = demands.state_words(demand, self.request.user)
         return context
 
 
@@ -168,7 +172,7 @@ class DemandDetailView(PortalView, TemplateView):
         context = self.get_context_data(
             title=demand.number,
             demand=demand,
-            state=demands.STATE_WORDS.get(demand.status, ""),
+            state=demands.state_words(demand, user),
             steps=demands.timeline(demand),
             photos=list(attachments_of(demand)) if demands.is_requester(demand, user) else [],
             rate_form=forms.get("rate")
@@ -231,7 +235,7 @@ class DemandActionView(DemandDetailView):
                 put_errors(form, exc)
             else:
                 messages.success(request, done)
-                return HttpResponseRedirect(reverse("portal:demand_detail", args=[demand.pk]))
+                return HttpResponseRedirect(demand.get_resident_url())
         demand = demands.own_demand(request.user, kwargs["pk"])  # as it is now
         return self.page(demand, {self.action: form}, status=400)
 
@@ -252,7 +256,7 @@ class MeTooView(PortalView):
             messages.error(request, str(exc.message))
         else:
             messages.success(request, _("已加入，办理进展会通知您。"))
-            return HttpResponseRedirect(reverse("portal:demand_detail", args=[demand.pk]))
+            return HttpResponseRedirect(demand.get_resident_url())
         return HttpResponseRedirect(reverse("portal:demand_place", args=[demand.area_id]))
 
 
