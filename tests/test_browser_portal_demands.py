@@ -94,7 +94,7 @@ def test_submit_follow_rate_reopen_then_an_unbound_resident(world, walk):
     w.shot("portal-demand-reopen")
     assert demand.events.filter(action="reopen_request").exists()
     w.goto("/portal/demands/")
-    expect(page.get_by_text("您不满意，社区将重新安排")).to_be_visible()
+    expect(page.get_by_text("评价为不满意，社区将重新安排")).to_be_visible()
     w.shot("portal-demand-mine")
     w.clean()
 

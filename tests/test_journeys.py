@@ -435,23 +435,23 @@ def auditor(j: Journey) -> None:
 
 
 def resident(j: Journey) -> None:
+    """Signed in with a password, a resident lands on the portal (issue 16) and goes on
+    by its bottom tabs."""
     page = j.page
-    j.demo_sign_in("jumin")
-    j.menu("我的诉求")
+    j.sign_in("jumin", DEMO_PASSWORD)
+    page.wait_for_url(j.origin + "/portal/")  # the sign-in is not timed: it hashes
+    expect(page.get_by_role("heading", name=re.compile("^您好，"))).to_be_visible()
+    tabs = ".gz-portal-tabs"
+    j.follow("诉求", within=tabs)
     j.snap("demands")
-    row = page.locator("main table tbody tr", has_text="已答复").first
-    row.get_by_role("link").first.click()
-    j.loaded()
-    j.action("评价")
-    panel = page.locator("#act-rate")
-    panel.get_by_label("满意", exact=True).check()
-    panel.get_by_label("评价意见").fill("处理及时，谢谢社区。")
+    j.follow("已答复，请您评价", exact=False)
+    form = page.locator("form", has=page.get_by_role("heading", name="评价办理结果"))
+    form.get_by_label("满意", exact=True).check()
+    form.get_by_label("评价意见").fill("处理及时，谢谢社区。")
     j.snap("rate")
-    panel.get_by_role("button", name="评价").click()
-    j.loaded()
-    expect(page.get_by_text("已评价。")).to_be_visible()
-    page.locator(".gz-bell").click()
-    j.loaded()
+    j.press("提交评价")
+    expect(page.get_by_text("感谢您的评价。")).to_be_visible()
+    j.follow("通知", within=tabs)
     expect(page.get_by_role("heading", name="通知", exact=True)).to_be_visible()
     j.snap("notifications")
     j.done()

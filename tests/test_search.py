@@ -193,7 +193,7 @@ def test_each_kind_only_for_roles_that_may_see_it(world, people, client_as):
     assert "members" in api(client_as(world.users["secretary"]), "曾志强")
     assert "residents" not in api(client_as(world.users["branch_secretary"]), "张小明")
     resident = client_as(world.users["resident"])
-    assert "gz-search" not in resident.get("/").content.decode()
+    assert "gz-search" not in resident.get(reverse("demands:mine")).content.decode()
     assert resident.get(reverse("core:search"), {"q": "张小明"}).status_code == 403
     refused = resident.get("/api/v1/search", {"q": "张小明"})
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"

@@ -205,6 +205,20 @@ class PortalEntry:
 
 
 @dataclass(frozen=True)
+class Landing:
+    """Where a user lands instead of the staff workbench (after signing in, or opening
+    it): the page ``url_name``, for whom ``when`` (a dotted path to ``f(user)``) answers
+    true — a resident, the portal's home."""
+
+    url_name: str
+    when: str
+
+    @property
+    def url(self) -> str:
+        return _reverse(self.url_name, get_script_prefix())
+
+
+@dataclass(frozen=True)
 class Manifest:
     label: str  # the app label
     order: int  # menus, demo data and URLs follow it (dependencies first)
@@ -222,6 +236,7 @@ class Manifest:
     todos: tuple[Todo, ...] = ()
     figures: tuple[Figure, ...] = ()
     portal: tuple[PortalEntry, ...] = ()  # what residents do here, on the portal's home
+    landing: Landing | None = None
 
 
 @functools.cache
@@ -267,6 +282,14 @@ def portal_entries_for(user: "Visitor") -> list[PortalEntry]:
         if (not e.permission or user.has_perm(e.permission))
         and (not e.when or import_string(e.when)(user))
     ]
+
+
+def landing_for(user: "Visitor") -> str:
+    """The page ``user`` lands on instead of the workbench ("": the workbench)."""
+    for manifest in manifests():
+        if manifest.landing and import_string(manifest.landing.when)(user):
+            return manifest.landing.url
+    return ""
 
 
 def url_patterns() -> list:

@@ -391,6 +391,14 @@ class WorkbenchView(LoginRequiredMixin, TemplateView):
 
     template_name = "core/workbench.html"
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Whom a module lands elsewhere (a resident: the portal) never sees it; signing
+        in comes here (``LOGIN_REDIRECT_URL``) and so lands them there too."""
+        landing = modules.landing_for(request.user)
+        if landing:
+            return HttpResponseRedirect(landing)
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         user = self.request.user

@@ -382,6 +382,12 @@ class Demand(ScopedModel):
     def get_absolute_url(self) -> str:
         return reverse("demands:detail", args=[self.pk])
 
+    def get_resident_url(self) -> str:
+        """The case in the residents' portal, where its requester and co-requesters follow
+        it (the staff page above lets the requester in, not a co-requester). By name: the
+        portal builds on this module, not the other way round."""
+        return reverse("portal:demand_detail", args=[self.pk])
+
     @property
     def number(self) -> str:
         """编号: the local receipt date and the id, e.g. ``20261122-0001234``."""

@@ -237,30 +237,35 @@ def _commit(
     fields: Iterable[str] = (),
     note: str = "",
     tell: str = "",
+    tell_others: str = "",
     at: datetime | None = None,
     **data: Any,
 ) -> Demand:
     """Commit the transition on the kernel (state, event, audit), then tell the requesters."""
     demand = WORKFLOW.commit(demand, actor, action, to=to, fields=fields, note=note, at=at, **data)
     if tell:
-        tell_requesters(demand, tell)
+        tell_requesters(demand, tell, others=tell_others)
     return demand
 
 
-def tell_requesters(demand: Demand, message: str, *, co_requesters: bool = True) -> None:
+def tell_requesters(
+    demand: Demand, message: str, *, co_requesters: bool = True, others: str = ""
+) -> None:
     """Tell the requester and, unless the demand cannot have any yet (just recorded), the
-    co-requesters of the demands merged into it."""
-    title = _("您的诉求（%(n)s）%(m)s") % {"n": demand.number, "m": message}
+    co-requesters (joined by "me too" or from the demands merged into it): ``others`` when
+    they are told otherwise (they do not rate). Each is sent to the case in the portal."""
+    title, link = _("您的诉求（%(n)s）%(m)s"), demand.get_resident_url()
     notify(
         user_id=demand.requester_user_id,
         phone=demand.requester_phone,
-        title=title,
-        link=demand.get_absolute_url(),
+        title=title % {"n": demand.number, "m": message},
+        link=link,
         kind=PROGRESS,
     )
     if co_requesters:
+        told = title % {"n": demand.number, "m": others or message}
         for user_id, phone in demand.requesters.values_list("user_id", "phone"):
-            notify(user_id=user_id, phone=phone, title=title, kind=PROGRESS)
+            notify(user_id=user_id, phone=phone, title=told, link=link, kind=PROGRESS)
 
 
 # --- Time limits -----------------------------------------------------------------------
@@ -879,6 +884,7 @@ def answer(
         "answer",
         at=at,
         tell=_("已答复，请评价"),
+        tell_others=_("已答复"),  # only the requester rates
         fields=["answer", "answered_at", "outcome", "contacted"],
         resolved=resolved,
     )

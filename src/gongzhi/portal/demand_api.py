@@ -13,6 +13,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from gongzhi.accounts.models import User
 from gongzhi.attachments.selectors import attachments_of
 from gongzhi.core.api import ERRORS, ErrorOut, Id, LongText, Pagination, Text, Version
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
@@ -101,13 +102,13 @@ def _public(demand: Demand) -> dict:
     }
 
 
-def _mine(demand: Demand) -> dict:
+def _mine(demand: Demand, user: User) -> dict:
     return {
         "id": demand.pk,
         "number": demand.number,
         "title": demand.title,
         "status": demand.status,
-        "state": str(demands.STATE_WORDS.get(demand.status, "")),
+        "state": demands.state_words(demand, user),
         "received_at": demand.received_at,
         "due_at": demand.due_at,
     }
@@ -118,7 +119,7 @@ def _detail(request, demand_id: int) -> dict:
     demand = demands.own_demand(user, demand_id)
     requester = demands.is_requester(demand, user)
     return {
-        **_mine(demand),
+        **_mine(demand, user),
         "content": demand.content,
         "suggestion": demand.suggestion,
         "place": (demand.household or demand.area).place_name(),
@@ -220,7 +221,7 @@ def submit(request, payload: Form[ResidentDemandIn], photos: Photos = None):
 @paginate(Pagination)
 def mine(request):
     """我的诉求: raised or joined, newest first."""
-    return [_mine(d) for d in demands.my_demands(request.user)]
+    return [_mine(d, request.user) for d in demands.my_demands(request.user)]
 
 
 @router.get("/{int:demand_id}", response={200: MyDemandDetailOut, ERRORS: ErrorOut})

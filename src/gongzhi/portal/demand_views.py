@@ -125,7 +125,8 @@ class DemandNewView(PortalView, TemplateView):
 
 
 class DemandReceiptView(PortalView, TemplateView):
-    """The receipt: the demand's number and what happens next, in plain words."""
+    """The receipt: the demand's number and what happens next, in plain words — the
+    requester's alone (it asks them to rate; a co-requester follows the case)."""
 
     template_name = "portal/demand_receipt.html"
     model = Demand
@@ -133,7 +134,10 @@ class DemandReceiptView(PortalView, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["demand"] = demands.own_demand(self.request.user, kwargs["pk"])
+        demand = demands.own_demand(self.request.user, kwargs["pk"])
+        if not demands.is_requester(demand, self.request.user):
+            raise NotFoundOrForbidden()
+        context["demand"] = demand
         return context
 
 
@@ -153,7 +157,7 @@ class MyDemandsView(PortalView, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         for demand in context["object_list"]:
-            demand.state = demands.STATE_WORDS.get(demand.status, "")
+            demand.state = demands.state_words(demand, self.request.user)
         return context
 
 
@@ -172,7 +176,7 @@ class DemandDetailView(PortalView, TemplateView):
         context = self.get_context_data(
             title=demand.number,
             demand=demand,
-            state=demands.STATE_WORDS.get(demand.status, ""),
+            state=demands.state_words(demand, user),
             steps=demands.timeline(demand),
             photos=list(attachments_of(demand)) if demands.is_requester(demand, user) else [],
             rate_form=forms.get("rate")
@@ -235,7 +239,7 @@ class DemandActionView(DemandDetailView):
                 put_errors(form, exc)
             else:
                 messages.success(request, done)
-                return HttpResponseRedirect(reverse("portal:demand_detail", args=[demand.pk]))
+                return HttpResponseRedirect(demand.get_resident_url())
         demand = demands.own_demand(request.user, kwargs["pk"])  # as it is now
         return self.page(demand, {self.action: form}, status=400)
 
@@ -256,7 +260,7 @@ class MeTooView(PortalView):
             messages.error(request, str(exc.message))
         else:
             messages.success(request, _("已加入，办理进展会通知您。"))
-            return HttpResponseRedirect(reverse("portal:demand_detail", args=[demand.pk]))
+            return HttpResponseRedirect(demand.get_resident_url())
         return HttpResponseRedirect(reverse("portal:demand_place", args=[demand.area_id]))
 
 

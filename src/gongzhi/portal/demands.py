@@ -42,18 +42,21 @@ from .params import PLACE_ROWS, PUBLIC_ANSWER_DAYS, REOPEN_DAYS
 S = Status
 ANSWERED_STATES = (S.ANSWERED, S.RATED, S.CLOSED)
 
-# Where a demand stands, as a resident says it.
+# Where a demand stands, as a resident says it: words for anyone who follows the case (a
+# co-requester joined by "me too" neither rates nor asks to reopen).
 STATE_WORDS = {
     S.RECEIVED: gettext_lazy("已受理，等待社区分类"),
     S.CLASSIFIED: gettext_lazy("社区已分类，等待派给责任单位"),
     S.DISPATCHED: gettext_lazy("已派给责任单位，等待接单"),
     S.ACCEPTED: gettext_lazy("责任单位已接单"),
     S.IN_PROGRESS: gettext_lazy("正在办理"),
-    S.ANSWERED: gettext_lazy("已答复，请您评价"),
-    S.RATED: gettext_lazy("您不满意，社区将重新安排"),
+    S.ANSWERED: gettext_lazy("已答复，等待诉求人评价"),
+    S.RATED: gettext_lazy("评价为不满意，社区将重新安排"),
     S.CLOSED: gettext_lazy("已办结"),
     S.MERGED: gettext_lazy("已与同一问题的诉求合并办理"),
 }
+# What the requester is asked to do, said to them alone.
+REQUESTER_WORDS = {S.ANSWERED: gettext_lazy("已答复，请您评价")}
 
 
 # --- Places --------------------------------------------------------------------------------
@@ -182,6 +185,13 @@ def active_category(pk: int) -> Category | None:
 
 def is_requester(demand: Demand, user: User) -> bool:
     return demand.requester_user_id == user.pk
+
+
+def state_words(demand: Demand, user: User) -> str:
+    """Where the demand stands, said to ``user``: its requester or a co-requester."""
+    if is_requester(demand, user) and demand.status in REQUESTER_WORDS:
+        return str(REQUESTER_WORDS[demand.status])
+    return str(STATE_WORDS.get(demand.status, ""))
 
 
 # --- The timeline in plain words -------------------------------------------------------------
@@ -365,6 +375,7 @@ def me_too(demand: Demand, *, actor: User, at: datetime | None = None) -> Demand
     notify(
         user=actor,
         title=_("您已加入诉求（%(n)s），办理进展将通知您") % {"n": demand.number},
+        link=demand.get_resident_url(),
         kind=PROGRESS,
     )
     return demand

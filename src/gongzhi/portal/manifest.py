@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.modules import Manifest, NavItem, NotificationKind, Periodic, Todo
+from gongzhi.core.modules import Landing, Manifest, NavItem, NotificationKind, Periodic, Todo
 
 MANIFEST = Manifest(
     label="portal",
@@ -9,6 +9,8 @@ MANIFEST = Manifest(
     prefix="portal/",
     api=(("/portal", "gongzhi.portal.api.router"),),
     demo="gongzhi.portal.demo",
+    # A resident signing in with a password, or opening the workbench, lands here.
+    landing=Landing("portal:home", "gongzhi.portal.signin.lands_on_portal"),
     nav=(
         NavItem(
             _("住户绑定"),

@@ -25,6 +25,14 @@ def is_resident_account(user: User) -> bool:
     return not (user.is_superuser or user.is_staff) and user.roles <= {Role.RESIDENT}
 
 
+def lands_on_portal(user: User) -> bool:
+    """A resident and nothing else — the resident's role, or an account signed in by
+    phone — lands on the portal's home instead of the staff workbench (core.modules
+    .Landing). An account with a password and no role yet is staff waiting for theirs:
+    the workbench tells them so."""
+    return is_resident_account(user) and (bool(user.roles) or not user.has_usable_password())
+
+
 @dataclass(frozen=True)
 class SignedIn:
     user: User

@@ -40,9 +40,13 @@ def todo_counts(body: str) -> dict[str, int]:
 def test_residents_and_auditors_are_not_told_they_lack_an_area(world, client_as):
     """Issue 13, defect 14: residents and auditors saw "尚未分配管辖区域，请联系上级管理员"
     on their workbench; only an account with no role yet is told to ask for one."""
-    for role in ("resident", "auditor", "secretary", "unit_handler"):
+    for role in ("auditor", "secretary", "unit_handler"):
         assert "尚未分配" not in page(client_as(world.users[role])), role
     assert "尚未分配角色" in page(client_as(world.users["nobody"]))
+    # Issue 16: a resident lands on the portal's home instead (portal.signin.lands_on_portal).
+    landed = client_as(world.users["resident"]).get(WORKBENCH, follow=True)
+    assert landed.redirect_chain == [(reverse("portal:home"), 302)]
+    assert "尚未分配" not in landed.content.decode()
 
 
 def test_the_api_token_link_and_page_only_for_roles_with_the_api(world, client_as):
@@ -50,9 +54,10 @@ def test_the_api_token_link_and_page_only_for_roles_with_the_api(world, client_a
     from gongzhi.accounts.services import issue_token
 
     tokens = reverse("accounts:tokens")
-    for role in ("resident", "nobody"):
+    # A page of the staff layout each may open (a resident lands on the portal from "/").
+    for role, url in (("resident", reverse("demands:mine")), ("nobody", WORKBENCH)):
         client = client_as(world.users[role])
-        assert f'href="{tokens}"' not in page(client), role
+        assert f'href="{tokens}"' not in page(client, url), role
         assert client.get(tokens).status_code == 403, role
         with pytest.raises(NotFoundOrForbidden):
             issue_token(actor=world.users[role], name="脚本", verified=True)
@@ -167,14 +172,6 @@ def test_each_role_sees_its_groups_with_the_rows_of_its_scope(world, demands, cl
     assert "3栋楼道灯不亮" in body
 
 
-def test_a_residents_workbench_has_no_staff_groups(world, demands, client_as):
-    with time_machine.travel(NOW, tick=False):
-        new(world, requester_user=world.users["resident"])
-    body = page(client_as(world.users["resident"]))
-    assert todo_counts(body) == {} and "都处理完了" in body
-    assert "待处理预警" not in body and "gz-sparkline" not in body
-
-
 def test_overdue_groups_and_rows_come_first(world, demands, client_as):
     with time_machine.travel(NOW - timedelta(days=20), tick=False):
         late = dispatched(world, demands, category=demands.water)  # 24 hours: long overdue
@@ -275,7 +272,7 @@ DAILY_TASKS = {
     ],
     "street_admin": ["demands:supervision", "demands:report", "demands:list", "accounts:user_list"],
     "auditor": ["core:audit_list"],
-    "resident": ["demands:mine"],
+    "resident": ["portal:demand_list", "portal:demand_new", "portal:notifications"],
 }
 
 
@@ -285,8 +282,11 @@ def links(body: str) -> set[str]:
 
 @pytest.mark.parametrize("role", sorted(DAILY_TASKS))
 def test_every_daily_task_is_within_two_clicks_of_the_workbench(world, client_as, role):
+    """From where the role lands: the workbench, a resident the portal's home."""
     client = client_as(world.users[role])
-    first = links(page(client))
+    landed = client.get(WORKBENCH, follow=True)
+    assert landed.status_code == 200
+    first = links(landed.content.decode())
     second = set(first)
     for url in first:
         response = client.get(url)

@@ -16,7 +16,7 @@ from gongzhi.accounts.roles import Role
 from gongzhi.attachments.models import Attachment
 from gongzhi.attachments.testing import png_bytes
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
-from gongzhi.core.models import ParameterValue
+from gongzhi.core.models import Notification, ParameterValue
 from gongzhi.core.testing import api_key, make_user
 from gongzhi.demands import services
 from gongzhi.demands.choices import Channel, Rating, RequesterKind, Status
@@ -340,6 +340,67 @@ def test_reopen_refused_when_satisfied_or_by_someone_else(world, bound, unbound,
     assert caught.value.field == "note"
 
 
+# --- A co-requester: told, linked and worded as one who follows (issue 16) ----------------------
+
+
+def test_notifications_open_the_case_in_the_portal_for_requester_and_co_requester(
+    world, bound, unbound, demands, client_as
+):
+    """They linked to the staff page (a co-requester's to nothing), which a resident
+    signed in by phone cannot open."""
+    demand = submit(bound, household=world.ours.households[0])
+    portal.me_too(demand, actor=unbound)
+    demand = answered(world, Demand.objects.get(pk=demand.pk), demands)
+    case = reverse("portal:demand_detail", args=[demand.pk])
+    for user in (bound, unbound):
+        client = client_as(user)
+        tab = client.get(reverse("portal:notifications")).content.decode()
+        notes = list(Notification.objects.filter(user=user))
+        assert len(notes) >= 3, user  # received or joined, dispatched, accepted, answered
+        for note in notes:
+            opening = reverse("core:notification_open", args=[note.pk])
+            assert f'action="{opening}"' in tab, note.title  # its 查看 button
+            opened = client.post(opening, follow=True)
+            assert opened.status_code == 200 and opened.redirect_chain == [(case, 302)]
+    # Only the requester is asked to rate.
+    assert Notification.objects.filter(user=bound, title__endswith="已答复，请评价").exists()
+    told = Notification.objects.get(user=unbound, title__contains="已答复")
+    assert "评价" not in told.title
+
+
+def test_a_co_requester_reads_words_for_anyone_and_is_offered_no_action(
+    world, bound, unbound, demands, client_as
+):
+    demand = submit(bound, household=world.ours.households[0])
+    portal.me_too(demand, actor=unbound)
+    demand = answered(world, Demand.objects.get(pk=demand.pk), demands)
+    case = reverse("portal:demand_detail", args=[demand.pk])
+
+    def text(user, url):
+        return client_as(user).get(url).content.decode()
+
+    page = text(bound, case)
+    assert "已答复，请您评价" in page and "提交评价" in page
+    for url in (case, reverse("portal:demand_list")):
+        page = text(unbound, url)
+        assert "已答复，等待诉求人评价" in page and "请您评价" not in page, url
+    page = text(unbound, case)
+    assert "提交评价" not in page and "申请重办" not in page and "提交补充" not in page
+    api = client_as(unbound).get(f"/api/v1/portal/demands/{demand.pk}").json()
+    assert (api["state"], api["actions"]) == ("已答复，等待诉求人评价", [])
+
+    demand = services.rate(demand, actor=bound, version=demand.version, rating=Rating.UNSATISFIED)
+    page = text(unbound, case)
+    assert "评价为不满意，社区将重新安排" in page and "您不满意" not in page
+    assert "申请重办" not in page
+    page = text(bound, case)
+    assert "评价为不满意，社区将重新安排" in page and "申请重办" in page
+    # The receipt asks to rate and to reopen: the requester's alone.
+    receipt = reverse("portal:demand_receipt", args=[demand.pk])
+    assert client_as(bound).get(receipt).status_code == 200
+    assert client_as(unbound).get(receipt).status_code == 404
+
+
 # --- Adding information ------------------------------------------------------------------------
 
 
@@ -377,7 +438,6 @@ def test_me_too_joins_the_case_and_tells_of_progress(world, bound, unbound, dema
         category=demands.hallway,
     )
     demand = services.dispatch(demand, actor=world.users["staff"], version=demand.version)
-    from gongzhi.core.models import Notification
 
     assert Notification.objects.filter(user=unbound, title__contains="已派至和顺物业").exists()
     answered_demand = answered(world, submit(bound, household=world.ours.households[0]), demands)

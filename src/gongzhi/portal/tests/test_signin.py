@@ -10,8 +10,10 @@ from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 from django.utils import timezone
 
-from gongzhi.accounts.models import ApiToken, User
+from gongzhi.accounts.models import ApiToken, RoleAssignment, User
+from gongzhi.accounts.roles import Role
 from gongzhi.core.models import AuditLog
+from gongzhi.core.testing import PASSWORD
 from gongzhi.portal import binding
 from gongzhi.portal.signin_testing import sms_inbox
 
@@ -153,6 +155,68 @@ def test_sign_out(client, code_for):
     answer = client.post("/portal/logout/")
     assert answer.status_code == 302 and answer["Location"] == LOGIN
     assert SESSION_KEY not in client.session
+
+
+# --- Where a resident lands (issue 16) ------------------------------------------------------
+
+
+def password_sign_in(client, user, next_url=""):
+    """Sign in at the staff sign-in page with the account's password, redirects followed."""
+    query = f"?next={next_url}" if next_url else ""
+    return client.post(
+        reverse("accounts:login") + query,
+        {"username": user.username, "password": PASSWORD},
+        follow=True,
+    )
+
+
+@pytest.mark.django_db
+def test_a_resident_signing_in_with_a_password_lands_on_the_portal(client, world):
+    """The demo's ``jumin`` landed on the staff workbench, which told them to ask an
+    administrator for a role."""
+    resident = world.users["resident"]
+    answer = password_sign_in(client, resident)
+    assert answer.status_code == 200 and answer.redirect_chain[-1][0] == reverse("portal:home")
+    assert "尚未分配角色" not in answer.content.decode()
+    # Opening the workbench sends them home too.
+    answer = client.get(reverse("core:workbench"))
+    assert answer.status_code == 302 and answer["Location"] == reverse("portal:home")
+    # An explicit next is kept; one off the site is not.
+    client.logout()
+    answer = password_sign_in(client, resident, reverse("portal:demand_list"))
+    assert answer.redirect_chain[-1][0] == reverse("portal:demand_list")
+    client.logout()
+    answer = password_sign_in(client, resident, "https://evil.example/")
+    assert answer.redirect_chain[-1][0] == reverse("portal:home")
+
+
+@pytest.mark.django_db
+def test_an_account_signed_in_by_phone_lands_on_the_portal_from_the_workbench(client, world):
+    """No role yet (not bound) and no password: a resident, not staff waiting for a role."""
+    account = User.objects.create(username="jm-landing", phone=NEW)
+    account.set_unusable_password()
+    account.save()
+    client.force_login(account)
+    answer = client.get(reverse("core:workbench"))
+    assert answer.status_code == 302 and answer["Location"] == reverse("portal:home")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["secretary", "grid_worker", "auditor", "superuser", "both"])
+def test_staff_keep_the_workbench_even_when_also_residents(client_as, world, who):
+    user = world.users["secretary" if who == "both" else who]
+    if who == "both":
+        RoleAssignment.objects.create(user=user, role=Role.RESIDENT, area=world.ours.community)
+        assert user.roles == {Role.COMMUNITY_SECRETARY, Role.RESIDENT}
+    answer = client_as(user).get(reverse("core:workbench"))
+    assert answer.status_code == 200 and "工作台" in answer.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_account_with_a_password_and_no_role_yet_is_told_to_ask_for_one(client_as, world):
+    """Staff whose role is still to come keep the workbench and its notice."""
+    answer = client_as(world.users["nobody"]).get(reverse("core:workbench"))
+    assert answer.status_code == 200 and "尚未分配角色" in answer.content.decode()
 
 
 # --- The API ---------------------------------------------------------------------------------
