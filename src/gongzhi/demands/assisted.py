@@ -9,7 +9,6 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import User
-from gongzhi.accounts.roles import Role
 from gongzhi.core import audit
 from gongzhi.core.errors import Problems, RuleViolation
 from gongzhi.core.services import atomic
@@ -17,20 +16,6 @@ from gongzhi.core.services import atomic
 from . import services
 from .choices import Consent, RequesterKind
 from .models import Assistance, Demand
-
-
-def resident_account(phone: str) -> User | None:
-    """The resident's own account with this phone number: active and holding no role but
-    resident (staff accounts are never a demand's assisted requester)."""
-    if not phone:
-        return None
-    staff = [role for role in Role if role != Role.RESIDENT]
-    return (
-        User.objects.filter(phone=phone, is_active=True, is_superuser=False)
-        .exclude(role_assignments__role__in=staff)
-        .order_by("pk")
-        .first()
-    )
 
 
 @atomic
@@ -59,7 +44,7 @@ def submit_for_resident(
             )
         )
     problems.raise_any()
-    resident = resident_account(phone)
+    resident = services.resident_account(phone)
     helper = actor.full_name or actor.username
     demand = services.create_demand(
         actor=actor,

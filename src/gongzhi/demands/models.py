@@ -347,6 +347,10 @@ class Demand(ScopedModel):
             models.Index(fields=["category", "status", "received_at", "path"]),
             models.Index(fields=["urgency", "status", "received_at", "path"]),
             models.Index(fields=["unit", "status", "due_at"]),
+            # A resident's first sign-in by phone claims the demands of their number. An
+            # index of Meta, not the field's db_index: altering a field makes SQLite copy
+            # the table, which drops the full-text search's triggers on it.
+            models.Index(fields=["requester_phone"], name="demand_requester_phone"),
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["household", "received_at"]),
             # 督办 (selectors.supervised_demands, community_counts): a street's few

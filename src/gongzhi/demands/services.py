@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import User
+from gongzhi.accounts.roles import Role
 from gongzhi.areas.choices import Level
 from gongzhi.areas.models import Area, Household
 from gongzhi.core import audit, calendar, pii
@@ -44,6 +45,7 @@ from .choices import (
 )
 from .manifest import PROGRESS, TASK
 from .models import (
+    Assistance,
     Category,
     Demand,
     DemandEvent,
@@ -349,6 +351,36 @@ def demand_texts(
     return texts, problems
 
 
+def resident_account(phone: str) -> User | None:
+    """The resident's own account with this phone number: active and holding no role but
+    resident (staff accounts are never made a demand's requester by their number)."""
+    if not phone:
+        return None
+    staff = [role for role in Role if role != Role.RESIDENT]
+    return (
+        User.objects.filter(phone=phone, is_active=True, is_superuser=False)
+        .exclude(role_assignments__role__in=staff)
+        .order_by("pk")
+        .first()
+    )
+
+
+@atomic
+def claim_by_phone(user: User) -> int:
+    """A resident's first sign-in by phone: the demands recorded for their number before
+    they had an account (at the desk, on the hotline, by a grid worker for them) become
+    theirs to follow — the one-time code has just shown the number is theirs. Returns how
+    many."""
+    if not user.phone:
+        return 0
+    found = Demand.objects.filter(requester_user=None, requester_phone=user.phone)
+    claimed = found.update(requester_user=user)
+    if claimed:
+        Assistance.objects.filter(resident=None, demand__requester_user=user).update(resident=user)
+        audit.log("demands.demand.claimed", actor=user, target=user, data={"demands": claimed})
+    return claimed
+
+
 def create_demand(
     *,
     actor: User,
@@ -431,6 +463,8 @@ def create_demand(
         texts["location"],
     )
     requester_name, requester_phone = texts["requester_name"], texts["requester_phone"]
+    # A resident with an account for that number follows the demand in the portal.
+    requester_user = requester_user or resident_account(requester_phone)
     if (
         household is not None
         and not household.path.startswith(area.path)

@@ -15,6 +15,7 @@ from gongzhi.accounts.roles import Role
 from gongzhi.core import audit, params
 from gongzhi.core.errors import RuleViolation
 from gongzhi.core.services import atomic
+from gongzhi.demands import services as demand_services
 
 from . import codes
 
@@ -56,6 +57,7 @@ def _account(phone: str) -> SignedIn | None:
         user.save()
         created = True
         audit.log("portal.account.created", actor=user, target=user)
+        demand_services.claim_by_phone(user)
     return SignedIn(user, created)
 
 

@@ -163,3 +163,53 @@ def test_the_api_submits_for_a_resident(world, client):
     )
     assert made.status_code == 201, made.content
     assert Assistance.objects.get().consent == Consent.PHONE
+
+
+def test_a_desk_demand_with_a_residents_number_is_theirs_to_follow(world):
+    """Recorded at the desk (no 代办) with the number of a resident's account: the
+    resident follows it in the portal; a staff account's number makes nobody the requester."""
+    from gongzhi.demands import services
+
+    resident = make_user("ldy", Role.RESIDENT, world.ours.community, full_name="李大爷")
+    resident.phone = PHONE
+    resident.save(update_fields=["phone"])
+    demand = services.create_demand(actor=world.users["staff"], **fields(world))
+    assert demand.requester_user == resident
+    staff = world.users["branch_secretary"]
+    staff.phone = "13922223333"
+    staff.save(update_fields=["phone"])
+    other = services.create_demand(
+        actor=world.users["staff"], **fields(world, requester_phone="13922223333")
+    )
+    assert other.requester_user is None
+
+
+def test_the_first_sign_in_by_phone_claims_the_demands_of_the_number(world):
+    """Submitted for them (代办) and taken at the desk before they had an account: both
+    become the new account's; another number's, and one already someone's, stay as they are."""
+    from gongzhi.demands import services
+    from gongzhi.portal import signin
+
+    helped = assisted.submit_for_resident(
+        actor=world.users["grid_worker"], consent=Consent.PHONE, **fields(world)
+    )
+    desk = services.create_demand(actor=world.users["staff"], **fields(world, title="路灯不亮"))
+    stranger = services.create_demand(
+        actor=world.users["staff"], **fields(world, title="噪音扰民", requester_phone="13933334444")
+    )
+    owner = make_user("wjg", Role.RESIDENT, world.ours.community)
+    owned = services.create_demand(
+        actor=world.users["staff"], requester_user=owner, **fields(world, title="井盖缺失")
+    )
+    assert helped.requester_user is None and desk.requester_user is None
+
+    user = signin._account(PHONE).user  # what the verified code leads to
+    assert set(Demand.objects.filter(requester_user=user)) == {helped, desk}
+    assert Assistance.objects.get(demand=helped).resident == user
+    assert Demand.objects.get(pk=stranger.pk).requester_user is None
+    assert Demand.objects.get(pk=owned.pk).requester_user == owner
+    log = AuditLog.objects.get(action="demands.demand.claimed")
+    assert log.data == {"demands": 2} and PHONE not in str(log.data)
+    # A second sign-in claims nothing more (the account is not new).
+    assert signin._account(PHONE).created is False
+    assert AuditLog.objects.filter(action="demands.demand.claimed").count() == 1
