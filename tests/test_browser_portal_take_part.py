@@ -33,7 +33,17 @@ from tests.test_browser_portal_shell import TARGETS, small
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NUMBER = "13912345670"
-ENTRIES = ("志愿服务活动", "活动签到", "心愿墙", "我的志愿服务")
+ENTRIES = {
+    "志愿服务活动": "/service/mine/activities/",
+    "活动签到": "/service/checkin/",
+    "心愿墙": "/service/wishes/wall/",
+    "我的志愿服务": "/service/mine/",
+}
+# The font sizes of every visible element that holds text of its own.
+TEXTS = """() => [...document.querySelectorAll('main *')]
+  .filter(e => e.offsetParent !== null
+               && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+  .map(e => ({text: e.textContent.trim().slice(0, 20), size: parseFloat(getComputedStyle(e).fontSize)}))"""
 
 
 @pytest.fixture(autouse=True)
@@ -60,6 +70,9 @@ def checked(w) -> None:
         assert w.fits(), (page.url, elder)
         assert small(page.evaluate(TARGETS), least) == [], (page.url, elder)
         assert violations(page) == [], (page.url, elder)
+        if elder:  # body text of 18 px at least, the small print too
+            tiny = [t for t in page.evaluate(TEXTS) if t["size"] < 18]
+            assert tiny == [], page.url
     w.context.clear_cookies(name=ELDER_COOKIE)
     page.reload()
 
@@ -136,8 +149,9 @@ def test_a_resident_takes_part_from_the_portal_home(world, walk):
 
     # The home's entries, each a page in the portal's layout.
     w.goto("/portal/")
-    for label in ENTRIES:
+    for label, path in ENTRIES.items():
         page.get_by_role("link", name=label).click()
+        page.wait_for_url(w.origin + path)
         checked(w)
         page.get_by_role("link", name="首页").click()
         page.wait_for_url("**/portal/")
