@@ -254,6 +254,11 @@ def volunteer_of(actor: User, *, on: date | None = None) -> Volunteer:
     if volunteer is not None:
         return volunteer
     member = Member.objects.filter(user=actor, category=Category.IN_SERVICE).first()
+    if member is None and volunteers.may_register_self(actor):
+        raise RuleViolation(
+            _("您尚未注册志愿者：请先在“我的志愿服务”注册志愿者，再报名或签到。"),
+            field="volunteer",
+        )
     if member is None:
         raise RuleViolation(
             _("您尚未登记为志愿者：请联系社区登记后再报名或签到。"), field="volunteer"

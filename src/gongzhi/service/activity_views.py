@@ -31,7 +31,7 @@ from gongzhi.core.views import (
     refused,
 )
 
-from . import activities, hours, rules
+from . import activities, hours, rules, volunteers
 from .activity_forms import (
     ActivityCreateForm,
     ActivityUpdateForm,
@@ -427,10 +427,12 @@ class MyActivitiesView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        user = self.request.user
         context.update(
             title=_("我的活动"),
-            rows=activities.my_activities(self.request.user),
-            lines=list(hours.my_lines(self.request.user)[:50]),
+            rows=activities.my_activities(user),
+            lines=list(hours.my_lines(user)[:50]),
+            can_join=volunteers.of_user(user) is None and volunteers.may_register_self(user),
         )
         return context
 

@@ -94,9 +94,12 @@ def ledger(user: User, volunteer: Volunteer, year: int, *, today: date | None = 
     )
     counted = sum((line.hours for line in lines if line.status in COUNTED), ZERO)
     pending = sum((line.hours for line in lines if line.status == HoursState.PENDING), ZERO)
-    all_time = Hours.objects.filter(volunteer=volunteer, status__in=COUNTED).aggregate(
-        total=Coalesce(Sum("hours"), Value(ZERO), output_field=HOURS)
-    )["total"]
+    # SQLite sums decimals as floats: back to hundredths (1.82, not 1.82000000000000).
+    all_time = (
+        Hours.objects.filter(volunteer=volunteer, status__in=COUNTED)
+        .aggregate(total=Coalesce(Sum("hours"), Value(ZERO), output_field=HOURS))["total"]
+        .quantize(rules.HUNDREDTH)
+    )
     on = today or end
     required = rules.yearly_required(year) if is_in_service(volunteer) else None
     return Ledger(

@@ -57,7 +57,7 @@ class MineView(LoginRequiredMixin, TemplateView):
             context.update(
                 in_service=member is not None and member.category == Category.IN_SERVICE,
                 required=rules.yearly_required(timezone.localdate().year),
-                can_join=user.has_perm(TAKE_PART) and volunteers.own_resident(user) is not None,
+                can_join=volunteers.may_register_self(user),
             )
         return context
 

@@ -18,6 +18,7 @@ from gongzhi.core.views import (
     ServiceActionView,
     ServiceFormView,
     refuse_unless,
+    safe_next,
 )
 
 from . import volunteers
@@ -132,7 +133,7 @@ class JoinView(ServiceFormView):
     def dispatch(self, request, *args, **kwargs):
         existing = volunteers.of_user(request.user)
         if existing is not None:
-            return HttpResponseRedirect(reverse("service:mine"))
+            return HttpResponseRedirect(self.get_success_url(existing))
         return super().dispatch(request, *args, **kwargs)
 
     def get_form(self, data=None, files=None):
@@ -142,7 +143,7 @@ class JoinView(ServiceFormView):
         return volunteers.register_resident(actor=self.request.user, **form.cleaned_data)
 
     def get_success_url(self, result):
-        return reverse("service:mine")
+        return safe_next(self.request) or reverse("service:mine")
 
 
 class VolunteerEditView(ServiceFormView):

@@ -99,6 +99,16 @@ def own_resident(user: User) -> Resident | None:
     return Resident.objects.filter(user=user, present=True).first()
 
 
+def may_register_self(user: User) -> bool:
+    """A signed-in resident bound to their resident record whose account volunteers not
+    yet registers themselves (我的志愿服务 and 我的活动 offer it)."""
+    return (
+        user.has_perm(TAKE_PART)
+        and own_resident(user) is not None
+        and not Volunteer.objects.filter(user=user).exists()
+    )
+
+
 # --- The talent pool ----------------------------------------------------------------------
 
 SEPARATORS = re.compile(r"[,，、;；/\s]+")
@@ -155,6 +165,10 @@ def register_resident(
                     _("您的账号尚未绑定居民信息，请联系社区登记后再注册志愿者。"), field="resident"
                 ),
             )
+        # Staff registered them before their account was bound: the row becomes theirs.
+        unlinked = Volunteer.objects.filter(resident=resident, user=None).first()
+        if unlinked is not None and not Volunteer.objects.filter(user=actor).exists():
+            return _link_account(unlinked, actor)
     else:
         require(actor, CHANGE, resident)
     problems = Problems()
@@ -179,6 +193,16 @@ def register_resident(
         joined_on=on or timezone.localdate(),
     )
     audit.log("service.volunteer.registered", actor=actor, target=volunteer)
+    return volunteer
+
+
+def _link_account(volunteer: Volunteer, actor: User) -> Volunteer:
+    """The resident's own account takes over the row staff registered for them (its
+    skills and hobbies stay: the volunteer edits them on 我的志愿服务)."""
+    volunteer = lock(volunteer)
+    volunteer.user = actor
+    volunteer.save(update_fields=["user"])
+    audit.log("service.volunteer.updated", actor=actor, target=volunteer, data={"linked": True})
     return volunteer
 
 

@@ -178,6 +178,29 @@ def test_residents_only_when_the_activity_is_open_to_them(world, secretary, peop
     assert "仅限在职党员" in str(caught.value.message)
 
 
+def test_a_bound_resident_not_volunteering_yet_is_sent_to_register(world, secretary, client_as):
+    from datetime import date
+
+    from gongzhi.residents.models import Resident
+    from gongzhi.residents.testing import add_person
+
+    activity = published(secretary, world.ours.community, starts_at=START)
+    user = world.users["resident"]
+    with pytest.raises(RuleViolation, match="请联系社区登记"):  # no resident record
+        signed_up(activity, user)
+    person = add_person(world, world.ours.households[0], "王小明", date(1990, 5, 1), 11)
+    Resident.objects.filter(pk=person.pk).update(user=user)
+    with pytest.raises(RuleViolation, match="请先在“我的志愿服务”注册志愿者"):
+        signed_up(activity, user)
+    client = client_as(user)
+    html = client.get(reverse("service:activity_mine")).content.decode()
+    assert 'href="/service/volunteers/join/?next=/service/mine/activities/"' in html
+    volunteer(world.ours.community, "王小明", user=user, resident=person)
+    html = client.get(reverse("service:activity_mine")).content.decode()
+    assert "data-join" not in html
+    assert signed_up(activity, user).status == "confirmed"
+
+
 def test_a_member_is_registered_as_a_volunteer_on_first_sign_up(world, secretary, party):
     from gongzhi.party.choices import Category
     from gongzhi.party.testing import add_member

@@ -75,6 +75,14 @@ def test_ledger_lines_totals_progress_and_stars(world, volunteer):
     assert correction.reason == "签退时间有误"
 
 
+def test_all_time_hours_are_hundredths(world, volunteer):
+    for hours in ("1.82", "0.35", "0.01"):
+        add_hours(volunteer, hours, date(YEAR, 3, 1))
+    result = ledger.ledger(world.users["secretary"], volunteer, YEAR)
+    assert str(result.all_time) == "2.18"
+    assert str(result.to_next_star) == "97.82"
+
+
 def test_own_ledger_and_scope(world, volunteer):
     own = ledger.ledger(world.users["inservice_member"], volunteer, YEAR)
     assert own.volunteer == volunteer

@@ -49,6 +49,30 @@ def test_resident_registers_themselves(world, resident):
         volunteers.register_resident(actor=world.users["resident"])
 
 
+def test_a_resident_takes_over_the_row_staff_registered_before_their_account(world):
+    """Registered at the community centre, bound later: registering themselves links
+    the row (its talents kept) instead of refusing them as registered already."""
+    person = _resident(world, "陈一")
+    row = volunteers.register_resident(actor=world.users["staff"], resident=person, skills="书法")
+    user = world.users["resident"]
+    Resident.objects.filter(pk=person.pk).update(user=user)
+    assert volunteers.of_user(user) is None and volunteers.may_register_self(user)
+    v = volunteers.register_resident(actor=user, skills="理发")
+    assert v.pk == row.pk and v.user == user and v.skills == "书法"
+    assert volunteers.of_user(user) == v and not volunteers.may_register_self(user)
+    assert AuditLog.objects.filter(action="service.volunteer.updated", data__linked=True).exists()
+    with pytest.raises(RuleViolation, match="已登记"):
+        volunteers.register_resident(actor=user)
+
+
+def test_who_may_register_themselves(world, resident):
+    assert volunteers.may_register_self(world.users["resident"])  # bound, not yet volunteering
+    assert not volunteers.may_register_self(world.users["inservice_member"])  # no record
+    assert not volunteers.may_register_self(world.users["nobody"])  # no role
+    volunteers.register_resident(actor=world.users["resident"])
+    assert not volunteers.may_register_self(world.users["resident"])
+
+
 def test_account_without_resident_record_is_told(world):
     with pytest.raises(RuleViolation, match="尚未绑定居民信息"):
         volunteers.register_resident(actor=world.users["inservice_member"])
@@ -157,6 +181,15 @@ def test_join_page(world, resident, client_as):
     assert response.status_code == 302 and response.url == reverse("service:mine")
     assert Volunteer.objects.get().resident == resident
     assert client.get(url).status_code == 302  # already a volunteer
+
+
+def test_join_page_goes_back_to_where_it_was_asked_from(world, resident, client_as):
+    client = client_as(world.users["resident"])
+    url = reverse("service:volunteer_join") + "?next=/service/mine/activities/"
+    response = client.post(url, {"skills": "", "hobbies": "", "phone": ""})
+    assert response.status_code == 302 and response.url == "/service/mine/activities/"
+    elsewhere = reverse("service:volunteer_join") + "?next=https://example.com/"
+    assert client.get(elsewhere).url == reverse("service:mine")  # never another site
 
 
 def test_register_page_and_deactivate(world, client_as):
