@@ -237,8 +237,9 @@ def error_page(response, status) -> str:
 
 
 def test_refusal_pages_are_chinese_pages_of_the_layout_with_a_way_back(world, client_as):
-    """Issue 13, defect 9: 403, 404 and 405 answers are pages of the product."""
-    client = client_as(world.users["resident"])
+    """Issue 13, defect 9: 403, 404 and 405 answers are pages of the product (a
+    resident's in the portal's layout: portal/tests/test_take_part.py)."""
+    client = client_as(world.users["grid_worker"])
     page = error_page(client.get(reverse("core:audit_list")), 403)
     assert "无权访问" in page and "gz-topbar" in page  # the base layout, with its menu
     page = error_page(client.get("/no-such-page/"), 404)

@@ -101,3 +101,17 @@ def test_base_template_by_account(world):
         assert shell_context.base_template(request) == expected, key
     request.user = AnonymousUser()
     assert shell_context.base_template(request) == shell_context.STAFF_BASE
+
+
+def test_a_residents_error_pages_are_in_the_portals_layout(client, phone_account, world):
+    """An unbound account on a service page (403) and a missing case (404): the portal's
+    layout and tabs, the way back to its home; staff keep theirs."""
+    for path, status in (("/service/checkin/", 403), ("/portal/demands/999999/", 404)):
+        answer = client.get(path)
+        page = answer.content.decode()
+        assert answer.status_code == status, path
+        assert 'class="gz-portal-tabs"' in page and "返回首页" in page, path
+        assert "返回工作台" not in page, path
+    client.force_login(world.users["staff"])
+    page = client.get("/portal/demands/999999/").content.decode()
+    assert "返回工作台" in page and 'class="gz-portal-tabs"' not in page
