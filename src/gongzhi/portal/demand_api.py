@@ -13,6 +13,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from gongzhi.accounts.models import User
 from gongzhi.attachments.selectors import attachments_of
 from gongzhi.core.api import ERRORS, ErrorOut, Id, LongText, Pagination, Text, Version
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
@@ -61,6 +62,7 @@ class MyDemandOut(Schema):
     state: str = Field(..., description="状态（通俗说法）")
     received_at: datetime
     due_at: datetime | None
+    asked: bool = Field(..., description="社区/承办单位请您补充信息，尚未补充")
 
 
 class DemandStepOut(Schema):
@@ -86,6 +88,7 @@ class MyDemandDetailOut(MyDemandOut):
     requester: bool = Field(..., description="本人提出（否则为“我也遇到了”加入）")
     actions: list[str] = Field(..., description="现在可执行的操作：rate、add_info、reopen")
     reopen_refused: str = Field(..., description="不能申请重办的原因（已评价不满意时）")
+    question: str = Field(..., description="社区/承办单位请您补充的内容（已补充或无则为空）")
     steps: list[DemandStepOut]
     photos: list[DemandPhotoOut]
 
@@ -101,7 +104,7 @@ def _public(demand: Demand) -> dict:
     }
 
 
-def _mine(demand: Demand) -> dict:
+def _mine(demand: Demand, user: User) -> dict:
     return {
         "id": demand.pk,
         "number": demand.number,
@@ -110,6 +113,7 @@ def _mine(demand: Demand) -> dict:
         "state": str(demands.STATE_WORDS.get(demand.status, "")),
         "received_at": demand.received_at,
         "due_at": demand.due_at,
+        "asked": bool(demands.pending_question(demand, user)),
     }
 
 
@@ -118,7 +122,7 @@ def _detail(request, demand_id: int) -> dict:
     demand = demands.own_demand(user, demand_id)
     requester = demands.is_requester(demand, user)
     return {
-        **_mine(demand),
+        **_mine(demand, user),
         "content": demand.content,
         "suggestion": demand.suggestion,
         "place": (demand.household or demand.area).place_name(),
@@ -132,6 +136,7 @@ def _detail(request, demand_id: int) -> dict:
         "reopen_refused": demands.reopen_refusal(demand, user)
         if requester and demand.status == DemandStatus.RATED
         else "",
+        "question": demands.pending_question(demand, user),
         "steps": demands.timeline(demand),
         "photos": list(attachments_of(demand).values("id", "name")) if requester else [],
     }
@@ -220,7 +225,7 @@ def submit(request, payload: Form[ResidentDemandIn], photos: Photos = None):
 @paginate(Pagination)
 def mine(request):
     """我的诉求: raised or joined, newest first."""
-    return [_mine(d) for d in demands.my_demands(request.user)]
+    return [_mine(d, request.user) for d in demands.my_demands(request.user)]
 
 
 @router.get("/{int:demand_id}", response={200: MyDemandDetailOut, ERRORS: ErrorOut})
