@@ -160,12 +160,15 @@ def own_demand(user: User, pk: int) -> Demand:
 _EXCHANGE = ("ask_info", "add_info")
 
 
+def _exchanges(demand: Demand | OuterRef) -> QuerySet[DemandEvent]:
+    """The handler's questions and the requester's additions to a case, the latest first."""
+    return DemandEvent.objects.filter(demand=demand, action__in=_EXCHANGE).order_by("-at", "-id")
+
+
 def with_question(demands: QuerySet[Demand]) -> QuerySet[Demand]:
     """Each demand with its latest ask_info or add_info (action and note), read in the
     same query (a subquery per row on the events' (demand, at) index)."""
-    last = DemandEvent.objects.filter(demand=OuterRef("pk"), action__in=_EXCHANGE).order_by(
-        "-at", "-id"
-    )
+    last = _exchanges(OuterRef("pk"))
     return demands.annotate(
         last_exchange=Subquery(last.values("action")[:1]),
         last_exchange_note=Subquery(last.values("note")[:1]),
@@ -403,8 +406,11 @@ def _event(demand: Demand, actor: User, action: str, note: str, at: datetime | N
     audit.log(f"demands.demand.{action}", actor=actor, target=demand)
 
 
-def _tell_handlers(demand: Demand, message: str) -> None:
-    for handler in demand.unit.handlers.values_list("pk", flat=True) if demand.unit else []:
+def _tell_handlers(demand: Demand, message: str, *, asker: int | None = None) -> None:
+    """Tell the handlers of the case's unit and, if given, the one who asked (the community
+    asks before the case has a unit)."""
+    handlers = set(demand.unit.handlers.values_list("pk", flat=True)) if demand.unit else set()
+    for handler in handlers | ({asker} if asker else set()):
         notify(
             user_id=handler,
             kind=TASK,
@@ -451,8 +457,10 @@ def add_info(
     if photos:
         _check_photo_count(photos, counts(demand)[1])
         attachments.attach(demand, photos, actor=actor, kind=Kind.PHOTO, checked=True)
+    last = _exchanges(demand).only("action", "actor_id").first()
+    asker = last.actor_id if last is not None and last.action == "ask_info" else None
     _event(demand, actor, "add_info", note, at)
-    _tell_handlers(demand, _("诉求人补充了信息"))
+    _tell_handlers(demand, _("诉求人补充了信息"), asker=asker)
     return demand
 
 
