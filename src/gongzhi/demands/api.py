@@ -690,6 +690,18 @@ def contact(request, demand_id: int, payload: NoteIn):
     )
 
 
+@router.post("/{int:demand_id}/ask_info", response=DETAIL)
+def ask_info(request, demand_id: int, payload: NoteIn):
+    """请诉求人补充信息: the requester is told the note; they answer in the portal."""
+    return _step(
+        request,
+        demand_id,
+        lambda d: services.ask_info(
+            d, actor=request.user, version=payload.version, note=payload.note
+        ),
+    )
+
+
 @router.post("/{int:demand_id}/request_extension", response=DETAIL)
 def request_extension(request, demand_id: int, payload: ExtensionIn):
     return _step(

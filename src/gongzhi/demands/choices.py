@@ -96,6 +96,7 @@ ACTION_LABELS = {
     "return": _("退单"),
     "start": _("开始办理"),
     "contact": _("联系诉求人"),
+    "ask_info": _("请诉求人补充信息"),
     "request_extension": _("申请延期"),
     "decide_extension": _("审批延期"),
     "answer": _("答复"),

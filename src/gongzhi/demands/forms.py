@@ -309,6 +309,10 @@ class NoteForm(VersionForm):
     note = forms.CharField(label=_("说明"), max_length=500, widget=TEXTAREA)
 
 
+class AskInfoForm(VersionForm):
+    note = forms.CharField(label=_("需补充的内容"), max_length=500, widget=TEXTAREA)
+
+
 class OptionalNoteForm(VersionForm):
     note = forms.CharField(label=_("说明"), max_length=500, widget=TEXTAREA, required=False)
 

@@ -65,13 +65,15 @@ REQUESTER = "requester"
 def _reaches(user: User, perm: str, demand: Demand) -> bool:
     """The path test of ``Demand.objects.visible_to`` for staff permissions, on the row in
     hand (the unit and requester terms there are the view permission's)."""
-    if perm == HANDLE and demand.unit_id is not None:
+    if perm == HANDLE:
         from .models import handler_unit_ids
 
         # A unit's case is its handlers' (not another unit's handlers in the same area),
-        # and a case the community handles itself is its staff's: the staff who dispatch
-        # in the area act for both (asked first: it needs no query).
-        return user.has_perm(DISPATCH, demand) or demand.unit_id in handler_unit_ids(user)
+        # and a case the community handles itself, or has not routed yet, is its staff's:
+        # the staff who dispatch in the area act for both (asked first: it needs no query).
+        if user.has_perm(DISPATCH, demand):
+            return True
+        return demand.unit_id is not None and demand.unit_id in handler_unit_ids(user)
     return user.has_perm(perm, demand)
 
 
@@ -114,6 +116,13 @@ def pending_extension(demand: Demand) -> Extension | None:
     if cached is not None:
         return next((e for e in cached if e.state == ExtensionState.PENDING), None)
     return demand.extensions.filter(state=ExtensionState.PENDING).first()
+
+
+def _requester_reachable(demand: Demand, actor: User | None) -> None:
+    if not (demand.requester_user_id or demand.requester_phone):
+        raise RuleViolation(
+            _("该诉求的诉求人没有账号也没有留电话，无法请其补充信息。"), field="requester_phone"
+        )
 
 
 def _an_extension_is_pending(demand: Demand, actor: User) -> None:
@@ -173,6 +182,13 @@ WORKFLOW = register(
             "return": step({S.DISPATCHED, S.ACCEPTED}, S.CLASSIFIED, perm=HANDLE),
             "start": step({S.ACCEPTED}, S.IN_PROGRESS, perm=HANDLE),
             "contact": step({S.ACCEPTED, S.IN_PROGRESS}, perm=HANDLE),
+            # Whoever handles the case at its stage: the community before dispatch, the
+            # unit once accepted (HANDLE's reach, ``_reaches``). The state stays.
+            "ask_info": step(
+                {S.RECEIVED, S.CLASSIFIED, S.ACCEPTED, S.IN_PROGRESS},
+                perm=HANDLE,
+                guards=[_requester_reachable],
+            ),
             "request_extension": step({S.ACCEPTED, S.IN_PROGRESS}, perm=HANDLE),
             "decide_extension": step(
                 {S.ACCEPTED, S.IN_PROGRESS}, perm=DISPATCH, guards=[_an_extension_is_pending]
@@ -251,23 +267,31 @@ def _commit(
 
 
 def tell_requesters(
-    demand: Demand, message: str, *, co_requesters: bool = True, others: str = ""
+    demand: Demand,
+    message: str,
+    *,
+    co_requesters: bool = True,
+    others: str = "",
+    body: str = "",
 ) -> None:
-    """Tell the requester and, unless the demand cannot have any yet (just recorded), the
-    co-requesters (joined by "me too" or from the demands merged into it): ``others`` when
-    they are told otherwise (they do not rate). Each is sent to the case in the portal."""
+    """Tell the requester and, unless the demand cannot have any yet (just recorded) or
+    the message is the requester's alone, the co-requesters (joined by "me too" or from the
+    demands merged into it): ``others`` when they are told otherwise (they do not rate).
+    ``body``: the longer text under the message (in the inbox and the SMS). Each is sent
+    to the case in the portal."""
     title, link = _("您的诉求（%(n)s）%(m)s"), demand.get_resident_url()
     notify(
         user_id=demand.requester_user_id,
         phone=demand.requester_phone,
         title=title % {"n": demand.number, "m": message},
+        body=body,
         link=link,
         kind=PROGRESS,
     )
     if co_requesters:
         told = title % {"n": demand.number, "m": others or message}
         for user_id, phone in demand.requesters.values_list("user_id", "phone"):
-            notify(user_id=user_id, phone=phone, title=told, link=link, kind=PROGRESS)
+            notify(user_id=user_id, phone=phone, title=told, body=body, link=link, kind=PROGRESS)
 
 
 # --- Time limits -----------------------------------------------------------------------
@@ -893,6 +917,20 @@ def record_contact(
     note = _clean_text(note, "note", _("联系情况"), 500)
     demand.contacted = True
     return _commit(demand, actor, "contact", at=at, note=note, fields=["contacted"])
+
+
+@atomic
+def ask_info(
+    demand: Demand, *, actor: User, version: int | None, note: str, at: datetime | None = None
+) -> Demand:
+    """请诉求人补充信息: the handler asks the requester — not the co-requesters: the case
+    is theirs to complete — for what the case needs; they answer in the portal
+    (``portal.demands.add_info``). The time limit runs on meanwhile (ADR 0018)."""
+    demand = _begin(demand, actor, "ask_info", version)
+    note = _clean_text(note, "note", _("需补充的内容"), 500)
+    demand = _commit(demand, actor, "ask_info", at=at, note=note)
+    tell_requesters(demand, _("请您补充信息"), co_requesters=False, body=note)
+    return demand
 
 
 @atomic

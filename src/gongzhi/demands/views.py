@@ -234,6 +234,12 @@ ACTIONS = {
         lambda d, a, c: services.record_contact(d, actor=a, version=c["version"], note=c["note"]),
         "outline-primary",
     ),
+    "ask_info": Action(
+        ACTION_LABELS["ask_info"],
+        forms.AskInfoForm,
+        lambda d, a, c: services.ask_info(d, actor=a, version=c["version"], note=c["note"]),
+        "outline-primary",
+    ),
     "request_extension": Action(
         ACTION_LABELS["request_extension"],
         forms.ExtensionRequestForm,

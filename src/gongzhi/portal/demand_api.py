@@ -62,6 +62,7 @@ class MyDemandOut(Schema):
     state: str = Field(..., description="状态（通俗说法）")
     received_at: datetime
     due_at: datetime | None
+    asked: bool = Field(..., description="社区/承办单位请您补充信息，尚未补充")
 
 
 class DemandStepOut(Schema):
@@ -87,6 +88,7 @@ class MyDemandDetailOut(MyDemandOut):
     requester: bool = Field(..., description="本人提出（否则为“我也遇到了”加入）")
     actions: list[str] = Field(..., description="现在可执行的操作：rate、add_info、reopen")
     reopen_refused: str = Field(..., description="不能申请重办的原因（已评价不满意时）")
+    question: str = Field(..., description="社区/承办单位请您补充的内容（已补充或无则为空）")
     steps: list[DemandStepOut]
     photos: list[DemandPhotoOut]
 
@@ -111,6 +113,7 @@ def _mine(demand: Demand, user: User) -> dict:
         "state": demands.state_words(demand, user),
         "received_at": demand.received_at,
         "due_at": demand.due_at,
+        "asked": bool(demands.pending_question(demand, user)),
     }
 
 
@@ -133,6 +136,7 @@ def _detail(request, demand_id: int) -> dict:
         "reopen_refused": demands.reopen_refusal(demand, user)
         if requester and demand.status == DemandStatus.RATED
         else "",
+        "question": demands.pending_question(demand, user),
         "steps": demands.timeline(demand),
         "photos": list(attachments_of(demand).values("id", "name")) if requester else [],
     }

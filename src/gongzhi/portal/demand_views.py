@@ -158,6 +158,7 @@ class MyDemandsView(PortalView, ListView):
         context = super().get_context_data(**kwargs)
         for demand in context["object_list"]:
             demand.state = demands.state_words(demand, self.request.user)
+            demand.asked = bool(demands.pending_question(demand, self.request.user))
         return context
 
 
@@ -178,6 +179,7 @@ class DemandDetailView(PortalView, TemplateView):
             demand=demand,
             state=demands.state_words(demand, user),
             steps=demands.timeline(demand),
+            question=demands.pending_question(demand, user),
             photos=list(attachments_of(demand)) if demands.is_requester(demand, user) else [],
             rate_form=forms.get("rate")
             or (RateForm(initial={"version": demand.version}) if "rate" in allowed else None),

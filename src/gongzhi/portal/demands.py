@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -150,7 +150,7 @@ def my_demands(user: User) -> QuerySet[Demand]:
         *Demand.objects.filter(requester_user=user).order_by().values_list("pk", flat=True),
         *DemandRequester.objects.filter(user=user).values_list("demand_id", flat=True),
     }
-    return (
+    return with_question(
         Demand.objects.filter(pk__in=ids)
         .only("pk", "title", "status", "received_at", "due_at", "requester_user_id")
         .order_by("-received_at", "-id")
@@ -160,7 +160,7 @@ def my_demands(user: User) -> QuerySet[Demand]:
 def own_demand(user: User, pk: int) -> Demand:
     """One of the resident's demands; anyone else's is "not found"."""
     demand = (
-        Demand.objects.filter(_own(user), pk=pk)
+        with_question(Demand.objects.filter(_own(user), pk=pk))
         .select_related("category", "unit", "area", "household")
         .first()
         if user.is_authenticated
@@ -169,6 +169,40 @@ def own_demand(user: User, pk: int) -> Demand:
     if demand is None:
         raise NotFoundOrForbidden()
     return demand
+
+
+# --- The handler's question (the kernel's ask_info) and the resident's answer (add_info) ----
+
+_EXCHANGE = ("ask_info", "add_info")
+
+
+def _exchanges(demand: Demand | OuterRef) -> QuerySet[DemandEvent]:
+    """The handler's questions and the requester's additions to a case, the latest first."""
+    return DemandEvent.objects.filter(demand=demand, action__in=_EXCHANGE).order_by("-at", "-id")
+
+
+def with_question(demands: QuerySet[Demand]) -> QuerySet[Demand]:
+    """Each demand with its latest ask_info or add_info (action and note), read in the
+    same query (a subquery per row on the events' (demand, at) index)."""
+    last = _exchanges(OuterRef("pk"))
+    return demands.annotate(
+        last_exchange=Subquery(last.values("action")[:1]),
+        last_exchange_note=Subquery(last.values("note")[:1]),
+    )
+
+
+def pending_question(demand: Demand, user: User) -> str:
+    """What the handler asked ``user``, the requester (not one who joined with "me too"),
+    to add and they have not added yet: the latest ask_info with no add_info after it,
+    while the case is open ("" if none). The demand comes from ``with_question``
+    (``my_demands``, ``own_demand``)."""
+    if (
+        is_requester(demand, user)
+        and demand.status in OPEN_STATUSES
+        and demand.last_exchange == "ask_info"
+    ):
+        return demand.last_exchange_note
+    return ""
 
 
 def case_to_join(pk: int) -> Demand:
@@ -216,6 +250,7 @@ _WORDS = {
     "return": gettext_lazy("退回社区重新安排"),
     "start": gettext_lazy("开始办理"),
     "contact": gettext_lazy("工作人员已与诉求人联系"),
+    "ask_info": gettext_lazy("社区/承办单位请您补充信息"),
     "answer": gettext_lazy("已答复"),
     "rate": gettext_lazy("评价：%(rating)s"),
     "follow_up": gettext_lazy("社区回访"),
@@ -230,7 +265,8 @@ _WORDS = {
     "me_too": gettext_lazy("又有居民反映了同一问题"),
     "reopen_request": gettext_lazy("申请重办"),
 }
-_NOTED = {"rate", "add_info", "reopen_request"}  # the resident's own words, shown
+# The resident's own words, and what they were asked to add, are shown.
+_NOTED = {"rate", "add_info", "reopen_request", "ask_info"}
 
 
 def timeline(demand: Demand) -> list[Step]:
@@ -394,8 +430,11 @@ def _event(demand: Demand, actor: User, action: str, note: str, at: datetime | N
     audit.log(f"demands.demand.{action}", actor=actor, target=demand)
 
 
-def _tell_handlers(demand: Demand, message: str) -> None:
-    for handler in demand.unit.handlers.values_list("pk", flat=True) if demand.unit else []:
+def _tell_handlers(demand: Demand, message: str, *, asker: int | None = None) -> None:
+    """Tell the handlers of the case's unit and, if given, the one who asked (the community
+    asks before the case has a unit)."""
+    handlers = set(demand.unit.handlers.values_list("pk", flat=True)) if demand.unit else set()
+    for handler in handlers | ({asker} if asker else set()):
         notify(
             user_id=handler,
             kind=TASK,
@@ -431,8 +470,9 @@ def add_info(
     photos: Sequence[IO[bytes]] = (),
     at: datetime | None = None,
 ) -> Demand:
-    """补充信息: the requester adds a note (and photos) to an open case — the kernel has no
-    step where the handler asks for it, so it is open to them until the answer."""
+    """补充信息: the requester adds a note (and photos) to an open case, asked by the
+    handler (the kernel's ``ask_info``: this answers its ``pending_question``) or of their
+    own accord, until the answer."""
     demand = lock(demand)
     refusal = add_info_refusal(demand, actor)
     if refusal:
@@ -441,8 +481,10 @@ def add_info(
     if photos:
         _check_photo_count(photos, counts(demand)[1])
         attachments.attach(demand, photos, actor=actor, kind=Kind.PHOTO, checked=True)
+    last = _exchanges(demand).only("action", "actor_id").first()
+    asker = last.actor_id if last is not None and last.action == "ask_info" else None
     _event(demand, actor, "add_info", note, at)
-    _tell_handlers(demand, _("诉求人补充了信息"))
+    _tell_handlers(demand, _("诉求人补充了信息"), asker=asker)
     return demand
 
 

@@ -132,7 +132,7 @@ def test_create_answers_from_the_row_it_wrote(world, demands, api_as):
     assert not [q for q in queries if re.search(r"demands_(demandrequester|extension)", q["sql"])]
     detail = api.get(f"/{created.json()['id']}")
     assert created.json() == detail.json()
-    assert created.json()["actions"] == ["classify", "close_unresolved", "merge"]
+    assert created.json()["actions"] == ["classify", "ask_info", "close_unresolved", "merge"]
 
 
 def test_two_submissions_of_one_key_at_once_make_one_demand(world, demands, api_as, monkeypatch):

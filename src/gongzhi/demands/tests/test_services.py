@@ -147,6 +147,8 @@ def test_refusals(world, demands):
     staff, handler = world.users["staff"], world.users["unit_handler"]
     demand = new(world)
     with pytest.raises(RuleViolation):  # not from "received"
+        services.accept(demand, actor=staff, version=demand.version)
+    with pytest.raises(NotFoundOrForbidden):  # not routed to the handler's unit yet
         services.accept(demand, actor=handler, version=demand.version)
     with pytest.raises(NotFoundOrForbidden):  # a grid worker records but does not dispatch
         services.classify(
@@ -420,7 +422,7 @@ def test_allowed_actions_read_nothing_more(world, demands, django_assert_num_que
     staff.has_perm(services.DISPATCH, demand)  # the grants, loaded once a request
     with django_assert_num_queries(0):  # the reach is decided on the row in hand
         actions = services.allowed_actions(demand, staff)
-    assert actions == ["classify", "close_unresolved", "merge"]
+    assert actions == ["classify", "ask_info", "close_unresolved", "merge"]
 
 
 def test_a_refused_intake_writes_one_denial_and_nothing_else(world, demands):
