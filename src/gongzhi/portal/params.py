@@ -31,9 +31,13 @@ PARAMETERS = [
 # PHOTO_MAX_EDGE, then JPEG qualities from PHOTO_QUALITY down to PHOTO_MIN_QUALITY until
 # the photo fits PHOTO_TARGET_KB; still too big, a smaller size, never below
 # PHOTO_MIN_EDGE. The budget is issue 16's figure: three photos submitted within 3 s on
-# the throttled 4G profile (750 kbit/s up, about 92 KB/s). A 4000 x 3000 phone photo of
-# 4 MB is 150-250 KB at 1280 px and quality 80; tests/test_browser_portal_upload.py
-# measured the submission at 70 KB a photo (bench/README.md).
+# the throttled 4G profile, 750 kbit/s up (about 92 KB/s). Measured
+# (tests/test_browser_portal_upload.py, bench/README.md): the upload takes 1.5 s for
+# three photos of 45-50 KB; the rest of the 3 s is the round trips, the server
+# re-encoding the three photos one after another (0.1 s of CPU each, a second and more
+# when the server is busy) and drawing the receipt. At 70 KB a photo the upload alone
+# would take 2.2 s. A 4 MB phone photo is 150-250 KB at 1280 px and quality 80; 1024 px
+# at quality 50 still shows the problem clearly.
 PARAMETERS += [
     Parameter(PHOTO_MAX_EDGE, 1280, _("居民端上传照片最长边（像素）"), LOCAL, 640, 4096),
     Parameter(
