@@ -11,10 +11,12 @@ from playwright.sync_api import expect
 
 from gongzhi.accounts.roles import Role
 from gongzhi.attachments.models import Attachment
+from gongzhi.core.params import value as param
 from gongzhi.core.testing import make_user
 from gongzhi.demands import services
 from gongzhi.demands.models import Demand
 from gongzhi.demands.testing import build_demands
+from gongzhi.portal.params import PHOTO_MAX_EDGE
 from gongzhi.portal.tests.test_demands import bind
 from tests.test_browser_platform import PHONE
 
@@ -64,7 +66,9 @@ def test_submit_follow_rate_reopen_then_an_unbound_resident(world, walk):
     w.shot("portal-demand-receipt")
     photos = Attachment.objects.filter(object_id=demand.pk)
     assert photos.count() == 3
-    assert all(max(p.width, p.height) <= 1600 for p in photos), [(p.width, p.size) for p in photos]
+    assert all(max(p.width, p.height) <= param(PHOTO_MAX_EDGE) for p in photos), [
+        (p.width, p.size) for p in photos
+    ]
 
     # 2. Staff classify, dispatch; the property company accepts and answers.
     staff, handler = world.users["staff"], world.users["unit_handler"]

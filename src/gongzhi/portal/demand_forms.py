@@ -3,12 +3,39 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.attachments.params import MAX_IMAGES
+from gongzhi.core.params import value as param
 from gongzhi.demands.choices import Rating
 from gongzhi.demands.models import Category
 
+from .params import (
+    PHOTO_MAX_EDGE,
+    PHOTO_MIN_EDGE,
+    PHOTO_MIN_QUALITY,
+    PHOTO_QUALITY,
+    PHOTO_TARGET_KB,
+)
 
-class MultipleFileInput(forms.ClearableFileInput):
+# The numbers photos.js compresses with, as the input's data attributes.
+PHOTO_ATTRS = {
+    "data-max-photos": MAX_IMAGES,
+    "data-max-edge": PHOTO_MAX_EDGE,
+    "data-min-edge": PHOTO_MIN_EDGE,
+    "data-target-kb": PHOTO_TARGET_KB,
+    "data-quality": PHOTO_QUALITY,
+    "data-min-quality": PHOTO_MIN_QUALITY,
+}
+
+
+class PhotosInput(forms.ClearableFileInput):
+    """Several photos, with the numbers in force today for the browser's compression
+    (read when the page is drawn, not when the form class is made)."""
+
     allow_multiple_selected = True
+
+    def get_context(self, name, value, attrs):
+        numbers = {attr: param(key) for attr, key in PHOTO_ATTRS.items()}
+        return super().get_context(name, value, {**(attrs or {}), **numbers})
 
 
 class PhotosField(forms.FileField):
@@ -16,9 +43,7 @@ class PhotosField(forms.FileField):
     ``capture`` attribute: Android's X5 engine in WeChat ignores it."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": "image/*", "data-photos": ""})
-        )
+        kwargs.setdefault("widget", PhotosInput(attrs={"accept": "image/*", "data-photos": ""}))
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 

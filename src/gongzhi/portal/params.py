@@ -1,6 +1,7 @@
 """The residents' portal's numbers as data (core.params): the sign-in codes (RULES.md
-"Resident portal"; the per-address limits and the lockout are local practice, ADR 0016)
-and the demands' periods (local practice)."""
+"Resident portal"; the per-address limits and the lockout are local practice, ADR 0016),
+the demands' periods and how the phone compresses photos before upload (local
+practice)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +12,11 @@ LOCAL = _("本地实践")
 REOPEN_DAYS = "portal.reopen_days"
 PUBLIC_ANSWER_DAYS = "portal.public_answer_days"
 PLACE_ROWS = "portal.place_rows"
+PHOTO_MAX_EDGE = "portal.photo_max_edge_px"
+PHOTO_MIN_EDGE = "portal.photo_min_edge_px"
+PHOTO_TARGET_KB = "portal.photo_target_kb"
+PHOTO_QUALITY = "portal.photo_quality"
+PHOTO_MIN_QUALITY = "portal.photo_min_quality"
 
 PARAMETERS = [
     Parameter(REOPEN_DAYS, 7, _("答复后可申请重办的天数（居民端）"), LOCAL, 1, 60),
@@ -18,6 +24,28 @@ PARAMETERS = [
         PUBLIC_ANSWER_DAYS, 365, _("同一地点公开的已答复诉求追溯天数（居民端）"), LOCAL, 7, 1095
     ),
     Parameter(PLACE_ROWS, 10, _("同一地点诉求每次显示条数（居民端）"), LOCAL, 3, 50),
+]
+
+# Photos are compressed on the phone before upload (static/portal/photos.js), as the
+# messaging apps do (WeChat sends about 1280 px and 100 KB): the longest side at most
+# PHOTO_MAX_EDGE, then JPEG qualities from PHOTO_QUALITY down to PHOTO_MIN_QUALITY until
+# the photo fits PHOTO_TARGET_KB; still too big, a smaller size, never below
+# PHOTO_MIN_EDGE. The budget is issue 16's figure: three photos submitted within 3 s on
+# the throttled 4G profile, 750 kbit/s up (about 92 KB/s). Measured
+# (tests/test_browser_portal_upload.py, bench/README.md): the upload takes 1.5 s for
+# three photos of 45-50 KB; the rest of the 3 s is the round trips, the server
+# re-encoding the three photos one after another (0.1 s of CPU each, a second and more
+# when the server is busy) and drawing the receipt. At 70 KB a photo the upload alone
+# would take 2.2 s. A 4 MB phone photo is 150-250 KB at 1280 px and quality 80; 1024 px
+# at quality 50 still shows the problem clearly.
+PARAMETERS += [
+    Parameter(PHOTO_MAX_EDGE, 1280, _("居民端上传照片最长边（像素）"), LOCAL, 640, 4096),
+    Parameter(
+        PHOTO_MIN_EDGE, 1024, _("居民端照片为满足大小可缩至的最长边（像素）"), LOCAL, 320, 4096
+    ),
+    Parameter(PHOTO_TARGET_KB, 50, _("居民端每张照片压缩目标大小（KB）"), LOCAL, 20, 2048),
+    Parameter(PHOTO_QUALITY, 80, _("居民端照片压缩起始质量（JPEG，1–100）"), LOCAL, 30, 100),
+    Parameter(PHOTO_MIN_QUALITY, 50, _("居民端照片压缩最低质量（JPEG，1–100）"), LOCAL, 10, 100),
 ]
 
 RULES = _("RULES.md 居民端（短信服务商通行做法）")

@@ -22,6 +22,8 @@ from gongzhi.demands import services
 from gongzhi.demands.choices import Channel, Rating, RequesterKind, Status
 from gongzhi.demands.models import Demand, DemandEvent, DemandRequester
 from gongzhi.portal import demands as portal
+from gongzhi.portal.demand_forms import InfoForm
+from gongzhi.portal.params import PHOTO_MAX_EDGE, PHOTO_TARGET_KB
 from gongzhi.residents.models import Resident
 
 pytestmark = pytest.mark.django_db
@@ -258,6 +260,21 @@ def test_the_submit_page_keeps_the_input_and_names_each_problem(world, unbound, 
     assert answer.status_code == 400
     assert "最多上传9张照片" in answer.content.decode()
     assert not Demand.objects.exists()
+
+
+def test_the_photo_inputs_carry_the_compression_numbers_in_force(world, unbound, client_as):
+    """photos.js compresses with the numbers the page gives: today's, not tomorrow's."""
+    today = timezone.localdate()
+    ParameterValue.objects.create(key=PHOTO_TARGET_KB, value=80, effective_from=today)
+    ParameterValue.objects.create(
+        key=PHOTO_MAX_EDGE, value=1600, effective_from=today + timedelta(days=1)
+    )
+    page = client_as(unbound).get(reverse("portal:demand_new")).content.decode()
+    for numbers in (page, str(InfoForm()["photos"])):
+        assert 'data-target-kb="80"' in numbers
+        assert 'data-max-edge="1280" data-min-edge="1024"' in numbers
+        assert 'data-quality="80" data-min-quality="50"' in numbers
+        assert 'data-max-photos="9"' in numbers
 
 
 # --- Rating and reopening -------------------------------------------------------------------------

@@ -1,12 +1,16 @@
 /* The portal's demand forms: photos compressed in the browser before upload (canvas →
-   JPEG, longest side at most 1600 px), the category suggested as the resident types, the
-   place narrowed on the grid map, and what others raised at the chosen place ("me too"). Without this script every form still
-   works (the server checks and re-encodes every photo). Text goes in with textContent only. */
+   JPEG, to the size and byte budget the page gives, portal/params.py), the category
+   suggested as the resident types, the place narrowed on the grid map, and what others
+   raised at the chosen place ("me too"). Without this script every form still works
+   (the server checks and re-encodes every photo). Text goes in with textContent only. */
 (function () {
   "use strict";
-  var MAX_EDGE = 1600;
-  var QUALITY = 0.85;
-  var MAX_PHOTOS = 9;
+  // Fall-backs only: the photo input carries the numbers in force (data-max-edge, …).
+  var DEFAULTS = {
+    maxPhotos: 9, maxEdge: 1280, minEdge: 1024, targetKb: 50, quality: 80, minQuality: 50
+  };
+  var QUALITY_STEP = 10;  // percentage points between two tries of the quality ladder
+  var EDGE_STEP = 0.8;    // the next size tried when the lowest quality is still too big
 
   function debounce(fn, ms) {
     var timer;
@@ -16,30 +20,69 @@
     };
   }
 
-  function compress(file) {
+  function numbers(input) {
+    var found = {};
+    Object.keys(DEFAULTS).forEach(function (key) {
+      var n = parseInt(input.dataset[key], 10);
+      found[key] = n > 0 ? n : DEFAULTS[key];
+    });
+    return found;
+  }
+
+  function draw(img, edge) {
+    var scale = Math.min(1, edge / Math.max(img.width, img.height));
+    var canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(img.width * scale));
+    canvas.height = Math.max(1, Math.round(img.height * scale));
+    var context = canvas.getContext("2d");
+    context.imageSmoothingQuality = "high";  // less aliasing: a better and smaller JPEG
+    context.drawImage(img, 0, 0, canvas.width, canvas.height);
+    return canvas;
+  }
+
+  function encode(canvas, quality) {
+    return new Promise(function (resolve) {
+      canvas.toBlob(resolve, "image/jpeg", quality / 100);
+    });
+  }
+
+  // As the messaging apps do: the longest side at most maxEdge, then JPEG qualities from
+  // `quality` down to `minQuality` until the photo fits the budget; still too big, a
+  // smaller size (never below minEdge) and the ladder again. Never more bytes than the
+  // original.
+  function compress(file, n) {
     // createImageBitmap decodes the file itself: a blob: image would need the CSP to
     // allow blob: sources. HEIC and the like are left to the server, which converts them.
     if (!/^image\/(jpeg|png|webp)$/.test(file.type) || !window.createImageBitmap) {
       return Promise.resolve(file);
     }
+    var budget = n.targetKb * 1024;
     return createImageBitmap(file).then(function (img) {
-      var scale = Math.min(1, MAX_EDGE / Math.max(img.width, img.height));
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(img.width * scale);
-      canvas.height = Math.round(img.height * scale);
-      canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
-      return new Promise(function (resolve) {
-        canvas.toBlob(function (blob) {
-          if (!blob || (scale === 1 && blob.size >= file.size)) { resolve(file); return; }
-          var name = file.name.replace(/\.[^.]*$/, "") + ".jpg";
-          resolve(new File([blob], name, { type: "image/jpeg" }));
-        }, "image/jpeg", QUALITY);
+      var edge = Math.min(Math.max(img.width, img.height), n.maxEdge);
+      var floor = Math.min(edge, n.minEdge);
+      var canvas = draw(img, edge);
+      function attempt(quality) {
+        return encode(canvas, quality).then(function (blob) {
+          if (!blob || blob.size <= budget) { return blob; }
+          if (quality - QUALITY_STEP >= n.minQuality) { return attempt(quality - QUALITY_STEP); }
+          if (edge <= floor) { return blob; }
+          edge = Math.max(floor, Math.round(edge * EDGE_STEP));
+          canvas = draw(img, edge);
+          return attempt(n.quality);
+        });
+      }
+      return attempt(n.quality).then(function (blob) {
+        img.close();
+        if (!blob || blob.size >= file.size) { return file; }
+        var name = file.name.replace(/\.[^.]*$/, "") + ".jpg";
+        return new File([blob], name, { type: "image/jpeg" });
       });
     }).catch(function () { return file; }); // not decodable here: the server decides
   }
 
   function setUpPhotos(input) {
     var form = input.form;
+    var n = numbers(input);
     var status = document.getElementById("photo-status");
     var words = status ? status.dataset : {};  // the page's translated messages
     var buttons = form.querySelectorAll("button[type=submit]");
@@ -47,15 +90,20 @@
     function busy(on) { buttons.forEach(function (b) { b.disabled = on; }); }
     input.addEventListener("change", function () {
       var files = Array.prototype.slice.call(input.files || []);
-      if (files.length > MAX_PHOTOS) {
-        say(words.tooMany.replace("%(n)s", MAX_PHOTOS).replace("%(k)s", files.length));
+      if (files.length > n.maxPhotos) {
+        say(words.tooMany.replace("%(n)s", n.maxPhotos).replace("%(k)s", files.length));
         input.value = "";
         return;
       }
       if (!files.length || typeof DataTransfer === "undefined") { return; }
       busy(true);
       say(words.compressing);
-      Promise.all(files.map(compress)).then(function (smaller) {
+      // One photo at a time: a phone holds one decoded 12-megapixel photo (48 MB), not nine.
+      var smaller = [];
+      files.reduce(function (done, file) {
+        return done.then(function () { return compress(file, n); })
+          .then(function (f) { smaller.push(f); });
+      }, Promise.resolve()).then(function () {
         var transfer = new DataTransfer();
         smaller.forEach(function (f) { transfer.items.add(f); });
         input.files = transfer.files;
