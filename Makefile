@@ -45,11 +45,14 @@ lint: install
 test: install lint
 	$(BIN)/gongzhi makemigrations --check --dry-run -v0
 	$(BIN)/gongzhi check --fail-level WARNING
-	$(BIN)/pytest $(PYTEST_ARGS) --ignore=$(JOURNEYS)
+	$(BIN)/pytest $(PYTEST_ARGS) --ignore=$(JOURNEYS) -m "not alone"
+	$(BIN)/pytest -p no:xdist --ignore=$(JOURNEYS) -m alone
 	$(BIN)/pytest -p no:xdist $(JOURNEYS)
 
-# The role journeys share one committed demo and live server for their module; in a
-# process of their own, so that no other test's flush of the database falls among them.
+# Tests timed against a budget on a throttled phone profile (``alone``) run one at a time
+# after the rest, on a machine no other test loads. The role journeys share one committed
+# demo and live server for their module; in a process of their own, so that no other
+# test's flush of the database falls among them.
 JOURNEYS = tests/test_journeys.py
 
 fmt: install

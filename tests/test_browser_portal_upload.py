@@ -23,7 +23,7 @@ from gongzhi.portal.tests.test_demands import bind
 from tests.test_browser_platform import PHONE
 from tests.test_browser_portal_shell import CPU_SLOWDOWN, FOUR_G
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.alone]
 
 SIZE = (4000, 3000)  # a 12-megapixel phone camera
 SUBMIT_SECONDS = 3.0
