@@ -22,9 +22,12 @@ def test_a_grid_worker_submits_for_a_resident_on_a_phone(world, walk):
     resident.phone = "13911112222"
     resident.save(update_fields=["phone"])
 
+    grid_worker = world.users["grid_worker"]
+    grid_worker.full_name = "张敏"
+    grid_worker.save(update_fields=["full_name"])
     w = walk(**PHONE)
     page = w.page
-    w.sign_in(world.users["grid_worker"].username)
+    w.sign_in(grid_worker.username)
     w.goto(f"/demands/intake/?area={world.ours.grid.pk}")
     page.select_option("#id_channel", "visit")
     page.fill("#id_title", "楼道扶手松动")

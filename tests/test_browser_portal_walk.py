@@ -117,6 +117,7 @@ def test_a_new_resident_from_the_code_to_asking_to_reopen(world, walk, elder):
     expect(
         page.get_by_text(f"办结期限 {demand.due_at.astimezone():%Y-%m-%d %H:%M}")
     ).to_be_visible()
+    page.locator(".gz-timeline").scroll_into_view_if_needed()
     step("progress")
 
     # 5. The unit answers; the resident reads the answer, rates it and asks to reopen.
