@@ -9,7 +9,7 @@ targets of 44 px (60 in elder mode). No request leaves the server, no console er
 CSP violation is one)."""
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,10 +18,9 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from gongzhi.accounts.models import User
-from gongzhi.portal import binding
 from gongzhi.portal.shell_context import ELDER_COOKIE
 from gongzhi.portal.signin_testing import sms_inbox
-from gongzhi.residents.testing import add_person
+from gongzhi.portal.tests.test_take_part import bind
 from gongzhi.service import activities, wishes
 from gongzhi.service.choices import HoursState
 from gongzhi.service.models import Hours, SignUp, Wish
@@ -94,14 +93,7 @@ def signed_in_by_phone(w, world):
     for label in ENTRIES:
         expect(page.get_by_role("link", name=label)).to_have_count(0)
     user = User.objects.get(phone=NUMBER)
-    household = world.ours.households[0]
-    person = add_person(world, household, "王小明", date(1990, 5, 1), 11)
-    request = binding.request_binding(
-        actor=user, community=world.ours.community, address="1栋1单元101", name="王小明"
-    )
-    binding.confirm_binding(
-        request, actor=world.users["secretary"], household=household, resident=person
-    )
+    bind(world, user)
     return User.objects.get(pk=user.pk)  # with the resident's role
 
 

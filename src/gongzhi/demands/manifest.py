@@ -140,6 +140,7 @@ MANIFEST = Manifest(
         "demands.unit.created": _("新增责任单位"),
         "demands.demand.created": _("受理诉求"),
         "demands.demand.assisted": _("代居民提交诉求（代办）"),
+        "demands.demand.claimed": _("居民首次手机登录，认领本号码登记的诉求"),
         "demands.demand.phone_viewed": _("查看诉求人完整电话"),
         **{f"demands.demand.{action}": label for action, label in ACTION_LABELS.items()},
     },

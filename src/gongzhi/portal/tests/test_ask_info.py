@@ -11,31 +11,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from gongzhi.accounts.models import User
-from gongzhi.accounts.roles import Role
 from gongzhi.core.models import Notification
-from gongzhi.core.testing import make_user
 from gongzhi.demands import services
 from gongzhi.portal import demands as portal
 
-from .test_demands import answered, bind, photo, submit
+from .test_demands import answered, photo, submit
 
 pytestmark = pytest.mark.django_db
 NOTE = "请拍一张楼道灯的照片，并说明是几楼。"
-
-
-@pytest.fixture
-def resident(world):
-    """A resident bound to our first household."""
-    user = make_user("binding", Role.RESIDENT, world.ours.community, phone="13900001111")
-    bind(user, world.ours.households[0])
-    return user
-
-
-@pytest.fixture
-def neighbour(db):
-    """A resident signed in by phone, not bound."""
-    return User.objects.create(username="p13900002222", full_name="王芳", phone="13900002222")
 
 
 def ask(demand, actor, note=NOTE):
@@ -46,43 +29,43 @@ def question(user, demand):
     return portal.pending_question(portal.own_demand(user, demand.pk), user)
 
 
-def test_the_question_waits_until_the_requester_adds_information(world, resident):
+def test_the_question_waits_until_the_requester_adds_information(world, bound):
     staff = world.users["staff"]
-    demand = submit(resident, household=world.ours.households[0])
-    assert question(resident, demand) == ""
+    demand = submit(bound, household=world.ours.households[0])
+    assert question(bound, demand) == ""
     ask(demand, staff)
-    assert question(resident, demand) == NOTE
+    assert question(bound, demand) == NOTE
     with time_machine.travel(timezone.now() + timedelta(minutes=5)):
-        portal.add_info(demand, actor=resident, note="3楼，灯罩也碎了", photos=[photo()])
-    assert question(resident, demand) == ""
+        portal.add_info(demand, actor=bound, note="3楼，灯罩也碎了", photos=[photo()])
+    assert question(bound, demand) == ""
     # The community, which asked before the case has a unit, hears of the answer.
     told = Notification.objects.filter(user=staff, title__endswith="诉求人补充了信息")
     assert told.count() == 1 and told.get().link == demand.get_absolute_url()
     # Asked again: the latest question counts.
     with time_machine.travel(timezone.now() + timedelta(minutes=10)):
         ask(demand, staff, "灯罩碎片还在地上吗？")
-    assert question(resident, demand) == "灯罩碎片还在地上吗？"
+    assert question(bound, demand) == "灯罩碎片还在地上吗？"
 
 
-def test_the_question_goes_with_the_answer(world, resident, demands):
-    demand = submit(resident, household=world.ours.households[0])
+def test_the_question_goes_with_the_answer(world, bound, demands):
+    demand = submit(bound, household=world.ours.households[0])
     ask(demand, world.users["staff"])
-    assert question(resident, demand) == NOTE
-    answered(world, portal.own_demand(resident, demand.pk), demands)
-    assert question(resident, demand) == ""
+    assert question(bound, demand) == NOTE
+    answered(world, portal.own_demand(bound, demand.pk), demands)
+    assert question(bound, demand) == ""
 
 
-def test_a_resident_who_joined_is_not_asked(world, resident, neighbour):
-    demand = submit(resident, household=world.ours.households[0])
-    portal.me_too(demand, actor=neighbour)
+def test_a_resident_who_joined_is_not_asked(world, bound, unbound):
+    demand = submit(bound, household=world.ours.households[0])
+    portal.me_too(demand, actor=unbound)
     ask(demand, world.users["staff"])
-    assert question(neighbour, demand) == ""
-    assert not Notification.objects.filter(user=neighbour, body=NOTE).exists()
-    assert Notification.objects.filter(user=resident, body=NOTE).exists()
+    assert question(unbound, demand) == ""
+    assert not Notification.objects.filter(user=unbound, body=NOTE).exists()
+    assert Notification.objects.filter(user=bound, body=NOTE).exists()
 
 
-def test_the_unit_that_asked_is_told_of_the_information(world, resident, demands):
-    demand = submit(resident, household=world.ours.households[0])
+def test_the_unit_that_asked_is_told_of_the_information(world, bound, demands):
+    demand = submit(bound, household=world.ours.households[0])
     staff, handler = world.users["staff"], world.users["unit_handler"]
     demand = services.classify(
         demand, actor=staff, version=demand.version, category=demands.hallway
@@ -90,16 +73,16 @@ def test_the_unit_that_asked_is_told_of_the_information(world, resident, demands
     demand = services.dispatch(demand, actor=staff, version=demand.version)
     demand = services.accept(demand, actor=handler, version=demand.version)
     ask(demand, handler)
-    portal.add_info(demand, actor=resident, note="3楼")
+    portal.add_info(demand, actor=bound, note="3楼")
     told = Notification.objects.filter(user=handler, title__endswith="诉求人补充了信息")
     assert told.count() == 1  # once, as the unit's handler and the one who asked
     assert not Notification.objects.filter(user=staff, title__endswith="诉求人补充了信息").exists()
 
 
-def test_the_timeline_shows_the_request_and_the_answer_in_plain_words(world, resident):
-    demand = submit(resident, household=world.ours.households[0])
+def test_the_timeline_shows_the_request_and_the_answer_in_plain_words(world, bound):
+    demand = submit(bound, household=world.ours.households[0])
     ask(demand, world.users["staff"])
-    portal.add_info(demand, actor=resident, note="3楼")
+    portal.add_info(demand, actor=bound, note="3楼")
     steps = [(s.text, s.note) for s in portal.timeline(demand)]
     assert steps == [
         ("已受理", ""),
@@ -108,10 +91,10 @@ def test_the_timeline_shows_the_request_and_the_answer_in_plain_words(world, res
     ]
 
 
-def test_the_case_page_shows_the_question_escaped_above_the_form(world, resident, client_as):
-    demand = submit(resident, household=world.ours.households[0])
+def test_the_case_page_shows_the_question_escaped_above_the_form(world, bound, client_as):
+    demand = submit(bound, household=world.ours.households[0])
     ask(demand, world.users["staff"], "<script>几楼</script>")
-    client = client_as(resident)
+    client = client_as(bound)
     url = reverse("portal:demand_detail", args=[demand.pk])
     page = client.get(url).content.decode()
     card = page.index("社区/承办单位请您补充：")
@@ -126,15 +109,15 @@ def test_the_case_page_shows_the_question_escaped_above_the_form(world, resident
     assert "社区/承办单位请您补充：" not in page and "gz-asked" not in page
 
 
-def test_my_demands_marks_the_asked_ones_in_constant_queries(world, neighbour, client_as):
+def test_my_demands_marks_the_asked_ones_in_constant_queries(world, unbound, client_as):
     staff = world.users["staff"]
-    client = client_as(neighbour)
-    ask(submit(neighbour, area=world.ours.building), staff)
+    client = client_as(unbound)
+    ask(submit(unbound, area=world.ours.building), staff)
     with CaptureQueriesContext(connection) as one:
         page = client.get(reverse("portal:demand_list")).content.decode()
     assert page.count("待您补充") == 1
     for n in range(5):
-        demand = submit(neighbour, area=world.ours.building)
+        demand = submit(unbound, area=world.ours.building)
         if n % 2:
             ask(demand, staff)
     with CaptureQueriesContext(connection) as six:
@@ -143,10 +126,10 @@ def test_my_demands_marks_the_asked_ones_in_constant_queries(world, neighbour, c
     assert len(six) == len(one)
 
 
-def test_the_api_exposes_the_question_and_clears_it(world, resident, client_as):
-    demand = submit(resident, household=world.ours.households[0])
+def test_the_api_exposes_the_question_and_clears_it(world, bound, client_as):
+    demand = submit(bound, household=world.ours.households[0])
     ask(demand, world.users["staff"])
-    client = client_as(resident)
+    client = client_as(bound)
     detail = client.get(f"/api/v1/portal/demands/{demand.pk}").json()
     assert detail["question"] == NOTE and detail["asked"] is True
     assert "add_info" in detail["actions"]

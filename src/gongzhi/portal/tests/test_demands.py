@@ -53,20 +53,6 @@ def bind(user, household, serial=1):
     Resident.objects.filter(pk=resident.pk).update(user=user)
 
 
-@pytest.fixture
-def bound(world):
-    """A resident bound to our first household."""
-    user = make_user("binding", Role.RESIDENT, world.ours.community, phone="13900001111")
-    bind(user, world.ours.households[0])
-    return user
-
-
-@pytest.fixture
-def unbound(db):
-    """A resident signed in by phone, not bound yet: no role at all."""
-    return User.objects.create(username="p13900002222", full_name="王芳", phone="13900002222")
-
-
 def submit(user, **kw):
     kw.setdefault("content", TEXT)
     return portal.submit(actor=user, **kw)
