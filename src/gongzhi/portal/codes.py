@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -116,23 +117,49 @@ def _refuse_if_locked(hashed: str, now: datetime) -> None:
         )
 
 
+# The limits on code requests: per number, then per address, each (parameter, window).
+LIMITS = (
+    (
+        "phone_hash",
+        (
+            ("portal.code.per_minute", timedelta(minutes=1)),
+            ("portal.code.per_hour", timedelta(hours=1)),
+            ("portal.code.per_day", timedelta(days=1)),
+        ),
+    ),
+    (
+        "ip_hash",
+        (
+            ("portal.code.ip_per_minute", timedelta(minutes=1)),
+            ("portal.code.ip_per_hour", timedelta(hours=1)),
+        ),
+    ),
+)
+
+
 def _refuse_if_throttled(hashed: str, ip_hashed: str, now: datetime) -> None:
-    limits = (
-        ("phone_hash", hashed, "portal.code.per_minute", timedelta(minutes=1)),
-        ("phone_hash", hashed, "portal.code.per_hour", timedelta(hours=1)),
-        ("phone_hash", hashed, "portal.code.per_day", timedelta(days=1)),
-        ("ip_hash", ip_hashed, "portal.code.ip_per_minute", timedelta(minutes=1)),
-        ("ip_hash", ip_hashed, "portal.code.ip_per_hour", timedelta(hours=1)),
-    )
-    for field, value, key, window in limits:
-        limit = params.value(key)
-        times = list(
-            SignInCode.objects.filter(**{field: value, "created_at__gt": now - window})
-            .order_by("-created_at")
-            .values_list("created_at", flat=True)[:limit]
+    """Refuse a request past any limit, saying how long to wait. One query counts a
+    number's (an address's) codes in each of its windows; the wait is read only when
+    refused."""
+    for field, windows in LIMITS:
+        value = hashed if field == "phone_hash" else ip_hashed
+        mine = SignInCode.objects.filter(**{field: value})
+        counts = mine.filter(created_at__gt=now - max(w for _k, w in windows)).aggregate(
+            **{
+                f"n{i}": Count("pk", filter=Q(created_at__gt=now - w))
+                for i, (_k, w) in enumerate(windows)
+            }
         )
-        if len(times) >= limit:
-            wait = (times[-1] + window - now).total_seconds()
+        for i, (key, window) in enumerate(windows):
+            limit = params.value(key)
+            if counts[f"n{i}"] < limit:
+                continue
+            oldest = (
+                mine.filter(created_at__gt=now - window)
+                .order_by("-created_at")
+                .values_list("created_at", flat=True)[limit - 1]
+            )
+            wait = (oldest + window - now).total_seconds()
             raise Throttled(
                 _("获取验证码过于频繁，请%(m)d分钟后再试。") % {"m": _minutes(wait)},
                 field="phone",
