@@ -67,7 +67,7 @@ class SubmitForm(forms.Form):
     )
     at_home = forms.BooleanField(label=_("就在我家"), required=False)
     area = forms.IntegerField(label=_("小区/院落或楼栋"), required=False, min_value=1)
-    photos = PhotosField(label=_("照片（最多9张）"))
+    photos = PhotosField(label=_("照片"))
     suggestion = forms.CharField(
         label=_("我的建议（“1+1”）"),
         max_length=2000,
@@ -80,6 +80,11 @@ class SubmitForm(forms.Form):
         required=False,
         help_text=_("处理人看不到您的姓名和电话；您仍可在“我的诉求”中跟进。"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The limit in force today (a parameter), in the label the resident reads first.
+        self.fields["photos"].label = _("照片（最多%(n)d张）") % {"n": param(MAX_IMAGES)}
 
 
 class RateForm(forms.Form):

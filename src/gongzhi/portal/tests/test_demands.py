@@ -14,7 +14,9 @@ from django.utils import timezone
 from gongzhi.accounts.models import User
 from gongzhi.accounts.roles import Role
 from gongzhi.attachments.models import Attachment
+from gongzhi.attachments.params import MAX_IMAGES
 from gongzhi.attachments.testing import png_bytes
+from gongzhi.core import params
 from gongzhi.core.errors import NotFoundOrForbidden, RuleViolation
 from gongzhi.core.models import Notification, ParameterValue
 from gongzhi.core.testing import api_key, make_user
@@ -261,6 +263,11 @@ def test_the_photo_inputs_carry_the_compression_numbers_in_force(world, unbound,
         assert 'data-max-edge="1280" data-min-edge="1024"' in numbers
         assert 'data-quality="80" data-min-quality="50"' in numbers
         assert 'data-max-photos="9"' in numbers
+    assert "照片（最多9张）" in page
+    ParameterValue.objects.create(key=MAX_IMAGES, value=6, effective_from=today)
+    params._bump()  # as set_parameter does: every process reads the values again
+    page = client_as(unbound).get(reverse("portal:demand_new")).content.decode()
+    assert "照片（最多6张）" in page and 'data-max-photos="6"' in page
 
 
 # --- Rating and reopening -------------------------------------------------------------------------
