@@ -18,6 +18,7 @@ from gongzhi.portal import demands as portal
 from gongzhi.portal.tests.test_demands import bind
 from tests.axe import violations
 from tests.test_browser_platform import PHONE
+from tests.test_browser_portal_demands import choose_photos
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 NOTE = "请拍一张楼道灯的照片，并说明是几楼。"
@@ -77,10 +78,7 @@ def test_staff_ask_and_the_resident_adds_information_on_a_phone(world, walk):
 
     # 3. They add information with a photo: the card and the marker go.
     page.fill("#id_note", "3楼，灯罩也碎了")
-    page.set_input_files(
-        "#id_photos", [{"name": "deng.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}]
-    )
-    expect(page.locator("#photo-status")).to_have_text("已选1张照片。")
+    choose_photos(page, [{"name": "deng.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
     page.get_by_role("button", name="提交补充").click()
     expect(page.get_by_text("已补充，处理人会看到。")).to_be_visible()
     expect(page.locator(".gz-asked")).to_have_count(0)
