@@ -173,3 +173,28 @@ def test_the_demand_pages_fit_a_phone_and_pass_axe(world, walk, elder):
             body = page.evaluate(STYLE, "body")
             assert body["size"] >= 18 and body["line"] >= 1.3 * body["size"], (path, body)
     w.clean()
+
+
+def test_photos_picked_before_the_script_arrived_are_compressed(world, walk):
+    """On a slow line a resident can pick photos before photos.js has loaded: the script
+    compresses what is already in the field when it arrives."""
+    build_demands(world)
+    resident = make_user("wjg", Role.RESIDENT, world.ours.community, full_name="王建国")
+    bind(resident, world.ours.households[0])
+    w = walk(**PHONE)
+    page = w.page
+    w.sign_in(resident.username)
+    page.route("**/portal/photos.js", lambda route: route.abort())  # not arrived yet
+    w.goto("/portal/demands/new/")
+    photo = big_jpeg("navy")
+    page.set_input_files(
+        "#id_photos", [{"name": "p.jpg", "mimeType": "image/jpeg", "buffer": photo}]
+    )
+    status = page.locator("#photo-status")
+    expect(status).to_have_text("")
+    page.unroute("**/portal/photos.js")
+    page.add_script_tag(url=page.locator("script[src$='photos.js']").get_attribute("src"))
+    expect(status).to_have_text("已选1张照片。")
+    size = page.evaluate("document.getElementById('id_photos').files[0].size")
+    assert 0 < size < len(photo) / 2
+    assert w.server_errors == [] and w.foreign_requests() == []  # the console has the abort

@@ -88,7 +88,7 @@
     var buttons = form.querySelectorAll("button[type=submit]");
     function say(text) { if (status) { status.textContent = text; } }
     function busy(on) { buttons.forEach(function (b) { b.disabled = on; }); }
-    input.addEventListener("change", function () {
+    function chosen() {
       var files = Array.prototype.slice.call(input.files || []);
       if (files.length > n.maxPhotos) {
         say(words.tooMany.replace("%(n)s", n.maxPhotos).replace("%(k)s", files.length));
@@ -109,7 +109,10 @@
         input.files = transfer.files;
         say(words.chosen.replace("%(k)s", smaller.length));
       }).finally(function () { busy(false); });
-    });
+    }
+    input.addEventListener("change", chosen);
+    // Photos picked on a slow line before this script arrived are compressed now.
+    if (input.files && input.files.length) { chosen(); }
   }
 
   function getJSON(url) {
