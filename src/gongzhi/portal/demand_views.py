@@ -190,6 +190,7 @@ class DemandDetailView(PortalView, TemplateView):
             if demand.status == Status.RATED and demands.is_requester(demand, user)
             else "",
             place=demands.place_of(demand.area),
+            joined=demands.joined_case(demand, user),
             now=timezone.now(),
         )
         return self.render_to_response(context, status=status)

@@ -171,6 +171,18 @@ def own_demand(user: User, pk: int) -> Demand:
     return demand
 
 
+def joined_case(demand: Demand, user: User) -> Demand | None:
+    """The case a merged demand joined, when the resident follows it there (a requester
+    of the merged demand is one of the case's): where its progress goes on."""
+    if not demand.merged_into_id:
+        return None
+    return (
+        Demand.objects.filter(_own(user), pk=demand.merged_into_id)
+        .only("pk", "title", "received_at")
+        .first()
+    )
+
+
 # --- The handler's question (the kernel's ask_info) and the resident's answer (add_info) ----
 
 _EXCHANGE = ("ask_info", "add_info")

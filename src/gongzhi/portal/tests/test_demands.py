@@ -534,3 +534,22 @@ def test_the_api_me_too_and_the_places_list(world, bound, unbound, client_as):
     assert joined.status_code == 200 and joined.json()["requester"] is False
     again = client.post(f"/api/v1/portal/demands/{demand.pk}/me_too")
     assert again.status_code == 422
+
+
+def test_a_merged_demand_leads_to_the_case_it_joined(world, bound, unbound, client_as):
+    first = submit(unbound, area=world.ours.building)
+    mine = submit(bound, household=world.ours.households[0])
+    staff = world.users["staff"]
+    services.merge(mine, actor=staff, version=mine.version, into=first)
+    mine.refresh_from_db()
+    assert portal.joined_case(mine, bound) == first
+    page = client_as(bound).get(reverse("portal:demand_detail", args=[mine.pk]))
+    text = page.content.decode()
+    assert "已与同一问题的诉求合并办理" in text
+    assert f"查看合并后的诉求 {first.number} 的办理进度" in text
+    assert first.get_resident_url() in text
+    # The case it joined opens for them; a case they do not follow is never offered.
+    assert client_as(bound).get(first.get_resident_url()).status_code == 200
+    DemandRequester.objects.filter(demand=first, user=bound).delete()
+    assert portal.joined_case(mine, bound) is None
+    assert portal.joined_case(first, unbound) is None  # not merged
