@@ -35,7 +35,8 @@ def choose_photos(page, photos: list[dict]) -> None:
     deferred photos.js has run, and a choice made then would go up uncompressed."""
     page.wait_for_load_state()
     page.set_input_files("#id_photos", photos)
-    expect(page.locator("#photo-status")).to_have_text(f"已选{len(photos)}张照片。")
+    # Compressing phone-sized photos takes a second or two, more on a loaded machine.
+    expect(page.locator("#photo-status")).to_have_text(f"已选{len(photos)}张照片。", timeout=30_000)
 
 
 @pytest.fixture(autouse=True)
@@ -194,7 +195,7 @@ def test_photos_picked_before_the_script_arrived_are_compressed(world, walk):
     expect(status).to_have_text("")
     page.unroute("**/portal/photos.js")
     page.add_script_tag(url=page.locator("script[src$='photos.js']").get_attribute("src"))
-    expect(status).to_have_text("已选1张照片。")
+    expect(status).to_have_text("已选1张照片。", timeout=30_000)
     size = page.evaluate("document.getElementById('id_photos').files[0].size")
     assert 0 < size < len(photo) / 2
     assert w.server_errors == [] and w.foreign_requests() == []  # the console has the abort

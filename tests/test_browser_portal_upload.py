@@ -133,7 +133,7 @@ def test_three_4_mb_photos_are_submitted_within_3_s_on_throttled_4g(
         path.write_bytes(photo)
     started = time.perf_counter()
     page.set_input_files("#id_photos", paths)
-    expect(page.locator("#photo-status")).to_have_text("已选3张照片。")
+    expect(page.locator("#photo-status")).to_have_text("已选3张照片。", timeout=30_000)
     compressed = time.perf_counter() - started
     sizes = page.evaluate("[...document.querySelector('#id_photos').files].map(f => f.size)")
     longest = page.evaluate("Math.max(0, ...window.gzLong)")
