@@ -16,9 +16,12 @@ from gongzhi.core.testing import make_user
 from gongzhi.demands import services
 from gongzhi.demands.models import Demand
 from gongzhi.demands.testing import build_demands
+from gongzhi.portal import demands as portal
 from gongzhi.portal.params import PHOTO_MAX_EDGE
 from gongzhi.portal.tests.test_demands import bind
+from tests.axe import violations
 from tests.test_browser_platform import PHONE
+from tests.test_browser_portal_signin import checked
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -199,3 +202,35 @@ def test_photos_picked_before_the_script_arrived_are_compressed(world, walk):
     size = page.evaluate("document.getElementById('id_photos').files[0].size")
     assert 0 < size < len(photo) / 2
     assert w.server_errors == [] and w.foreign_requests() == []  # the console has the abort
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["standard", "elder"])
+def test_a_merged_demand_leads_on_to_the_case_it_joined_on_a_phone(world, walk, elder):
+    """Standard and elder mode: the link fits, has its targets and passes axe."""
+    build_demands(world)
+    me = make_user("wjg", Role.RESIDENT, world.ours.community, full_name="王建国")
+    bind(me, world.ours.households[0])
+    other = make_user("wf", Role.RESIDENT, world.ours.community, full_name="王芳")
+    bind(other, world.ours.households[1], serial=2)
+    first = portal.submit(
+        actor=other, content="楼道灯坏了一周，晚上看不见", area=world.ours.building, photos=[]
+    )
+    mine = portal.submit(
+        actor=me,
+        content="楼道灯坏了，晚上老人看不见",
+        household=world.ours.households[0],
+        photos=[],
+    )
+    services.merge(mine, actor=world.users["staff"], version=mine.version, into=first)
+    w = walk(**PHONE)
+    if elder:
+        w.context.add_cookies([{"name": "gz_elder", "value": "1", "url": w.origin}])
+    w.sign_in(me.username)
+    w.goto(mine.get_resident_url())
+    link = w.page.get_by_role("link", name=f"查看合并后的诉求 {first.number} 的办理进度")
+    expect(link).to_be_visible()
+    checked(w, 60 if elder else 44)
+    assert violations(w.page) == [] and w.fits()
+    link.click()
+    expect(w.page.get_by_role("heading", name=first.title)).to_be_visible()
+    w.clean()
