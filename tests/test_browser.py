@@ -46,6 +46,17 @@ class Session:
     def goto(self, path: str):
         return self.page.goto(self.origin + path)
 
+    def awaited(self, promise: str, seconds: int = 15):
+        """The value of a JavaScript promise, refused after ``seconds``: Playwright's
+        ``evaluate`` waits for a promise without a limit, and one that never settles
+        (a service worker that is never ready, a paint never observed) would hang the
+        run. Not ``wait_for_function``: its polls evaluate a string again, which a
+        page's strict CSP refuses from the second poll on."""
+        return self.page.evaluate(
+            f"Promise.race([({promise}), new Promise((_, refuse) => setTimeout(() =>"
+            f" refuse(new Error('not settled in {seconds} s')), {seconds * 1000}))])"
+        )
+
     def foreign_requests(self) -> list[str]:
         ours = urlsplit(self.origin).netloc
         return [

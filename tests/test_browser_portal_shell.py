@@ -110,15 +110,14 @@ def test_a_phone_browser_can_install_the_portal_and_shows_the_offline_page(world
     w = resident_walk(world, walk)
     page = w.page
     w.goto("/portal/")
-    scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
+    scope = w.awaited("navigator.serviceWorker.ready.then(r => r.scope)")
     assert scope == w.origin + "/portal/"
-    # It claims the page. (Not wait_for_function: its polls evaluate a string, which the
-    # page's CSP refuses from the second poll on.)
-    page.evaluate(
-        "navigator.serviceWorker.controller || new Promise(done =>"
-        " navigator.serviceWorker.addEventListener('controllerchange', done, {once: true}))"
+    # It claims the page.
+    w.awaited(
+        "navigator.serviceWorker.controller ? 1 : new Promise(done =>"
+        " navigator.serviceWorker.addEventListener('controllerchange', () => done(1), {once: true}))"
     )
-    kept = page.evaluate(
+    kept = w.awaited(
         "caches.keys().then(keys => caches.open(keys[0]))"
         ".then(c => c.keys()).then(rs => rs.map(r => new URL(r.url).pathname))"
     )
@@ -258,7 +257,7 @@ def test_each_page_weighs_and_renders_within_budget_on_throttled_4g(
     w.goto(path)
     page.wait_for_load_state("load")
     # The paint is recorded a frame after it happens, sometimes after the load event.
-    paint = page.evaluate(
+    paint = w.awaited(
         "new Promise(done => new PerformanceObserver(list => {"
         " const entry = list.getEntriesByName('first-contentful-paint')[0];"
         " if (entry) done(entry.startTime); }).observe({type: 'paint', buffered: true}))"
