@@ -546,6 +546,9 @@ def test_a_merged_demand_leads_to_the_case_it_joined(world, bound, unbound, clie
     page = client_as(bound).get(reverse("portal:demand_detail", args=[mine.pk]))
     text = page.content.decode()
     assert "已与同一问题的诉求合并办理" in text
+    # Its deadline is the joined case's, never one still to be set or its own old one.
+    assert "办理期限以合并后的诉求为准" in text
+    assert "社区分类后确定办理期限" not in text and "办结期限" not in text
     assert f"查看合并后的诉求 {first.number} 的办理进度" in text
     assert first.get_resident_url() in text
     # The case it joined opens for them; a case they do not follow is never offered.
