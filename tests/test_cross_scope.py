@@ -432,40 +432,49 @@ def _no_probing_alert(settings):
 
 
 class State:
-    """Every row of the sibling community, the foreign objects, and every table's size;
-    compiled once to raw SQL, since the walk records it around each of its requests."""
+    """Every row of the sibling community, the foreign objects, and every table's size,
+    read in one statement (the walk reads it around each of its requests; a query a
+    table cost a PostgreSQL run a round trip each, 60,000 a role). Each table's rows
+    come back as one text, compared whole."""
 
     def __init__(self, fx: Fixture):
         quote = connection.ops.quote_name
         models = _tracked_models()
-        self.labels = [m._meta.label for m in models]
-        # Table names come from the models' own metadata, quoted by the backend.
-        self.count_sql = "SELECT " + ", ".join(  # noqa: S608
-            f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)})"  # noqa: S608
-            for m in models
-        )
+        # Table and column names come from the models' own metadata, quoted by the
+        # backend; every value is a bound parameter.
+        parts = [f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)})" for m in models]  # noqa: S608
+        self.labels = [f"count {m._meta.label}" for m in models]
+        self.params: list = []
         path = fx.sibling.community.path
-        self.queries = []
+        reads = []
         for model in models:
             if is_scoped(model):
-                qs = model._base_manager.filter(**{f"{place_field(model)}__under": path}).order_by(
-                    "pk"
-                )
-                self.queries.append((model._meta.label, *qs.values_list().query.sql_with_params()))
+                qs = model._base_manager.filter(**{f"{place_field(model)}__under": path})
+                reads.append((model._meta.label, qs))
         for key, _expected in FOREIGN_OBJECTS.values():
             obj = fx.extra[key]
-            qs = type(obj)._base_manager.filter(pk=obj.pk)
-            self.queries.append((key, *qs.values_list().query.sql_with_params()))
+            reads.append((key, type(obj)._base_manager.filter(pk=obj.pk)))
+        for label, qs in reads:
+            sql, params = qs.order_by("pk").values_list().query.sql_with_params()
+            parts.append(self._rows_as_text(qs.model, sql))
+            self.labels.append(label)
+            self.params.extend(params)
+        self.sql = "SELECT " + ", ".join(parts)
+
+    @staticmethod
+    def _rows_as_text(model, sql: str) -> str:
+        quote = connection.ops.quote_name
+        if connection.vendor == "postgresql":
+            pk = quote(model._meta.pk.column)
+            return f"(SELECT string_agg(r::text, '|' ORDER BY r.{pk}) FROM ({sql}) r)"  # noqa: S608
+        row = " || ',' || ".join(f"quote({quote(f.column)})" for f in model._meta.concrete_fields)
+        return f"(SELECT group_concat({row}, '|') FROM ({sql}))"  # noqa: S608
 
     def __call__(self):
         with connection.cursor() as cursor:
-            cursor.execute(self.count_sql)
-            counts = dict(zip(self.labels, cursor.fetchone(), strict=True))
-            rows = {}
-            for label, sql, params in self.queries:
-                cursor.execute(sql, params)
-                rows[label] = cursor.fetchall()
-        return rows, counts
+            cursor.execute(self.sql, self.params)
+            values = cursor.fetchone()
+        return dict(zip(self.labels, values, strict=True))
 
 
 def state(fx: Fixture):
@@ -475,11 +484,59 @@ def state(fx: Fixture):
 
 
 def assert_unchanged(before, after, what: str):
-    if before[1] != after[1]:
-        grown = {k: (before[1][k], after[1][k]) for k in before[1] if before[1][k] != after[1][k]}
+    counts = {k: (v, after[k]) for k, v in before.items() if k.startswith("count ")}
+    grown = {k[6:]: (v, n) for k, (v, n) in counts.items() if v != n}
+    if grown:
         pytest.fail(f"{what} changed row counts {grown}")
-    for label, rows in before[0].items():
-        assert after[0][label] == rows, f"{what} changed {label} rows of the sibling community"
+    for label, rows in before.items():
+        assert after[label] == rows, f"{what} changed {label} rows of the sibling community"
+
+
+class Unchanged:
+    """A walk's record of the state around each of its requests. The state read after
+    one request is the next request's state before it, unless the walk sent another
+    request in between (``forget``) or did not check the last one (its answer failed
+    first): a walk reads it once per request, not twice. A write between two requests
+    is then laid at the second, never missed."""
+
+    def __init__(self, fx: Fixture):
+        self.fx = fx
+        self.last = None
+
+    def before(self):
+        if self.last is None:
+            self.last = state(self.fx)
+        before, self.last = self.last, None  # until check() reads the state after
+        return before
+
+    def forget(self) -> None:
+        self.last = None
+
+    def check(self, before, what: str) -> None:
+        self.last = state(self.fx)
+        assert_unchanged(before, self.last, what)
+
+
+def test_the_walks_see_every_write_to_the_sibling(fx):
+    """The walks' check itself: a changed row of the sibling, a new row anywhere, a
+    deleted foreign object each fail it; reading changes nothing."""
+    from gongzhi.areas.models import Household
+
+    unchanged = Unchanged(fx)
+    before = unchanged.before()
+    unchanged.check(before, "reading")
+    household = fx.sibling_rows(Household)[0]
+    Household.objects.filter(pk=household.pk).update(door_number="9999")
+    with pytest.raises(AssertionError, match="changed areas.Household rows"):
+        unchanged.check(unchanged.before(), "an update")
+    make_household(fx.world.ours.unit, "998", "998")
+    with pytest.raises(pytest.fail.Exception, match="changed row counts .*areas.Household"):
+        unchanged.check(unchanged.before(), "an insert")
+    token = fx.extra[FOREIGN_OBJECTS["accounts.ApiToken"][0]]
+    before = unchanged.before()
+    type(token).objects.filter(pk=token.pk).update(name="改名")
+    with pytest.raises(AssertionError, match="changed token rows"):
+        unchanged.check(before, "a foreign object's update")
 
 
 # --- Reading answers ---------------------------------------------------------------------
@@ -837,6 +894,7 @@ def test_objects_of_the_sibling_community_are_out_of_reach(fx, actor):
     """Walk 1, pages: every route with an object, given the sibling's object."""
     user, client, _api = actor
     problems, walked, missing_status = [], 0, {}
+    unchanged = Unchanged(fx)
     with time_machine.travel(NOW, tick=False):
         for route, name, pattern in page_routes():
             kwargs = sorted(pattern.pattern.converters)
@@ -868,21 +926,22 @@ def test_objects_of_the_sibling_community_are_out_of_reach(fx, actor):
                     data = {}
                     if method == "post" and own_url:
                         form = harvest(client, own_url)
+                        unchanged.forget()
                         data = form_data(form) if form else {}
                     send = getattr(client, method)
                     # A route that refuses every object alike (the user lacks the permission
                     # altogether: 403; the route takes no such method: 405) answers the same
-                    # for an object that does not exist.
-                    missing = missing_status.setdefault(
-                        (name, method), send(missing_url, data).status_code
-                    )
-                    allowed = set(expected) | ({missing} & {403, 405})
-                    before = state(fx)
+                    # for an object that does not exist. Asked once a route and method.
+                    if (name, method) not in missing_status:
+                        missing_status[name, method] = send(missing_url, data).status_code
+                        unchanged.forget()
+                    allowed = set(expected) | ({missing_status[name, method]} & {403, 405})
+                    before = unchanged.before()
                     response = send(url, data)
                     walked += 1
                     try:
                         _check(response, allowed, f"{method.upper()} {url} ({name})")
-                        assert_unchanged(before, state(fx), f"{method.upper()} {url} ({name})")
+                        unchanged.check(before, f"{method.upper()} {url} ({name})")
                     except AssertionError as exc:
                         problems.append(str(exc).splitlines()[0])
                     except pytest.fail.Exception as exc:
@@ -895,6 +954,7 @@ def test_api_objects_of_the_sibling_community_are_out_of_reach(fx, actor):
     """Walk 1, API: every operation with a path id, given the sibling's object."""
     user, _client, api_client = actor
     problems, walked = [], 0
+    unchanged = Unchanged(fx)
     with time_machine.travel(NOW, tick=False):
         for path, method, op in operations():
             params = re.findall(r"\{(\w+)\}", path)
@@ -937,7 +997,7 @@ def test_api_objects_of_the_sibling_community_are_out_of_reach(fx, actor):
                     for q in op.get("parameters", [])
                     if q["in"] == "query" and q["name"] == "version"
                 }
-                before = state(fx)
+                before = unchanged.before()
                 response = api_client(method, path=url, body=body, query=query, form=form)
                 walked += 1
                 what = f"{method.upper()} {url}"
@@ -951,7 +1011,7 @@ def test_api_objects_of_the_sibling_community_are_out_of_reach(fx, actor):
                             f"({response.json()['error']['message']}); add a value to VALUE_HINTS"
                         )
                     _check(response, {404}, what)
-                    assert_unchanged(before, state(fx), what)
+                    unchanged.check(before, what)
                 except AssertionError as exc:
                     problems.append(str(exc).splitlines()[0])
                 except pytest.fail.Exception as exc:
@@ -1104,6 +1164,7 @@ def test_api_creates_refuse_the_siblings_objects(fx, actor):
     """Every API POST without a path id, each object reference set to the sibling's."""
     user, _client, api_client = actor
     problems, walked = [], 0
+    unchanged = Unchanged(fx)
     with time_machine.travel(NOW, tick=False):
         for path, method, op in operations():
             if method != "post" or "{" in path or not op.get("requestBody"):
@@ -1126,7 +1187,7 @@ def test_api_creates_refuse_the_siblings_objects(fx, actor):
                             ids[other] = mine.pk
                     ids[prop] = row.pk
                     body = sample(schema, "", ids)
-                    before = state(fx)
+                    before = unchanged.before()
                     response = api_client("post", path, body=body, form=form)
                     walked += 1
                     what = f"POST {path} with the sibling's {prop}={row.pk}"
@@ -1142,7 +1203,7 @@ def test_api_creates_refuse_the_siblings_objects(fx, actor):
                             )
                         assert response.status_code >= 400, f"{what}: accepted"
                         _check(response, {response.status_code}, what)
-                        assert_unchanged(before, state(fx), what)
+                        unchanged.check(before, what)
                     except AssertionError as exc:
                         problems.append(str(exc).splitlines()[0])
                     except pytest.fail.Exception as exc:
@@ -1157,12 +1218,14 @@ def test_page_creates_refuse_the_siblings_objects(fx, actor):
     /areas/<pk>/new/, are walk 1's.)"""
     user, client, _api = actor
     problems, walked = [], 0
+    unchanged = Unchanged(fx)
     with time_machine.travel(NOW, tick=False):
         for _route, name, pattern in page_routes():
             if pattern.pattern.converters:
                 continue
             url = reverse(name)
             form = harvest(client, url)
+            unchanged.forget()
             if form is None:
                 continue
             resource = getattr(view_class(pattern), "model", None)
@@ -1177,14 +1240,14 @@ def test_page_creates_refuse_the_siblings_objects(fx, actor):
                 for row in fx.sibling_rows(model):
                     data = form_data(form)
                     data[field] = [str(row.pk)]
-                    before = state(fx)
+                    before = unchanged.before()
                     response = client.post(url, data)
                     walked += 1
                     what = f"POST {url} with the sibling's {field}={row.pk}"
                     try:
                         assert response.status_code != 302, f"{what}: saved"
                         _check(response, {response.status_code}, what)
-                        assert_unchanged(before, state(fx), what)
+                        unchanged.check(before, what)
                     except AssertionError as exc:
                         problems.append(str(exc).splitlines()[0])
                     except pytest.fail.Exception as exc:

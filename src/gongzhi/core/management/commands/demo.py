@@ -7,7 +7,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -16,6 +16,7 @@ from gongzhi.accounts.roles import Role
 from gongzhi.areas.choices import HouseholdStatus, Level
 from gongzhi.areas.models import Area, Household, code_to_path
 from gongzhi.core import modules
+from gongzhi.core.bulk import refresh_statistics
 
 DEMO_PASSWORD = "Gongzhi@2026"
 # Fixed demo TOTP secrets (hex) so the printed base32 keys stay valid across runs.
@@ -72,15 +73,12 @@ class Command(BaseCommand):
             self._load(district_code)
             self.stdout.write(self.style.SUCCESS("已加载区域、住户和账号的演示数据。"))
         # Each module adds its demo data once, on top of the street above.
+        # Fresh statistics after each part, for the next part's queries and the pages.
+        refresh_statistics()
         for section in modules.demo_loaders():
             message = import_module(section).load(district_code)
             self.stdout.write(message)
-        if connection.vendor == "postgresql":
-            # The planner's statistics of the tables just filled: without them PostgreSQL
-            # takes a few thousand rows for none and plans nested loops until autovacuum
-            # comes round (a page of the demo then took minutes).
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+            refresh_statistics()
         self._print_accounts()
 
     @transaction.atomic
