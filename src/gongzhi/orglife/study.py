@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    Case,
     DecimalField,
     Exists,
     OuterRef,
@@ -22,6 +23,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -177,6 +179,7 @@ def ledger(user: User, member: Member, year: int) -> Ledger:
 def _year_sum(year: int, column: str, **filters: Any) -> Coalesce:
     rows = (
         StudyRecord.objects.filter(member=OuterRef("pk"), year=year, **filters)
+        .order_by()  # the ledger's order joins the member again, for nothing
         .values("member")
         .annotate(total=Sum(column))
         .values("total")[:1]
@@ -218,11 +221,21 @@ def with_progress(members: QuerySet[Member], year: int) -> QuerySet[Member]:
 def _short_q(year: int) -> Q:
     secretary_days, _l = rules.training_requirement(rules.COMMUNITY_SECRETARY, year)
     committee_days, _l = rules.training_requirement(rules.TWO_COMMITTEE, year)
+    # Each reference to an annotation repeats its subquery in the SQL, and the database
+    # tests the conditions in the order written: the year's hours are summed once a member,
+    # and the days of training only for the few community cadres.
+    required = Case(
+        When(cadre=True, then=Value(rules.required_hours(True, year))),
+        default=Value(rules.required_hours(False, year)),
+    )
     return (
-        Q(cadre=True, hours__lt=rules.required_hours(True, year))
-        | Q(cadre=False, hours__lt=rules.required_hours(False, year))
-        | Q(community_secretary=True, secretary_days__lt=secretary_days)
-        | Q(community_secretary=False, two_committee=True, committee_days__lt=committee_days)
+        Q(hours__lt=required)
+        | (Q(community_secretary=True) & Q(secretary_days__lt=secretary_days))
+        | (
+            Q(two_committee=True)
+            & Q(community_secretary=False)
+            & Q(committee_days__lt=committee_days)
+        )
     )
 
 
