@@ -14,10 +14,12 @@ from gongzhi.core.testing import build_world, sign_in
 # is tested on a real queue (core/tests/test_queue.py).
 HUEY.immediate = True
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_hashing_and_cache(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
     # Each test's audit checkpoints in a file of its own, never the installation's.
     settings.GONGZHI_AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
     # Files a test makes (exports, import results, attachments) in a directory of its own,
@@ -52,6 +54,48 @@ def _fast_hashing_and_cache(settings, tmp_path):
     # The locale middleware activates a request's language in the thread, and it stays
     # after the response: a test that asked for English must not leave it to the next.
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
+    """``gongzhi demo`` loaded once in this test process, kept and rolled back
+    (``Snapshot``): put it back with ``demo_snapshot.restore()``, or take the ``demo``
+    fixture. Loaded with the tests' fast password hasher (accounts sign in as in tests)."""
+    from io import StringIO
+
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from gongzhi.core.testing import Snapshot
+
+    def load():
+        cache.clear()
+        call_command("demo", stdout=StringIO())
+
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        return Snapshot.take(load, tmp_path_factory.mktemp("demo-files"))
+
+
+@pytest.fixture(scope="module")
+def _demo_loaded(demo_snapshot, django_db_blocker):
+    """The demo in a transaction around a test module, rolled back after its last test
+    (each test's own transaction nests inside it). Its attachments are not copied: each
+    test has a ``VAR_DIR`` of its own."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo_snapshot.restore(files=False)
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(_demo_loaded, db):
+    """The demo street of ``gongzhi demo``; returns every demo account, oldest first."""
+    from gongzhi.accounts.models import User
+
+    return list(User.objects.order_by("id"))
 
 
 @pytest.fixture

@@ -1,12 +1,9 @@
-"""Fixtures for the cross-cutting tests: the demo data and a real chromium."""
+"""Fixtures for the cross-cutting tests: a real chromium (the demo data: the root conftest)."""
 
 import os
 import shutil
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 CHROMIUM = os.environ.get("GONGZHI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -19,27 +16,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-@pytest.fixture(scope="module")
-def _demo_loaded(django_db_setup, django_db_blocker):
-    """Load ``gongzhi demo`` once per test module, inside a transaction rolled back after
-    the module's last test (each test's own transaction nests inside it)."""
-    from django.core.cache import cache
-
-    with django_db_blocker.unblock(), transaction.atomic():
-        cache.clear()
-        call_command("demo", stdout=StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(_demo_loaded, db):
-    """The demo street of ``gongzhi demo``; returns every demo account, oldest first."""
-    from gongzhi.accounts.models import User
-
-    return list(User.objects.order_by("id"))
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ long list, and a column hidden with the column chooser stays hidden on the next 
 On the same screen, no button of the map and coverage pages wraps its label."""
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import expect
 
@@ -52,12 +51,12 @@ def browser_page(browser, live_server, username):
     return context, context.new_page()
 
 
-def test_list_tables_fit_a_desk_screen_with_a_sticky_header(live_server, browser):
+def test_list_tables_fit_a_desk_screen_with_a_sticky_header(demo_snapshot, live_server, browser):
     """Issue 13, defect 8: at 1400 px the supervision list hid its flag column and the
     inbox, demands, residents and party lists cut their last column. Every header cell
     is now on the screen, the header is sticky, and columns can be hidden. (Defect 15:
     the map's and coverage page's buttons do not wrap, checked on the same demo.)"""
-    call_command("demo", verbosity=0)
+    demo_snapshot.restore()
     problems = []
     for username, url in LISTS:
         context, page = browser_page(browser, live_server, username)

@@ -16,7 +16,6 @@ December 2026); hovering the map here is what found it.
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
 from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Left
@@ -155,8 +154,8 @@ def walk(browser, origin: str, client: Client, urls: list[str], *, bypass_csp: b
     return dialogs, violations, errors
 
 
-def test_a_payload_in_every_text_field_runs_nowhere(live_server, browser):
-    call_command("demo", verbosity=0)
+def test_a_payload_in_every_text_field_runs_nowhere(demo_snapshot, live_server, browser):
+    demo_snapshot.restore()
     planted = plant()
     assert {"areas.area.name", "residents.resident.name", "demands.demand.title"} <= set(planted)
     visited = 0

@@ -5,6 +5,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.db import connection
@@ -197,3 +198,114 @@ def race(
     assert running == 0, f"{running} of {len(threads)} actions still running after {timeout} s"
     assert errors == [], errors
     return done, refused
+
+
+# --- The demo, loaded once a test process -------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """What a load (``gongzhi demo``) added to the database and to the attachments, taken
+    once and put back as often as asked: the demo takes 40–120 s to load, a copy of its
+    rows a few seconds.
+
+    ``tables`` maps a table to its columns and its rows as the database returned them (on
+    PostgreSQL ``COPY``'s text, on SQLite value tuples); a table the load left as it found
+    it is not kept. Columns are the models' concrete fields: a generated column (the search
+    vector) and a trigger-fed index (SQLite's full-text tables) are the database's to fill.
+    """
+
+    tables: dict[str, tuple[list[str], Any]]
+    emptied: list[str]  # tables that had rows before the load and are replaced on restore
+    files: Path
+
+    @classmethod
+    def take(cls, load: Callable[[], object], files: Path) -> "Snapshot":
+        """Run ``load`` in a transaction, keep what it changed, roll it back; the files it
+        makes (attachments) go under ``files``."""
+        from django.db import transaction
+        from django.test import override_settings
+
+        tables = _tables()
+        with override_settings(VAR_DIR=files), transaction.atomic():
+            before = {table: _rows(table, columns) for table, columns in tables.items()}
+            load()
+            after = {table: _rows(table, columns) for table, columns in tables.items()}
+            transaction.set_rollback(True)
+        changed = {t: (tables[t], after[t]) for t in tables if after[t] != before[t]}
+        emptied = [t for t in changed if before[t]]
+        return cls(changed, emptied, files)
+
+    def restore(self, *, files: bool = True) -> None:
+        """Put the load back into the current transaction, and with ``files`` its
+        attachments into ``VAR_DIR`` (a test's own: see the root conftest)."""
+        import shutil
+
+        from django.conf import settings
+        from django.core.cache import cache
+        from django.core.management.color import no_style
+        from django.db import transaction
+
+        from gongzhi.core import bulk, shared
+
+        # One transaction: the foreign keys are checked at its end, whatever the order of
+        # the tables (a live server's test runs in autocommit).
+        with transaction.atomic(), connection.cursor() as cursor:
+            for table in self.emptied:
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            for table, (columns, rows) in self.tables.items():
+                _insert(cursor, table, columns, rows)
+            models = [m for m in _models() if m._meta.db_table in self.tables]
+            for statement in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(statement)
+        if files and self.files.exists():
+            shutil.copytree(self.files, Path(settings.VAR_DIR), dirs_exist_ok=True)
+        bulk.refresh_statistics()
+        cache.clear()
+        shared.forget_all()
+
+
+def _models() -> list[Any]:
+    from django.apps import apps
+
+    return [
+        m
+        for m in apps.get_models(include_auto_created=True)
+        if m._meta.managed and not m._meta.proxy
+    ]
+
+
+def _tables() -> dict[str, list[str]]:
+    tables: dict[str, list[str]] = {}
+    for model in _models():
+        columns = [f.column for f in model._meta.concrete_fields]
+        tables.setdefault(model._meta.db_table, columns)
+    return tables
+
+
+def _rows(table: str, columns: list[str]) -> Any:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = bytearray()
+            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) TO STDOUT") as copy:
+                for block in copy:
+                    buffer += block
+            return bytes(buffer)
+        # ``+column``: the value as stored, not converted by its declared type (a time
+        # would come back as a type the driver cannot bind again).
+        plain = ", ".join(f"+{quote(c)}" for c in columns)
+        cursor.execute(f"SELECT {plain} FROM {quote(table)} ORDER BY rowid")  # noqa: S608
+        return cursor.fetchall()
+
+
+def _insert(cursor: Any, table: str, columns: list[str], rows: Any) -> None:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+            copy.write(rows)
+        return
+    marks = ", ".join("%s" for _ in columns)
+    cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)  # noqa: S608

@@ -320,17 +320,12 @@ def test_api_create_confirm_and_refusal(world, member, client):
 
 
 @pytest.mark.slow
-def test_demo_loads_realistic_gaps(db):
-    from io import StringIO
-
-    from django.core.management import call_command
-
+def test_demo_loads_realistic_gaps(demo):  # the manifest's loader ran demo_reports
     from gongzhi.accounts.models import User
     from gongzhi.areas.models import Area
     from gongzhi.service import coverage, demo_reports
     from gongzhi.service.models import UnitReport
 
-    call_command("demo", stdout=StringIO())  # the manifest's loader ran demo_reports
     assert "未重复加载" in demo_reports.load(TODAY)
     home = Area.objects.get(name="和顺社区")
     zaizhi = User.objects.get(username="zaizhi")

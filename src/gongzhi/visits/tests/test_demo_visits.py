@@ -11,16 +11,11 @@ from gongzhi.visits.models import Visit
 
 
 @pytest.mark.slow
-def test_the_demo_loads_three_years_once(db):
-    from io import StringIO
-
-    from django.core.management import call_command
-
+def test_the_demo_loads_three_years_once(demo):
     from gongzhi.visits import demo_visits
     from gongzhi.visits.models import CareCase
 
     today = timezone.localdate()
-    call_command("demo", stdout=StringIO())  # the manifest's loader ran demo_visits
     visits = Visit.objects.all()
     first = visits.order_by("visited_on").first()
     assert first.visited_on < today - timedelta(days=3 * 365 - 30)
